@@ -1,0 +1,3 @@
+from services.cases.main import main
+
+main()

@@ -1,0 +1,3 @@
+from services.enforcement.main import main
+
+main()

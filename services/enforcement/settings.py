@@ -1,0 +1,6 @@
+from shared.settings import ServiceSettings
+
+
+class EnforcementSettings(ServiceSettings):
+    service_name: str = "enforcement"
+    port: int = 8003

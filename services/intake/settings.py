@@ -1,0 +1,6 @@
+from shared.settings import ServiceSettings
+
+
+class IntakeSettings(ServiceSettings):
+    service_name: str = "intake"
+    port: int = 8001

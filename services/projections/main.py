@@ -1,0 +1,27 @@
+"""Projections (统计): read models built only from the topics."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.projections import api, consumers
+from services.projections.settings import ProjectionsSettings
+from shared.service import build_app, serve
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
+    app: FastAPI = build_app(
+        settings or ProjectionsSettings(),
+        title="统计与报表服务 projections",
+        routers=[api.router],
+        migrations=MIGRATIONS,
+        consumers=consumers.consumers,
+    )
+    return app
+
+
+def main() -> None:
+    settings = ProjectionsSettings()
+    serve(create_app(settings), settings)

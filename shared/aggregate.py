@@ -1,0 +1,60 @@
+"""The command handler every decider shares: load the stream, fold it, decide, append.
+
+`decide(command, state) -> events` and `evolve(state, event) -> state` are the
+aggregate's pure functions; this is the only place that does I/O around them.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from typing import Generic, TypeVar
+
+import asyncpg
+
+from shared.contracts import Event
+from shared.envelope import Envelope
+from shared.eventstore import ConcurrencyConflict, EventStore, Metadata
+
+S = TypeVar("S")
+C = TypeVar("C")
+
+
+def fold(evolve: Callable[[S, Event], S], initial: S, events: Iterable[Event]) -> S:
+    return reduce(evolve, events, initial)
+
+
+@dataclass(frozen=True)
+class Decided(Generic[S]):
+    """What a command did: the new events, the stream's version after them, and the new state."""
+
+    version: int
+    events: list[Envelope]
+    state: S
+
+
+async def load(
+    conn: asyncpg.Connection, store: EventStore, stream_id: str, evolve: Callable[[S, Event], S], initial: S
+) -> tuple[S, int, list[Envelope]]:
+    history = await store.read(conn, stream_id)
+    return fold(evolve, initial, (e.payload for e in history)), len(history), history
+
+
+async def execute(
+    conn: asyncpg.Connection,
+    store: EventStore,
+    stream_id: str,
+    command: C,
+    *,
+    decide: Callable[[C, S], Sequence[Event]],
+    evolve: Callable[[S, Event], S],
+    initial: S,
+    meta: Metadata,
+    expected_version: int | None = None,
+) -> Decided[S]:
+    """Run one command against one stream. `expected_version` comes from If-Match when the caller sent one."""
+    state, version, _ = await load(conn, store, stream_id, evolve, initial)
+    if expected_version is not None and expected_version != version:
+        raise ConcurrencyConflict(stream_id, expected_version, version)
+    events = list(decide(command, state))
+    appended = await store.append(conn, stream_id, events, version, meta)
+    return Decided(version=version + len(appended), events=appended, state=fold(evolve, state, events))

@@ -1,0 +1,5 @@
+"""Events on `accountability.events`."""
+
+from shared.contracts.base import Event
+
+EVENTS: tuple[type[Event], ...] = ()

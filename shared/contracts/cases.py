@@ -1,0 +1,5 @@
+"""Events on `cases.events`."""
+
+from shared.contracts.base import Event
+
+EVENTS: tuple[type[Event], ...] = ()

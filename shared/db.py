@@ -1,0 +1,81 @@
+"""The service's own PostgreSQL database: created if missing, migrated in order, pooled."""
+
+import json
+from pathlib import Path
+
+import asyncpg
+import structlog
+
+from shared.settings import ServiceSettings, dsn_for
+
+log = structlog.get_logger()
+
+PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Any constant works; it only has to be the same in every instance of a service.
+_MIGRATION_LOCK = 7_301_001
+
+
+async def ensure_database(settings: ServiceSettings) -> None:
+    """Create the service's database on the server if it is not there yet."""
+    conn = await asyncpg.connect(dsn_for(settings.database_url, "postgres"))
+    try:
+        exists = await conn.fetchval("select 1 from pg_database where datname = $1", settings.database)
+        if not exists:
+            try:
+                await conn.execute(f'create database "{settings.database}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another instance created it in between
+    finally:
+        await conn.close()
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name, encoder=lambda v: json.dumps(v, ensure_ascii=False), decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
+    await ensure_database(settings)
+    pool = await asyncpg.create_pool(
+        settings.database_dsn,
+        min_size=1,
+        max_size=settings.database_pool_size,
+        init=init_connection,
+    )
+    assert pool is not None
+    return pool
+
+
+async def migrate(pool: asyncpg.Pool, *folders: Path) -> list[str]:
+    """Apply the numbered SQL files of each folder that are not yet recorded, in order.
+
+    The platform's own tables come first. An advisory lock keeps two instances that
+    start together from applying the same file twice.
+    """
+    applied: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("select pg_advisory_lock($1)", _MIGRATION_LOCK)
+        try:
+            await conn.execute(
+                """create table if not exists schema_migrations (
+                       name text primary key,
+                       applied_at timestamptz not null default now())"""
+            )
+            done = {r["name"] for r in await conn.fetch("select name from schema_migrations")}
+            for folder in (PLATFORM_MIGRATIONS, *folders):
+                for path in sorted(folder.glob("*.sql")):
+                    name = f"{folder.parent.name}/{path.name}"
+                    if name in done:
+                        continue
+                    async with conn.transaction():
+                        await conn.execute(path.read_text(encoding="utf-8"))
+                        await conn.execute("insert into schema_migrations (name) values ($1)", name)
+                    applied.append(name)
+        finally:
+            await conn.execute("select pg_advisory_unlock($1)", _MIGRATION_LOCK)
+    if applied:
+        log.info("migrations_applied", migrations=applied)
+    return applied

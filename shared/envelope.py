@@ -1,0 +1,153 @@
+"""The event envelope, payload decoding through the registry, and the Kafka record mapping.
+
+On Kafka a record is a CloudEvent in binary content mode: the value is the payload as
+JSON (the event's `data`), the key is the stream (aggregate) id, and every envelope
+field travels as a `ce_*` header, so other platforms read it without our code.
+"""
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Self
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
+
+from shared.contracts import EVENT_TYPES, UPCASTERS, Event
+
+CE_SPECVERSION = "1.0"
+CONTENT_TYPE = "application/json"
+
+
+class UnknownEventType(ValueError):
+    """The registry has no event of that type."""
+
+
+class InvalidEvent(ValueError):
+    """A record or payload that cannot be read as an event: the reason says why."""
+
+
+class Envelope(BaseModel):
+    """One event with what is known about it: where it belongs, when, why and by whom."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID = Field(default_factory=uuid4)
+    type: str
+    schema_version: int
+    stream_id: str
+    stream_version: int
+    occurred_at: AwareDatetime
+    correlation_id: str
+    causation_id: str | None = None
+    actor: str
+    payload: SerializeAsAny[Event]
+
+    @classmethod
+    def wrap(
+        cls,
+        event: Event,
+        *,
+        stream_id: str,
+        stream_version: int,
+        actor: str,
+        correlation_id: str,
+        causation_id: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Self:
+        return cls(
+            type=event.event_type(),
+            schema_version=event.schema_version,
+            stream_id=stream_id,
+            stream_version=stream_version,
+            occurred_at=occurred_at or datetime.now(UTC),
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            actor=actor,
+            payload=event,
+        )
+
+
+def decode_payload(event_type: str, schema_version: int, data: dict[str, Any]) -> Event:
+    """Validate a payload against the registry, upcasting old schema versions first."""
+    cls = EVENT_TYPES.get(event_type)
+    if cls is None:
+        raise UnknownEventType(f"unknown event type {event_type!r}")
+    if schema_version > cls.schema_version:
+        raise InvalidEvent(
+            f"{event_type} schema_version {schema_version} is newer than this code knows ({cls.schema_version})"
+        )
+    version = schema_version
+    while version < cls.schema_version:
+        upcast = UPCASTERS.get((event_type, version))
+        if upcast is None:
+            raise InvalidEvent(f"no upcaster for {event_type} schema_version {version}")
+        data = upcast(data)
+        version += 1
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidEvent(f"invalid {event_type} payload: {exc.errors(include_url=False)}") from exc
+
+
+Headers = list[tuple[str, bytes]]
+
+
+def to_record(envelope: Envelope, *, source: str) -> tuple[bytes, bytes, Headers]:
+    """Key, value and headers of the Kafka record for an envelope (CloudEvents binary mode)."""
+    attributes = {
+        "ce_specversion": CE_SPECVERSION,
+        "ce_id": str(envelope.event_id),
+        "ce_source": source,
+        "ce_type": envelope.type,
+        "ce_time": envelope.occurred_at.astimezone(UTC).isoformat(),
+        "ce_subject": envelope.stream_id,
+        "ce_schemaversion": str(envelope.schema_version),
+        "ce_streamversion": str(envelope.stream_version),
+        "ce_correlationid": envelope.correlation_id,
+        "ce_actor": envelope.actor,
+        "content-type": CONTENT_TYPE,
+    }
+    if envelope.causation_id:
+        attributes["ce_causationid"] = envelope.causation_id
+    headers = [(name, value.encode()) for name, value in attributes.items()]
+    value = envelope.payload.model_dump_json().encode()
+    return envelope.stream_id.encode(), value, headers
+
+
+def from_record(value: bytes | None, headers: Headers | tuple[tuple[str, bytes], ...]) -> Envelope:
+    """Read a Kafka record back into an envelope; raises InvalidEvent or UnknownEventType."""
+    attrs = {name: raw.decode("utf-8", errors="replace") for name, raw in headers}
+    missing = [
+        name
+        for name in ("ce_id", "ce_type", "ce_time", "ce_subject", "ce_streamversion", "ce_actor")
+        if name not in attrs
+    ]
+    if missing:
+        raise InvalidEvent(f"missing CloudEvents headers: {', '.join(missing)}")
+    if attrs.get("ce_specversion") != CE_SPECVERSION:
+        raise InvalidEvent(f"unsupported ce_specversion {attrs.get('ce_specversion')!r}")
+    try:
+        data = json.loads(value or b"")
+    except ValueError as exc:
+        raise InvalidEvent(f"value is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidEvent("value is not a JSON object")
+    try:
+        schema_version = int(attrs.get("ce_schemaversion", "1"))
+        payload = decode_payload(attrs["ce_type"], schema_version, data)
+        return Envelope(
+            event_id=UUID(attrs["ce_id"]),
+            type=attrs["ce_type"],
+            schema_version=payload.schema_version,
+            stream_id=attrs["ce_subject"],
+            stream_version=int(attrs["ce_streamversion"]),
+            occurred_at=datetime.fromisoformat(attrs["ce_time"]),
+            correlation_id=attrs.get("ce_correlationid", attrs["ce_id"]),
+            causation_id=attrs.get("ce_causationid"),
+            actor=attrs["ce_actor"],
+            payload=payload,
+        )
+    except (ValueError, ValidationError) as exc:
+        if isinstance(exc, InvalidEvent | UnknownEventType):
+            raise
+        raise InvalidEvent(f"invalid envelope: {exc}") from exc

@@ -1,0 +1,151 @@
+"""The outbox relay: publishes stored events to the service's topic, in stream order.
+
+Order per stream holds with any number of relay instances: the outbox is cut into
+slots by stream, and a relay publishes a slot only while it holds that slot's
+session advisory lock. A second instance waits until the first one dies (its
+connection closes and PostgreSQL drops the lock). Within a slot, rows go out in id
+order, which is stream order: an append reads the previous version as committed
+before it inserts, so a stream's later events always get larger ids.
+
+Delivery is at least once: a relay that dies after the broker acknowledged and
+before it deleted the rows publishes them again; consumers drop the repeat by
+event id. Nothing is dropped: rows leave the outbox only after acknowledgement.
+"""
+
+import asyncio
+import contextlib
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from shared.db import init_connection
+from shared.envelope import to_record
+from shared.eventstore import row_to_envelope
+from shared.settings import ServiceSettings
+
+log = structlog.get_logger()
+
+_SLOT_LOCK_NAMESPACE = 7_301_002
+BATCH_SIZE = 500
+
+
+def make_producer(bootstrap_servers: str, **overrides: Any) -> AIOKafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_servers,
+        "enable_idempotence": True,
+        "acks": "all",
+        "linger_ms": 5,
+        "request_timeout_ms": 15_000,
+    }
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+class OutboxRelay:
+    def __init__(self, settings: ServiceSettings, *, name: str = "relay") -> None:
+        self._settings = settings
+        self._name = name
+        self._owned: set[int] = set()
+        self._wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self.published = 0
+
+    @property
+    def owned_slots(self) -> frozenset[int]:
+        return frozenset(self._owned)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Publish until stopped; every failure is retried with backoff, nothing is skipped."""
+        backoff = 0.2
+        while not self._stopping.is_set():
+            try:
+                await self._run_once()
+                backoff = 0.2
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError, asyncio.TimeoutError) as exc:
+                log.warning("relay_retrying", relay=self._name, error=repr(exc), backoff=backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _run_once(self) -> None:
+        conn = await asyncpg.connect(self._settings.database_dsn)
+        await init_connection(conn)
+        producer = make_producer(self._settings.kafka_bootstrap_servers)
+        self._owned.clear()
+        try:
+            await conn.add_listener("outbox", self._on_notify)
+            await producer.start()
+            while not self._stopping.is_set():
+                await self._claim_free_slots(conn)
+                sent = await self._publish_batch(conn, producer) if self._owned else 0
+                if sent < BATCH_SIZE:
+                    await self._wait_for_work()
+        finally:
+            self._owned.clear()
+            # The producer may be stuck on an out-of-order sequence after a broker
+            # restart: it is always replaced, never reused after a failure.
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    async def _claim_free_slots(self, conn: asyncpg.Connection) -> None:
+        claimed = await conn.fetch(
+            # offset 0 keeps the planner from trying locks on slots this relay already owns
+            """select slot
+                 from (select slot from generate_series(0, $1 - 1) as slot
+                        where slot <> all($2::int[]) offset 0) as free
+                where pg_try_advisory_lock($3, slot)""",
+            self._settings.outbox_slots,
+            sorted(self._owned),
+            _SLOT_LOCK_NAMESPACE,
+        )
+        self._owned.update(r["slot"] for r in claimed)
+
+    async def _publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+        rows = await conn.fetch(
+            """select o.id as outbox_id, o.topic, e.*
+                 from outbox o join events e using (event_id)
+                where o.slot = any($1::int[])
+                order by o.id
+                limit $2""",
+            sorted(self._owned),
+            BATCH_SIZE,
+        )
+        if not rows:
+            return 0
+        deliveries = []
+        for row in rows:
+            key, value, headers = to_record(row_to_envelope(row), source=self._settings.ce_source)
+            deliveries.append(await producer.send(row["topic"], value=value, key=key, headers=headers))
+        await asyncio.gather(*deliveries)
+        await conn.execute("delete from outbox where id = any($1::bigint[])", [r["outbox_id"] for r in rows])
+        self.published += len(rows)
+        return len(rows)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wakeup.set()
+
+    async def _wait_for_work(self) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), self._settings.relay_poll_seconds)
+        self._wakeup.clear()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+
+async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float]:
+    """Rows waiting and the age in seconds of the oldest one."""
+    row = await conn.fetchrow(
+        "select count(*) as n, coalesce(extract(epoch from now() - min(created_at)), 0) as age from outbox"
+    )
+    return int(row["n"]), float(row["age"])

@@ -1,0 +1,131 @@
+"""What every service's HTTP side shares: health and readiness, correlation ids, error mapping."""
+
+import asyncio
+import contextlib
+from typing import Any
+
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient
+from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from shared.errors import InvalidCommand, NotFound, RuleViolation
+from shared.eventstore import ConcurrencyConflict
+
+log = structlog.get_logger()
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+def current_correlation_id() -> str:
+    return correlation_id.get() or ""
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message, **extra}})
+
+
+async def _rule_violation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RuleViolation)
+    return _error(409, exc.code, exc.message)
+
+
+async def _conflict(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ConcurrencyConflict)
+    return _error(
+        409,
+        "version_conflict",
+        f"数据已被他人修改（当前版本 {exc.actual}，请求基于版本 {exc.expected}），请刷新后重试",
+        current_version=exc.actual,
+    )
+
+
+async def _invalid_command(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidCommand)
+    return _error(422, "invalid_field", exc.message, fields=[{"field": exc.field, "message": exc.message}])
+
+
+async def _not_found(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotFound)
+    return _error(404, "not_found", f"未找到{exc.what}：{exc.ident}")
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"], "type": err["type"]}
+        for err in exc.errors()
+    ]
+    names = "、".join(f["field"] or "请求体" for f in fields)
+    return _error(422, "invalid_request", f"请求内容有误，请检查字段：{names}", fields=fields)
+
+
+class Readiness:
+    """Answers whether the database and the broker both respond now."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self._bootstrap = bootstrap_servers
+        self._admin: AIOKafkaAdminClient | None = None
+        self.pool: Any = None
+
+    async def check(self) -> dict[str, str]:
+        return {"database": await self._database(), "kafka": await self._kafka()}
+
+    async def _database(self) -> str:
+        if self.pool is None:
+            return "starting"
+        try:
+            async with asyncio.timeout(2):
+                await self.pool.fetchval("select 1")
+            return "ok"
+        except Exception as exc:
+            return f"error: {exc!r}"
+
+    async def _kafka(self) -> str:
+        try:
+            async with asyncio.timeout(3):
+                if self._admin is None:
+                    self._admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=2000)
+                    await self._admin.start()
+                await self._admin.describe_cluster()
+            return "ok"
+        except Exception as exc:
+            await self.close()
+            return f"error: {exc!r}"
+
+    async def close(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                await admin.close()
+
+
+def health_router(readiness: Readiness) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        checks = await readiness.check()
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
+
+    return router
+
+
+def install(app: FastAPI, readiness: Readiness) -> None:
+    """Adds health routes, correlation ids and the error mapping to a service's app."""
+    app.add_middleware(
+        CorrelationIdMiddleware, header_name=CORRELATION_HEADER, update_request_header=True
+    )
+    app.add_exception_handler(RuleViolation, _rule_violation)
+    app.add_exception_handler(ConcurrencyConflict, _conflict)
+    app.add_exception_handler(InvalidCommand, _invalid_command)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(health_router(readiness))

@@ -1,0 +1,106 @@
+"""Fixtures for the real broker and database.
+
+Where they come from, in order: `KAFKA_BOOTSTRAP_SERVERS` / `DATABASE_URL` when set;
+else testcontainers when a Docker engine answers; else the project's local stack
+(`infra/kafka.sh start`, `infra/postgres.sh start`), started here if it is not up.
+
+Every test gets its own topic prefix and databases, so tests never see each other's
+events and can run against a stack that is also serving `make up`.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.settings import ServiceSettings, dsn_for
+from shared.topics import all_topics, ensure_topics
+from tests.support.stack import Infrastructure, start_infrastructure
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    infra = start_infrastructure()
+    try:
+        yield infra
+    finally:
+        infra.stop()
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+SettingsFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIterator[SettingsFactory]:
+    """Settings of a service for this test: its own topics (`<prefix>.x.events`) and database.
+
+    Afterwards the test's databases and topics are dropped, so runs do not pile up.
+    """
+
+    def build(cls: type[S] = ServiceSettings, **overrides: Any) -> S:  # type: ignore[assignment]
+        base = cls()
+        values: dict[str, Any] = {
+            "kafka_bootstrap_servers": infrastructure.kafka_bootstrap_servers,
+            "database_url": infrastructure.database_url,
+            "topic_prefix": f"{prefix}.",
+            "database_name": f"{prefix}_{base.service_name}",
+            "relay_poll_seconds": 0.2,
+            "log_json": False,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    yield build
+    await asyncio.wait_for(drop_databases(infrastructure.database_url, prefix), 30)
+    await asyncio.wait_for(delete_topics(infrastructure.kafka_bootstrap_servers, f"{prefix}."), 30)
+
+
+@pytest.fixture
+async def topics(make_settings: SettingsFactory) -> list[str]:
+    """Creates this test's topics (every event topic and its DLQ)."""
+    settings = make_settings()
+    await ensure_topics(settings)
+    return all_topics(settings)
+
+
+async def drop_databases(server_url: str, prefix: str) -> None:
+    conn = await asyncpg.connect(dsn_for(server_url, "postgres"))
+    try:
+        names = await conn.fetch("select datname from pg_database where datname like $1", f"{prefix}_%")
+        for row in names:
+            await conn.execute(f'drop database if exists "{row["datname"]}" with (force)')
+    finally:
+        await conn.close()
+
+
+async def delete_topics(bootstrap: str, prefix: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        names = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if names:
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Integration and e2e tests are marked by folder, so a test cannot forget its marker.
+    for item in items:
+        path = str(item.path)
+        if f"{os.sep}integration{os.sep}" in path:
+            item.add_marker(pytest.mark.integration)
+        if f"{os.sep}e2e{os.sep}" in path:
+            item.add_marker(pytest.mark.e2e)

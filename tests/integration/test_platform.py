@@ -1,0 +1,263 @@
+"""The shared mechanisms on the real broker and the real database."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from shared.consumer import ConsumerRunner, dlq_topic
+from shared.contracts.codes import Domain, Source
+from shared.contracts.intake import IssueReported
+from shared.db import create_pool, migrate
+from shared.envelope import Envelope, to_record
+from shared.eventstore import ConcurrencyConflict, EventStore, Metadata
+from shared.relay import OutboxRelay
+from shared.settings import ServiceSettings
+from tests.support.kafka import read_events, read_topic, wait_for_events
+from tests.support.stack import ROOT
+
+META = Metadata(actor="test", correlation_id="corr-1")
+
+
+def reported(issue_id: str, title: str = "河道非法采砂") -> IssueReported:
+    return IssueReported(
+        issue_id=issue_id,
+        source=Source.HOTLINE_12369,
+        title=title,
+        description="有人夜间采砂",
+        township="城关镇",
+        domain=Domain.QUARRYING_SAND,
+    )
+
+
+@pytest.fixture
+async def settings(make_settings, topics) -> ServiceSettings:  # type: ignore[no-untyped-def]
+    return make_settings(service_name="intake")
+
+
+@pytest.fixture
+async def pool(settings: ServiceSettings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(settings)
+    await migrate(pool)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+def store(settings: ServiceSettings) -> EventStore:
+    return EventStore(topic=settings.own_topic, slots=settings.outbox_slots)
+
+
+async def run_until(relays: list[OutboxRelay], condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    tasks = [asyncio.create_task(r.run()) for r in relays]
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not await condition():
+            assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+            await asyncio.sleep(0.1)
+    finally:
+        for r in relays:
+            r.stop()
+        await asyncio.gather(*tasks)
+
+
+async def test_append_with_a_stale_expected_version_is_a_conflict(pool: asyncpg.Pool, store: EventStore) -> None:
+    async with pool.acquire() as conn:
+        await store.append(conn, "i-1", [reported("i-1")], 0, META)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            await store.append(conn, "i-1", [reported("i-1", "again")], 0, META)
+        assert caught.value.actual == 1
+        assert [e.stream_version for e in await store.read(conn, "i-1")] == [1]
+
+
+async def test_concurrent_appends_at_the_same_version_let_exactly_one_win(
+    pool: asyncpg.Pool, store: EventStore
+) -> None:
+    async def attempt(n: int) -> bool:
+        async with pool.acquire() as conn:
+            try:
+                await store.append(conn, "race", [reported("race", f"writer {n}")], 0, META)
+                return True
+            except ConcurrencyConflict:
+                return False
+
+    outcomes = await asyncio.gather(*(attempt(n) for n in range(6)))
+    assert outcomes.count(True) == 1
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select count(*) from outbox") == 1
+
+
+async def test_two_relays_publish_each_event_once_and_in_stream_order(
+    settings: ServiceSettings, pool: asyncpg.Pool, store: EventStore
+) -> None:
+    streams = [f"s-{n}" for n in range(20)]
+    async with pool.acquire() as conn:
+        for round_ in range(5):
+            for stream in streams:
+                await store.append(conn, stream, [reported(stream, f"v{round_ + 1}")], round_, META)
+
+    async def outbox_empty() -> bool:
+        return await pool.fetchval("select count(*) from outbox") == 0
+
+    await run_until([OutboxRelay(settings, name="a"), OutboxRelay(settings, name="b")], outbox_empty)
+
+    events = await read_events(settings.kafka_bootstrap_servers, settings.own_topic)
+    assert len(events) == 100
+    assert len({e.event_id for e in events}) == 100
+    for stream in streams:
+        versions = [e.stream_version for e in events if e.stream_id == stream]
+        assert versions == [1, 2, 3, 4, 5]
+
+
+async def test_relay_killed_before_publishing_still_delivers_after_restart(
+    settings: ServiceSettings, pool: asyncpg.Pool, store: EventStore
+) -> None:
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "DATABASE_URL": settings.database_url,
+        "DATABASE_NAME": settings.database,
+        "TOPIC_PREFIX": settings.topic_prefix,
+    }
+    # A relay process that owns every slot, killed with SIGKILL: no clean shutdown at all.
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.relay_process"], cwd=ROOT, env=env)
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while await pool.fetchval("select count(*) from pg_locks where locktype = 'advisory'") < 8:
+            assert asyncio.get_running_loop().time() < deadline, "relay process never took its slots"
+            await asyncio.sleep(0.1)
+        process.send_signal(signal.SIGSTOP)  # frozen: it holds the slots and publishes nothing
+        async with pool.acquire() as conn:
+            await store.append(conn, "late", [reported("late")], 0, META)
+        await asyncio.sleep(1)
+        assert await pool.fetchval("select count(*) from outbox") == 1
+        process.kill()
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    async def outbox_empty() -> bool:
+        return await pool.fetchval("select count(*) from outbox") == 0
+
+    await run_until([OutboxRelay(settings, name="restarted")], outbox_empty)
+    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    assert [(e.stream_id, e.stream_version) for e in events] == [("late", 1)]
+
+
+async def produce(settings: ServiceSettings, records: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True)
+    await producer.start()
+    try:
+        for key, value, headers in records:
+            await producer.send_and_wait(settings.topic("intake.events"), value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+def record_of(event: IssueReported, stream_version: int = 1) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    envelope = Envelope.wrap(
+        event, stream_id=event.issue_id, stream_version=stream_version, actor="test", correlation_id="c"
+    )
+    return to_record(envelope, source="/test")
+
+
+class Counter:
+    """A handler that counts its applications in a table, inside the runner's transaction."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def __call__(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
+        await conn.execute(
+            "insert into applied (event_id, title) values ($1, $2)", envelope.event_id, envelope.payload.title  # type: ignore[attr-defined]
+        )
+        self.seen.append(envelope.payload.title)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+async def applied_table(pool: asyncpg.Pool) -> None:
+    await pool.execute("create table applied (event_id uuid, title text)")
+
+
+async def run_consumer_until(runner: ConsumerRunner, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    task = asyncio.create_task(runner.run())
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not await condition():
+            assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+            assert not task.done(), f"consumer stopped: {task.exception() if task.done() else ''}"
+            await asyncio.sleep(0.1)
+    finally:
+        runner.stop()
+        await task
+
+
+async def test_the_same_event_delivered_twice_is_applied_once(
+    settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
+) -> None:
+    first = record_of(reported("dup-1", "first"))
+    second = record_of(reported("dup-2", "second"))
+    await produce(settings, [first, first, second])
+    handler = Counter()
+    runner = ConsumerRunner(settings, pool, name="counter", topics=[settings.topic("intake.events")], handler=handler)
+
+    async def both_seen() -> bool:
+        return await pool.fetchval("select count(distinct title) from applied") == 2
+
+    await run_consumer_until(runner, both_seen)
+    assert sorted(handler.seen) == ["first", "second"]
+    assert await pool.fetchval("select count(*) from applied") == 2
+
+    # A whole new consumer of the same name (a restart that lost its offsets) re-reads from the start: no second effect.
+    await pool.execute("delete from consumer_positions")
+    fresh = ConsumerRunner(
+        settings,
+        pool,
+        name="counter",
+        topics=[settings.topic("intake.events")],
+        handler=handler,
+        group_id=f"replay-{uuid4().hex[:8]}",  # a new group reads the topic from the beginning
+    )
+
+    async def caught_up() -> bool:
+        return (await pool.fetchval("select coalesce(sum(\"offset\"), 0) from consumer_positions")) >= 3
+
+    await run_consumer_until(fresh, caught_up)
+    assert await pool.fetchval("select count(*) from applied") == 2
+
+
+async def test_a_poison_message_goes_to_the_dlq_and_the_next_one_is_applied(
+    settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
+) -> None:
+    good_before = record_of(reported("p-1", "before"))
+    key, _, headers = record_of(reported("p-2"))
+    not_json = (key, b"\x00garbage", headers)
+    unknown_type = (b"p-3", b"{}", [(n, b"Martian" if n == "ce_type" else v) for n, v in headers])
+    invalid_payload = (b"p-4", b'{"issue_id": "p-4"}', headers)
+    good_after = record_of(reported("p-5", "after"))
+    await produce(settings, [good_before, not_json, unknown_type, invalid_payload, good_after])
+
+    runner = ConsumerRunner(
+        settings, pool, name="counter", topics=[settings.topic("intake.events")], handler=Counter()
+    )
+
+    async def after_applied() -> bool:
+        return await pool.fetchval("select count(*) from applied where title = 'after'") == 1
+
+    await run_consumer_until(runner, after_applied)
+    dead = await read_topic(settings.kafka_bootstrap_servers, dlq_topic(settings.topic("intake.events")))
+    reasons = [dict(r.headers)["dlq_reason"].decode() for r in dead]
+    assert len(dead) == 3
+    assert any("not JSON" in r for r in reasons)
+    assert any("unknown event type 'Martian'" in r for r in reasons)
+    assert any("invalid IssueReported payload" in r for r in reasons)
+    assert {dict(r.headers)["dlq_topic"].decode() for r in dead} == {settings.topic("intake.events")}
+    assert sorted(await pool.fetchval("select array_agg(title) from applied")) == ["after", "before"]
