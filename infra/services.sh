@@ -16,8 +16,9 @@ start() {
   for entry in "${SERVICES[@]}"; do
     local name=${entry%%:*} port=${entry##*:}
     if alive "$name"; then continue; fi
-    (cd "$ROOT" && PORT="$port" setsid nohup "$PY" -m "services.$name" >>"$RUN/logs/$name.log" 2>&1 &
-      echo $! >"$RUN/pids/$name.pid")
+    # exec keeps the pid; setsid detaches it from this shell's session and terminal
+    (cd "$ROOT" && PORT="$port" exec setsid "$PY" -m "services.$name") >>"$RUN/logs/$name.log" 2>&1 </dev/null &
+    echo $! >"$RUN/pids/$name.pid"
   done
 }
 
