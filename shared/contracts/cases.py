@@ -1,5 +1,156 @@
-"""Events on `cases.events`."""
+"""Events on `cases.events`: the rectification case (整改案件) from 交办 to 销号.
 
-from shared.contracts.base import Event
+The case id is the issue id; every event below is in that one stream, which is the
+case's audit trail.
+"""
 
-EVENTS: tuple[type[Event], ...] = ()
+
+from pydantic import AwareDatetime, Field
+
+from shared.contracts.base import Contract, Event
+from shared.contracts.codes import Domain, Source
+
+
+class Leader(Contract):
+    """包案领导: the leader answerable for the case."""
+
+    name: str = Field(min_length=1, max_length=50)
+    post: str = Field(min_length=1, max_length=100)
+
+
+class Evidence(Contract):
+    """One item of evidence for a closure request: what it shows, the file, its SHA-256."""
+
+    description: str = Field(min_length=1, max_length=500)
+    file_name: str = Field(min_length=1, max_length=255)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class CaseOpened(Event):
+    """A reported problem became a rectification case."""
+
+    case_id: str
+    source: Source
+    title: str
+    township: str
+    domain: Domain
+    batch: str | None = None
+    external_ref: str | None = None
+    reported_at: AwareDatetime
+
+
+class Assigned(Event):
+    """交办 with the 五定: problem, target task, responsible unit, leader, deadline, reward and penalty."""
+
+    problem: str
+    task: str
+    unit: str
+    leader: Leader
+    deadline: AwareDatetime
+    measures: str
+    deadline_working_days: int | None = None
+
+
+class Reassigned(Event):
+    """交办 again while open: the new 五定 replace the old ones, which stay in the history."""
+
+    problem: str
+    task: str
+    unit: str
+    leader: Leader
+    deadline: AwareDatetime
+    measures: str
+    previous_unit: str
+    reason: str | None = None
+    deadline_working_days: int | None = None
+
+
+class Supervised(Event):
+    """督办: a supervision letter, perhaps bringing the deadline forward."""
+
+    note: str
+    letter_no: str | None = None
+    new_deadline: AwareDatetime | None = None
+
+
+class ProgressReported(Event):
+    """反馈: the unit reports progress."""
+
+    note: str
+    percent: int | None = Field(default=None, ge=0, le=100)
+
+
+class DeadlineExtended(Event):
+    """延期: a later deadline, with the reason and who approved it."""
+
+    previous_deadline: AwareDatetime
+    new_deadline: AwareDatetime
+    reason: str
+    approved_by: str
+
+
+class ClosureRequested(Event):
+    """申请销号: what was done, with evidence."""
+
+    summary: str
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+class Closed(Event):
+    """销号: verification passed."""
+
+    verifier: str
+    note: str | None = None
+    unit: str
+
+
+class ClosureRejected(Event):
+    """验收不通过: the case is back in progress."""
+
+    verifier: str
+    reason: str
+    unit: str
+
+
+class Reopened(Event):
+    """回头看 found the problem back: the case is open again with a new deadline."""
+
+    reason: str
+    new_deadline: AwareDatetime
+    unit: str
+
+
+class DeadlineApproaching(Event):
+    """整改时限临近: a reminder before the breach."""
+
+    deadline: AwareDatetime
+    remaining_seconds: int
+    unit: str
+    leader: Leader
+
+
+class DeadlineMissed(Event):
+    """超期: the deadline passed and the case was not closed. Once per deadline."""
+
+    deadline: AwareDatetime
+    late_seconds: int
+    unit: str
+    leader: Leader
+    missed_count: int = Field(ge=1, description="how many deadlines of this case have been missed so far")
+
+
+EVENTS: tuple[type[Event], ...] = (
+    CaseOpened,
+    Assigned,
+    Reassigned,
+    Supervised,
+    ProgressReported,
+    DeadlineExtended,
+    ClosureRequested,
+    Closed,
+    ClosureRejected,
+    Reopened,
+    DeadlineApproaching,
+    DeadlineMissed,
+)
+

@@ -61,3 +61,54 @@ DOMAIN_LABELS: dict[Domain, str] = {
     Domain.NOISE: "噪声污染",
     Domain.OTHER: "其他",
 }
+
+
+class MeasureKind(StrEnum):
+    """问责措施: measures the discipline commission or the county imposes."""
+
+    CRITICISM_EDUCATION = "criticism_education"
+    WRITTEN_SELF_CRITICISM = "written_self_criticism"
+    ADMONISHMENT_TALK = "admonishment_talk"
+    REMINDER_TALK = "reminder_talk"
+    WARNING_TALK = "warning_talk"
+    CRITICISM_NOTICE = "criticism_notice"
+    COLLECTIVE_SUMMONS = "collective_summons"
+
+
+MEASURE_LABELS: dict[MeasureKind, str] = {
+    MeasureKind.CRITICISM_EDUCATION: "批评教育",
+    MeasureKind.WRITTEN_SELF_CRITICISM: "书面检查",
+    MeasureKind.ADMONISHMENT_TALK: "诫勉谈话",
+    MeasureKind.REMINDER_TALK: "约谈提醒",
+    MeasureKind.WARNING_TALK: "提醒谈话",
+    MeasureKind.CRITICISM_NOTICE: "通报批评",
+    MeasureKind.COLLECTIVE_SUMMONS: "集体约谈",
+}
+
+# Measures that name a person (the others are imposed on a unit).
+PERSON_MEASURES = frozenset(
+    {
+        MeasureKind.CRITICISM_EDUCATION,
+        MeasureKind.WRITTEN_SELF_CRITICISM,
+        MeasureKind.ADMONISHMENT_TALK,
+        MeasureKind.REMINDER_TALK,
+        MeasureKind.WARNING_TALK,
+    }
+)
+
+
+class CaseStatus(StrEnum):
+    """整改案件状态."""
+
+    REPORTED = "reported"  # 待交办
+    ASSIGNED = "assigned"  # 整改中
+    CLOSURE_REQUESTED = "closure_requested"  # 待验收
+    CLOSED = "closed"  # 已销号
+
+
+CASE_STATUS_LABELS: dict[CaseStatus, str] = {
+    CaseStatus.REPORTED: "待交办",
+    CaseStatus.ASSIGNED: "整改中",
+    CaseStatus.CLOSURE_REQUESTED: "待验收",
+    CaseStatus.CLOSED: "已销号",
+}
