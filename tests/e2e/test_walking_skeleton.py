@@ -1,0 +1,45 @@
+"""One report travels intake → Kafka → projections, with both services as their own processes."""
+
+import asyncio
+
+import httpx
+
+from services.intake.settings import IntakeSettings
+from services.projections.settings import ProjectionsSettings
+from tests.support.service import free_port, service_processes
+
+REPORT = {
+    "source": "central_inspection",
+    "title": "河道非法采砂",
+    "description": "夜间有采砂船作业，河岸被挖空",
+    "township": "城关镇",
+    "domain": "quarrying_sand",
+    "location": {"address": "城关镇河西村", "lat": 30.12, "lon": 114.31},
+    "batch": "第二轮中央环保督察",
+}
+
+
+async def test_a_report_is_counted_by_projections_within_five_seconds(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+    intake = make_settings(IntakeSettings, port=free_port())
+    projections = make_settings(ProjectionsSettings, port=free_port())
+    async with service_processes(("services.intake", intake), ("services.projections", projections)) as (i, p):
+        async with httpx.AsyncClient() as client:
+            accepted = await client.post(f"{i.url}/v1/reports", json=REPORT)
+            assert accepted.status_code == 202
+            issue_id = accepted.json()["issue_id"]
+            started = asyncio.get_running_loop().time()
+            counted = None
+            while asyncio.get_running_loop().time() - started < 5:
+                stats = (await client.get(f"{p.url}/v1/stats/closure-rates", params={"group_by": "source"})).json()
+                counted = next((r for r in stats["rows"] if r["key"] == "central_inspection"), None)
+                if counted:
+                    break
+                await asyncio.sleep(0.1)
+            assert counted == {"key": "central_inspection", "label": "中央环保督察", "total": 1, "closed": 0, "rate": 0.0}
+            partitions = stats["positions"][projections.topic("intake.events")]
+            assert sum(p["applied_offset"] for p in partitions.values()) == 1
+            assert all(p["lag"] == 0 for p in partitions.values())
+
+            report = (await client.get(f"{i.url}/v1/reports/{issue_id}")).json()
+            assert report["title"] == REPORT["title"]
+            assert report["reported_at"].endswith("+08:00")

@@ -1,0 +1,91 @@
+"""Running services for tests: in this process (real broker and database, HTTP through ASGI) or as processes."""
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+import httpx
+from fastapi import FastAPI
+
+from shared.settings import ServiceSettings
+from tests.support.stack import ROOT
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Starts the app's lifespan (pool, migrations, relay, consumers) and yields an HTTP client for it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_env(settings: ServiceSettings, **extra: str) -> dict[str, str]:
+    """The environment that makes a service process use these settings."""
+    env = {**os.environ}
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            env[name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+    env.update(extra)
+    return env
+
+
+class ServiceProcess:
+    """One service as its own process (`python -m services.<name>`), as `make up` runs it."""
+
+    def __init__(self, module: str, settings: ServiceSettings, log_path: str | None = None) -> None:
+        self.module = module
+        self.settings = settings
+        self.url = f"http://127.0.0.1:{settings.port}"
+        self._log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", self.module], cwd=ROOT, env=settings_env(self.settings), stdout=log, stderr=log
+        )
+
+    async def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with httpx.AsyncClient() as client:
+            while True:
+                assert self.process is not None and self.process.poll() is None, f"{self.module} exited"
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{self.url}/readyz", timeout=3)).status_code == 200:
+                        return
+                assert asyncio.get_running_loop().time() < deadline, f"{self.module} not ready in time"
+                await asyncio.sleep(0.2)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextlib.asynccontextmanager
+async def service_processes(*services: tuple[str, ServiceSettings]) -> AsyncIterator[list[ServiceProcess]]:
+    procs = [ServiceProcess(module, settings) for module, settings in services]
+    try:
+        for proc in procs:
+            proc.start()
+        await asyncio.gather(*(proc.wait_ready() for proc in procs))
+        yield procs
+    finally:
+        for proc in procs:
+            proc.stop()
+
