@@ -3,11 +3,14 @@
 Each service subclasses `ServiceSettings` to set its own name, port and extras.
 """
 
+from typing import Self
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:55432/postgres"
+DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production"
 
 
 class ServiceSettings(BaseSettings):
@@ -31,6 +34,17 @@ class ServiceSettings(BaseSettings):
 
     outbox_slots: int = 8
     relay_poll_seconds: float = 0.5
+
+    # `development` allows the built-in token key; anything else requires JWT_SECRET to be set.
+    environment: str = "development"
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    jwt_issuer: str = "county-env"
+
+    @model_validator(mode="after")
+    def _no_default_secret_outside_development(self) -> Self:
+        if self.environment != "development" and self.jwt_secret == DEVELOPMENT_JWT_SECRET:
+            raise ValueError("JWT_SECRET must be set when ENVIRONMENT is not development")
+        return self
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -10,6 +10,7 @@ from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import InvalidCommand, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
@@ -50,6 +51,12 @@ async def _invalid_command(_: Request, exc: Exception) -> JSONResponse:
 async def _not_found(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NotFound)
     return _error(404, "not_found", f"未找到{exc.what}：{exc.ident}")
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, dict) else {"code": "http_error", "message": str(exc.detail)}
+    return JSONResponse(status_code=exc.status_code, content={"error": detail}, headers=exc.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -128,4 +135,5 @@ def install(app: FastAPI, readiness: Readiness) -> None:
     app.add_exception_handler(InvalidCommand, _invalid_command)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(health_router(readiness))

@@ -1,0 +1,157 @@
+"""Who is calling, and what their role allows: bearer tokens (JWT) verified with the configured key.
+
+Roles (角色):
+- public: citizens submitting reports
+- operator: intake operators (12369 / county hotline), the only role that may read a reporter's contact
+- inspection_office: 督察办, assigns, supervises, verifies, extends
+- unit: a responsible unit (责任单位), progress and closure requests on its own cases only
+- leader: county leaders, read everything
+- discipline: 纪委监委, imposes and revokes measures
+- enforcement: 执法, enforcement cases
+- viewer: dashboards and stats
+"""
+
+import argparse
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.settings import ServiceSettings
+
+
+class Role(StrEnum):
+    PUBLIC = "public"
+    OPERATOR = "operator"
+    INSPECTION_OFFICE = "inspection_office"
+    UNIT = "unit"
+    LEADER = "leader"
+    DISCIPLINE = "discipline"
+    ENFORCEMENT = "enforcement"
+    VIEWER = "viewer"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.PUBLIC: "公众",
+    Role.OPERATOR: "受理员",
+    Role.INSPECTION_OFFICE: "督察办",
+    Role.UNIT: "责任单位",
+    Role.LEADER: "县领导",
+    Role.DISCIPLINE: "纪委监委",
+    Role.ENFORCEMENT: "执法人员",
+    Role.VIEWER: "查看人员",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    unit: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the caller is named on the events it causes."""
+        return f"{self.role.value}:{self.subject}"
+
+
+def issue_token(
+    settings: ServiceSettings, *, subject: str, role: Role, unit: str | None = None, ttl: timedelta = timedelta(hours=12)
+) -> str:
+    now = datetime.now(UTC)
+    claims: dict[str, object] = {
+        "sub": subject,
+        "role": role.value,
+        "iss": settings.jwt_issuer,
+        "iat": now,
+        "exp": now + ttl,
+    }
+    if unit:
+        claims["unit"] = unit
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def verify_token(settings: ServiceSettings, token: str) -> Principal:
+    """Raises 401 with a zh-CN message when the token is missing, malformed, expired or signed by another key."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=["HS256"],
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "sub", "role", "iss"]},
+        )
+        role = Role(claims["role"])
+    except jwt.ExpiredSignatureError as exc:
+        raise _unauthorized("token_expired", "登录已过期，请重新登录") from exc
+    except (jwt.InvalidTokenError, ValueError) as exc:
+        raise _unauthorized("token_invalid", "身份凭证无效，请重新登录") from exc
+    if role is Role.UNIT and not claims.get("unit"):
+        raise _unauthorized("token_invalid", "责任单位账号缺少单位信息")
+    return Principal(subject=str(claims["sub"]), role=role, unit=claims.get("unit"))
+
+
+def _unauthorized(code: str, message: str) -> HTTPException:
+    return HTTPException(
+        status_code=401, detail={"code": code, "message": message}, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None:
+        raise _unauthorized("token_missing", "请先登录（缺少身份凭证）")
+    settings: ServiceSettings = request.app.state.settings
+    return verify_token(settings, credentials.credentials)
+
+
+def optional_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """For routes open to the public: a token, when sent, must still be valid."""
+    if credentials is None:
+        return None
+    return current_principal(request, credentials)
+
+
+def require(*roles: Role) -> object:
+    """A dependency that lets only the given roles through (403 otherwise)."""
+    allowed = frozenset(roles)
+
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in allowed:
+            names = "、".join(ROLE_LABELS[r] for r in sorted(allowed))
+            raise HTTPException(
+                status_code=403,
+                detail={"code": "forbidden", "message": f"{ROLE_LABELS[principal.role]}无权进行此操作（需要：{names}）"},
+            )
+        return principal
+
+    return Depends(check)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Issue a development token (开发用身份凭证)")
+    parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+    parser.add_argument("--unit", default=None, help="the responsible unit, for role unit")
+    parser.add_argument("--subject", default="dev", help="who the token names")
+    parser.add_argument("--hours", type=float, default=12)
+    args = parser.parse_args()
+    settings = ServiceSettings()
+    print(
+        issue_token(
+            settings, subject=args.subject, role=Role(args.role), unit=args.unit, ttl=timedelta(hours=args.hours)
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+from datetime import timedelta
+
+import pytest
+from fastapi import HTTPException
+
+from shared.auth import Role, issue_token, verify_token
+from shared.settings import ServiceSettings
+
+SETTINGS = ServiceSettings()
+
+
+def test_a_token_names_its_subject_role_and_unit() -> None:
+    token = issue_token(SETTINGS, subject="li", role=Role.UNIT, unit="生态环境局")
+    principal = verify_token(SETTINGS, token)
+    assert (principal.subject, principal.role, principal.unit) == ("li", Role.UNIT, "生态环境局")
+    assert principal.actor == "unit:li"
+
+
+def test_an_expired_token_is_refused_with_401() -> None:
+    token = issue_token(SETTINGS, subject="li", role=Role.VIEWER, ttl=timedelta(seconds=-1))
+    with pytest.raises(HTTPException) as caught:
+        verify_token(SETTINGS, token)
+    assert caught.value.status_code == 401
+    assert caught.value.detail["code"] == "token_expired"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jwt", "a.b.c"])
+def test_a_malformed_token_is_refused_with_401(token: str) -> None:
+    with pytest.raises(HTTPException) as caught:
+        verify_token(SETTINGS, token)
+    assert caught.value.status_code == 401
+
+
+def test_a_token_signed_with_another_key_is_refused() -> None:
+    other = ServiceSettings(jwt_secret="another-key-entirely-another-key-entirely")
+    with pytest.raises(HTTPException) as caught:
+        verify_token(SETTINGS, issue_token(other, subject="x", role=Role.LEADER))
+    assert caught.value.detail["code"] == "token_invalid"  # type: ignore[index]
+
+
+def test_a_unit_token_without_its_unit_is_refused() -> None:
+    with pytest.raises(HTTPException):
+        verify_token(SETTINGS, issue_token(SETTINGS, subject="x", role=Role.UNIT))
+
+
+def test_the_development_key_is_refused_outside_development() -> None:
+    with pytest.raises(ValueError, match="JWT_SECRET"):
+        ServiceSettings(environment="production")
