@@ -4,14 +4,17 @@ PY := .venv/bin/python
 PIP_CACHE := .cache/pip
 STAMP := .venv/.installed
 
-.PHONY: install up down test logs status topics
+.PHONY: install up down test logs status token
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv .venv
-	@$(PY) -m pip install -q --cache-dir $(PIP_CACHE) --upgrade pip
-	@$(PY) -m pip install -q --cache-dir $(PIP_CACHE) -e '.[test]'
+	@mkdir -p .cache
+	@echo "installing Python dependencies into .venv (log: .cache/pip-install.log)"
+	@( $(PY) -m pip install --cache-dir $(PIP_CACHE) --upgrade pip \
+	  && $(PY) -m pip install --cache-dir $(PIP_CACHE) -e '.[test]' ) >.cache/pip-install.log 2>&1 \
+	  || { tail -n 30 .cache/pip-install.log; exit 1; }
 	@touch $(STAMP)
 
 up: install
@@ -39,3 +42,7 @@ logs:
 
 test: install
 	@$(PY) -m pytest -q
+
+# A development token: make token ROLE=inspection_office [UNIT=生态环境局] [SUBJECT=wang]
+token: install
+	@$(PY) -m shared.auth --role $(ROLE) $(if $(UNIT),--unit "$(UNIT)") $(if $(SUBJECT),--subject "$(SUBJECT)")
