@@ -19,6 +19,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from shared.envelope import Envelope, InvalidEvent, UnknownEventType, from_record
 from shared.eventstore import ConcurrencyConflict
+from shared.metrics import CONSUMER_LAG, DLQ_MESSAGES, EVENTS_CONSUMED
 from shared.relay import make_producer
 from shared.settings import ServiceSettings
 
@@ -131,6 +132,7 @@ class ConsumerRunner:
                 for tp, records in batches.items():
                     async with self._processing:
                         await self._apply_until_done(tp, records, producer)
+                        self._measure_lag(consumer, tp, records[-1].offset + 1)
                         try:
                             await consumer.commit({tp: records[-1].offset + 1})
                         except CommitFailedError as exc:
@@ -143,6 +145,11 @@ class ConsumerRunner:
             # Leaving the group lets the partitions move at once instead of after the session timeout.
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+    def _measure_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(highwater - next_offset, 0))
 
     async def _apply_until_done(self, tp: TopicPartition, records: list[ConsumerRecord], producer: Any) -> None:
         backoff = 0.2
@@ -194,6 +201,7 @@ class ConsumerRunner:
                 if fresh:
                     await self._handler(conn, envelope)
                     self.applied += 1
+                    EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
         except TRANSIENT_ERRORS:
             raise
         except Exception as exc:  # a handler that cannot apply this event will never apply it
@@ -213,6 +221,7 @@ class ConsumerRunner:
         ]
         await (await producer.send(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers))
         self.dead_lettered += 1
+        DLQ_MESSAGES.labels(self.name, record.topic).inc()
         log.warning("dead_lettered", consumer=self.name, topic=record.topic, offset=record.offset, reason=reason)
 
     async def end_offsets(self) -> dict[tuple[str, int], int]:

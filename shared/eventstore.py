@@ -12,6 +12,7 @@ import asyncpg
 
 from shared.contracts import Event
 from shared.envelope import Envelope, decode_payload
+from shared.metrics import EVENTS_APPENDED
 
 
 class ConcurrencyConflict(Exception):
@@ -108,6 +109,8 @@ class EventStore:
         except asyncpg.UniqueViolationError as exc:
             # A concurrent writer committed the same version between our check and our insert.
             raise ConcurrencyConflict(stream_id, expected_version, await self.version(conn, stream_id)) from exc
+        for e in envelopes:
+            EVENTS_APPENDED.labels(e.type).inc()
         return envelopes
 
     async def read(self, conn: asyncpg.Connection, stream_id: str) -> list[Envelope]:

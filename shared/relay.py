@@ -24,12 +24,14 @@ from aiokafka.errors import KafkaError
 from shared.db import init_connection
 from shared.envelope import to_record
 from shared.eventstore import row_to_envelope
+from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger()
 
 _SLOT_LOCK_NAMESPACE = 7_301_002
 BATCH_SIZE = 500
+BACKLOG_MEASURE_SECONDS = 2.0
 
 
 def make_producer(bootstrap_servers: str, **overrides: Any) -> AIOKafkaProducer:
@@ -53,6 +55,7 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self.published = 0
+        self._measured_at = 0.0
 
     @property
     def owned_slots(self) -> frozenset[int]:
@@ -85,6 +88,7 @@ class OutboxRelay:
             while not self._stopping.is_set():
                 await self._claim_free_slots(conn)
                 sent = await self._publish_batch(conn, producer) if self._owned else 0
+                await self._measure_backlog(conn)
                 if sent < BATCH_SIZE:
                     await self._wait_for_work()
         finally:
@@ -128,7 +132,18 @@ class OutboxRelay:
         await asyncio.gather(*deliveries)
         await conn.execute("delete from outbox where id = any($1::bigint[])", [r["outbox_id"] for r in rows])
         self.published += len(rows)
+        for row in rows:
+            EVENTS_PUBLISHED.labels(row["topic"]).inc()
         return len(rows)
+
+    async def _measure_backlog(self, conn: asyncpg.Connection) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._measured_at < BACKLOG_MEASURE_SECONDS:
+            return
+        self._measured_at = now
+        count, age = await outbox_backlog(conn)
+        OUTBOX_BACKLOG.set(count)
+        OUTBOX_OLDEST_AGE.set(age)
 
     def _on_notify(self, *_: object) -> None:
         self._wakeup.set()

@@ -119,6 +119,7 @@ def build_app(
 ) -> Any:
     """A service's FastAPI app: its routers, plus health, correlation ids and the error mapping."""
     from fastapi import FastAPI
+    from prometheus_fastapi_instrumentator import Instrumentator
 
     from shared.web import Readiness, install
 
@@ -138,6 +139,9 @@ def build_app(
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.settings = settings
     install(app, readiness)
+    Instrumentator(excluded_handlers=["/metrics", "/healthz", "/readyz"]).instrument(app).expose(
+        app, endpoint="/metrics", include_in_schema=False
+    )
     for router in routers:
         app.include_router(router)
     return app

@@ -40,6 +40,12 @@ async def test_a_report_is_counted_by_projections_within_five_seconds(make_setti
             assert sum(p["applied_offset"] for p in partitions.values()) == 1
             assert all(p["lag"] == 0 for p in partitions.values())
 
+            intake_metrics = (await client.get(f"{i.url}/metrics")).text
+            assert 'events_appended_total{type="IssueReported"} 1.0' in intake_metrics
+            assert 'http_request_duration_seconds_count{handler="/v1/reports",method="POST"' in intake_metrics
+            projection_metrics = (await client.get(f"{p.url}/metrics")).text
+            assert 'events_consumed_total{consumer="read-models",type="IssueReported"} 1.0' in projection_metrics
+
             report = (await client.get(f"{i.url}/v1/reports/{issue_id}")).json()
             assert report["title"] == REPORT["title"]
             assert report["reported_at"].endswith("+08:00")
