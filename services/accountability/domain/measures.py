@@ -1,0 +1,114 @@
+"""Measures (问责措施) against units and officials: pure decisions, no I/O.
+
+A measure is its own stream `measure:<id>`: imposed once, revoked at most once. A
+revocation corrects a mistake without rewriting history: both events stay.
+"""
+
+from dataclasses import dataclass, field, replace
+
+from shared.contracts.accountability import MeasureImposed, MeasureRevoked, Target, TargetKind
+from shared.contracts.codes import MEASURE_LABELS, PERSON_MEASURES, MeasureKind
+from shared.errors import InvalidCommand, NotFound, RuleViolation
+
+
+def measure_stream(measure_id: str) -> str:
+    return f"measure:{measure_id}"
+
+
+@dataclass(frozen=True)
+class ImposeMeasure:
+    """Command: impose a measure (实施问责) on a unit or a person."""
+
+    measure_id: str
+    target_kind: TargetKind
+    unit: str
+    measure: str
+    reason: str
+    imposed_by: str
+    name: str | None = None
+    post: str | None = None
+    case_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RevokeMeasure:
+    """Command: revoke a measure imposed by mistake (撤销)."""
+
+    measure_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    imposed: MeasureImposed
+    revoked: MeasureRevoked | None = None
+
+
+MeasureEvent = MeasureImposed | MeasureRevoked
+
+
+def measure_kind(value: str) -> MeasureKind:
+    if value in MeasureKind._value2member_map_:
+        return MeasureKind(value)
+    choices = "、".join(f"{kind.value}（{label}）" for kind, label in MEASURE_LABELS.items())
+    raise InvalidCommand("measure", f"未知的问责措施“{value}”，可选：{choices}")
+
+
+def _reason(value: str) -> str:
+    reason = value.strip()
+    if not reason:
+        raise InvalidCommand("reason", "请填写问责或撤销的理由（reason）")
+    return reason
+
+
+def _target(command: ImposeMeasure, kind: MeasureKind) -> Target:
+    name, post = (command.name or "").strip(), (command.post or "").strip()
+    if kind in PERSON_MEASURES and command.target_kind is not TargetKind.PERSON:
+        raise InvalidCommand(
+            "target", f"“{MEASURE_LABELS[kind]}”是对个人的问责措施，请填写对象的姓名、职务和所在单位（target.kind=person）"
+        )
+    if command.target_kind is TargetKind.PERSON:
+        if not name:
+            raise InvalidCommand("target.name", "对个人问责须填写姓名（target.name）")
+        if not post:
+            raise InvalidCommand("target.post", "对个人问责须填写职务（target.post）")
+        return Target(kind=TargetKind.PERSON, unit=command.unit.strip(), name=name, post=post)
+    if name or post:
+        raise InvalidCommand("target", "对单位问责不填写姓名和职务；对个人问责请使用 target.kind=person")
+    return Target(kind=TargetKind.UNIT, unit=command.unit.strip())
+
+
+def decide(command: ImposeMeasure | RevokeMeasure, state: Measure | None) -> list[MeasureEvent]:
+    match command:
+        case ImposeMeasure():
+            if state is not None:
+                raise RuleViolation("measure_exists", f"问责措施 {command.measure_id} 已存在")
+            if not command.unit.strip():
+                raise InvalidCommand("target.unit", "请填写被问责单位或个人所在单位（target.unit）")
+            kind = measure_kind(command.measure)
+            return [
+                MeasureImposed(
+                    measure_id=command.measure_id,
+                    target=_target(command, kind),
+                    measure=kind,
+                    reason=_reason(command.reason),
+                    case_ids=list(dict.fromkeys(command.case_ids)),
+                    imposed_by=command.imposed_by,
+                )
+            ]
+        case RevokeMeasure():
+            reason = _reason(command.reason)
+            if state is None:
+                raise NotFound("问责措施", command.measure_id)
+            if state.revoked is not None:
+                raise RuleViolation("measure_already_revoked", f"问责措施 {command.measure_id} 已撤销，不能重复撤销")
+            return [MeasureRevoked(measure_id=command.measure_id, reason=reason)]
+
+
+def evolve(state: Measure | None, event: MeasureEvent) -> Measure:
+    match event:
+        case MeasureImposed():
+            return Measure(imposed=event)
+        case MeasureRevoked():
+            assert state is not None, "a revocation follows an imposition in the same stream"
+            return replace(state, revoked=event)
