@@ -49,6 +49,10 @@ class PenaltyIssued(Event):
     period_end: date | None = Field(default=None, description="daily penalty: last day counted")
     days: int | None = Field(default=None, gt=0, description="daily penalty: number of days")
     daily_amount_fen: int | None = Field(default=None, gt=0)
+    order_id: str | None = Field(default=None, description="daily penalty: the rectification order not complied with")
+    original_penalty_id: str | None = Field(
+        default=None, description="daily penalty: the fine whose amount is charged per day (原处罚决定)"
+    )
 
 
 class PenaltyPaid(Event):
