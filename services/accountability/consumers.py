@@ -1,28 +1,41 @@
-"""Events of other services that accountability reacts to."""
+"""Events of other services that accountability reacts to: a unit's failures on a case."""
+
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from services.accountability import handlers
+from services.accountability.policy import Policy, Trigger
 from shared.consumer import ConsumerRunner
 from shared.envelope import Envelope
 from shared.service import Platform
 
-# Which handler runs for which event type: the one place to look.
-HANDLERS: dict[str, object] = {}
+Apply = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 
 
-async def apply(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    raise NotImplementedError(f"no handler for {envelope.type}")
+def handlers_for(platform: Platform, policy: Policy) -> dict[str, Apply]:
+    """Which handler runs for which event type: the one place to look."""
+
+    async def count_step(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        await handlers.count_step(conn, platform.store, policy, envelope)
+
+    return {trigger.value: count_step for trigger in Trigger}
 
 
-def consumers(platform: Platform) -> list[ConsumerRunner]:
+def consumers(platform: Platform, policy: Policy) -> list[ConsumerRunner]:
     settings = platform.settings
+    table = handlers_for(platform, policy)
+
+    async def apply(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        await table[envelope.type](conn, envelope)
+
     return [
         ConsumerRunner(
             settings,
             platform.pool,
-            name="accountability",
+            name="escalation",
             topics=[settings.topic("cases.events")],
             handler=apply,
-            handles=HANDLERS.keys(),
+            handles=table.keys(),
         )
     ]

@@ -1,10 +1,12 @@
-"""问责服务 accountability: escalation and measures"""
+"""问责服务 accountability: the escalation ladder on a unit's failures, and measures against units and officials."""
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.accountability import consumers
+from services.accountability import api, consumers
+from services.accountability.policy import load_policy
 from services.accountability.settings import AccountabilitySettings
 from shared.service import build_app, serve
 
@@ -12,13 +14,18 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: AccountabilitySettings | None = None) -> FastAPI:
+    settings = settings or AccountabilitySettings()
+    # Read at start so that a broken policy file stops the service instead of the first escalation.
+    policy = load_policy(settings.accountability_policy)
+
     app: FastAPI = build_app(
-        settings or AccountabilitySettings(),
-        title="问责服务 accountability: escalation and measures",
-        routers=[],
+        settings,
+        title="问责服务 accountability",
+        routers=[api.measures_router, api.units_router, api.policy_router],
         migrations=MIGRATIONS,
-        consumers=consumers.consumers,
+        consumers=partial(consumers.consumers, policy=policy),
     )
+    app.state.policy = policy
     return app
 
 

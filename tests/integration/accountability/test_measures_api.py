@@ -1,0 +1,186 @@
+"""Measures through the HTTP API on the real database and broker, and a unit's record."""
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.accountability import handlers
+from services.accountability.main import create_app
+from services.accountability.settings import AccountabilitySettings
+from shared.clock import SHANGHAI, now
+from tests.integration.accountability.helpers import cases_envelope, missed
+from tests.support.kafka import wait_for_events
+from tests.support.service import running
+
+UNIT = "城关镇人民政府"
+
+ADMONISHMENT: dict[str, Any] = {
+    "target": {"kind": "person", "unit": UNIT, "name": "张三", "post": "镇长"},
+    "measure": "admonishment_talk",
+    "reason": "河道采砂问题整改三次超期",
+    "case_ids": ["case-1"],
+}
+NOTICE: dict[str, Any] = {
+    "target": {"kind": "unit", "unit": UNIT},
+    "measure": "criticism_notice",
+    "reason": "整改不力",
+    "case_ids": ["case-1", "case-2"],
+}
+
+
+@pytest.fixture
+async def service(make_settings, topics) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:  # type: ignore[no-untyped-def]
+    app = create_app(make_settings(AccountabilitySettings))
+    async with running(app) as client:
+        yield app, client
+
+
+@pytest.fixture
+def client(service: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return service[1]
+
+
+async def test_an_imposed_measure_is_answered_stored_and_published(
+    service: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    app, client = service
+    answer = await client.post("/v1/measures", json=ADMONISHMENT, headers={"X-Actor": "county-discipline"})
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert answer.headers["location"] == f"/v1/measures/{body['measure_id']}"
+    assert body["measure_label"] == "诫勉谈话" and body["status_label"] == "有效"
+    assert body["target"] == {"kind": "person", "kind_label": "个人", "unit": UNIT, "name": "张三", "post": "镇长"}
+    assert body["imposed_by"] == "county-discipline"
+    assert body["imposed_at"].endswith("+08:00")
+    assert (await client.get(answer.headers["location"])).json() == body
+
+    settings = app.state.settings
+    [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1, timeout=30)
+    assert (event.type, event.stream_id, event.actor) == ("MeasureImposed", f"measure:{body['measure_id']}", "county-discipline")
+    assert event.payload.target.name == "张三"  # type: ignore[attr-defined]
+
+
+async def test_without_an_actor_header_the_actor_is_anonymous(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/v1/measures", json=NOTICE)).json()["imposed_by"] == "anonymous"
+
+
+async def test_a_revoked_measure_stays_listed_but_leaves_the_tally_and_cannot_be_revoked_twice(
+    service: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    app, client = service
+    measure_id = (await client.post("/v1/measures", json=ADMONISHMENT)).json()["measure_id"]
+    revoked = await client.post(
+        f"/v1/measures/{measure_id}/revoke", json={"reason": "对象有误"}, headers={"X-Actor": "county-discipline"}
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert (revoked.json()["status"], revoked.json()["status_label"]) == ("revoked", "已撤销")
+    assert (revoked.json()["revoked_by"], revoked.json()["revoke_reason"]) == ("county-discipline", "对象有误")
+
+    again = await client.post(f"/v1/measures/{measure_id}/revoke", json={"reason": "再撤一次"})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "measure_already_revoked"
+
+    listed = (await client.get("/v1/measures")).json()
+    assert [m["status"] for m in listed["items"]] == ["revoked"]
+    assert {row["measure"]: row["count"] for row in listed["tally"]}["admonishment_talk"] == 0
+
+    settings = app.state.settings
+    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2, timeout=30)
+    assert [e.type for e in events] == ["MeasureImposed", "MeasureRevoked"]
+
+
+async def test_revoking_a_measure_that_does_not_exist_is_not_found(client: httpx.AsyncClient) -> None:
+    answer = await client.post("/v1/measures/nope/revoke", json={"reason": "对象有误"})
+    assert answer.status_code == 404
+    assert "nope" in answer.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"measure": "public_shaming"}, "measure"),
+        ({"target": {"kind": "unit", "unit": UNIT}}, "target"),  # 诫勉谈话 names a person
+        ({"target": {"kind": "person", "unit": UNIT, "post": "镇长"}}, "target.name"),
+        ({"reason": "   "}, "reason"),
+        ({"reason": None}, "reason"),
+        ({"target": {"kind": "department", "unit": UNIT}}, "target.kind"),
+    ],
+)
+async def test_a_measure_that_cannot_be_imposed_is_refused_with_the_field(
+    client: httpx.AsyncClient, change: dict[str, Any], field: str
+) -> None:
+    body = {k: v for k, v in {**ADMONISHMENT, **change}.items() if v is not None}
+    answer = await client.post("/v1/measures", json=body)
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert field in [f["field"] for f in error["fields"]]
+    assert error["message"]
+    assert (await client.get("/v1/measures")).json()["total"] == 0
+
+
+async def test_measures_are_listed_by_year_measure_and_unit(client: httpx.AsyncClient) -> None:
+    elsewhere = {**NOTICE, "target": {"kind": "unit", "unit": "河西乡人民政府"}}
+    for body in (ADMONISHMENT, NOTICE, elsewhere):
+        assert (await client.post("/v1/measures", json=body)).status_code == 201
+    year = now().astimezone(SHANGHAI).year
+
+    async def listed(**params: Any) -> list[tuple[str, str]]:
+        answer = await client.get("/v1/measures", params=params)
+        assert answer.status_code == 200, answer.text
+        return [(m["measure"], m["target"]["unit"]) for m in answer.json()["items"]]
+
+    assert len(await listed(year=year)) == 3
+    assert await listed(year=year - 1) == []
+    assert await listed(measure="criticism_notice") == [("criticism_notice", UNIT), ("criticism_notice", "河西乡人民政府")]
+    assert await listed(unit=UNIT) == [("admonishment_talk", UNIT), ("criticism_notice", UNIT)]
+    assert await listed(year=year, measure="criticism_notice", unit=UNIT) == [("criticism_notice", UNIT)]
+    tally = {row["label"]: row["count"] for row in (await client.get("/v1/measures")).json()["tally"]}
+    assert (tally["通报批评"], tally["诫勉谈话"], tally["书面检查"]) == (2, 1, 0)
+    assert (await client.get("/v1/measures", params={"measure": "flogging"})).status_code == 422
+
+
+async def test_a_units_record_shows_its_escalations_and_measures_in_order_in_chinese_and_shanghai_time(
+    service: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    app, client = service
+    platform, policy = app.state.platform, app.state.policy
+    first = cases_envelope(missed(UNIT), case_id="case-1", version=3)
+    async with platform.pool.acquire() as conn:
+        await handlers.count_step(conn, platform.store, policy, first)
+    measure_id = (await client.post("/v1/measures", json=ADMONISHMENT)).json()["measure_id"]
+    second = cases_envelope(missed(UNIT, missed_count=2), case_id="case-1", version=5)
+    async with platform.pool.acquire() as conn:
+        await handlers.count_step(conn, platform.store, policy, second)
+    await client.post(f"/v1/measures/{measure_id}/revoke", json={"reason": "对象有误"})
+
+    answer = await client.get(f"/v1/units/{UNIT}/record")
+    assert answer.status_code == 200, answer.text
+    record = answer.json()
+    entries = record["entries"]
+    assert [(e["type"], e["label"]) for e in entries] == [
+        ("WarningIssued", "通报预警"),
+        ("MeasureImposed", "问责：诫勉谈话"),
+        ("SummonsIssued", "约谈督办"),
+        ("MeasureRevoked", "撤销问责：诫勉谈话"),
+    ]
+    assert all(e["at"].endswith("+08:00") for e in entries)
+    times = [datetime.fromisoformat(e["at"]) for e in entries]
+    assert times == sorted(times)
+    assert entries[0]["triggers"] == [{"event_id": str(first.event_id), "type": "DeadlineMissed", "label": "超期未完成整改"}]
+    assert entries[1]["status_label"] == "已撤销" and entries[1]["target"]["name"] == "张三"
+    assert entries[2]["summons_date"] is not None and entries[2]["level"] == 2.0
+    assert entries[3]["reason"] == "对象有误"
+    assert [(r["case_id"], r["level"], r["steps"]) for r in record["ladders"]] == [("case-1", 2.0, 2)]
+
+    clean = (await client.get("/v1/units/县水利局/record")).json()
+    assert clean == {"unit": "县水利局", "ladders": [], "entries": []}
+
+
+async def test_the_policy_in_force_can_be_read(client: httpx.AsyncClient) -> None:
+    policy = (await client.get("/v1/policy")).json()
+    assert policy["weights"] == {"DeadlineMissed": 1.0, "ClosureRejected": 0.5, "Reopened": 1.0}
+    assert policy["thresholds"]["summons"] == 2.0
