@@ -71,6 +71,7 @@ class Supervised(Event):
     note: str
     letter_no: str | None = None
     new_deadline: AwareDatetime | None = None
+    deadline_working_days: int | None = Field(default=None, description="new_deadline counted as 工作日 from then")
 
 
 class ProgressReported(Event):
@@ -87,6 +88,7 @@ class DeadlineExtended(Event):
     new_deadline: AwareDatetime
     reason: str
     approved_by: str
+    deadline_working_days: int | None = Field(default=None, description="new_deadline counted as 工作日 from then")
 
 
 class ClosureRequested(Event):
@@ -118,6 +120,7 @@ class Reopened(Event):
     reason: str
     new_deadline: AwareDatetime
     unit: str
+    deadline_working_days: int | None = Field(default=None, description="new_deadline counted as 工作日 from then")
 
 
 class DeadlineApproaching(Event):

@@ -1,0 +1,327 @@
+"""What the cases API reads and answers: request bodies, and the case as people read it (zh-CN labels, Shanghai time)."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from services.cases.commands import (
+    Assign,
+    Command,
+    DeadlineSpec,
+    ExtendDeadline,
+    Reopen,
+    ReportProgress,
+    RequestClosure,
+    Supervise,
+    Verify,
+)
+from services.cases.domain import Case, is_overdue
+from shared.clock import shown
+from shared.contracts import Event
+from shared.contracts.cases import Closed, Evidence, Leader
+from shared.contracts.codes import CASE_STATUS_LABELS, DOMAIN_LABELS, SOURCE_LABELS, CaseStatus, Domain, Source
+from shared.envelope import Envelope
+
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+WorkingDays = Annotated[int, Field(ge=1, le=365, description="工作日数，跳过法定节假日、计入调休上班日")]
+
+EVENT_LABELS: dict[str, str] = {
+    "CaseOpened": "立案",
+    "Assigned": "交办",
+    "Reassigned": "重新交办",
+    "Supervised": "督办",
+    "ProgressReported": "进展反馈",
+    "DeadlineExtended": "延期",
+    "ClosureRequested": "申请销号",
+    "Closed": "销号",
+    "ClosureRejected": "验收不通过",
+    "Reopened": "回头看重新打开",
+    "DeadlineApproaching": "整改时限临近",
+    "DeadlineMissed": "超期",
+}
+
+
+# ---------------------------------------------------------------- requests
+
+
+class AssignIn(BaseModel):
+    """交办 with the 五定; the deadline as `deadline` or `deadline_working_days`."""
+
+    problem: Text = Field(description="具体问题")
+    task: Text = Field(description="整改目标与措施")
+    unit: Name = Field(description="责任单位")
+    leader: Leader = Field(description="包案领导")
+    deadline: AwareDatetime | None = Field(default=None, description="整改时限")
+    deadline_working_days: WorkingDays | None = None
+    measures: Text = Field(description="奖惩措施")
+    reason: Text | None = Field(default=None, description="重新交办的原因")
+
+    def command(self, actor: str, now: datetime) -> Command:
+        return Assign(
+            problem=self.problem,
+            task=self.task,
+            unit=self.unit,
+            leader=self.leader,
+            deadline=DeadlineSpec(at=self.deadline, working_days=self.deadline_working_days),
+            measures=self.measures,
+            reason=self.reason,
+            now=now,
+        )
+
+
+class NewDeadlineIn(BaseModel):
+    new_deadline: AwareDatetime | None = None
+    new_deadline_working_days: WorkingDays | None = None
+
+    def deadline_spec(self) -> DeadlineSpec:
+        return DeadlineSpec(at=self.new_deadline, working_days=self.new_deadline_working_days)
+
+
+class SuperviseIn(NewDeadlineIn):
+    """督办函: a note, perhaps a letter number, perhaps an earlier deadline."""
+
+    note: Text
+    letter_no: Name | None = None
+
+    def command(self, actor: str, now: datetime) -> Command:
+        spec = self.deadline_spec()
+        given = spec.at is not None or spec.working_days is not None
+        return Supervise(note=self.note, letter_no=self.letter_no, new_deadline=spec if given else None, now=now)
+
+
+class ProgressIn(BaseModel):
+    note: Text
+    percent: int | None = Field(default=None, ge=0, le=100)
+
+    def command(self, actor: str, now: datetime) -> Command:
+        return ReportProgress(note=self.note, percent=self.percent, now=now)
+
+
+class ExtendIn(NewDeadlineIn):
+    reason: Text
+    approved_by: Name = Field(description="批准人")
+
+    def command(self, actor: str, now: datetime) -> Command:
+        return ExtendDeadline(
+            new_deadline=self.deadline_spec(), reason=self.reason, approved_by=self.approved_by, now=now
+        )
+
+
+class ClosureIn(BaseModel):
+    summary: Text = Field(description="整改完成情况")
+    evidence: list[Evidence] = Field(min_length=1, max_length=100, description="佐证材料")
+
+    def command(self, actor: str, now: datetime) -> Command:
+        return RequestClosure(summary=self.summary, evidence=tuple(self.evidence), now=now)
+
+
+class VerifyIn(BaseModel):
+    passed: bool
+    note: Text | None = Field(default=None, description="验收意见；不通过时必填")
+    verifier: Name | None = Field(default=None, description="验收人；不填则为操作人")
+
+    def command(self, actor: str, now: datetime) -> Command:
+        return Verify(verifier=self.verifier or actor, passed=self.passed, note=self.note, now=now)
+
+
+class ReopenIn(NewDeadlineIn):
+    reason: Text
+
+    def command(self, actor: str, now: datetime) -> Command:
+        return Reopen(reason=self.reason, new_deadline=self.deadline_spec(), now=now)
+
+
+# ---------------------------------------------------------------- answers
+
+
+class CommandOut(BaseModel):
+    case_id: str
+    version: int
+    status: CaseStatus
+    status_label: str
+    events: list[str]
+
+
+class AssignmentOut(BaseModel):
+    problem: str
+    task: str
+    unit: str
+    leader: Leader
+    measures: str
+
+
+class ProgressOut(BaseModel):
+    note: str
+    percent: int | None
+
+
+class ClosureOut(BaseModel):
+    summary: str
+    evidence: list[Evidence]
+
+
+class VerificationOut(BaseModel):
+    passed: bool
+    passed_label: str
+    verifier: str
+    note: str | None
+
+
+class CaseOut(BaseModel):
+    case_id: str
+    version: int
+    status: CaseStatus
+    status_label: str
+    source: Source
+    source_label: str
+    title: str
+    township: str
+    domain: Domain
+    domain_label: str
+    batch: str | None
+    external_ref: str | None
+    reported_at: str
+    assignment: AssignmentOut | None
+    deadline: str | None
+    deadline_working_days: int | None
+    overdue: bool
+    deadline_warned: bool
+    times_missed: int
+    progress: ProgressOut | None
+    closure_request: ClosureOut | None
+    verification: VerificationOut | None
+    supervisions: int
+    extensions: int
+    reopenings: int
+    updated_at: str
+
+
+def case_out(case: Case, history: list[Envelope], now: datetime) -> CaseOut:
+    a, v = case.assignment, case.verification
+    return CaseOut(
+        case_id=case.case_id,
+        version=case.version,
+        status=case.status,
+        status_label=CASE_STATUS_LABELS[case.status],
+        source=case.source,
+        source_label=SOURCE_LABELS[case.source],
+        title=case.title,
+        township=case.township,
+        domain=case.domain,
+        domain_label=DOMAIN_LABELS[case.domain],
+        batch=case.batch,
+        external_ref=case.external_ref,
+        reported_at=shown(case.reported_at),
+        assignment=AssignmentOut(problem=a.problem, task=a.task, unit=a.unit, leader=a.leader, measures=a.measures)
+        if a
+        else None,
+        deadline=shown(case.deadline) if case.deadline else None,
+        deadline_working_days=case.deadline_working_days,
+        overdue=is_overdue(case, now),
+        deadline_warned=case.deadline_warned,
+        times_missed=case.times_missed,
+        progress=ProgressOut(note=case.progress.note, percent=case.progress.percent) if case.progress else None,
+        closure_request=ClosureOut(summary=case.closure.summary, evidence=list(case.closure.evidence))
+        if case.closure
+        else None,
+        verification=VerificationOut(
+            passed=isinstance(v, Closed),
+            passed_label="通过" if isinstance(v, Closed) else "不通过",
+            verifier=v.verifier,
+            note=v.note if isinstance(v, Closed) else v.reason,
+        )
+        if v
+        else None,
+        supervisions=case.supervisions,
+        extensions=case.extensions,
+        reopenings=case.reopenings,
+        updated_at=shown(history[-1].occurred_at),
+    )
+
+
+class HistoryEntry(BaseModel):
+    version: int
+    type: str
+    label: str
+    actor: str
+    occurred_at: str
+    event_id: str
+    correlation_id: str
+    data: dict[str, Any]
+
+
+class HistoryOut(BaseModel):
+    case_id: str
+    version: int
+    events: list[HistoryEntry]
+
+
+def _shown_values(value: Any) -> Any:
+    """Every moment inside a payload in Asia/Shanghai, as the rest of the API shows it."""
+    if isinstance(value, datetime):
+        return shown(value)
+    if isinstance(value, dict):
+        return {k: _shown_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown_values(v) for v in value]
+    return value
+
+
+def history_entry(envelope: Envelope) -> HistoryEntry:
+    payload: Event = envelope.payload
+    return HistoryEntry(
+        version=envelope.stream_version,
+        type=envelope.type,
+        label=EVENT_LABELS.get(envelope.type, envelope.type),
+        actor=envelope.actor,
+        occurred_at=shown(envelope.occurred_at),
+        event_id=str(envelope.event_id),
+        correlation_id=envelope.correlation_id,
+        data=_shown_values(payload.model_dump(mode="python")),
+    )
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    title: str
+    status: CaseStatus
+    status_label: str
+    township: str
+    domain: Domain
+    domain_label: str
+    unit: str | None
+    leader: Leader | None
+    deadline: str | None
+    overdue: bool
+    times_missed: int
+    version: int
+    reported_at: str
+
+
+def case_summary(row: Any) -> CaseSummary:
+    status, domain = CaseStatus(row["status"]), Domain(row["domain"])
+    return CaseSummary(
+        case_id=row["case_id"],
+        title=row["title"],
+        status=status,
+        status_label=CASE_STATUS_LABELS[status],
+        township=row["township"],
+        domain=domain,
+        domain_label=DOMAIN_LABELS[domain],
+        unit=row["unit"],
+        leader=Leader(name=row["leader_name"], post=row["leader_post"]) if row["leader_name"] else None,
+        deadline=shown(row["deadline"]) if row["deadline"] else None,
+        overdue=row["overdue"],
+        times_missed=row["times_missed"],
+        version=row["version"],
+        reported_at=shown(row["reported_at"]),
+    )
+
+
+class CaseList(BaseModel):
+    page: int
+    page_size: int
+    total: int
+    items: list[CaseSummary]

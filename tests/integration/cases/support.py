@@ -1,0 +1,97 @@
+"""What the cases tests share: producing reports, waiting for a case, the 五定 of an assignment."""
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from shared import clock
+from shared.contracts.codes import Domain, Source
+from shared.contracts.intake import IssueReported
+from shared.envelope import Envelope, to_record
+from shared.settings import ServiceSettings
+from tests.support.kafka import read_events
+
+EVIDENCE = [{"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "ab" * 32}]
+
+
+def issue_reported(issue_id: str, **fields: Any) -> IssueReported:
+    values: dict[str, Any] = {
+        "issue_id": issue_id,
+        "source": Source.CENTRAL_INSPECTION,
+        "title": "河道非法采砂",
+        "description": "夜间有采砂船作业，河岸被挖空",
+        "township": "城关镇",
+        "domain": Domain.QUARRYING_SAND,
+        "batch": "第二轮中央环保督察",
+    }
+    values.update(fields)
+    return IssueReported(**values)
+
+
+async def produce(settings: ServiceSettings, *envelopes: Envelope) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True)
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            key, value, headers = to_record(envelope, source="/county/intake")
+            await producer.send_and_wait(settings.topic("intake.events"), value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+def envelope_of(event: IssueReported) -> Envelope:
+    return Envelope.wrap(event, stream_id=event.issue_id, stream_version=1, actor="public", correlation_id="corr-test")
+
+
+async def report_issue(settings: ServiceSettings, **fields: Any) -> str:
+    issue_id = str(fields.pop("issue_id", uuid.uuid4()))
+    await produce(settings, envelope_of(issue_reported(issue_id, **fields)))
+    return issue_id
+
+
+async def wait_for_case(client: httpx.AsyncClient, case_id: str, timeout: float = 15.0) -> dict[str, Any]:
+    """Polls until the consumer has opened the case."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await client.get(f"/v1/cases/{case_id}")
+        if response.status_code == 200:
+            return dict(response.json())
+        assert asyncio.get_running_loop().time() < deadline, f"case {case_id} not opened in time"
+        await asyncio.sleep(0.1)
+
+
+def five_definitions(deadline: datetime | None = None, unit: str = "城关镇人民政府", **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "problem": "河道两岸被挖空",
+        "task": "清理采砂设备，恢复河岸",
+        "unit": unit,
+        "leader": {"name": "王建国", "post": "城关镇党委书记"},
+        "measures": "按期完成通报表扬，逾期约谈",
+        **extra,
+    }
+    if deadline is not None:
+        body["deadline"] = deadline.isoformat()
+    elif "deadline_working_days" not in extra:
+        body["deadline"] = (clock.now() + timedelta(days=30)).isoformat()
+    return body
+
+
+async def case_events(settings: ServiceSettings, case_id: str, type_: str | None = None) -> list[Envelope]:
+    """The events of one case on this test's cases topic, in stream order."""
+    events = [e for e in await read_events(settings.kafka_bootstrap_servers, settings.own_topic) if e.stream_id == case_id]
+    return [e for e in events if type_ is None or e.type == type_]
+
+
+async def wait_for_case_events(
+    settings: ServiceSettings, case_id: str, type_: str, count: int, timeout: float = 15.0
+) -> list[Envelope]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        events = await case_events(settings, case_id, type_)
+        if len(events) >= count or asyncio.get_running_loop().time() > deadline:
+            return events
+        await asyncio.sleep(0.2)
