@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from services.accountability import handlers, tables, views
 from services.accountability.domain import measures
 from services.accountability.policy import Policy
-from shared.contracts.accountability import TargetKind
+from shared.contracts.accountability import Escalation, TargetKind
 from shared.contracts.codes import MeasureKind
 from shared.errors import NotFound
 from shared.eventstore import Metadata
@@ -120,13 +120,16 @@ async def get_measure(measure_id: MeasureId, platform: PlatformDep) -> views.Mea
 
 
 @units_router.get("/{unit}/record", response_model=views.UnitRecord)
-async def unit_record(unit: Annotated[str, Path(min_length=1, max_length=100)], platform: PlatformDep) -> views.UnitRecord:
+async def unit_record(
+    unit: Annotated[str, Path(min_length=1, max_length=100)], platform: PlatformDep
+) -> views.UnitRecord:
     """A unit's escalations and the measures about it or its people, oldest first; empty for a clean record."""
-    async with platform.pool.acquire() as conn:
+    # One snapshot, so the escalations, the measures and the ladders agree with each other.
+    async with platform.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         events = await tables.record_events(conn, unit)
         ladders = await tables.ladders_of(conn, unit)
         rows = {r["measure_id"]: r for r in await tables.find_measures(conn, year=None, measure=None, unit=unit)}
-        trigger_ids = [i for e in events for i in getattr(e.payload, "trigger_event_ids", [])]
+        trigger_ids = [i for e in events if isinstance(e.payload, Escalation) for i in e.payload.trigger_event_ids]
         triggers = await tables.trigger_types(conn, trigger_ids)
     return views.UnitRecord(
         unit=unit,

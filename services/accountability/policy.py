@@ -42,8 +42,11 @@ class DayKind(StrEnum):
 
 
 # The policy file's keys, section by section.
-_WEIGHT_KEYS = {"deadline_missed": Trigger.DEADLINE_MISSED, "closure_rejected": Trigger.CLOSURE_REJECTED,
-                "reopened": Trigger.REOPENED}
+_WEIGHT_KEYS = {
+    "deadline_missed": Trigger.DEADLINE_MISSED,
+    "closure_rejected": Trigger.CLOSURE_REJECTED,
+    "reopened": Trigger.REOPENED,
+}
 _SECTIONS = {
     "weights": set(_WEIGHT_KEYS),
     "thresholds": {"warning", "summons", "criticism", "repeat_every"},

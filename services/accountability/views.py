@@ -92,10 +92,10 @@ class UnitRecord(BaseModel):
     entries: list[RecordEntry]
 
 
-def target_out(row: Mapping[str, object]) -> TargetOut:
-    kind = TargetKind(str(row["target_kind"]))
+def target_out(row: asyncpg.Record) -> TargetOut:
+    kind = TargetKind(row["target_kind"])
     return TargetOut(
-        kind=kind, kind_label=TARGET_LABELS[kind], unit=str(row["unit"]), name=row["person_name"], post=row["person_post"]  # type: ignore[arg-type]
+        kind=kind, kind_label=TARGET_LABELS[kind], unit=row["unit"], name=row["person_name"], post=row["person_post"]
     )
 
 
@@ -127,7 +127,9 @@ def measure_list(rows: Iterable[asyncpg.Record]) -> MeasureList:
 
 
 def ladder_out(row: asyncpg.Record) -> LadderOut:
-    return LadderOut(case_id=row["case_id"], level=float(row["level"]), steps=row["steps"], last_step_at=shown(row["last_at"]))
+    return LadderOut(
+        case_id=row["case_id"], level=float(row["level"]), steps=row["steps"], last_step_at=shown(row["last_at"])
+    )
 
 
 def record_entry(
@@ -135,8 +137,12 @@ def record_entry(
 ) -> RecordEntry:
     """An entry of the unit's record; `measures` are the unit's read rows, `triggers` the counted steps' kinds."""
     event = envelope.payload
-    common = {"event_id": str(envelope.event_id), "type": envelope.type, "at": shown(envelope.occurred_at),
-              "by": envelope.actor}
+    common = {
+        "event_id": str(envelope.event_id),
+        "type": envelope.type,
+        "at": shown(envelope.occurred_at),
+        "by": envelope.actor,
+    }
     match event:
         case Escalation():
             return RecordEntry(

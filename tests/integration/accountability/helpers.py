@@ -33,7 +33,9 @@ def reopened(unit: str) -> Reopened:
 
 def cases_envelope(event: Event, *, case_id: str, version: int) -> Envelope:
     """An event of a case's stream (the case id is the stream id), as the cases service stores it."""
-    return Envelope.wrap(event, stream_id=case_id, stream_version=version, actor="cases-deadlines", correlation_id=case_id)
+    return Envelope.wrap(
+        event, stream_id=case_id, stream_version=version, actor="cases-deadlines", correlation_id=case_id
+    )
 
 
 def record(envelope: Envelope) -> Record:

@@ -168,7 +168,8 @@ async def test_an_escalation_of_one_unit_does_not_wait_for_another_units(
         open_transaction = busy.transaction()
         await open_transaction.start()
         try:
-            await handlers.count_step(busy, platform.store, policy, cases_envelope(missed(UNIT), case_id="c-1", version=2))
+            held = cases_envelope(missed(UNIT), case_id="c-1", version=2)
+            await handlers.count_step(busy, platform.store, policy, held)
             # The first unit's escalation holds its locks, uncommitted; the second unit goes on regardless.
             done = await asyncio.wait_for(
                 handlers.count_step(
