@@ -17,7 +17,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
-from shared.envelope import Envelope, InvalidEvent, UnknownEventType, from_record
+from shared.envelope import Envelope, Headers, InvalidEvent, UnknownEventType, from_record
 from shared.eventstore import ConcurrencyConflict
 from shared.metrics import CONSUMER_LAG, DLQ_MESSAGES, EVENTS_CONSUMED
 from shared.relay import make_producer
@@ -26,6 +26,8 @@ from shared.settings import ServiceSettings
 log = structlog.get_logger()
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+# Reads a record's value and headers into an envelope; raises InvalidEvent or UnknownEventType for poison.
+Decoder = Callable[[bytes | None, Headers], Envelope]
 
 # Failures that say nothing about the message: the batch is retried, never dead-lettered.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -75,10 +77,12 @@ class ConsumerRunner:
         handles: Collection[str] | None = None,
         max_records: int = 200,
         group_id: str | None = None,
+        decode: Decoder = from_record,
     ) -> None:
         """`name` is the consumer's identity (its inbox and, by default, its group); `handles` limits it to some types.
 
         A different `group_id` reads the topics from the beginning again, as a rebuild does.
+        `decode` reads records that are not our own events, such as another platform's CloudEvents.
         """
         self._settings = settings
         self._pool = pool
@@ -88,6 +92,7 @@ class ConsumerRunner:
         self._handles = set(handles) if handles is not None else None
         self._max_records = max_records
         self._group_id = group_id
+        self._decode = decode
         self._stopping = asyncio.Event()
         self._processing = asyncio.Lock()
         self._consumer: AIOKafkaConsumer | None = None
@@ -181,7 +186,7 @@ class ConsumerRunner:
 
     async def _apply_one(self, conn: asyncpg.Connection, record: ConsumerRecord, producer: Any) -> None:
         try:
-            envelope = from_record(record.value, record.headers)
+            envelope = self._decode(record.value, list(record.headers or ()))
         except (InvalidEvent, UnknownEventType) as exc:
             await self._dead_letter(producer, record, str(exc))
             return

@@ -1,18 +1,20 @@
 """The reported problem (问题线索) as it enters the county: pure decisions, no I/O."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from shared.contracts import Event
 from shared.contracts.codes import Domain, Source
-from shared.contracts.intake import IssueReported, Location
+from shared.contracts.intake import Attachment, Channel, DuplicateReportLinked, DuplicateRule, IssueReported, Location
 from shared.errors import RuleViolation
 
 
 @dataclass(frozen=True)
-class ReportIssue:
-    """Command: record a newly reported problem."""
+class Report:
+    """What a report says, whichever door it came through."""
 
-    issue_id: str
     source: Source
+    channel: Channel
     title: str
     description: str
     township: str
@@ -20,31 +22,102 @@ class ReportIssue:
     location: Location | None = None
     batch: str | None = None
     external_ref: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportIssue:
+    """Command: record a newly reported problem (登记)."""
+
+    issue_id: str
+    report_id: str
+    report: Report
+
+
+@dataclass(frozen=True)
+class LinkDuplicate:
+    """Command: record a repeat report of this issue (重复举报并案)."""
+
+    issue_id: str
+    report_id: str
+    report: Report
+    rule: DuplicateRule
+    distance_m: int | None = None
+
+
+Command = ReportIssue | LinkDuplicate
 
 
 @dataclass(frozen=True)
 class Issue:
     issue_id: str
     report: IssueReported
+    repeat_reports: int = 0
+    report_ids: frozenset[str] = field(default_factory=frozenset)
 
 
-def decide(command: ReportIssue, state: Issue | None) -> list[IssueReported]:
-    if state is not None:
-        raise RuleViolation("already_reported", f"问题 {command.issue_id} 已登记，不能重复登记")
-    return [
-        IssueReported(
-            issue_id=command.issue_id,
-            source=command.source,
-            title=command.title,
-            description=command.description,
-            township=command.township,
-            domain=command.domain,
-            location=command.location,
-            batch=command.batch,
-            external_ref=command.external_ref,
-        )
-    ]
+def title_from(problem: str) -> str:
+    """When no title is given, the problem's first sentence, cut to 30 characters, stands in."""
+    first = problem.replace("\n", " ").split("。")[0].strip()
+    return first[:30] or problem.strip()[:30]
 
 
-def evolve(state: Issue | None, event: IssueReported) -> Issue:
-    return Issue(issue_id=event.issue_id, report=event)
+def decide(command: Command, state: Issue | None) -> list[Event]:
+    match command:
+        case ReportIssue():
+            if state is not None:
+                raise RuleViolation("already_reported", f"问题 {command.issue_id} 已登记，不能重复登记")
+            return [_reported(command)]
+        case LinkDuplicate():
+            if state is None:
+                raise RuleViolation("issue_unknown", f"问题 {command.issue_id} 不存在，无法并入重复举报")
+            if command.report_id in state.report_ids:
+                return []  # the same report linked again (a redelivery): already in the history
+            return [_linked(command)]
+
+
+def _described(r: Report) -> dict[str, Any]:
+    """The fields a first report and a repeat report both carry."""
+    return {
+        "source": r.source,
+        "channel": r.channel,
+        "title": r.title,
+        "description": r.description,
+        "township": r.township,
+        "domain": r.domain,
+        "location": r.location,
+        "batch": r.batch,
+        "external_ref": r.external_ref,
+        "attachments": list(r.attachments),
+    }
+
+
+def _reported(command: ReportIssue) -> IssueReported:
+    return IssueReported(issue_id=command.issue_id, report_id=command.report_id, **_described(command.report))
+
+
+def _linked(command: LinkDuplicate) -> DuplicateReportLinked:
+    return DuplicateReportLinked(
+        issue_id=command.issue_id,
+        report_id=command.report_id,
+        rule=command.rule,
+        distance_m=command.distance_m,
+        **_described(command.report),
+    )
+
+
+def evolve(state: Issue | None, event: Event) -> Issue:
+    match event:
+        case IssueReported():
+            return Issue(
+                issue_id=event.issue_id,
+                report=event,
+                report_ids=frozenset({event.report_id or event.issue_id}),
+            )
+        case DuplicateReportLinked():
+            if state is None:
+                raise ValueError("an issue stream must start with IssueReported")
+            return replace(
+                state, repeat_reports=state.repeat_reports + 1, report_ids=state.report_ids | {event.report_id}
+            )
+    raise ValueError(f"intake does not know how to fold {event.event_type()}")

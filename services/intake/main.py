@@ -3,18 +3,48 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from services.intake import api
-from services.intake.settings import IntakeSettings
-from shared.service import build_app, serve
+from services.intake import api, batches, consumers, form, staff
+from services.intake.handlers import Intake
+from services.intake.limits import BodyLimit
+from services.intake.province_inbound import ProvinceInbound
+from services.intake.province_outbound import ProvinceOutbound
+from services.intake.settings import MIB, IntakeSettings
+from shared.consumer import ConsumerRunner
+from shared.eventstore import EventStore
+from shared.service import Platform, build_app, serve
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+HERE = Path(__file__).parent
+MIGRATIONS = HERE / "migrations"
+
+
+def compose(platform: Platform) -> list[ConsumerRunner]:
+    """The composition root: the application service for the routes, and the consumers."""
+    settings = platform.settings
+    assert isinstance(settings, IntakeSettings)
+    intake = Intake.from_settings(settings, platform.store)
+    outbound = ProvinceOutbound(EventStore(topic=settings.topic("province.outbound"), slots=settings.outbox_slots))
+    platform.extras["intake"] = intake
+    return consumers.consumers(platform, ProvinceInbound(intake, outbound), outbound)
+
+
+def body_limits(settings: IntakeSettings) -> dict[str, int]:
+    return {"/report": settings.max_form_bytes, "/v1/batches": settings.max_batch_bytes + MIB}
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
+    settings = settings or IntakeSettings()
     app: FastAPI = build_app(
-        settings or IntakeSettings(), title="环境问题受理服务 intake", routers=[api.router], migrations=MIGRATIONS
+        settings,
+        title="环境问题受理服务 intake",
+        routers=[api.router, staff.router, batches.router, form.router],
+        migrations=MIGRATIONS,
+        consumers=compose,
     )
+    limits = body_limits(settings)
+    app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_json_bytes))
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
 
 

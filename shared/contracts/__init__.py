@@ -6,12 +6,12 @@ Services import each other only through this package.
 from collections.abc import Callable
 from typing import Any
 
-from shared.contracts import accountability, cases, enforcement, intake
+from shared.contracts import accountability, cases, enforcement, intake, province
 from shared.contracts.base import Contract, Event
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
-    for cls in (*intake.EVENTS, *cases.EVENTS, *enforcement.EVENTS, *accountability.EVENTS)
+    for cls in (*intake.EVENTS, *cases.EVENTS, *enforcement.EVENTS, *accountability.EVENTS, *province.EVENTS)
 }
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

@@ -1,0 +1,99 @@
+"""现场照片: photos sent with a report, checked by their content, kept in intake's database.
+
+The type is read from the file's first bytes, not from the name or the declared type,
+which the sender controls. Intake names the file itself: an uploader's file name may
+carry a person's name and would then travel on Kafka.
+"""
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from services.intake.limits import MIB, PayloadTooLarge
+from shared.contracts.intake import Attachment
+
+
+class PhotoRefused(ValueError):
+    """422: not a photo we accept, or too many of them."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Photo:
+    attachment: Attachment
+    content: bytes = field(repr=False)
+
+
+ACCEPTED_LABEL = "JPEG、PNG、WebP、HEIC"
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of a JPEG, PNG, WebP or HEIC image, or None."""
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", "jpg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", "png"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    if content[4:8] == b"ftyp" and content[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+        return "image/heic", "heic"
+    return None
+
+
+def inspect_photos(files: list[tuple[str, bytes]], *, max_photos: int, max_photo_bytes: int) -> list[Photo]:
+    """Checks each (original name, content); the original name only appears in the refusal message."""
+    files = [(name, content) for name, content in files if content]  # a browser sends an empty part for no file
+    if len(files) > max_photos:
+        raise PhotoRefused(f"最多上传 {max_photos} 张照片，本次提交了 {len(files)} 张")
+    photos = []
+    for n, (name, content) in enumerate(files, start=1):
+        if len(content) > max_photo_bytes:
+            raise PayloadTooLarge(f"第 {n} 张照片超过 {max_photo_bytes / MIB:g} MB 的上限，请压缩后再上传")
+        kind = sniff(content)
+        if kind is None:
+            raise PhotoRefused(f"第 {n} 张照片不是可识别的图片，仅支持 {ACCEPTED_LABEL} 格式")
+        content_type, extension = kind
+        photos.append(
+            Photo(
+                attachment=Attachment(
+                    attachment_id=str(uuid.uuid4()),
+                    file_name=f"photo-{n}.{extension}",
+                    content_type=content_type,
+                    size_bytes=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                ),
+                content=content,
+            )
+        )
+    return photos
+
+
+async def keep_photos(conn: asyncpg.Connection, *, report_id: uuid.UUID, issue_id: str, photos: list[Photo]) -> None:
+    await conn.executemany(
+        """insert into attachments (attachment_id, report_id, issue_id, file_name, content_type, size_bytes, sha256, content)
+           values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (attachment_id) do nothing""",
+        [
+            (
+                uuid.UUID(p.attachment.attachment_id),
+                report_id,
+                issue_id,
+                p.attachment.file_name,
+                p.attachment.content_type,
+                p.attachment.size_bytes,
+                p.attachment.sha256,
+                p.content,
+            )
+            for p in photos
+        ],
+    )
+
+
+async def fetch_photo(conn: asyncpg.Connection, attachment_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "select issue_id, file_name, content_type, content from attachments where attachment_id = $1", attachment_id
+    )

@@ -1,0 +1,158 @@
+"""交办批次导入: upload a batch table; each valid row is received as a report, each refused row says why.
+
+A row is identified by its batch and serial number: uploading the same file again
+finds every row already received and creates nothing new.
+"""
+
+import hashlib
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, UploadFile
+from pydantic import BaseModel, Field
+
+from services.intake import access, domain
+from services.intake.api import STATUS_OF
+from services.intake.batch_file import BatchFileUnreadable, BatchRow, check_rows, read_table
+from services.intake.deps import IntakeDep, request_meta
+from services.intake.duplicates import Outcome
+from services.intake.handlers import Submission
+from services.intake.limits import MIB, PayloadTooLarge
+from services.intake.settings import IntakeSettings
+from shared.auth import Role
+from shared import clock
+from shared.clock import shown
+from shared.contracts.codes import Source
+from shared.contracts.intake import Channel
+from shared.errors import InvalidCommand, NotFound
+from shared.service import PlatformDep
+
+router = APIRouter(prefix="/v1/batches", tags=["batch upload"])
+
+
+class AcceptedRow(BaseModel):
+    row: int
+    batch: str
+    serial: str
+    issue_id: str
+    status: Literal["accepted", "linked", "already_received"]
+    message: str
+
+
+class RefusedRowOut(BaseModel):
+    row: int
+    batch: str | None
+    serial: str | None
+    reasons: list[str]
+
+
+class BatchReport(BaseModel):
+    """导入结果: one line per row of the file."""
+
+    upload_id: str
+    file_name: str
+    file_sha256: str
+    source: Source
+    uploaded_at: str
+    rows: int
+    accepted_count: int
+    refused_count: int
+    created_count: int = Field(description="rows that opened a new issue")
+    accepted: list[AcceptedRow]
+    refused: list[RefusedRowOut]
+
+
+@router.post("", response_model=BatchReport)
+async def upload_batch(
+    intake: IntakeDep,
+    platform: PlatformDep,
+    actor: Annotated[str, access.staff(Role.OPERATOR, Role.INSPECTION_OFFICE)],
+    file: Annotated[UploadFile, File(description="交办表 .xlsx or .csv")],
+    source: Annotated[
+        Literal["central_inspection", "provincial_inspection"], Form(description="中央或省级环保督察")
+    ],
+) -> BatchReport:
+    settings: IntakeSettings = platform.settings  # type: ignore[assignment]
+    content = await file.read(settings.max_batch_bytes + 1)
+    if len(content) > settings.max_batch_bytes:
+        raise PayloadTooLarge(f"文件超过 {settings.max_batch_bytes / MIB:g} MB 的上限，请分批上传")
+    try:
+        checked = check_rows(read_table(content, max_rows=settings.max_batch_rows))
+    except BatchFileUnreadable as exc:
+        raise InvalidCommand("file", exc.message) from exc
+    accepted: list[AcceptedRow] = []
+    refused = [RefusedRowOut(**vars(r)) for r in checked if not isinstance(r, BatchRow)]
+    created = 0
+    meta = request_meta(actor)
+    async with platform.pool.acquire() as conn:
+        for row in (r for r in checked if isinstance(r, BatchRow)):
+            receipt = await intake.receive(conn, _submission(row, Source(source)), meta)
+            created += receipt.outcome is Outcome.NEW
+            accepted.append(
+                AcceptedRow(
+                    row=row.row,
+                    batch=row.batch,
+                    serial=row.serial,
+                    issue_id=receipt.issue_id,
+                    status=STATUS_OF[receipt.outcome],
+                    message=receipt.message,
+                )
+            )
+        uploaded_at = clock.now()
+        report = BatchReport(
+            upload_id=str(uuid.uuid4()),
+            file_name=(file.filename or "upload")[:255],
+            file_sha256=hashlib.sha256(content).hexdigest(),
+            source=Source(source),
+            uploaded_at=shown(uploaded_at),
+            rows=len(checked),
+            accepted_count=len(accepted),
+            refused_count=len(refused),
+            created_count=created,
+            accepted=accepted,
+            refused=refused,
+        )
+        await conn.execute(
+            """insert into batch_uploads
+                   (upload_id, file_name, file_sha256, source, actor, accepted, refused, result, uploaded_at)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+            uuid.UUID(report.upload_id),
+            report.file_name,
+            report.file_sha256,
+            source,
+            actor,
+            report.accepted_count,
+            report.refused_count,
+            report.model_dump(mode="json"),
+            uploaded_at,
+        )
+    return report
+
+
+@router.get("/{upload_id}", response_model=BatchReport)
+async def get_batch_report(
+    upload_id: uuid.UUID,
+    platform: PlatformDep,
+    _: Annotated[str, access.staff(Role.OPERATOR, Role.INSPECTION_OFFICE, Role.LEADER)],
+) -> BatchReport:
+    async with platform.pool.acquire() as conn:
+        result = await conn.fetchval("select result from batch_uploads where upload_id = $1", upload_id)
+    if result is None:
+        raise NotFound("导入记录", str(upload_id))
+    return BatchReport.model_validate(result)
+
+
+def _submission(row: BatchRow, source: Source) -> Submission:
+    return Submission(
+        report=domain.Report(
+            source=source,
+            channel=Channel.BATCH_UPLOAD,
+            title=row.title,
+            description=row.problem,
+            township=row.township,
+            domain=row.domain,
+            location=row.location,
+            batch=row.batch,
+            external_ref=row.serial,
+        )
+    )

@@ -1,0 +1,206 @@
+"""省级平台回传: every status change of a provincial 交办's case, and its result (办理结果), back to the province.
+
+Intake follows `cases.events` for every issue it opened: the case status tells
+duplicate matching whether an issue is still open. For an issue that carries a
+province reference, each change also becomes a ProvinceStatusChanged (and, on 销号, a
+ProvinceResultReported) appended to the stream `province:<issue_id>`, whose outbox
+rows name `province.outbound`: the same relay publishes them, in order, as CloudEvents
+in binary mode. The mapping below is pure; `ProvinceOutbound` does the I/O.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import asyncpg
+import structlog
+
+from shared import clock
+from shared.clock import SHANGHAI
+from shared.contracts import Event
+from shared.contracts.cases import (
+    Assigned,
+    CaseOpened,
+    Closed,
+    ClosureRejected,
+    ClosureRequested,
+    DeadlineExtended,
+    DeadlineMissed,
+    Evidence,
+    Reassigned,
+    Reopened,
+)
+from shared.contracts.codes import CASE_STATUS_LABELS, CaseStatus
+from shared.contracts.province import (
+    STATUS_CHANGE_LABELS,
+    ProvinceResultReported,
+    ProvinceStatusChanged,
+    StatusChange,
+)
+from shared.envelope import Envelope
+from shared.eventstore import EventStore, Metadata
+
+log = structlog.get_logger()
+
+# What each case event is to the province, and the status it leaves the case in (None: unchanged).
+CHANGES: dict[type[Event], tuple[StatusChange, CaseStatus | None]] = {
+    CaseOpened: (StatusChange.OPENED, CaseStatus.REPORTED),
+    Assigned: (StatusChange.ASSIGNED, CaseStatus.ASSIGNED),
+    Reassigned: (StatusChange.REASSIGNED, CaseStatus.ASSIGNED),
+    ClosureRequested: (StatusChange.CLOSURE_REQUESTED, CaseStatus.CLOSURE_REQUESTED),
+    Closed: (StatusChange.CLOSED, CaseStatus.CLOSED),
+    ClosureRejected: (StatusChange.CLOSURE_REJECTED, CaseStatus.ASSIGNED),
+    Reopened: (StatusChange.REOPENED, CaseStatus.ASSIGNED),
+    DeadlineExtended: (StatusChange.DEADLINE_EXTENDED, None),
+    DeadlineMissed: (StatusChange.DEADLINE_MISSED, None),
+}
+CASE_EVENT_TYPES = tuple(cls.event_type() for cls in CHANGES)
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """What intake knows of an issue's case, from cases.events."""
+
+    status: CaseStatus | None = None
+    closure_summary: str | None = None
+    closure_evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+
+def track(tracked: Tracked, event: Event) -> Tracked:
+    _, status = CHANGES[type(event)]
+    after = replace(tracked, status=status or tracked.status)
+    if isinstance(event, ClosureRequested):
+        after = replace(after, closure_summary=event.summary, closure_evidence=tuple(event.evidence))
+    return after
+
+
+def _details(event: Event) -> tuple[str | None, datetime | None, str | None]:
+    """(责任单位, 整改时限, 说明) as far as the event tells them."""
+    match event:
+        case Assigned() | Reassigned():
+            return event.unit, event.deadline, event.task
+        case ClosureRequested():
+            return None, None, event.summary
+        case Closed():
+            return event.unit, None, event.note
+        case ClosureRejected():
+            return event.unit, None, event.reason
+        case Reopened():
+            return event.unit, event.new_deadline, event.reason
+        case DeadlineExtended():
+            return None, event.new_deadline, event.reason
+        case DeadlineMissed():
+            return event.unit, event.deadline, f"已第 {event.missed_count} 次超过整改时限"
+    return None, None, None
+
+
+def to_province(event: Event, *, reference: str, issue_id: str, at: datetime, tracked: Tracked) -> list[Event]:
+    """The province's events for one case event, `tracked` being the case after it."""
+    change, _ = CHANGES[type(event)]
+    status = tracked.status or CaseStatus.REPORTED
+    unit, deadline, note = _details(event)
+    events: list[Event] = [
+        ProvinceStatusChanged(
+            reference=reference,
+            issue_id=issue_id,
+            change=change,
+            change_label=STATUS_CHANGE_LABELS[change],
+            status=status,
+            status_label=CASE_STATUS_LABELS[status],
+            changed_at=at.astimezone(SHANGHAI),
+            unit=unit,
+            deadline=deadline.astimezone(SHANGHAI) if deadline else None,
+            note=note,
+        )
+    ]
+    if isinstance(event, Closed):
+        events.append(
+            ProvinceResultReported(
+                reference=reference,
+                issue_id=issue_id,
+                unit=event.unit,
+                summary=tracked.closure_summary,
+                evidence=list(tracked.closure_evidence),
+                verifier=event.verifier,
+                verification_note=event.note,
+                closed_at=at.astimezone(SHANGHAI),
+            )
+        )
+    return events
+
+
+def merged(*, reference: str, issue_id: str, at: datetime, tracked: Tracked) -> ProvinceStatusChanged:
+    """The province's 交办 was a problem already open here: it is handled in that issue, at its status."""
+    status = tracked.status or CaseStatus.REPORTED
+    return ProvinceStatusChanged(
+        reference=reference,
+        issue_id=issue_id,
+        change=StatusChange.MERGED,
+        change_label=STATUS_CHANGE_LABELS[StatusChange.MERGED],
+        status=status,
+        status_label=CASE_STATUS_LABELS[status],
+        changed_at=at.astimezone(SHANGHAI),
+        note=f"与问题 {issue_id} 为同一问题，并案办理",
+    )
+
+
+def stream_of(issue_id: str) -> str:
+    return f"province:{issue_id}"
+
+
+class ProvinceOutbound:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def _tracked(self, conn: asyncpg.Connection, issue_id: str) -> Tracked | None:
+        row = await conn.fetchrow(
+            """select case_status, closure_summary, closure_evidence from issue_index
+                where issue_id = $1 for update""",
+            issue_id,
+        )
+        if row is None:
+            return None
+        return Tracked(
+            status=CaseStatus(row["case_status"]) if row["case_status"] else None,
+            closure_summary=row["closure_summary"],
+            closure_evidence=tuple(Evidence.model_validate(e) for e in row["closure_evidence"] or ()),
+        )
+
+    async def _references(self, conn: asyncpg.Connection, issue_id: str) -> list[str]:
+        rows = await conn.fetch("select reference from province_links where issue_id = $1 order by reference", issue_id)
+        return [r["reference"] for r in rows]
+
+    async def _append(self, conn: asyncpg.Connection, issue_id: str, events: list[Event], meta: Metadata) -> None:
+        stream = stream_of(issue_id)
+        await self.store.append(conn, stream, events, await self.store.version(conn, stream), meta)
+
+    async def on_case_event(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
+        event = envelope.payload
+        issue_id = event.case_id if isinstance(event, CaseOpened) else envelope.stream_id
+        before = await self._tracked(conn, issue_id)
+        if before is None:
+            log.info("case_of_unknown_issue", issue_id=issue_id)  # not opened by this intake: nothing to follow
+            return
+        after = track(before, event)
+        await conn.execute(
+            """update issue_index
+                  set case_status = $2, closed = $3, closure_summary = $4, closure_evidence = $5
+                where issue_id = $1""",
+            issue_id,
+            after.status.value if after.status else None,
+            after.status is CaseStatus.CLOSED,
+            after.closure_summary,
+            [e.model_dump(mode="json") for e in after.closure_evidence],
+        )
+        outbound = [
+            e
+            for reference in await self._references(conn, issue_id)
+            for e in to_province(event, reference=reference, issue_id=issue_id, at=envelope.occurred_at, tracked=after)
+        ]
+        if outbound:
+            meta = Metadata(actor="intake", correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id))
+            await self._append(conn, issue_id, outbound, meta)
+
+    async def announce_merge(self, conn: asyncpg.Connection, issue_id: str, reference: str, meta: Metadata) -> None:
+        tracked = await self._tracked(conn, issue_id) or Tracked()
+        event = merged(reference=reference, issue_id=issue_id, at=clock.now(), tracked=tracked)
+        await self._append(conn, issue_id, [event], meta)
