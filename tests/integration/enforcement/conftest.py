@@ -1,0 +1,17 @@
+"""An enforcement service running in this process on the test's own topics and database."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from services.enforcement.main import create_app
+from services.enforcement.settings import EnforcementSettings
+from tests.integration.enforcement.support import Enforcement
+from tests.support.service import running
+
+
+@pytest.fixture
+async def enforcement(make_settings, topics) -> AsyncIterator[Enforcement]:  # type: ignore[no-untyped-def]
+    settings = make_settings(EnforcementSettings)
+    async with running(create_app(settings)) as client:
+        yield Enforcement(settings, client)
