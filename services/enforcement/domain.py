@@ -45,6 +45,7 @@ from shared.errors import InvalidCommand, NotFound, RuleViolation
 
 # 行政拘留 is at most 15 days, 20 when several are combined (《治安管理处罚法》第十六条).
 MAX_DETENTION_DAYS = 20
+DECISION_NO = "行政处罚决定书文号"
 
 __all__ = ["decide", "evolve"]
 
@@ -52,10 +53,8 @@ __all__ = ["decide", "evolve"]
 def decide(command: Command, state: EnforcementCase | None) -> Sequence[Event]:
     if isinstance(command, OpenCase):
         return [_open(command, state)]
-    if state is None:
-        raise NotFound("执法案件", command.case_id)
-    if state.closed is not None:
-        raise RuleViolation("case_closed", f"执法案件 {command.case_id} 已结案（{state.closed.outcome}），不能再办理")
+    # A value wrong in itself is refused (422) whatever the case's state; then come the case's rules (404, 409).
+    event: Event
     match command:
         case IssuePenalty():
             return [_penalty(command, state)]
@@ -64,29 +63,37 @@ def decide(command: Command, state: EnforcementCase | None) -> Sequence[Event]:
         case OrderRectification():
             return [_rectification(command, state)]
         case Reinspect():
-            return _reinspection(command, state)
+            return _reinspection(command, _live(state, command.case_id))
         case OrderProductionStop():
-            return [_production_stop(command, state)]
+            return [_production_stop(command, _live(state, command.case_id))]
         case OrderDetention():
-            return [_detention(command)]
+            event = _detention(command)
         case TakeCriminalMeasures():
-            return [
-                CriminalMeasuresTaken(
-                    persons=_persons(command.persons),
-                    measure=_required(command.measure, "measure", "刑事强制措施"),
-                    police_unit=_required(command.police_unit, "police_unit", "公安机关"),
-                )
-            ]
+            event = CriminalMeasuresTaken(
+                persons=_persons(command.persons),
+                measure=_required(command.measure, "measure", "刑事强制措施"),
+                police_unit=_required(command.police_unit, "police_unit", "公安机关"),
+            )
         case ReferForProsecution():
-            return [
-                ReferredForProsecution(
-                    persons=_persons(command.persons),
-                    procuratorate=_required(command.procuratorate, "procuratorate", "人民检察院"),
-                )
-            ]
+            event = ReferredForProsecution(
+                persons=_persons(command.persons),
+                procuratorate=_required(command.procuratorate, "procuratorate", "人民检察院"),
+            )
         case CloseCase():
-            return [EnforcementCaseClosed(outcome=_required(command.outcome, "outcome", "结案结果"))]
-    raise TypeError(f"not a command: {command!r}")
+            event = EnforcementCaseClosed(outcome=_required(command.outcome, "outcome", "结案结果"))
+        case _:
+            raise TypeError(f"not a command: {command!r}")
+    _live(state, command.case_id)
+    return [event]
+
+
+def _live(state: EnforcementCase | None, case_id: str) -> EnforcementCase:
+    """The case, when it exists and is not closed: nothing is recorded on a closed case."""
+    if state is None:
+        raise NotFound("执法案件", case_id)
+    if state.closed is not None:
+        raise RuleViolation("case_closed", f"执法案件 {case_id} 已结案（{state.closed.outcome}），不能再办理")
+    return state
 
 
 def _required(value: str, field: str, label: str) -> str:
@@ -117,28 +124,30 @@ def _open(c: OpenCase, state: EnforcementCase | None) -> EnforcementCaseOpened:
     )
 
 
-def _decision_no(value: str | None, state: EnforcementCase) -> str:
-    number = _required(value or "", "decision_no", "行政处罚决定书文号")
+def _unique_decision_no(number: str, state: EnforcementCase) -> str:
     if any(p.issued.decision_no == number for p in state.penalties.values()):
         raise RuleViolation("duplicate_decision_no", f"本案已有文号为 {number} 的处罚决定，文号不能重复")
     return number
 
 
-def _penalty(c: IssuePenalty, state: EnforcementCase) -> PenaltyIssued:
+def _penalty(c: IssuePenalty, state: EnforcementCase | None) -> PenaltyIssued:
+    amount_fen = yuan_to_fen(c.amount, "amount")
+    number = _required(c.decision_no, "decision_no", DECISION_NO)
+    case = _live(state, c.case_id)
     return PenaltyIssued(
         penalty_id=c.penalty_id,
-        amount_fen=yuan_to_fen(c.amount, "amount"),
+        amount_fen=amount_fen,
         basis=PenaltyBasis.FINE,
-        decision_no=_decision_no(c.decision_no, state),
+        decision_no=_unique_decision_no(number, case),
         due_date=c.due_date,
     )
 
 
-def _payment(c: RecordPayment, state: EnforcementCase) -> PenaltyPaid:
-    penalty = state.penalties.get(c.penalty_id)
+def _payment(c: RecordPayment, state: EnforcementCase | None) -> PenaltyPaid:
+    amount_fen = yuan_to_fen(c.amount, "amount")
+    penalty = _live(state, c.case_id).penalties.get(c.penalty_id)
     if penalty is None:
         raise InvalidCommand("penalty_id", f"本案没有编号为 {c.penalty_id} 的处罚")
-    amount_fen = yuan_to_fen(c.amount, "amount")
     if penalty.outstanding_fen == 0:
         raise RuleViolation("penalty_paid", f"处罚 {penalty.issued.decision_no} 已缴清")
     if amount_fen > penalty.outstanding_fen:
@@ -150,16 +159,14 @@ def _payment(c: RecordPayment, state: EnforcementCase) -> PenaltyPaid:
     return PenaltyPaid(penalty_id=c.penalty_id, amount_fen=amount_fen, paid_on=c.paid_on)
 
 
-def _rectification(c: OrderRectification, state: EnforcementCase) -> RectificationOrdered:
-    if c.order_id in state.orders:
-        raise RuleViolation("order_exists", f"责令改正决定 {c.order_id} 已存在")
+def _rectification(c: OrderRectification, state: EnforcementCase | None) -> RectificationOrdered:
+    requirements = _required(c.requirements, "requirements", "改正要求")
     if c.deadline.astimezone(SHANGHAI).date() < c.served_on:
         raise InvalidCommand("deadline", f"改正期限不能早于送达日期 {c.served_on}")
+    if c.order_id in _live(state, c.case_id).orders:
+        raise RuleViolation("order_exists", f"责令改正决定 {c.order_id} 已存在")
     return RectificationOrdered(
-        order_id=c.order_id,
-        requirements=_required(c.requirements, "requirements", "改正要求"),
-        served_on=c.served_on,
-        deadline=c.deadline,
+        order_id=c.order_id, requirements=requirements, served_on=c.served_on, deadline=c.deadline
     )
 
 
@@ -197,7 +204,7 @@ def _daily_penalty(c: Reinspect, order: Order, state: EnforcementCase) -> Penalt
     counted_after = order.last_inspected_on or order.ordered.served_on
     if c.inspected_on <= counted_after:
         raise InvalidCommand("inspected_on", f"认定拒不改正的复查日期须晚于 {counted_after}，才有计罚日数")
-    number = _decision_no(c.decision_no, state)
+    number = _unique_decision_no(_required(c.decision_no or "", "decision_no", DECISION_NO), state)
     round_ = daily_round(fine.issued.amount_fen, counted_after, c.inspected_on)
     return PenaltyIssued(
         penalty_id=c.penalty_id,

@@ -50,7 +50,12 @@ def _yuan(value: Any) -> Decimal:
 Yuan = Annotated[
     Decimal,
     PlainValidator(_yuan),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["50000.00"]}),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}, {"type": "number", "multipleOf": 0.01}],
+            "examples": ["50000.00"],
+        }
+    ),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=50)]

@@ -62,6 +62,9 @@ async def test_amounts_that_are_not_exact_positive_yuan_are_refused_with_422(
     assert fields(response) == ["amount"]
     case = (await enforcement.client.get(f"/v1/enforcement-cases/{case_id}")).json()
     assert case["penalties"] == [] and case["version"] == 1
+    await enforcement.command(case_id, "close", {"outcome": "结案"}, status=200)
+    on_closed = await post_penalty(enforcement, case_id, amount)
+    assert (on_closed.status_code, fields(on_closed)) == (422, ["amount"])  # what is wrong in itself is said first
 
 
 @pytest.mark.parametrize(

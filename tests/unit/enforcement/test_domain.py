@@ -404,3 +404,21 @@ def test_closing_records_the_outcome() -> None:
 def test_nothing_is_recorded_on_a_closed_case_not_even_a_penalty(command: Command) -> None:
     state = given(open_case(), fine(penalty_id="p-1", decision_no="原文号"), order(), CloseCase(CASE, "结案"))
     assert refused(command, state).code == "case_closed"
+
+
+@pytest.mark.parametrize(
+    ("command", "field"),
+    [
+        (fine("0.30000000000000004"), "amount"),
+        (RecordPayment(CASE, "p-1", Decimal("-1"), date(2024, 3, 20)), "amount"),
+        (OrderRectification(CASE, "o-9", " ", date(2024, 3, 1), datetime(2024, 3, 2, tzinfo=SH)), "requirements"),
+        (OrderDetention(CASE, (Detainee("张三", 0),), "县公安局"), "persons.0.days"),
+        (CloseCase(CASE, " "), "outcome"),
+    ],
+)
+def test_a_value_wrong_in_itself_is_refused_as_such_even_on_a_closed_or_unknown_case(
+    command: Command, field: str
+) -> None:
+    closed = given(open_case(), fine(penalty_id="p-1", decision_no="原文号"), CloseCase(CASE, "结案"))
+    assert invalid(command, closed).field == field
+    assert invalid(command, None).field == field
