@@ -142,7 +142,10 @@ def _apply(state: Case, event: Event) -> Case:
         case ClosureRejected():
             return replace(state, status=CaseStatus.ASSIGNED, verification=event)
         case Reopened():
-            reopened = replace(state, status=CaseStatus.ASSIGNED, reopenings=state.reopenings + 1)
+            # the earlier closure and its verification stay in the history, not in the case being rectified again
+            reopened = replace(
+                state, status=CaseStatus.ASSIGNED, reopenings=state.reopenings + 1, closure=None, verification=None
+            )
             return _new_deadline(reopened, event.new_deadline, event.deadline_working_days)
         case DeadlineApproaching():
             return replace(state, deadline_warned=True)
@@ -287,7 +290,9 @@ def _supervise(command: Supervise, state: Case) -> list[Event]:
             "supervision_deadline_not_earlier",
             f"督办只能提前整改时限（当前时限 {shown(state.deadline)}）；推迟时限请走延期审批",
         )
-    return [Supervised(note=command.note, letter_no=command.letter_no, new_deadline=deadline, deadline_working_days=days)]
+    return [
+        Supervised(note=command.note, letter_no=command.letter_no, new_deadline=deadline, deadline_working_days=days)
+    ]
 
 
 def _extend(command: ExtendDeadline, state: Case) -> list[Event]:

@@ -39,6 +39,7 @@ async def run(
             meta=meta,
             expected_version=expected_version,
         )
-        if decided.events and decided.state is not None:
+        if decided.state is not None:
+            # Also when nothing was decided: a claimed deadline row is then brought back in line with the stream.
             await views.save(conn, decided.state)
         return decided

@@ -1,4 +1,7 @@
-"""What the cases API reads and answers: request bodies, and the case as people read it (zh-CN labels, Shanghai time)."""
+"""What the cases API reads and answers: request bodies, and the case as people read it.
+
+Labels are zh-CN; moments are shown in Asia/Shanghai.
+"""
 
 from datetime import datetime
 from typing import Annotated, Any

@@ -79,7 +79,8 @@ class CaseFilter:
 
 
 # Overdue (超期) as in domain.is_overdue: the current deadline was missed, or passed while still rectifying.
-_OVERDUE = "(status <> 'closed' and deadline is not null and (deadline_missed or (status = 'assigned' and deadline <= $5)))"
+_OVERDUE = """(status <> 'closed' and deadline is not null
+               and (deadline_missed or (status = 'assigned' and deadline <= $5)))"""
 _MATCHING = f"""from cases
      where ($1::text is null or status = $1)
        and ($2::text is null or unit = $2)

@@ -80,18 +80,28 @@ def five_definitions(deadline: datetime | None = None, unit: str = "城关镇人
     return body
 
 
-async def case_events(settings: ServiceSettings, case_id: str, type_: str | None = None) -> list[Envelope]:
-    """The events of one case on this test's cases topic, in stream order."""
-    events = [e for e in await read_events(settings.kafka_bootstrap_servers, settings.own_topic) if e.stream_id == case_id]
-    return [e for e in events if type_ is None or e.type == type_]
-
-
-async def wait_for_case_events(
-    settings: ServiceSettings, case_id: str, type_: str, count: int, timeout: float = 15.0
+async def events_on_topic(
+    settings: ServiceSettings, type_: str | None = None, case_id: str | None = None
 ) -> list[Envelope]:
+    """The events on this test's cases topic, of one type or one case if asked, in stream order per case."""
+    events = await read_events(settings.kafka_bootstrap_servers, settings.own_topic)
+    return [e for e in events if (type_ is None or e.type == type_) and (case_id is None or e.stream_id == case_id)]
+
+
+async def wait_on_topic(
+    settings: ServiceSettings, count: int, type_: str | None = None, case_id: str | None = None, timeout: float = 15.0
+) -> list[Envelope]:
+    """Polls the cases topic until it holds `count` such events (or the time is up); returns them."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        events = await case_events(settings, case_id, type_)
+        events = await events_on_topic(settings, type_, case_id)
         if len(events) >= count or asyncio.get_running_loop().time() > deadline:
             return events
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.1)
+
+
+async def open_case(client: httpx.AsyncClient, settings: ServiceSettings, **fields: Any) -> str:
+    """Reports a problem on Kafka and waits until cases has opened it; returns the case id."""
+    case_id = await report_issue(settings, **fields)
+    await wait_for_case(client, case_id)
+    return case_id

@@ -5,17 +5,19 @@ from datetime import timedelta
 
 from services.cases.main import create_app
 from services.cases.settings import CasesSettings
+from services.cases.workdays import CalendarUnknown, working_days_deadline
 from shared import clock
-from tests.integration.cases.conftest import Report
+from shared.clock import shown
 from tests.integration.cases.support import (
     EVIDENCE,
-    case_events,
+    events_on_topic,
     envelope_of,
     five_definitions,
     issue_reported,
     produce,
+    open_case,
     wait_for_case,
-    wait_for_case_events,
+    wait_on_topic,
 )
 from tests.support.service import running
 
@@ -36,16 +38,15 @@ async def test_a_reported_issue_becomes_one_case_however_often_it_arrives(settin
         assert history["events"][0]["actor"] == "system:intake"
         listed = (await client.get("/v1/cases")).json()
         assert listed["total"] == 1
-        opened = await wait_for_case_events(settings, "issue-dup-1", "CaseOpened", 1)
+        opened = await wait_on_topic(settings, 1, "CaseOpened", "issue-dup-1")
         assert len(opened) == 1 and opened[0].causation_id == str(first.event_id)
 
 
 async def test_assign_request_closure_verify_closes_the_case_and_closed_reaches_the_topic(
-    settings: CasesSettings, report: Report
+    settings: CasesSettings
 ) -> None:
     async with running(create_app(settings)) as client:
-        case_id = await report()
-        await wait_for_case(client, case_id)
+        case_id = await open_case(client, settings)
         assigned = await client.post(f"/v1/cases/{case_id}/assign", json=five_definitions())
         assert assigned.status_code == 200, assigned.text
         assert assigned.json() | {"case_id": case_id} == {
@@ -63,10 +64,10 @@ async def test_assign_request_closure_verify_closes_the_case_and_closed_reaches_
             "case_id": case_id, "version": 4, "status": "closed", "status_label": "已销号", "events": ["Closed"],
         }
 
-        closed = await wait_for_case_events(settings, case_id, "Closed", 1)
+        closed = await wait_on_topic(settings, 1, "Closed", case_id)
         assert len(closed) == 1 and closed[0].actor == "li-na"
         assert closed[0].payload.model_dump() == {"verifier": "li-na", "note": "现场核实已整改", "unit": "城关镇人民政府"}
-        assert [e.type for e in await case_events(settings, case_id)] == [
+        assert [e.type for e in await events_on_topic(settings, case_id=case_id)] == [
             "CaseOpened", "Assigned", "ClosureRequested", "Closed",
         ]
         case = (await client.get(f"/v1/cases/{case_id}")).json()
@@ -74,10 +75,9 @@ async def test_assign_request_closure_verify_closes_the_case_and_closed_reaches_
         assert case["closure_request"]["evidence"] == EVIDENCE
 
 
-async def test_every_step_of_the_loop_is_in_the_history_and_on_the_topic(settings: CasesSettings, report: Report) -> None:
+async def test_every_step_of_the_loop_is_in_the_history_and_on_the_topic(settings: CasesSettings) -> None:
     async with running(create_app(settings)) as client:
-        case_id = await report()
-        await wait_for_case(client, case_id)
+        case_id = await open_case(client, settings)
         base = f"/v1/cases/{case_id}"
         now = clock.now()
         office = {"X-Actor": "%E7%9D%A3%E5%AF%9F%E5%8A%9E"}  # 督察办, percent-encoded in the header
@@ -114,15 +114,14 @@ async def test_every_step_of_the_loop_is_in_the_history_and_on_the_topic(setting
         assert case["assignment"]["unit"] == "县水利局" and case["progress"] == {"note": "已拆除采砂设备", "percent": 60}
         assert case["deadline"].endswith("+08:00") and case["version"] == 11
 
-        on_topic = await wait_for_case_events(settings, case_id, "Reopened", 1)
+        on_topic = await wait_on_topic(settings, 1, "Reopened", case_id)
         assert len(on_topic) == 1
-        assert [e.stream_version for e in await case_events(settings, case_id)] == list(range(1, 12))
+        assert [e.stream_version for e in await events_on_topic(settings, case_id=case_id)] == list(range(1, 12))
 
 
-async def test_the_rules_answer_409_and_bad_fields_422_with_the_field(settings: CasesSettings, report: Report) -> None:
+async def test_the_rules_answer_409_and_bad_fields_422_with_the_field(settings: CasesSettings) -> None:
     async with running(create_app(settings)) as client:
-        case_id = await report()
-        await wait_for_case(client, case_id)
+        case_id = await open_case(client, settings)
         base = f"/v1/cases/{case_id}"
 
         early = await client.post(f"{base}/request-closure", json={"summary": "已整改", "evidence": EVIDENCE})
@@ -169,11 +168,10 @@ async def test_the_rules_answer_409_and_bad_fields_422_with_the_field(settings: 
 
 
 async def test_concurrent_commands_with_the_same_if_match_let_one_win_and_answer_409_to_the_other(
-    settings: CasesSettings, report: Report
+    settings: CasesSettings
 ) -> None:
     async with running(create_app(settings)) as client:
-        case_id = await report()
-        await wait_for_case(client, case_id)
+        case_id = await open_case(client, settings)
         await client.post(f"/v1/cases/{case_id}/assign", json=five_definitions())
         for round_ in range(5):
             version = (await client.get(f"/v1/cases/{case_id}")).json()["version"]
@@ -191,12 +189,9 @@ async def test_concurrent_commands_with_the_same_if_match_let_one_win_and_answer
         assert len(history["events"]) == 2 + 5
 
 
-async def test_concurrent_commands_without_if_match_take_turns_and_both_succeed(
-    settings: CasesSettings, report: Report
-) -> None:
+async def test_concurrent_commands_without_if_match_take_turns_and_both_succeed(settings: CasesSettings) -> None:
     async with running(create_app(settings)) as client:
-        case_id = await report()
-        await wait_for_case(client, case_id)
+        case_id = await open_case(client, settings)
         await client.post(f"/v1/cases/{case_id}/assign", json=five_definitions())
         answers = await asyncio.gather(*(
             client.post(f"/v1/cases/{case_id}/progress", json={"note": f"进展 {i}"}) for i in range(6)
@@ -205,13 +200,9 @@ async def test_concurrent_commands_without_if_match_take_turns_and_both_succeed(
         assert sorted(a.json()["version"] for a in answers) == list(range(3, 9))
 
 
-async def test_the_list_filters_by_status_unit_township_and_overdue_and_pages(
-    settings: CasesSettings, report: Report
-) -> None:
+async def test_the_list_filters_by_status_unit_township_and_overdue_and_pages(settings: CasesSettings) -> None:
     async with running(create_app(settings)) as client:
-        ids = [await report(township=t) for t in ("城关镇", "城关镇", "河口乡", "河口乡", "河口乡")]
-        for case_id in ids:
-            await wait_for_case(client, case_id)
+        ids = [await open_case(client, settings, township=t) for t in ("城关镇", "城关镇", "河口乡", "河口乡", "河口乡")]
         await client.post(f"/v1/cases/{ids[0]}/assign", json=five_definitions(unit="县水利局"))
         await client.post(f"/v1/cases/{ids[1]}/assign", json=five_definitions(unit="城关镇人民政府"))
         soon = clock.now() + timedelta(seconds=1)
@@ -235,3 +226,21 @@ async def test_the_list_filters_by_status_unit_township_and_overdue_and_pages(
         assert item["overdue"] and item["status_label"] == "整改中" and item["leader"]["name"] == "王建国"
         bad = await client.get("/v1/cases", params={"status": "lost"})
         assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "query.status"
+
+
+async def test_a_deadline_in_working_days_is_counted_by_the_holiday_calendar(settings: CasesSettings) -> None:
+    async with running(create_app(settings)) as client:
+        case_id = await open_case(client, settings)
+        try:
+            expected = shown(working_days_deadline(clock.now(), 5))
+        except CalendarUnknown:
+            expected = None  # the library has no holidays for the coming weeks yet: the API must say so
+        assigned = await client.post(f"/v1/cases/{case_id}/assign", json=five_definitions(deadline_working_days=5))
+        if expected is None:
+            assert assigned.status_code == 422
+            assert assigned.json()["error"]["fields"][0]["field"] == "deadline_working_days"
+            return
+        assert assigned.status_code == 200, assigned.text
+        case = (await client.get(f"/v1/cases/{case_id}")).json()
+        assert (case["deadline"], case["deadline_working_days"]) == (expected, 5)
+        assert case["deadline"].endswith("T23:59:59+08:00")

@@ -179,7 +179,7 @@ def test_a_closed_case_can_be_reopened_with_a_new_deadline() -> None:
     case, events = run(open_case(), assign(), request_closure(), verify(), reopen(at(days=20)))
     assert events[-1] == Reopened(reason="回头看发现夜间又有采砂", new_deadline=at(days=20), unit="城关镇人民政府")
     assert case is not None and case.status is CaseStatus.ASSIGNED and case.deadline == at(days=20)
-    assert case.reopenings == 1
+    assert case.reopenings == 1 and case.closure is None and case.verification is None
 
 
 def test_the_version_counts_every_event() -> None:
@@ -309,7 +309,9 @@ def test_a_closure_request_before_assignment_is_refused() -> None:
     refused("not_assigned", open_case(), request_closure())
 
 
-@pytest.mark.parametrize("command", [supervise(), progress(), extend(at(days=60))], ids=["supervise", "progress", "extend"])
+@pytest.mark.parametrize(
+    "command", [supervise(), progress(), extend(at(days=60))], ids=["supervise", "progress", "extend"]
+)
 def test_supervision_progress_and_extension_before_assignment_are_refused(command: object) -> None:
     refused("not_assigned", open_case(), command)
 
