@@ -1,0 +1,65 @@
+"""The log-end offset of every partition of the topics projections reads, for positions and lag."""
+
+import asyncio
+import contextlib
+import time
+
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+log = structlog.get_logger()
+
+PARTITIONS_TTL = 30.0
+
+
+class LogEnds:
+    """A client without a group that only asks the broker where each partition's log ends."""
+
+    def __init__(self, bootstrap_servers: str, topics: list[str]) -> None:
+        self._bootstrap = bootstrap_servers
+        self.topics = topics
+        self._consumer: AIOKafkaConsumer | None = None
+        self._partitions: list[TopicPartition] = []
+        self._partitions_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _client(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False, request_timeout_ms=5000
+            )
+            await consumer.start()
+            self._consumer = consumer
+        return self._consumer
+
+    async def _known_partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        if not self._partitions or time.monotonic() - self._partitions_at > PARTITIONS_TTL:
+            await consumer.topics()  # refreshes the cluster metadata
+            self._partitions = [
+                TopicPartition(topic, partition)
+                for topic in self.topics
+                for partition in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
+            self._partitions_at = time.monotonic()
+        return self._partitions
+
+    async def ends(self) -> dict[tuple[str, int], int] | None:
+        """(topic, partition) → log-end offset; None when the broker does not answer now."""
+        async with self._lock:
+            try:
+                consumer = await self._client()
+                partitions = await self._known_partitions(consumer)
+                offsets = await asyncio.wait_for(consumer.end_offsets(partitions), 5) if partitions else {}
+                return {(tp.topic, tp.partition): offset for tp, offset in offsets.items()}
+            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("log_ends_unavailable", error=repr(exc))
+                await self.close()
+                return None
+
+    async def close(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        self._partitions = []
+        if consumer is not None:
+            with contextlib.suppress(Exception):
+                await consumer.stop()

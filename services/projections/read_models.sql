@@ -1,0 +1,136 @@
+-- The read models of one generation. Run with search_path set to the generation's schema.
+-- Every table is either a fact keyed by its event (inserted once, whatever the order of arrival)
+-- or derived from such facts alone, so any interleaving of the topics gives the same tables.
+
+-- Every event applied from the four topics: the facts, and the material of case timelines.
+create table facts (
+    event_id        uuid        primary key,
+    topic           text        not null,  -- intake | cases | enforcement | accountability
+    type            text        not null,
+    schema_version  integer     not null,
+    stream_id       text        not null,
+    stream_version  integer     not null,
+    occurred_at     timestamptz not null,
+    actor           text        not null,
+    correlation_id  text        not null,
+    payload         jsonb       not null,
+    -- the issues (整改案件) the event belongs to, as far as the event itself says
+    issue_ids       text[]      not null,
+    unique (topic, stream_id, stream_version)
+);
+create index facts_issue_ids_idx on facts using gin (issue_ids);
+create index facts_measure_idx on facts ((payload ->> 'measure_id')) where topic = 'accountability';
+
+-- 问题: one row per reported problem; IssueReported wins over CaseOpened, whichever came first.
+create table issues (
+    issue_id      text        primary key,
+    origin        text        not null check (origin in ('intake', 'cases')),
+    source        text        not null,
+    township      text        not null,
+    domain        text        not null,
+    batch         text,
+    title         text        not null,
+    description   text,
+    external_ref  text,
+    reported_at   timestamptz not null
+);
+create index issues_reported_at_idx on issues (reported_at);
+
+-- 整改状态历史: the case's state between one event and the next, folded from its facts
+-- (case_history.py). The state as of T is the row with valid_from <= T < valid_to.
+create table case_history (
+    issue_id        text        not null,
+    seq             integer     not null,
+    stream_version  integer     not null,
+    valid_from      timestamptz not null,
+    valid_to        timestamptz,
+    status          text        not null,
+    unit            text,
+    leader_name     text,
+    leader_post     text,
+    problem         text,
+    task            text,
+    measures        text,
+    deadline        timestamptz,
+    closed_at       timestamptz,
+    reopened_count  integer     not null,
+    missed_count    integer     not null,
+    primary key (issue_id, seq)
+);
+create index case_history_current_idx on case_history (issue_id) where valid_to is null;
+
+-- 督办问责阶梯: escalations of units (预警, 约谈, 通报批评, 移交纪委监委).
+create table escalations (
+    event_id      uuid        primary key,
+    kind          text        not null,
+    unit          text        not null,
+    case_ids      text[]      not null,
+    summons_date  date,
+    occurred_at   timestamptz not null
+);
+
+-- 问责措施 and their revocations (撤销); a measure counts unless a revocation of its id exists.
+create table measures (
+    event_id     uuid        primary key,
+    measure_id   text        not null,
+    kind         text        not null,
+    target_kind  text        not null,
+    unit         text        not null,
+    person_name  text,
+    person_post  text,
+    reason       text        not null,
+    case_ids     text[]      not null,
+    imposed_by   text        not null,
+    occurred_at  timestamptz not null
+);
+create index measures_measure_id_idx on measures (measure_id);
+
+create table measure_revocations (
+    event_id     uuid        primary key,
+    measure_id   text        not null,
+    reason       text        not null,
+    occurred_at  timestamptz not null
+);
+create index measure_revocations_measure_id_idx on measure_revocations (measure_id);
+
+-- 环境执法: cases filed (立案), penalties (处罚) and payments in integer fen, and the actions
+-- against persons (行政拘留, 刑事强制措施, 移送起诉) and closures (结案).
+create table enforcement_cases (
+    event_id          uuid        primary key,
+    case_id           text        not null,
+    enterprise_name   text        not null,
+    credit_code       text        not null,
+    violation         text        not null,
+    issue_id          text,
+    occurred_at       timestamptz not null
+);
+create index enforcement_cases_case_id_idx on enforcement_cases (case_id);
+
+create table penalties (
+    event_id     uuid        primary key,
+    case_id      text        not null,
+    penalty_id   text        not null,
+    amount_fen   bigint      not null,
+    basis        text        not null,
+    decision_no  text        not null,
+    days         integer,
+    occurred_at  timestamptz not null
+);
+
+create table payments (
+    event_id     uuid        primary key,
+    case_id      text        not null,
+    penalty_id   text        not null,
+    amount_fen   bigint      not null,
+    paid_on      date        not null,
+    occurred_at  timestamptz not null
+);
+
+create table enforcement_actions (
+    event_id      uuid        primary key,
+    case_id       text        not null,
+    kind          text        not null check (kind in ('detention', 'criminal_measures', 'referral', 'closed')),
+    persons       integer     not null,
+    person_names  text[]      not null,
+    occurred_at   timestamptz not null
+);

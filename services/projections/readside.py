@@ -1,0 +1,99 @@
+"""Reading the active generation: one consistent snapshot of the figures and of the offsets they include."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import asyncpg
+from pydantic import BaseModel
+
+from services.projections import generations
+from services.projections.facts import TOPIC_NAMES
+from services.projections.generations import Generation
+from services.projections.offsets import LogEnds
+from shared.service import Platform
+
+T = TypeVar("T")
+A = TypeVar("A", bound=BaseModel)
+
+
+class ReadModel(BaseModel):
+    """Which generation of the read models answered (it changes when a rebuild switches)."""
+
+    generation: int
+    consumer: str
+
+
+@dataclass(frozen=True)
+class View:
+    """A read-only repeatable-read transaction on the active generation's tables."""
+
+    conn: asyncpg.Connection
+    generation: Generation
+    log_ends: dict[tuple[str, int], int] | None
+    topics: list[str]
+
+    @property
+    def read_model(self) -> ReadModel:
+        return ReadModel(generation=self.generation.number, consumer=self.generation.consumer)
+
+    async def answer(self, model: type[A], **fields: Any) -> A:
+        """An answer that says what it includes: the positions and the generation of this snapshot."""
+        return model(**fields, positions=await self.positions(), read_model=self.read_model)
+
+    async def positions(self) -> dict[str, Any]:
+        """Per topic and partition: up to which offset the figures include events, the log end, and the lag."""
+        return await positions_of(self.conn, self.generation, self.log_ends, self.topics)
+
+
+async def positions_of(
+    conn: asyncpg.Connection, generation: Generation, ends: dict[tuple[str, int], int] | None, topics: list[str]
+) -> dict[str, Any]:
+    rows = await conn.fetch(
+        'select topic, partition, "offset" from consumer_positions where consumer = $1', generation.consumer
+    )
+    applied = {(r["topic"], r["partition"]): r["offset"] for r in rows}
+    out: dict[str, Any] = {}
+    for topic in topics:
+        partitions = sorted({p for t, p in (*applied, *(ends or {})) if t == topic})
+        out[topic] = {}
+        for partition in partitions:
+            done = applied.get((topic, partition), 0)
+            end = None if ends is None else max(ends.get((topic, partition), 0), done)
+            out[topic][str(partition)] = {
+                "applied_offset": done,
+                "end_offset": end,
+                "lag": None if end is None else end - done,
+            }
+    return out
+
+
+def log_ends(platform: Platform) -> LogEnds:
+    """The platform's client for log ends, made on first use."""
+    found = platform.extras.get("log_ends")
+    if found is None:
+        found = LogEnds(platform.settings.kafka_bootstrap_servers, topics(platform))
+        platform.extras["log_ends"] = found
+    assert isinstance(found, LogEnds)
+    return found
+
+
+def topics(platform: Platform) -> list[str]:
+    return [platform.settings.topic(name) for name in TOPIC_NAMES]
+
+
+async def read(platform: Platform, query: Callable[[View], Awaitable[T]]) -> T:
+    """Runs `query` on the active generation; once more if a switch dropped the tables under it."""
+    ends = await log_ends(platform).ends()
+    for attempt in range(3):
+        try:
+            async with platform.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+                generation = await generations.active(conn)
+                if generation is not None:
+                    await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
+                    return await query(View(conn, generation, ends, topics(platform)))
+            await generations.ensure_active(platform.pool, platform.settings)  # the service's very first moments
+        except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+            if attempt == 2:
+                raise
+    raise RuntimeError("no active generation of the read models")

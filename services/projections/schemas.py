@@ -1,0 +1,263 @@
+"""The shapes of projections' answers. Every stats answer carries `positions` and `read_model`.
+
+Times are ISO 8601 in Asia/Shanghai; money is yuan as an exact decimal string.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from services.projections.accountability_tally import TallyGroupBy
+from services.projections.filters import Figure, GroupBy, PeriodUnit
+from services.projections.readside import ReadModel
+
+POSITIONS_DESCRIPTION = (
+    "per topic and partition: applied_offset (the figures include every event before it), "
+    "end_offset (the log end when asked) and lag (events not yet applied)"
+)
+
+
+class Answer(BaseModel):
+    positions: dict[str, dict[str, dict[str, int | None]]] = Field(description=POSITIONS_DESCRIPTION)
+    read_model: ReadModel
+
+
+class RateRow(BaseModel):
+    """One group's closure figures (完成率). closed + on_schedule + overdue = total."""
+
+    key: str = Field(description="the group's code (source, domain), name (township, unit, batch) or period")
+    label: str = Field(description="what people read (zh-CN)")
+    total: int = Field(description="问题总数")
+    closed: int = Field(description="已销号: closed after a passed verification, not reopened since")
+    rate: float = Field(description="完成率 closed/total, 4 decimals")
+    rate_percent: str = Field(description="完成率 in percent, one decimal, rounded half up", examples=["66.7"])
+    open: int = Field(description="未销号")
+    on_schedule: int = Field(description="未超期: open, deadline not passed (or not yet assigned)")
+    overdue: int = Field(description="超期: open, deadline passed")
+    reopened: int = Field(description="回头看反弹: reopened at least once (closed again or not)")
+    cases: dict[Figure, str] = Field(description="for each figure, the drill-down to the cases behind it")
+
+
+class ClosureRates(Answer):
+    group_by: GroupBy
+    period_unit: PeriodUnit
+    as_of: str | None = Field(description="截至 (Asia/Shanghai); null: now")
+    filters: dict[str, str]
+    rows: list[RateRow]
+    totals: RateRow
+
+
+class TrendPoint(BaseModel):
+    key: str = Field(description="the period")
+    label: str
+    as_of: str = Field(description="the end of the period (or now, for the current one)")
+    total: int
+    closed: int
+    open: int
+    on_schedule: int
+    overdue: int
+    rate: float
+    rate_percent: str
+    cases: dict[Figure, str]
+
+
+class ClosureTrend(Answer):
+    interval: PeriodUnit
+    filters: dict[str, str]
+    points: list[TrendPoint]
+
+
+class Person(BaseModel):
+    name: str
+    post: str | None = None
+
+
+class CaseItem(BaseModel):
+    """A rectification case as it stood at the moment asked."""
+
+    issue_id: str
+    title: str
+    description: str | None
+    source: str
+    source_label: str
+    batch: str | None
+    township: str
+    domain: str
+    domain_label: str
+    external_ref: str | None
+    reported_at: str
+    status: str = Field(description="reported | assigned | closure_requested | closed")
+    status_label: str
+    standing: str = Field(description="closed | on_schedule | overdue")
+    standing_label: str
+    unit: str | None = Field(description="责任单位")
+    leader: Person | None = Field(description="包案领导")
+    problem: str | None = Field(description="问题 (五定)")
+    task: str | None = Field(description="整改目标/措施 (五定)")
+    measures: str | None = Field(description="奖惩措施 (五定)")
+    deadline: str | None = Field(description="整改时限")
+    days_overdue: int | None = Field(description="whole days past the deadline, for overdue cases")
+    closed_at: str | None = Field(description="销号日期")
+    reopened_count: int
+    times_missed: int = Field(description="超期次数 (DeadlineMissed so far)")
+    timeline: str = Field(description="the case's timeline")
+
+
+class CaseList(Answer):
+    figure: Figure
+    as_of: str | None
+    filters: dict[str, str]
+    total: int = Field(description="how many cases the figure counts (the list may be a page of them)")
+    limit: int
+    offset: int
+    items: list[CaseItem]
+
+
+class TallyFigures(BaseModel):
+    """问责统计. Revoked measures are not counted (revoked_measures says how many were)."""
+
+    warnings: int = Field(description="通报预警 (units)")
+    summons: int = Field(description="约谈主要负责人 (人次)")
+    criticism_notices: int = Field(description="通报批评 (notices: ladder and measures)")
+    criticism_notice_units: int = Field(description="通报批评 (distinct units)")
+    discipline_referrals: int = Field(description="移交纪委监委")
+    collective_summons: int = Field(description="集体约谈")
+    criticism_education: int = Field(description="批评教育 (persons)")
+    written_self_criticism: int = Field(description="书面检查 (persons)")
+    admonishment_talk: int = Field(description="诫勉谈话 (persons)")
+    reminder_talk: int = Field(description="约谈提醒 (persons)")
+    warning_talk: int = Field(description="提醒谈话 (persons)")
+    revoked_measures: int = Field(description="已撤销的措施")
+
+
+class TallyRow(BaseModel):
+    key: str
+    label: str
+    figures: TallyFigures
+    items: str = Field(description="the escalations and measures behind the row")
+
+
+class AccountabilityTally(Answer):
+    group_by: TallyGroupBy
+    year: int | None
+    as_of: str | None
+    rows: list[TallyRow]
+    totals: TallyFigures
+
+
+class TallyItem(BaseModel):
+    event_id: str
+    source: str = Field(description="escalation (督办问责阶梯) or measure (问责措施)")
+    kind: str
+    kind_label: str
+    unit: str
+    target_kind: str | None
+    person: Person | None
+    measure_id: str | None
+    reason: str | None
+    case_ids: list[str]
+    summons_date: date | None
+    occurred_at: str
+    revoked: bool
+
+
+class TallyItems(Answer):
+    year: int | None
+    as_of: str | None
+    items: list[TallyItem]
+
+
+class EnforcementFigures(BaseModel):
+    """执法统计; money in yuan, exact."""
+
+    cases_filed: int = Field(description="立案查处")
+    penalties: int = Field(description="行政处罚决定 (fines and daily-penalty rounds)")
+    fines_issued_yuan: Decimal = Field(description="处罚金额 (元)")
+    fines_paid_yuan: Decimal = Field(description="已缴纳 (元)")
+    daily_penalty_rounds: int = Field(description="按日连续处罚 rounds")
+    daily_penalty_yuan: Decimal = Field(description="按日连续处罚金额 (元)")
+    detention_orders: int
+    persons_detained: int = Field(description="行政拘留 (persons)")
+    criminal_measures: int
+    persons_criminal_measures: int = Field(description="采取刑事强制措施 (persons)")
+    referrals: int
+    persons_referred: int = Field(description="移送起诉 (persons)")
+    cases_closed: int = Field(description="结案")
+
+
+class YearRow(BaseModel):
+    key: str
+    label: str
+    figures: EnforcementFigures
+    cases: str
+
+
+class RepeatOffender(BaseModel):
+    credit_code: str
+    enterprise_name: str
+    cases: int
+    case_ids: list[str]
+    link: str
+
+
+class EnforcementStats(Answer):
+    year: int | None
+    as_of: str | None
+    totals: EnforcementFigures
+    rows: list[YearRow]
+    repeat_offenders: list[RepeatOffender] = Field(description="屡查屡犯: two or more cases filed")
+
+
+class EnforcementCaseItem(BaseModel):
+    case_id: str
+    year: int
+    enterprise_name: str | None
+    credit_code: str | None
+    violation: str | None
+    issue_id: str | None
+    opened_at: str | None
+    figures: EnforcementFigures
+    timeline: str | None
+
+
+class EnforcementCases(Answer):
+    year: int | None
+    as_of: str | None
+    credit_code: str | None
+    items: list[EnforcementCaseItem]
+
+
+class TimelineEvent(BaseModel):
+    event_id: str
+    topic: str
+    type: str
+    label: str
+    summary: str
+    occurred_at: str
+    stream_id: str
+    stream_version: int
+    actor: str
+    payload: dict[str, Any]
+
+
+class Timeline(Answer):
+    issue_id: str
+    title: str | None
+    events: list[TimelineEvent]
+
+
+class Generation(BaseModel):
+    generation: int
+    status: str
+    consumer: str
+    created_at: str
+    activated_at: str | None
+    retired_at: str | None
+    replayed_events: int | None
+    replay_seconds: float | None
+
+
+class ReadModels(Answer):
+    generations: list[Generation]

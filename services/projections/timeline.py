@@ -1,0 +1,151 @@
+"""Case timelines (案件时间线): every event of one issue across the four topics, in time order.
+
+An issue's own streams (intake, cases) name it; enforcement cases name it when they are filed,
+and their later events belong to it through that filing; escalations and measures name it in
+their case ids, and a revocation belongs to it through its measure.
+"""
+
+from datetime import datetime
+
+import asyncpg
+
+from services.projections import labels
+from services.projections.enforcement_figures import yuan
+from shared.clock import SHANGHAI
+from shared.contracts import accountability as acc
+from shared.contracts import cases, enforcement, intake
+from shared.contracts.base import Event
+
+TOPIC_ORDER = "array_position(array['intake', 'cases', 'enforcement', 'accountability'], topic)"
+
+
+async def events(conn: asyncpg.Connection, issue_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""with enforcement_cases as (
+                select stream_id from facts where type = 'EnforcementCaseOpened' and issue_ids @> array[$1]
+            ), measures as (
+                select payload ->> 'measure_id' as measure_id from facts
+                 where type = 'MeasureImposed' and issue_ids @> array[$1]
+            )
+            select * from facts
+             where issue_ids @> array[$1]
+                or (topic = 'enforcement' and stream_id in (select stream_id from enforcement_cases))
+                or (topic = 'accountability' and type = 'MeasureRevoked'
+                    and payload ->> 'measure_id' in (select measure_id from measures))
+             order by occurred_at, {TOPIC_ORDER}, stream_id, stream_version, event_id""",
+        issue_id,
+    )
+
+
+EVENT_LABELS: dict[str, str] = {
+    "IssueReported": "受理",
+    "DuplicateReportLinked": "重复举报",
+    "CaseOpened": "立案整改",
+    "Assigned": "交办",
+    "Reassigned": "重新交办",
+    "Supervised": "督办",
+    "ProgressReported": "反馈",
+    "DeadlineExtended": "延期",
+    "ClosureRequested": "申请销号",
+    "Closed": "销号",
+    "ClosureRejected": "验收不通过",
+    "Reopened": "回头看重新打开",
+    "DeadlineApproaching": "时限临近",
+    "DeadlineMissed": "超期",
+    "EnforcementCaseOpened": "执法立案",
+    "PenaltyIssued": "行政处罚",
+    "PenaltyPaid": "缴纳罚款",
+    "RectificationOrdered": "责令改正",
+    "ReinspectionDone": "复查",
+    "ProductionStopOrdered": "责令停产整治",
+    "DetentionOrdered": "行政拘留",
+    "CriminalMeasuresTaken": "刑事强制措施",
+    "ReferredForProsecution": "移送起诉",
+    "EnforcementCaseClosed": "执法结案",
+    "WarningIssued": "通报预警",
+    "SummonsIssued": "约谈",
+    "CriticismNoticeIssued": "通报批评",
+    "DisciplineReferralMade": "移交纪委监委",
+    "MeasureImposed": "问责",
+    "MeasureRevoked": "撤销问责",
+}
+
+
+def local(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def describe(event: Event) -> str:
+    """One line in Chinese saying what happened."""
+    match event:
+        case intake.IssueReported():
+            return f"{labels.source(event.source)}反映：{event.title}（{event.township}，{labels.domain(event.domain)}）"
+        case cases.CaseOpened():
+            return f"立案整改：{event.title}"
+        case cases.Assigned():
+            return (
+                f"交办{event.unit}，包案领导{event.leader.name}（{event.leader.post}），"
+                f"整改时限{local(event.deadline)}"
+            )
+        case cases.Reassigned():
+            return f"改由{event.unit}整改（原{event.previous_unit}），整改时限{local(event.deadline)}"
+        case cases.Supervised():
+            earlier = f"，时限提前至{local(event.new_deadline)}" if event.new_deadline else ""
+            return f"督办：{event.note}{earlier}"
+        case cases.ProgressReported():
+            percent = f"（完成{event.percent}%）" if event.percent is not None else ""
+            return f"反馈进展：{event.note}{percent}"
+        case cases.DeadlineExtended():
+            return f"延期至{local(event.new_deadline)}：{event.reason}（{event.approved_by}批准）"
+        case cases.ClosureRequested():
+            return f"申请销号：{event.summary}（证据{len(event.evidence)}项）"
+        case cases.Closed():
+            return f"验收通过，销号（验收人：{event.verifier}）"
+        case cases.ClosureRejected():
+            return f"验收不通过：{event.reason}（验收人：{event.verifier}）"
+        case cases.Reopened():
+            return f"回头看发现问题反弹，重新整改：{event.reason}，新时限{local(event.new_deadline)}"
+        case cases.DeadlineApproaching():
+            return f"整改时限{local(event.deadline)}临近，责任单位{event.unit}"
+        case cases.DeadlineMissed():
+            return f"整改时限{local(event.deadline)}已过未销号，第{event.missed_count}次超期（{event.unit}）"
+        case enforcement.EnforcementCaseOpened():
+            return f"环境执法立案：{event.enterprise.name}，{event.violation}"
+        case enforcement.PenaltyIssued():
+            if event.basis is enforcement.PenaltyBasis.DAILY_CONTINUOUS:
+                return f"按日连续处罚{event.days or ''}日，共{yuan(event.amount_fen)}元（{event.decision_no}）"
+            return f"行政处罚罚款{yuan(event.amount_fen)}元（{event.decision_no}）"
+        case enforcement.PenaltyPaid():
+            return f"缴纳罚款{yuan(event.amount_fen)}元（{event.paid_on.isoformat()}）"
+        case enforcement.RectificationOrdered():
+            return f"责令改正：{event.requirements}，期限{local(event.deadline)}"
+        case enforcement.ReinspectionDone():
+            return f"复查：{'已按要求改正' if event.complied else '仍未改正'}"
+        case enforcement.ProductionStopOrdered():
+            return "责令停产整治"
+        case enforcement.DetentionOrdered():
+            names = "、".join(f"{p.name}（{p.days}日）" for p in event.persons)
+            return f"行政拘留{len(event.persons)}人：{names}"
+        case enforcement.CriminalMeasuresTaken():
+            return f"{event.measure}：{'、'.join(p.name for p in event.persons)}"
+        case enforcement.ReferredForProsecution():
+            return f"移送{event.procuratorate}起诉{len(event.persons)}人"
+        case enforcement.EnforcementCaseClosed():
+            return f"执法结案：{event.outcome}"
+        case acc.WarningIssued():
+            return f"对{event.unit}通报预警"
+        case acc.SummonsIssued():
+            return f"约谈{event.unit}主要负责人（{event.summons_date.isoformat()}）"
+        case acc.CriticismNoticeIssued():
+            return f"对{event.unit}通报批评"
+        case acc.DisciplineReferralMade():
+            return f"{event.unit}问题线索移交纪委监委"
+        case acc.MeasureImposed():
+            target = event.target.unit
+            if event.target.name:
+                target = f"{event.target.unit}{event.target.post or ''}{event.target.name}"
+            return f"给予{target}{labels.measure(event.measure)}：{event.reason}"
+        case acc.MeasureRevoked():
+            return f"撤销问责措施：{event.reason}"
+        case _:
+            return EVENT_LABELS.get(event.event_type(), event.event_type())

@@ -1,0 +1,42 @@
+"""Money stays exact from fen to the report's 万元, and the report states the figures as a county does."""
+
+from datetime import UTC, datetime
+
+from services.projections.accountability_tally import Tally
+from services.projections.closure import Counts
+from services.projections.enforcement_figures import Figures, wan_yuan, yuan
+from services.projections.report import WorkSummary, paragraphs
+
+
+def test_yuan_and_wan_yuan_are_exact() -> None:
+    assert str(yuan(12_345)) == "123.45"
+    assert str(yuan(100)) == "1.00"
+    assert wan_yuan(1_250_000) == "1.25"
+    assert wan_yuan(100_000_000) == "100"
+    assert wan_yuan(1) == "0.000001"
+
+
+def test_the_rate_is_rounded_half_up_to_one_decimal() -> None:
+    assert Counts("k", "l", total=3, closed=2, on_schedule=1, overdue=0, reopened=0).rate_percent == "66.7"
+    assert Counts("k", "l", total=8, closed=1, on_schedule=7, overdue=0, reopened=0).rate_percent == "12.5"
+    assert Counts("k", "l", total=0, closed=0, on_schedule=0, overdue=0, reopened=0).rate_percent == "0.0"
+
+
+def test_the_work_report_states_each_figure_in_the_countys_words() -> None:
+    summary = WorkSummary(
+        year=2025,
+        at=datetime(2025, 6, 30, 15, 59, tzinfo=UTC),
+        overall=Counts("", "合计", total=120, closed=100, on_schedule=12, overdue=8, reopened=3),
+        by_source={"central_inspection": Counts("central_inspection", "中央环保督察", 40, 38, 1, 1, 0)},
+        enforcement=Figures(cases_filed=23, fines_issued_fen=345_670_000, persons_detained=4,
+                            persons_criminal_measures=1, persons_referred=2),
+        accountability=Tally(criticism_notice_units=3, summons=5, warning_talk=7, criticism_education=2,
+                             written_self_criticism=1, admonishment_talk=1, reminder_talk=4),
+    )
+    assert paragraphs(summary) == [
+        "截至2025年6月30日，全县共受理各类生态环境问题120个，已销号100个，完成率83.3%；正在整改20个，其中超期8个。"
+        "历次中央环保督察共反馈我县问题40个，已销号38个，完成率95.0%。"
+        "历次省级环保督察共反馈我县问题0个，已销号0个，完成率0.0%。",
+        "2025年，立案查处环境违法行为23起，处罚345.67万元，行政拘留4人，采取刑事强制措施1人，移送起诉2人。",
+        "2025年，给予3个单位通报批评，约谈主要负责人5人次，提醒谈话7人次；批评教育2人、书面检查1人、诫勉谈话1人、约谈提醒4人。",
+    ]

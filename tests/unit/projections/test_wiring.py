@@ -1,0 +1,24 @@
+"""Every event type of the four topics is handled, described and read from its topic."""
+
+from services.projections import consumers, timeline
+from services.projections.facts import TOPIC_NAMES, TOPIC_OF, TOPICS
+from services.projections.generations import Generation
+from services.projections.settings import ProjectionsSettings
+
+
+def test_the_consumer_reads_all_four_topics_with_its_generations_group() -> None:
+    settings = ProjectionsSettings(topic_prefix="x.")
+    generation = Generation(number=2, schema="read_models_g2", consumer="read-models-g2", group_id="g-2", status="active")
+    runner = consumers.runner(settings, pool=None, generation=generation)  # type: ignore[arg-type]
+    assert sorted(runner.topics) == sorted(f"x.{name}" for name in ("intake.events", "cases.events",
+                                                                     "enforcement.events", "accountability.events"))
+    assert runner.group_id == "g-2" and runner.name == "read-models-g2"
+    assert len(TOPIC_NAMES) == 4
+
+
+def test_every_event_of_the_four_topics_is_recorded_and_labelled() -> None:
+    types = {cls.event_type() for events in TOPICS.values() for cls in events}
+    assert consumers.HANDLED == types == set(TOPIC_OF)
+    assert set(consumers.DERIVED) <= types
+    missing = {t for t in types if t not in timeline.EVENT_LABELS}
+    assert not missing, f"no zh-CN label for {missing}"
