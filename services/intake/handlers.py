@@ -90,7 +90,7 @@ class Intake:
             "select pg_advisory_xact_lock($1, hashtext($2))", _PLACE_LOCK, f"{report.township}\x1f{report.domain}"
         )
         ref_key = reference_key(report.batch, report.external_ref)
-        known_ref = await index.find_reference(conn, ref_key) if ref_key else None
+        known_ref = await index.find_reference(conn, ref_key, report.channel) if ref_key else None
         now = clock.now()
         candidates = (
             await index.open_candidates(conn, report.township, report.domain, now - self.policy.window)

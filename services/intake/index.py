@@ -16,8 +16,16 @@ from shared.contracts.codes import Domain
 from shared.contracts.intake import Channel, Location
 
 
-async def find_reference(conn: asyncpg.Connection, ref_key: str) -> tuple[KnownReference, UUID] | None:
-    row = await conn.fetchrow("select issue_id, channel, report_id from issue_refs where ref_key = $1", ref_key)
+async def find_reference(
+    conn: asyncpg.Connection, ref_key: str, channel: Channel
+) -> tuple[KnownReference, UUID] | None:
+    """The issue of a reference, as this channel brought it if it did, else as another channel did."""
+    row = await conn.fetchrow(
+        """select issue_id, channel, report_id from issue_refs
+            where ref_key = $1 order by channel = $2 desc, report_id limit 1""",
+        ref_key,
+        channel.value,
+    )
     if row is None:
         return None
     return KnownReference(issue_id=row["issue_id"], channel=Channel(row["channel"])), row["report_id"]

@@ -25,12 +25,14 @@ create table reports (
 );
 create index reports_issue_idx on reports (issue_id);
 
--- External references (交办编号, call reference; inside a batch, batch + serial): one issue each.
+-- External references (交办编号, call reference; inside a batch, batch + serial): one issue each,
+-- one row per channel that brought it (a second channel's report of it was a repeat report).
 create table issue_refs (
-    ref_key    text primary key,
+    ref_key    text not null,
+    channel    text not null,
     issue_id   text not null,
     report_id  uuid not null,
-    channel    text not null
+    primary key (ref_key, channel)
 );
 
 -- 举报人信息: sealed with Fernet (CONTACT_KEYS); no plain column holds a name or a phone.

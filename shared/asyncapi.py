@@ -1,0 +1,237 @@
+"""The AsyncAPI 3.0 document of every topic and message, generated from the pydantic contracts.
+
+    python -m shared.asyncapi --write    regenerate docs/asyncapi.yaml after changing a contract
+    python -m shared.asyncapi --check    exit 1 when docs/asyncapi.yaml differs from the code
+
+Our own events travel as CloudEvents in binary content mode: the `ce_*` headers carry
+the attributes, the value is the payload (the event's `data`) as JSON, the key is the
+stream id. The province's 交办 on `province.inbound` may come in binary or structured
+mode. Each `<topic>.dlq` carries what its topic carries, plus the reason in headers.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from shared.contracts import accountability, cases, enforcement, intake, province
+from shared.contracts.province import ASSIGNMENT_TYPE, ProvinceAssignment
+
+DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.yaml"
+KAFKA_BINDING = "0.5.0"
+
+# topic -> (who writes it, what it carries, the events on it)
+TOPICS: dict[str, tuple[str, str, tuple[type[BaseModel], ...]]] = {
+    "intake.events": ("intake", "受理: problems as they reach the county, and repeat reports of them", intake.EVENTS),
+    "cases.events": ("cases", "整改案件: the rectification case from 交办 to 销号", cases.EVENTS),
+    "enforcement.events": ("enforcement", "环境执法: enforcement cases, penalties and orders", enforcement.EVENTS),
+    "accountability.events": ("accountability", "问责: warnings, summons and measures", accountability.EVENTS),
+    "province.outbound": (
+        "intake",
+        "省级平台回传: status changes and results of the province's 交办, each with the province's reference",
+        province.EVENTS,
+    ),
+}
+INBOUND_TOPIC = "province.inbound"
+DESCRIPTION = (
+    "Every topic of the system and every message on it. Our own events are CloudEvents in binary content mode: "
+    "the ce_* headers carry the attributes, the value is the event's data as JSON, the key is the stream id. "
+    "The province's 交办 on province.inbound come in binary or structured mode; the events on province.outbound "
+    "carry the province's reference in their data. Each <topic>.dlq holds the records a consumer could not apply, "
+    "with dlq_reason in its headers."
+)
+
+
+def _headers(event_type: str, schema_version: int) -> dict[str, Any]:
+    """The CloudEvents attributes of a binary-mode record, as Kafka headers."""
+    text = {"type": "string"}
+    return {
+        "type": "object",
+        "required": [
+            "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_streamversion",
+            "ce_actor", "content-type",
+        ],
+        "properties": {
+            "ce_specversion": {"const": "1.0"},
+            "ce_id": {**text, "description": "event id (UUID), unique: consumers drop repeats by it"},
+            "ce_source": {**text, "description": "the publishing service, e.g. /county/intake"},
+            "ce_type": {"const": event_type},
+            "ce_time": {**text, "format": "date-time"},
+            "ce_subject": {**text, "description": "the stream (aggregate) id; also the record key"},
+            "ce_schemaversion": {"const": str(schema_version), "description": "payload shape; absent means 1"},
+            "ce_streamversion": {**text, "description": "position of the event in its stream, from 1"},
+            "ce_correlationid": text,
+            "ce_causationid": text,
+            "ce_actor": {**text, "description": "who caused the event, e.g. operator:wang"},
+            "content-type": {"const": "application/json"},
+        },
+    }
+
+
+def _summary(cls: type[BaseModel]) -> str:
+    return (cls.__doc__ or cls.__name__).strip().splitlines()[0]
+
+
+def _message(cls: type[BaseModel], schema_ref: str) -> dict[str, Any]:
+    version = getattr(cls, "schema_version", 1)
+    return {
+        "name": cls.__name__,
+        "title": cls.__name__,
+        "summary": _summary(cls),
+        "contentType": "application/json",
+        "headers": _headers(cls.__name__, version),
+        "payload": {"$ref": schema_ref},
+        "bindings": {"kafka": {"key": {"type": "string", "description": "the stream id"}, "bindingVersion": KAFKA_BINDING}},
+        "x-schema-version": version,
+    }
+
+
+def _inbound_messages(schema_ref: str) -> dict[str, Any]:
+    text = {"type": "string"}
+    binary = {
+        "name": "ProvinceAssignment",
+        "title": "ProvinceAssignment (binary mode)",
+        "summary": _summary(ProvinceAssignment),
+        "contentType": "application/json",
+        "headers": {
+            "type": "object",
+            "required": ["ce_specversion", "ce_id", "ce_source", "ce_type"],
+            "properties": {
+                "ce_specversion": {"const": "1.0"},
+                "ce_id": text,
+                "ce_source": text,
+                "ce_type": {"const": ASSIGNMENT_TYPE},
+                "ce_time": {**text, "format": "date-time"},
+                "content-type": {"const": "application/json"},
+            },
+        },
+        "payload": {"$ref": schema_ref},
+    }
+    structured = {
+        "name": "ProvinceAssignmentStructured",
+        "title": "ProvinceAssignment (structured mode)",
+        "summary": "The same 交办 as one JSON CloudEvent in the record's value.",
+        "contentType": "application/cloudevents+json",
+        "headers": {
+            "type": "object",
+            "required": ["content-type"],
+            "properties": {"content-type": {"type": "string", "pattern": "^application/cloudevents\\+json"}},
+        },
+        "payload": {
+            "type": "object",
+            "required": ["specversion", "id", "source", "type", "data"],
+            "properties": {
+                "specversion": {"const": "1.0"},
+                "id": text,
+                "source": text,
+                "type": {"const": ASSIGNMENT_TYPE},
+                "time": {**text, "format": "date-time"},
+                "datacontenttype": {"const": "application/json"},
+                "data": {"$ref": schema_ref},
+            },
+        },
+    }
+    return {"ProvinceAssignment": binary, "ProvinceAssignmentStructured": structured}
+
+
+def _channel(address: str, description: str, message_names: list[str]) -> dict[str, Any]:
+    return {
+        "address": address,
+        "description": description,
+        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in message_names},
+        "bindings": {"kafka": {"topic": address, "bindingVersion": KAFKA_BINDING}},
+    }
+
+
+def _operation(action: str, channel: str, message_names: list[str], summary: str) -> dict[str, Any]:
+    return {
+        "action": action,
+        "summary": summary,
+        "channel": {"$ref": f"#/channels/{channel}"},
+        "messages": [{"$ref": f"#/channels/{channel}/messages/{name}"} for name in message_names],
+    }
+
+
+def _operation_id(verb: str, topic: str) -> str:
+    words = topic.replace(".", " ").split()
+    return verb + "".join(w.capitalize() for w in words)
+
+
+def build() -> dict[str, Any]:
+    """The document as a dict; the same code always gives the same document."""
+    models: list[type[BaseModel]] = [cls for _, _, events in TOPICS.values() for cls in events] + [ProvinceAssignment]
+    refs, schema = models_json_schema(
+        [(cls, "validation") for cls in models], ref_template="#/components/schemas/{model}"
+    )
+    schemas = schema.get("$defs", {})
+    ref_of = {cls: refs[(cls, "validation")]["$ref"] for cls in models}
+
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for topic, (service, description, events) in TOPICS.items():
+        names = [cls.__name__ for cls in events]
+        for cls in events:
+            messages[cls.__name__] = _message(cls, ref_of[cls])
+        channels[topic] = _channel(topic, description, names)
+        channels[f"{topic}.dlq"] = _channel(
+            f"{topic}.dlq", f"Dead letters of {topic}: the record as it was, with dlq_reason and its origin in headers", names
+        )
+        operations[_operation_id("send", topic)] = _operation("send", topic, names, f"{service} publishes")
+    inbound = _inbound_messages(ref_of[ProvinceAssignment])
+    messages.update(inbound)
+    channels[INBOUND_TOPIC] = _channel(INBOUND_TOPIC, "省级平台交办: the province's 交办 to the county", list(inbound))
+    channels[f"{INBOUND_TOPIC}.dlq"] = _channel(
+        f"{INBOUND_TOPIC}.dlq", f"Dead letters of {INBOUND_TOPIC}: poison records, with dlq_reason in headers", list(inbound)
+    )
+    operations[_operation_id("receive", INBOUND_TOPIC)] = _operation(
+        "receive", INBOUND_TOPIC, list(inbound), "intake turns each 交办 into a report"
+    )
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "County environmental closed-loop system: events",
+            "version": "1.0.0",
+            "description": DESCRIPTION,
+        },
+        "defaultContentType": "application/json",
+        "servers": {
+            "local": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "description": "Local broker; a deployment may prefix every topic name (TOPIC_PREFIX)",
+            }
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def render() -> str:
+    header = "# Generated by `python -m shared.asyncapi --write` from shared/contracts; do not edit by hand.\n"
+    return header + yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help=f"write {DOCUMENT}")
+    mode.add_argument("--check", action="store_true", help="exit 1 when the document differs from the code")
+    args = parser.parse_args()
+    text = render()
+    if args.write:
+        DOCUMENT.parent.mkdir(parents=True, exist_ok=True)
+        DOCUMENT.write_text(text, encoding="utf-8")
+        print(f"wrote {DOCUMENT}")
+    elif not DOCUMENT.exists() or DOCUMENT.read_text(encoding="utf-8") != text:
+        print(f"{DOCUMENT} differs from the contracts: run python -m shared.asyncapi --write", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Contracts: old messages still parse, and the AsyncAPI document says what the code does."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from services.intake.province_inbound import decode_inbound
+from shared.asyncapi import DOCUMENT, INBOUND_TOPIC, TOPICS, build, render
+from shared.contracts import EVENT_TYPES
+from shared.contracts.province import ProvinceAssignment
+from shared.envelope import decode_payload
+from shared.topics import EVENT_TOPICS
+from tests.contracts.record_samples import SAMPLES, missing
+
+HERE = Path(__file__).parent
+RECORDED = sorted(SAMPLES.glob("*.json"))
+INBOUND = sorted((SAMPLES / "province.inbound").glob("*.json"))
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_every_event_type_and_schema_version_has_recorded_samples() -> None:
+    unrecorded = [f"{cls.__name__} v{cls.schema_version}" for cls, _ in missing()]
+    assert not unrecorded, f"record samples with: python -m tests.contracts.record_samples ({', '.join(unrecorded)})"
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=[p.name for p in RECORDED])
+def test_a_recorded_message_still_parses(path: Path) -> None:
+    sample = load(path)
+    event = decode_payload(sample["type"], sample["schema_version"], sample["data"])
+    assert event.event_type() == sample["type"]
+    if sample["schema_version"] == event.schema_version:
+        # Same version: nothing of the recorded message may be lost in reading it.
+        assert event.model_dump(mode="json", exclude_unset=True) == sample["data"]
+
+
+@pytest.mark.parametrize("path", INBOUND, ids=[p.name for p in INBOUND])
+def test_a_recorded_provincial_assignment_still_decodes(path: Path) -> None:
+    sample = load(path)
+    headers = [(name, value.encode()) for name, value in sample["headers"].items()]
+    envelope = decode_inbound(json.dumps(sample["value"], ensure_ascii=False).encode(), headers)
+    assert isinstance(envelope.payload, ProvinceAssignment)
+    assert envelope.payload.reference.startswith("SJ-")
+
+
+def test_the_checked_in_asyncapi_document_matches_the_contracts() -> None:
+    assert DOCUMENT.read_text(encoding="utf-8") == render(), "run: python -m shared.asyncapi --write"
+
+
+def test_the_asyncapi_document_is_valid_asyncapi_3() -> None:
+    # The official JSON Schema of AsyncAPI 3.0.0, from @asyncapi/specs 6.11.1 (Apache-2.0).
+    schema = load(HERE / "asyncapi-3.0.0.schema.json")
+    document = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
+    errors = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in jsonschema.Draft7Validator(schema).iter_errors(document)]
+    assert errors == []
+
+
+def test_every_topic_is_a_channel_and_every_event_type_is_on_exactly_one_topic() -> None:
+    channels = build()["channels"]
+    assert set(EVENT_TOPICS) | {f"{t}.dlq" for t in EVENT_TOPICS} == set(channels)
+    on_topics = [cls.__name__ for _, _, events in TOPICS.values() for cls in events]
+    assert sorted(on_topics) == sorted(EVENT_TYPES), "map a new contract module's EVENTS to its topic in shared.asyncapi"
+    assert set(channels[INBOUND_TOPIC]["messages"]) == {"ProvinceAssignment", "ProvinceAssignmentStructured"}
+
+
+@pytest.mark.parametrize("path", [p for p in RECORDED if ".minimal." not in p.name], ids=lambda p: p.name)
+def test_the_document_describes_every_recorded_message(path: Path) -> None:
+    sample = load(path)
+    if sample["schema_version"] != EVENT_TYPES[sample["type"]].schema_version:
+        pytest.skip("an older schema version: the document describes the current one")
+    document = build()
+    message = document["components"]["messages"][sample["type"]]
+    schema = {"$ref": message["payload"]["$ref"], "components": document["components"]}
+    jsonschema.Draft202012Validator(schema).validate(sample["data"])

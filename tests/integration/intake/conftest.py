@@ -1,0 +1,92 @@
+"""Intake running in this process on the real broker and database, and ways to talk to it."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from services.intake.main import create_app
+from services.intake.settings import IntakeSettings
+from shared.auth import Role, issue_token
+from shared.contracts import Event
+from shared.envelope import Envelope, to_record
+from tests.support.service import running
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 256
+
+
+@pytest.fixture
+async def settings(make_settings, topics) -> IntakeSettings:  # type: ignore[no-untyped-def]
+    return make_settings(IntakeSettings, max_photos=3, max_photo_bytes=4096, max_json_bytes=64 * 1024)
+
+
+@pytest.fixture
+async def client(settings: IntakeSettings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(create_app(settings)) as client:
+        yield client
+
+
+def bearer(settings: IntakeSettings, role: Role, subject: str = "tester") -> dict[str, str]:
+    unit = "城关镇人民政府" if role is Role.UNIT else None
+    return {"Authorization": f"Bearer {issue_token(settings, subject=subject, role=role, unit=unit)}"}
+
+
+def problem(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "河道夜间非法采砂",
+        "description": "夜里有采砂船作业，河岸被挖空",
+        "township": "城关镇",
+        "domain": "quarrying_sand",
+        "location": {"address": "城关镇河西村", "lat": 30.12, "lon": 114.31},
+    }
+    body.update(overrides)
+    return body
+
+
+async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for key, value, headers in records:
+            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def produce_events(settings: IntakeSettings, topic: str, stream_id: str, events: list[Event], first: int = 1) -> None:
+    """Events as another service's relay would publish them."""
+    records = [
+        to_record(
+            Envelope.wrap(e, stream_id=stream_id, stream_version=first + i, actor="test", correlation_id="c-test"),
+            source="/county/test",
+        )
+        for i, e in enumerate(events)
+    ]
+    await produce(settings.kafka_bootstrap_servers, settings.topic(topic), records)
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
+    """Polls until `check` returns something truthy; returns it."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def db(client: httpx.AsyncClient, settings: IntakeSettings) -> AsyncIterator[Any]:
+    """A connection to intake's own database (after the app created and migrated it)."""
+    import asyncpg
+
+    from shared.db import init_connection
+
+    conn = await asyncpg.connect(settings.database_dsn)
+    await init_connection(conn)
+    yield conn
+    await conn.close()
