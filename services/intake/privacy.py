@@ -34,15 +34,22 @@ class ReporterContact:
 def contact_from(name: str | None, phone: str | None, *, field_prefix: str = "") -> ReporterContact | None:
     """Checks and normalises what a reporter typed; the error messages never repeat the value."""
     name = unicodedata.normalize("NFKC", name or "").strip() or None
-    phone = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", phone or "")) or None
     if name is not None and len(name) > 50:
         raise InvalidCommand(f"{field_prefix}name", "姓名不能超过 50 个字")
-    if phone is not None:
-        phone = phone.removeprefix("+86")
-        if not (_MOBILE.match(phone) or _LANDLINE.match(phone)):
-            raise InvalidCommand(f"{field_prefix}phone", "联系电话格式不正确，请填写 11 位手机号或带区号的座机号")
+    phone = _phone(phone) if phone and phone.strip() else None
+    if phone == "":
+        raise InvalidCommand(f"{field_prefix}phone", "联系电话格式不正确，请填写 11 位手机号或带区号的座机号")
     contact = ReporterContact(name=name, phone=phone)
     return contact or None
+
+
+def _phone(typed: str) -> str:
+    """A mobile as its 11 digits (138 1234 5678, +86-138-1234-5678); a landline as typed without blanks; "" if neither."""
+    text = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", typed))
+    mobile = re.sub(r"^(\+86|0086)", "", text.replace("-", ""))
+    if _MOBILE.match(mobile):
+        return mobile
+    return text if _LANDLINE.match(text) else ""
 
 
 class ContactVault:

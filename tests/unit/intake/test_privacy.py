@@ -57,3 +57,9 @@ def test_the_development_key_is_refused_outside_development() -> None:
     own = Fernet.generate_key().decode()
     assert IntakeSettings(environment="production", jwt_secret="s" * 32, contact_keys=own).contact_keys == own
     assert DEVELOPMENT_CONTACT_KEY not in repr(IntakeSettings())
+
+
+def test_a_mobile_typed_with_hyphens_or_a_country_code_is_its_eleven_digits() -> None:
+    for typed in ("139-1234-5602", "+86 139-1234-5602", "0086 13912345602", "（139）1234 5602"):
+        contact = contact_from(None, typed)
+        assert contact is not None and contact.phone == "13912345602", typed
