@@ -7,7 +7,6 @@ Intake, cases and projections run as their own processes at DEBUG level, logging
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -22,7 +21,7 @@ from shared.contracts.province import ASSIGNMENT_TYPE
 from shared.settings import ServiceSettings
 from tests.integration.intake.conftest import PNG, produce
 from tests.support.kafka import read_topic
-from tests.support.service import ServiceProcess, free_port
+from tests.support.service import free_port, service_processes
 
 # Who reported what: (name, phone as typed, phone as stored).
 REPORTERS = [
@@ -34,19 +33,6 @@ REPORTERS = [
 ]
 SECRETS = [name for name, _, _ in REPORTERS] + [stored for _, _, stored in REPORTERS] + [typed for _, typed, _ in REPORTERS]
 SEALED_COLUMNS = {("reporter_contacts", "name_sealed"), ("reporter_contacts", "phone_sealed")}
-
-
-@contextlib.asynccontextmanager
-async def processes(*services: tuple[str, ServiceSettings], logs: Path) -> AsyncIterator[list[ServiceProcess]]:
-    procs = [ServiceProcess(module, s, log_path=str(logs / f"{s.service_name}.log")) for module, s in services]
-    try:
-        for proc in procs:
-            proc.start()
-        await asyncio.gather(*(proc.wait_ready() for proc in procs))
-        yield procs
-    finally:
-        for proc in procs:
-            proc.stop()
 
 
 async def report_through_every_door(url: str) -> tuple[str, str]:
@@ -132,7 +118,7 @@ async def test_no_reporter_name_or_phone_is_on_any_topic_log_or_read_model(make_
     cases = make_settings(CasesSettings, port=free_port(), log_level="DEBUG")
     projections = make_settings(ProjectionsSettings, port=free_port(), log_level="DEBUG")
     services = (("services.intake", intake), ("services.cases", cases), ("services.projections", projections))
-    async with processes(*services, logs=tmp_path) as (i, _, p):
+    async with service_processes(*services, log_dir=str(tmp_path)) as (i, _, p):
         issue_id, contacts = await report_through_every_door(i.url)
         assignment = {"reference": "SJ-PRIV-1", "problem": "省平台交办：排污口偷排", "township": "城关镇", "domain": "water",
                       "address": "城关镇河西村排污口"}

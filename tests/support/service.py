@@ -78,8 +78,14 @@ class ServiceProcess:
 
 
 @contextlib.asynccontextmanager
-async def service_processes(*services: tuple[str, ServiceSettings]) -> AsyncIterator[list[ServiceProcess]]:
-    procs = [ServiceProcess(module, settings) for module, settings in services]
+async def service_processes(
+    *services: tuple[str, ServiceSettings], log_dir: str | None = None
+) -> AsyncIterator[list[ServiceProcess]]:
+    """With `log_dir`, each service's output goes to `<log_dir>/<service_name>.log`."""
+    procs = [
+        ServiceProcess(module, settings, f"{log_dir}/{settings.service_name}.log" if log_dir else None)
+        for module, settings in services
+    ]
     try:
         for proc in procs:
             proc.start()
