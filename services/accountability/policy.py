@@ -15,7 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import chinese_calendar
+from shared.workdays import is_working_day
+
 
 DEFAULT_POLICY = Path(__file__).parent / "policy.toml"
 
@@ -96,15 +97,6 @@ class Policy:
             day += timedelta(days=1)
             left -= is_working_day(day)
         return day
-
-
-def is_working_day(day: date) -> bool:
-    """法定工作日: holidays and make-up working days (调休) as the State Council publishes them."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        # Years the calendar has no data for yet: Monday to Friday is the best we know.
-        return day.weekday() < 5
 
 
 def load_policy(path: Path | None = None) -> Policy:

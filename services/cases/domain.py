@@ -22,7 +22,6 @@ from services.cases.commands import (
     Verify,
     WarnDeadline,
 )
-from services.cases.workdays import CalendarUnknown, working_days_deadline
 from shared.clock import shown
 from shared.contracts import Event
 from shared.contracts.cases import (
@@ -43,6 +42,7 @@ from shared.contracts.cases import (
 )
 from shared.contracts.codes import CaseStatus, Domain, Source
 from shared.errors import InvalidCommand, RuleViolation
+from shared.workdays import working_days_deadline
 
 
 @dataclass(frozen=True)
@@ -244,12 +244,7 @@ def resolve_deadline(spec: DeadlineSpec, now: datetime, field: str) -> tuple[dat
     if spec.working_days is not None:
         if spec.working_days < 1:
             raise InvalidCommand(days_field, "工作日数至少为 1")
-        try:
-            at = working_days_deadline(now, spec.working_days)
-        except CalendarUnknown as exc:
-            raise InvalidCommand(
-                days_field, f"节假日日历尚无 {exc.year} 年的安排，无法按工作日计算；请直接填写截止时间 {field}"
-            ) from exc
+        at = working_days_deadline(now, spec.working_days)
     else:
         assert spec.at is not None
         at = spec.at

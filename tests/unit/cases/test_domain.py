@@ -1,7 +1,7 @@
 """decide and evolve of the rectification case: every transition and every refusal, without I/O."""
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -362,11 +362,12 @@ def test_a_deadline_without_a_time_zone_is_refused() -> None:
     invalid("deadline", open_case(), assign(deadline=datetime(2025, 7, 1, 18, 0)))
 
 
-def test_working_days_beyond_the_published_holiday_calendar_are_refused_with_advice() -> None:
-    command = replace(assign(now=datetime(2099, 1, 5, tzinfo=UTC)), deadline=DeadlineSpec(working_days=5))
-    with pytest.raises(InvalidCommand) as caught:
-        run(open_case(), command)
-    assert caught.value.field == "deadline_working_days" and "2099" in caught.value.message
+def test_working_days_reaching_into_next_year_skip_its_statutory_holidays() -> None:
+    # Friday 2027-02-05 is Spring Festival's Eve; the holiday runs to Wednesday 10 February.
+    command = replace(assign(now=datetime(2027, 2, 4, 2, tzinfo=UTC)), deadline=DeadlineSpec(working_days=1))
+    state, _ = run(open_case(), command)
+    assert state is not None and state.deadline is not None
+    assert state.deadline.astimezone(SHANGHAI).date() == date(2027, 2, 11)
 
 
 def test_an_extension_must_be_later_than_the_current_deadline() -> None:

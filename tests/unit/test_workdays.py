@@ -1,10 +1,10 @@
-"""Working days (工作日) by the official calendar, from the chinesecalendar library."""
+"""Working days (工作日) by the official calendar (python-holidays' China)."""
 
 from datetime import UTC, date, datetime
 
 import pytest
 
-from services.cases.workdays import CalendarUnknown, add_working_days, working_days_deadline
+from shared.workdays import add_working_days, is_working_day, working_days_deadline
 from shared.clock import SHANGHAI
 
 
@@ -32,10 +32,16 @@ def test_the_deadline_is_the_end_of_the_last_working_day_in_shanghai() -> None:
     assert deadline == datetime(2025, 6, 9, 23, 59, 59, tzinfo=SHANGHAI)
 
 
-def test_a_count_reaching_a_year_without_published_holidays_is_refused() -> None:
-    with pytest.raises(CalendarUnknown) as caught:
-        add_working_days(date(2099, 3, 1), 5)
-    assert caught.value.year == 2099
+def test_a_year_whose_notice_is_not_out_yet_still_skips_its_statutory_holidays() -> None:
+    # Spring Festival 2027 falls on 6 February by the lunar calendar; its Eve and days off are not working days.
+    assert not is_working_day(date(2027, 2, 5))
+    assert not is_working_day(date(2027, 2, 8))
+    assert is_working_day(date(2027, 2, 4))
+
+
+def test_national_day_2026_and_its_make_up_saturday() -> None:
+    assert not is_working_day(date(2026, 10, 1))
+    assert is_working_day(date(2026, 9, 20))  # Sunday worked in exchange (调休)
 
 
 def test_a_count_below_one_is_a_programming_error() -> None:
