@@ -6,6 +6,7 @@ import time
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 log = structlog.get_logger()
@@ -20,6 +21,7 @@ class LogEnds:
         self._bootstrap = bootstrap_servers
         self.topics = topics
         self._consumer: AIOKafkaConsumer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
         self._partitions: list[TopicPartition] = []
         self._partitions_at = 0.0
         self._lock = asyncio.Lock()
@@ -33,14 +35,20 @@ class LogEnds:
             self._consumer = consumer
         return self._consumer
 
-    async def _known_partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+    async def _known_partitions(self) -> list[TopicPartition]:
+        """The topics' partitions, asked again now and then (partitions can be added)."""
         if not self._partitions or time.monotonic() - self._partitions_at > PARTITIONS_TTL:
-            await consumer.topics()  # refreshes the cluster metadata
-            self._partitions = [
-                TopicPartition(topic, partition)
-                for topic in self.topics
-                for partition in sorted(consumer.partitions_for_topic(topic) or ())
-            ]
+            if self._admin is None:
+                admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=5000)
+                await admin.start()
+                self._admin = admin
+            described = await self._admin.describe_topics(self.topics)
+            self._partitions = sorted(
+                TopicPartition(topic["topic"], partition["partition"])
+                for topic in described
+                if topic["error_code"] == 0
+                for partition in topic["partitions"]
+            )
             self._partitions_at = time.monotonic()
         return self._partitions
 
@@ -48,8 +56,8 @@ class LogEnds:
         """(topic, partition) → log-end offset; None when the broker does not answer now."""
         async with self._lock:
             try:
+                partitions = await self._known_partitions()
                 consumer = await self._client()
-                partitions = await self._known_partitions(consumer)
                 offsets = await asyncio.wait_for(consumer.end_offsets(partitions), 5) if partitions else {}
                 return {(tp.topic, tp.partition): offset for tp, offset in offsets.items()}
             except (KafkaError, OSError, asyncio.TimeoutError) as exc:
@@ -59,7 +67,11 @@ class LogEnds:
 
     async def close(self) -> None:
         consumer, self._consumer = self._consumer, None
+        admin, self._admin = self._admin, None
         self._partitions = []
         if consumer is not None:
             with contextlib.suppress(Exception):
                 await consumer.stop()
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                await admin.close()

@@ -1,8 +1,21 @@
 """Waiting for projections to apply what was published, through its own API."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import httpx
+
+T = TypeVar("T")
+
+
+async def eventually(fetch: Callable[[], Awaitable[T]], ready: Callable[[T], bool], what: str, timeout: float = 30.0) -> T:
+    """Fetches until `ready` holds for what came back; fails naming `what` and the last value."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not ready(value := await fetch()):
+        assert asyncio.get_running_loop().time() < deadline, f"not reached in {timeout}s: {what}; last: {value}"
+        await asyncio.sleep(0.2)
+    return value
 
 
 async def applied_events(client: httpx.AsyncClient) -> tuple[int, bool]:
@@ -14,10 +27,6 @@ async def applied_events(client: httpx.AsyncClient) -> tuple[int, bool]:
 
 async def caught_up(client: httpx.AsyncClient, events: int, timeout: float = 60.0) -> None:
     """Polls until the read models have applied `events` records and nothing lags."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        applied, level = await applied_events(client)
-        if applied >= events and level:
-            return
-        assert asyncio.get_running_loop().time() < deadline, f"applied {applied} of {events} in {timeout}s"
-        await asyncio.sleep(0.2)
+    await eventually(
+        lambda: applied_events(client), lambda found: found[0] >= events and found[1], f"{events} events", timeout
+    )

@@ -52,6 +52,7 @@ TOPICS = ("intake.events", "cases.events", "enforcement.events", "accountability
 def assert_positions_level(answer: dict) -> None:  # type: ignore[type-arg]
     """The answer says how far each partition of the four topics is applied: here, to its end."""
     assert sorted(topic.split(".", 1)[1] for topic in answer["positions"]) == sorted(TOPICS)
+    assert all(len(partitions) == 3 for partitions in answer["positions"].values())  # every partition, read or not
     partitions = [p for topic in answer["positions"].values() for p in topic.values()]
     assert partitions and all(p["lag"] == 0 and p["applied_offset"] == p["end_offset"] for p in partitions)
     assert answer["read_model"]["generation"] >= 1

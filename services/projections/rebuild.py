@@ -1,0 +1,154 @@
+"""Rebuild the read models (重建读模型): `python -m services.projections.rebuild` or `make rebuild-projections`.
+
+Replays every topic from offset 0 into a new generation (its own schema, its own consumer group)
+while the service keeps answering from the active one; once the new generation has applied
+everything up to the log ends, it becomes the active one in one transaction. The service's
+consumer then follows it from where the rebuild left its group, and the old generation is dropped.
+"""
+
+import argparse
+import asyncio
+import json
+import time
+from dataclasses import asdict, dataclass
+
+import asyncpg
+import structlog
+
+from services.projections import consumers, generations
+from services.projections.facts import TOPIC_NAMES
+from services.projections.generations import Generation
+from services.projections.offsets import LogEnds
+from services.projections.settings import ProjectionsSettings
+from shared.db import create_pool, migrate
+from shared.logging import configure_logging
+from shared.topics import ensure_topics
+
+log = structlog.get_logger()
+
+MIGRATIONS = generations.DDL.parent / "migrations"
+_REBUILD_LOCK = 7_305_002
+
+
+class RebuildRefused(RuntimeError):
+    """Another rebuild holds the lock, or the replay could not finish: the old read models stay active."""
+
+
+@dataclass(frozen=True)
+class Replay:
+    generation: int
+    events: int
+    seconds: float
+    events_per_second: float
+    first_event_after_seconds: float
+    replay_events_per_second: float
+    dropped_generations: list[int]
+
+
+async def _applied(pool: asyncpg.Pool, generation: Generation) -> dict[tuple[str, int], int]:
+    rows = await pool.fetch(
+        'select topic, partition, "offset" from consumer_positions where consumer = $1', generation.consumer
+    )
+    return {(r["topic"], r["partition"]): r["offset"] for r in rows}
+
+
+async def _replay(
+    settings: ProjectionsSettings, pool: asyncpg.Pool, generation: Generation, *, timeout: float, max_records: int
+) -> tuple[int, float, float]:
+    """Runs the generation's consumer until it has applied every partition up to its log end."""
+    runner = consumers.runner(settings, pool, generation, max_records=max_records)
+    log_ends = LogEnds(settings.kafka_bootstrap_servers, [settings.topic(name) for name in TOPIC_NAMES])
+    started = time.monotonic()
+    first_event_at: float | None = None
+    task = asyncio.create_task(runner.run(), name=f"rebuild-{runner.name}")
+    try:
+        while True:
+            if task.done():
+                raise RebuildRefused(f"the rebuild's consumer stopped: {task.exception()!r}")
+            if first_event_at is None and runner.applied:
+                first_event_at = time.monotonic()
+            ends = await log_ends.ends()
+            if ends is not None:
+                applied = await _applied(pool, generation)
+                if all(applied.get(tp, 0) >= end for tp, end in ends.items()):
+                    break
+            if time.monotonic() - started > timeout:
+                raise RebuildRefused(f"not caught up after {timeout:.0f}s; the old read models stay active")
+            await asyncio.sleep(0.1)
+        finished = time.monotonic()
+    finally:
+        runner.stop()
+        await asyncio.wait_for(task, 30)
+        await log_ends.close()
+    return runner.applied, finished - started, (first_event_at or finished) - started
+
+
+async def rebuild(
+    settings: ProjectionsSettings,
+    *,
+    timeout: float = 3600.0,
+    grace_seconds: float = 3.0,
+    max_records: int = 1000,
+) -> Replay:
+    """Builds a new generation from offset 0, switches to it once caught up, then drops the old one."""
+    pool = await create_pool(settings)
+    try:
+        await migrate(pool, MIGRATIONS)
+        await ensure_topics(settings)
+        async with pool.acquire() as lock:
+            if not await lock.fetchval("select pg_try_advisory_lock($1)", _REBUILD_LOCK):
+                raise RebuildRefused("另一个读模型重建正在进行，请等待其完成")
+            try:
+                # Holding the lock, any generation still 'building' was left by a rebuild that died.
+                await generations.drop(pool, statuses=("building",))
+                await generations.ensure_active(pool, settings)
+                async with pool.acquire() as conn, conn.transaction():
+                    generation = await generations.create(conn, settings, status="building")
+                log.info("rebuild_started", generation=generation.number, group_id=generation.group_id)
+                try:
+                    events, seconds, first_after = await _replay(
+                        settings, pool, generation, timeout=timeout, max_records=max_records
+                    )
+                    await generations.activate(pool, generation, replayed_events=events, seconds=seconds)
+                except BaseException:
+                    await generations.drop(pool, statuses=("building",))
+                    raise
+                # Readers that took the old generation just before the switch finish first.
+                await asyncio.sleep(grace_seconds)
+                dropped = await generations.drop(pool, statuses=("retired",))
+            finally:
+                await lock.execute("select pg_advisory_unlock($1)", _REBUILD_LOCK)
+    finally:
+        await pool.close()
+    return Replay(
+        generation=generation.number,
+        events=events,
+        seconds=round(seconds, 3),
+        events_per_second=round(events / seconds, 1) if seconds else 0.0,
+        first_event_after_seconds=round(first_after, 3),
+        replay_events_per_second=round(events / (seconds - first_after), 1) if seconds > first_after else 0.0,
+        dropped_generations=dropped,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="重建读模型：从各主题的起点重放全部事件，追平后原子切换")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="give up (and keep the old models) after this")
+    parser.add_argument("--grace-seconds", type=float, default=3.0, help="wait this long before dropping the old")
+    parser.add_argument("--max-records", type=int, default=1000, help="events per batch and transaction")
+    args = parser.parse_args()
+    settings = ProjectionsSettings()
+    configure_logging(settings.log_level, settings.log_json)
+    replay = asyncio.run(
+        rebuild(settings, timeout=args.timeout, grace_seconds=args.grace_seconds, max_records=args.max_records)
+    )
+    print(json.dumps(asdict(replay), ensure_ascii=False))
+    print(
+        f"读模型已重建并切换到第{replay.generation}代：重放{replay.events}个事件，用时{replay.seconds}秒，"
+        f"每秒{replay.events_per_second}个事件；不计加入消费组的{replay.first_event_after_seconds}秒，"
+        f"每秒{replay.replay_events_per_second}个事件。"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Rebuilding the read models from offset 0 while the service answers from the old ones, then switching."""
+
+import asyncio
+import os
+from typing import Any
+
+import httpx
+
+from services.projections.main import create_app
+from services.projections.rebuild import rebuild
+from services.projections.settings import ProjectionsSettings
+from shared.contracts.codes import Domain, Source
+from shared.contracts.intake import IssueReported
+from shared.db import create_pool
+from shared.envelope import Envelope
+from tests.integration.projections.county import publish, simulate
+from tests.integration.projections.support import caught_up
+from tests.support.service import running
+
+PAGES = (
+    ("/v1/stats/closure-rates", {"group_by": "township"}),
+    ("/v1/stats/closure-rates", {"group_by": "unit", "as_of": "2025-01-31"}),
+    ("/v1/stats/accountability", {"group_by": "kind"}),
+    ("/v1/stats/enforcement", {}),
+    ("/v1/cases/overdue", {}),
+)
+FIGURES = ("rows", "totals", "items", "repeat_offenders")
+
+
+async def figures(client: httpx.AsyncClient) -> list[Any]:
+    """What each page says, without the positions and generation that come with it."""
+    out = []
+    for path, params in PAGES:
+        response = await client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        out.append({k: v for k, v in response.json().items() if k in FIGURES})
+    return out
+
+
+async def test_a_rebuild_replays_every_topic_while_the_old_models_answer_then_switches(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(ProjectionsSettings)
+    county = simulate(seed=8, issues=80)
+    await publish(settings, county.envelopes)
+    async with running(create_app(settings)) as client:
+        await caught_up(client, len(county.envelopes))
+        before = await figures(client)
+        answered: list[tuple[int, bool]] = []
+        rebuilding = asyncio.Event()
+
+        async def keep_asking() -> None:
+            while not rebuilding.is_set():
+                response = await client.get(PAGES[0][0], params=PAGES[0][1])
+                body = response.json()
+                answered.append((body["read_model"]["generation"], body["rows"] == before[0]["rows"]))
+                await asyncio.sleep(0.02)
+
+        asker = asyncio.create_task(keep_asking())
+        replay = await rebuild(settings, grace_seconds=1.5)
+        rebuilding.set()
+        await asker
+
+        assert replay.generation == 2 and replay.dropped_generations == [1]
+        assert replay.events == len(county.envelopes) and replay.events_per_second > 0
+        assert answered and all(same for _, same in answered), "an answer during the rebuild differed"
+        assert answered[0][0] == 1, "the old generation answered while the new one was built"
+        assert (await client.get("/v1/read-models")).json()["read_model"]["generation"] == 2
+        assert await figures(client) == before
+
+        pool = await create_pool(settings)
+        try:
+            schemas = {r["nspname"] for r in await pool.fetch("select nspname from pg_namespace")}
+            statuses = {r["generation"]: r["status"] for r in await pool.fetch("select * from read_model_generations")}
+        finally:
+            await pool.close()
+        assert "read_models_g1" not in schemas and "read_models_g2" in schemas
+        assert statuses == {1: "dropped", 2: "active"}
+
+        # The service's consumer now continues the new generation from where the rebuild left its group.
+        report = IssueReported(issue_id="after-rebuild", source=Source.MAILBOX, title="新问题", description="来信",
+                               township="城关镇", domain=Domain.WATER)
+        await publish(settings, [Envelope.wrap(report, stream_id="after-rebuild", stream_version=1, actor="public",
+                                               correlation_id="after-rebuild")])
+        await caught_up(client, len(county.envelopes) + 1, timeout=20)
+        totals = (await client.get("/v1/stats/closure-rates")).json()
+        assert totals["totals"]["total"] == len(county.issues) + 1
+        assert totals["read_model"] == {"generation": 2, "consumer": "read-models-g2"}
+
+
+async def test_the_replay_rate_is_measured_in_events_per_second(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+    """REPLAY_EVENTS=20000 measures it on a larger county; the default keeps the suite quick."""
+    wanted = int(os.environ.get("REPLAY_EVENTS", "3000"))
+    settings = make_settings(ProjectionsSettings)
+    county = simulate(seed=13, issues=max(10, wanted * 10 // 87), span_days=1500)
+    await publish(settings, county.envelopes)
+    replay = await rebuild(settings, grace_seconds=0)
+    print(
+        f"\nreplayed {replay.events} events in {replay.seconds}s: {replay.events_per_second} events/s "
+        f"({replay.replay_events_per_second} events/s after joining the group in {replay.first_event_after_seconds}s)"
+    )
+    assert replay.events == len(county.envelopes)
+    assert replay.generation == 2 and replay.dropped_generations == [1]
