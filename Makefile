@@ -46,3 +46,8 @@ test: install
 # A development token: make token ROLE=inspection_office [UNIT=生态环境局] [SUBJECT=wang]
 token: install
 	@$(PY) -m shared.auth --role $(ROLE) $(if $(UNIT),--unit "$(UNIT)") $(if $(SUBJECT),--subject "$(SUBJECT)")
+
+# Rebuild projections' read models from offset 0 of every topic; the service answers from the old ones until the switch.
+.PHONY: rebuild-projections
+rebuild-projections: install
+	@$(PY) -m services.projections.rebuild
