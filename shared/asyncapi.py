@@ -52,8 +52,15 @@ def _headers(event_type: str, schema_version: int) -> dict[str, Any]:
     return {
         "type": "object",
         "required": [
-            "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_streamversion",
-            "ce_actor", "content-type",
+            "ce_specversion",
+            "ce_id",
+            "ce_source",
+            "ce_type",
+            "ce_time",
+            "ce_subject",
+            "ce_streamversion",
+            "ce_actor",
+            "content-type",
         ],
         "properties": {
             "ce_specversion": {"const": "1.0"},
@@ -85,7 +92,9 @@ def _message(cls: type[BaseModel], schema_ref: str) -> dict[str, Any]:
         "contentType": "application/json",
         "headers": _headers(cls.__name__, version),
         "payload": {"$ref": schema_ref},
-        "bindings": {"kafka": {"key": {"type": "string", "description": "the stream id"}, "bindingVersion": KAFKA_BINDING}},
+        "bindings": {
+            "kafka": {"key": {"type": "string", "description": "the stream id"}, "bindingVersion": KAFKA_BINDING}
+        },
         "x-schema-version": version,
     }
 
@@ -179,14 +188,18 @@ def build() -> dict[str, Any]:
             messages[cls.__name__] = _message(cls, ref_of[cls])
         channels[topic] = _channel(topic, description, names)
         channels[f"{topic}.dlq"] = _channel(
-            f"{topic}.dlq", f"Dead letters of {topic}: the record as it was, with dlq_reason and its origin in headers", names
+            f"{topic}.dlq",
+            f"Dead letters of {topic}: the record as it was, with dlq_reason and its origin in headers",
+            names,
         )
         operations[_operation_id("send", topic)] = _operation("send", topic, names, f"{service} publishes")
     inbound = _inbound_messages(ref_of[ProvinceAssignment])
     messages.update(inbound)
     channels[INBOUND_TOPIC] = _channel(INBOUND_TOPIC, "省级平台交办: the province's 交办 to the county", list(inbound))
     channels[f"{INBOUND_TOPIC}.dlq"] = _channel(
-        f"{INBOUND_TOPIC}.dlq", f"Dead letters of {INBOUND_TOPIC}: poison records, with dlq_reason in headers", list(inbound)
+        f"{INBOUND_TOPIC}.dlq",
+        f"Dead letters of {INBOUND_TOPIC}: poison records, with dlq_reason in headers",
+        list(inbound),
     )
     operations[_operation_id("receive", INBOUND_TOPIC)] = _operation(
         "receive", INBOUND_TOPIC, list(inbound), "intake turns each 交办 into a report"

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from services.intake import access, domain, privacy
 from services.intake.attachments import fetch_photo
 from services.intake.deps import IntakeDep, checked_location, request_meta
+from services.intake.domain import Report
 from services.intake.duplicates import Outcome
 from services.intake.handlers import Intake, Receipt, Submission
 from shared.aggregate import load
@@ -40,8 +41,8 @@ class ProblemIn(BaseModel):
     domain: Domain
     location: Location | None = None
 
-    def report(self, source: Source, channel: Channel, **extra: str | None) -> domain.Report:
-        return domain.Report(
+    def report(self, source: Source, channel: Channel, **extra: str | None) -> Report:
+        return Report(
             source=source,
             channel=channel,
             title=self.title,
@@ -194,7 +195,9 @@ async def get_report(issue_id: IssueId, platform: PlatformDep, _: Annotated[str,
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}, "image/heic": {}}}},
 )
-async def get_photo(attachment_id: uuid.UUID, platform: PlatformDep, _: Annotated[str, access.staff(*READERS)]) -> Response:
+async def get_photo(
+    attachment_id: uuid.UUID, platform: PlatformDep, _: Annotated[str, access.staff(*READERS)]
+) -> Response:
     async with platform.pool.acquire() as conn:
         row = await fetch_photo(conn, attachment_id)
     if row is None:
@@ -248,4 +251,3 @@ async def list_contact_reads(
         ContactReadOut(actor=r["actor"], read_at=shown(r["read_at"]), report_ids=[str(x) for x in r["report_ids"]])
         for r in rows
     ]
-

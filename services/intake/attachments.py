@@ -45,13 +45,13 @@ def sniff(content: bytes) -> tuple[str, str] | None:
     return None
 
 
-def inspect_photos(files: list[tuple[str, bytes]], *, max_photos: int, max_photo_bytes: int) -> list[Photo]:
-    """Checks each (original name, content); the original name only appears in the refusal message."""
-    files = [(name, content) for name, content in files if content]  # a browser sends an empty part for no file
+def inspect_photos(files: list[bytes], *, max_photos: int, max_photo_bytes: int) -> list[Photo]:
+    """Checks each file's content; photos are named by their place in the report, never by the uploader."""
+    files = [content for content in files if content]  # a browser sends an empty part when no file was chosen
     if len(files) > max_photos:
         raise PhotoRefused(f"最多上传 {max_photos} 张照片，本次提交了 {len(files)} 张")
     photos = []
-    for n, (name, content) in enumerate(files, start=1):
+    for n, content in enumerate(files, start=1):
         if len(content) > max_photo_bytes:
             raise PayloadTooLarge(f"第 {n} 张照片超过 {max_photo_bytes / MIB:g} MB 的上限，请压缩后再上传")
         kind = sniff(content)
@@ -75,7 +75,8 @@ def inspect_photos(files: list[tuple[str, bytes]], *, max_photos: int, max_photo
 
 async def keep_photos(conn: asyncpg.Connection, *, report_id: uuid.UUID, issue_id: str, photos: list[Photo]) -> None:
     await conn.executemany(
-        """insert into attachments (attachment_id, report_id, issue_id, file_name, content_type, size_bytes, sha256, content)
+        """insert into attachments
+               (attachment_id, report_id, issue_id, file_name, content_type, size_bytes, sha256, content)
            values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (attachment_id) do nothing""",
         [
             (

@@ -96,9 +96,7 @@ def read_table(content: bytes, *, max_rows: int) -> list[tuple[int, dict[str, st
     body = numbered[1:]
     if len(body) > max_rows:
         raise BatchFileUnreadable(f"一次最多导入 {max_rows} 行，本文件有 {len(body)} 行，请分批上传")
-    return [
-        (n, {name: values[i] if i < len(values) else "" for name, i in columns.items()}) for n, values in body
-    ]
+    return [(n, {name: values[i] if i < len(values) else "" for name, i in columns.items()}) for n, values in body]
 
 
 def _xlsx_rows(content: bytes) -> Iterable[tuple[int, Sequence[Any]]]:

@@ -19,8 +19,8 @@ from services.intake.duplicates import Outcome
 from services.intake.handlers import Submission
 from services.intake.limits import MIB, PayloadTooLarge
 from services.intake.settings import IntakeSettings
-from shared.auth import Role
 from shared import clock
+from shared.auth import Role
 from shared.clock import shown
 from shared.contracts.codes import Source
 from shared.contracts.intake import Channel
@@ -68,9 +68,7 @@ async def upload_batch(
     platform: PlatformDep,
     actor: Annotated[str, access.staff(Role.OPERATOR, Role.INSPECTION_OFFICE)],
     file: Annotated[UploadFile, File(description="交办表 .xlsx or .csv")],
-    source: Annotated[
-        Literal["central_inspection", "provincial_inspection"], Form(description="中央或省级环保督察")
-    ],
+    source: Annotated[Literal["central_inspection", "provincial_inspection"], Form(description="中央或省级环保督察")],
 ) -> BatchReport:
     settings: IntakeSettings = platform.settings  # type: ignore[assignment]
     content = await file.read(settings.max_batch_bytes + 1)

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.intake.handlers import Intake
+from shared.contracts.intake import Location
 from shared.errors import InvalidCommand
 from shared.eventstore import Metadata
-from shared.contracts.intake import Location
 from shared.web import current_correlation_id
 
 
@@ -29,7 +29,7 @@ def checked_location(location: Location | None, field: str = "location") -> Loca
         return None
     if (location.lat is None) != (location.lon is None):
         raise InvalidCommand(field, "经度和纬度需同时填写")
-    has_address = bool(location.address and location.address.strip())
-    if not has_address and location.lat is None:
+    address = (location.address or "").strip() or None
+    if address is None and location.lat is None:
         return None
-    return Location(address=location.address.strip() if has_address else None, lat=location.lat, lon=location.lon)
+    return Location(address=address, lat=location.lat, lon=location.lon)

@@ -87,7 +87,11 @@ def _wants_json(request: Request) -> bool:
 
 
 def _limits(settings: IntakeSettings) -> dict[str, Any]:
-    return {"max_photos": settings.max_photos, "max_photo_mb": f"{settings.max_photo_bytes / MIB:g}", "photo_types": ACCEPTED_LABEL}
+    return {
+        "max_photos": settings.max_photos,
+        "max_photo_mb": f"{settings.max_photo_bytes / MIB:g}",
+        "photo_types": ACCEPTED_LABEL,
+    }
 
 
 @router.get("/report", response_class=HTMLResponse)
@@ -119,7 +123,11 @@ def _number(text: str, field: str, label: str, low: float, high: float, errors: 
 def check_form(values: dict[str, str]) -> tuple[domain.Report, Any]:
     """The form's fields as a report and a contact; raises FormErrors naming every wrong field in zh-CN."""
     errors: dict[str, str] = {}
-    for name, label, limit in (("title", "标题", 200), ("description", "问题描述", 5000), ("township", "所在乡镇", 100)):
+    for name, label, limit in (
+        ("title", "标题", 200),
+        ("description", "问题描述", 5000),
+        ("township", "所在乡镇", 100),
+    ):
         if not values[name]:
             errors[name] = f"请填写{label}"
         elif len(values[name]) > limit:
@@ -172,13 +180,13 @@ async def submit_form(
     settings: IntakeSettings = platform.settings  # type: ignore[assignment]
     as_json = _wants_json(request)
     values: dict[str, str] = {}
-    files: list[tuple[str, bytes]] = []
+    files: list[bytes] = []
     try:
         async with request.form(max_files=settings.max_photos + 4, max_fields=len(TEXT_FIELDS) + 10) as form:
             values = {name: _text(form.get(name)) for name in TEXT_FIELDS}
             for part in form.getlist("photos"):
                 if isinstance(part, UploadFile):
-                    files.append((part.filename or "", await part.read(settings.max_photo_bytes + 1)))
+                    files.append(await part.read(settings.max_photo_bytes + 1))
     except HTTPException as exc:
         if exc.status_code == 413:
             raise
@@ -195,7 +203,9 @@ async def submit_form(
             raise
         return _refused(as_json, values, {"photos": exc.message}, settings, status_code=413)
     async with platform.pool.acquire() as conn:
-        receipt = await intake.receive(conn, Submission(report=report, contact=contact, photos=tuple(photos)), request_meta(actor))
+        receipt = await intake.receive(
+            conn, Submission(report=report, contact=contact, photos=tuple(photos)), request_meta(actor)
+        )
     if as_json:
         return JSONResponse(ReportAccepted.of(receipt).model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
     return render(

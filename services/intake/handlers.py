@@ -109,7 +109,9 @@ class Intake:
             assert known_ref is not None
             return Receipt(issue_id=known_ref[0].issue_id, report_id=str(known_ref[1]), outcome=match.outcome)
         issue_id = await self._record(conn, report, report_id, match, meta)
-        await index.add_report(conn, report_id=report_id, issue_id=issue_id, channel=report.channel, outcome=match.outcome)
+        await index.add_report(
+            conn, report_id=report_id, issue_id=issue_id, channel=report.channel, outcome=match.outcome
+        )
         if ref_key:
             await index.add_reference(
                 conn, ref_key=ref_key, issue_id=issue_id, report_id=report_id, channel=report.channel

@@ -88,4 +88,3 @@ async def add_reference(
         report_id,
         channel.value,
     )
-

@@ -18,7 +18,7 @@ class PayloadTooLarge(HTTPException):
     """413, with a zh-CN message; rendered as {"error": {...}} by the shared error mapping."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(status_code=413, detail={"code": "payload_too_large", "message": message})
+        super().__init__(status_code=413, detail={"code": "payload_too_large", "message": message})  # type: ignore[arg-type]
         self.message = message
 
 
@@ -60,7 +60,7 @@ async def _refuse(send: Send, message: str, wants_html: bool) -> None:
     if wants_html:
         body = (
             '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>提交内容过大</title>'
-            f"<p>{html.escape(message)}</p><p><a href=\"/report\">返回举报页面</a></p></html>"
+            f'<p>{html.escape(message)}</p><p><a href="/report">返回举报页面</a></p></html>'
         ).encode()
         content_type = b"text/html; charset=utf-8"
     else:
@@ -71,7 +71,11 @@ async def _refuse(send: Send, message: str, wants_html: bool) -> None:
             "type": "http.response.start",
             "status": 413,
             # The rest of the body is not read: the client must not reuse this connection for another request.
-            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -44,7 +44,7 @@ def contact_from(name: str | None, phone: str | None, *, field_prefix: str = "")
 
 
 def _phone(typed: str) -> str:
-    """A mobile as its 11 digits (138 1234 5678, +86-138-1234-5678); a landline as typed without blanks; "" if neither."""
+    """A mobile as its 11 digits (from 138 1234 5678 or +86-138-1234-5678), a landline without blanks; else ""."""
     text = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", typed))
     mobile = re.sub(r"^(\+86|0086)", "", text.replace("-", ""))
     if _MOBILE.match(mobile):
@@ -136,11 +136,14 @@ async def rotate_contacts(conn: asyncpg.Connection, vault: ContactVault, batch_s
             if not rows:
                 return rotated
             try:
-                updates = [(r["report_id"], vault.rotate(r["name_sealed"]), vault.rotate(r["phone_sealed"])) for r in rows]
+                updates = [
+                    (r["report_id"], vault.rotate(r["name_sealed"]), vault.rotate(r["phone_sealed"])) for r in rows
+                ]
             except InvalidToken as exc:
                 raise RuntimeError("a stored contact is sealed with a key that is no longer configured") from exc
             await conn.executemany(
-                "update reporter_contacts set name_sealed = $2, phone_sealed = $3, rotated_at = now() where report_id = $1",
+                """update reporter_contacts set name_sealed = $2, phone_sealed = $3, rotated_at = now()
+                    where report_id = $1""",
                 updates,
             )
         rotated += len(rows)

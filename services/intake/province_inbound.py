@@ -110,7 +110,9 @@ class ProvinceInbound:
         """The 交办 becomes a report; its reference is kept so that the case's progress goes back to the province."""
         assignment = envelope.payload
         assert isinstance(assignment, ProvinceAssignment)
-        meta = Metadata(actor=envelope.actor, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id))
+        meta = Metadata(
+            actor=envelope.actor, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)
+        )
         receipt = await self.intake.receive(conn, Submission(report=assignment_report(assignment)), meta)
         reference = assignment.reference.strip()
         await conn.execute(

@@ -36,7 +36,9 @@ class ProvinceAssignment(Event):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    reference: str = Field(min_length=1, max_length=100, description="省平台交办编号, quoted back on every outbound event")
+    reference: str = Field(
+        min_length=1, max_length=100, description="省平台交办编号, quoted back on every outbound event"
+    )
     batch: str | None = Field(default=None, max_length=100, description="交办批次")
     title: str | None = Field(default=None, min_length=1, max_length=200)
     problem: str = Field(min_length=1, max_length=5000, description="问题描述")

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.contracts import EVENT_TYPES
+from shared.contracts import EVENT_TYPES, Event
 
 SAMPLES = Path(__file__).parent / "samples"
 MOMENT = "2026-06-30T08:00:00+08:00"
@@ -96,7 +96,7 @@ def sample_path(event_type: str, schema_version: int, *, full: bool) -> Path:
     return SAMPLES / f"{event_type}.v{schema_version}{'' if full else '.minimal'}.json"
 
 
-def missing() -> list[tuple[type[BaseModel], bool]]:
+def missing() -> list[tuple[type[Event], bool]]:
     return [
         (cls, full)
         for cls in EVENT_TYPES.values()

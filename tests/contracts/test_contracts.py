@@ -57,7 +57,9 @@ def test_the_asyncapi_document_is_valid_asyncapi_3() -> None:
     # The official JSON Schema of AsyncAPI 3.0.0, from @asyncapi/specs 6.11.1 (Apache-2.0).
     schema = load(HERE / "asyncapi-3.0.0.schema.json")
     document = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
-    errors = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in jsonschema.Draft7Validator(schema).iter_errors(document)]
+    errors = [
+        f"{list(e.absolute_path)}: {e.message[:200]}" for e in jsonschema.Draft7Validator(schema).iter_errors(document)
+    ]
     assert errors == []
 
 
@@ -65,7 +67,9 @@ def test_every_topic_is_a_channel_and_every_event_type_is_on_exactly_one_topic()
     channels = build()["channels"]
     assert set(EVENT_TOPICS) | {f"{t}.dlq" for t in EVENT_TOPICS} == set(channels)
     on_topics = [cls.__name__ for _, _, events in TOPICS.values() for cls in events]
-    assert sorted(on_topics) == sorted(EVENT_TYPES), "map a new contract module's EVENTS to its topic in shared.asyncapi"
+    assert sorted(on_topics) == sorted(EVENT_TYPES), (
+        "map a new contract module's EVENTS to its topic in shared.asyncapi"
+    )
     assert set(channels[INBOUND_TOPIC]["messages"]) == {"ProvinceAssignment", "ProvinceAssignmentStructured"}
 
 

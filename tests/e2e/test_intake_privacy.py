@@ -31,7 +31,9 @@ REPORTERS = [
     ("上官云裳", "0710-3712345", "0710-3712345"),
     ("东方未明", "15912345605", "15912345605"),
 ]
-SECRETS = [name for name, _, _ in REPORTERS] + [stored for _, _, stored in REPORTERS] + [typed for _, typed, _ in REPORTERS]
+SECRETS = (
+    [name for name, _, _ in REPORTERS] + [stored for _, _, stored in REPORTERS] + [typed for _, typed, _ in REPORTERS]
+)
 SEALED_COLUMNS = {("reporter_contacts", "name_sealed"), ("reporter_contacts", "phone_sealed")}
 
 
@@ -40,26 +42,57 @@ async def report_through_every_door(url: str) -> tuple[str, str]:
     place = {"township": "城关镇", "domain": "water"}
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         (n1, t1, _), (n2, t2, _), (n3, t3, _), (n4, t4, _), (n5, t5, _) = REPORTERS
-        form = {**place, "title": "排污口偷排", "description": "夜间排放黑水", "address": "城关镇河西村排污口", "name": n1, "phone": t1}
+        form = {
+            **place,
+            "title": "排污口偷排",
+            "description": "夜间排放黑水",
+            "address": "城关镇河西村排污口",
+            "name": n1,
+            "phone": t1,
+        }
         first = await client.post("/report", data=form, files=[("photos", ("a.png", PNG, "image/png"))])
         assert first.status_code == 200 and "举报已受理" in first.text
-        as_json = await client.post("/report", data={**form, "name": n2, "phone": t2}, headers={"Accept": "application/json"})
+        as_json = await client.post(
+            "/report", data={**form, "name": n2, "phone": t2}, headers={"Accept": "application/json"}
+        )
         issue_id = as_json.json()["issue_id"]
         assert as_json.json()["status"] == "linked"
-        api = await client.post("/v1/reports", json={
-            **place, "source": "media", "title": "河水发黑", "description": "河西村河段发黑发臭",
-            "location": {"address": "城关镇 河西村 排污口"}, "reporter": {"name": n3, "phone": t3},
-        })
-        call = await client.post("/v1/hotline-calls", json={
-            **place, "line": "hotline_12369", "call_ref": "12369-PRIV-1", "title": "偷排", "description": "来电反映偷排",
-            "location": {"address": "城关镇河西村排污口"}, "caller": {"name": n4, "phone": t4},
-        })
+        api = await client.post(
+            "/v1/reports",
+            json={
+                **place,
+                "source": "media",
+                "title": "河水发黑",
+                "description": "河西村河段发黑发臭",
+                "location": {"address": "城关镇 河西村 排污口"},
+                "reporter": {"name": n3, "phone": t3},
+            },
+        )
+        call = await client.post(
+            "/v1/hotline-calls",
+            json={
+                **place,
+                "line": "hotline_12369",
+                "call_ref": "12369-PRIV-1",
+                "title": "偷排",
+                "description": "来电反映偷排",
+                "location": {"address": "城关镇河西村排污口"},
+                "caller": {"name": n4, "phone": t4},
+            },
+        )
         assert {api.json()["issue_id"], call.json()["issue_id"]} == {issue_id}
         refused = await client.post("/report", data={**form, "title": "", "name": n5, "phone": t5})
         assert refused.status_code == 422
-        bad_phone = await client.post("/v1/reports", json={
-            **place, "source": "media", "title": "t", "description": "d", "reporter": {"name": n5, "phone": "12" + t5},
-        })
+        bad_phone = await client.post(
+            "/v1/reports",
+            json={
+                **place,
+                "source": "media",
+                "title": "t",
+                "description": "d",
+                "reporter": {"name": n5, "phone": "12" + t5},
+            },
+        )
         assert bad_phone.status_code == 422
         operator = {"Authorization": f"Bearer {issue_token(IntakeSettings(), subject='op1', role=Role.OPERATOR)}"}
         read = await client.get(f"/v1/reports/{issue_id}/contacts", headers=operator)
@@ -96,9 +129,10 @@ async def database_texts(settings: ServiceSettings, *, skip: set[tuple[str, str]
     conn = await asyncpg.connect(settings.database_dsn)
     try:
         columns = await conn.fetch(
-            """select table_schema, table_name, column_name from information_schema.columns
-                where table_schema not in ('pg_catalog', 'information_schema')
-                  and table_name in (select table_name from information_schema.tables where table_type = 'BASE TABLE')"""
+            """select c.table_schema, c.table_name, c.column_name
+                 from information_schema.columns c
+                 join information_schema.tables t using (table_schema, table_name)
+                where t.table_type = 'BASE TABLE' and c.table_schema not in ('pg_catalog', 'information_schema')"""
         )
         texts = {}
         for c in columns:
@@ -107,25 +141,40 @@ async def database_texts(settings: ServiceSettings, *, skip: set[tuple[str, str]
             rows = await conn.fetch(
                 f'select "{c["column_name"]}"::text as v from "{c["table_schema"]}"."{c["table_name"]}"'
             )
-            texts[f'{c["table_schema"]}.{c["table_name"]}.{c["column_name"]}'] = "\n".join(r["v"] or "" for r in rows)
+            texts[f"{c['table_schema']}.{c['table_name']}.{c['column_name']}"] = "\n".join(r["v"] or "" for r in rows)
         return texts
     finally:
         await conn.close()
 
 
-async def test_no_reporter_name_or_phone_is_on_any_topic_log_or_read_model(make_settings, topics, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_no_reporter_name_or_phone_is_on_any_topic_log_or_read_model(
+    make_settings, topics, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     intake = make_settings(IntakeSettings, port=free_port(), log_level="DEBUG")
     cases = make_settings(CasesSettings, port=free_port(), log_level="DEBUG")
     projections = make_settings(ProjectionsSettings, port=free_port(), log_level="DEBUG")
     services = (("services.intake", intake), ("services.cases", cases), ("services.projections", projections))
     async with service_processes(*services, log_dir=str(tmp_path)) as (i, _, p):
         issue_id, contacts = await report_through_every_door(i.url)
-        assignment = {"reference": "SJ-PRIV-1", "problem": "省平台交办：排污口偷排", "township": "城关镇", "domain": "water",
-                      "address": "城关镇河西村排污口"}
-        headers = [("ce_specversion", b"1.0"), ("ce_id", b"p-1"), ("ce_source", b"/province"),
-                   ("ce_type", ASSIGNMENT_TYPE.encode()), ("content-type", b"application/json")]
-        await produce(intake.kafka_bootstrap_servers, intake.topic("province.inbound"),
-                      [(None, json.dumps(assignment, ensure_ascii=False).encode(), headers)])
+        assignment = {
+            "reference": "SJ-PRIV-1",
+            "problem": "省平台交办：排污口偷排",
+            "township": "城关镇",
+            "domain": "water",
+            "address": "城关镇河西村排污口",
+        }
+        headers = [
+            ("ce_specversion", b"1.0"),
+            ("ce_id", b"p-1"),
+            ("ce_source", b"/province"),
+            ("ce_type", ASSIGNMENT_TYPE.encode()),
+            ("content-type", b"application/json"),
+        ]
+        await produce(
+            intake.kafka_bootstrap_servers,
+            intake.topic("province.inbound"),
+            [(None, json.dumps(assignment, ensure_ascii=False).encode(), headers)],
+        )
         async with httpx.AsyncClient(base_url=p.url) as client:
             # The projections have applied the issue and its repeats (the province's 交办 among them) before we look.
             deadline = asyncio.get_running_loop().time() + 20
@@ -155,7 +204,9 @@ async def test_no_reporter_name_or_phone_is_on_any_topic_log_or_read_model(make_
         **{f"intake {column}": found_in(text) for column, text in intake_scan.items()},
         **{f"projections {column}": found_in(text) for column, text in projection_scan.items()},
         **{f"cases {column}": found_in(text) for column, text in case_scan.items()},
-        **{f"sealed intake {column}": found_in(sealed[column]) for column in
-           ("public.reporter_contacts.name_sealed", "public.reporter_contacts.phone_sealed")},
+        **{
+            f"sealed intake {column}": found_in(sealed[column])
+            for column in ("public.reporter_contacts.name_sealed", "public.reporter_contacts.phone_sealed")
+        },
     }
     assert {where: secrets for where, secrets in leaks.items() if secrets} == {}

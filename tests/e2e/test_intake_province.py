@@ -30,7 +30,9 @@ ASSIGNMENT = {
 }
 
 
-async def province_sees(settings: IntakeSettings, count: int, timeout: float = 20) -> list[tuple[dict[str, str], dict[str, Any]]]:
+async def province_sees(
+    settings: IntakeSettings, count: int, timeout: float = 20
+) -> list[tuple[dict[str, str], dict[str, Any]]]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         records = await read_topic(settings.kafka_bootstrap_servers, settings.topic("province.outbound"))
@@ -44,11 +46,19 @@ async def test_the_province_follows_its_assignment_from_intake_to_closure(make_s
     intake = make_settings(IntakeSettings, port=free_port())
     cases = make_settings(CasesSettings, port=free_port())
     async with service_processes(("services.intake", intake), ("services.cases", cases)) as (i, c):
-        headers = [("ce_specversion", b"1.0"), ("ce_id", b"prov-e2e-1"), ("ce_source", b"/province/eco-platform"),
-                   ("ce_type", ASSIGNMENT_TYPE.encode()), ("ce_time", b"2026-06-30T09:00:00+08:00"),
-                   ("content-type", b"application/json")]
-        await produce(intake.kafka_bootstrap_servers, intake.topic("province.inbound"),
-                      [(REFERENCE.encode(), json.dumps(ASSIGNMENT, ensure_ascii=False).encode(), headers)])
+        headers = [
+            ("ce_specversion", b"1.0"),
+            ("ce_id", b"prov-e2e-1"),
+            ("ce_source", b"/province/eco-platform"),
+            ("ce_type", ASSIGNMENT_TYPE.encode()),
+            ("ce_time", b"2026-06-30T09:00:00+08:00"),
+            ("content-type", b"application/json"),
+        ]
+        await produce(
+            intake.kafka_bootstrap_servers,
+            intake.topic("province.inbound"),
+            [(REFERENCE.encode(), json.dumps(ASSIGNMENT, ensure_ascii=False).encode(), headers)],
+        )
         [reported] = await wait_for_events(intake.kafka_bootstrap_servers, intake.own_topic, 1)
         issue_id = reported.stream_id
         assert (reported.payload.source, reported.payload.external_ref) == ("province_platform", REFERENCE)
@@ -57,21 +67,42 @@ async def test_the_province_follows_its_assignment_from_intake_to_closure(make_s
 
         async with httpx.AsyncClient(base_url=c.url, headers={"X-Actor": "duchaban"}, timeout=30) as county:
             deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-            assigned = await county.post(f"/v1/cases/{issue_id}/assign", json={
-                "problem": "粪污直排", "task": "建设粪污处理设施并停止直排", "unit": "河口镇人民政府",
-                "leader": {"name": "周明", "post": "副县长"}, "deadline": deadline, "measures": "逾期约谈"})
+            assigned = await county.post(
+                f"/v1/cases/{issue_id}/assign",
+                json={
+                    "problem": "粪污直排",
+                    "task": "建设粪污处理设施并停止直排",
+                    "unit": "河口镇人民政府",
+                    "leader": {"name": "周明", "post": "副县长"},
+                    "deadline": deadline,
+                    "measures": "逾期约谈",
+                },
+            )
             assert assigned.status_code < 300, assigned.text
 
             # A citizen reports the same place while the case is open: the answer is the province's issue.
             async with httpx.AsyncClient(base_url=i.url) as citizen:
-                again = await citizen.post("/report", headers={"Accept": "application/json"}, data={
-                    "title": "养殖场又在排粪污", "description": "东湾村河段", "township": "河口镇",
-                    "domain": "livestock_aquaculture", "address": "河口镇 东湾村 养殖场"})
+                again = await citizen.post(
+                    "/report",
+                    headers={"Accept": "application/json"},
+                    data={
+                        "title": "养殖场又在排粪污",
+                        "description": "东湾村河段",
+                        "township": "河口镇",
+                        "domain": "livestock_aquaculture",
+                        "address": "河口镇 东湾村 养殖场",
+                    },
+                )
             assert (again.status_code, again.json()["status"], again.json()["issue_id"]) == (202, "linked", issue_id)
 
             for path, body in [
-                ("request-closure", {"summary": "已建成沉淀池并接入还田管网", "evidence": [
-                    {"description": "整改后照片", "file_name": "after.jpg", "sha256": "c" * 64}]}),
+                (
+                    "request-closure",
+                    {
+                        "summary": "已建成沉淀池并接入还田管网",
+                        "evidence": [{"description": "整改后照片", "file_name": "after.jpg", "sha256": "c" * 64}],
+                    },
+                ),
                 ("verify", {"passed": True, "note": "现场复核无直排", "verifier": "督察办陈静"}),
             ]:
                 answer = await county.post(f"/v1/cases/{issue_id}/{path}", json=body)
@@ -90,5 +121,7 @@ async def test_the_province_follows_its_assignment_from_intake_to_closure(make_s
     assert seen[1][1]["unit"] == "河口镇人民政府"
     result = seen[4][1]
     assert (result["summary"], result["verifier"], result["verification_note"]) == (
-        "已建成沉淀池并接入还田管网", "督察办陈静", "现场复核无直排",
+        "已建成沉淀池并接入还田管网",
+        "督察办陈静",
+        "现场复核无直排",
     )

@@ -46,7 +46,9 @@ def problem(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
+async def produce(
+    bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
     try:
@@ -56,7 +58,9 @@ async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, 
         await producer.stop()
 
 
-async def produce_events(settings: IntakeSettings, topic: str, stream_id: str, events: list[Event], first: int = 1) -> None:
+async def produce_events(
+    settings: IntakeSettings, topic: str, stream_id: str, events: list[Event], first: int = 1
+) -> None:
     """Events as another service's relay would publish them."""
     records = [
         to_record(

@@ -36,8 +36,9 @@ async def test_a_form_above_its_limit_is_refused_before_it_is_read(
     client: httpx.AsyncClient, settings: IntakeSettings
 ) -> None:
     big = PNG + b"\x00" * settings.max_form_bytes
-    answer = await client.post("/report", data=FORM, files=[("photos", ("a.png", big, "image/png"))],
-                               headers={"Accept": "text/html"})
+    answer = await client.post(
+        "/report", data=FORM, files=[("photos", ("a.png", big, "image/png"))], headers={"Accept": "text/html"}
+    )
     assert answer.status_code == 413
     assert "提交的内容超过" in answer.text and answer.headers["content-type"].startswith("text/html")
 
@@ -49,8 +50,9 @@ async def test_one_photo_above_its_limit_is_413_and_the_form_comes_back_filled(
     answer = await client.post("/report", data=FORM, files=[("photos", ("a.png", big, "image/png"))])
     assert answer.status_code == 413
     assert "第 1 张照片超过" in answer.text and 'value="河西村"' in answer.text
-    as_json = await client.post("/report", data=FORM, files=[("photos", ("a.png", big, "image/png"))],
-                                headers={"Accept": "application/json"})
+    as_json = await client.post(
+        "/report", data=FORM, files=[("photos", ("a.png", big, "image/png"))], headers={"Accept": "application/json"}
+    )
     assert as_json.status_code == 413 and as_json.json()["error"]["code"] == "payload_too_large"
 
 

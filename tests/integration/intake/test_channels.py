@@ -40,8 +40,13 @@ async def test_the_form_page_is_served_in_chinese_with_every_domain(client: http
 async def test_a_form_with_photos_opens_an_issue_whose_photos_can_be_fetched(
     client: httpx.AsyncClient, settings: IntakeSettings
 ) -> None:
-    form = {"title": "工地扬尘", "description": "渣土车未覆盖", "township": "城关镇", "domain": "dust_construction_waste",
-            "address": "城关镇建设路工地"}
+    form = {
+        "title": "工地扬尘",
+        "description": "渣土车未覆盖",
+        "township": "城关镇",
+        "domain": "dust_construction_waste",
+        "address": "城关镇建设路工地",
+    }
     answer = await client.post("/report", data=form, files=[("photos", ("工地.png", PNG, "image/png"))])
     assert answer.status_code == 200
     assert "举报已受理" in answer.text
@@ -57,7 +62,14 @@ async def test_a_form_with_photos_opens_an_issue_whose_photos_can_be_fetched(
 
 
 async def test_the_form_answers_in_json_to_a_client_that_asks_for_it(client: httpx.AsyncClient) -> None:
-    form = {"title": "噪声扰民", "description": "夜间施工", "township": "河口镇", "domain": "noise", "lat": "30.5", "lon": "114.1"}
+    form = {
+        "title": "噪声扰民",
+        "description": "夜间施工",
+        "township": "河口镇",
+        "domain": "noise",
+        "lat": "30.5",
+        "lon": "114.1",
+    }
     answer = await client.post("/report", data=form, headers={"Accept": "application/json"})
     assert answer.status_code == 202 and answer.json()["status"] == "accepted"
     refused = await client.post("/report", data={**form, "domain": ""}, headers={"Accept": "application/json"})

@@ -38,7 +38,10 @@ async def test_a_report_near_an_open_issue_is_linked_and_answered_with_its_refer
     ]
     linked = events[1].payload
     assert (linked.channel, linked.source, linked.title, linked.report_id) == (
-        "api", "hotline_12369", "又看到采砂船", second["report_id"],
+        "api",
+        "hotline_12369",
+        "又看到采砂船",
+        second["report_id"],
     )
     assert (await client.get(f"/v1/reports/{first['issue_id']}")).json()["repeat_reports"] == 1
 
@@ -50,7 +53,8 @@ async def test_a_nearby_report_of_a_different_problem_opens_its_own_issue(client
 
 
 async def test_a_report_farther_than_the_configured_distance_opens_its_own_issue(
-    make_settings, topics  # type: ignore[no-untyped-def]
+    make_settings,
+    topics,  # type: ignore[no-untyped-def]
 ) -> None:
     from services.intake.main import create_app
     from tests.support.service import running
@@ -65,8 +69,12 @@ async def test_the_same_reference_from_another_channel_is_linked_by_reference(cl
     batch = "批次,序号,问题,乡镇,领域\n第3批,12,砖厂粉尘,城关镇,砖瓦窑\n".encode()
     uploaded = await client.post("/v1/batches", data={"source": "central_inspection"}, files={"file": ("b.csv", batch)})
     issue_id = uploaded.json()["accepted"][0]["issue_id"]
-    body = {**problem(township="河口镇", domain="air", location=None), "source": "central_inspection",
-            "batch": "第3批", "external_ref": "12"}
+    body = {
+        **problem(township="河口镇", domain="air", location=None),
+        "source": "central_inspection",
+        "batch": "第3批",
+        "external_ref": "12",
+    }
     again = await client.post("/v1/reports", json=body)
     assert again.json()["status"] == "linked" and again.json()["duplicate_rule"] == "same_external_ref"
     assert again.json()["issue_id"] == issue_id
@@ -80,8 +88,12 @@ async def test_once_its_case_is_closed_a_new_report_of_the_place_opens_a_new_iss
 ) -> None:
     first = await report(client, location=HERE)
     opened = CaseOpened(
-        case_id=first["issue_id"], source=Source.HOTLINE_12369, title="t", township="城关镇",
-        domain=Domain.QUARRYING_SAND, reported_at=datetime.now(UTC),
+        case_id=first["issue_id"],
+        source=Source.HOTLINE_12369,
+        title="t",
+        township="城关镇",
+        domain=Domain.QUARRYING_SAND,
+        reported_at=datetime.now(UTC),
     )
     closed = Closed(verifier="督察办", unit="城关镇人民政府")
     await produce_events(settings, "cases.events", first["issue_id"], [opened, closed])

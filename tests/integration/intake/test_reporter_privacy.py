@@ -17,7 +17,9 @@ NAME, PHONE = "欧阳娜娜", "13912345678"
 
 
 async def two_reports_of_one_problem(client: httpx.AsyncClient) -> tuple[str, list[str]]:
-    first = await client.post("/v1/reports", json={**problem(), "source": "media", "reporter": {"name": NAME, "phone": PHONE}})
+    first = await client.post(
+        "/v1/reports", json={**problem(), "source": "media", "reporter": {"name": NAME, "phone": PHONE}}
+    )
     call = {**problem(), "line": "hotline_12369", "call_ref": "12369-1", "caller": {"phone": "0710-3888888"}}
     second = await client.post("/v1/hotline-calls", json=call)
     assert second.json()["issue_id"] == first.json()["issue_id"]

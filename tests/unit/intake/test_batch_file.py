@@ -48,7 +48,10 @@ def test_a_csv_saved_by_excel_in_utf8_or_gbk_is_read(encoding: str) -> None:
 
 
 def test_english_headers_are_accepted_too() -> None:
-    table = read_table(csv_bytes([["batch", "serial", "problem", "township", "domain"], ["B1", "7", "噪声扰民", "城关镇", "noise"]]), max_rows=10)
+    table = read_table(
+        csv_bytes([["batch", "serial", "problem", "township", "domain"], ["B1", "7", "噪声扰民", "城关镇", "noise"]]),
+        max_rows=10,
+    )
     [row] = check_rows(table)
     assert isinstance(row, BatchRow) and row.domain is Domain.NOISE
 

@@ -37,7 +37,9 @@ def test_an_issue_cannot_be_reported_twice() -> None:
 
 
 def test_a_repeat_report_is_linked_and_counted() -> None:
-    command = LinkDuplicate(issue_id="i-1", report_id="r-2", report=REPORT, rule=DuplicateRule.SAME_PLACE, distance_m=40)
+    command = LinkDuplicate(
+        issue_id="i-1", report_id="r-2", report=REPORT, rule=DuplicateRule.SAME_PLACE, distance_m=40
+    )
     [event] = decide(command, reported())
     assert isinstance(event, DuplicateReportLinked)
     assert (event.issue_id, event.channel, event.rule, event.distance_m) == (

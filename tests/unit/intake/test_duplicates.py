@@ -33,8 +33,15 @@ def known(issue_id: str = "i-1", location: Location = HERE, domain: Domain = Dom
     )
 
 
-def decide(place: Place, candidates: list[KnownIssue], by_reference: KnownReference | None = None, channel: Channel = Channel.WEB_FORM):  # type: ignore[no-untyped-def]
-    return classify(channel=channel, place=place, by_reference=by_reference, candidates=candidates, policy=POLICY, now=NOW)
+def decide(
+    place: Place,
+    candidates: list[KnownIssue],
+    by_reference: KnownReference | None = None,
+    channel: Channel = Channel.WEB_FORM,
+):  # type: ignore[no-untyped-def]
+    return classify(
+        channel=channel, place=place, by_reference=by_reference, candidates=candidates, policy=POLICY, now=NOW
+    )
 
 
 def test_distance_of_a_thousandth_degree_of_latitude_is_about_111_metres() -> None:

@@ -47,7 +47,9 @@ def structured(**overrides: object) -> tuple[bytes, list[tuple[str, bytes]]]:
         "data": DATA,
         **overrides,
     }
-    return json.dumps(event, ensure_ascii=False).encode(), [("content-type", b"application/cloudevents+json; charset=utf-8")]
+    return json.dumps(event, ensure_ascii=False).encode(), [
+        ("content-type", b"application/cloudevents+json; charset=utf-8")
+    ]
 
 
 def test_a_binary_mode_assignment_is_read_from_its_headers() -> None:

@@ -25,18 +25,30 @@ EVIDENCE = Evidence(description="整改后现场照片", file_name="after.jpg", 
 
 def opened() -> CaseOpened:
     return CaseOpened(
-        case_id="i-1", source=Source.PROVINCE_PLATFORM, title="砖厂粉尘", township="城关镇",
-        domain=Domain.BRICK_TILE, reported_at=AT,
+        case_id="i-1",
+        source=Source.PROVINCE_PLATFORM,
+        title="砖厂粉尘",
+        township="城关镇",
+        domain=Domain.BRICK_TILE,
+        reported_at=AT,
     )
 
 
 def assigned() -> Assigned:
     return Assigned(
-        problem="粉尘", task="安装除尘设施", unit="城关镇人民政府", leader=LEADER, deadline=DEADLINE, measures="约谈",
+        problem="粉尘",
+        task="安装除尘设施",
+        unit="城关镇人民政府",
+        leader=LEADER,
+        deadline=DEADLINE,
+        measures="约谈",
     )
 
 
-def tell(event, tracked: Tracked = Tracked()):  # type: ignore[no-untyped-def]
+NOTHING_YET = Tracked()
+
+
+def tell(event, tracked: Tracked = NOTHING_YET):  # type: ignore[no-untyped-def]
     after = track(tracked, event)
     return after, to_province(event, reference="SJ-1", issue_id="i-1", at=AT, tracked=after)
 
@@ -45,7 +57,10 @@ def test_an_assignment_tells_the_province_the_unit_deadline_and_status_in_its_re
     _, [event] = tell(assigned(), Tracked(status=CaseStatus.REPORTED))
     assert isinstance(event, ProvinceStatusChanged)
     assert (event.reference, event.issue_id, event.change, event.status) == (
-        "SJ-1", "i-1", StatusChange.ASSIGNED, CaseStatus.ASSIGNED,
+        "SJ-1",
+        "i-1",
+        StatusChange.ASSIGNED,
+        CaseStatus.ASSIGNED,
     )
     assert (event.status_label, event.unit, event.note) == ("整改中", "城关镇人民政府", "安装除尘设施")
     assert event.deadline == DEADLINE and event.deadline.utcoffset() == timedelta(hours=8)
@@ -53,22 +68,31 @@ def test_an_assignment_tells_the_province_the_unit_deadline_and_status_in_its_re
 
 
 def test_closing_sends_the_status_and_the_result_with_the_units_summary_and_evidence() -> None:
-    tracked, _ = tell(ClosureRequested(summary="已安装除尘设施并验收", evidence=[EVIDENCE]), Tracked(status=CaseStatus.ASSIGNED))
+    tracked, _ = tell(
+        ClosureRequested(summary="已安装除尘设施并验收", evidence=[EVIDENCE]), Tracked(status=CaseStatus.ASSIGNED)
+    )
     assert tracked.status is CaseStatus.CLOSURE_REQUESTED
     after, [status, result] = tell(Closed(verifier="督察办李四", note="现场核查无粉尘", unit="城关镇人民政府"), tracked)
     assert isinstance(status, ProvinceStatusChanged) and status.status is CaseStatus.CLOSED
     assert isinstance(result, ProvinceResultReported)
     assert (result.reference, result.summary, result.evidence, result.verifier) == (
-        "SJ-1", "已安装除尘设施并验收", [EVIDENCE], "督察办李四",
+        "SJ-1",
+        "已安装除尘设施并验收",
+        [EVIDENCE],
+        "督察办李四",
     )
     assert result.verification_note == "现场核查无粉尘"
     assert after.status is CaseStatus.CLOSED
 
 
 def test_a_rejected_closure_and_a_reopening_put_the_case_back_in_progress() -> None:
-    rejected, [r] = tell(ClosureRejected(verifier="v", reason="仍有粉尘", unit="u"), Tracked(status=CaseStatus.CLOSURE_REQUESTED))
+    rejected, [r] = tell(
+        ClosureRejected(verifier="v", reason="仍有粉尘", unit="u"), Tracked(status=CaseStatus.CLOSURE_REQUESTED)
+    )
     assert (rejected.status, r.change, r.note) == (CaseStatus.ASSIGNED, StatusChange.CLOSURE_REJECTED, "仍有粉尘")  # type: ignore[attr-defined]
-    reopened, [o] = tell(Reopened(reason="回头看发现反弹", new_deadline=DEADLINE, unit="u"), Tracked(status=CaseStatus.CLOSED))
+    reopened, [o] = tell(
+        Reopened(reason="回头看发现反弹", new_deadline=DEADLINE, unit="u"), Tracked(status=CaseStatus.CLOSED)
+    )
     assert (reopened.status, o.change) == (CaseStatus.ASSIGNED, StatusChange.REOPENED)  # type: ignore[attr-defined]
 
 
@@ -77,7 +101,11 @@ def test_a_missed_deadline_is_told_without_changing_the_status() -> None:
     after, [event] = tell(missed, Tracked(status=CaseStatus.ASSIGNED))
     assert after.status is CaseStatus.ASSIGNED
     assert isinstance(event, ProvinceStatusChanged)
-    assert (event.change, event.status, event.note) == (StatusChange.DEADLINE_MISSED, CaseStatus.ASSIGNED, "已第 2 次超过整改时限")
+    assert (event.change, event.status, event.note) == (
+        StatusChange.DEADLINE_MISSED,
+        CaseStatus.ASSIGNED,
+        "已第 2 次超过整改时限",
+    )
 
 
 def test_a_case_opened_is_the_first_status_the_province_hears() -> None:
@@ -93,4 +121,12 @@ def test_a_merged_assignment_is_told_the_status_of_the_issue_it_joined() -> None
 
 def test_every_status_changing_case_event_is_followed() -> None:
     names = {cls.__name__ for cls in CHANGES}
-    assert {"CaseOpened", "Assigned", "Reassigned", "ClosureRequested", "Closed", "ClosureRejected", "Reopened"} <= names
+    assert {
+        "CaseOpened",
+        "Assigned",
+        "Reassigned",
+        "ClosureRequested",
+        "Closed",
+        "ClosureRejected",
+        "Reopened",
+    } <= names
