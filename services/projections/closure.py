@@ -272,7 +272,12 @@ async def cases(
     """The cases behind a figure, and how many there are in all."""
     p = Params()
     state = state_sql(filters, moment, p)
-    selected = f"select * from ({state}) s where {FIGURE_SQL[figure]}"
+    # 重复举报: further reports of the same problem, linked to it by intake
+    repeats = (
+        "(select count(*) from facts f where f.topic = 'intake' and f.type = 'DuplicateReportLinked'"
+        f" and f.stream_id = s.issue_id and f.occurred_at <= {p(moment.at)})"
+    )
+    selected = f"select s.*, {repeats} as repeat_reports from ({state}) s where {FIGURE_SQL[figure]}"
     count = await conn.fetchval(f"select count(*) from ({selected}) c", *p.values)
     order = "deadline, issue_id" if overdue_first else "reported_at, issue_id"
     rows = await conn.fetch(f"{selected} order by {order} limit {p(limit)} offset {p(offset)}", *p.values)

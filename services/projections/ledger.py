@@ -39,6 +39,7 @@ COLUMNS: list[tuple[str, int, Any]] = [
     ("销号日期", 12, lambda r: _day(r["closed_at"])),
     ("超期次数", 10, lambda r: r["missed_count"]),
     ("反弹次数", 10, lambda r: r["reopened_count"]),
+    ("重复举报", 10, lambda r: r["repeat_reports"]),
 ]
 HEADERS = ["序号", *(header for header, _, _ in COLUMNS)]
 

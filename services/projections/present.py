@@ -78,6 +78,7 @@ def case_item(row: asyncpg.Record, at: datetime) -> CaseItem:
         closed_at=when(row["closed_at"]),
         reopened_count=row["reopened_count"],
         times_missed=row["missed_count"],
+        repeat_reports=row["repeat_reports"],
         timeline=f"/v1/cases/{row['issue_id']}/timeline",
     )
 

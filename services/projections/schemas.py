@@ -102,6 +102,7 @@ class CaseItem(BaseModel):
     closed_at: str | None = Field(description="销号日期")
     reopened_count: int
     times_missed: int = Field(description="超期次数 (DeadlineMissed so far)")
+    repeat_reports: int = Field(description="重复举报: further reports of the same problem")
     timeline: str = Field(description="the case's timeline")
 
 

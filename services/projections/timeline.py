@@ -80,6 +80,11 @@ def describe(event: Event) -> str:
     match event:
         case intake.IssueReported():
             return f"{labels.source(event.source)}反映：{event.title}（{event.township}，{labels.domain(event.domain)}）"
+        case intake.DuplicateReportLinked():
+            how = "同一交办编号" if event.rule is intake.DuplicateRule.SAME_EXTERNAL_REF else "同一地点"
+            if event.distance_m is not None:
+                how += f"，相距{event.distance_m}米"
+            return f"重复举报：{labels.source(event.source)}再次反映「{event.title}」（{how}）"
         case cases.CaseOpened():
             return f"立案整改：{event.title}"
         case cases.Assigned():

@@ -9,7 +9,8 @@ import asyncpg
 
 from services.projections import accountability_tally, closure, enforcement_figures, timeline
 from services.projections.closure import Moment
-from services.projections.facts import TOPIC_OF
+from services.projections.facts import TOPIC_OF, payload_of
+from services.projections.facts import issue_ids as issue_ids_of
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit
 from services.projections.generations import Generation
 from services.projections.settings import ProjectionsSettings
@@ -23,8 +24,14 @@ from tests.integration.projections.county import County, simulate
 
 async def snapshot(pool: asyncpg.Pool, generation: Generation, county: County, at: datetime) -> dict[Any, Any]:
     """Every query's full answer, at now and at several earlier moments."""
+    return await answers(pool, generation, county.envelopes, at)
+
+
+async def answers(pool: asyncpg.Pool, generation: Generation, envelopes: list[Envelope], at: datetime) -> dict[Any, Any]:
+    """Every query's full answer about these events' issues and years, at `at` and at earlier moments."""
     moments = [None, at - timedelta(days=400), at - timedelta(days=200), at - timedelta(days=30)]
-    years = sorted({e.occurred_at.astimezone(SHANGHAI).year for e in county.envelopes})
+    years = sorted({e.occurred_at.astimezone(SHANGHAI).year for e in envelopes})
+    issue_ids = sorted({i for e in envelopes for i in issue_ids_of(e)})
     out: dict[Any, Any] = {}
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
@@ -55,8 +62,10 @@ async def snapshot(pool: asyncpg.Pool, generation: Generation, county: County, a
                 out["offenders", as_of, year] = [
                     dict(r) for r in await enforcement_figures.repeat_offenders(conn, year=year, as_of=as_of)
                 ]
-        for issue in county.issues:
-            out["timeline", issue.issue_id] = [dict(r) for r in await timeline.events(conn, issue.issue_id)]
+        for issue_id in issue_ids:
+            events = await timeline.events(conn, issue_id)
+            out["timeline", issue_id] = [dict(r) for r in events]
+            out["described", issue_id] = [timeline.describe(payload_of(r["type"], r["payload"])) for r in events]
         for table in ("issues", "case_history", "escalations", "measures", "measure_revocations", "penalties"):
             out["table", table] = [dict(r) for r in await conn.fetch(f"select * from {table} order by 1, 2")]
     return out
