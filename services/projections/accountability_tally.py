@@ -199,4 +199,5 @@ async def items(
     p = Params()
     selected = items_sql(p, year=year, as_of=as_of, unit=unit, kind=kind)
     revoked = "" if include_revoked else " and not revoked"
-    return await conn.fetch(f"{selected}{revoked} order by occurred_at, event_id", *p.values)
+    rows: list[asyncpg.Record] = await conn.fetch(f"{selected}{revoked} order by occurred_at, event_id", *p.values)
+    return rows

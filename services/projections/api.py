@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.projections import closure, enforcement_figures, labels, present
 from services.projections import accountability_tally as tally
+from services.projections import closure, enforcement_figures, labels, present
 from services.projections.closure import Moment
 from services.projections.filters import (
     CaseFilters,
@@ -251,7 +251,7 @@ async def accountability_items(
 
 @router.get("/enforcement", response_model=EnforcementStats, summary="执法统计 by year")
 async def enforcement(platform: PlatformDep, filters: Annotated[YearFilter, Query()]) -> EnforcementStats:
-    """Cases filed, fines issued and paid (yuan, exact), daily-penalty rounds, detentions, referrals; repeat offenders."""
+    """Cases filed, fines issued and paid (yuan, exact), daily penalties, detentions, referrals; repeat offenders."""
 
     async def query(view: View) -> EnforcementStats:
         per_case = await enforcement_figures.per_case_year(view.conn, year=filters.year, as_of=filters.as_of)
@@ -364,4 +364,3 @@ async def read_models(platform: PlatformDep) -> ReadModels:
         )
 
     return await read(platform, query)
-

@@ -26,9 +26,7 @@ async def overdue(
 
 
 @router.get("/{issue_id}/timeline", response_model=Timeline, summary="Every event of one issue, across all topics")
-async def case_timeline(
-    platform: PlatformDep, issue_id: Annotated[str, Path(min_length=1, max_length=64)]
-) -> Timeline:
+async def case_timeline(platform: PlatformDep, issue_id: Annotated[str, Path(min_length=1, max_length=64)]) -> Timeline:
     """Intake, the case, enforcement cases filed from it, escalations and measures naming it, in time order."""
 
     async def query(view: View) -> Timeline:

@@ -187,7 +187,7 @@ async def repeat_offenders(
         conditions.append(f"occurred_at <= {p(as_of)}")
     if year is not None:
         conditions.append(f"{_YEAR} = {p(year)}")
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         f"""select credit_code, min(enterprise_name) as enterprise_name, count(distinct case_id) as cases,
                    array_agg(distinct case_id order by case_id) as case_ids
               from enforcement_cases where {where(conditions)}
@@ -195,6 +195,7 @@ async def repeat_offenders(
              order by cases desc, credit_code""",
         *p.values,
     )
+    return rows
 
 
 async def case_details(conn: asyncpg.Connection, case_ids: list[str]) -> dict[str, asyncpg.Record]:

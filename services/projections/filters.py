@@ -14,10 +14,7 @@ def _as_of(value: Any) -> Any:
     """A date means the end of that day in the county (Asia/Shanghai); a date-time without zone is county time."""
     if isinstance(value, str):
         text = value.strip()
-        if len(text) == 10:
-            value = date.fromisoformat(text)
-        else:
-            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00"))
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
     if isinstance(value, date):

@@ -61,7 +61,7 @@ async def _stop(current: tuple[ConsumerRunner, asyncio.Task[None]] | None) -> No
     runner.stop()
     try:
         await asyncio.wait_for(task, 15)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log.error("consumer_stop_timeout", consumer=runner.name)
     except Exception as exc:  # already logged when it died; stopping must go on
         log.warning("consumer_stopped_with_error", consumer=runner.name, error=repr(exc))

@@ -60,7 +60,7 @@ class LogEnds:
                 consumer = await self._client()
                 offsets = await asyncio.wait_for(consumer.end_offsets(partitions), 5) if partitions else {}
                 return {(tp.topic, tp.partition): offset for tp, offset in offsets.items()}
-            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, KafkaError, OSError) as exc:
                 log.warning("log_ends_unavailable", error=repr(exc))
                 await self.close()
                 return None

@@ -130,9 +130,7 @@ def query_of(**values: object) -> dict[str, str]:
     for name, value in values.items():
         if value is None:
             continue
-        if isinstance(value, datetime):
-            out[name] = value.isoformat()
-        elif isinstance(value, date):
+        if isinstance(value, date):  # a datetime too
             out[name] = value.isoformat()
         else:
             out[name] = str(value)

@@ -48,7 +48,9 @@ async def gather(conn: asyncpg.Connection, *, year: int, as_of: datetime | None,
 
 
 def source_counts(summary: WorkSummary, source: Source) -> Counts:
-    empty = Counts(key=source.value, label=SOURCE_LABELS[source], total=0, closed=0, on_schedule=0, overdue=0, reopened=0)
+    empty = Counts(
+        key=source.value, label=SOURCE_LABELS[source], total=0, closed=0, on_schedule=0, overdue=0, reopened=0
+    )
     return summary.by_source.get(source.value, empty)
 
 

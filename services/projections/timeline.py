@@ -20,7 +20,7 @@ TOPIC_ORDER = "array_position(array['intake', 'cases', 'enforcement', 'accountab
 
 
 async def events(conn: asyncpg.Connection, issue_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         f"""with enforcement_cases as (
                 select stream_id from facts where type = 'EnforcementCaseOpened' and issue_ids @> array[$1]
             ), measures as (
@@ -35,6 +35,7 @@ async def events(conn: asyncpg.Connection, issue_id: str) -> list[asyncpg.Record
              order by occurred_at, {TOPIC_ORDER}, stream_id, stream_version, event_id""",
         issue_id,
     )
+    return rows
 
 
 EVENT_LABELS: dict[str, str] = {
@@ -79,7 +80,9 @@ def describe(event: Event) -> str:
     """One line in Chinese saying what happened."""
     match event:
         case intake.IssueReported():
-            return f"{labels.source(event.source)}反映：{event.title}（{event.township}，{labels.domain(event.domain)}）"
+            return (
+                f"{labels.source(event.source)}反映：{event.title}（{event.township}，{labels.domain(event.domain)}）"
+            )
         case intake.DuplicateReportLinked():
             how = "同一交办编号" if event.rule is intake.DuplicateRule.SAME_EXTERNAL_REF else "同一地点"
             if event.distance_m is not None:
@@ -89,8 +92,7 @@ def describe(event: Event) -> str:
             return f"立案整改：{event.title}"
         case cases.Assigned():
             return (
-                f"交办{event.unit}，包案领导{event.leader.name}（{event.leader.post}），"
-                f"整改时限{local(event.deadline)}"
+                f"交办{event.unit}，包案领导{event.leader.name}（{event.leader.post}），整改时限{local(event.deadline)}"
             )
         case cases.Reassigned():
             return f"改由{event.unit}整改（原{event.previous_unit}），整改时限{local(event.deadline)}"

@@ -1,9 +1,11 @@
 """Projections with the real services as processes, and the rebuild command against a running projections."""
 
 import asyncio
+import contextlib
 import json
 import sys
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -16,7 +18,7 @@ from services.projections.settings import ProjectionsSettings
 from shared.clock import now
 from tests.integration.projections.county import publish, simulate
 from tests.integration.projections.support import caught_up, eventually
-from tests.support.service import free_port, service_processes, settings_env
+from tests.support.service import free_port, service_processes, settings_env, staff_client
 from tests.support.stack import ROOT
 
 UNIT = "城关镇人民政府"
@@ -24,14 +26,25 @@ EVIDENCE = [{"description": "整改后现场照片", "file_name": "after.jpg", "
 
 
 def report(title: str) -> dict[str, Any]:
-    return {"source": "central_inspection", "title": title, "description": "群众反映，需现场核实", "township": "城关镇",
-            "domain": "quarrying_sand", "batch": "第三轮中央环保督察"}
+    return {
+        "source": "central_inspection",
+        "title": title,
+        "description": "群众反映，需现场核实",
+        "township": "城关镇",
+        "domain": "quarrying_sand",
+        "batch": "第三轮中央环保督察",
+    }
 
 
 def five_definitions(deadline_in: timedelta) -> dict[str, Any]:
-    return {"problem": "河道两岸被挖空", "task": "清理采砂设备，恢复河岸", "unit": UNIT,
-            "leader": {"name": "王建国", "post": "城关镇党委书记"}, "deadline": (now() + deadline_in).isoformat(),
-            "measures": "按期完成通报表扬，逾期约谈"}
+    return {
+        "problem": "河道两岸被挖空",
+        "task": "清理采砂设备，恢复河岸",
+        "unit": UNIT,
+        "leader": {"name": "王建国", "post": "城关镇党委书记"},
+        "deadline": (now() + deadline_in).isoformat(),
+        "measures": "按期完成通报表扬，逾期约谈",
+    }
 
 
 async def test_the_services_events_become_closure_rates_timelines_and_the_work_report(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +55,7 @@ async def test_the_services_events_become_closure_rates_timelines_and_the_work_r
         ("services.accountability", make_settings(AccountabilitySettings, port=free_port())),
         ("services.projections", make_settings(ProjectionsSettings, port=free_port())),
     )
-    async with service_processes(*services) as (i, c, e, a, p), httpx.AsyncClient(timeout=10) as client:
+    async with service_processes(*services) as (i, c, e, a, p), staff_client(timeout=10) as client:
         ids = []
         for title in ("河道非法采砂", "采砂场扬尘"):
             accepted = await client.post(f"{i.url}/v1/reports", json=report(title))
@@ -50,32 +63,58 @@ async def test_the_services_events_become_closure_rates_timelines_and_the_work_r
             ids.append(accepted.json()["issue_id"])
         closing, late = ids
         for case_id, deadline_in in ((closing, timedelta(days=30)), (late, timedelta(seconds=1))):
-            await eventually(lambda: client.get(f"{c.url}/v1/cases/{case_id}"), lambda r: r.status_code == 200, "opened")
+            await eventually(
+                partial(client.get, f"{c.url}/v1/cases/{case_id}"),
+                lambda r: r.status_code == 200,
+                "opened",
+            )
             assigned = await client.post(f"{c.url}/v1/cases/{case_id}/assign", json=five_definitions(deadline_in))
             assert assigned.status_code == 200, assigned.text
-        await client.post(f"{c.url}/v1/cases/{closing}/request-closure", json={"summary": "已整改", "evidence": EVIDENCE})
+        await client.post(
+            f"{c.url}/v1/cases/{closing}/request-closure", json={"summary": "已整改", "evidence": EVIDENCE}
+        )
         verified = await client.post(f"{c.url}/v1/cases/{closing}/verify", json={"passed": True})
         assert verified.json()["status"] == "closed", verified.text
-        filed = await client.post(f"{e.url}/v1/enforcement-cases", json={
-            "enterprise": {"name": "某某砂石有限公司", "credit_code": "91110108551385082Q", "address": "城关镇"},
-            "violation": "非法采砂", "legal_basis": "《矿产资源法》第三十九条", "officer": "王执法", "issue_id": late,
-        })
+        filed = await client.post(
+            f"{e.url}/v1/enforcement-cases",
+            json={
+                "enterprise": {"name": "某某砂石有限公司", "credit_code": "91110108551385082Q", "address": "城关镇"},
+                "violation": "非法采砂",
+                "legal_basis": "《矿产资源法》第三十九条",
+                "officer": "王执法",
+                "issue_id": late,
+            },
+        )
         assert filed.status_code == 201, filed.text
         location = filed.headers["location"]
         case_url = location if location.startswith("http") else f"{e.url}{location}"
-        fined = await client.post(f"{case_url}/penalties", json={"amount": "12345.67", "decision_no": "环罚〔2026〕1号",
-                                                                      "due_date": (now() + timedelta(days=30)).date().isoformat()})
+        fined = await client.post(
+            f"{case_url}/penalties",
+            json={
+                "amount": "12345.67",
+                "decision_no": "环罚〔2026〕1号",
+                "due_date": (now() + timedelta(days=30)).date().isoformat(),
+            },
+        )
         assert fined.status_code == 201, fined.text
-        measure = await client.post(f"{a.url}/v1/measures", headers={"X-Actor": "county-discipline"}, json={
-            "target": {"kind": "person", "unit": UNIT, "name": "张三", "post": "副镇长"},
-            "measure": "warning_talk", "reason": "整改超期", "case_ids": [late],
-        })
+        measure = await client.post(
+            f"{a.url}/v1/measures",
+            headers={"X-Actor": "county-discipline"},
+            json={
+                "target": {"kind": "person", "unit": UNIT, "name": "张三", "post": "副镇长"},
+                "measure": "warning_talk",
+                "reason": "整改超期",
+                "case_ids": [late],
+            },
+        )
         assert measure.status_code == 201, measure.text
 
         stats = p.url + "/v1/stats"
         rates = await eventually(
             lambda: client.get(f"{stats}/closure-rates", params={"group_by": "source"}),
-            lambda r: (row := next(iter(r.json()["rows"]), None)) is not None and (row["closed"], row["overdue"]) == (1, 1),
+            lambda r: (
+                (row := next(iter(r.json()["rows"]), None)) is not None and (row["closed"], row["overdue"]) == (1, 1)
+            ),
             "one closed and one overdue central inspection problem",
         )
         central = rates.json()["rows"][0]
@@ -85,14 +124,27 @@ async def test_the_services_events_become_closure_rates_timelines_and_the_work_r
             (late, UNIT, "王建国")
         ]
 
-        expected = {"IssueReported", "CaseOpened", "Assigned", "DeadlineMissed", "WarningIssued",
-                    "EnforcementCaseOpened", "PenaltyIssued", "MeasureImposed"}
+        expected = {
+            "IssueReported",
+            "CaseOpened",
+            "Assigned",
+            "DeadlineMissed",
+            "WarningIssued",
+            "EnforcementCaseOpened",
+            "PenaltyIssued",
+            "MeasureImposed",
+        }
 
         def complete(r: httpx.Response) -> bool:
             return expected <= {event["type"] for event in r.json().get("events", [])}
 
-        timeline = (await eventually(lambda: client.get(f"{p.url}/v1/cases/{late}/timeline"), complete,
-                                "the late case's events from every topic")).json()
+        timeline = (
+            await eventually(
+                lambda: client.get(f"{p.url}/v1/cases/{late}/timeline"),
+                complete,
+                "the late case's events from every topic",
+            )
+        ).json()
         assert [event["type"] for event in timeline["events"]][:3] == ["IssueReported", "CaseOpened", "Assigned"]
         assert {event["topic"] for event in timeline["events"]} == {"intake", "cases", "enforcement", "accountability"}
         times = [datetime.fromisoformat(event["occurred_at"]) for event in timeline["events"]]
@@ -109,21 +161,26 @@ async def test_the_rebuild_command_switches_a_running_service_to_new_read_models
     settings = make_settings(ProjectionsSettings, port=free_port())
     county = simulate(seed=17, issues=120)
     await publish(settings, county.envelopes)
-    async with service_processes(("services.projections", settings)) as (p,), httpx.AsyncClient(base_url=p.url) as client:
+    async with service_processes(("services.projections", settings)) as (p,), staff_client(base_url=p.url) as client:
         await caught_up(client, len(county.envelopes))
         before = (await client.get("/v1/stats/closure-rates", params={"group_by": "township"})).json()
         command = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.projections.rebuild", "--grace-seconds", "1.5",
-            cwd=ROOT, env=settings_env(settings), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "services.projections.rebuild",
+            "--grace-seconds",
+            "1.5",
+            cwd=ROOT,
+            env=settings_env(settings),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         answers = []
         while command.returncode is None:
             answer = await client.get("/v1/stats/closure-rates", params={"group_by": "township"})
             answers.append((answer.status_code, answer.json()["rows"] == before["rows"]))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(command.wait(), 0.05)
-            except asyncio.TimeoutError:
-                pass
         out, err = await command.communicate()
         assert command.returncode == 0, err.decode()[-2000:]
         lines = out.decode().splitlines()

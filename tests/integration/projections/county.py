@@ -9,6 +9,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from aiokafka import AIOKafkaProducer
 
@@ -21,8 +22,31 @@ from shared.contracts.codes import Domain, MeasureKind, Source
 from shared.envelope import Envelope, to_record
 from shared.settings import ServiceSettings
 
-TOWNSHIPS = ["城关镇", "河西镇", "龙泉镇", "白马乡", "青山乡", "桃源镇", "石桥镇", "柳林乡", "新华镇", "清水乡", "云台乡", "金山镇"]
-UNITS = ["生态环境局", "农业农村局", "畜牧水产中心", "自然资源局", "住建局", "城管局", "应急管理局", "交通运输局", "公安交警大队"]
+TOWNSHIPS = [
+    "城关镇",
+    "河西镇",
+    "龙泉镇",
+    "白马乡",
+    "青山乡",
+    "桃源镇",
+    "石桥镇",
+    "柳林乡",
+    "新华镇",
+    "清水乡",
+    "云台乡",
+    "金山镇",
+]
+UNITS = [
+    "生态环境局",
+    "农业农村局",
+    "畜牧水产中心",
+    "自然资源局",
+    "住建局",
+    "城管局",
+    "应急管理局",
+    "交通运输局",
+    "公安交警大队",
+]
 LEADERS = [("王建国", "副县长"), ("李红", "县委常委"), ("张伟", "副县长"), ("刘洋", "县政府党组成员")]
 BATCHES = {
     Source.CENTRAL_INSPECTION: ["第二轮中央环保督察", "第三轮中央环保督察"],
@@ -31,6 +55,7 @@ BATCHES = {
 PERSONS = ["赵一", "钱二", "孙三", "李四", "周五", "吴六", "郑七", "王八", "冯九", "陈十"]
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 DAY = timedelta(days=1)
+E = TypeVar("E", bound=Event)
 
 
 @dataclass
@@ -85,12 +110,24 @@ class County:
             group["total"] += 1
             group[standing] += 1
             group["reopened"] += 1 if step and step.reopened else 0
-        return {k: {"total": v["total"], "closed": v["closed"], "on_schedule": v["on_schedule"],
-                    "overdue": v["overdue"], "reopened": v["reopened"]} for k, v in out.items()}
+        return {
+            k: {
+                "total": v["total"],
+                "closed": v["closed"],
+                "on_schedule": v["on_schedule"],
+                "overdue": v["overdue"],
+                "reopened": v["reopened"],
+            }
+            for k, v in out.items()
+        }
 
-    def of_type(self, *types: type[Event], until: datetime | None = None) -> list[Envelope]:
+    def of_type(self, *types: type[Event]) -> list[Envelope]:
         names = {t.event_type() for t in types}
-        return [e for e in self.envelopes if e.type in names and (until is None or e.occurred_at <= until)]
+        return [e for e in self.envelopes if e.type in names]
+
+    def payloads(self, kind: type[E]) -> list[E]:
+        """The payloads of one event type, typed as that type."""
+        return [e.payload for e in self.envelopes if isinstance(e.payload, kind)]
 
 
 class _Streams:
@@ -119,7 +156,11 @@ class _Streams:
 
 
 def _credit_code(rng: random.Random) -> str:
-    return "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(rng.choice(CREDIT_CHARS) for _ in range(10))
+    return (
+        "91"
+        + "".join(rng.choice("0123456789") for _ in range(6))
+        + "".join(rng.choice(CREDIT_CHARS) for _ in range(10))
+    )
 
 
 def simulate(seed: int = 7, issues: int = 40, *, now: datetime | None = None, span_days: int = 500) -> County:
@@ -210,16 +251,29 @@ def _case(rng: random.Random, streams: _Streams, n: int, start: datetime, now: d
     streams.emit(
         issue.issue_id,
         intake.IssueReported(
-            issue_id=issue.issue_id, source=source, title=title, description="群众反映的环境问题",
-            township=township, domain=issue.domain, batch=issue.batch, external_ref=f"JB-{n:05d}",
+            issue_id=issue.issue_id,
+            source=source,
+            title=title,
+            description="群众反映的环境问题",
+            township=township,
+            domain=issue.domain,
+            batch=issue.batch,
+            external_ref=f"JB-{n:05d}",
         ),
         issue.reported_at,
         actor="public",
     )
     case = _Case(streams, issue, now, misses)
     case.step(
-        cases.CaseOpened(case_id=issue.issue_id, source=source, title=title, township=township, domain=issue.domain,
-                         batch=issue.batch, reported_at=issue.reported_at),
+        cases.CaseOpened(
+            case_id=issue.issue_id,
+            source=source,
+            title=title,
+            township=township,
+            domain=issue.domain,
+            batch=issue.batch,
+            reported_at=issue.reported_at,
+        ),
         timedelta(minutes=1),
     )
     if rng.random() < 0.08:
@@ -228,15 +282,22 @@ def _case(rng: random.Random, streams: _Streams, n: int, start: datetime, now: d
     case.leader = cases.Leader(name=(leader := rng.choice(LEADERS))[0], post=leader[1])
     assigned_at = case.t + timedelta(hours=rng.randrange(2, 72))
     case.deadline = assigned_at + timedelta(days=rng.randrange(5, 120), hours=rng.randrange(24))
-    assigned = cases.Assigned(problem=f"{township}存在环境问题", task="彻底整改到位", unit=case.unit,
-                              leader=case.leader, deadline=case.deadline, measures="按期未完成的，约谈责任单位主要负责人")
+    assigned = cases.Assigned(
+        problem=f"{township}存在环境问题",
+        task="彻底整改到位",
+        unit=case.unit,
+        leader=case.leader,
+        deadline=case.deadline,
+        measures="按期未完成的，约谈责任单位主要负责人",
+    )
     if not case.step(assigned, assigned_at - case.t, status="assigned"):
         return issue
     for _ in range(rng.randrange(1, 5)):  # rounds of work, each ending in a verification
         if case.deadline < case.t and rng.random() < 0.5:
             previous, new = case.deadline, case.t + timedelta(days=rng.randrange(10, 60))
-            extended = cases.DeadlineExtended(previous_deadline=previous, new_deadline=new, reason="工程量大",
-                                              approved_by="县督察办")
+            extended = cases.DeadlineExtended(
+                previous_deadline=previous, new_deadline=new, reason="工程量大", approved_by="县督察办"
+            )
             case.deadline = new
             if not case.step(extended, timedelta(hours=1)):
                 return issue
@@ -256,8 +317,9 @@ def _case(rng: random.Random, streams: _Streams, n: int, start: datetime, now: d
             if not case.step(rejected, verified_after, status="assigned"):
                 return issue
             continue
-        if not case.step(cases.Closed(verifier="县督察办", note="验收通过", unit=case.unit), verified_after,
-                         status="closed"):
+        if not case.step(
+            cases.Closed(verifier="县督察办", note="验收通过", unit=case.unit), verified_after, status="closed"
+        ):
             return issue
         if rng.random() > 0.25:
             return issue
@@ -267,8 +329,11 @@ def _case(rng: random.Random, streams: _Streams, n: int, start: datetime, now: d
             return issue
         case.reopened += 1
         case.deadline = new_deadline
-        case.step(cases.Reopened(reason="回头看发现反弹", new_deadline=new_deadline, unit=case.unit),
-                  reopen_at - case.t, status="assigned")
+        case.step(
+            cases.Reopened(reason="回头看发现反弹", new_deadline=new_deadline, unit=case.unit),
+            reopen_at - case.t,
+            status="assigned",
+        )
     case.advance(now)  # a deadline passed since the last event is missed too
     return issue
 
@@ -283,35 +348,64 @@ def _enforcement_case(
     streams.emit(
         case_id,
         enforcement.EnforcementCaseOpened(
-            case_id=case_id, enterprise=enterprise, violation="超标排放", legal_basis="《环境保护法》第六十三条",
-            officer="执法大队", issue_id=issue.issue_id,
+            case_id=case_id,
+            enterprise=enterprise,
+            violation="超标排放",
+            legal_basis="《环境保护法》第六十三条",
+            officer="执法大队",
+            issue_id=issue.issue_id,
         ),
         t,
         actor="enforcement",
     )
     steps: list[Event] = []
     fine = rng.randrange(1, 500) * 100_000 + rng.choice([0, 50, 1234])
-    steps.append(enforcement.PenaltyIssued(penalty_id=f"{case_id}-p1", amount_fen=fine, basis=enforcement.PenaltyBasis.FINE,
-                                           decision_no=f"环罚〔2025〕{rng.randrange(1, 999)}号"))
+    steps.append(
+        enforcement.PenaltyIssued(
+            penalty_id=f"{case_id}-p1",
+            amount_fen=fine,
+            basis=enforcement.PenaltyBasis.FINE,
+            decision_no=f"环罚〔2025〕{rng.randrange(1, 999)}号",
+        )
+    )
     if rng.random() < 0.6:
-        steps.append(enforcement.PenaltyPaid(penalty_id=f"{case_id}-p1", amount_fen=fine, paid_on=(t + 30 * DAY).date()))
+        steps.append(
+            enforcement.PenaltyPaid(penalty_id=f"{case_id}-p1", amount_fen=fine, paid_on=(t + 30 * DAY).date())
+        )
     for round_no in range(rng.choice([0, 0, 1, 2])):
         days = rng.randrange(5, 40)
-        steps.append(enforcement.PenaltyIssued(
-            penalty_id=f"{case_id}-d{round_no}", amount_fen=fine * days, basis=enforcement.PenaltyBasis.DAILY_CONTINUOUS,
-            decision_no=f"环按日罚〔2025〕{round_no + 1}号", days=days, daily_amount_fen=fine,
-        ))
+        steps.append(
+            enforcement.PenaltyIssued(
+                penalty_id=f"{case_id}-d{round_no}",
+                amount_fen=fine * days,
+                basis=enforcement.PenaltyBasis.DAILY_CONTINUOUS,
+                decision_no=f"环按日罚〔2025〕{round_no + 1}号",
+                days=days,
+                daily_amount_fen=fine,
+            )
+        )
     if rng.random() < 0.3:
-        steps.append(enforcement.DetentionOrdered(
-            persons=[enforcement.DetainedPerson(name=p, days=rng.randrange(5, 15)) for p in rng.sample(PERSONS, rng.randrange(1, 3))],
-            police_unit="县公安局",
-        ))
+        steps.append(
+            enforcement.DetentionOrdered(
+                persons=[
+                    enforcement.DetainedPerson(name=p, days=rng.randrange(5, 15))
+                    for p in rng.sample(PERSONS, rng.randrange(1, 3))
+                ],
+                police_unit="县公安局",
+            )
+        )
     if rng.random() < 0.15:
-        steps.append(enforcement.CriminalMeasuresTaken(persons=[enforcement.Person(name=rng.choice(PERSONS))],
-                                                       measure="刑事拘留", police_unit="县公安局"))
+        steps.append(
+            enforcement.CriminalMeasuresTaken(
+                persons=[enforcement.Person(name=rng.choice(PERSONS))], measure="刑事拘留", police_unit="县公安局"
+            )
+        )
     if rng.random() < 0.1:
-        steps.append(enforcement.ReferredForProsecution(persons=[enforcement.Person(name=rng.choice(PERSONS))],
-                                                        procuratorate="县人民检察院"))
+        steps.append(
+            enforcement.ReferredForProsecution(
+                persons=[enforcement.Person(name=rng.choice(PERSONS))], procuratorate="县人民检察院"
+            )
+        )
     if rng.random() < 0.5:
         steps.append(enforcement.EnforcementCaseClosed(outcome="处罚到位，已整改"))
     for event in steps:
@@ -333,27 +427,51 @@ def _accountability(rng: random.Random, streams: _Streams, misses: list, now: da
         if level == 1:
             streams.emit(stream, acc.WarningIssued(**common), t, actor="accountability")
         elif level == 2:
-            streams.emit(stream, acc.SummonsIssued(**common, summons_date=(t + 3 * DAY).date()), t, actor="accountability")
+            streams.emit(
+                stream, acc.SummonsIssued(**common, summons_date=(t + 3 * DAY).date()), t, actor="accountability"
+            )
         else:
             streams.emit(stream, acc.CriticismNoticeIssued(**common), t, actor="accountability")
             streams.emit(stream, acc.DisciplineReferralMade(**common), t + timedelta(seconds=1), actor="accountability")
         if rng.random() < 0.6:
             kind = rng.choice(list(MeasureKind))
-            person = kind in {MeasureKind.CRITICISM_EDUCATION, MeasureKind.WRITTEN_SELF_CRITICISM,
-                              MeasureKind.ADMONISHMENT_TALK, MeasureKind.REMINDER_TALK, MeasureKind.WARNING_TALK}
-            target = (acc.Target(kind=acc.TargetKind.PERSON, unit=unit, name=rng.choice(PERSONS), post="科长") if person
-                      else acc.Target(kind=acc.TargetKind.UNIT, unit=unit))
+            person = kind in {
+                MeasureKind.CRITICISM_EDUCATION,
+                MeasureKind.WRITTEN_SELF_CRITICISM,
+                MeasureKind.ADMONISHMENT_TALK,
+                MeasureKind.REMINDER_TALK,
+                MeasureKind.WARNING_TALK,
+            }
+            target = (
+                acc.Target(kind=acc.TargetKind.PERSON, unit=unit, name=rng.choice(PERSONS), post="科长")
+                if person
+                else acc.Target(kind=acc.TargetKind.UNIT, unit=unit)
+            )
             measure_id = f"m-{case_id}-{level}"
             at = t + timedelta(days=rng.uniform(1, 20))
             if at > now:
                 continue
-            streams.emit(f"measure:{measure_id}", acc.MeasureImposed(
-                measure_id=measure_id, target=target, measure=kind, reason="整改超期", case_ids=[case_id],
-                imposed_by="县纪委监委"), at, actor="discipline")
+            streams.emit(
+                f"measure:{measure_id}",
+                acc.MeasureImposed(
+                    measure_id=measure_id,
+                    target=target,
+                    measure=kind,
+                    reason="整改超期",
+                    case_ids=[case_id],
+                    imposed_by="县纪委监委",
+                ),
+                at,
+                actor="discipline",
+            )
             revoked_at = at + timedelta(days=rng.uniform(1, 30))
             if rng.random() < 0.2 and revoked_at <= now:
-                streams.emit(f"measure:{measure_id}", acc.MeasureRevoked(measure_id=measure_id, reason="认定有误"),
-                             revoked_at, actor="discipline")
+                streams.emit(
+                    f"measure:{measure_id}",
+                    acc.MeasureRevoked(measure_id=measure_id, reason="认定有误"),
+                    revoked_at,
+                    actor="discipline",
+                )
 
 
 async def publish(settings: ServiceSettings, envelopes: list[Envelope]) -> None:
@@ -365,7 +483,9 @@ async def publish(settings: ServiceSettings, envelopes: list[Envelope]) -> None:
         for envelope in envelopes:
             short = TOPIC_OF[envelope.type]
             key, value, headers = to_record(envelope, source=f"/county/{short}")
-            pending.append(await producer.send(settings.topic(f"{short}.events"), value=value, key=key, headers=headers))
+            pending.append(
+                await producer.send(settings.topic(f"{short}.events"), value=value, key=key, headers=headers)
+            )
         await producer.flush()
         for delivery in pending:
             await delivery

@@ -9,7 +9,9 @@ import httpx
 T = TypeVar("T")
 
 
-async def eventually(fetch: Callable[[], Awaitable[T]], ready: Callable[[T], bool], what: str, timeout: float = 30.0) -> T:
+async def eventually(
+    fetch: Callable[[], Awaitable[T]], ready: Callable[[T], bool], what: str, timeout: float = 30.0
+) -> T:
     """Fetches until `ready` holds for what came back; fails naming `what` and the last value."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not ready(value := await fetch()):

@@ -27,7 +27,9 @@ async def snapshot(pool: asyncpg.Pool, generation: Generation, county: County, a
     return await answers(pool, generation, county.envelopes, at)
 
 
-async def answers(pool: asyncpg.Pool, generation: Generation, envelopes: list[Envelope], at: datetime) -> dict[Any, Any]:
+async def answers(
+    pool: asyncpg.Pool, generation: Generation, envelopes: list[Envelope], at: datetime
+) -> dict[Any, Any]:
     """Every query's full answer about these events' issues and years, at `at` and at earlier moments."""
     moments = [None, at - timedelta(days=400), at - timedelta(days=200), at - timedelta(days=30)]
     years = sorted({e.occurred_at.astimezone(SHANGHAI).year for e in envelopes})
@@ -56,9 +58,7 @@ async def answers(pool: asyncpg.Pool, generation: Generation, envelopes: list[En
                         conn, year=year, as_of=as_of, unit=None, kind=None, include_revoked=True
                     )
                 ]
-                out["enforcement", as_of, year] = await enforcement_figures.per_case_year(
-                    conn, year=year, as_of=as_of
-                )
+                out["enforcement", as_of, year] = await enforcement_figures.per_case_year(conn, year=year, as_of=as_of)
                 out["offenders", as_of, year] = [
                     dict(r) for r in await enforcement_figures.repeat_offenders(conn, year=year, as_of=as_of)
                 ]
@@ -124,8 +124,13 @@ async def test_the_figures_match_what_happened_to_each_case_at_every_moment(
         for as_of in [None, at - timedelta(days=300), at - timedelta(days=90), at - timedelta(days=7)]:
             rows = await closure.rates(conn, CaseFilters(), Moment(as_of, at), GroupBy.source)
             found = {
-                r.key: {"total": r.total, "closed": r.closed, "on_schedule": r.on_schedule, "overdue": r.overdue,
-                        "reopened": r.reopened}
+                r.key: {
+                    "total": r.total,
+                    "closed": r.closed,
+                    "on_schedule": r.on_schedule,
+                    "overdue": r.overdue,
+                    "reopened": r.reopened,
+                }
                 for r in rows
             }
             assert found == county.figures(as_of or at, "source"), f"as of {as_of}"
@@ -136,20 +141,13 @@ async def test_the_figures_match_what_happened_to_each_case_at_every_moment(
 
         per_case = await enforcement_figures.per_case_year(conn, year=None, as_of=None)
         totals = enforcement_figures.add(list(per_case.values()))
-        penalties = county.of_type(enforcement.PenaltyIssued)
-        assert totals.fines_issued_fen == sum(e.payload.amount_fen for e in penalties)  # type: ignore[attr-defined]
+        assert totals.fines_issued_fen == sum(e.amount_fen for e in county.payloads(enforcement.PenaltyIssued))
         assert totals.cases_filed == len(county.of_type(enforcement.EnforcementCaseOpened))
-        assert totals.persons_detained == sum(
-            len(e.payload.persons) for e in county.of_type(enforcement.DetentionOrdered)  # type: ignore[attr-defined]
-        )
+        assert totals.persons_detained == sum(len(e.persons) for e in county.payloads(enforcement.DetentionOrdered))
 
         tally = (await accountability_tally.tally(conn, None, year=None, as_of=None))[0][1]
-        revoked = {e.payload.measure_id for e in county.of_type(acc.MeasureRevoked)}  # type: ignore[attr-defined]
-        kept = Counter(
-            e.payload.measure.value  # type: ignore[attr-defined]
-            for e in county.of_type(acc.MeasureImposed)
-            if e.payload.measure_id not in revoked  # type: ignore[attr-defined]
-        )
+        revoked = {e.measure_id for e in county.payloads(acc.MeasureRevoked)}
+        kept = Counter(e.measure.value for e in county.payloads(acc.MeasureImposed) if e.measure_id not in revoked)
         assert tally.warnings == len(county.of_type(acc.WarningIssued))
         assert tally.summons == len(county.of_type(acc.SummonsIssued))
         assert tally.criticism_notices == len(county.of_type(acc.CriticismNoticeIssued)) + kept["criticism_notice"]

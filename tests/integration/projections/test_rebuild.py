@@ -17,7 +17,7 @@ from tests.integration.projections.county import publish, simulate
 from tests.integration.projections.support import caught_up
 from tests.support.service import running
 
-PAGES = (
+PAGES: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/stats/closure-rates", {"group_by": "township"}),
     ("/v1/stats/closure-rates", {"group_by": "unit", "as_of": "2025-01-31"}),
     ("/v1/stats/accountability", {"group_by": "kind"}),
@@ -76,10 +76,22 @@ async def test_a_rebuild_replays_every_topic_while_the_old_models_answer_then_sw
         assert statuses == {1: "dropped", 2: "active"}
 
         # The service's consumer now continues the new generation from where the rebuild left its group.
-        report = IssueReported(issue_id="after-rebuild", source=Source.MAILBOX, title="新问题", description="来信",
-                               township="城关镇", domain=Domain.WATER)
-        await publish(settings, [Envelope.wrap(report, stream_id="after-rebuild", stream_version=1, actor="public",
-                                               correlation_id="after-rebuild")])
+        report = IssueReported(
+            issue_id="after-rebuild",
+            source=Source.MAILBOX,
+            title="新问题",
+            description="来信",
+            township="城关镇",
+            domain=Domain.WATER,
+        )
+        await publish(
+            settings,
+            [
+                Envelope.wrap(
+                    report, stream_id="after-rebuild", stream_version=1, actor="public", correlation_id="after-rebuild"
+                )
+            ],
+        )
         await caught_up(client, len(county.envelopes) + 1, timeout=20)
         totals = (await client.get("/v1/stats/closure-rates")).json()
         assert totals["totals"]["total"] == len(county.issues) + 1

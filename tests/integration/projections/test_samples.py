@@ -33,8 +33,16 @@ def recorded(variant: str) -> list[Envelope]:
         )
         versions[stream] = versions.get(stream, 0) + 1
         at += timedelta(minutes=1)
-        envelopes.append(Envelope.wrap(payload, stream_id=stream, stream_version=versions[stream], actor="sample",
-                                       correlation_id="samples", occurred_at=at))
+        envelopes.append(
+            Envelope.wrap(
+                payload,
+                stream_id=stream,
+                stream_version=versions[stream],
+                actor="sample",
+                correlation_id="samples",
+                occurred_at=at,
+            )
+        )
     return envelopes
 
 

@@ -12,7 +12,9 @@ from tests.support.service import running
 
 
 async def test_the_first_read_model_is_dropped_and_every_event_replayed_into_generation_one(
-    make_settings, topics, tmp_path: Path  # type: ignore[no-untyped-def]
+    make_settings,
+    topics,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = make_settings(ProjectionsSettings)
     county = simulate(seed=4, issues=20)
@@ -26,10 +28,14 @@ async def test_the_first_read_model_is_dropped_and_every_event_replayed_into_gen
     try:
         await migrate(pool, old)
         await pool.executemany(
-            "insert into inbox (consumer, event_id) values ('read-models', $1)", [(e.event_id,) for e in county.envelopes]
+            "insert into inbox (consumer, event_id) values ('read-models', $1)",
+            [(e.event_id,) for e in county.envelopes],
         )
-        await pool.execute("""insert into consumer_positions (consumer, topic, partition, "offset")
-                              values ('read-models', $1, 0, 99)""", settings.topic("intake.events"))
+        await pool.execute(
+            """insert into consumer_positions (consumer, topic, partition, "offset")
+                              values ('read-models', $1, 0, 99)""",
+            settings.topic("intake.events"),
+        )
     finally:
         await pool.close()
 

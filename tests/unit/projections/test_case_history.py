@@ -22,8 +22,9 @@ def facts(*events: cases.Event, start: int = 1) -> list[Fact]:
     return [Fact(version, at(version), event) for version, event in enumerate(events, start=start)]
 
 
-OPENED = cases.CaseOpened(case_id="c1", source=Source.MEDIA, title="t", township="城关镇", domain=Domain.AIR,
-                          reported_at=T0)
+OPENED = cases.CaseOpened(
+    case_id="c1", source=Source.MEDIA, title="t", township="城关镇", domain=Domain.AIR, reported_at=T0
+)
 ASSIGNED = cases.Assigned(problem="扬尘", task="覆盖", unit="城管局", leader=LEADER, deadline=at(100), measures="约谈")
 REQUESTED = cases.ClosureRequested(summary="已覆盖", evidence=EVIDENCE)
 CLOSED = cases.Closed(verifier="督察办", unit="城管局")
@@ -52,9 +53,18 @@ def test_a_reopened_case_is_no_longer_closed_and_has_its_new_deadline() -> None:
 def test_the_deadline_follows_supervision_extension_and_reassignment() -> None:
     supervised = cases.Supervised(note="加快", new_deadline=at(50))
     extended = cases.DeadlineExtended(previous_deadline=at(50), new_deadline=at(80), reason="雨季", approved_by="县长")
-    reassigned = cases.Reassigned(problem="扬尘", task="覆盖", unit="住建局", leader=LEADER, deadline=at(90),
-                                  measures="约谈", previous_unit="城管局")
-    deadlines = [(i.state.deadline, i.state.unit) for i in history(facts(OPENED, ASSIGNED, supervised, extended, reassigned))]
+    reassigned = cases.Reassigned(
+        problem="扬尘",
+        task="覆盖",
+        unit="住建局",
+        leader=LEADER,
+        deadline=at(90),
+        measures="约谈",
+        previous_unit="城管局",
+    )
+    deadlines = [
+        (i.state.deadline, i.state.unit) for i in history(facts(OPENED, ASSIGNED, supervised, extended, reassigned))
+    ]
     assert deadlines[1:] == [(at(100), "城管局"), (at(50), "城管局"), (at(80), "城管局"), (at(90), "住建局")]
 
 
@@ -73,7 +83,9 @@ def test_each_interval_ends_where_the_next_begins_even_when_a_clock_stepped_back
 
 
 @given(st.permutations(list(range(4))), st.lists(st.integers(0, 3), max_size=6))
-def test_the_history_is_the_same_whatever_the_order_and_repeats_of_the_facts(order: list[int], repeats: list[int]) -> None:
+def test_the_history_is_the_same_whatever_the_order_and_repeats_of_the_facts(
+    order: list[int], repeats: list[int]
+) -> None:
     loop = facts(*LOOP)
     shuffled = [loop[i] for i in order] + [loop[i] for i in repeats]
     assert history(shuffled) == history(loop)

@@ -8,11 +8,27 @@ import openpyxl
 from services.projections.ledger import HEADERS, workbook
 
 CASE = {
-    "issue_id": "i-1", "source": "central_inspection", "batch": "第二轮中央环保督察", "external_ref": "JB-1",
-    "township": "城关镇", "domain": "quarrying_sand", "title": "河道采砂", "reported_at": datetime(2025, 1, 1, 2, tzinfo=UTC),
-    "problem": "河道非法采砂", "task": "清理砂场", "unit": "自然资源局", "leader_name": "王建国", "leader_post": "副县长",
-    "deadline": datetime(2025, 3, 31, 16, tzinfo=UTC), "measures": "逾期约谈", "status": "closed", "standing": "closed",
-    "closed_at": datetime(2025, 3, 20, 17, tzinfo=UTC), "missed_count": 1, "reopened_count": 0, "repeat_reports": 2,
+    "issue_id": "i-1",
+    "source": "central_inspection",
+    "batch": "第二轮中央环保督察",
+    "external_ref": "JB-1",
+    "township": "城关镇",
+    "domain": "quarrying_sand",
+    "title": "河道采砂",
+    "reported_at": datetime(2025, 1, 1, 2, tzinfo=UTC),
+    "problem": "河道非法采砂",
+    "task": "清理砂场",
+    "unit": "自然资源局",
+    "leader_name": "王建国",
+    "leader_post": "副县长",
+    "deadline": datetime(2025, 3, 31, 16, tzinfo=UTC),
+    "measures": "逾期约谈",
+    "status": "closed",
+    "standing": "closed",
+    "closed_at": datetime(2025, 3, 20, 17, tzinfo=UTC),
+    "missed_count": 1,
+    "reopened_count": 0,
+    "repeat_reports": 2,
 }
 
 
@@ -22,10 +38,20 @@ def test_the_ledger_has_the_five_fixed_columns_and_county_dates() -> None:
     assert list(rows[0]) == HEADERS
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["序号"] == 1
-    assert (row["具体问题"], row["整改目标及措施"], row["责任单位"], row["奖惩措施"]) == ("河道非法采砂", "清理砂场", "自然资源局", "逾期约谈")
+    assert (row["具体问题"], row["整改目标及措施"], row["责任单位"], row["奖惩措施"]) == (
+        "河道非法采砂",
+        "清理砂场",
+        "自然资源局",
+        "逾期约谈",
+    )
     assert row["包案领导"] == "王建国（副县长）"
     assert row["整改时限"] == datetime(2025, 4, 1, 0, 0)  # 16:00 UTC is midnight in Shanghai
     assert row["销号日期"] == datetime(2025, 3, 21)
-    assert (row["问题来源"], row["问题领域"], row["整改状态"], row["是否超期"]) == ("中央环保督察", "非法采砂采石", "已销号", "已销号")
+    assert (row["问题来源"], row["问题领域"], row["整改状态"], row["是否超期"]) == (
+        "中央环保督察",
+        "非法采砂采石",
+        "已销号",
+        "已销号",
+    )
     assert (row["超期次数"], row["重复举报"]) == (1, 2)
     assert list(book["说明"].iter_rows(values_only=True)) == [("截至", "2025-06-30")]

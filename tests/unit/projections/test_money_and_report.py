@@ -28,10 +28,22 @@ def test_the_work_report_states_each_figure_in_the_countys_words() -> None:
         at=datetime(2025, 6, 30, 15, 59, tzinfo=UTC),
         overall=Counts("", "合计", total=120, closed=100, on_schedule=12, overdue=8, reopened=3),
         by_source={"central_inspection": Counts("central_inspection", "中央环保督察", 40, 38, 1, 1, 0)},
-        enforcement=Figures(cases_filed=23, fines_issued_fen=345_670_000, persons_detained=4,
-                            persons_criminal_measures=1, persons_referred=2),
-        accountability=Tally(criticism_notice_units=3, summons=5, warning_talk=7, criticism_education=2,
-                             written_self_criticism=1, admonishment_talk=1, reminder_talk=4),
+        enforcement=Figures(
+            cases_filed=23,
+            fines_issued_fen=345_670_000,
+            persons_detained=4,
+            persons_criminal_measures=1,
+            persons_referred=2,
+        ),
+        accountability=Tally(
+            criticism_notice_units=3,
+            summons=5,
+            warning_talk=7,
+            criticism_education=2,
+            written_self_criticism=1,
+            admonishment_talk=1,
+            reminder_talk=4,
+        ),
     )
     assert paragraphs(summary) == [
         "截至2025年6月30日，全县共受理各类生态环境问题120个，已销号100个，完成率83.3%；正在整改20个，其中超期8个。"

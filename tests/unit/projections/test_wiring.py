@@ -8,10 +8,13 @@ from services.projections.settings import ProjectionsSettings
 
 def test_the_consumer_reads_all_four_topics_with_its_generations_group() -> None:
     settings = ProjectionsSettings(topic_prefix="x.")
-    generation = Generation(number=2, schema="read_models_g2", consumer="read-models-g2", group_id="g-2", status="active")
+    generation = Generation(
+        number=2, schema="read_models_g2", consumer="read-models-g2", group_id="g-2", status="active"
+    )
     runner = consumers.runner(settings, pool=None, generation=generation)  # type: ignore[arg-type]
-    assert sorted(runner.topics) == sorted(f"x.{name}" for name in ("intake.events", "cases.events",
-                                                                     "enforcement.events", "accountability.events"))
+    assert sorted(runner.topics) == sorted(
+        f"x.{name}" for name in ("intake.events", "cases.events", "enforcement.events", "accountability.events")
+    )
     assert runner.group_id == "g-2" and runner.name == "read-models-g2"
     assert len(TOPIC_NAMES) == 4
 
