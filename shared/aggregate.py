@@ -50,9 +50,14 @@ async def execute(
     initial: S,
     meta: Metadata,
     expected_version: int | None = None,
+    authorize: Callable[[S], None] | None = None,
 ) -> Decided[S]:
-    """Run one command against one stream. `expected_version` comes from If-Match when the caller sent one."""
+    """Run one command against one stream. `expected_version` comes from If-Match when the caller sent one;
+    `authorize` may refuse the caller (shared.errors.Forbidden) on what the stream's state says, such as its unit.
+    """
     state, version, _ = await load(conn, store, stream_id, evolve, initial)
+    if authorize is not None:
+        authorize(state)
     if expected_version is not None and expected_version != version:
         raise ConcurrencyConflict(stream_id, expected_version, version)
     events = list(decide(command, state))

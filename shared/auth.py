@@ -15,12 +15,13 @@ import argparse
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.errors import Forbidden
 from shared.settings import ServiceSettings
 
 
@@ -34,6 +35,9 @@ class Role(StrEnum):
     ENFORCEMENT = "enforcement"
     VIEWER = "viewer"
 
+
+# Everyone who works in the system; `public` only submits reports.
+STAFF: tuple[Role, ...] = tuple(role for role in Role if role is not Role.PUBLIC)
 
 ROLE_LABELS: dict[Role, str] = {
     Role.PUBLIC: "公众",
@@ -55,8 +59,8 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """How the caller is named on the events it causes."""
-        return f"{self.role.value}:{self.subject}"
+        """How the caller is named on the events it causes: the person, as the token names them."""
+        return self.subject
 
 
 def issue_token(
@@ -122,20 +126,26 @@ def optional_principal(
     return current_principal(request, credentials)
 
 
-def require(*roles: Role) -> object:
-    """A dependency that lets only the given roles through (403 otherwise)."""
+def require(*roles: Role) -> Any:
+    """A dependency that lets only the given roles through (403 otherwise); it yields the Principal."""
     allowed = frozenset(roles)
 
     def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in allowed:
-            names = "、".join(ROLE_LABELS[r] for r in sorted(allowed))
-            raise HTTPException(
-                status_code=403,
-                detail={"code": "forbidden", "message": f"{ROLE_LABELS[principal.role]}无权进行此操作（需要：{names}）"},
-            )
+            names = "、".join(ROLE_LABELS[r] for r in Role if r in allowed)
+            raise Forbidden(f"{ROLE_LABELS[principal.role]}无权进行此操作（需要：{names}）")
         return principal
 
     return Depends(check)
+
+
+def acting_as(*roles: Role) -> Any:
+    """Like require(), but yields the actor's name for the events the request causes."""
+
+    def actor(principal: Annotated[Principal, require(*roles)]) -> str:
+        return principal.actor
+
+    return Depends(actor)
 
 
 def main() -> None:

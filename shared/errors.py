@@ -29,3 +29,11 @@ class NotFound(LookupError):
         super().__init__(f"{what} {ident} not found")
         self.what = what
         self.ident = ident
+
+
+class Forbidden(PermissionError):
+    """The caller's role or unit does not allow this (403); `message` is what a person reads (zh-CN)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -2,17 +2,17 @@
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import InvalidCommand, NotFound, RuleViolation
+from shared.errors import Forbidden, InvalidCommand, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
 
 log = structlog.get_logger()
@@ -48,6 +48,11 @@ async def _invalid_command(_: Request, exc: Exception) -> JSONResponse:
     return _error(422, "invalid_field", exc.message, fields=[{"field": exc.field, "message": exc.message}])
 
 
+async def _forbidden(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Forbidden)
+    return _error(403, "forbidden", exc.message)
+
+
 async def _not_found(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NotFound)
     return _error(404, "not_found", f"未找到{exc.what}：{exc.ident}")
@@ -67,6 +72,19 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     ]
     names = "、".join(f["field"] or "请求体" for f in fields)
     return _error(422, "invalid_request", f"请求内容有误，请检查字段：{names}", fields=fields)
+
+
+def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """`If-Match: 3` (or the ETag form `"3"`): the version the client decided on; a stale one is a 409."""
+    if if_match is None:
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise InvalidCommand("If-Match", "If-Match 须为版本号，例如 If-Match: 3")
+    return int(tag)
+
+
+ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]
 
 
 class Readiness:
@@ -134,6 +152,7 @@ def install(app: FastAPI, readiness: Readiness) -> None:
     app.add_exception_handler(ConcurrencyConflict, _conflict)
     app.add_exception_handler(InvalidCommand, _invalid_command)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(health_router(readiness))

@@ -3,12 +3,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from services.accountability import handlers, tables, views
 from services.accountability.domain import measures
 from services.accountability.policy import Policy
+from shared.auth import STAFF, Role, acting_as, require
 from shared.contracts.accountability import Escalation, TargetKind
 from shared.contracts.codes import MeasureKind
 from shared.errors import NotFound
@@ -16,17 +17,12 @@ from shared.eventstore import Metadata
 from shared.service import Platform, PlatformDep
 from shared.web import current_correlation_id
 
-measures_router = APIRouter(prefix="/v1/measures", tags=["measures"])
-units_router = APIRouter(prefix="/v1/units", tags=["units"])
-policy_router = APIRouter(prefix="/v1/policy", tags=["policy"])
+measures_router = APIRouter(prefix="/v1/measures", tags=["measures"], dependencies=[require(*STAFF)])
+units_router = APIRouter(prefix="/v1/units", tags=["units"], dependencies=[require(*STAFF)])
+policy_router = APIRouter(prefix="/v1/policy", tags=["policy"], dependencies=[require(*STAFF)])
 
-
-def actor(x_actor: Annotated[str | None, Header(max_length=100)] = None) -> str:
-    """Who acts: the X-Actor header until access control exists, else "anonymous"."""
-    return (x_actor or "").strip() or "anonymous"
-
-
-ActorDep = Annotated[str, Depends(actor)]
+# The discipline commission (纪委监委) imposes and revokes measures; the county's 督察办 issues criticism notices too.
+ActorDep = Annotated[str, acting_as(Role.DISCIPLINE, Role.INSPECTION_OFFICE)]
 MeasureId = Annotated[str, Path(min_length=1, max_length=64)]
 CaseId = Annotated[str, Field(min_length=1, max_length=64)]
 

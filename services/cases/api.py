@@ -1,5 +1,6 @@
 """Routes of cases: each command enters here and answers with the case's new version; the reads follow."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Protocol
 
@@ -8,16 +9,16 @@ from pydantic import BaseModel
 
 from services.cases import domain, handlers, schemas, views
 from services.cases.commands import Command
-from services.cases.deps import ActorDep, ExpectedVersionDep
 from shared import clock
 from shared.aggregate import load
+from shared.auth import STAFF, Principal, Role, require
 from shared.contracts.codes import CASE_STATUS_LABELS, CaseStatus
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.eventstore import Metadata
 from shared.service import Platform, PlatformDep
-from shared.web import current_correlation_id
+from shared.web import ExpectedVersionDep, current_correlation_id
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], dependencies=[require(*STAFF)])
 
 CaseId = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -26,26 +27,51 @@ class CommandBody(Protocol):
     def command(self, actor: str, now: datetime) -> Command: ...
 
 
-# Which request body each command route takes: POST /v1/cases/{case_id}/<path>.
-COMMANDS: list[tuple[str, type[BaseModel], str]] = [
-    ("assign", schemas.AssignIn, "交办（五定）；已交办的案件再交办即为重新交办"),
-    ("supervise", schemas.SuperviseIn, "督办：督办函，可提前整改时限"),
-    ("progress", schemas.ProgressIn, "反馈整改进展"),
-    ("extend", schemas.ExtendIn, "延期：晚于当前时限的新时限，须写明理由和批准人"),
-    ("request-closure", schemas.ClosureIn, "申请销号：整改情况和佐证材料"),
-    ("verify", schemas.VerifyIn, "验收：通过即销号，不通过则退回整改"),
-    ("reopen", schemas.ReopenIn, "回头看：问题反弹，重新打开并给出新时限"),
+OFFICE = Role.INSPECTION_OFFICE
+
+# Which request body each command route takes (POST /v1/cases/{case_id}/<path>), and who may send it:
+# 督察办 assigns, supervises, extends, verifies and reopens; the responsible unit reports and asks for closure.
+COMMANDS: list[tuple[str, type[BaseModel], str, Role]] = [
+    ("assign", schemas.AssignIn, "交办（五定）；已交办的案件再交办即为重新交办", OFFICE),
+    ("supervise", schemas.SuperviseIn, "督办：督办函，可提前整改时限", OFFICE),
+    ("progress", schemas.ProgressIn, "反馈整改进展", Role.UNIT),
+    ("extend", schemas.ExtendIn, "延期：晚于当前时限的新时限，须写明理由和批准人", OFFICE),
+    ("request-closure", schemas.ClosureIn, "申请销号：整改情况和佐证材料", Role.UNIT),
+    ("verify", schemas.VerifyIn, "验收：通过即销号，不通过则退回整改", OFFICE),
+    ("reopen", schemas.ReopenIn, "回头看：问题反弹，重新打开并给出新时限", OFFICE),
 ]
 
 
+def _own_cases_only(principal: Principal) -> Callable[[domain.Case | None], None]:
+    """A responsible unit acts only on the cases assigned to it."""
+
+    def authorize(case: domain.Case | None) -> None:
+        assigned_to = case.assignment.unit if case is not None and case.assignment is not None else None
+        if principal.role is Role.UNIT and assigned_to != principal.unit:
+            raise Forbidden(f"该案件未交办给{principal.unit}，不能代为反馈或申请销号")
+
+    return authorize
+
+
 async def _run(
-    platform: Platform, case_id: str, body: CommandBody, actor: str, expected: int | None, response: Response
+    platform: Platform,
+    case_id: str,
+    body: CommandBody,
+    principal: Principal,
+    expected: int | None,
+    response: Response,
 ) -> schemas.CommandOut:
     """Durable before it answers: the events and their outbox rows are committed when this returns."""
-    meta = Metadata(actor=actor, correlation_id=current_correlation_id() or case_id)
+    meta = Metadata(actor=principal.actor, correlation_id=current_correlation_id() or case_id)
     async with platform.pool.acquire() as conn:
         decided = await handlers.run(
-            conn, platform.store, case_id, body.command(actor, clock.now()), meta, expected_version=expected
+            conn,
+            platform.store,
+            case_id,
+            body.command(principal.actor, clock.now()),
+            meta,
+            expected_version=expected,
+            authorize=_own_cases_only(principal),
         )
     assert decided.state is not None
     response.headers["ETag"] = f'"{decided.version}"'
@@ -58,16 +84,16 @@ async def _run(
     )
 
 
-def _command_route(path: str, body_type: type[BaseModel], summary: str) -> None:
+def _command_route(path: str, body_type: type[BaseModel], summary: str, role: Role) -> None:
     async def endpoint(
         case_id: CaseId,
         body: body_type,  # type: ignore[valid-type]
         platform: PlatformDep,
-        actor: ActorDep,
+        principal: Annotated[Principal, require(role)],
         expected: ExpectedVersionDep,
         response: Response,
     ) -> schemas.CommandOut:
-        return await _run(platform, case_id, body, actor, expected, response)
+        return await _run(platform, case_id, body, principal, expected, response)
 
     router.add_api_route(
         f"/{{case_id}}/{path}",
@@ -79,8 +105,8 @@ def _command_route(path: str, body_type: type[BaseModel], summary: str) -> None:
     )
 
 
-for _path, _body, _summary in COMMANDS:
-    _command_route(_path, _body, _summary)
+for _path, _body, _summary, _role in COMMANDS:
+    _command_route(_path, _body, _summary, _role)
 
 
 @router.get("/{case_id}", response_model=schemas.CaseOut, summary="案件详情（由事件流折叠而来）")

@@ -5,6 +5,8 @@ deadline row commit together or not at all. Every writer (HTTP, the intake consu
 the deadline poller) comes through here.
 """
 
+from collections.abc import Callable
+
 import asyncpg
 
 from services.cases import domain, views
@@ -22,6 +24,7 @@ async def run(
     meta: Metadata,
     *,
     expected_version: int | None = None,
+    authorize: Callable[[domain.Case | None], None] | None = None,
 ) -> Decided[domain.Case | None]:
     async with conn.transaction():
         # Waiting for the row lock first means a concurrent command is decided on the stream after ours,
@@ -38,6 +41,7 @@ async def run(
             initial=None,
             meta=meta,
             expected_version=expected_version,
+            authorize=authorize,
         )
         if decided.state is not None:
             # Also when nothing was decided: a claimed deadline row is then brought back in line with the stream.

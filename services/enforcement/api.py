@@ -7,18 +7,20 @@ from fastapi import APIRouter, Path, Response, status
 
 from services.enforcement import commands as cmd
 from services.enforcement import schemas as s
-from services.enforcement.deps import ActorDep, ExpectedVersionDep
 from services.enforcement.handlers import handle
 from services.enforcement.money import fen_to_yuan
 from services.enforcement.views import CommandResult, event_out
 from shared.contracts.enforcement import PenaltyBasis, PenaltyIssued
+from shared.auth import Role, acting_as
 from shared.eventstore import Metadata
 from shared.service import PlatformDep
-from shared.web import current_correlation_id
+from shared.web import ExpectedVersionDep, current_correlation_id
 
 router = APIRouter(prefix="/v1/enforcement-cases", tags=["enforcement-cases"], route_class=s.ExactDecimalRoute)
 
 CaseId = Annotated[str, Path(min_length=1, max_length=64, description="执法案件编号")]
+# Enforcement officers (执法人员) file and work the cases.
+ActorDep = Annotated[str, acting_as(Role.ENFORCEMENT)]
 
 # What a person reads after each command (zh-CN).
 DONE = {

@@ -18,10 +18,11 @@ from services.enforcement.views import (
     summary_out,
 )
 from shared.aggregate import load
+from shared.auth import STAFF, require
 from shared.errors import InvalidCommand, NotFound
 from shared.service import PlatformDep
 
-router = APIRouter(prefix="/v1/enforcement-cases", tags=["enforcement-cases"])
+router = APIRouter(prefix="/v1/enforcement-cases", tags=["enforcement-cases"], dependencies=[require(*STAFF)])
 
 CaseId = Annotated[str, Path(min_length=1, max_length=64, description="执法案件编号")]
 

@@ -12,7 +12,7 @@ from shared.clock import SHANGHAI
 from shared.contracts.accountability import SummonsIssued
 from tests.integration.accountability.helpers import cases_envelope, eventually, missed, produce, record, rejected
 from tests.support.kafka import read_events, wait_for_events
-from tests.support.service import free_port, service_processes
+from tests.support.service import free_port, service_processes, staff_client
 
 UNIT = "城关镇人民政府"
 
@@ -39,7 +39,7 @@ async def test_escalations_follow_a_custom_policy_and_measures_are_imposed_and_r
     third = cases_envelope(missed(UNIT, missed_count=2), case_id="case-1", version=10)
 
     async with service_processes(("services.accountability", settings)) as [service]:
-        async with httpx.AsyncClient(base_url=service.url) as client:
+        async with staff_client(base_url=service.url) as client:
             policy = (await client.get("/v1/policy")).json()
             assert policy["weights"]["ClosureRejected"] == 1.0 and policy["day_kind"] == "calendar"
 

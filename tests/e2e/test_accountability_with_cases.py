@@ -11,7 +11,7 @@ from services.accountability.settings import AccountabilitySettings
 from services.cases.settings import CasesSettings
 from services.intake.settings import IntakeSettings
 from shared.clock import now
-from tests.support.service import free_port, service_processes
+from tests.support.service import free_port, service_processes, staff_client
 
 UNIT = "城关镇人民政府"
 REPORT = {
@@ -42,7 +42,7 @@ async def test_two_missed_deadlines_of_a_case_bring_a_warning_then_a_summons(mak
         ("services.cases", cases),
         ("services.accountability", accountability),
     )
-    async with service_processes(*services) as (i, c, a), httpx.AsyncClient(timeout=10) as client:
+    async with service_processes(*services) as (i, c, a), staff_client(timeout=10) as client:
         reported = await client.post(f"{i.url}/v1/reports", json=REPORT)
         assert reported.status_code == 202, reported.text
         case_id = reported.json()["issue_id"]

@@ -11,7 +11,7 @@ from services.intake.settings import IntakeSettings
 from shared.clock import now
 from tests.conftest import SettingsFactory
 from tests.support.kafka import read_events
-from tests.support.service import free_port, service_processes
+from tests.support.service import free_port, service_processes, staff_client
 
 EVIDENCE = [{"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "0f" * 32}]
 
@@ -54,7 +54,7 @@ async def test_reports_become_cases_one_closes_and_one_misses_its_deadline_once(
     first, second = (make_settings(CasesSettings, port=free_port(), deadline_poll_seconds=0.2) for _ in range(2))
     assert first.database == second.database
     services = (("services.intake", intake), ("services.cases", first), ("services.cases", second))
-    async with service_processes(*services) as (i, a, b), httpx.AsyncClient(timeout=10) as client:
+    async with service_processes(*services) as (i, a, b), staff_client(timeout=10) as client:
         ids = []
         for title, address in (("河道非法采砂", "城关镇河西村"), ("砖瓦窑冒黑烟", "城关镇东岗村")):
             accepted = await client.post(f"{i.url}/v1/reports", json=report(title, address))

@@ -9,7 +9,7 @@ from services.enforcement.settings import EnforcementSettings
 from shared.envelope import to_record
 from tests.integration.enforcement.support import case_events
 from tests.support.kafka import wait_for_events
-from tests.support.service import free_port, service_processes
+from tests.support.service import free_port, service_processes, staff_client
 
 ISSUE = "issue-e2e-1"
 
@@ -30,7 +30,7 @@ async def test_an_enforcement_process_runs_the_daily_penalty_and_shows_the_issue
     settings = make_settings(EnforcementSettings, port=free_port())
     async with (
         service_processes(("services.enforcement", settings)) as (service,),
-        httpx.AsyncClient(base_url=service.url) as client,
+        staff_client(base_url=service.url) as client,
     ):
         body = {
             "enterprise": {"name": "某某化工有限公司", "credit_code": "91110108551385082Q", "address": "城关镇"},

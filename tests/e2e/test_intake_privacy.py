@@ -21,7 +21,7 @@ from shared.contracts.province import ASSIGNMENT_TYPE
 from shared.settings import ServiceSettings
 from tests.integration.intake.conftest import PNG, produce
 from tests.support.kafka import read_topic
-from tests.support.service import free_port, service_processes
+from tests.support.service import free_port, service_processes, staff_client
 
 # Who reported what: (name, phone as typed, phone as stored).
 REPORTERS = [
@@ -40,7 +40,7 @@ SEALED_COLUMNS = {("reporter_contacts", "name_sealed"), ("reporter_contacts", "p
 async def report_through_every_door(url: str) -> tuple[str, str]:
     """Five reporters of one problem (one issue, four repeats) and a refused form, all with names and phones."""
     place = {"township": "城关镇", "domain": "water"}
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with staff_client(base_url=url, timeout=30) as client:
         (n1, t1, _), (n2, t2, _), (n3, t3, _), (n4, t4, _), (n5, t5, _) = REPORTERS
         form = {
             **place,
@@ -175,7 +175,7 @@ async def test_no_reporter_name_or_phone_is_on_any_topic_log_or_read_model(
             intake.topic("province.inbound"),
             [(None, json.dumps(assignment, ensure_ascii=False).encode(), headers)],
         )
-        async with httpx.AsyncClient(base_url=p.url) as client:
+        async with staff_client(base_url=p.url) as client:
             # The projections have applied the issue and its repeats (the province's 交办 among them) before we look.
             deadline = asyncio.get_running_loop().time() + 20
             while True:

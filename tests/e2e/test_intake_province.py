@@ -17,7 +17,7 @@ from services.intake.settings import IntakeSettings
 from shared.contracts.province import ASSIGNMENT_TYPE
 from tests.integration.intake.conftest import produce
 from tests.support.kafka import read_topic, wait_for_events
-from tests.support.service import free_port, service_processes
+from tests.support.service import free_port, service_processes, staff_client
 
 REFERENCE = "SJ-2026-E2E-01"
 ASSIGNMENT = {
@@ -65,7 +65,7 @@ async def test_the_province_follows_its_assignment_from_intake_to_closure(make_s
         [(_, opened)] = await province_sees(intake, 1)
         assert (opened["change"], opened["status_label"], opened["reference"]) == ("opened", "待交办", REFERENCE)
 
-        async with httpx.AsyncClient(base_url=c.url, headers={"X-Actor": "duchaban"}, timeout=30) as county:
+        async with staff_client(base_url=c.url, headers={"X-Actor": "duchaban"}, timeout=30) as county:
             deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat()
             assigned = await county.post(
                 f"/v1/cases/{issue_id}/assign",
@@ -81,7 +81,7 @@ async def test_the_province_follows_its_assignment_from_intake_to_closure(make_s
             assert assigned.status_code < 300, assigned.text
 
             # A citizen reports the same place while the case is open: the answer is the province's issue.
-            async with httpx.AsyncClient(base_url=i.url) as citizen:
+            async with staff_client(base_url=i.url) as citizen:
                 again = await citizen.post(
                     "/report",
                     headers={"Accept": "application/json"},

@@ -6,7 +6,7 @@ import httpx
 
 from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
-from tests.support.service import free_port, service_processes
+from tests.support.service import free_port, service_processes, staff_client
 
 REPORT = {
     "source": "central_inspection",
@@ -23,7 +23,7 @@ async def test_a_report_is_counted_by_projections_within_five_seconds(make_setti
     intake = make_settings(IntakeSettings, port=free_port())
     projections = make_settings(ProjectionsSettings, port=free_port())
     async with service_processes(("services.intake", intake), ("services.projections", projections)) as (i, p):
-        async with httpx.AsyncClient() as client:
+        async with staff_client() as client:
             accepted = await client.post(f"{i.url}/v1/reports", json=REPORT)
             assert accepted.status_code == 202
             issue_id = accepted.json()["issue_id"]

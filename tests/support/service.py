@@ -8,10 +8,12 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
 import httpx
 from fastapi import FastAPI
 
 from shared.settings import ServiceSettings
+from tests.support.auth import RoleAuth
 from tests.support.stack import ROOT
 
 
@@ -20,7 +22,8 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Starts the app's lifespan (pool, migrations, relay, consumers) and yields an HTTP client for it."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        auth = RoleAuth(app.state.settings)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", auth=auth) as client:
             yield client
 
 
@@ -75,6 +78,11 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def staff_client(**kwargs: Any) -> httpx.AsyncClient:
+    """An HTTP client for service processes, signing each request with a token for its route."""
+    return httpx.AsyncClient(auth=RoleAuth(), **kwargs)
 
 
 @contextlib.asynccontextmanager

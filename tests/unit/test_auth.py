@@ -13,7 +13,7 @@ def test_a_token_names_its_subject_role_and_unit() -> None:
     token = issue_token(SETTINGS, subject="li", role=Role.UNIT, unit="生态环境局")
     principal = verify_token(SETTINGS, token)
     assert (principal.subject, principal.role, principal.unit) == ("li", Role.UNIT, "生态环境局")
-    assert principal.actor == "unit:li"
+    assert principal.actor == "li"
 
 
 def test_an_expired_token_is_refused_with_401() -> None:
