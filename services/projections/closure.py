@@ -12,8 +12,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import asyncpg
 
 from services.projections import labels
-from services.projections.case_history import Fact, history
-from services.projections.facts import payload_of
 from services.projections.filters import (
     PERIOD_SQL,
     CaseFilters,
@@ -27,7 +25,7 @@ from shared.contracts.cases import CaseOpened
 from shared.contracts.intake import IssueReported
 from shared.envelope import Envelope
 
-# ---- the write side: facts of a case → its issue row and its state history ----
+# ---- the write side: the problem's own record (its state history: history_store.py) ----
 
 
 async def on_issue_reported(conn: asyncpg.Connection, envelope: Envelope) -> None:
@@ -71,43 +69,6 @@ async def on_case_opened(conn: asyncpg.Connection, envelope: Envelope) -> None:
         title=event.title,
         external_ref=event.external_ref,
         reported_at=event.reported_at,
-    )
-
-
-async def on_case_event(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    """Any event of a case's stream: fold the case's facts again into its state history."""
-    rows = await conn.fetch(
-        "select stream_version, occurred_at, type, payload from facts where topic = 'cases' and stream_id = $1",
-        envelope.stream_id,
-    )
-    intervals = history(Fact(r["stream_version"], r["occurred_at"], payload_of(r["type"], r["payload"])) for r in rows)
-    await conn.execute("delete from case_history where issue_id = $1", envelope.stream_id)
-    await conn.executemany(
-        """insert into case_history (issue_id, seq, stream_version, valid_from, valid_to, status, unit, leader_name,
-                                     leader_post, problem, task, measures, deadline, closed_at, reopened_count,
-                                     missed_count)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)""",
-        [
-            (
-                envelope.stream_id,
-                i.seq,
-                i.stream_version,
-                i.valid_from,
-                i.valid_to,
-                i.state.status.value,
-                i.state.unit,
-                i.state.leader.name if i.state.leader else None,
-                i.state.leader.post if i.state.leader else None,
-                i.state.problem,
-                i.state.task,
-                i.state.measures,
-                i.state.deadline,
-                i.state.closed_at,
-                i.state.reopened_count,
-                i.state.missed_count,
-            )
-            for i in intervals
-        ],
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from services.projections import accountability_tally, closure, enforcement_figures, facts
+from services.projections import accountability_tally, closure, enforcement_figures, facts, history_store
 from services.projections.generations import Generation
 from shared.consumer import ConsumerRunner
 from shared.envelope import Envelope
@@ -22,8 +22,8 @@ _CASE_EVENTS: tuple[str, ...] = tuple(cls.event_type() for cls in facts.TOPICS["
 # What each event type does beyond being recorded as a fact (and so appearing on timelines).
 DERIVED: dict[str, tuple[Handler, ...]] = {
     "IssueReported": (closure.on_issue_reported,),
-    **{event_type: (closure.on_case_event,) for event_type in _CASE_EVENTS},
-    "CaseOpened": (closure.on_case_opened, closure.on_case_event),
+    **{event_type: (history_store.on_case_event,) for event_type in _CASE_EVENTS},
+    "CaseOpened": (closure.on_case_opened, history_store.on_case_event),
     "EnforcementCaseOpened": (enforcement_figures.on_case_opened,),
     "PenaltyIssued": (enforcement_figures.on_penalty_issued,),
     "PenaltyPaid": (enforcement_figures.on_penalty_paid,),

@@ -131,21 +131,22 @@ class County:
 
 
 class _Streams:
-    """Hands out stream versions and deterministic event ids."""
+    """Hands out stream versions (each service's event store has its own streams) and deterministic event ids."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.versions: dict[str, int] = defaultdict(int)
+        self.versions: dict[tuple[str, str], int] = defaultdict(int)
         self.envelopes: list[Envelope] = []
 
     def emit(self, stream: str, event: Event, at: datetime, actor: str = "simulation") -> Envelope:
-        self.versions[stream] += 1
+        version = (TOPIC_OF[event.event_type()], stream)
+        self.versions[version] += 1
         envelope = Envelope(
             event_id=uuid.UUID(int=self.rng.getrandbits(128), version=4),
             type=event.event_type(),
             schema_version=event.schema_version,
             stream_id=stream,
-            stream_version=self.versions[stream],
+            stream_version=self.versions[version],
             occurred_at=at,
             correlation_id=stream,
             actor=actor,

@@ -11,6 +11,7 @@ import httpx
 import openpyxl
 import pytest
 
+from services.projections.facts import TOPIC_OF
 from services.projections.ledger import HEADERS
 from services.projections.main import create_app
 from services.projections.settings import ProjectionsSettings
@@ -98,13 +99,15 @@ async def test_figures_as_of_a_date_stay_exactly_the_same_after_later_events(liv
         township="城关镇",
         domain=Domain.AIR,
     )
+    case_events = [
+        e for e in live.county.envelopes if e.stream_id == open_case.issue_id and TOPIC_OF[e.type] == "cases"
+    ]
     later = [
         Envelope.wrap(report, stream_id="late-1", stream_version=1, actor="public", correlation_id="late-1"),
         Envelope.wrap(
             Closed(verifier="县督察办", unit="城管局"),
             stream_id=open_case.issue_id,
-            stream_version=max(e.stream_version for e in live.county.envelopes if e.stream_id == open_case.issue_id)
-            + 1,
+            stream_version=max(e.stream_version for e in case_events) + 1,
             actor="inspection_office",
             correlation_id="close-late",
         ),

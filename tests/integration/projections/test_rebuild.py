@@ -102,7 +102,7 @@ async def test_the_replay_rate_is_measured_in_events_per_second(make_settings, t
     """REPLAY_EVENTS=20000 measures it on a larger county; the default keeps the suite quick."""
     wanted = int(os.environ.get("REPLAY_EVENTS", "3000"))
     settings = make_settings(ProjectionsSettings)
-    county = simulate(seed=13, issues=max(10, wanted * 10 // 87), span_days=1500)
+    county = simulate(seed=13, issues=max(10, wanted // 10), span_days=1500)
     await publish(settings, county.envelopes)
     replay = await rebuild(settings, grace_seconds=0)
     print(

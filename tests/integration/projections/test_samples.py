@@ -20,7 +20,7 @@ SAMPLES = Path(__file__).parents[2] / "contracts" / "samples"
 def recorded(variant: str) -> list[Envelope]:
     """The samples as the topics would carry them: one issue's intake and case streams, one enforcement case…"""
     at = now() - timedelta(days=10)
-    versions: dict[str, int] = {}
+    versions: dict[tuple[str, str], int] = {}
     envelopes = []
     for path in sorted(SAMPLES.glob(f"*.v*.{variant}.json" if variant == "minimal" else "*.v[0-9].json")):
         sample = json.loads(path.read_text(encoding="utf-8"))
@@ -31,13 +31,13 @@ def recorded(variant: str) -> list[Envelope]:
         stream = {"intake": "示例issue_id", "cases": "示例issue_id", "enforcement": "示例case_id"}.get(
             topic, f"accountability:{sample['type']}"
         )
-        versions[stream] = versions.get(stream, 0) + 1
+        versions[topic, stream] = versions.get((topic, stream), 0) + 1
         at += timedelta(minutes=1)
         envelopes.append(
             Envelope.wrap(
                 payload,
                 stream_id=stream,
-                stream_version=versions[stream],
+                stream_version=versions[topic, stream],
                 actor="sample",
                 correlation_id="samples",
                 occurred_at=at,
