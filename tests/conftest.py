@@ -57,6 +57,8 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
             "topic_prefix": f"{prefix}.",
             "database_name": f"{prefix}_{base.service_name}",
             "relay_poll_seconds": 0.2,
+            # Tests send many anonymous reports from one address; the limit itself has its own test.
+            "public_rate_limit": "100000/minute",
             "log_json": False,
         }
         values.update(overrides)

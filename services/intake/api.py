@@ -132,7 +132,7 @@ class ContactReadOut(BaseModel):
     report_ids: list[str]
 
 
-# Who reads reports and their photos (enforced with the access-control work, see access.py).
+# Who reads reports and their photos.
 READERS = (Role.OPERATOR, Role.INSPECTION_OFFICE, Role.LEADER, Role.UNIT, Role.ENFORCEMENT)
 
 IssueId = Annotated[str, Path(min_length=1, max_length=64)]

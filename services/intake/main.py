@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.intake import api, batches, consumers, form, staff
+from services.intake import access, api, batches, consumers, form, staff
 from services.intake.handlers import Intake
 from services.intake.limits import BodyLimit
 from services.intake.province_inbound import ProvinceInbound
@@ -42,6 +42,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         migrations=MIGRATIONS,
         consumers=compose,
     )
+    app.state.public_rate_limit = access.PublicRateLimit(settings.public_rate_limit)
     limits = body_limits(settings)
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_json_bytes))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -23,8 +23,8 @@ ROUTE_ROLES: list[tuple[str | None, str, Role | None]] = [
     ("POST", r"^/v1/measures", Role.DISCIPLINE),
     ("POST", r"^/v1/reports$", None),
     ("POST", r"^/report$", None),
-    (None, r"^/v1/reports/[^/]+/contact$", Role.OPERATOR),
-    ("POST", r"^/v1/(hotline|calls)", Role.OPERATOR),
+    (None, r"^/v1/reports/[^/]+/contact", Role.OPERATOR),
+    ("POST", r"^/v1/hotline-calls", Role.OPERATOR),
     ("POST", r"^/v1/", Role.INSPECTION_OFFICE),
     (None, r".*", Role.LEADER),
 ]
