@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.clock import SHANGHAI
 from shared.contracts.codes import Domain, Source
@@ -89,11 +89,13 @@ class DateRange(BaseModel):
     from_: date | None = Field(default=None, alias="from", description="on or after this date (Asia/Shanghai)")
     to: date | None = Field(default=None, description="on or before this date (Asia/Shanghai)")
 
-    @model_validator(mode="after")
-    def _in_order(self) -> "DateRange":
-        if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError("from 不能晚于 to（日期范围的起点晚于终点）")
-        return self
+    @field_validator("to")
+    @classmethod
+    def _in_order(cls, to: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("from_")
+        if start and to and start > to:
+            raise ValueError("to 不能早于 from（日期范围的终点早于起点）")
+        return to
 
 
 class CaseFilters(CaseSelection, DateRange):

@@ -93,10 +93,13 @@ async def _append(conn: asyncpg.Connection, issue_id: str, last: asyncpg.Record 
         valid_to=None,
         state=evolve(_state(last), fact),
     )
+    # One statement: the interval before ends where the new one begins.
     await conn.execute(
-        "update case_history set valid_to = $3 where issue_id = $1 and seq = $2", issue_id, last["seq"], valid_from
+        f"""with ended as (update case_history set valid_to = $4 where issue_id = $1 and seq = $17)
+            insert into case_history ({COLUMNS}) values ({PLACEHOLDERS})""",
+        *_row(issue_id, interval),
+        last["seq"],
     )
-    await conn.execute(f"insert into case_history ({COLUMNS}) values ({PLACEHOLDERS})", *_row(issue_id, interval))
 
 
 async def _refold(conn: asyncpg.Connection, issue_id: str) -> None:

@@ -325,7 +325,7 @@ async def test_the_closure_trend_ends_with_todays_figures(live: Live) -> None:
 async def test_wrong_parameters_are_refused_naming_the_field(live: Live) -> None:
     cases = [
         ("/v1/stats/closure-rates", {"group_by": "colour"}, "group_by"),
-        ("/v1/stats/closure-rates", {"from": "2025-02-01", "to": "2025-01-01"}, ""),
+        ("/v1/stats/closure-rates", {"from": "2025-02-01", "to": "2025-01-01"}, "to"),
         ("/v1/stats/closure-rates", {"as_of": "yesterday"}, "as_of"),
         ("/v1/stats/closure-rates/cases", {"figure": "lost"}, "figure"),
         ("/v1/stats/enforcement", {"year": "1900"}, "year"),

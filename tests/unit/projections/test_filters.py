@@ -23,7 +23,7 @@ def test_an_as_of_time_without_zone_is_county_time_and_with_zone_is_kept() -> No
 
 
 def test_a_period_that_ends_before_it_starts_is_refused() -> None:
-    with pytest.raises(ValidationError, match="from 不能晚于 to"):
+    with pytest.raises(ValidationError, match="to 不能早于 from"):
         CaseFilters.model_validate({"from": "2025-02-01", "to": "2025-01-31"})
 
 
