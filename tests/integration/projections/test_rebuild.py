@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from services.projections import api
 from services.projections.main import create_app
 from services.projections.rebuild import rebuild
 from services.projections.settings import ProjectionsSettings
@@ -41,7 +42,8 @@ async def test_a_rebuild_replays_every_topic_while_the_old_models_answer_then_sw
     settings = make_settings(ProjectionsSettings)
     county = simulate(seed=8, issues=80)
     await publish(settings, county.envelopes)
-    async with running(create_app(settings)) as client:
+    app = create_app(settings)
+    async with running(app) as client:
         await caught_up(client, len(county.envelopes))
         before = await figures(client)
         answered: list[tuple[int, bool]] = []
@@ -96,6 +98,10 @@ async def test_a_rebuild_replays_every_topic_while_the_old_models_answer_then_sw
         totals = (await client.get("/v1/stats/closure-rates")).json()
         assert totals["totals"]["total"] == len(county.issues) + 1
         assert totals["read_model"] == {"generation": 2, "consumer": "read-models-g2"}
+        positions = await api.positions(app.state.platform)  # the helper reads the rebuilt generation's offsets
+        partitions = [p for topic in positions.values() for p in topic.values()]
+        assert sum(p["applied_offset"] for p in partitions) == len(county.envelopes) + 1
+        assert all(p["lag"] == 0 for p in partitions)
 
 
 async def test_the_replay_rate_is_measured_in_events_per_second(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
