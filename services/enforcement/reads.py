@@ -34,7 +34,7 @@ async def list_cases(
     year: Annotated[int | None, Query(ge=1949, le=9999, description="立案年度（北京时间）")] = None,
     status: Annotated[Literal["open", "closed"] | None, Query(description="open 办理中，closed 已结案")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CaseListOut:
     """Newest first."""
     text = enterprise.strip() if enterprise else None

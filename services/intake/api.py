@@ -15,6 +15,7 @@ from services.intake.handlers import Intake, Receipt, Submission
 from shared.aggregate import load
 from shared.auth import Principal, Role
 from shared.clock import shown
+from shared.contracts.base import Text
 from shared.contracts.codes import DOMAIN_LABELS, SOURCE_LABELS, Domain, Source
 from shared.contracts.intake import CHANNEL_LABELS, Attachment, Channel, DuplicateRule, Location
 from shared.errors import NotFound
@@ -35,9 +36,9 @@ class ReporterIn(BaseModel):
 class ProblemIn(BaseModel):
     """What every entry says about the problem (问题线索)."""
 
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=5000)
-    township: str = Field(min_length=1, max_length=100)
+    title: Text(200)  # type: ignore[valid-type]
+    description: Text(5000)  # type: ignore[valid-type]
+    township: Text(100)  # type: ignore[valid-type]
     domain: Domain
     location: Location | None = None
 

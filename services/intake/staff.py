@@ -10,6 +10,7 @@ from services.intake.api import ProblemIn, ReportAccepted, ReporterIn, accept
 from services.intake.deps import IntakeDep
 from services.intake.handlers import Submission
 from shared.auth import Role
+from shared.contracts.base import Text
 from shared.contracts.codes import Source
 from shared.contracts.intake import Channel
 from shared.service import PlatformDep
@@ -21,7 +22,7 @@ class HotlineCallIn(ProblemIn):
     """A call taken by an operator: 12369 环保热线 or 县长热线, with the call's reference number."""
 
     line: Literal["hotline_12369", "county_hotline"]
-    call_ref: str = Field(min_length=1, max_length=100, description="来电工单号")
+    call_ref: Text(100) = Field(description="来电工单号")  # type: ignore[valid-type]
     caller: ReporterIn | None = Field(default=None, description="来电人 (optional), kept encrypted")
 
 
@@ -29,7 +30,7 @@ class InspectionIn(ProblemIn):
     """A problem found by inspection staff: 自查自纠 (self_inspection) or 明察暗访 (covert_inspection)."""
 
     kind: Literal["self_inspection", "covert_inspection"]
-    inspection_ref: str | None = Field(default=None, max_length=100, description="检查记录编号, if any")
+    inspection_ref: Text(100) | None = Field(default=None, description="检查记录编号, if any")  # type: ignore[valid-type]
 
 
 @router.post("/hotline-calls", status_code=status.HTTP_202_ACCEPTED, response_model=ReportAccepted)

@@ -5,9 +5,10 @@ shape of the payload it is. A new field is optional or has a default; a breaking
 change is a new schema_version with an upcaster in `shared.contracts.UPCASTERS`.
 """
 
-from typing import ClassVar
+import unicodedata
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 
 class Contract(BaseModel):
@@ -24,3 +25,20 @@ class Event(Contract):
     @classmethod
     def event_type(cls) -> str:
         return cls.__name__
+
+
+def _readable(value: str) -> str:
+    """Refuses control characters (other than line breaks and tabs) and lone surrogates: they are never text."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r\t":
+            raise ValueError("不能包含控制字符")
+    return value
+
+
+def Text(max_length: int, min_length: int = 1) -> Any:  # noqa: N802 - used as a type
+    """Text typed by a person: trimmed, not empty, of bounded length, with no control characters."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_readable),
+    ]

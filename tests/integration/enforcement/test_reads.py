@@ -86,3 +86,8 @@ async def test_an_enterprise_without_cases_has_an_empty_record(enforcement: Enfo
         },
         "cases": [],
     }
+
+
+async def test_an_offset_beyond_any_list_is_422_not_a_server_error(enforcement: Enforcement) -> None:
+    answer = await enforcement.client.get("/v1/enforcement-cases", params={"offset": 16141740881494644736})
+    assert answer.status_code == 422 and answer.json()["error"]["fields"][0]["field"] == "query.offset"

@@ -1,5 +1,6 @@
 """Oversize bodies and photos are refused with 413, wrong ones with 422, and the form escapes what it repeats."""
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -109,3 +110,14 @@ async def test_anonymous_submissions_beyond_the_limit_get_429_and_staff_are_not_
             "/v1/reports", json={**problem(), "source": "mailbox"}, headers=bearer(settings, Role.OPERATOR)
         )
         assert staff.status_code == 202
+
+
+async def test_text_of_control_characters_or_lone_surrogates_is_422_naming_the_field(client: httpx.AsyncClient) -> None:
+    for township in ("\u001c", "城关镇\u0000", "\udbba"):
+        answer = await client.post(
+            "/v1/reports",
+            content=json.dumps({**problem(), "source": "mailbox", "township": township}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        assert answer.status_code == 422, township
+        assert answer.json()["error"]["fields"][0]["field"] == "township", answer.json()
