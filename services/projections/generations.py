@@ -30,6 +30,7 @@ class Generation:
     consumer: str
     group_id: str
     status: str
+    shape: str = ""  # the fingerprint of read_models.sql it was built with
 
     @property
     def search_path(self) -> str:
@@ -49,6 +50,7 @@ def _generation(row: asyncpg.Record) -> Generation:
         consumer=row["consumer"],
         group_id=row["group_id"],
         status=row["status"],
+        shape=row["shape"],
     )
 
 
@@ -74,6 +76,7 @@ async def create(conn: asyncpg.Connection, settings: ServiceSettings, *, status:
         # A group id never used before makes the consumer start at offset 0 of every partition.
         group_id=f"{settings.topic_prefix}{settings.service_name}.read-models.g{number}.{uuid.uuid4().hex[:8]}",
         status=status,
+        shape=shape(),
     )
     await conn.execute(f'create schema "{generation.schema}"')
     await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
@@ -87,7 +90,7 @@ async def create(conn: asyncpg.Connection, settings: ServiceSettings, *, status:
         generation.consumer,
         generation.group_id,
         status,
-        shape(),
+        generation.shape,
     )
     log.info("read_models_generation_created", generation=number, status=status)
     return generation

@@ -40,6 +40,11 @@ async def follow_active_generation(platform: Platform, stopping: asyncio.Event) 
                     current = (runner, asyncio.create_task(runner.run(), name=f"consumer-{runner.name}"))
                     serving = generation.number
                     log.info("read_models_following", generation=generation.number, consumer=runner.name)
+                    if generation.shape != generations.shape():
+                        # Tables of another shape than this code's: queries may fail until a rebuild.
+                        log.warning(
+                            "read_models_outdated", generation=generation.number, hint="make rebuild-projections"
+                        )
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stopping.wait(), POLL_SECONDS)
     finally:

@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaError
 log = structlog.get_logger()
 
 PARTITIONS_TTL = 30.0
+ANSWER_WITHIN = 3.0
 
 
 class LogEnds:
@@ -25,6 +26,8 @@ class LogEnds:
         self._partitions: list[TopicPartition] = []
         self._partitions_at = 0.0
         self._lock = asyncio.Lock()
+        self._ends: dict[tuple[str, int], int] | None = None
+        self._ends_at = 0.0
 
     async def _client(self) -> AIOKafkaConsumer:
         if self._consumer is None:
@@ -52,23 +55,32 @@ class LogEnds:
             self._partitions_at = time.monotonic()
         return self._partitions
 
-    async def ends(self) -> dict[tuple[str, int], int] | None:
-        """(topic, partition) → log-end offset; None when the broker does not answer now."""
+    async def ends(self, *, max_age: float = 0.0) -> dict[tuple[str, int], int] | None:
+        """(topic, partition) → log-end offset, asked at most `max_age` seconds ago; None if the broker is away.
+
+        A broker that does not answer costs a request at most ANSWER_WITHIN seconds.
+        """
         async with self._lock:
+            if self._ends is not None and time.monotonic() - self._ends_at <= max_age:
+                return self._ends
             try:
-                partitions = await self._known_partitions()
-                consumer = await self._client()
-                offsets = await asyncio.wait_for(consumer.end_offsets(partitions), 5) if partitions else {}
-                return {(tp.topic, tp.partition): offset for tp, offset in offsets.items()}
+                async with asyncio.timeout(ANSWER_WITHIN):
+                    partitions = await self._known_partitions()
+                    consumer = await self._client()
+                    offsets = await consumer.end_offsets(partitions) if partitions else {}
             except (TimeoutError, KafkaError, OSError) as exc:
                 log.warning("log_ends_unavailable", error=repr(exc))
                 await self.close()
                 return None
+            self._ends = {(tp.topic, tp.partition): offset for tp, offset in offsets.items()}
+            self._ends_at = time.monotonic()
+            return self._ends
 
     async def close(self) -> None:
         consumer, self._consumer = self._consumer, None
         admin, self._admin = self._admin, None
         self._partitions = []
+        self._ends = None
         if consumer is not None:
             with contextlib.suppress(Exception):
                 await consumer.stop()
