@@ -27,7 +27,7 @@ from shared.topics import ensure_topics
 log = structlog.get_logger()
 
 MIGRATIONS = generations.DDL.parent / "migrations"
-_REBUILD_LOCK = 7_305_002
+REBUILD_LOCK = 7_305_002
 
 
 class RebuildRefused(RuntimeError):
@@ -67,13 +67,13 @@ async def _replay(
                 raise RebuildRefused(f"the rebuild's consumer stopped: {task.exception()!r}")
             if first_event_at is None and runner.applied:
                 first_event_at = time.monotonic()
+            if time.monotonic() - started > timeout:
+                raise RebuildRefused(f"not caught up after {timeout:.0f}s; the old read models stay active")
             ends = await log_ends.ends()
             if ends is not None:
                 applied = await _applied(pool, generation)
                 if all(applied.get(tp, 0) >= end for tp, end in ends.items()):
                     break
-            if time.monotonic() - started > timeout:
-                raise RebuildRefused(f"not caught up after {timeout:.0f}s; the old read models stay active")
             await asyncio.sleep(0.1)
         finished = time.monotonic()
     finally:
@@ -96,7 +96,7 @@ async def rebuild(
         await migrate(pool, MIGRATIONS)
         await ensure_topics(settings)
         async with pool.acquire() as lock:
-            if not await lock.fetchval("select pg_try_advisory_lock($1)", _REBUILD_LOCK):
+            if not await lock.fetchval("select pg_try_advisory_lock($1)", REBUILD_LOCK):
                 raise RebuildRefused("另一个读模型重建正在进行，请等待其完成")
             try:
                 # Holding the lock, any generation still 'building' was left by a rebuild that died.
@@ -117,7 +117,7 @@ async def rebuild(
                 await asyncio.sleep(grace_seconds)
                 dropped = await generations.drop(pool, statuses=("retired",))
             finally:
-                await lock.execute("select pg_advisory_unlock($1)", _REBUILD_LOCK)
+                await lock.execute("select pg_advisory_unlock($1)", REBUILD_LOCK)
     finally:
         await pool.close()
     return Replay(

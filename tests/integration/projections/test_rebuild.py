@@ -5,10 +5,11 @@ import os
 from typing import Any
 
 import httpx
+import pytest
 
 from services.projections import api
 from services.projections.main import create_app
-from services.projections.rebuild import rebuild
+from services.projections.rebuild import REBUILD_LOCK, RebuildRefused, rebuild
 from services.projections.settings import ProjectionsSettings
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
@@ -117,3 +118,26 @@ async def test_the_replay_rate_is_measured_in_events_per_second(make_settings, t
     )
     assert replay.events == len(county.envelopes)
     assert replay.generation == 2 and replay.dropped_generations == [1]
+
+
+async def test_a_rebuild_that_cannot_finish_leaves_the_old_models_active_and_drops_its_own(
+    make_settings, topics
+) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(ProjectionsSettings)
+    await publish(settings, simulate(seed=2, issues=10).envelopes)
+    with pytest.raises(RebuildRefused, match="not caught up"):
+        await rebuild(settings, timeout=0.0)
+    pool = await create_pool(settings)
+    try:
+        statuses = {r["generation"]: r["status"] for r in await pool.fetch("select * from read_model_generations")}
+        schemas = {r["nspname"] for r in await pool.fetch("select nspname from pg_namespace")}
+        # while one rebuild runs, another is refused
+        async with pool.acquire() as conn:
+            await conn.execute("select pg_advisory_lock($1)", REBUILD_LOCK)
+            with pytest.raises(RebuildRefused, match="另一个读模型重建正在进行"):
+                await rebuild(settings)
+            await conn.execute("select pg_advisory_unlock($1)", REBUILD_LOCK)
+    finally:
+        await pool.close()
+    assert statuses == {1: "active", 2: "dropped"}
+    assert "read_models_g1" in schemas and "read_models_g2" not in schemas
