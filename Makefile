@@ -51,3 +51,27 @@ token: install
 .PHONY: rebuild-projections
 rebuild-projections: install
 	@$(PY) -m services.projections.rebuild
+
+# The dashboard's assets from npm (ECharts), installed into its own ignored node_modules: no CDN at run time.
+DASHBOARD := services/projections/dashboard
+.PHONY: assets browser demo dashboard-screenshot
+assets: $(DASHBOARD)/node_modules/.package-lock.json
+
+$(DASHBOARD)/node_modules/.package-lock.json: $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
+	@cd $(DASHBOARD) && npm ci --cache "$(CURDIR)/.cache/npm" --no-audit --no-fund --loglevel=error
+
+# Debian's Chromium and Chinese fonts for the dashboard's browser test (Playwright drives it; no browser download).
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh | grep -q .; then \
+	  echo "installing chromium and fonts-noto-cjk (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+# A simulated county year through the services' HTTP APIs, then the dashboard's address with a viewer token.
+# DEMO_ARGS="--problems 100 --month-seconds 2" changes its size and pace (python -m demo --help).
+demo: up assets
+	@$(PY) -m demo $(DEMO_ARGS)
+
+# docs/dashboard.png: the demo on a private stack (own ports, topics, databases), then a headless screenshot.
+dashboard-screenshot: install assets browser
+	@$(PY) -m demo.screenshot

@@ -355,7 +355,7 @@
         backgroundColor: "transparent",
         animation: firstDrawing(c),
         legend: { top: 0, textStyle: { color: "#d9e7ff" } },
-        grid: { left: 8, right: 20, top: 36, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 36, top: 36, bottom: 8, containLabel: true },
         tooltip: {
           trigger: "axis",
           formatter: (items) => {
@@ -465,7 +465,7 @@
     const t = stats.totals;
     const all = "/v1/stats/enforcement/cases";
     const figure = (label, value, unit, attrs) =>
-      el("div", { class: "figure" }, el("div", { class: "label" }, label), el("div", { class: "value" }, drill(all, `执法案件 · ${label}`, [value, el("small", {}, unit)], attrs)));
+      el("div", { class: unit === "元" ? "figure money" : "figure" }, el("div", { class: "label" }, label), el("div", { class: "value" }, drill(all, `执法案件 · ${label}`, [value, el("small", {}, unit)], attrs)));
     const years = stats.rows.map((row) =>
       el(
         "tr",
@@ -488,13 +488,14 @@
         "div",
         { class: "figures" },
         figure("立案查处", String(t.cases_filed), "起", { "data-figure": "cases_filed" }),
+        figure("已结案", String(t.cases_closed), "起"),
         figure("处罚金额", yuan(t.fines_issued_yuan), "元", { "data-figure": "fines_issued_yuan" }),
         figure("已缴纳", yuan(t.fines_paid_yuan), "元"),
         figure("按日连续处罚", String(t.daily_penalty_rounds), "次"),
-        figure("行政拘留", String(t.persons_detained), "人"),
+        figure("行政拘留", String(t.persons_detained), "人", { "data-figure": "persons_detained" }),
+        figure("其中按日计罚", yuan(t.daily_penalty_yuan), "元"),
         figure("刑事强制措施", String(t.persons_criminal_measures), "人"),
         figure("移送起诉", String(t.persons_referred), "人"),
-        figure("已结案", String(t.cases_closed), "起"),
       ),
       years.length
         ? el(

@@ -1,0 +1,139 @@
+"""`python -m demo`: play a simulated county year against a running stack, then print the dashboard's address.
+
+The services are found at the `make up` ports unless told otherwise (`--intake URL`…, or the environment's
+DEMO_INTAKE_URL…). When the default stack is not up, `make up` starts it. Tokens are signed with the
+stack's settings (JWT_SECRET and JWT_ISSUER from the environment, as the services read them).
+"""
+
+import argparse
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from demo.client import County, DemoError, Urls
+from demo.plan import plan_year
+from demo.play import Pace, Player
+from shared.auth import Role, issue_token
+from shared.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URLS = Urls(
+    intake="http://127.0.0.1:8001",
+    cases="http://127.0.0.1:8002",
+    enforcement="http://127.0.0.1:8003",
+    accountability="http://127.0.0.1:8004",
+    projections="http://127.0.0.1:8005",
+)
+VIEWER_TOKEN_HOURS = 24
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m demo", description="模拟一个县一年的问题整改闭环（只经各服务的 HTTP 接口）"
+    )
+    for name, url in DEFAULT_URLS.all().items():
+        env = f"DEMO_{name.upper()}_URL"
+        parser.add_argument(f"--{name}", default=os.environ.get(env, url), help=f"{name} 服务地址（或 {env}）")
+    parser.add_argument("--problems", type=int, default=300, help="问题数（默认 300）")
+    parser.add_argument("--seed", type=int, default=2026, help="随机种子：同一种子演出同一年")
+    parser.add_argument("--month-seconds", type=float, default=5.0, help="模拟一个月用几秒（默认 5）")
+    parser.add_argument("--deadline-seconds", type=float, default=4.0, help="要超期的时限设在几秒后（默认 4）")
+    parser.add_argument("--concurrency", type=int, default=12, help="同时进行的请求数（默认 12）")
+    parser.add_argument("--no-up", action="store_true", help="服务未就绪时不运行 make up")
+    return parser.parse_args(argv)
+
+
+async def ready(client: httpx.AsyncClient, urls: Urls) -> list[str]:
+    """The services that do not answer /readyz with 200."""
+
+    async def check(name: str, url: str) -> str | None:
+        try:
+            response = await client.get(f"{url}/readyz", timeout=3)
+        except httpx.HTTPError:
+            return name
+        return None if response.status_code == 200 else name
+
+    found = await asyncio.gather(*(check(name, url) for name, url in urls.all().items()))
+    return [name for name in found if name]
+
+
+async def ensure_up(client: httpx.AsyncClient, urls: Urls, may_start: bool) -> None:
+    down = await ready(client, urls)
+    if not down:
+        return
+    if not may_start or urls != DEFAULT_URLS:
+        raise DemoError(f"服务未就绪：{'、'.join(down)}。请先启动它们（make up），或检查地址参数")
+    print(f"服务未就绪（{'、'.join(down)}），正在运行 make up …", flush=True)
+    subprocess.run(["make", "up"], cwd=ROOT, check=True)
+
+
+async def caught_up(
+    client: httpx.AsyncClient, urls: Urls, token: str, total: int, timeout: float = 120
+) -> dict[str, Any]:
+    """Waits until projections counts `total` problems and has applied every event published (twice the same)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        answer = (await client.get(f"{urls.projections}/v1/stats/closure-rates", headers=headers)).json()
+        positions = answer["positions"]
+        lags = [p["lag"] for topic in positions.values() for p in topic.values()]
+        if answer["totals"]["total"] >= total and all(lag == 0 for lag in lags) and positions == last:
+            return dict(answer["totals"])
+        if time.monotonic() > deadline:
+            raise DemoError(f"统计服务 {timeout:.0f} 秒内未追上全部事件：{positions}")
+        last = positions
+        await asyncio.sleep(1.5)
+
+
+async def run(args: argparse.Namespace) -> None:
+    urls = Urls(args.intake, args.cases, args.enforcement, args.accountability, args.projections)
+    settings = ServiceSettings()
+    viewer = issue_token(settings, subject="demo-viewer", role=Role.VIEWER, ttl=timedelta(hours=VIEWER_TOKEN_HOURS))
+    async with httpx.AsyncClient(timeout=30) as client:
+        await ensure_up(client, urls, may_start=not args.no_up)
+        headers = {"Authorization": f"Bearer {viewer}"}
+        before = (await client.get(f"{urls.projections}/v1/stats/closure-rates", headers=headers)).json()["totals"]
+        year = plan_year(args.seed, args.problems, run=secrets.token_hex(2).upper())
+        print(
+            f"模拟一年：{len(year.problems)}个问题、{len(year.enforcement)}起执法案件、{len(year.measures)}项问责措施；"
+            f"每月{args.month_seconds:g}秒（批次 {year.run}）",
+            flush=True,
+        )
+        started = time.monotonic()
+        player = Player(
+            County(urls, settings, client, args.concurrency), year, Pace(args.month_seconds, args.deadline_seconds)
+        )
+        await player.play()
+        played = time.monotonic() - started
+        totals = await caught_up(client, urls, viewer, before["total"] + player.tally.reported)
+        summary = (await client.get(f"{urls.projections}/v1/reports/work-summary", headers=headers)).json()
+    t = player.tally
+    print(
+        f"完成：{played:.0f}秒内发出{player.county.requests}个请求；受理{t.reported}个问题，交办{t.assigned}个，"
+        f"销号{t.closed}次（验收不通过{t.rejected}次），超期{t.missed}次，回头看{t.reopened}个；"
+        f"执法立案{t.enforcement_cases}起；问责措施{t.measures}项（撤销{t.revoked}项）。"
+    )
+    print(
+        f"全县问题{totals['total']}个，已销号{totals['closed']}个，完成率{totals['rate_percent']}%，超期{totals['overdue']}个。"
+    )
+    print("\n".join(summary.get("paragraphs", [])))
+    print(f"\n统计大屏（查看人员凭证，{VIEWER_TOKEN_HOURS}小时内有效）：\n  {urls.projections}/?token={viewer}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        asyncio.run(run(arguments(argv)))
+    except DemoError as exc:
+        print(f"演示中止：{exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

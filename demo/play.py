@@ -1,0 +1,350 @@
+"""Playing the year through the services' HTTP APIs: reports, the closed loop, enforcement and measures.
+
+A month of the year lasts `Pace.month_seconds`. Deadlines meant to be missed are a few seconds ahead
+and are left to pass: cases' own poller records the miss (DeadlineMissed), accountability escalates.
+"""
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from demo import county as names
+from demo.client import County, DemoError
+from demo.plan import MONTHS, EnforcementCase, Fate, Measure, Problem, Year
+from shared.auth import Role
+from shared.clock import SHANGHAI, now
+from shared.contracts.codes import Source
+
+OFFICE = "县督察办 李娜"
+OPERATOR = "12369受理员 陈静"
+DISCIPLINE = "县纪委监委 周强"
+ENFORCER = "县生态环境综合执法大队 王刚"
+VERIFIER = "县督察办验收组 刘洋"
+HOTLINES = (Source.HOTLINE_12369, Source.COUNTY_HOTLINE)
+INSPECTIONS = (Source.SELF_INSPECTION, Source.COVERT_INSPECTION)
+
+
+@dataclass(frozen=True)
+class Pace:
+    month_seconds: float = 5.0  # how long a month of the year lasts
+    deadline_seconds: float = 4.0  # a deadline meant to be missed is this far ahead
+    poll_seconds: float = 0.3
+    wait_seconds: float = 120.0  # the longest wait for a case to open or a deadline to be missed
+
+
+@dataclass
+class Tally:
+    """What the run did, for its closing summary."""
+
+    reported: int = 0
+    assigned: int = 0
+    closed: int = 0
+    rejected: int = 0
+    missed: int = 0
+    reopened: int = 0
+    enforcement_cases: int = 0
+    measures: int = 0
+    revoked: int = 0
+
+
+def evidence(problem: Problem, what: str) -> list[dict[str, str]]:
+    digest = hashlib.sha256(f"{problem.number}:{problem.title}:{what}".encode()).hexdigest()
+    return [{"description": f"{what}现场照片", "file_name": f"{what}-{problem.number}.jpg", "sha256": digest}]
+
+
+class Player:
+    def __init__(self, county: County, year: Year, pace: Pace) -> None:
+        self.county = county
+        self.year = year
+        self.pace = pace
+        self.ids: dict[int, str] = {}
+        self._reported = {p.number: asyncio.Event() for p in year.problems}
+        self.tally = Tally()
+
+    async def play(self) -> None:
+        """Month by month: the month's problems and enforcement cases start; measures close the year."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        async with asyncio.TaskGroup() as flows:
+            for month in range(MONTHS):
+                for problem in (p for p in self.year.problems if p.month == month):
+                    flows.create_task(self.problem(problem))
+                for case in (c for c in self.year.enforcement if c.month == month):
+                    flows.create_task(self.enforcement_case(case))
+                await asyncio.sleep(max(0.0, start + (month + 1) * self.pace.month_seconds - loop.time()))
+        async with asyncio.TaskGroup() as year_end:
+            for measure in self.year.measures:
+                year_end.create_task(self.measure(measure))
+
+    async def months(self, count: float) -> None:
+        await asyncio.sleep(count * self.pace.month_seconds)
+
+    # ------------------------------------------------------------ 受理 → 交办 → 反馈 → 销号
+
+    async def problem(self, p: Problem) -> None:
+        issue = await self.report(p)
+        self.ids[p.number] = issue
+        self._reported[p.number].set()
+        await self.opened(issue)
+        if p.fate is Fate.UNASSIGNED:
+            return
+        await self.months(0.2)
+        remaining = max(MONTHS - p.month - 1, 0) + 0.5  # the year's months left: rectify before it ends
+        work = min(p.months_to_close, remaining)
+        if p.misses:
+            await self.assign(p, issue, deadline=now() + timedelta(seconds=self.pace.deadline_seconds))
+        else:
+            await self.assign(p, issue, working_days=p.working_days)
+        match p.fate:
+            case Fate.IN_PROGRESS:
+                await self.progress(p, issue, 40)
+            case Fate.AWAITING_VERIFICATION:
+                await self.progress(p, issue, 80)
+                await self.months(work / 2)
+                await self.request_closure(p, issue)
+            case Fate.CLOSED | Fate.REOPENED:
+                await self.rectify(p, issue, work)
+                await self.verify(p, issue, passed=True)
+                if p.fate is Fate.REOPENED:
+                    await self.months(min(1.0, remaining / 2))
+                    await self.reopen(issue)
+            case Fate.CLOSED_AFTER_REJECTION:
+                await self.rectify(p, issue, work / 2)
+                await self.verify(p, issue, passed=False)
+                await self.rectify(p, issue, work / 2)
+                await self.verify(p, issue, passed=True)
+            case Fate.MISSED_ONCE | Fate.MISSED_TWICE | Fate.MISSED_THRICE:
+                await self.progress(p, issue, 20)
+                await self.missed(issue, 1)
+                for count in range(2, p.misses + 1):
+                    await self.supervise(issue, count)
+                    await self.extend(issue)
+                    await self.missed(issue, count)
+            case Fate.CLOSED_LATE:
+                await self.missed(issue, 1)
+                await self.rectify(p, issue, 0.5)
+                await self.verify(p, issue, passed=True)
+
+    async def report(self, p: Problem) -> str:
+        problem = {"title": p.title, "description": p.description, "township": p.township, "domain": p.domain.value}
+        intake = self.county.urls.intake
+        if p.source in HOTLINES:
+            body = {**problem, "line": p.source.value, "call_ref": p.reference}
+            answer = await self._send("POST", f"{intake}/v1/hotline-calls", Role.OPERATOR, OPERATOR, body=body)
+        elif p.source in INSPECTIONS:
+            body = {**problem, "kind": p.source.value, "inspection_ref": p.reference}
+            answer = await self._send("POST", f"{intake}/v1/inspections", Role.INSPECTION_OFFICE, OFFICE, body=body)
+        else:
+            # 督察交办 are entered by the inspection office, letters and press reports by an operator: staff with a
+            # token, whom intake does not limit as it limits anonymous submissions per address.
+            body = {**problem, "source": p.source.value, "batch": p.batch, "external_ref": p.reference}
+            role, who = (Role.INSPECTION_OFFICE, OFFICE) if p.batch else (Role.OPERATOR, OPERATOR)
+            answer = await self._send("POST", f"{intake}/v1/reports", role, who, body=body)
+        if answer["status"] != "accepted":
+            raise DemoError(f"问题 {p.title} 未作为新问题受理：{answer['message']}")
+        self.tally.reported += 1
+        return str(answer["issue_id"])
+
+    async def opened(self, issue: str) -> None:
+        """Cases opens the case from intake.events: wait until it answers for it."""
+        url = f"{self.county.urls.cases}/v1/cases/{issue}"
+        deadline = asyncio.get_running_loop().time() + self.pace.wait_seconds
+        while await self._send("GET", url, Role.LEADER, "demo", missing_ok=True) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                raise DemoError(f"整改案件 {issue} 在 {self.pace.wait_seconds:.0f} 秒内未立案：请检查 cases 服务")
+            await asyncio.sleep(self.pace.poll_seconds)
+
+    async def missed(self, issue: str, count: int) -> None:
+        """Waits for the `count`th DeadlineMissed, which cases' deadline poller records."""
+        url = f"{self.county.urls.cases}/v1/cases/{issue}"
+        deadline = asyncio.get_running_loop().time() + self.pace.wait_seconds
+        while True:
+            case = await self._send("GET", url, Role.LEADER, "demo")
+            if case["times_missed"] >= count:
+                self.tally.missed += 1
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise DemoError(f"整改案件 {issue} 的时限已过，但 {self.pace.wait_seconds:.0f} 秒内未记录超期")
+            await asyncio.sleep(self.pace.poll_seconds)
+
+    async def assign(
+        self, p: Problem, issue: str, *, deadline: datetime | None = None, working_days: int | None = None
+    ) -> None:
+        body: dict[str, Any] = {
+            "problem": p.description,
+            "task": p.task,
+            "unit": p.unit,
+            "leader": {"name": p.leader.name, "post": p.leader.post},
+            "measures": "按期完成的予以通报表扬；逾期未完成的，按督办问责办法约谈、通报",
+        }
+        if deadline is not None:
+            body["deadline"] = deadline.isoformat()
+        else:
+            body["deadline_working_days"] = working_days
+        await self._case(issue, "assign", Role.INSPECTION_OFFICE, OFFICE, body)
+        self.tally.assigned += 1
+
+    async def rectify(self, p: Problem, issue: str, months: float) -> None:
+        """The unit works on it, reports progress half way, and asks for closure (申请销号)."""
+        await self.months(months / 2)
+        await self.progress(p, issue, 60)
+        await self.months(months / 2)
+        await self.request_closure(p, issue)
+
+    async def progress(self, p: Problem, issue: str, percent: int) -> None:
+        body = {"note": f"已完成{p.task.split('，')[0]}等工作，整改进度{percent}%", "percent": percent}
+        await self._case(issue, "progress", Role.UNIT, f"{p.unit} 联络员", body, unit=p.unit)
+
+    async def request_closure(self, p: Problem, issue: str) -> None:
+        body = {"summary": f"{p.task}，已整改到位", "evidence": evidence(p, "整改后")}
+        await self._case(issue, "request-closure", Role.UNIT, f"{p.unit} 联络员", body, unit=p.unit)
+
+    async def verify(self, p: Problem, issue: str, *, passed: bool) -> None:
+        body: dict[str, Any] = {"passed": passed, "verifier": VERIFIER}
+        body["note"] = "现场核实已整改到位，同意销号" if passed else "现场仍有问题残留，整改不彻底，退回继续整改"
+        await self._case(issue, "verify", Role.INSPECTION_OFFICE, OFFICE, body)
+        if passed:
+            self.tally.closed += 1
+        else:
+            self.tally.rejected += 1
+
+    async def supervise(self, issue: str, count: int) -> None:
+        year = now().astimezone(SHANGHAI).year
+        body = {"note": "整改已超期，请立即整改并说明原因", "letter_no": f"督办〔{year}〕{issue[:6]}-{count}号"}
+        await self._case(issue, "supervise", Role.INSPECTION_OFFICE, OFFICE, body)
+
+    async def extend(self, issue: str) -> None:
+        body = {
+            "new_deadline": (now() + timedelta(seconds=self.pace.deadline_seconds)).isoformat(),
+            "reason": "整改工程量大，申请延期",
+            "approved_by": "副县长 陈明",
+        }
+        await self._case(issue, "extend", Role.INSPECTION_OFFICE, OFFICE, body)
+
+    async def reopen(self, issue: str) -> None:
+        body = {"reason": "“回头看”发现问题反弹", "new_deadline_working_days": 20}
+        await self._case(issue, "reopen", Role.INSPECTION_OFFICE, OFFICE, body)
+        self.tally.reopened += 1
+
+    async def _case(
+        self, issue: str, command: str, role: Role, subject: str, body: dict[str, Any], unit: str | None = None
+    ) -> None:
+        url = f"{self.county.urls.cases}/v1/cases/{issue}/{command}"
+        await self._send("POST", url, role, subject, body=body, unit=unit)
+
+    # ------------------------------------------------------------ 执法
+
+    async def enforcement_case(self, e: EnforcementCase) -> None:
+        issue = None
+        if e.problem is not None:
+            await self._reported[e.problem].wait()
+            issue = self.ids[e.problem]
+        today = now().astimezone(SHANGHAI).date()
+        base = f"{self.county.urls.enforcement}/v1/enforcement-cases"
+        opened = await self._enforce(
+            base,
+            {
+                "enterprise": {"name": e.enterprise, "credit_code": e.credit_code, "address": e.address},
+                "violation": e.violation,
+                "legal_basis": e.legal_basis,
+                "officer": e.officer,
+                "issue_id": issue,
+            },
+        )
+        self.tally.enforcement_cases += 1
+        case = f"{base}/{opened['case_id']}"
+        number = f"{self.year.run}-{e.number}"
+        fine = await self._enforce(
+            f"{case}/penalties",
+            {
+                "amount": str(e.fine),
+                "decision_no": f"县环罚〔{today.year}〕{number}号",
+                "due_date": str(today + timedelta(days=15)),
+            },
+        )
+        penalty_id = fine["events"][0]["payload"]["penalty_id"]
+        if e.paid:
+            await self._enforce(
+                f"{case}/payments", {"penalty_id": penalty_id, "amount": str(e.paid), "paid_on": str(today)}
+            )
+        if e.ordered:
+            served = today - timedelta(days=30)
+            order = await self._enforce(
+                f"{case}/rectification-orders",
+                {
+                    "requirements": "立即停止违法行为，限期改正",
+                    "served_on": str(served),
+                    "deadline": f"{served + timedelta(days=10)}T17:00:00+08:00",
+                },
+            )
+            reinspection: dict[str, Any] = {
+                "order_id": order["events"][0]["payload"]["order_id"],
+                "inspected_on": str(today - timedelta(days=10 if e.refused else 15)),
+                "complied": not e.refused,
+            }
+            if e.refused:
+                reinspection |= {
+                    "decision_no": f"县环按日罚〔{today.year}〕{number}号",
+                    "due_date": str(today + timedelta(days=15)),
+                }
+            await self._enforce(f"{case}/reinspections", reinspection)
+        if e.production_stop:
+            await self._enforce(f"{case}/production-stops", {"ordered_on": str(today), "note": "责令停产整治"})
+        if e.detained:
+            persons = [{"name": d.name, "days": d.days} for d in e.detained]
+            await self._enforce(f"{case}/detentions", {"persons": persons, "police_unit": names.POLICE_UNIT})
+        if e.criminal:
+            persons = [{"name": name} for name in e.criminal]
+            await self._enforce(
+                f"{case}/criminal-measures",
+                {"persons": persons, "measure": "刑事拘留", "police_unit": names.POLICE_UNIT},
+            )
+            await self._enforce(f"{case}/referrals", {"persons": persons, "procuratorate": names.PROCURATORATE})
+        if e.closed:
+            await self._enforce(f"{case}/close", {"outcome": "违法行为已改正，罚款已执行"})
+
+    async def _enforce(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = await self._send("POST", url, Role.ENFORCEMENT, ENFORCER, body=body)
+        return answer
+
+    # ------------------------------------------------------------ 问责
+
+    async def measure(self, m: Measure) -> None:
+        target: dict[str, Any] = {"kind": "person" if m.person else "unit", "unit": m.unit}
+        if m.person:
+            target |= {"name": m.person.name, "post": m.person.post}
+        body = {
+            "target": target,
+            "measure": m.kind.value,
+            "reason": m.reason,
+            "case_ids": [self.ids[n] for n in m.problems],
+        }
+        base = f"{self.county.urls.accountability}/v1/measures"
+        imposed = await self._send("POST", base, Role.DISCIPLINE, DISCIPLINE, body=body)
+        self.tally.measures += 1
+        if m.revoked:
+            await self._send(
+                "POST",
+                f"{base}/{imposed['measure_id']}/revoke",
+                Role.DISCIPLINE,
+                DISCIPLINE,
+                body={"reason": "问责对象有误，予以撤销"},
+            )
+            self.tally.revoked += 1
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        role: Role | None,
+        subject: str = "demo",
+        *,
+        body: dict[str, Any] | None = None,
+        unit: str | None = None,
+        missing_ok: bool = False,
+    ) -> Any:
+        return await self.county.send(
+            method, url, role=role, subject=subject, unit=unit, body=body, missing_ok=missing_ok
+        )
