@@ -1,0 +1,76 @@
+"""What the bench runs against, and how long each measurement lasts (full or smoke)."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from bench.tokens import Tokens, tokens
+from shared.settings import LOCAL_DATABASE_URL
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    fixed_rate: float  # offered reports per second for the fixed-load figure
+    fixed_seconds: float
+    saturation_clients: int
+    saturation_seconds: float
+    e2e_rate: float  # the steady offered load of the end-to-end figure
+    e2e_seconds: float
+    loop_clients: int
+    loop_seconds: float
+    store_events: int  # events each event-store figure appends (ours and the baselines alike)
+    store_clients: int
+    producer_records: int  # records of Kafka's ProducerPerformance
+
+
+FULL = Sizes(
+    fixed_rate=20,
+    fixed_seconds=20,
+    saturation_clients=16,
+    saturation_seconds=20,
+    e2e_rate=10,
+    e2e_seconds=20,
+    loop_clients=4,
+    loop_seconds=20,
+    store_events=4000,
+    store_clients=4,
+    producer_records=50_000,
+)
+SMOKE = Sizes(
+    fixed_rate=5,
+    fixed_seconds=1.5,
+    saturation_clients=4,
+    saturation_seconds=1.5,
+    e2e_rate=5,
+    e2e_seconds=1.5,
+    loop_clients=2,
+    loop_seconds=2,
+    store_events=60,
+    store_clients=2,
+    producer_records=1000,
+)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    urls: dict[str, str]
+    database_url: str = LOCAL_DATABASE_URL  # the PostgreSQL server: scratch databases are made on it
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = ""  # the stack's topics (TOPIC_PREFIX of its services)
+    run: str = "bench"  # names the run's batch, scratch databases and topics
+    pids_dir: Path = ROOT / ".run" / "pids"
+    out: Path = ROOT / ".run" / "bench" / "latest.json"
+    sizes: Sizes = FULL
+    smoke: bool = False
+    skip: frozenset[str] = field(default_factory=frozenset)
+    jwt_secret: str | None = None  # the stack's JWT_SECRET; None: the services' default
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        return tokens(self.jwt_secret)
+
+    def url(self, service: str) -> str:
+        return self.urls[service].rstrip("/")

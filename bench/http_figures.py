@@ -1,0 +1,185 @@
+"""The figures measured through the public HTTP APIs of the running stack.
+
+- intake: accepted reports (202) per second at a fixed offered load and at saturation, p50/p99;
+- end to end: from a report's 202 to its count in the projections' closure rates, p50/p99;
+- the closed loop: report → case opened → assign (交办) → request closure (申请销号) → verify (销号).
+"""
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from bench import samples
+from bench.config import BenchConfig
+from bench.load import Outcome, closed_loop, open_loop
+from bench.report import Report
+from bench.stats import ms, percentile, rate
+from bench.tokens import Tokens
+
+TIMEOUT = httpx.Timeout(30.0)
+
+
+def _client(clients: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=TIMEOUT, limits=httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    )
+
+
+async def post_report(
+    client: httpx.AsyncClient, url: str, body: dict[str, Any], headers: dict[str, str]
+) -> tuple[bool, Any]:
+    response = await client.post(f"{url}/v1/reports", json=body, headers=headers)
+    if response.status_code == 202:
+        return True, (response.json()["issue_id"], time.monotonic())
+    return False, f"{response.status_code} {response.text[:200]}"
+
+
+def _accepted(outcomes: list[Outcome]) -> list[Outcome]:
+    return [o for o in outcomes if o.ok]
+
+
+def _latencies(outcomes: list[Outcome]) -> list[float]:
+    return [o.latency for o in outcomes if o.ok]
+
+
+async def intake_fixed(config: BenchConfig, report: Report, batch: str) -> None:
+    sizes = config.sizes
+    url = config.url("intake")
+    async with _client(256) as client:
+        outcomes, skipped = await open_loop(
+            sizes.fixed_rate,
+            sizes.fixed_seconds,
+            lambda n: post_report(client, url, samples.report(batch, n), config.tokens.operator),
+        )
+    accepted = _accepted(outcomes)
+    elapsed = max((o.done for o in outcomes), default=0) - min((o.due for o in outcomes), default=0)
+    lat = _latencies(outcomes)
+    failed = len(outcomes) - len(accepted) + skipped
+    note = f"offered {sizes.fixed_rate:g}/s for {sizes.fixed_seconds:g}s; {failed} not accepted"
+    report.measure("intake.fixed.accepted_per_s", rate(len(accepted), elapsed), note)
+    report.measure("intake.fixed.p50_ms", ms(percentile(lat, 50)))
+    report.measure("intake.fixed.p99_ms", ms(percentile(lat, 99)))
+
+
+async def intake_saturation(config: BenchConfig, report: Report, batch: str) -> None:
+    sizes = config.sizes
+    url = config.url("intake")
+    offset = 10_000_000  # external references of this figure do not meet those of the fixed load
+    async with _client(sizes.saturation_clients) as client:
+        outcomes, elapsed = await closed_loop(
+            sizes.saturation_clients,
+            sizes.saturation_seconds,
+            lambda n: post_report(client, url, samples.report(batch, offset + n), config.tokens.operator),
+        )
+    accepted = _accepted(outcomes)
+    lat = _latencies(outcomes)
+    refused = len(outcomes) - len(accepted)
+    note = f"{sizes.saturation_clients} clients back to back for {sizes.saturation_seconds:g}s; {refused} not accepted"
+    report.measure("intake.saturation.accepted_per_s", rate(len(accepted), elapsed), note)
+    report.measure("intake.saturation.p50_ms", ms(percentile(lat, 50)))
+    report.measure("intake.saturation.p99_ms", ms(percentile(lat, 99)))
+
+
+async def _counted(client: httpx.AsyncClient, url: str, batch: str, tokens: Tokens) -> int:
+    response = await client.get(
+        f"{url}/v1/stats/closure-rates", params={"group_by": "batch", "batch": batch}, headers=tokens.reader
+    )
+    response.raise_for_status()
+    return sum(int(row["total"]) for row in response.json()["rows"])
+
+
+async def end_to_end(config: BenchConfig, report: Report, batch: str, *, settle_seconds: float = 30.0) -> None:
+    """Each 202 is matched, in order, with the moment the batch's count in the closure rates reached it.
+
+    The count is polled every 20 ms, which bounds the resolution. Matching by rank assumes the
+    projections count reports about in the order they were accepted; reports travel on three
+    partitions, so two close ones may swap, which moves single samples but not the distribution.
+    """
+    sizes = config.sizes
+    intake, projections = config.url("intake"), config.url("projections")
+    seen: list[float] = []  # seen[k]: when the count first exceeded k
+    stop = asyncio.Event()
+
+    async def watch(client: httpx.AsyncClient) -> None:
+        while not stop.is_set():
+            try:
+                count = await _counted(client, projections, batch, config.tokens)
+            except httpx.HTTPError:
+                count = len(seen)
+            now = time.monotonic()
+            while len(seen) < count:
+                seen.append(now)
+            await asyncio.sleep(0.02)
+
+    async with _client(64) as client, _client(2) as watcher:
+        watching = asyncio.create_task(watch(watcher))
+        outcomes, _ = await open_loop(
+            sizes.e2e_rate,
+            sizes.e2e_seconds,
+            lambda n: post_report(client, intake, samples.report(batch, n), config.tokens.operator),
+        )
+        accepted_at = sorted(o.value[1] for o in outcomes if o.ok)
+        deadline = time.monotonic() + settle_seconds
+        while len(seen) < len(accepted_at) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        stop.set()
+        await watching
+    delays = [seen[k] - t for k, t in enumerate(accepted_at) if k < len(seen)]
+    missing = len(accepted_at) - len(delays)
+    note = f"offered {sizes.e2e_rate:g}/s for {sizes.e2e_seconds:g}s; stats polled every 20 ms"
+    if missing:
+        note += f"; {missing} reports not counted within {settle_seconds:g}s"
+    report.measure("e2e.p50_ms", ms(percentile(delays, 50)), note)
+    report.measure("e2e.p99_ms", ms(percentile(delays, 99)))
+
+
+async def _until_case(client: httpx.AsyncClient, url: str, case_id: str, tokens: Tokens, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (await client.get(f"{url}/v1/cases/{case_id}", headers=tokens.reader)).status_code != 200:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"case {case_id} not opened within {timeout:g}s")
+        await asyncio.sleep(0.02)
+
+
+async def _command(
+    client: httpx.AsyncClient, url: str, case_id: str, path: str, body: dict[str, Any], version: int, tokens: Tokens
+) -> None:
+    response = await client.post(
+        f"{url}/v1/cases/{case_id}/{path}", json=body, headers={"If-Match": str(version), **tokens.for_command(path)}
+    )
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
+
+
+async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> None:
+    sizes = config.sizes
+    intake, cases = config.url("intake"), config.url("cases")
+    offset = 20_000_000
+
+    async with _client(sizes.loop_clients * 2) as client:
+
+        async def one_loop(n: int) -> tuple[bool, Any]:
+            ok, value = await post_report(client, intake, samples.report(batch, offset + n), config.tokens.operator)
+            if not ok:
+                return False, value
+            case_id = value[0]
+            tokens = config.tokens
+            await _until_case(client, cases, case_id, tokens)
+            await _command(client, cases, case_id, "assign", samples.assignment(timedelta(days=30)), 1, tokens)
+            await _command(client, cases, case_id, "request-closure", samples.CLOSURE_REQUEST, 2, tokens)
+            await _command(client, cases, case_id, "verify", samples.VERIFICATION, 3, tokens)
+            return True, case_id
+
+        outcomes, elapsed = await closed_loop(sizes.loop_clients, sizes.loop_seconds, one_loop)
+    done = _accepted(outcomes)
+    lat = _latencies(outcomes)
+    note = f"{sizes.loop_clients} clients; report, wait for the case, assign, request closure, verify"
+    failures = [o.value for o in outcomes if not o.ok]
+    if failures:
+        note += f"; {len(failures)} failed, first: {failures[0]}"
+    report.measure("loop.per_s", rate(len(done), elapsed), note)
+    report.measure("loop.p50_ms", ms(percentile(lat, 50)))
+    report.measure("loop.p99_ms", ms(percentile(lat, 99)))

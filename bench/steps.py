@@ -1,0 +1,190 @@
+"""The measurements that are not HTTP load: event store, replay, memory, and every baseline."""
+
+import asyncio
+import contextlib
+import uuid
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from bench import baselines, memory, replay, store
+from bench.config import SERVICES, BenchConfig
+from bench.report import Report
+from bench.scratch import scratch_database
+from shared.envelope import Envelope, to_record
+from shared.settings import ServiceSettings
+from shared.topics import EVENT_TOPICS, ensure_topics
+
+# The durable commits of one closed loop: IssueReported, CaseOpened, Assigned, ClosureRequested, Closed.
+COMMITS_PER_LOOP = 5
+
+
+def record_size() -> int:
+    """Bytes of one IssueReported record on Kafka: key, JSON value and the CloudEvents headers."""
+    event = store.sample_event(0)
+    envelope = Envelope.wrap(
+        event, stream_id=event.issue_id, stream_version=1, actor="public", correlation_id=str(uuid.uuid4())
+    )
+    key, value, headers = to_record(envelope, source="/county/intake")
+    return len(key) + len(value) + sum(len(k) + len(v) for k, v in headers)
+
+
+async def event_store(config: BenchConfig, report: Report) -> None:
+    sizes = config.sizes
+    async with scratch_database(config.database_url, f"{config.run}_store") as dsn:
+        single = await store.ours(dsn, events=sizes.store_events, clients=sizes.store_clients, batch=1)
+        batched = await store.ours(dsn, events=sizes.store_events, clients=sizes.store_clients, batch=10)
+        note = f"{sizes.store_events} events, {sizes.store_clients} connections, each append a new stream"
+        report.measure("store.single.events_per_s", single, note)
+        report.measure("store.batch.events_per_s", batched, "batches of 10 events")
+        es_single = await asyncio.to_thread(
+            store.eventsourcing_recorder, dsn, events=sizes.store_events, clients=sizes.store_clients, batch=1
+        )
+        es_batched = await asyncio.to_thread(
+            store.eventsourcing_recorder, dsn, events=sizes.store_events, clients=sizes.store_clients, batch=10
+        )
+        report.baseline(
+            "eventsourcing.single",
+            "eventsourcing 记录器 单事件/s",
+            es_single,
+            "PostgresApplicationRecorder.insert_events, same events and threads as connections",
+        )
+        report.baseline("eventsourcing.batch", "eventsourcing 记录器 10 个一批 事件/s", es_batched)
+
+
+async def pgbench_baselines(config: BenchConfig, report: Report) -> None:
+    sizes = config.sizes
+    payload = store.payload_bytes(store.sample_event(0)).decode()
+    async with scratch_database(config.database_url, f"{config.run}_pgbench") as dsn:
+        script = await asyncio.to_thread(baselines.prepare_pgbench, dsn, payload)
+        fixed = await asyncio.to_thread(
+            baselines.pgbench, dsn, script, clients=4, seconds=sizes.fixed_seconds, rate=sizes.fixed_rate
+        )
+        saturated = await asyncio.to_thread(
+            baselines.pgbench, dsn, script, clients=sizes.saturation_clients, seconds=sizes.saturation_seconds
+        )
+        stored = await asyncio.to_thread(
+            baselines.pgbench, dsn, script, clients=sizes.store_clients, transactions=sizes.store_events
+        )
+    report.raw["pgbench"] = {"fixed": fixed.summary, "saturation": saturated.summary, "store": stored.summary}
+    rate_label = f"pgbench 单行插入 -R {sizes.fixed_rate:g}"
+    report.baseline(
+        "pgbench.fixed.tps",
+        f"{rate_label} tps",
+        fixed.tps,
+        "one-row insert per transaction, the same JSON as an event, same server",
+    )
+    report.baseline("pgbench.fixed.p50_ms", f"{rate_label} p50", fixed.p50_ms)
+    report.baseline("pgbench.fixed.p99_ms", f"{rate_label} p99", fixed.p99_ms)
+    sat_label = f"pgbench 单行插入 {sizes.saturation_clients} 客户端"
+    report.baseline("pgbench.saturation.tps", f"{sat_label} tps", saturated.tps)
+    report.baseline("pgbench.saturation.p50_ms", f"{sat_label} p50", saturated.p50_ms)
+    report.baseline("pgbench.saturation.p99_ms", f"{sat_label} p99", saturated.p99_ms)
+    store_label = f"pgbench 单行插入 {sizes.store_clients} 客户端"
+    report.baseline("pgbench.store.tps", f"{store_label} tps", stored.tps)
+    report.baseline(
+        "pgbench.loop.per_s",
+        f"{store_label} tps ÷ {COMMITS_PER_LOOP}",
+        stored.tps / COMMITS_PER_LOOP,
+        f"a loop needs {COMMITS_PER_LOOP} durable commits",
+    )
+    if stored.p50_ms is not None and stored.p99_ms is not None:
+        report.baseline(
+            "pgbench.loop.p50_ms", f"{store_label} p50 × {COMMITS_PER_LOOP}", stored.p50_ms * COMMITS_PER_LOOP
+        )
+        report.baseline(
+            "pgbench.loop.p99_ms", f"{store_label} p99 × {COMMITS_PER_LOOP}", stored.p99_ms * COMMITS_PER_LOOP
+        )
+
+
+async def kafka_producer_baselines(config: BenchConfig, report: Report) -> None:
+    sizes = config.sizes
+    settings = ServiceSettings(kafka_bootstrap_servers=config.kafka_bootstrap_servers)
+    topic = f"{config.topic_prefix}{config.run}.producer-perf"
+    size = record_size()
+    await ensure_topics(settings, [topic])
+    try:
+        full = await asyncio.to_thread(
+            baselines.producer_performance,
+            config.kafka_bootstrap_servers,
+            topic,
+            records=sizes.producer_records,
+            size=size,
+            throughput=-1,
+        )
+        steady = await asyncio.to_thread(
+            baselines.producer_performance,
+            config.kafka_bootstrap_servers,
+            topic,
+            records=max(10, int(sizes.e2e_rate * sizes.e2e_seconds)),
+            size=size,
+            throughput=sizes.e2e_rate,
+        )
+    finally:
+        await _delete_topic(config.kafka_bootstrap_servers, topic)
+    report.raw["producer_performance"] = {"full": full.line, "steady": steady.line}
+    report.baseline(
+        "kafka.producer.records_per_s",
+        "Kafka ProducerPerformance 记录/s",
+        full.records_per_s,
+        f"{size}-byte records, acks=all, idempotent, linger 5 ms; {sizes.producer_records} records",
+    )
+    report.baseline(
+        "kafka.producer_steady.p50_ms", f"Kafka ProducerPerformance {sizes.e2e_rate:g}/s p50", steady.p50_ms
+    )
+    report.baseline(
+        "kafka.producer_steady.p99_ms", f"Kafka ProducerPerformance {sizes.e2e_rate:g}/s p99", steady.p99_ms
+    )
+
+
+async def _delete_topic(bootstrap: str, topic: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        with contextlib.suppress(Exception):
+            await admin.delete_topics([topic])
+    finally:
+        await admin.close()
+
+
+async def projections_replay(config: BenchConfig, report: Report) -> None:
+    topics = [f"{config.topic_prefix}{name}" for name in EVENT_TOPICS if not name.startswith("province")]
+    sizes = await replay.topic_sizes(config.kafka_bootstrap_servers, topics)
+    async with scratch_database(config.database_url, f"{config.run}_replay") as dsn:
+        name = dsn.rsplit("/", 1)[1]
+        result = await asyncio.to_thread(
+            replay.rebuild_into, config.database_url, name, config.kafka_bootstrap_servers, config.topic_prefix
+        )
+    report.raw["rebuild"] = result
+    report.measure(
+        "replay.events_per_s",
+        result["replay_events_per_second"] or result["events_per_second"],
+        f"{result['events']} events of the whole history replayed into a scratch database in {result['seconds']}s "
+        f"({result['events_per_second']}/s counting the {result['first_event_after_seconds']}s group join)",
+    )
+    largest = max(sizes, key=lambda t: sizes[t])
+    if sizes[largest]:
+        rate, line = await asyncio.to_thread(
+            baselines.consumer_performance, config.kafka_bootstrap_servers, largest, sizes[largest]
+        )
+        report.raw["consumer_performance"] = {"topic": largest, "line": line}
+        report.baseline(
+            "kafka.consumer.msgs_per_s",
+            "Kafka ConsumerPerformance 消息/s",
+            rate,
+            f"fetch rate on {largest} ({sizes[largest]} records)",
+        )
+
+
+async def peak_memory(config: BenchConfig, report: Report) -> None:
+    for service in SERVICES:
+        if service not in config.urls:
+            continue
+        pid = memory.service_pid(service, config.url(service), config.pids_dir)
+        kib = memory.peak_rss_kib(pid) if pid else None
+        if kib is None:
+            report.errors.append(f"memory.{service}: no running process found (pid file or port)")
+            continue
+        report.measure(f"memory.{service}.peak_mib", kib / 1024)
+        report.raw.setdefault("pids", {})[service] = pid
+    bare = await asyncio.to_thread(baselines.bare_python_peak_kib)
+    report.baseline("python.bare.peak_mib", "空 Python 进程（导入同样的库）", bare / 1024)

@@ -1,0 +1,103 @@
+"""Event store appends per second: ours (shared.eventstore) and the `eventsourcing` library's recorder.
+
+Both append the same events (an IssueReported of the size intake writes) to a scratch database
+on the stack's PostgreSQL, with the same number of clients, one event per append and in batches.
+Every single append opens a new stream, as intake does for a new issue.
+"""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import asyncpg
+
+from bench import samples
+from bench.scratch import connection_parts
+from shared.contracts.intake import IssueReported
+from shared.db import PLATFORM_MIGRATIONS, init_connection
+from shared.eventstore import EventStore, Metadata
+
+META = Metadata(actor="bench", correlation_id="bench")
+
+
+def sample_event(n: int) -> IssueReported:
+    body = samples.report("bench-store", n)
+    return IssueReported(issue_id=str(uuid.uuid4()), **body)
+
+
+def payload_bytes(event: IssueReported) -> bytes:
+    return event.model_dump_json().encode()
+
+
+async def _run_clients(
+    clients: int, jobs: int, job: Callable[[asyncpg.Connection, int], Awaitable[None]], dsn: str
+) -> float:
+    """Runs `jobs` jobs spread over `clients` connections; returns the seconds taken."""
+    conns = [await asyncpg.connect(dsn) for _ in range(clients)]
+    for conn in conns:
+        await init_connection(conn)
+    queue = iter(range(jobs))
+
+    async def client(conn: asyncpg.Connection) -> None:
+        for n in queue:
+            await job(conn, n)
+
+    try:
+        started = time.monotonic()
+        await asyncio.gather(*(client(c) for c in conns))
+        return time.monotonic() - started
+    finally:
+        for conn in conns:
+            await conn.close()
+
+
+async def ours(dsn: str, *, events: int, clients: int, batch: int) -> float:
+    """Events appended per second by shared.eventstore.EventStore in appends of `batch` events."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        for path in sorted(PLATFORM_MIGRATIONS.glob("*.sql")):
+            await conn.execute(path.read_text(encoding="utf-8"))
+    except asyncpg.DuplicateTableError:
+        pass  # a second measurement in the same scratch database
+    finally:
+        await conn.close()
+    store = EventStore(topic="bench.events")
+    prepared = [sample_event(n) for n in range(events)]
+
+    async def append(conn: asyncpg.Connection, n: int) -> None:
+        await store.append(conn, str(uuid.uuid4()), prepared[n * batch : (n + 1) * batch], 0, META)
+
+    seconds = await _run_clients(clients, events // batch, append, dsn)
+    return (events // batch) * batch / seconds
+
+
+def eventsourcing_recorder(dsn: str, *, events: int, clients: int, batch: int) -> float:
+    """Events per second by eventsourcing's PostgresApplicationRecorder.insert_events, same events and clients."""
+    from eventsourcing.persistence import StoredEvent
+    from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
+    parts = connection_parts(dsn)
+    datastore = PostgresDatastore(
+        parts["dbname"], parts["host"], parts["port"], parts["user"], parts["password"], pool_size=clients
+    )
+    recorder = PostgresApplicationRecorder(datastore, events_table_name=f"stored_events_{batch}")
+    recorder.create_table()
+    appends = events // batch
+    prepared = [payload_bytes(sample_event(n)) for n in range(events)]
+
+    def append(n: int) -> None:
+        stream = uuid.uuid4()
+        recorder.insert_events(
+            [StoredEvent(stream, i + 1, "IssueReported", prepared[n * batch + i]) for i in range(batch)]
+        )
+
+    try:
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            started = time.monotonic()
+            list(pool.map(append, range(appends)))
+            seconds = time.monotonic() - started
+    finally:
+        datastore.close()
+    return appends * batch / seconds

@@ -1,0 +1,3 @@
+from drill.main import main
+
+main()

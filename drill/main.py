@@ -1,0 +1,308 @@
+"""`python -m drill`: faults one at a time under a steady load, each followed by the checks."""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka.errors import KafkaError
+
+from bench.tokens import tokens
+from drill import checks, observe
+from drill.faults import Fault, all_faults
+from drill.load import SteadyLoad
+from drill.stack import ROOT, SERVICES, Stack, StackConfig, StackError
+
+
+@dataclass(frozen=True)
+class Plan:
+    rate: float  # reports offered per second
+    warmup: float  # seconds of load before each fault
+    after: float  # seconds of load after recovery, before the checks
+    kafka_outage: float
+    settle: float  # how long the checks wait for the system to catch up before they report
+    rebuild_after_each: bool
+    faults: tuple[str, ...]
+
+
+FULL = Plan(
+    rate=10,
+    warmup=8,
+    after=3,
+    kafka_outage=20,
+    settle=90,
+    rebuild_after_each=True,
+    faults=(*(f"kill:{s}" for s in SERVICES), "kafka", "postgres"),
+)
+# The version `make test` runs: two kills, a short broker outage and a database restart; the
+# comparison with a fresh rebuild only at the end.
+SHORT = Plan(
+    rate=4,
+    warmup=2,
+    after=0.5,
+    kafka_outage=5,
+    settle=45,
+    rebuild_after_each=False,
+    faults=("kill:intake", "kill:cases", "kafka", "postgres"),
+)
+
+
+@dataclass
+class Stage:
+    name: str
+    label: str
+    ready_after_s: float | None = None
+    longest_gap_s: float | None = None
+    check_s: float = 0.0
+    findings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    rebuild: dict[str, Any] | None = None
+    deadline_delay: dict[str, Any] | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+class Drill:
+    def __init__(self, stack: Stack, plan: Plan) -> None:
+        self.stack = stack
+        self.plan = plan
+        self.batch = f"演练-{stack.config.run}"
+        # the drill's services run with the development key, as `make up` does
+        self.tokens = tokens()
+        self.load = SteadyLoad({s: stack.config.url(s) for s in SERVICES}, self.batch, plan.rate, self.tokens)
+        self.stages: list[Stage] = []
+
+    async def observe_and_check(self, client: httpx.AsyncClient) -> tuple[list[checks.Finding], checks.Tally]:
+        config, ledger = self.stack.config, self.load.ledger
+        tally = checks.Tally()
+        try:
+            names = ["intake.events", "cases.events", "accountability.events"]
+            topics = await observe.read_topics(config.bootstrap, [config.topic(n) for n in names])
+            intake, cases, accountability = (topics[config.topic(n)] for n in names)
+            listed, total, positions = await observe.projections_listing(
+                client, config.url("projections"), self.batch, self.tokens.reader
+            )
+            histories = await observe.histories(
+                client, config.url("cases"), sorted(set(ledger.accepted.values())), self.tokens.reader
+            )
+            lags = await observe.group_lags(config.bootstrap, config.topic_prefix)
+        except (httpx.HTTPError, TimeoutError, OSError, KafkaError) as exc:
+            return [checks.Finding("observe", "lag", f"could not read the stack yet: {exc!r}")], tally
+        findings = [
+            *checks.caught_up(positions),
+            *checks.consumers_caught_up(lags, tally),
+            *checks.reports_in_projections(ledger.accepted, listed, total, tally),
+            *checks.reports_on_topic(ledger.accepted, intake, tally),
+            *checks.case_streams(histories, cases, tally),
+            *checks.deadlines(ledger.late, ledger.on_time, histories, cases, accountability, tally),
+        ]
+        return findings, tally
+
+    async def verify(self, stage: Stage, *, rebuild: bool) -> None:
+        """Waits (up to `settle`) until the checks pass; what still fails then is reported."""
+        started = time.monotonic()
+        left = await self.load.drain(timeout=self.plan.settle)
+        async with httpx.AsyncClient(timeout=30) as client:
+            while True:
+                findings, tally = await self.observe_and_check(client)
+                if not findings or time.monotonic() - started > self.plan.settle:
+                    break
+                await asyncio.sleep(0.5)
+            not_ready = [s for s in SERVICES if not await self.stack.ready(s, client)]
+        if left:
+            findings.append(
+                checks.Finding("load", "lag", f"{left} client workflows still running after {self.plan.settle:.0f}s")
+            )
+        if not_ready:
+            findings.append(checks.Finding("readiness", "not_ready", f"not ready: {', '.join(not_ready)}"))
+        ledger = self.load.ledger
+        findings += [checks.Finding("load", "unanswered", g) for g in ledger.gave_up]
+        findings += [checks.Finding("load", "refused", r) for r in ledger.refused]
+        ledger.gave_up.clear()
+        ledger.refused.clear()
+        if rebuild:
+            # What the cases process saw since it last started: how long after a deadline its miss was recorded.
+            with contextlib.suppress(httpx.HTTPError):
+                async with httpx.AsyncClient(timeout=10) as client:
+                    delay = await observe.metric_samples(
+                        client, self.stack.config.url("cases"), "deadline_poller_delay_seconds"
+                    )
+                count = delay.get("deadline_poller_delay_seconds_count", 0.0)
+                stage.deadline_delay = {
+                    "observed": int(count),
+                    "mean_s": round(delay.get("deadline_poller_delay_seconds_sum", 0.0) / count, 2) if count else None,
+                }
+        if rebuild and not findings:
+            comparison = await observe.compare_with_rebuild(self.stack.config, stage.name.replace(":", "_"))
+            findings += comparison.findings
+            stage.rebuild = {"replayed_events": comparison.replayed_events, "seconds": round(comparison.seconds, 1)}
+        stage.findings = [str(f) for f in findings]
+        stage.counts = {**tally.counts, "client_retries": ledger.retries}
+        stage.check_s = round(time.monotonic() - started, 1)
+
+    async def run_fault(self, fault: Fault) -> Stage:
+        stage = Stage(fault.name, fault.label)
+        await asyncio.sleep(self.plan.warmup)
+        began = time.monotonic()
+        try:
+            stage.ready_after_s = round(await fault.inject(self.stack), 1)
+        except StackError as exc:
+            stage.findings.append(str(checks.Finding("readiness", "not_ready", str(exc))))
+            return stage
+        await asyncio.sleep(self.plan.after)
+        self.load.pause()
+        stage.longest_gap_s = round(self.load.ledger.longest_gap(began, time.monotonic()), 1)
+        await self.verify(stage, rebuild=self.plan.rebuild_after_each)
+        self.load.resume()
+        return stage
+
+    async def run(self, faults: list[Fault]) -> None:
+        await self.load.start()
+        try:
+            for fault in faults:
+                print(f"drill: {fault.label} …", file=sys.stderr, flush=True)
+                stage = await self.run_fault(fault)
+                self.stages.append(stage)
+                print(render_stage(stage), flush=True)
+                if stage.ready_after_s is None:
+                    break  # the stack did not come back: the later faults would say nothing
+            await asyncio.sleep(self.plan.warmup)
+            self.load.pause()
+            final = Stage("final", "结束时")
+            await self.verify(final, rebuild=True)
+            self.stages.append(final)
+            print(render_stage(final), flush=True)
+        finally:
+            await self.load.close()
+
+
+def render_stage(stage: Stage) -> str:
+    ready = "—" if stage.ready_after_s is None else f"{stage.ready_after_s:.1f}s"
+    gap = "—" if stage.longest_gap_s is None else f"{stage.longest_gap_s:.1f}s"
+    c = stage.counts
+    lines = [
+        f"[{'通过' if stage.passed else '失败'}] {stage.label}：服务全部就绪用时 {ready}，受理最长中断 {gap}；"
+        f"已受理 {c.get('reports_accepted', 0)} 件，统计中 {c.get('issues_in_projections', 0)} 件；"
+        f"案件事件 {c.get('case_events_in_store', 0)} 个（主题上 {c.get('case_events_on_topic', 0)} 个，"
+        f"重投副本 {sum(v for k, v in c.items() if k.endswith('_redelivered_copies'))} 个）；"
+        f"超期 {c.get('deadlines_missed', 0)} 次，问责 {c.get('escalations', 0)} 次；检查用时 {stage.check_s:.1f}s"
+    ]
+    if stage.rebuild:
+        replayed, seconds = stage.rebuild["replayed_events"], stage.rebuild["seconds"]
+        lines.append(f"    读模型与从主题重建的结果一致（重放 {replayed} 个事件，{seconds}s）")
+    if stage.deadline_delay and stage.deadline_delay["observed"]:
+        lines.append(
+            f"    超期判定：cases 本次启动后记录 {stage.deadline_delay['observed']} 次 DeadlineMissed，"
+            f"平均在时限过后 {stage.deadline_delay['mean_s']}s 写入（deadline_poller_delay_seconds）"
+        )
+    lines += [f"    {f}" for f in stage.findings]
+    return "\n".join(lines)
+
+
+def summary(stages: list[Stage]) -> str:
+    failed = [s for s in stages if not s.passed]
+    if not failed:
+        return f"演练通过：{len(stages)} 项检查均无丢失、无重复。"
+    kinds = sorted({f.split("] ", 1)[1].split(":", 1)[0] for s in failed for f in s.findings})
+    return f"演练失败：{len(failed)} 个阶段发现问题（{', '.join(kinds)}）：{', '.join(s.label for s in failed)}"
+
+
+def parse(argv: list[str] | None) -> tuple[StackConfig, Plan, argparse.Namespace]:
+    parser = argparse.ArgumentParser(prog="python -m drill", description="故障演练：逐个制造故障，检查无丢失、无重复")
+    parser.add_argument("--short", action="store_true", help="the short version make test runs (about two minutes)")
+    parser.add_argument("--kafka-port", type=int, default=19092)
+    parser.add_argument("--kafka-controller-port", type=int, default=19093)
+    parser.add_argument("--pg-port", type=int, default=55433)
+    parser.add_argument(
+        "--base-port", type=int, default=18001, help="intake on this port, the other four services on the next ones"
+    )
+    parser.add_argument("--rate", type=float, help="reports offered per second")
+    parser.add_argument("--kafka-outage", type=float, help="seconds the broker stays stopped")
+    parser.add_argument("--faults", help=f"comma-separated, from: {', '.join(FULL.faults)}")
+    parser.add_argument("--run", help="topic and database prefix of this drill (default: random)")
+    parser.add_argument("--keep-infra", action="store_true", help="leave the drill's Kafka and PostgreSQL running")
+    parser.add_argument("--keep-data", action="store_true", help="keep the drill's databases and topics")
+    parser.add_argument("--out", type=Path, default=ROOT / ".run" / "drill" / "latest.json")
+    args = parser.parse_args(argv)
+    plan = SHORT if args.short else FULL
+    overrides: dict[str, Any] = {}
+    if args.rate:
+        overrides["rate"] = args.rate
+    if args.kafka_outage is not None:
+        overrides["kafka_outage"] = args.kafka_outage
+    if args.faults:
+        wanted = tuple(f.strip() for f in args.faults.split(",") if f.strip())
+        unknown = [f for f in wanted if f not in FULL.faults]
+        if unknown:
+            parser.error(f"unknown faults: {unknown}")
+        overrides["faults"] = wanted
+    plan = Plan(**{**asdict(plan), **overrides})
+    config = StackConfig(
+        run=args.run or f"drill{uuid.uuid4().hex[:8]}",
+        kafka_port=args.kafka_port,
+        kafka_controller_port=args.kafka_controller_port,
+        pg_port=args.pg_port,
+        service_ports={s: args.base_port + i for i, s in enumerate(SERVICES)},
+    )
+    return config, plan, args
+
+
+async def run(config: StackConfig, plan: Plan, args: argparse.Namespace) -> list[Stage]:
+    by_name = {f.name: f for f in all_faults(plan.kafka_outage)}
+    stack = Stack(config)
+    started = time.monotonic()
+    print(
+        f"drill: starting Kafka on {config.bootstrap}, PostgreSQL on {config.pg_port}, "
+        f"services from port {config.service_ports['intake']}…",
+        file=sys.stderr,
+        flush=True,
+    )
+    drill = Drill(stack, plan)
+    try:
+        await stack.start()
+        print(
+            f"drill: stack ready in {time.monotonic() - started:.1f}s; {plan.rate:g} reports/s",
+            file=sys.stderr,
+            flush=True,
+        )
+        await drill.run([by_name[name] for name in plan.faults])
+    except StackError as exc:
+        drill.stages.append(Stage("start", "启动", findings=[str(checks.Finding("readiness", "not_ready", str(exc)))]))
+    finally:
+        await stack.stop(keep_data=args.keep_data, keep_infra=args.keep_infra)
+    return drill.stages
+
+
+def main(argv: list[str] | None = None) -> None:
+    config, plan, args = parse(argv)
+    started = time.monotonic()
+    stages = asyncio.run(run(config, plan, args))
+    verdict = summary(stages)
+    print(verdict)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps(
+            {
+                "run": config.run,
+                "plan": asdict(plan),
+                "seconds": round(time.monotonic() - started, 1),
+                "passed": all(s.passed for s in stages),
+                "verdict": verdict,
+                "stages": [asdict(s) for s in stages],
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    print(f"JSON: {args.out}")
+    sys.exit(0 if stages and all(s.passed for s in stages) else 1)

@@ -1,0 +1,208 @@
+"""What the drill reads back from the stack: the topics, the case histories, the projections."""
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from bench.replay import partitions, rebuild_into
+from drill.checks import Finding, Record, Stored
+from drill.stack import StackConfig
+from shared.settings import dsn_for
+
+READ_MODELS_DDL = Path(__file__).resolve().parents[1] / "services" / "projections" / "read_models.sql"
+
+
+async def read_topics(bootstrap: str, topics: list[str], *, timeout: float = 30.0) -> dict[str, list[Record]]:
+    """Every record now on the topics, up to the log ends taken at the start."""
+    tps = await partitions(bootstrap, topics)
+    out: dict[str, list[Record]] = {t: [] for t in topics}
+    if not tps:
+        return out
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        await consumer.seek_to_beginning(*tps)
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        positions = {tp: -1 for tp in tps}
+        deadline = time.monotonic() + timeout
+        while any(positions[tp] + 1 < ends[tp] for tp in remaining):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topics} to their ends in {timeout:.0f}s")
+            batch = await consumer.getmany(timeout_ms=300, max_records=5000)
+            for tp, records in batch.items():
+                for r in records:
+                    if r.offset < ends[tp]:
+                        out[tp.topic].append(_record(r))
+                    positions[tp] = r.offset
+        return out
+    finally:
+        await consumer.stop()
+
+
+async def group_lags(bootstrap: str, prefix: str) -> dict[str, dict[str, int]]:
+    """For each consumer group of the drill's services: records behind the log end, per partition it committed."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        groups = [g[0] for g in await admin.list_consumer_groups() if str(g[0]).startswith(prefix)]
+        lags: dict[str, dict[str, int]] = {}
+        for group in groups:
+            committed = await admin.list_consumer_group_offsets(group)
+            if not committed:
+                continue
+            ends = await consumer.end_offsets(list(committed))
+            lags[group] = {f"{tp.topic}[{tp.partition}]": ends[tp] - meta.offset for tp, meta in committed.items()}
+        return lags
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def _record(r: Any) -> Record:
+    headers = {k: v.decode("utf-8", errors="replace") for k, v in (r.headers or ())}
+    try:
+        payload = json.loads(r.value) if r.value else {}
+    except ValueError:
+        payload = {}
+    return Record(
+        topic=r.topic,
+        partition=r.partition,
+        offset=r.offset,
+        event_id=headers.get("ce_id", f"undecodable@{r.partition}:{r.offset}"),
+        type=headers.get("ce_type", "?"),
+        stream_id=headers.get("ce_subject", r.key.decode() if r.key else "?"),
+        stream_version=int(headers.get("ce_streamversion", "0") or 0),
+        payload=payload if isinstance(payload, dict) else {},
+    )
+
+
+async def histories(
+    client: httpx.AsyncClient, cases_url: str, case_ids: list[str], headers: dict[str, str]
+) -> dict[str, list[Stored] | None]:
+    """Each case's history as the cases service answers it; None for a case it does not know."""
+    gate = asyncio.Semaphore(16)
+
+    async def one(case_id: str) -> tuple[str, list[Stored] | None]:
+        async with gate:
+            response = await client.get(f"{cases_url}/v1/cases/{case_id}/history", headers=headers)
+        if response.status_code == 404:
+            return case_id, None
+        response.raise_for_status()
+        return case_id, [Stored(e["event_id"], e["version"], e["type"]) for e in response.json()["events"]]
+
+    return dict(await asyncio.gather(*(one(c) for c in case_ids)))
+
+
+async def projections_listing(
+    client: httpx.AsyncClient, url: str, batch: str, headers: dict[str, str]
+) -> tuple[list[str], int | None, dict[str, Any]]:
+    """The issue ids the projections list for the batch (every page), their closure-rate total, and the positions."""
+    listed: list[str] = []
+    offset = 0
+    while True:
+        response = await client.get(
+            f"{url}/v1/stats/closure-rates/cases",
+            params={"batch": batch, "figure": "all", "limit": 1000, "offset": offset},
+            headers=headers,
+        )
+        response.raise_for_status()
+        page = response.json()
+        listed += [item["issue_id"] for item in page["items"]]
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            break
+    rates = await client.get(
+        f"{url}/v1/stats/closure-rates", params={"group_by": "batch", "batch": batch}, headers=headers
+    )
+    rates.raise_for_status()
+    body = rates.json()
+    total = sum(int(row["total"]) for row in body["rows"])
+    return listed, total, body["positions"]
+
+
+async def metric_samples(client: httpx.AsyncClient, url: str, name: str) -> dict[str, float]:
+    """The samples of one metric family on a service's /metrics, summed over labels (`_count`, `_sum`, …)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = await client.get(f"{url}/metrics")
+    response.raise_for_status()
+    totals: dict[str, float] = {}
+    for family in text_string_to_metric_families(response.text):
+        if family.name == name:
+            for sample in family.samples:
+                totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+    return totals
+
+
+def read_model_tables() -> list[str]:
+    text = READ_MODELS_DDL.read_text(encoding="utf-8")
+    return [line.split()[2] for line in text.splitlines() if line.lower().startswith("create table ")]
+
+
+async def _table_rows(dsn: str) -> dict[str, list[str]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        schema = await conn.fetchval("select schema_name from read_model_generations where status = 'active'")
+        if schema is None:
+            return {}
+        rows: dict[str, list[str]] = {}
+        for table in read_model_tables():
+            values = await conn.fetch(f'select to_jsonb(t)::text as row from "{schema}"."{table}" t')
+            rows[table] = sorted(v["row"] for v in values)
+        return rows
+    finally:
+        await conn.close()
+
+
+@dataclass(frozen=True)
+class RebuildComparison:
+    findings: list[Finding]
+    replayed_events: int
+    seconds: float
+
+
+async def compare_with_rebuild(stack: StackConfig, name: str) -> RebuildComparison:
+    """Rebuilds the read models from the topics into a scratch database and compares every table."""
+    fresh = f"{stack.run}_fresh_{name}"
+    admin = await asyncpg.connect(dsn_for(stack.database_url, "postgres"))
+    try:
+        await admin.execute(f'drop database if exists "{fresh}" with (force)')
+        started = time.monotonic()
+        result = await asyncio.to_thread(
+            rebuild_into, stack.database_url, fresh, stack.bootstrap, stack.topic_prefix, timeout=300
+        )
+        seconds = time.monotonic() - started
+        live = await _table_rows(dsn_for(stack.database_url, stack.database("projections")))
+        rebuilt = await _table_rows(dsn_for(stack.database_url, fresh))
+    finally:
+        await admin.execute(f'drop database if exists "{fresh}" with (force)')
+        await admin.close()
+    findings = []
+    for table in read_model_tables():
+        a, b = live.get(table, []), rebuilt.get(table, [])
+        if a != b:
+            only_live = len(set(a) - set(b)) + max(0, len(a) - len(set(a)))
+            only_fresh = len(set(b) - set(a)) + max(0, len(b) - len(set(b)))
+            findings.append(
+                Finding(
+                    "read models",
+                    "mismatch",
+                    f"table {table}: {len(a)} rows live, {len(b)} rebuilt; "
+                    f"{only_live} only live, {only_fresh} only rebuilt",
+                )
+            )
+    return RebuildComparison(findings, int(result.get("events", 0)), seconds)

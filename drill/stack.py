@@ -1,0 +1,219 @@
+"""The drill's own stack: Kafka and PostgreSQL on ports of its own (through infra/*.sh), and the
+five services as processes it can kill and start again.
+
+The infra scripts give a non-default port its own broker data and its own database cluster, so
+the drill never touches the shared broker on 9092 or the server on 55432. Whatever the drill
+started, it stops at the end; what was already running on those ports is left running.
+"""
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.settings import ServiceSettings, dsn_for
+from shared.topics import ensure_topics
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
+SHARED_PORTS = {"kafka": 9092, "postgres": 55432}
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class StackConfig:
+    run: str  # topic prefix and database name prefix of this drill
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    pg_port: int = 55433
+    service_ports: dict[str, int] = field(default_factory=lambda: {s: 18001 + i for i, s in enumerate(SERVICES)})
+    log_dir: Path = ROOT / ".run" / "drill"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def database_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres"
+
+    @property
+    def topic_prefix(self) -> str:
+        return f"{self.run}."
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def database(self, service: str) -> str:
+        return f"{self.run}_{service}"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.service_ports[service]}"
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._started_kafka = False
+        self._started_postgres = False
+
+    # ------------------------------------------------------------ infra
+    def _infra_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+        env.update(
+            KAFKA_PORT=str(self.config.kafka_port),
+            KAFKA_CONTROLLER_PORT=str(self.config.kafka_controller_port),
+            PGPORT=str(self.config.pg_port),
+        )
+        return env
+
+    def _script(self, name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            ["bash", str(ROOT / "infra" / f"{name}.sh"), *args],
+            env=self._infra_env(),
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        if check and done.returncode != 0:
+            raise StackError(f"infra/{name}.sh {' '.join(args)} failed: {(done.stderr or done.stdout)[-800:]}")
+        return done
+
+    def _running(self, name: str) -> bool:
+        return self._script(name, "status", check=False).returncode == 0
+
+    def start_kafka(self) -> None:
+        self._script("kafka", "start")
+
+    def stop_kafka(self) -> None:
+        self._script("kafka", "stop")
+
+    def restart_postgres(self) -> None:
+        self._script("postgres", "restart")
+
+    # --------------------------------------------------------- services
+    def _service_env(self, service: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "KAFKA_", "TOPIC_"))}
+        env.update(
+            PORT=str(self.config.service_ports[service]),
+            KAFKA_BOOTSTRAP_SERVERS=self.config.bootstrap,
+            DATABASE_URL=self.config.database_url,
+            DATABASE_NAME=self.config.database(service),
+            TOPIC_PREFIX=self.config.topic_prefix,
+            RELAY_POLL_SECONDS="0.2",
+            DEADLINE_POLL_SECONDS="0.5",
+            LOG_JSON="true",
+        )
+        return env
+
+    def start_service(self, service: str) -> None:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.config.log_dir / f"{self.config.run}-{service}.log", "ab")  # noqa: SIM115
+        self.processes[service] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}"],
+            cwd=ROOT,
+            env=self._service_env(service),
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        log.close()
+
+    def kill_service(self, service: str) -> None:
+        """SIGKILL: no drain, no commit, no goodbye to the consumer group."""
+        process = self.processes[service]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    async def ready(self, service: str, client: httpx.AsyncClient) -> bool:
+        with contextlib.suppress(httpx.HTTPError):
+            return (await client.get(f"{self.config.url(service)}/readyz", timeout=3)).status_code == 200
+        return False
+
+    async def wait_ready(self, timeout: float = 120.0) -> float:
+        """Seconds until every service answers /readyz with 200; raises StackError on timeout or exit."""
+        started = time.monotonic()
+        pending = set(self.processes)
+        async with httpx.AsyncClient() as client:
+            while pending:
+                for service in sorted(pending):
+                    if self.processes[service].poll() is not None:
+                        raise StackError(
+                            f"{service} exited with {self.processes[service].returncode}; see {self.config.log_dir}"
+                        )
+                    if await self.ready(service, client):
+                        pending.discard(service)
+                if time.monotonic() - started > timeout:
+                    raise StackError(f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))}")
+                if pending:
+                    await asyncio.sleep(0.2)
+        return time.monotonic() - started
+
+    # ------------------------------------------------------------ whole
+    async def start(self) -> None:
+        for name, port in (("kafka", self.config.kafka_port), ("postgres", self.config.pg_port)):
+            if port == SHARED_PORTS[name]:
+                raise StackError(
+                    f"{name} port {port} is the shared stack's: the drill stops and restarts its {name}; "
+                    "give it a port of its own"
+                )
+        self._started_postgres = not self._running("postgres")
+        self._script("postgres", "start")
+        self._started_kafka = not self._running("kafka")
+        self.start_kafka()
+        await ensure_topics(
+            ServiceSettings(kafka_bootstrap_servers=self.config.bootstrap, topic_prefix=self.config.topic_prefix)
+        )
+        for service in SERVICES:
+            self.start_service(service)
+        await self.wait_ready()
+
+    async def stop(self, *, keep_data: bool = False, keep_infra: bool = False) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if not keep_data:
+            with contextlib.suppress(Exception):
+                await self._drop_data()
+        if not keep_infra:
+            if self._started_kafka:
+                self._script("kafka", "stop", check=False)
+            if self._started_postgres:
+                self._script("postgres", "stop", check=False)
+
+    async def _drop_data(self) -> None:
+        conn = await asyncpg.connect(dsn_for(self.config.database_url, "postgres"))
+        try:
+            for row in await conn.fetch(
+                "select datname from pg_database where datname like $1", f"{self.config.run}\\_%"
+            ):
+                await conn.execute(f'drop database if exists "{row["datname"]}" with (force)')
+        finally:
+            await conn.close()
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.config.bootstrap)
+        await admin.start()
+        try:
+            names = [t for t in await admin.list_topics() if t.startswith(self.config.topic_prefix)]
+            if names:
+                await admin.delete_topics(names)
+        finally:
+            await admin.close()

@@ -1,0 +1,78 @@
+"""The bench's smoke run against services started here: every figure and every baseline comes out.
+
+Not a timed test: it checks that the harness measures everything, not how fast anything is.
+"""
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from bench.main import SPECS
+from services.accountability.settings import AccountabilitySettings
+from services.cases.settings import CasesSettings
+from services.enforcement.settings import EnforcementSettings
+from services.intake.settings import IntakeSettings
+from services.projections.settings import ProjectionsSettings
+from tests.support.service import free_port, service_processes
+from tests.support.stack import ROOT
+
+SERVICES = {
+    "intake": IntakeSettings,
+    "cases": CasesSettings,
+    "enforcement": EnforcementSettings,
+    "accountability": AccountabilitySettings,
+    "projections": ProjectionsSettings,
+}
+
+
+async def test_the_bench_smoke_gives_every_figure_beside_its_baseline(
+    make_settings, topics, prefix, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    settings = {name: make_settings(cls, port=free_port()) for name, cls in SERVICES.items()}
+    modules = [(f"services.{name}", s) for name, s in settings.items()]
+    async with service_processes(*modules) as procs:
+        pids = tmp_path / "pids"
+        pids.mkdir()
+        for (name, _), proc in zip(settings.items(), procs, strict=True):
+            assert proc.process is not None
+            (pids / f"{name}.pid").write_text(str(proc.process.pid))
+        out = tmp_path / "latest.json"
+        any_settings = settings["intake"]
+        args = [
+            sys.executable,
+            "-m",
+            "bench",
+            "--smoke",
+            *(a for name, proc in zip(settings, procs, strict=True) for a in (f"--{name}-url", proc.url)),
+            "--database-url",
+            any_settings.database_url,
+            "--kafka-bootstrap-servers",
+            any_settings.kafka_bootstrap_servers,
+            "--topic-prefix",
+            any_settings.topic_prefix,
+            "--run",
+            prefix,
+            "--pids-dir",
+            str(pids),
+            "--out",
+            str(out),
+        ]
+        bench = await asyncio.create_subprocess_exec(
+            *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        stdout, stderr = await asyncio.wait_for(bench.communicate(), 300)
+    printed = stdout.decode()
+    assert bench.returncode == 0, f"{printed}\n{stderr.decode()[-3000:]}"
+
+    result = json.loads(out.read_text(encoding="utf-8"))
+    figures = {(f["key"], f["baseline"]): f for f in result["figures"]}
+    for spec in SPECS:
+        figure = figures.get((spec.key, spec.baseline))
+        assert figure is not None, f"{spec.key} (against {spec.baseline}) is missing"
+        assert figure["value"] is not None and figure["value"] > 0, figure
+        assert figure["baseline_value"] is not None and figure["baseline_value"] > 0, figure
+        assert figure["ratio"] is not None, figure
+        assert spec.label in printed
+    assert result["errors"] == []
+    assert result["raw"]["rebuild"]["events"] > 0
