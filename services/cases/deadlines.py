@@ -21,6 +21,7 @@ from services.cases.commands import Command, MarkDeadlineMissed, WarnDeadline
 from services.cases.settings import CasesSettings
 from shared import clock
 from shared.eventstore import EventStore, Metadata
+from shared.metrics import DEADLINE_POLLER_DELAY
 from shared.service import Platform
 
 log = structlog.get_logger()
@@ -64,6 +65,8 @@ async def _fire_one(pool: asyncpg.Pool, store: EventStore, claim: Claim, to_comm
         decided = await handlers.run(conn, store, row["case_id"], to_command(row, now), meta)
         for envelope in decided.events:
             log.info("deadline_fired", case_id=row["case_id"], event_type=envelope.type, deadline=str(row["deadline"]))
+            if envelope.type == "DeadlineMissed":
+                DEADLINE_POLLER_DELAY.observe((envelope.occurred_at - row["deadline"]).total_seconds())
         return True
 
 
