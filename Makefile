@@ -40,6 +40,15 @@ status:
 logs:
 	@tail -n 40 .run/logs/*.log
 
+.PHONY: bench drill
+# Benchmarks of the running stack (after make up) beside their baselines: python -m bench --help
+bench: install
+	@$(PY) -m bench $(ARGS)
+
+# Fault drill on a Kafka and PostgreSQL of its own (19092/19093, 55433): python -m drill --help
+drill: install
+	@$(PY) -m drill $(ARGS)
+
 test: install
 	@$(PY) -m pytest -q
 
