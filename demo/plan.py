@@ -216,32 +216,59 @@ def _measures(rng: random.Random, problems: tuple[Problem, ...]) -> tuple[Measur
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class Enterprise:
+    name: str
+    domain: Domain
+    violation: str
+    legal_basis: str
+    credit_code: str
+
+
+def _enterprise(rng: random.Random, known: list[Enterprise]) -> Enterprise:
+    """Mostly one not caught before; now and then one caught again (屡查屡犯)."""
+    if known and rng.random() < 0.12:
+        return rng.choice(known)
+    domain = rng.choice(list(county.BUSINESSES))
+    business, violation, basis = rng.choice(county.BUSINESSES[domain])
+    taken = {e.name for e in known}
+    name = next(n for n in (f"{rng.choice(county.TRADE_NAMES)}{business}" for _ in range(100)) if n not in taken)
+    found = Enterprise(name, domain, violation, basis, credit_code(random.Random(name)))
+    known.append(found)
+    return found
+
+
 def _enforcement(rng: random.Random, problems: tuple[Problem, ...], count: int) -> tuple[EnforcementCase, ...]:
-    """Cases against enterprises; the first few enterprises are caught more than once (屡查屡犯)."""
-    codes = {name: credit_code(random.Random(name)) for name, *_ in county.ENTERPRISES}
+    """Cases against enterprises, some filed from a problem of their domain."""
     by_domain: dict[Domain, list[Problem]] = {}
     for problem in problems:
         if problem.fate is not Fate.UNASSIGNED:
             by_domain.setdefault(problem.domain, []).append(problem)
+    known: list[Enterprise] = []
     cases = []
     for number in range(1, count + 1):
-        enterprise, domain, violation, basis = county.ENTERPRISES[(number - 1) % len(county.ENTERPRISES)]
-        linked = by_domain.get(domain, [])
+        enterprise = _enterprise(rng, known)
+        linked = by_domain.get(enterprise.domain, [])
         origin = rng.choice(linked) if linked and rng.random() < 0.6 else None
         fine = Decimal(rng.randint(10_000, 300_000)) + Decimal(rng.randint(0, 99)) / 100
         paid_roll = rng.random()
         paid = fine if paid_roll < 0.6 else (fine / 2).quantize(Decimal("0.01")) if paid_roll < 0.75 else Decimal(0)
         ordered = rng.random() < 0.45
         criminal = tuple(person_name(rng) for _ in range(rng.randint(1, 2))) if rng.random() < 0.12 else ()
+        detained = (
+            tuple(Detainee(person_name(rng), rng.randint(5, 15)) for _ in range(rng.randint(1, 2)))
+            if rng.random() < 0.2
+            else ()
+        )
         cases.append(
             EnforcementCase(
                 number=number,
                 month=origin.month if origin else rng.randrange(MONTHS),
-                enterprise=enterprise,
-                credit_code=codes[enterprise],
+                enterprise=enterprise.name,
+                credit_code=enterprise.credit_code,
                 address=f"{rng.choice(county.TOWNSHIPS)}工业园{rng.randint(1, 99)}号",
-                violation=violation,
-                legal_basis=basis,
+                violation=enterprise.violation,
+                legal_basis=enterprise.legal_basis,
                 officer=rng.choice(county.OFFICERS),
                 problem=origin.number if origin else None,
                 fine=fine,
@@ -249,9 +276,7 @@ def _enforcement(rng: random.Random, problems: tuple[Problem, ...], count: int) 
                 ordered=ordered,
                 refused=ordered and rng.random() < 0.5,
                 production_stop=rng.random() < 0.12,
-                detained=tuple(Detainee(person_name(rng), rng.randint(5, 15)) for _ in range(rng.randint(1, 2)))
-                if rng.random() < 0.2
-                else (),
+                detained=detained,
                 criminal=criminal,
                 closed=rng.random() < 0.4,
             )

@@ -9,6 +9,7 @@
   const TOKEN_KEY = "county-env-dashboard-token";
   const PAGE_SIZE = 100;
   const TREND_SAMPLES = 12;
+  const MAX_OFFENDERS = 6;
   const COLORS = { closed: "#36c77b", on_schedule: "#4a8cff", overdue: "#ff5f5f", open: "#ffb020", rate: "#5fd4ff" };
   const FIGURE_LABELS = {
     all: "问题总数", closed: "已销号", open: "未销号", on_schedule: "未超期", overdue: "超期", reopened: "回头看反弹",
@@ -217,6 +218,14 @@
         const target = charts[id].__drill?.(params);
         if (target) window.location.hash = target;
       });
+      // A click beside the bars (in the grid, not on a bar or point) opens the whole group's cases.
+      charts[id].getZr().on("click", (event) => {
+        const c = charts[id];
+        const point = [event.offsetX, event.offsetY];
+        if (event.target || !c?.__group || !c.containPixel("grid", point)) return;
+        const target = c.__group(c.convertFromPixel({ seriesIndex: 0 }, point));
+        if (target) window.location.hash = target;
+      });
     }
     return charts[id];
   }
@@ -282,12 +291,9 @@
         : { show: false },
       data: rows.map((r) => (horizontal ? r.total : Number(r.rate_percent))),
     });
-    c.__drill = (params) => {
-      const row = rows[params.dataIndex];
-      if (!row) return null;
-      const figure = params.seriesId === "rate" ? "closed" : params.seriesId;
-      return listHash(row.cases[figure], `${what}：${row.label} · ${FIGURE_LABELS[figure]}`);
-    };
+    const open = (row, figure) => (row ? listHash(row.cases[figure], `${what}：${row.label} · ${FIGURE_LABELS[figure]}`) : null);
+    c.__drill = (params) => open(rows[params.dataIndex], params.seriesId === "rate" ? "closed" : params.seriesId);
+    c.__group = ([x, y]) => open(rows[Math.round(horizontal ? y : x)], "all");
     c.setOption(
       {
         backgroundColor: "transparent",
@@ -346,10 +352,9 @@
     const c = chart(id);
     if (!c) return;
     const figures = ["closed", "open", "overdue"];
-    c.__drill = (params) => {
-      const point = points[params.dataIndex];
-      return point ? listHash(point.cases[params.seriesId], `截至${point.label} · ${FIGURE_LABELS[params.seriesId]}`) : null;
-    };
+    const open = (point, figure) => (point ? listHash(point.cases[figure], `截至${point.label} · ${FIGURE_LABELS[figure]}`) : null);
+    c.__drill = (params) => open(points[params.dataIndex], params.seriesId);
+    c.__group = ([x]) => open(points[Math.round(x)], "all");
     c.setOption(
       {
         backgroundColor: "transparent",
@@ -397,7 +402,7 @@
         el("td", {}, item.township),
         el("td", {}, item.unit || "（未交办）"),
         el("td", {}, item.leader ? `${item.leader.name}` : "—"),
-        el("td", {}, when(item.deadline)),
+        el("td", { class: "nowrap" }, when(item.deadline)),
         el("td", { class: "n" }, item.days_overdue ? `${item.days_overdue}天` : "不足1天"),
         el("td", { class: "n" }, String(item.times_missed)),
       ),
@@ -479,7 +484,7 @@
         el("td", { class: "n" }, String(row.figures.persons_referred)),
       ),
     );
-    const offenders = stats.repeat_offenders.map((o) =>
+    const offenders = stats.repeat_offenders.slice(0, MAX_OFFENDERS).map((o) =>
       el("li", {}, drill(o.link, `屡查屡犯：${o.enterprise_name}`, o.enterprise_name), `（${o.cases}起）`),
     );
     fill(
@@ -505,7 +510,15 @@
             el("tbody", {}, years),
           )
         : el("p", { class: "empty" }, "暂无执法案件"),
-      offenders.length ? [el("p", { class: "sub" }, "屡查屡犯企业"), el("ul", {}, offenders)] : null,
+      offenders.length
+        ? [
+            el("p", { class: "sub" }, `屡查屡犯企业（${stats.repeat_offenders.length}家）`),
+            el("ul", { class: "offenders" }, offenders),
+            stats.repeat_offenders.length > MAX_OFFENDERS
+              ? el("p", { class: "sub" }, `另有${stats.repeat_offenders.length - MAX_OFFENDERS}家未列出，见执法案件清单`)
+              : null,
+          ]
+        : null,
     );
   }
 
@@ -624,10 +637,10 @@
         el("td", {}, item.batch || "—"),
         el("td", {}, item.township),
         el("td", {}, item.unit || "（未交办）"),
-        el("td", {}, item.status_label),
-        el("td", {}, el("span", { class: `tag ${item.standing}` }, item.standing_label)),
-        el("td", {}, when(item.deadline)),
-        el("td", {}, when(item.closed_at)),
+        el("td", { class: "nowrap" }, item.status_label),
+        el("td", { class: "nowrap" }, el("span", { class: `tag ${item.standing}` }, item.standing_label)),
+        el("td", { class: "nowrap" }, when(item.deadline)),
+        el("td", { class: "nowrap" }, when(item.closed_at)),
       ),
     );
     const page = (to, text) =>
@@ -655,7 +668,7 @@
       el(
         "tr",
         {},
-        el("td", {}, when(item.occurred_at)),
+        el("td", { class: "nowrap" }, when(item.occurred_at)),
         el("td", {}, item.kind_label, item.revoked ? el("span", { class: "tag revoked" }, "已撤销") : null),
         el("td", {}, item.unit),
         el("td", {}, item.person ? `${item.person.name}${item.person.post ? `（${item.person.post}）` : ""}` : "—"),
