@@ -13,6 +13,7 @@ from services.projections import accountability_tally as tally
 from services.projections import closure, enforcement_figures, labels, present
 from services.projections.closure import Moment
 from services.projections.filters import (
+    TEXT,
     CaseFilters,
     CaseSelection,
     DateRange,
@@ -49,7 +50,7 @@ router = APIRouter(prefix="/v1/stats", tags=["stats"])
 read_models_router = APIRouter(prefix="/v1/read-models", tags=["read models"])
 
 Limit = Annotated[int, Query(ge=1, le=10_000, description="at most this many items")]
-Offset = Annotated[int, Query(ge=0, description="skip this many items")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="skip this many items")]
 MAX_TREND_POINTS = 240
 
 
@@ -228,8 +229,8 @@ async def accountability(
 async def accountability_items(
     platform: PlatformDep,
     filters: Annotated[YearFilter, Query()],
-    unit: str | None = None,
-    kind: Annotated[str | None, Query(description=f"one of: {', '.join(tally.KIND_LABELS)}")] = None,
+    unit: Annotated[str | None, Query(max_length=100, pattern=TEXT)] = None,
+    kind: Annotated[str | None, Query(max_length=50, description=f"one of: {', '.join(tally.KIND_LABELS)}")] = None,
     include_revoked: bool = False,
 ) -> TallyItems:
     if kind is not None and kind not in tally.KIND_LABELS:
@@ -296,7 +297,9 @@ async def enforcement(platform: PlatformDep, filters: Annotated[YearFilter, Quer
 async def enforcement_cases(
     platform: PlatformDep,
     filters: Annotated[YearFilter, Query()],
-    credit_code: Annotated[str | None, Query(max_length=18, description="统一社会信用代码: one enterprise")] = None,
+    credit_code: Annotated[
+        str | None, Query(max_length=18, pattern=TEXT, description="统一社会信用代码: one enterprise")
+    ] = None,
 ) -> EnforcementCases:
     """Each case with its figures in the year (a case with figures in two years appears once per year)."""
 

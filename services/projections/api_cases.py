@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query
 from services.projections import timeline
 from services.projections.api import Limit, Offset, case_list
 from services.projections.facts import payload_of
-from services.projections.filters import CaseFilters, Figure
+from services.projections.filters import TEXT, CaseFilters, Figure
 from services.projections.readside import View, read
 from services.projections.schemas import CaseList, Timeline, TimelineEvent
 from shared.clock import shown
@@ -26,7 +26,9 @@ async def overdue(
 
 
 @router.get("/{issue_id}/timeline", response_model=Timeline, summary="Every event of one issue, across all topics")
-async def case_timeline(platform: PlatformDep, issue_id: Annotated[str, Path(min_length=1, max_length=64)]) -> Timeline:
+async def case_timeline(
+    platform: PlatformDep, issue_id: Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT)]
+) -> Timeline:
     """Intake, the case, enforcement cases filed from it, escalations and measures naming it, in time order."""
 
     async def query(view: View) -> Timeline:

@@ -9,12 +9,21 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 from shared.clock import SHANGHAI
 from shared.contracts.codes import Domain, Source
 
+# The days a query may name: wide enough for any county record, narrow enough for every clock and database.
+FIRST_DAY = date(1949, 10, 1)
+LAST_DAY = date(2999, 12, 31)
+# Query text PostgreSQL can hold (no NUL characters).
+TEXT = r"^[^\x00]*$"
+
 
 def _as_of(value: Any) -> Any:
     """A date means the end of that day in the county (Asia/Shanghai); a date-time without zone is county time."""
     if isinstance(value, str):
         text = value.strip()
         value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00"))
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"as_of 须在 {FIRST_DAY} 与 {LAST_DAY} 之间")
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
     if isinstance(value, date):
@@ -70,10 +79,15 @@ class CaseSelection(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     source: Source | None = Field(default=None, description="问题来源")
-    batch: str | None = Field(default=None, max_length=100, description="督察批次; empty: cases without a batch")
-    township: str | None = Field(default=None, max_length=100, description="乡镇")
+    batch: str | None = Field(
+        default=None, max_length=100, pattern=TEXT, description="督察批次; empty: cases without a batch"
+    )
+    township: str | None = Field(default=None, max_length=100, pattern=TEXT, description="乡镇")
     unit: str | None = Field(
-        default=None, max_length=100, description="责任单位 at the moment asked; empty: cases not yet assigned"
+        default=None,
+        max_length=100,
+        pattern=TEXT,
+        description="责任单位 at the moment asked; empty: cases not yet assigned",
     )
     domain: Domain | None = Field(default=None, description="问题领域")
 
@@ -86,8 +100,12 @@ class CaseSelection(BaseModel):
 class DateRange(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: date | None = Field(default=None, alias="from", description="on or after this date (Asia/Shanghai)")
-    to: date | None = Field(default=None, description="on or before this date (Asia/Shanghai)")
+    from_: date | None = Field(
+        default=None, alias="from", ge=FIRST_DAY, le=LAST_DAY, description="on or after this date (Asia/Shanghai)"
+    )
+    to: date | None = Field(
+        default=None, ge=FIRST_DAY, le=LAST_DAY, description="on or before this date (Asia/Shanghai)"
+    )
 
     @field_validator("to")
     @classmethod

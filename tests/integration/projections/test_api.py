@@ -331,6 +331,14 @@ async def test_wrong_parameters_are_refused_naming_the_field(live: Live) -> None
         ("/v1/stats/enforcement", {"year": "1900"}, "year"),
         ("/v1/stats/accountability/items", {"kind": "scolding"}, "kind"),
         ("/v1/exports/ledger.xlsx", {"source": "rumour"}, "source"),
+        ("/v1/stats/closure-rates", {"township": "\x00"}, "township"),
+        ("/v1/stats/closure-rates", {"from": "0001-01-01"}, "from"),
+        ("/v1/stats/closure-rates", {"as_of": "9999-12-31"}, "as_of"),
+        ("/v1/stats/closure-trend", {"to": "9999-12-31"}, "to"),
+        ("/v1/stats/accountability/items", {"unit": "\x00"}, "unit"),
+        ("/v1/stats/enforcement/cases", {"credit_code": "\x00"}, "credit_code"),
+        ("/v1/cases/%00/timeline", {}, "issue_id"),
+        ("/v1/cases/overdue", {"offset": str(10**20)}, "offset"),
     ]
     for path, params, field in cases:
         response = await live.client.get(path, params=params)
