@@ -270,18 +270,19 @@ class Player:
                 f"{case}/payments", {"penalty_id": penalty_id, "amount": str(e.paid), "paid_on": str(today)}
             )
         if e.ordered:
-            served = today - timedelta(days=30)
+            served = today - timedelta(days=10)
             order = await self._enforce(
                 f"{case}/rectification-orders",
                 {
                     "requirements": "立即停止违法行为，限期改正",
                     "served_on": str(served),
-                    "deadline": f"{served + timedelta(days=10)}T17:00:00+08:00",
+                    "deadline": f"{served + timedelta(days=4)}T17:00:00+08:00",
                 },
             )
             reinspection: dict[str, Any] = {
                 "order_id": order["events"][0]["payload"]["order_id"],
-                "inspected_on": str(today - timedelta(days=10 if e.refused else 15)),
+                # refused: found not complied 3 days ago, a round of 7 days (按日连续处罚); else complied on the deadline
+                "inspected_on": str(today - timedelta(days=3 if e.refused else 6)),
                 "complied": not e.refused,
             }
             if e.refused:
