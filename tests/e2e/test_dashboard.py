@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.async_api import Page, Route, async_playwright, expect
 
-from demo.browser import CHROMIUM, launch
+from demo.browser import launch
 from demo.client import County, Urls
 from demo.main import caught_up
 from demo.plan import Fate, plan_year
@@ -27,8 +26,6 @@ from shared.auth import Role, issue_token
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
 from tests.support.service import free_port, service_processes
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is installed by `make browser`")
 
 FATES = (
     Fate.CLOSED,
