@@ -42,12 +42,14 @@ from services.projections.schemas import (
     TrendPoint,
     YearRow,
 )
+from shared.auth import STAFF, require
 from shared.clock import now, shown
 from shared.errors import InvalidCommand
 from shared.service import Platform, PlatformDep
 
-router = APIRouter(prefix="/v1/stats", tags=["stats"])
-read_models_router = APIRouter(prefix="/v1/read-models", tags=["read models"])
+# Figures are for every staff role (viewers and leaders above all); the public has the report form only.
+router = APIRouter(prefix="/v1/stats", tags=["stats"], dependencies=[require(*STAFF)])
+read_models_router = APIRouter(prefix="/v1/read-models", tags=["read models"], dependencies=[require(*STAFF)])
 
 Limit = Annotated[int, Query(ge=1, le=10_000, description="at most this many items")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="skip this many items")]

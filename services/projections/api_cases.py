@@ -10,11 +10,12 @@ from services.projections.facts import payload_of
 from services.projections.filters import TEXT, CaseFilters, Figure
 from services.projections.readside import View, read
 from services.projections.schemas import CaseList, Timeline, TimelineEvent
+from shared.auth import STAFF, require
 from shared.clock import shown
 from shared.errors import NotFound
 from shared.service import PlatformDep
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], dependencies=[require(*STAFF)])
 
 
 @router.get("/overdue", response_model=CaseList, summary="超期清单: open cases past their deadline")

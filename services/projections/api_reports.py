@@ -11,10 +11,11 @@ from services.projections.closure import Moment
 from services.projections.filters import CaseFilters, Figure, YearFilter
 from services.projections.readside import View, read
 from services.projections.schemas import Answer, EnforcementFigures, RateRow, TallyFigures
+from shared.auth import STAFF, require
 from shared.clock import SHANGHAI, now, shown
 from shared.service import PlatformDep
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], dependencies=[require(*STAFF)])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LEDGER_LIMIT = 100_000

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -62,6 +63,11 @@ def _leader(row: Mapping[str, Any]) -> str:
     return f"{row['leader_name']}（{row['leader_post']}）" if row["leader_post"] else row["leader_name"]
 
 
+def _cell(value: Any) -> Any:
+    """Text as a worksheet can hold it: control characters (which Excel refuses) are dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def workbook(rows: Iterable[Mapping[str, Any]], about: list[tuple[str, str]]) -> bytes:
     """The ledger of these cases; `about` says what it shows (filters, as of, generation) on a second sheet."""
     book = Workbook()
@@ -69,7 +75,7 @@ def workbook(rows: Iterable[Mapping[str, Any]], about: list[tuple[str, str]]) ->
     sheet.title = SHEET
     sheet.append(HEADERS)
     for number, row in enumerate(rows, start=1):
-        sheet.append([number, *(value(row) for _, _, value in COLUMNS)])
+        sheet.append([number, *(_cell(value(row)) for _, _, value in COLUMNS)])
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -88,7 +94,7 @@ def workbook(rows: Iterable[Mapping[str, Any]], about: list[tuple[str, str]]) ->
     sheet.auto_filter.ref = sheet.dimensions
     notes = book.create_sheet("说明")
     for name, value in about:
-        notes.append([name, value])
+        notes.append([name, _cell(value)])
     notes.column_dimensions["A"].width = 16
     notes.column_dimensions["B"].width = 80
     out = io.BytesIO()

@@ -55,3 +55,14 @@ def test_the_ledger_has_the_five_fixed_columns_and_county_dates() -> None:
     )
     assert (row["超期次数"], row["重复举报"]) == (1, 2)
     assert list(book["说明"].iter_rows(values_only=True)) == [("截至", "2025-06-30")]
+
+
+def test_control_characters_a_worksheet_cannot_hold_are_dropped_not_a_server_error() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from services.projections.ledger import workbook
+
+    book = load_workbook(BytesIO(workbook([], [("乡镇", "城关\x19镇\x00")])))
+    assert book["说明"]["B1"].value == "城关镇"
