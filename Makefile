@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP_CACHE := .cache/pip
 STAMP := .venv/.installed
 
-.PHONY: install up down test logs status token
+.PHONY: install up down test logs status token fuzz
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ drill: install
 
 test: install
 	@$(PY) -m pytest -q
+
+# Schemathesis against the running stack's OpenAPI (run `make up` first).
+fuzz: install
+	@bash infra/fuzz.sh
 
 # A development token: make token ROLE=inspection_office [UNIT=生态环境局] [SUBJECT=wang]
 token: install
