@@ -10,6 +10,7 @@ from services.accountability import handlers, tables, views
 from services.accountability.domain import measures
 from services.accountability.policy import Policy
 from shared.auth import STAFF, Role, acting_as, require
+from shared.contracts.base import Text
 from shared.contracts.accountability import Escalation, TargetKind
 from shared.contracts.codes import MeasureKind
 from shared.errors import NotFound
@@ -31,9 +32,9 @@ class TargetIn(BaseModel):
     """被问责对象: a unit, or a person with name, post and unit."""
 
     kind: TargetKind
-    unit: str = Field(min_length=1, max_length=100)
-    name: str | None = Field(default=None, max_length=50)
-    post: str | None = Field(default=None, max_length=100)
+    unit: Text(100)  # type: ignore[valid-type]
+    name: Text(50) | None = None  # type: ignore[valid-type]
+    post: Text(100) | None = None  # type: ignore[valid-type]
 
 
 class MeasureIn(BaseModel):
@@ -44,12 +45,12 @@ class MeasureIn(BaseModel):
         description="measure kind: " + ", ".join(k.value for k in MeasureKind),
         json_schema_extra={"enum": [k.value for k in MeasureKind]},
     )
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text(2000)  # type: ignore[valid-type]
     case_ids: list[CaseId] = Field(default_factory=list, max_length=500)
 
 
 class RevokeIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text(2000)  # type: ignore[valid-type]
 
 
 def _meta(who: str) -> Metadata:

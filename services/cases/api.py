@@ -137,7 +137,7 @@ async def list_cases(
     unit: Annotated[str | None, Query(max_length=100)] = None,
     township: Annotated[str | None, Query(max_length=100)] = None,
     overdue: bool | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> schemas.CaseList:
     where = views.CaseFilter(status=status, unit=unit, township=township, overdue=overdue)

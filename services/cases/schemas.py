@@ -22,12 +22,13 @@ from services.cases.commands import (
 from services.cases.domain import Case, is_overdue
 from shared.clock import shown
 from shared.contracts import Event
+from shared.contracts.base import Text as readable_text
 from shared.contracts.cases import Closed, Evidence, Leader
 from shared.contracts.codes import CASE_STATUS_LABELS, DOMAIN_LABELS, SOURCE_LABELS, CaseStatus, Domain, Source
 from shared.envelope import Envelope
 
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Text = readable_text(2000)
+Name = readable_text(100)
 WorkingDays = Annotated[int, Field(ge=1, le=365, description="工作日数，跳过法定节假日、计入调休上班日")]
 
 EVENT_LABELS: dict[str, str] = {

@@ -11,6 +11,8 @@ from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator, StrictBool, StrictInt, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from shared.contracts.base import Text as readable_text
+
 
 class _ExactJsonRequest(Request):
     async def json(self) -> Any:
@@ -57,9 +59,9 @@ Yuan = Annotated[
         }
     ),
 ]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Name = Annotated[str, Field(min_length=1, max_length=50)]
-Ref = Annotated[str, Field(min_length=1, max_length=100)]
+Text = readable_text(2000)
+Name = readable_text(50)
+Ref = readable_text(100)
 
 
 class Body(BaseModel):
