@@ -13,11 +13,11 @@ $(STAMP): pyproject.toml
 	@mkdir -p .cache
 	@echo "installing Python dependencies into .venv (log: .cache/pip-install.log)"
 	@( $(PY) -m pip install --cache-dir $(PIP_CACHE) --upgrade pip \
-	  && $(PY) -m pip install --cache-dir $(PIP_CACHE) -e '.[test]' ) >.cache/pip-install.log 2>&1 \
+	  && $(PY) -m pip install --cache-dir $(PIP_CACHE) -e '.[test,bench]' ) >.cache/pip-install.log 2>&1 \
 	  || { tail -n 30 .cache/pip-install.log; exit 1; }
 	@touch $(STAMP)
 
-up: install
+up: install assets
 	@bash infra/postgres.sh start
 	@bash infra/kafka.sh start
 	@$(PY) -m shared.topics
@@ -49,7 +49,7 @@ bench: install
 drill: install
 	@$(PY) -m drill $(ARGS)
 
-test: install
+test: install assets browser
 	@$(PY) -m pytest -q
 
 # Schemathesis against the running stack's OpenAPI (run `make up` first).
