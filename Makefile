@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv .venv
 	@mkdir -p .cache
-	@echo "installing Python dependencies into .venv (log: .cache/pip-install.log)"
+	@echo "installing Python dependencies into .venv (log: .cache/pip-install.log)" >&2
 	@( $(PY) -m pip install --cache-dir $(PIP_CACHE) --upgrade pip \
 	  && $(PY) -m pip install --cache-dir $(PIP_CACHE) -e '.[test,bench]' ) >.cache/pip-install.log 2>&1 \
 	  || { tail -n 30 .cache/pip-install.log; exit 1; }
