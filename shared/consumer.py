@@ -40,6 +40,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,
+    asyncpg.InternalClientError,  # a connection left mid-operation when the server went away
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
     ConcurrencyConflict,

@@ -72,7 +72,16 @@ class OutboxRelay:
             try:
                 await self._run_once()
                 backoff = 0.2
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError, asyncio.TimeoutError) as exc:
+            # InternalClientError: a connection left mid-operation when the server went away (seen in the drill's
+            # PostgreSQL restart); a new connection is all it needs.
+            except (
+                OSError,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+                asyncpg.InternalClientError,
+                KafkaError,
+                asyncio.TimeoutError,
+            ) as exc:
                 log.warning("relay_retrying", relay=self._name, error=repr(exc), backoff=backoff)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
