@@ -12,6 +12,7 @@ from pathlib import Path
 from bench import http_figures, steps
 from bench.config import FULL, ROOT, SERVICES, SMOKE, BenchConfig
 from bench.report import Report, Spec
+from shared.logging import configure_logging
 
 DEFAULT_PORTS = {"intake": 8001, "cases": 8002, "enforcement": 8003, "accountability": 8004, "projections": 8005}
 
@@ -132,6 +133,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
 
 def main(argv: list[str] | None = None) -> None:
     config = parse(argv)
+    configure_logging("WARNING", json=False)  # the table is the output; the platform's info logs are noise here
     report = asyncio.run(run(config))
     report.write(config.out, SPECS)
     print(report.table(SPECS))

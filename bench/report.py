@@ -125,7 +125,12 @@ class Report:
         widths = [max(_width(r[i]) for r in (header, *rows)) for i in range(len(header))]
         lines = [_line(header, widths), _line(tuple("-" * w for w in widths), widths)]
         lines += [_line(r, widths) for r in rows]
-        notes = [f"  {f.label}：{f.note}" for f in figures if f.note]
+        noted: set[str] = set()
+        notes = []
+        for f in figures:
+            if f.note and f.key not in noted:
+                noted.add(f.key)
+                notes.append(f"  {f.label}：{f.note}")
         notes += [f"  {self.baseline_labels[k]}：{self.notes[k]}" for k in self.baselines if k in self.notes]
         if notes:
             lines += ["", "说明：", *notes]

@@ -272,6 +272,21 @@ def caught_up(positions: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[
     return []
 
 
+def dead_letters(records: list[Record], tally: Tally) -> list[Finding]:
+    """Nothing went to a dead-letter topic: a dead-lettered event is an effect that never happened."""
+    tally.add("dead_lettered", len(records))
+    if not records:
+        return []
+    topics = sorted({r.topic for r in records})
+    return [
+        Finding(
+            "dead letters",
+            "loss",
+            f"{len(records)} messages on {', '.join(topics)}, e.g. {records[0].type} {records[0].event_id}",
+        )
+    ]
+
+
 def consumers_caught_up(lags: Mapping[str, Mapping[str, int]], tally: Tally) -> list[Finding]:
     """Every consumer group of the services has committed up to the log end: none is stuck or dead."""
     tally.add("consumer_groups", len(lags))

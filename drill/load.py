@@ -11,7 +11,7 @@ first attempt went through).
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -140,13 +140,13 @@ class SteadyLoad:
             self.ledger.accepted_at.append(time.monotonic())
             await self._case_opened(issue_id)
             if n % 2 == 0:
-                if await self._command(issue_id, "assign", lambda: samples.assignment(LATE_DEADLINE), 1):
+                if await self._command(issue_id, "assign", lambda k: samples.assignment(LATE_DEADLINE * k), 1):
                     self.ledger.late.add(issue_id)
-            elif await self._command(issue_id, "assign", lambda: samples.assignment(LONG_DEADLINE), 1):
+            elif await self._command(issue_id, "assign", lambda k: samples.assignment(LONG_DEADLINE), 1):
                 self.ledger.on_time.add(issue_id)
                 if await self._command(
-                    issue_id, "request-closure", lambda: samples.CLOSURE_REQUEST, 2
-                ) and await self._command(issue_id, "verify", lambda: samples.VERIFICATION, 3):
+                    issue_id, "request-closure", lambda k: samples.CLOSURE_REQUEST, 2
+                ) and await self._command(issue_id, "verify", lambda k: samples.VERIFICATION, 3):
                     self.ledger.closed.add(issue_id)
 
     async def _case_opened(self, case_id: str) -> None:
@@ -163,16 +163,19 @@ class SteadyLoad:
                 raise GaveUp(case_id)
             await asyncio.sleep(0.2)
 
-    async def _command(self, case_id: str, path: str, body: Callable[[], dict[str, Any]], version: int) -> bool:
+    async def _command(self, case_id: str, path: str, body: Callable[[float], dict[str, Any]], version: int) -> bool:
         """True once the command is known to have gone through."""
         url = f"{self.urls['cases']}/v1/cases/{case_id}/{path}"
         headers = {"If-Match": str(version), **self.tokens.for_command(path)}
-        # The body is made at each attempt, so a retried assignment's deadline is ahead of now again;
-        # a deadline that passed while the request waited on a busy server is refused (422): send it anew.
-        for _ in range(5):
-            response = await self._retrying(
-                f"{path} {case_id}", lambda: self._client.post(url, json=body(), headers=headers)
-            )
+        # The body is made at each attempt, so a retried assignment's deadline is ahead of now again; a
+        # deadline that passed while the request waited on a busy server is refused (422): as a person
+        # would, send it again with a later one.
+        for attempt in range(6):
+
+            def send(scale: float = 2.0**attempt) -> Awaitable[httpx.Response]:
+                return self._client.post(url, json=body(scale), headers=headers)
+
+            response = await self._retrying(f"{path} {case_id}", send)
             if not (response.status_code == 422 and '"deadline"' in response.text):
                 break
             self.ledger.retries += 1

@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 import time
@@ -14,11 +13,14 @@ from typing import Any
 import httpx
 from aiokafka.errors import KafkaError
 
+from bench.replay import ReplayFailed
 from bench.tokens import tokens
 from drill import checks, observe
 from drill.faults import Fault, all_faults
 from drill.load import SteadyLoad
 from drill.stack import ROOT, SERVICES, Stack, StackConfig, StackError
+from shared.logging import configure_logging
+from shared.topics import EVENT_TOPICS
 
 
 @dataclass(frozen=True)
@@ -80,26 +82,30 @@ class Drill:
         self.tokens = tokens()
         self.load = SteadyLoad({s: stack.config.url(s) for s in SERVICES}, self.batch, plan.rate, self.tokens)
         self.stages: list[Stage] = []
+        self.rebuild_groups: set[str] = set()
 
     async def observe_and_check(self, client: httpx.AsyncClient) -> tuple[list[checks.Finding], checks.Tally]:
         config, ledger = self.stack.config, self.load.ledger
         tally = checks.Tally()
         try:
             names = ["intake.events", "cases.events", "accountability.events"]
-            topics = await observe.read_topics(config.bootstrap, [config.topic(n) for n in names])
+            dlqs = [config.topic(f"{t}.dlq") for t in EVENT_TOPICS]
+            topics = await observe.read_topics(config.bootstrap, [config.topic(n) for n in names] + dlqs)
             intake, cases, accountability = (topics[config.topic(n)] for n in names)
+            dead = [r for t in dlqs for r in topics[t]]
             listed, total, positions = await observe.projections_listing(
                 client, config.url("projections"), self.batch, self.tokens.reader
             )
             histories = await observe.histories(
                 client, config.url("cases"), sorted(set(ledger.accepted.values())), self.tokens.reader
             )
-            lags = await observe.group_lags(config.bootstrap, config.topic_prefix)
+            lags = await observe.group_lags(config.bootstrap, config.topic_prefix, self.rebuild_groups)
         except (httpx.HTTPError, TimeoutError, OSError, KafkaError) as exc:
             return [checks.Finding("observe", "lag", f"could not read the stack yet: {exc!r}")], tally
         findings = [
             *checks.caught_up(positions),
             *checks.consumers_caught_up(lags, tally),
+            *checks.dead_letters(dead, tally),
             *checks.reports_in_projections(ledger.accepted, listed, total, tally),
             *checks.reports_on_topic(ledger.accepted, intake, tally),
             *checks.case_streams(histories, cases, tally),
@@ -125,29 +131,36 @@ class Drill:
         if not_ready:
             findings.append(checks.Finding("readiness", "not_ready", f"not ready: {', '.join(not_ready)}"))
         ledger = self.load.ledger
-        findings += [checks.Finding("load", "unanswered", g) for g in ledger.gave_up]
-        findings += [checks.Finding("load", "refused", r) for r in ledger.refused]
+        for kind, items in (("unanswered", ledger.gave_up), ("refused", ledger.refused)):
+            if items:
+                findings.append(checks.Finding("load", kind, f"{len(items)} requests, e.g. {items[:2]}"))
         ledger.gave_up.clear()
         ledger.refused.clear()
         if rebuild:
-            # What the cases process saw since it last started: how long after a deadline its miss was recorded.
-            with contextlib.suppress(httpx.HTTPError):
-                async with httpx.AsyncClient(timeout=10) as client:
-                    delay = await observe.metric_samples(
-                        client, self.stack.config.url("cases"), "deadline_poller_delay_seconds"
-                    )
-                count = delay.get("deadline_poller_delay_seconds_count", 0.0)
-                stage.deadline_delay = {
-                    "observed": int(count),
-                    "mean_s": round(delay.get("deadline_poller_delay_seconds_sum", 0.0) / count, 2) if count else None,
-                }
+            stage.deadline_delay = await self.deadline_delay()
         if rebuild and not findings:
-            comparison = await observe.compare_with_rebuild(self.stack.config, stage.name.replace(":", "_"))
-            findings += comparison.findings
-            stage.rebuild = {"replayed_events": comparison.replayed_events, "seconds": round(comparison.seconds, 1)}
+            try:
+                comparison = await observe.compare_with_rebuild(self.stack.config, stage.name.replace(":", "_"))
+            except ReplayFailed as exc:
+                findings.append(checks.Finding("read models", "mismatch", f"the fresh rebuild failed: {exc}"))
+            else:
+                findings += comparison.findings
+                self.rebuild_groups |= comparison.groups
+                stage.rebuild = {"replayed_events": comparison.replayed_events, "seconds": round(comparison.seconds, 1)}
         stage.findings = [str(f) for f in findings]
         stage.counts = {**tally.counts, "client_retries": ledger.retries}
         stage.check_s = round(time.monotonic() - started, 1)
+
+    async def deadline_delay(self) -> dict[str, Any] | None:
+        """From the cases process's /metrics (since it last started): how long after a deadline its miss was written."""
+        name = "deadline_poller_delay_seconds"
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                delay = await observe.metric_samples(client, self.stack.config.url("cases"), name)
+        except httpx.HTTPError:
+            return None
+        count = delay.get(f"{name}_count", 0.0)
+        return {"observed": int(count), "mean_s": round(delay.get(f"{name}_sum", 0.0) / count, 2) if count else None}
 
     async def run_fault(self, fault: Fault) -> Stage:
         stage = Stage(fault.name, fault.label)
@@ -284,6 +297,7 @@ async def run(config: StackConfig, plan: Plan, args: argparse.Namespace) -> list
 
 def main(argv: list[str] | None = None) -> None:
     config, plan, args = parse(argv)
+    configure_logging("WARNING", json=False)  # the table is the output; the platform's info logs are noise here
     started = time.monotonic()
     stages = asyncio.run(run(config, plan, args))
     verdict = summary(stages)

@@ -51,14 +51,23 @@ async def read_topics(bootstrap: str, topics: list[str], *, timeout: float = 30.
         await consumer.stop()
 
 
-async def group_lags(bootstrap: str, prefix: str) -> dict[str, dict[str, int]]:
+async def group_ids(bootstrap: str, prefix: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return {str(g[0]) for g in await admin.list_consumer_groups() if str(g[0]).startswith(prefix)}
+    finally:
+        await admin.close()
+
+
+async def group_lags(bootstrap: str, prefix: str, ignore: set[str]) -> dict[str, dict[str, int]]:
     """For each consumer group of the drill's services: records behind the log end, per partition it committed."""
+    groups = sorted(await group_ids(bootstrap, prefix) - ignore)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        groups = [g[0] for g in await admin.list_consumer_groups() if str(g[0]).startswith(prefix)]
         lags: dict[str, dict[str, int]] = {}
         for group in groups:
             committed = await admin.list_consumer_group_offsets(group)
@@ -173,6 +182,7 @@ class RebuildComparison:
     findings: list[Finding]
     replayed_events: int
     seconds: float
+    groups: set[str]  # the consumer groups the rebuild made: done with, they fall behind and are not checked
 
 
 async def compare_with_rebuild(stack: StackConfig, name: str) -> RebuildComparison:
@@ -181,11 +191,13 @@ async def compare_with_rebuild(stack: StackConfig, name: str) -> RebuildComparis
     admin = await asyncpg.connect(dsn_for(stack.database_url, "postgres"))
     try:
         await admin.execute(f'drop database if exists "{fresh}" with (force)')
+        groups_before = await group_ids(stack.bootstrap, stack.topic_prefix)
         started = time.monotonic()
         result = await asyncio.to_thread(
             rebuild_into, stack.database_url, fresh, stack.bootstrap, stack.topic_prefix, timeout=300
         )
         seconds = time.monotonic() - started
+        made = await group_ids(stack.bootstrap, stack.topic_prefix) - groups_before
         live = await _table_rows(dsn_for(stack.database_url, stack.database("projections")))
         rebuilt = await _table_rows(dsn_for(stack.database_url, fresh))
     finally:
@@ -205,4 +217,4 @@ async def compare_with_rebuild(stack: StackConfig, name: str) -> RebuildComparis
                     f"{only_live} only live, {only_fresh} only rebuilt",
                 )
             )
-    return RebuildComparison(findings, int(result.get("events", 0)), seconds)
+    return RebuildComparison(findings, int(result.get("events", 0)), seconds, made)

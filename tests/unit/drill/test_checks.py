@@ -7,6 +7,7 @@ from drill.checks import (
     case_streams,
     caught_up,
     consumers_caught_up,
+    dead_letters,
     deadlines,
     reports_in_projections,
     reports_on_topic,
@@ -127,3 +128,9 @@ def test_a_consumer_group_behind_the_log_end_is_found() -> None:
     assert consumers_caught_up({"p.cases.intake": {"p.intake.events[0]": 0}}, tally) == []
     stuck = consumers_caught_up({"p.accountability.escalation": {"p.cases.events[1]": 7}}, tally)
     assert kinds(stuck) == ["lag"] and "accountability.escalation" in stuck[0].detail
+
+
+def test_a_message_on_a_dead_letter_topic_is_a_loss() -> None:
+    assert dead_letters([], Tally()) == []
+    poisoned = [Record("p.cases.events.dlq", 0, 0, "e7", "Assigned", "c1", 2)]
+    assert kinds(dead_letters(poisoned, Tally())) == ["loss"]
