@@ -98,7 +98,7 @@ class Report:
                     "baseline": f.baseline,
                     "baseline_label": f.baseline_label,
                     "baseline_value": f.baseline_value,
-                    "ratio": None if f.ratio is None else round(f.ratio, 3),
+                    "ratio": None if f.ratio is None else float(f"{f.ratio:.4g}"),
                     "note": f.note,
                 }
                 for f in self.figures(specs)
@@ -163,7 +163,9 @@ def _fmt(value: float | None) -> str:
 
 
 def _ratio(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}×"
+    if value is None:
+        return "—"
+    return f"{value:.2g}×" if value < 0.1 else f"{value:.2f}×"
 
 
 def _width(text: str) -> int:

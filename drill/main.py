@@ -224,7 +224,7 @@ def render_stage(stage: Stage) -> str:
 def summary(stages: list[Stage]) -> str:
     failed = [s for s in stages if not s.passed]
     if not failed:
-        return f"演练通过：{len(stages)} 项检查均无丢失、无重复。"
+        return f"演练通过：{len(stages)} 个阶段的检查均无丢失、无重复。"
     kinds = sorted({f.split("] ", 1)[1].split(":", 1)[0] for s in failed for f in s.findings})
     return f"演练失败：{len(failed)} 个阶段发现问题（{', '.join(kinds)}）：{', '.join(s.label for s in failed)}"
 
