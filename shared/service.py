@@ -35,6 +35,8 @@ class Platform:
     relay: OutboxRelay
     consumers: list[ConsumerRunner] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    # The relay, the consumers and the jobs: each runs until the service stops, so one that ended has failed.
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 ConsumerFactory = Callable[[Platform], Sequence[ConsumerRunner]]
@@ -81,6 +83,7 @@ async def run_platform(
         tasks += [asyncio.create_task(job(platform, stopping), name=getattr(job, "__name__", "job")) for job in jobs]
         if run_relay:
             tasks.append(asyncio.create_task(platform.relay.run(), name="relay"))
+        platform.tasks = tasks
         log.info("service_started", service=settings.service_name, consumers=[c.name for c in platform.consumers])
         try:
             yield platform
@@ -130,10 +133,12 @@ def build_app(
         async with run_platform(settings, migrations=migrations, consumers=consumers, jobs=jobs) as platform:
             app.state.platform = platform
             readiness.pool = platform.pool
+            readiness.tasks = platform.tasks
             try:
                 yield
             finally:
                 readiness.pool = None
+                readiness.tasks = []
                 await readiness.close()
 
     app = FastAPI(title=title, lifespan=lifespan)

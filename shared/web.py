@@ -94,9 +94,15 @@ class Readiness:
         self._bootstrap = bootstrap_servers
         self._admin: AIOKafkaAdminClient | None = None
         self.pool: Any = None
+        self.tasks: list[asyncio.Task[None]] = []
 
     async def check(self) -> dict[str, str]:
-        return {"database": await self._database(), "kafka": await self._kafka()}
+        return {"database": await self._database(), "kafka": await self._kafka(), "background": self._background()}
+
+    def _background(self) -> str:
+        """The relay, consumers and jobs run for the service's whole life: one that ended means events are stuck."""
+        ended = [task.get_name() for task in self.tasks if task.done()]
+        return f"stopped: {', '.join(ended)}" if ended else "ok"
 
     async def _database(self) -> str:
         if self.pool is None:

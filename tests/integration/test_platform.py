@@ -261,3 +261,20 @@ async def test_a_poison_message_goes_to_the_dlq_and_the_next_one_is_applied(
     assert any("invalid IssueReported payload" in r for r in reasons)
     assert {dict(r.headers)["dlq_topic"].decode() for r in dead} == {settings.topic("intake.events")}
     assert sorted(await pool.fetchval("select array_agg(title) from applied")) == ["after", "before"]
+
+
+async def test_readiness_fails_when_a_background_task_has_ended(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+    from services.intake.main import create_app
+    from services.intake.settings import IntakeSettings
+    from tests.support.service import running
+
+    app = create_app(make_settings(IntakeSettings))
+    async with running(app) as client:
+        assert (await client.get("/readyz")).json()["checks"]["background"] == "ok"
+        consumer = app.state.platform.consumers[0]
+        consumer.stop()  # a consumer that returns while the service runs is a consumer that died
+        task = next(t for t in app.state.platform.tasks if t.get_name() == f"consumer-{consumer.name}")
+        await asyncio.wait_for(task, 15)
+        answer = await client.get("/readyz")
+        assert answer.status_code == 503
+        assert answer.json()["checks"]["background"] == f"stopped: consumer-{consumer.name}"
