@@ -29,8 +29,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 class ReporterIn(BaseModel):
     """举报人 (optional): kept encrypted in intake only, never published."""
 
-    name: str | None = Field(default=None, max_length=50)
-    phone: str | None = Field(default=None, max_length=30)
+    name: Text(50) | None = None  # type: ignore[valid-type]
+    phone: Text(30) | None = None  # type: ignore[valid-type]
 
 
 class ProblemIn(BaseModel):
@@ -59,8 +59,8 @@ class ReportIn(ProblemIn):
     """A reported problem, from any source."""
 
     source: Source
-    batch: str | None = Field(default=None, max_length=100)
-    external_ref: str | None = Field(default=None, max_length=100)
+    batch: Text(100) | None = None  # type: ignore[valid-type]
+    external_ref: Text(100) | None = None  # type: ignore[valid-type]
     reporter: ReporterIn | None = None
 
 

@@ -8,14 +8,14 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from shared.contracts.base import Contract, Event
+from shared.contracts.base import Contract, Event, Text
 from shared.contracts.codes import Domain, Source
 
 
 class Location(Contract):
     """Where the problem is: an address, coordinates, or both."""
 
-    address: str | None = Field(default=None, max_length=500)
+    address: Text(500) | None = None  # type: ignore[valid-type]
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 

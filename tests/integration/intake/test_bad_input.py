@@ -113,11 +113,17 @@ async def test_anonymous_submissions_beyond_the_limit_get_429_and_staff_are_not_
 
 
 async def test_text_of_control_characters_or_lone_surrogates_is_422_naming_the_field(client: httpx.AsyncClient) -> None:
-    for township in ("\u001c", "城关镇\u0000", "\udbba"):
+    for field, value in (
+        ("township", "\u001c"),
+        ("township", "城关镇\u0000"),
+        ("township", "\udbba"),
+        ("batch", "第二轮\u0000"),
+        ("external_ref", "\u0000"),
+    ):
         answer = await client.post(
             "/v1/reports",
-            content=json.dumps({**problem(), "source": "mailbox", "township": township}).encode(),
+            content=json.dumps({**problem(), "source": "mailbox", field: value}).encode(),
             headers={"content-type": "application/json"},
         )
-        assert answer.status_code == 422, township
-        assert answer.json()["error"]["fields"][0]["field"] == "township", answer.json()
+        assert answer.status_code == 422, (field, value)
+        assert answer.json()["error"]["fields"][0]["field"] == field, answer.json()
