@@ -6,7 +6,7 @@ Labels are zh-CN; moments are shown in Asia/Shanghai.
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from services.cases.commands import (
     Assign,
@@ -22,6 +22,7 @@ from services.cases.commands import (
 from services.cases.domain import Case, is_overdue
 from shared.clock import shown
 from shared.contracts import Event
+from shared.contracts.base import Moment
 from shared.contracts.base import Text as readable_text
 from shared.contracts.cases import Closed, Evidence, Leader
 from shared.contracts.codes import CASE_STATUS_LABELS, DOMAIN_LABELS, SOURCE_LABELS, CaseStatus, Domain, Source
@@ -57,7 +58,7 @@ class AssignIn(BaseModel):
     task: Text = Field(description="整改目标与措施")
     unit: Name = Field(description="责任单位")
     leader: Leader = Field(description="包案领导")
-    deadline: AwareDatetime | None = Field(default=None, description="整改时限")
+    deadline: Moment | None = Field(default=None, description="整改时限")
     deadline_working_days: WorkingDays | None = None
     measures: Text = Field(description="奖惩措施")
     reason: Text | None = Field(default=None, description="重新交办的原因")
@@ -76,7 +77,7 @@ class AssignIn(BaseModel):
 
 
 class NewDeadlineIn(BaseModel):
-    new_deadline: AwareDatetime | None = None
+    new_deadline: Moment | None = None
     new_deadline_working_days: WorkingDays | None = None
 
     def deadline_spec(self) -> DeadlineSpec:

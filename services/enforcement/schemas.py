@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator, StrictBool, StrictInt, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictBool, StrictInt, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from shared.contracts.base import Moment
 from shared.contracts.base import Text as readable_text
 
 
@@ -105,7 +106,7 @@ class RectificationOrderIn(Body):
 
     requirements: Text = Field(description="改正要求")
     served_on: date = Field(description="送达日期")
-    deadline: AwareDatetime = Field(description="改正期限")
+    deadline: Moment = Field(description="改正期限")
 
 
 class ReinspectionIn(Body):

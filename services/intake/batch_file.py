@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.intake.domain import title_from
+from shared.contracts.base import has_control_characters
 from shared.contracts.codes import DOMAIN_LABELS, Domain
 from shared.contracts.intake import Location
 
@@ -158,6 +159,7 @@ def check_row(row: int, cells: dict[str, str]) -> BatchRow | RefusedRow:
             reasons.append(f"{LABELS[name]}为空")
         elif len(value) > limit:
             reasons.append(f"{LABELS[name]}超过 {limit} 个字")
+    reasons += [f"{LABELS.get(name, name)}含有控制字符" for name, value in cells.items() if has_control_characters(value)]
     domain = _DOMAINS.get(domain_text)
     if not domain_text:
         reasons.append("领域为空")

@@ -26,6 +26,7 @@ from services.intake.handlers import Submission
 from services.intake.limits import MIB, PayloadTooLarge
 from services.intake.privacy import contact_from
 from services.intake.settings import IntakeSettings
+from shared.contracts.base import has_control_characters
 from shared.contracts.codes import DOMAIN_LABELS, Domain, Source
 from shared.contracts.intake import Channel, Location
 from shared.errors import InvalidCommand
@@ -143,6 +144,9 @@ def check_form(values: dict[str, str]) -> tuple[domain.Report, Any]:
         errors["lat"] = "经度和纬度需同时填写"
     if not values["address"] and lat is None and not errors.keys() & {"lat", "lon"}:
         errors["address"] = "请填写问题地址，或填写经纬度"
+    for name in ("title", "description", "township", "address", "name", "phone"):
+        if has_control_characters(values.get(name) or "") and name not in errors:
+            errors[name] = "不能包含控制字符"
     contact = None
     try:
         contact = contact_from(values["name"], values["phone"])

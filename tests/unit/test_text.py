@@ -26,3 +26,16 @@ def test_the_services_request_bodies_use_it() -> None:
         ProgressIn(note="已整改\x00")
     with pytest.raises(ValidationError):
         RevokeIn(reason="\x00")
+
+
+def test_a_moment_outside_any_plausible_year_is_refused() -> None:
+    from datetime import UTC, datetime
+
+    from shared.contracts.base import Moment
+
+    class Deadline(BaseModel):
+        at: Moment
+
+    assert Deadline(at=datetime(2027, 1, 1, tzinfo=UTC)).at.year == 2027
+    with pytest.raises(ValidationError):
+        Deadline.model_validate({"at": "0001-01-01T00:01:01+00:02"})

@@ -106,3 +106,12 @@ def test_a_row_repeating_an_earlier_batch_and_serial_is_refused_naming_that_row(
 def test_blank_lines_are_skipped_and_rows_keep_the_numbers_the_user_sees() -> None:
     rows = check_rows(read_table(csv_bytes([HEADER, ["", "", ""], ROWS[1]]), max_rows=10))
     assert [r.row for r in rows] == [3]
+
+
+def test_a_row_with_control_characters_is_refused_with_the_reason() -> None:
+    table = read_table(
+        csv_bytes([["batch", "serial", "problem", "township", "domain"], ["B1", "7", "噪声\x1c扰民", "城关镇", "noise"]]),
+        max_rows=10,
+    )
+    [row] = check_rows(table)
+    assert isinstance(row, RefusedRow) and "问题含有控制字符" in row.reasons

@@ -56,3 +56,10 @@ def test_the_form_shown_again_escapes_every_value_it_repeats() -> None:
     ).body.decode()
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_control_characters_in_any_text_field_are_named() -> None:
+    with pytest.raises(FormErrors) as caught:
+        check_form({**VALID, "title": "偷排\x00", "address": "河西村\x1c"})
+    assert caught.value.errors["title"] == "不能包含控制字符"
+    assert caught.value.errors["address"] == "不能包含控制字符"
