@@ -13,14 +13,18 @@ from typing import Annotated, Any
 
 import asyncpg
 import structlog
-from fastapi import Depends, Request
+import uvicorn
+from fastapi import Depends, FastAPI, Request
+from prometheus_fastapi_instrumentator import Instrumentator
 
 from shared.consumer import ConsumerRunner
 from shared.db import create_pool, migrate
 from shared.eventstore import EventStore
+from shared.logging import configure_logging
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.topics import ensure_topics
+from shared.web import Readiness, install
 
 log = structlog.get_logger()
 
@@ -119,13 +123,8 @@ def build_app(
     migrations: Path | None = None,
     consumers: ConsumerFactory | None = None,
     jobs: Sequence[BackgroundJob] = (),
-) -> Any:
+) -> FastAPI:
     """A service's FastAPI app: its routers, plus health, correlation ids and the error mapping."""
-    from fastapi import FastAPI
-    from prometheus_fastapi_instrumentator import Instrumentator
-
-    from shared.web import Readiness, install
-
     readiness = Readiness(settings.kafka_bootstrap_servers)
 
     @contextlib.asynccontextmanager
@@ -152,11 +151,7 @@ def build_app(
     return app
 
 
-def serve(app: Any, settings: ServiceSettings) -> None:
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run one service process until SIGTERM; uvicorn drains requests, then the lifespan stops the rest."""
-    import uvicorn
-
-    from shared.logging import configure_logging
-
     configure_logging(settings.log_level, settings.log_json)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
