@@ -49,8 +49,19 @@ bench: install
 drill: install
 	@$(PY) -m drill $(ARGS)
 
-test: install assets browser
+test: lint assets browser
 	@$(PY) -m pytest -q
+
+# Format, lint rules and types (pyproject.toml): make test runs this first, so CI fails on a violation.
+.PHONY: lint format
+lint: install
+	@$(PY) -m ruff format --check .
+	@$(PY) -m ruff check .
+	@$(PY) -m mypy
+
+format: install
+	@$(PY) -m ruff format .
+	@$(PY) -m ruff check --fix .
 
 # Schemathesis against the running stack's OpenAPI (run `make up` first).
 fuzz: install

@@ -16,7 +16,7 @@ import asyncpg
 from bench import samples
 from bench.scratch import connection_parts
 from shared.contracts.intake import IssueReported
-from shared.db import PLATFORM_MIGRATIONS, init_connection
+from shared.db import PLATFORM_MIGRATIONS, Connection, init_connection
 from shared.eventstore import EventStore, Metadata
 
 META = Metadata(actor="bench", correlation_id="bench")
@@ -31,16 +31,14 @@ def payload_bytes(event: IssueReported) -> bytes:
     return event.model_dump_json().encode()
 
 
-async def _run_clients(
-    clients: int, jobs: int, job: Callable[[asyncpg.Connection, int], Awaitable[None]], dsn: str
-) -> float:
+async def _run_clients(clients: int, jobs: int, job: Callable[[Connection, int], Awaitable[None]], dsn: str) -> float:
     """Runs `jobs` jobs spread over `clients` connections; returns the seconds taken."""
     conns = [await asyncpg.connect(dsn) for _ in range(clients)]
     for conn in conns:
         await init_connection(conn)
     queue = iter(range(jobs))
 
-    async def client(conn: asyncpg.Connection) -> None:
+    async def client(conn: Connection) -> None:
         for n in queue:
             await job(conn, n)
 
@@ -66,7 +64,7 @@ async def ours(dsn: str, *, events: int, clients: int, batch: int) -> float:
     store = EventStore(topic="bench.events")
     prepared = [sample_event(n) for n in range(events)]
 
-    async def append(conn: asyncpg.Connection, n: int) -> None:
+    async def append(conn: Connection, n: int) -> None:
         await store.append(conn, str(uuid.uuid4()), prepared[n * batch : (n + 1) * batch], 0, META)
 
     seconds = await _run_clients(clients, events // batch, append, dsn)

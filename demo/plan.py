@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from demo import county
-from services.enforcement.credit_code import ALPHABET, check_digit, organization_check_digit
+from services.enforcement.domain.credit_code import ALPHABET, check_digit, organization_check_digit
 from shared.contracts.codes import PERSON_MEASURES, Domain, MeasureKind, Source
 
 MONTHS = 12

@@ -281,7 +281,7 @@ class Player:
             )
             reinspection: dict[str, Any] = {
                 "order_id": order["events"][0]["payload"]["order_id"],
-                # refused: found not complied 3 days ago, a round of 7 days (按日连续处罚); else complied on the deadline
+                # refused: not complied 3 days ago, a round of 7 days (按日连续处罚); else complied on the deadline
                 "inspected_on": str(today - timedelta(days=3 if e.refused else 6)),
                 "complied": not e.refused,
             }

@@ -7,11 +7,10 @@ aggregate's pure functions; this is the only place that does I/O around them.
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
-from typing import Generic, TypeVar
-
-import asyncpg
+from typing import Any, Generic, TypeVar
 
 from shared.contracts import Event
+from shared.db import Connection
 from shared.envelope import Envelope
 from shared.eventstore import ConcurrencyConflict, EventStore, Metadata
 
@@ -24,6 +23,18 @@ def fold(evolve: Callable[[S, Event], S], initial: S, events: Iterable[Event]) -
 
 
 @dataclass(frozen=True)
+class Decider(Generic[C, S]):
+    """A stream kind's pure core: its decisions, its fold and its state before the first event.
+
+    Each service's domain names its own (`domain.decider`); the handlers hand it to `execute` and `load`.
+    """
+
+    decide: Callable[[C, S], Sequence[Event]]
+    evolve: Callable[[S, Event], S]
+    initial: S
+
+
+@dataclass(frozen=True)
 class Decided(Generic[S]):
     """What a command did: the new events, the stream's version after them, and the new state."""
 
@@ -33,21 +44,20 @@ class Decided(Generic[S]):
 
 
 async def load(
-    conn: asyncpg.Connection, store: EventStore, stream_id: str, evolve: Callable[[S, Event], S], initial: S
+    conn: Connection, store: EventStore, stream_id: str, decider: Decider[Any, S]
 ) -> tuple[S, int, list[Envelope]]:
+    """The stream's state, its version and its history."""
     history = await store.read(conn, stream_id)
-    return fold(evolve, initial, (e.payload for e in history)), len(history), history
+    return fold(decider.evolve, decider.initial, (e.payload for e in history)), len(history), history
 
 
 async def execute(
-    conn: asyncpg.Connection,
+    conn: Connection,
     store: EventStore,
     stream_id: str,
     command: C,
+    decider: Decider[C, S],
     *,
-    decide: Callable[[C, S], Sequence[Event]],
-    evolve: Callable[[S, Event], S],
-    initial: S,
     meta: Metadata,
     expected_version: int | None = None,
     authorize: Callable[[S], None] | None = None,
@@ -55,11 +65,11 @@ async def execute(
     """Run one command against one stream. `expected_version` comes from If-Match when the caller sent one;
     `authorize` may refuse the caller (shared.errors.Forbidden) on what the stream's state says, such as its unit.
     """
-    state, version, _ = await load(conn, store, stream_id, evolve, initial)
+    state, version, _ = await load(conn, store, stream_id, decider)
     if authorize is not None:
         authorize(state)
     if expected_version is not None and expected_version != version:
         raise ConcurrencyConflict(stream_id, expected_version, version)
-    events = list(decide(command, state))
+    events = list(decider.decide(command, state))
     appended = await store.append(conn, stream_id, events, version, meta)
-    return Decided(version=version + len(appended), events=appended, state=fold(evolve, state, events))
+    return Decided(version=version + len(appended), events=appended, state=fold(decider.evolve, state, events))

@@ -64,7 +64,12 @@ class Principal:
 
 
 def issue_token(
-    settings: ServiceSettings, *, subject: str, role: Role, unit: str | None = None, ttl: timedelta = timedelta(hours=12)
+    settings: ServiceSettings,
+    *,
+    subject: str,
+    role: Role,
+    unit: str | None = None,
+    ttl: timedelta = timedelta(hours=12),
 ) -> str:
     now = datetime.now(UTC)
     claims: dict[str, object] = {
@@ -113,7 +118,8 @@ def current_principal(
 ) -> Principal:
     if credentials is None:
         raise _unauthorized("token_missing", "请先登录（缺少身份凭证）")
-    settings: ServiceSettings = request.app.state.settings
+    # The running service's settings, from its lifespan state (shared.service): the token key lives there.
+    settings: ServiceSettings = request.state.settings
     return verify_token(settings, credentials.credentials)
 
 

@@ -10,13 +10,16 @@ position; only after it commits is the Kafka offset committed. A poison message
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from shared.contracts import Event
+from shared.db import Connection
 from shared.envelope import Envelope, Headers, InvalidEvent, UnknownEventType, from_record
 from shared.eventstore import ConcurrencyConflict
 from shared.metrics import CONSUMER_LAG, DLQ_MESSAGES, EVENTS_CONSUMED
@@ -25,7 +28,7 @@ from shared.settings import ServiceSettings
 
 log = structlog.get_logger()
 
-Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+Handler = Callable[[Connection, Envelope], Awaitable[None]]
 # Reads a record's value and headers into an envelope; raises InvalidEvent or UnknownEventType for poison.
 Decoder = Callable[[bytes | None, Headers], Envelope]
 
@@ -52,11 +55,45 @@ class PoisonMessage(Exception):
     """Raised by a handler for an event it can never apply: the event goes to the DLQ."""
 
 
+E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True)
+class On(Generic[E]):
+    """One line of a consumer's table: events of type `event` go to `handle`, which gets the payload typed."""
+
+    event: type[E]
+    handle: Callable[[Connection, Envelope, E], Awaitable[None]]
+
+
+class Dispatch:
+    """Which handler runs for which event type: the one table a reader looks at in a service's consumers.py.
+
+    A type may have several lines; they run in the order given, in the consumer's transaction.
+    A payload that is not the class its type names can never be applied: it is poison.
+    """
+
+    def __init__(self, *lines: On[Any]) -> None:
+        self._lines: dict[str, list[On[Any]]] = {}
+        for line in lines:
+            self._lines.setdefault(line.event.event_type(), []).append(line)
+
+    @property
+    def handles(self) -> frozenset[str]:
+        return frozenset(self._lines)
+
+    async def __call__(self, conn: Connection, envelope: Envelope) -> None:
+        for line in self._lines.get(envelope.type, ()):
+            if not isinstance(envelope.payload, line.event):
+                raise PoisonMessage(f"{envelope.type} carries a {type(envelope.payload).__name__}")
+            await line.handle(conn, envelope, envelope.payload)
+
+
 def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka has no types: its base is Any
     """Waits for the batch in hand to commit before partitions move to another member."""
 
     def __init__(self, lock: asyncio.Lock) -> None:
@@ -78,13 +115,14 @@ class ConsumerRunner:
         *,
         name: str,
         topics: Collection[str],
-        handler: Handler,
+        handler: Handler | Dispatch,
         handles: Collection[str] | None = None,
         max_records: int = 200,
         group_id: str | None = None,
         decode: Decoder = from_record,
     ) -> None:
-        """`name` is the consumer's identity (its inbox and, by default, its group); `handles` limits it to some types.
+        """`name` is the consumer's identity (its inbox and, by default, its group); `handles` limits it to some types
+        (by default, the types a Dispatch table names).
 
         A different `group_id` reads the topics from the beginning again, as a rebuild does.
         `decode` reads records that are not our own events, such as another platform's CloudEvents.
@@ -94,6 +132,8 @@ class ConsumerRunner:
         self.name = name
         self.topics = list(topics)
         self._handler = handler
+        if handles is None and isinstance(handler, Dispatch):
+            handles = handler.handles
         self._handles = set(handles) if handles is not None else None
         self._max_records = max_records
         self._group_id = group_id
@@ -146,7 +186,7 @@ class ConsumerRunner:
                         try:
                             await consumer.commit({tp: records[-1].offset + 1})
                         except CommitFailedError as exc:
-                            # The partition moved during a rebalance; its new owner redelivers and the inbox drops repeats.
+                            # The partition moved in a rebalance; its new owner redelivers and the inbox drops repeats.
                             log.warning("commit_failed", consumer=self.name, partition=str(tp), error=repr(exc))
         finally:
             self._consumer = None
@@ -189,7 +229,7 @@ class ConsumerRunner:
                 records[-1].offset + 1,
             )
 
-    async def _apply_one(self, conn: asyncpg.Connection, record: ConsumerRecord, producer: Any) -> None:
+    async def _apply_one(self, conn: Connection, record: ConsumerRecord, producer: Any) -> None:
         try:
             envelope = self._decode(record.value, list(record.headers or ()))
         except (InvalidEvent, UnknownEventType) as exc:

@@ -1,14 +1,23 @@
 """The service's own PostgreSQL database: created if missing, migrated in order, pooled."""
 
+import contextlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 import structlog
+from asyncpg.pool import PoolConnectionProxy
 
 from shared.settings import ServiceSettings, dsn_for
 
 log = structlog.get_logger()
+
+# What a query runs on: a connection of its own, or one the pool lends (asyncpg's types tell them apart).
+if TYPE_CHECKING:
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+else:
+    Connection = asyncpg.Connection | PoolConnectionProxy
 
 PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,10 +31,8 @@ async def ensure_database(settings: ServiceSettings) -> None:
     try:
         exists = await conn.fetchval("select 1 from pg_database where datname = $1", settings.database)
         if not exists:
-            try:
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):  # another instance created it in between
                 await conn.execute(f'create database "{settings.database}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another instance created it in between
     finally:
         await conn.close()
 

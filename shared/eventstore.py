@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from shared.contracts import Event
+from shared.db import Connection
 from shared.envelope import Envelope, decode_payload
 from shared.metrics import EVENTS_APPENDED
 
@@ -44,14 +45,14 @@ class EventStore:
     topic: str
     slots: int = 8
 
-    async def version(self, conn: asyncpg.Connection, stream_id: str) -> int:
-        return await conn.fetchval(
-            "select coalesce(max(stream_version), 0) from events where stream_id = $1", stream_id
+    async def version(self, conn: Connection, stream_id: str) -> int:
+        return int(
+            await conn.fetchval("select coalesce(max(stream_version), 0) from events where stream_id = $1", stream_id)
         )
 
     async def append(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         stream_id: str,
         events: Sequence[Event],
         expected_version: int,
@@ -113,10 +114,8 @@ class EventStore:
             EVENTS_APPENDED.labels(e.type).inc()
         return envelopes
 
-    async def read(self, conn: asyncpg.Connection, stream_id: str) -> list[Envelope]:
-        rows = await conn.fetch(
-            "select * from events where stream_id = $1 order by stream_version", stream_id
-        )
+    async def read(self, conn: Connection, stream_id: str) -> list[Envelope]:
+        rows = await conn.fetch("select * from events where stream_id = $1 order by stream_version", stream_id)
         return [row_to_envelope(row) for row in rows]
 
 

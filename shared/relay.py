@@ -21,7 +21,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from shared.db import init_connection
+from shared.db import Connection, init_connection
 from shared.envelope import to_record
 from shared.eventstore import row_to_envelope
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
@@ -75,12 +75,12 @@ class OutboxRelay:
             # InternalClientError: a connection left mid-operation when the server went away (seen in the drill's
             # PostgreSQL restart); a new connection is all it needs.
             except (
+                TimeoutError,
                 OSError,
                 asyncpg.PostgresError,
                 asyncpg.InterfaceError,
                 asyncpg.InternalClientError,
                 KafkaError,
-                asyncio.TimeoutError,
             ) as exc:
                 log.warning("relay_retrying", relay=self._name, error=repr(exc), backoff=backoff)
                 await self._sleep(backoff)
@@ -109,7 +109,7 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await conn.close()
 
-    async def _claim_free_slots(self, conn: asyncpg.Connection) -> None:
+    async def _claim_free_slots(self, conn: Connection) -> None:
         claimed = await conn.fetch(
             # offset 0 keeps the planner from trying locks on slots this relay already owns
             """select slot
@@ -122,7 +122,7 @@ class OutboxRelay:
         )
         self._owned.update(r["slot"] for r in claimed)
 
-    async def _publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+    async def _publish_batch(self, conn: Connection, producer: AIOKafkaProducer) -> int:
         rows = await conn.fetch(
             """select o.id as outbox_id, o.topic, e.*
                  from outbox o join events e using (event_id)
@@ -145,7 +145,7 @@ class OutboxRelay:
             EVENTS_PUBLISHED.labels(row["topic"]).inc()
         return len(rows)
 
-    async def _measure_backlog(self, conn: asyncpg.Connection) -> None:
+    async def _measure_backlog(self, conn: Connection) -> None:
         now = asyncio.get_running_loop().time()
         if now - self._measured_at < BACKLOG_MEASURE_SECONDS:
             return
@@ -167,9 +167,10 @@ class OutboxRelay:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
 
-async def outbox_backlog(conn: asyncpg.Connection) -> tuple[int, float]:
+async def outbox_backlog(conn: Connection) -> tuple[int, float]:
     """Rows waiting and the age in seconds of the oldest one."""
     row = await conn.fetchrow(
         "select count(*) as n, coalesce(extract(epoch from now() - min(created_at)), 0) as age from outbox"
     )
+    assert row is not None  # an aggregate without group by always returns one row
     return int(row["n"]), float(row["age"])

@@ -1,20 +1,23 @@
 """The composition root every service shares: pool, migrations, topics, relay and consumers.
 
-A service names its migrations, its consumers and its background jobs; this module
-starts them in the app's lifespan and stops them in reverse order.
+A service's `main.py` names its migrations, routers and background work, and a `compose`
+function that builds the service's one dependencies object (`deps.py`) from the platform.
+This module starts everything in the app's lifespan, hands that object to the consumers and
+jobs, and to the routes through the lifespan state (`deps.dependency`), and stops it all in
+reverse order.
 """
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypedDict, TypeVar
 
 import asyncpg
 import structlog
 import uvicorn
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from shared.consumer import ConsumerRunner
@@ -30,21 +33,34 @@ log = structlog.get_logger()
 
 STARTUP_TIMEOUT = 60.0
 
+S = TypeVar("S", bound=ServiceSettings)
+D = TypeVar("D")
+
 
 @dataclass
-class Platform:
-    settings: ServiceSettings
+class Platform(Generic[S]):
+    """What every service runs on: its settings, its database pool, its event store and its relay."""
+
+    settings: S
     pool: asyncpg.Pool
     store: EventStore
     relay: OutboxRelay
-    consumers: list[ConsumerRunner] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
     # The relay, the consumers and the jobs: each runs until the service stops, so one that ended has failed.
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-ConsumerFactory = Callable[[Platform], Sequence[ConsumerRunner]]
-BackgroundJob = Callable[[Platform, asyncio.Event], Awaitable[None]]
+class LifespanState(TypedDict):
+    """What the lifespan hands to every request (`request.state`): the settings and the service's dependencies,
+    and the platform they run on (for what every service shares, such as its background tasks)."""
+
+    settings: ServiceSettings
+    deps: Any
+    platform: Platform[Any]
+
+
+# How a service's background work is declared: given its dependencies, consumers to run, and jobs.
+Consumers = Callable[[D], Sequence[ConsumerRunner]]
+Job = Callable[[D, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 async def _retry_until_up(what: str, attempt: Callable[[], Awaitable[Any]]) -> Any:
@@ -63,37 +79,48 @@ async def _retry_until_up(what: str, attempt: Callable[[], Awaitable[Any]]) -> A
 
 
 @contextlib.asynccontextmanager
-async def run_platform(
-    settings: ServiceSettings,
-    *,
-    migrations: Path | None = None,
-    consumers: ConsumerFactory | None = None,
-    jobs: Sequence[BackgroundJob] = (),
-    run_relay: bool = True,
-) -> AsyncIterator[Platform]:
+async def start_platform(settings: S, *, migrations: Path | None = None) -> AsyncIterator[Platform[S]]:
+    """The pool (migrated) and the topics; the relay is made here and started by `run_service`."""
     pool: asyncpg.Pool = await _retry_until_up("postgresql", lambda: create_pool(settings))
     try:
         await migrate(pool, *([migrations] if migrations else []))
         await _retry_until_up("kafka", lambda: ensure_topics(settings))
-        platform = Platform(
+        yield Platform(
             settings=settings,
             pool=pool,
             store=EventStore(topic=settings.own_topic, slots=settings.outbox_slots),
             relay=OutboxRelay(settings, name=f"{settings.service_name}-relay"),
         )
-        platform.consumers = list(consumers(platform)) if consumers else []
+    finally:
+        await pool.close()
+
+
+@contextlib.asynccontextmanager
+async def run_service(
+    settings: S,
+    compose: Callable[[Platform[S]], D],
+    *,
+    migrations: Path | None = None,
+    consumers: Consumers[D] | None = None,
+    jobs: Sequence[Job[D]] = (),
+    run_relay: bool = True,
+) -> AsyncIterator[tuple[Platform[S], D]]:
+    """Starts the platform, composes the service's dependencies and runs its relay, consumers and jobs."""
+    async with start_platform(settings, migrations=migrations) as platform:
+        deps = compose(platform)
+        runners = list(consumers(deps)) if consumers else []
         stopping = asyncio.Event()
-        tasks = [asyncio.create_task(c.run(), name=f"consumer-{c.name}") for c in platform.consumers]
-        tasks += [asyncio.create_task(job(platform, stopping), name=getattr(job, "__name__", "job")) for job in jobs]
+        tasks = [asyncio.create_task(c.run(), name=f"consumer-{c.name}") for c in runners]
+        tasks += [asyncio.create_task(job(deps, stopping), name=getattr(job, "__name__", "job")) for job in jobs]
         if run_relay:
             tasks.append(asyncio.create_task(platform.relay.run(), name="relay"))
         platform.tasks = tasks
-        log.info("service_started", service=settings.service_name, consumers=[c.name for c in platform.consumers])
+        log.info("service_started", service=settings.service_name, consumers=[c.name for c in runners])
         try:
-            yield platform
+            yield platform, deps
         finally:
             stopping.set()
-            for consumer in platform.consumers:
+            for consumer in runners:
                 consumer.stop()
             platform.relay.stop()
             _, pending = await asyncio.wait(tasks, timeout=15) if tasks else (set(), set())
@@ -103,45 +130,57 @@ async def run_platform(
                 if task.done() and not task.cancelled() and task.exception():
                     log.error("task_failed", task=task.get_name(), error=repr(task.exception()))
             log.info("service_stopped", service=settings.service_name)
-    finally:
-        await pool.close()
 
 
-def get_platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
+def dependency(kind: type[D]) -> Any:
+    """The FastAPI dependency that gives a route its service's dependencies object, typed as `kind`.
+
+    Use it once per service, in its `deps.py`: `DepsDep = Annotated[Deps, dependency(Deps)]`.
+    """
+
+    def get(request: Request) -> D:
+        deps: D = request.state.deps
+        return deps
+
+    return Depends(get)
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+def settings_of(request: Request) -> ServiceSettings:
+    """The running service's settings, for what every service shares (token verification)."""
+    settings: ServiceSettings = request.state.settings
+    return settings
+
+
+SettingsDep = Annotated[ServiceSettings, Depends(settings_of)]
 
 
 def build_app(
-    settings: ServiceSettings,
+    settings: S,
     *,
     title: str,
-    routers: Sequence[Any] = (),
+    compose: Callable[[Platform[S]], D],
+    routers: Sequence[APIRouter] = (),
     migrations: Path | None = None,
-    consumers: ConsumerFactory | None = None,
-    jobs: Sequence[BackgroundJob] = (),
+    consumers: Consumers[D] | None = None,
+    jobs: Sequence[Job[D]] = (),
 ) -> FastAPI:
     """A service's FastAPI app: its routers, plus health, correlation ids and the error mapping."""
     readiness = Readiness(settings.kafka_bootstrap_servers)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with run_platform(settings, migrations=migrations, consumers=consumers, jobs=jobs) as platform:
-            app.state.platform = platform
+    async def lifespan(_: FastAPI) -> AsyncIterator[LifespanState]:
+        running = run_service(settings, compose, migrations=migrations, consumers=consumers, jobs=jobs)
+        async with running as (platform, deps):
             readiness.pool = platform.pool
             readiness.tasks = platform.tasks
             try:
-                yield
+                yield {"settings": settings, "deps": deps, "platform": platform}
             finally:
                 readiness.pool = None
                 readiness.tasks = []
                 await readiness.close()
 
     app = FastAPI(title=title, lifespan=lifespan)
-    app.state.settings = settings
     install(app, readiness)
     Instrumentator(excluded_handlers=["/metrics", "/healthz", "/readyz"]).instrument(app).expose(
         app, endpoint="/metrics", include_in_schema=False

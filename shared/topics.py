@@ -61,11 +61,11 @@ async def ensure_topics(settings: ServiceSettings, names: list[str] | None = Non
         await admin.close()
 
 
-async def _wait_until_listed(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _wait_until_listed(admin: AIOKafkaAdminClient, names: list[str], within: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while set(names) - set(await admin.list_topics()):
         if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"topics not visible after {timeout}s: {names}")
+            raise TimeoutError(f"topics not visible after {within}s: {names}")
         await asyncio.sleep(0.1)
 
 

@@ -2,12 +2,12 @@
 
 import asyncio
 import contextlib
-from typing import Annotated, Any
+from typing import Any
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
-from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -18,10 +18,6 @@ from shared.eventstore import ConcurrencyConflict
 log = structlog.get_logger()
 
 CORRELATION_HEADER = "X-Correlation-ID"
-
-
-def current_correlation_id() -> str:
-    return correlation_id.get() or ""
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -72,19 +68,6 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     ]
     names = "、".join(f["field"] or "请求体" for f in fields)
     return _error(422, "invalid_request", f"请求内容有误，请检查字段：{names}", fields=fields)
-
-
-def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
-    """`If-Match: 3` (or the ETag form `"3"`): the version the client decided on; a stale one is a 409."""
-    if if_match is None:
-        return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise InvalidCommand("If-Match", "If-Match 须为版本号，例如 If-Match: 3")
-    return int(tag)
-
-
-ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]
 
 
 class Readiness:
@@ -151,9 +134,7 @@ def health_router(readiness: Readiness) -> APIRouter:
 
 def install(app: FastAPI, readiness: Readiness) -> None:
     """Adds health routes, correlation ids and the error mapping to a service's app."""
-    app.add_middleware(
-        CorrelationIdMiddleware, header_name=CORRELATION_HEADER, update_request_header=True
-    )
+    app.add_middleware(CorrelationIdMiddleware, header_name=CORRELATION_HEADER, update_request_header=True)
     app.add_exception_handler(RuleViolation, _rule_violation)
     app.add_exception_handler(ConcurrencyConflict, _conflict)
     app.add_exception_handler(InvalidCommand, _invalid_command)

@@ -16,7 +16,7 @@ from shared.clock import SHANGHAI
 
 @cache
 def _calendar(year: int) -> holidays.HolidayBase:
-    return holidays.China(years=year)
+    return holidays.country_holidays("CN", years=year)
 
 
 def is_working_day(day: date) -> bool:

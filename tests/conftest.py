@@ -49,6 +49,7 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
     Afterwards the test's databases and topics are dropped, so runs do not pile up.
     """
 
+    # mypy cannot give a parameter typed by a TypeVar a default of one type: the call sites are checked instead.
     def build(cls: type[S] = ServiceSettings, **overrides: Any) -> S:  # type: ignore[assignment]
         base = cls()
         values: dict[str, Any] = {

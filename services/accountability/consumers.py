@@ -1,41 +1,33 @@
 """Events of other services that accountability reacts to: a unit's failures on a case."""
 
-from collections.abc import Awaitable, Callable
-
-import asyncpg
-
 from services.accountability import handlers
-from services.accountability.policy import Policy, Trigger
-from shared.consumer import ConsumerRunner
+from services.accountability.deps import Deps
+from shared.consumer import ConsumerRunner, Dispatch, On
+from shared.contracts.cases import ClosureRejected, DeadlineMissed, Reopened
+from shared.db import Connection
 from shared.envelope import Envelope
-from shared.service import Platform
-
-Apply = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 
 
-def handlers_for(platform: Platform, policy: Policy) -> dict[str, Apply]:
+def escalation(deps: Deps) -> Dispatch:
     """Which handler runs for which event type: the one place to look."""
 
-    async def count_step(conn: asyncpg.Connection, envelope: Envelope) -> None:
-        await handlers.count_step(conn, platform.store, policy, envelope)
+    async def count_step(conn: Connection, envelope: Envelope, failure: handlers.Failure) -> None:
+        await handlers.count_step(conn, deps.store, deps.policy, envelope, failure)
 
-    return {trigger.value: count_step for trigger in Trigger}
+    return Dispatch(
+        On(DeadlineMissed, count_step),
+        On(ClosureRejected, count_step),
+        On(Reopened, count_step),
+    )
 
 
-def consumers(platform: Platform, policy: Policy) -> list[ConsumerRunner]:
-    settings = platform.settings
-    table = handlers_for(platform, policy)
-
-    async def apply(conn: asyncpg.Connection, envelope: Envelope) -> None:
-        await table[envelope.type](conn, envelope)
-
+def consumers(deps: Deps) -> list[ConsumerRunner]:
     return [
         ConsumerRunner(
-            settings,
-            platform.pool,
+            deps.settings,
+            deps.pool,
             name="escalation",
-            topics=[settings.topic("cases.events")],
-            handler=apply,
-            handles=table.keys(),
+            topics=[deps.settings.topic("cases.events")],
+            handler=escalation(deps),
         )
     ]

@@ -1,32 +1,38 @@
 """问责服务 accountability: the escalation ladder on a unit's failures, and measures against units and officials."""
 
-from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.accountability import api, consumers
+from services.accountability import consumers
+from services.accountability.api import measures, policy, units
+from services.accountability.deps import Deps
 from services.accountability.policy import load_policy
 from services.accountability.settings import AccountabilitySettings
-from shared.service import build_app, serve
+from shared.service import Platform, build_app, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: AccountabilitySettings | None = None) -> FastAPI:
-    settings = settings or AccountabilitySettings()
-    # Read at start so that a broken policy file stops the service instead of the first escalation.
-    policy = load_policy(settings.accountability_policy)
-
-    app: FastAPI = build_app(
-        settings,
-        title="问责服务 accountability",
-        routers=[api.measures_router, api.units_router, api.policy_router],
-        migrations=MIGRATIONS,
-        consumers=partial(consumers.consumers, policy=policy),
+def compose(platform: Platform[AccountabilitySettings]) -> Deps:
+    """Reads the policy at start, so that a broken policy file stops the service instead of the first escalation."""
+    return Deps(
+        settings=platform.settings,
+        pool=platform.pool,
+        store=platform.store,
+        policy=load_policy(platform.settings.accountability_policy),
     )
-    app.state.policy = policy
-    return app
+
+
+def create_app(settings: AccountabilitySettings | None = None) -> FastAPI:
+    return build_app(
+        settings or AccountabilitySettings(),
+        title="问责服务 accountability",
+        compose=compose,
+        routers=[measures.router, units.router, policy.router],
+        migrations=MIGRATIONS,
+        consumers=consumers.consumers,
+    )
 
 
 def main() -> None:

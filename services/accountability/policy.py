@@ -17,7 +17,6 @@ from typing import Any
 
 from shared.workdays import is_working_day
 
-
 DEFAULT_POLICY = Path(__file__).parent / "policy.toml"
 
 

@@ -1,45 +1,36 @@
-"""Routes of cases: each command enters here and answers with the case's new version; the reads follow."""
+"""Routes of cases: each command enters here and answers with the case's new version; the reads follow.
+
+督察办 assigns, supervises, extends, verifies and reopens; the responsible unit reports and asks for closure.
+"""
 
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel
 
-from services.cases import domain, handlers, schemas, views
+from services.cases import domain, handlers, read_tables, schemas
 from services.cases.commands import Command
+from services.cases.deps import Deps, DepsDep
 from shared import clock
 from shared.aggregate import load
 from shared.auth import STAFF, Principal, Role, require
+from shared.commands import CommandRequest, answer_version, command_request
 from shared.contracts.codes import CASE_STATUS_LABELS, CaseStatus
 from shared.errors import Forbidden, NotFound
-from shared.eventstore import Metadata
-from shared.service import Platform, PlatformDep
-from shared.web import ExpectedVersionDep, current_correlation_id
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], dependencies=[require(*STAFF)])
 
 CaseId = Annotated[str, Path(min_length=1, max_length=64)]
+# 督察办 commands, and the responsible unit's.
+OfficeCommand = Annotated[CommandRequest, command_request(Role.INSPECTION_OFFICE)]
+UnitCommand = Annotated[CommandRequest, command_request(Role.UNIT)]
 
 
 class CommandBody(Protocol):
+    """A request body that knows its command (schemas.AssignIn and the others)."""
+
     def command(self, actor: str, now: datetime) -> Command: ...
-
-
-OFFICE = Role.INSPECTION_OFFICE
-
-# Which request body each command route takes (POST /v1/cases/{case_id}/<path>), and who may send it:
-# 督察办 assigns, supervises, extends, verifies and reopens; the responsible unit reports and asks for closure.
-COMMANDS: list[tuple[str, type[BaseModel], str, Role]] = [
-    ("assign", schemas.AssignIn, "交办（五定）；已交办的案件再交办即为重新交办", OFFICE),
-    ("supervise", schemas.SuperviseIn, "督办：督办函，可提前整改时限", OFFICE),
-    ("progress", schemas.ProgressIn, "反馈整改进展", Role.UNIT),
-    ("extend", schemas.ExtendIn, "延期：晚于当前时限的新时限，须写明理由和批准人", OFFICE),
-    ("request-closure", schemas.ClosureIn, "申请销号：整改情况和佐证材料", Role.UNIT),
-    ("verify", schemas.VerifyIn, "验收：通过即销号，不通过则退回整改", OFFICE),
-    ("reopen", schemas.ReopenIn, "回头看：问题反弹，重新打开并给出新时限", OFFICE),
-]
 
 
 def _own_cases_only(principal: Principal) -> Callable[[domain.Case | None], None]:
@@ -53,28 +44,21 @@ def _own_cases_only(principal: Principal) -> Callable[[domain.Case | None], None
     return authorize
 
 
-async def _run(
-    platform: Platform,
-    case_id: str,
-    body: CommandBody,
-    principal: Principal,
-    expected: int | None,
-    response: Response,
-) -> schemas.CommandOut:
+async def _run(deps: Deps, case_id: str, body: CommandBody, request: CommandRequest) -> schemas.CommandOut:
     """Durable before it answers: the events and their outbox rows are committed when this returns."""
-    meta = Metadata(actor=principal.actor, correlation_id=current_correlation_id() or case_id)
-    async with platform.pool.acquire() as conn:
-        decided = await handlers.run(
+    principal = request.principal
+    async with deps.pool.acquire() as conn:
+        decided = await handlers.handle(
             conn,
-            platform.store,
+            deps.store,
             case_id,
             body.command(principal.actor, clock.now()),
-            meta,
-            expected_version=expected,
+            request.meta,
+            expected_version=request.expected_version,
             authorize=_own_cases_only(principal),
         )
-    assert decided.state is not None
-    response.headers["ETag"] = f'"{decided.version}"'
+    assert decided.state is not None, "a command other than the opening runs only on an opened case"
+    request.answer(decided.version)
     return schemas.CommandOut(
         case_id=case_id,
         version=decided.version,
@@ -84,55 +68,79 @@ async def _run(
     )
 
 
-def _command_route(path: str, body_type: type[BaseModel], summary: str, role: Role) -> None:
-    async def endpoint(
-        case_id: CaseId,
-        body: body_type,  # type: ignore[valid-type]
-        platform: PlatformDep,
-        principal: Annotated[Principal, require(role)],
-        expected: ExpectedVersionDep,
-        response: Response,
-    ) -> schemas.CommandOut:
-        return await _run(platform, case_id, body, principal, expected, response)
-
-    router.add_api_route(
-        f"/{{case_id}}/{path}",
-        endpoint,
-        methods=["POST"],
-        response_model=schemas.CommandOut,
-        summary=summary,
-        name=path.replace("-", "_"),
-    )
+# ---------------------------------------------------------------- commands: POST /v1/cases/{case_id}/<command>
 
 
-for _path, _body, _summary, _role in COMMANDS:
-    _command_route(_path, _body, _summary, _role)
+@router.post(
+    "/{case_id}/assign", response_model=schemas.CommandOut, summary="交办（五定）；已交办的案件再交办即为重新交办"
+)
+async def assign(case_id: CaseId, body: schemas.AssignIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
+    return await _run(deps, case_id, body, request)
+
+
+@router.post("/{case_id}/supervise", response_model=schemas.CommandOut, summary="督办：督办函，可提前整改时限")
+async def supervise(
+    case_id: CaseId, body: schemas.SuperviseIn, deps: DepsDep, request: OfficeCommand
+) -> schemas.CommandOut:
+    return await _run(deps, case_id, body, request)
+
+
+@router.post("/{case_id}/progress", response_model=schemas.CommandOut, summary="反馈整改进展")
+async def progress(
+    case_id: CaseId, body: schemas.ProgressIn, deps: DepsDep, request: UnitCommand
+) -> schemas.CommandOut:
+    return await _run(deps, case_id, body, request)
+
+
+@router.post(
+    "/{case_id}/extend", response_model=schemas.CommandOut, summary="延期：晚于当前时限的新时限，须写明理由和批准人"
+)
+async def extend(case_id: CaseId, body: schemas.ExtendIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
+    return await _run(deps, case_id, body, request)
+
+
+@router.post("/{case_id}/request-closure", response_model=schemas.CommandOut, summary="申请销号：整改情况和佐证材料")
+async def request_closure(
+    case_id: CaseId, body: schemas.ClosureIn, deps: DepsDep, request: UnitCommand
+) -> schemas.CommandOut:
+    return await _run(deps, case_id, body, request)
+
+
+@router.post("/{case_id}/verify", response_model=schemas.CommandOut, summary="验收：通过即销号，不通过则退回整改")
+async def verify(case_id: CaseId, body: schemas.VerifyIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
+    return await _run(deps, case_id, body, request)
+
+
+@router.post("/{case_id}/reopen", response_model=schemas.CommandOut, summary="回头看：问题反弹，重新打开并给出新时限")
+async def reopen(case_id: CaseId, body: schemas.ReopenIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
+    return await _run(deps, case_id, body, request)
+
+
+# ---------------------------------------------------------------- reads
 
 
 @router.get("/{case_id}", response_model=schemas.CaseOut, summary="案件详情（由事件流折叠而来）")
-async def get_case(case_id: CaseId, platform: PlatformDep, response: Response) -> schemas.CaseOut:
-    async with platform.pool.acquire() as conn:
-        case, version, history = await load(conn, platform.store, case_id, domain.evolve, None)
+async def get_case(case_id: CaseId, deps: DepsDep, response: Response) -> schemas.CaseOut:
+    async with deps.pool.acquire() as conn:
+        case, version, history = await load(conn, deps.store, case_id, domain.decider)
     if case is None:
         raise NotFound("整改案件", case_id)
-    response.headers["ETag"] = f'"{version}"'
+    answer_version(response, version)
     return schemas.case_out(case, history, clock.now())
 
 
 @router.get("/{case_id}/history", response_model=schemas.HistoryOut, summary="办理记录（审计轨迹）")
-async def get_history(case_id: CaseId, platform: PlatformDep) -> schemas.HistoryOut:
-    async with platform.pool.acquire() as conn:
-        history = await platform.store.read(conn, case_id)
+async def get_history(case_id: CaseId, deps: DepsDep) -> schemas.HistoryOut:
+    async with deps.pool.acquire() as conn:
+        history = await deps.store.read(conn, case_id)
     if not history:
         raise NotFound("整改案件", case_id)
-    return schemas.HistoryOut(
-        case_id=case_id, version=len(history), events=[schemas.history_entry(e) for e in history]
-    )
+    return schemas.HistoryOut(case_id=case_id, version=len(history), events=[schemas.history_entry(e) for e in history])
 
 
 @router.get("", response_model=schemas.CaseList, summary="案件台账")
 async def list_cases(
-    platform: PlatformDep,
+    deps: DepsDep,
     status: CaseStatus | None = None,
     unit: Annotated[str | None, Query(max_length=100)] = None,
     township: Annotated[str | None, Query(max_length=100)] = None,
@@ -140,9 +148,7 @@ async def list_cases(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> schemas.CaseList:
-    where = views.CaseFilter(status=status, unit=unit, township=township, overdue=overdue)
-    async with platform.pool.acquire() as conn:
-        total, rows = await views.list_cases(conn, where, clock.now(), page=page, page_size=page_size)
-    return schemas.CaseList(
-        page=page, page_size=page_size, total=total, items=[schemas.case_summary(r) for r in rows]
-    )
+    where = read_tables.CaseFilter(status=status, unit=unit, township=township, overdue=overdue)
+    async with deps.pool.acquire() as conn:
+        total, rows = await read_tables.list_cases(conn, where, clock.now(), page=page, page_size=page_size)
+    return schemas.CaseList(page=page, page_size=page_size, total=total, items=[schemas.case_summary(r) for r in rows])

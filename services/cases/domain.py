@@ -22,6 +22,7 @@ from services.cases.commands import (
     Verify,
     WarnDeadline,
 )
+from shared.aggregate import Decider
 from shared.clock import shown
 from shared.contracts import Event
 from shared.contracts.cases import (
@@ -39,6 +40,7 @@ from shared.contracts.cases import (
     Reassigned,
     Reopened,
     Supervised,
+    status_after,
 )
 from shared.contracts.codes import CaseStatus, Domain, Source
 from shared.errors import InvalidCommand, RuleViolation
@@ -107,9 +109,18 @@ def evolve(state: Case | None, event: Event) -> Case:
             reported_at=event.reported_at,
             batch=event.batch,
             external_ref=event.external_ref,
+            status=_status_after(event, None),
             version=1,
         )
-    return replace(_apply(state, event), version=state.version + 1)
+    return replace(_apply(state, event), status=_status_after(event, state.status), version=state.version + 1)
+
+
+def _status_after(event: Event, before: CaseStatus | None) -> CaseStatus:
+    """The status comes from the contracts (shared.contracts.cases.STATUS_AFTER), the one place it is written."""
+    status = status_after(event, before)
+    if status is None:
+        raise ValueError(f"a case's status after {event.event_type()} is not known")
+    return status
 
 
 def _new_deadline(state: Case, deadline: datetime, working_days: int | None = None) -> Case:
@@ -119,10 +130,11 @@ def _new_deadline(state: Case, deadline: datetime, working_days: int | None = No
 
 
 def _apply(state: Case, event: Event) -> Case:
+    """What an event changes besides the status."""
     match event:
         case Assigned() | Reassigned():
             assignment = Assignment(event.problem, event.task, event.unit, event.leader, event.measures)
-            assigned = replace(state, status=CaseStatus.ASSIGNED, assignment=assignment)
+            assigned = replace(state, assignment=assignment)
             return _new_deadline(assigned, event.deadline, event.deadline_working_days)
         case Supervised():
             supervised = replace(state, supervisions=state.supervisions + 1)
@@ -136,23 +148,19 @@ def _apply(state: Case, event: Event) -> Case:
             return _new_deadline(extended, event.new_deadline, event.deadline_working_days)
         case ClosureRequested():
             closure = ClosureRequest(event.summary, tuple(event.evidence))
-            return replace(state, status=CaseStatus.CLOSURE_REQUESTED, closure=closure)
-        case Closed():
-            return replace(state, status=CaseStatus.CLOSED, verification=event)
-        case ClosureRejected():
-            return replace(state, status=CaseStatus.ASSIGNED, verification=event)
+            return replace(state, closure=closure)
+        case Closed() | ClosureRejected():
+            return replace(state, verification=event)
         case Reopened():
             # the earlier closure and its verification stay in the history, not in the case being rectified again
-            reopened = replace(
-                state, status=CaseStatus.ASSIGNED, reopenings=state.reopenings + 1, closure=None, verification=None
-            )
+            reopened = replace(state, reopenings=state.reopenings + 1, closure=None, verification=None)
             return _new_deadline(reopened, event.new_deadline, event.deadline_working_days)
         case DeadlineApproaching():
             return replace(state, deadline_warned=True)
         case DeadlineMissed():
             return replace(state, deadline_missed=True, times_missed=state.times_missed + 1)
         case CaseOpened():
-            return state  # a repeated opening changes nothing
+            return state  # a repeated opening adds nothing (and decide opens a case only once)
     raise ValueError(f"a case cannot apply {event.event_type()}")
 
 
@@ -294,9 +302,7 @@ def _extend(command: ExtendDeadline, state: Case) -> list[Event]:
     assert state.deadline is not None, "an assigned case has a deadline"
     deadline, days = resolve_deadline(command.new_deadline, command.now, "new_deadline")
     if deadline <= state.deadline:
-        raise RuleViolation(
-            "extension_not_later", f"延期后的时限必须晚于当前时限 {shown(state.deadline)}"
-        )
+        raise RuleViolation("extension_not_later", f"延期后的时限必须晚于当前时限 {shown(state.deadline)}")
     return [
         DeadlineExtended(
             previous_deadline=state.deadline,
@@ -362,3 +368,7 @@ def _miss(command: MarkDeadlineMissed, state: Case) -> list[Event]:
             missed_count=state.times_missed + 1,
         )
     ]
+
+
+# The rectification case as one value: what the handler runs every command through.
+decider: Decider[Command, Case | None] = Decider(decide=decide, evolve=evolve, initial=None)

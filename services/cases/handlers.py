@@ -1,49 +1,58 @@
-"""The one command handler of cases: lock the case, load, decide, append, update the read tables.
+"""The one command handler of cases: load, decide, append, update the read tables.
 
 All of it is one transaction, so the events, their outbox rows, the case list and the
 deadline row commit together or not at all. Every writer (HTTP, the intake consumer,
-the deadline poller) comes through here.
+the deadline poller) comes through here, and so through the one concurrency policy of
+shared.commands.write: a command that lost the race to another writer is decided again
+on the fresh history, unless its caller sent If-Match (then it is the caller's 409).
 """
 
 from collections.abc import Callable
 
-import asyncpg
-
-from services.cases import domain, views
+from services.cases import domain, read_tables
 from services.cases.commands import Command, OpenCase
 from shared.aggregate import Decided, execute
+from shared.commands import write
+from shared.db import Connection
 from shared.errors import NotFound
 from shared.eventstore import EventStore, Metadata
 
+Authorize = Callable[[domain.Case | None], None]
 
-async def run(
-    conn: asyncpg.Connection,
+
+async def handle(
+    conn: Connection,
     store: EventStore,
     case_id: str,
     command: Command,
     meta: Metadata,
     *,
     expected_version: int | None = None,
-    authorize: Callable[[domain.Case | None], None] | None = None,
+    authorize: Authorize | None = None,
 ) -> Decided[domain.Case | None]:
-    async with conn.transaction():
-        # Waiting for the row lock first means a concurrent command is decided on the stream after ours,
-        # not refused as a conflict; only a stale If-Match is.
-        if not isinstance(command, OpenCase) and not await views.lock(conn, case_id):
+    """Runs `command` on the case `case_id`; durable when this returns (or inside the caller's transaction)."""
+
+    def known_then_authorized(case: domain.Case | None) -> None:
+        # Only an opening starts a case: any other command on a case never opened is a 404, whoever asks.
+        if case is None and not isinstance(command, OpenCase):
             raise NotFound("整改案件", case_id)
+        if authorize is not None:
+            authorize(case)
+
+    async def attempt() -> Decided[domain.Case | None]:
         decided: Decided[domain.Case | None] = await execute(
             conn,
             store,
             case_id,
             command,
-            decide=domain.decide,
-            evolve=domain.evolve,
-            initial=None,
+            domain.decider,
             meta=meta,
             expected_version=expected_version,
-            authorize=authorize,
+            authorize=known_then_authorized,
         )
         if decided.state is not None:
             # Also when nothing was decided: a claimed deadline row is then brought back in line with the stream.
-            await views.save(conn, decided.state)
+            await read_tables.save(conn, decided.state)
         return decided
+
+    return await write(conn, attempt, expected_version=expected_version)

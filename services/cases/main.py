@@ -5,22 +5,27 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.cases import api, consumers, deadlines
+from services.cases.deps import Deps
 from services.cases.settings import CasesSettings
-from shared.service import build_app, serve
+from shared.service import Platform, build_app, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def compose(platform: Platform[CasesSettings]) -> Deps:
+    return Deps(settings=platform.settings, pool=platform.pool, store=platform.store)
+
+
 def create_app(settings: CasesSettings | None = None) -> FastAPI:
-    app: FastAPI = build_app(
+    return build_app(
         settings or CasesSettings(),
         title="整改案件服务 cases: the closed loop 交办 → 督办 → 反馈 → 销号",
+        compose=compose,
         routers=[api.router],
         migrations=MIGRATIONS,
         consumers=consumers.consumers,
         jobs=[deadlines.poll_deadlines],
     )
-    return app
 
 
 def main() -> None:

@@ -22,30 +22,12 @@ from services.cases.commands import (
 from services.cases.domain import Case, is_overdue
 from shared.clock import shown
 from shared.contracts import Event
-from shared.contracts.base import Moment
-from shared.contracts.base import Text as readable_text
+from shared.contracts.base import Moment, Note, ShortText
 from shared.contracts.cases import Closed, Evidence, Leader
 from shared.contracts.codes import CASE_STATUS_LABELS, DOMAIN_LABELS, SOURCE_LABELS, CaseStatus, Domain, Source
 from shared.envelope import Envelope
 
-Text = readable_text(2000)
-Name = readable_text(100)
 WorkingDays = Annotated[int, Field(ge=1, le=365, description="工作日数，跳过法定节假日、计入调休上班日")]
-
-EVENT_LABELS: dict[str, str] = {
-    "CaseOpened": "立案",
-    "Assigned": "交办",
-    "Reassigned": "重新交办",
-    "Supervised": "督办",
-    "ProgressReported": "进展反馈",
-    "DeadlineExtended": "延期",
-    "ClosureRequested": "申请销号",
-    "Closed": "销号",
-    "ClosureRejected": "验收不通过",
-    "Reopened": "回头看重新打开",
-    "DeadlineApproaching": "整改时限临近",
-    "DeadlineMissed": "超期",
-}
 
 
 # ---------------------------------------------------------------- requests
@@ -54,14 +36,14 @@ EVENT_LABELS: dict[str, str] = {
 class AssignIn(BaseModel):
     """交办 with the 五定; the deadline as `deadline` or `deadline_working_days`."""
 
-    problem: Text = Field(description="具体问题")
-    task: Text = Field(description="整改目标与措施")
-    unit: Name = Field(description="责任单位")
+    problem: Note = Field(description="具体问题")
+    task: Note = Field(description="整改目标与措施")
+    unit: ShortText = Field(description="责任单位")
     leader: Leader = Field(description="包案领导")
     deadline: Moment | None = Field(default=None, description="整改时限")
     deadline_working_days: WorkingDays | None = None
-    measures: Text = Field(description="奖惩措施")
-    reason: Text | None = Field(default=None, description="重新交办的原因")
+    measures: Note = Field(description="奖惩措施")
+    reason: Note | None = Field(default=None, description="重新交办的原因")
 
     def command(self, actor: str, now: datetime) -> Command:
         return Assign(
@@ -87,8 +69,8 @@ class NewDeadlineIn(BaseModel):
 class SuperviseIn(NewDeadlineIn):
     """督办函: a note, perhaps a letter number, perhaps an earlier deadline."""
 
-    note: Text
-    letter_no: Name | None = None
+    note: Note
+    letter_no: ShortText | None = None
 
     def command(self, actor: str, now: datetime) -> Command:
         spec = self.deadline_spec()
@@ -97,7 +79,7 @@ class SuperviseIn(NewDeadlineIn):
 
 
 class ProgressIn(BaseModel):
-    note: Text
+    note: Note
     percent: int | None = Field(default=None, ge=0, le=100)
 
     def command(self, actor: str, now: datetime) -> Command:
@@ -105,8 +87,8 @@ class ProgressIn(BaseModel):
 
 
 class ExtendIn(NewDeadlineIn):
-    reason: Text
-    approved_by: Name = Field(description="批准人")
+    reason: Note
+    approved_by: ShortText = Field(description="批准人")
 
     def command(self, actor: str, now: datetime) -> Command:
         return ExtendDeadline(
@@ -115,7 +97,7 @@ class ExtendIn(NewDeadlineIn):
 
 
 class ClosureIn(BaseModel):
-    summary: Text = Field(description="整改完成情况")
+    summary: Note = Field(description="整改完成情况")
     evidence: list[Evidence] = Field(min_length=1, max_length=100, description="佐证材料")
 
     def command(self, actor: str, now: datetime) -> Command:
@@ -124,15 +106,15 @@ class ClosureIn(BaseModel):
 
 class VerifyIn(BaseModel):
     passed: bool
-    note: Text | None = Field(default=None, description="验收意见；不通过时必填")
-    verifier: Name | None = Field(default=None, description="验收人；不填则为操作人")
+    note: Note | None = Field(default=None, description="验收意见；不通过时必填")
+    verifier: ShortText | None = Field(default=None, description="验收人；不填则为操作人")
 
     def command(self, actor: str, now: datetime) -> Command:
         return Verify(verifier=self.verifier or actor, passed=self.passed, note=self.note, now=now)
 
 
 class ReopenIn(NewDeadlineIn):
-    reason: Text
+    reason: Note
 
     def command(self, actor: str, now: datetime) -> Command:
         return Reopen(reason=self.reason, new_deadline=self.deadline_spec(), now=now)
@@ -279,7 +261,7 @@ def history_entry(envelope: Envelope) -> HistoryEntry:
     return HistoryEntry(
         version=envelope.stream_version,
         type=envelope.type,
-        label=EVENT_LABELS.get(envelope.type, envelope.type),
+        label=payload.label,
         actor=envelope.actor,
         occurred_at=shown(envelope.occurred_at),
         event_id=str(envelope.event_id),

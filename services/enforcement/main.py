@@ -4,22 +4,28 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.enforcement import api, consumers, reads
+from services.enforcement import api
+from services.enforcement.consumers import consumers
+from services.enforcement.deps import Deps
 from services.enforcement.settings import EnforcementSettings
-from shared.service import build_app, serve
+from shared.service import Platform, build_app, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def compose(platform: Platform[EnforcementSettings]) -> Deps:
+    return Deps(settings=platform.settings, pool=platform.pool, store=platform.store)
+
+
 def create_app(settings: EnforcementSettings | None = None) -> FastAPI:
-    app: FastAPI = build_app(
+    return build_app(
         settings or EnforcementSettings(),
         title="环境执法服务 enforcement",
-        routers=[reads.router, api.router],
+        compose=compose,
+        routers=[api.router],
         migrations=MIGRATIONS,
-        consumers=consumers.consumers,
+        consumers=consumers,
     )
-    return app
 
 
 def main() -> None:

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from services.intake.limits import MIB, PayloadTooLarge
+from services.intake.limits import PayloadTooLarge
+from services.intake.settings import MIB
 from shared.contracts.intake import Attachment
+from shared.db import Connection
 
 
 class PhotoRefused(ValueError):
@@ -73,7 +75,7 @@ def inspect_photos(files: list[bytes], *, max_photos: int, max_photo_bytes: int)
     return photos
 
 
-async def keep_photos(conn: asyncpg.Connection, *, report_id: uuid.UUID, issue_id: str, photos: list[Photo]) -> None:
+async def keep_photos(conn: Connection, *, report_id: uuid.UUID, issue_id: str, photos: list[Photo]) -> None:
     await conn.executemany(
         """insert into attachments
                (attachment_id, report_id, issue_id, file_name, content_type, size_bytes, sha256, content)
@@ -94,7 +96,7 @@ async def keep_photos(conn: asyncpg.Connection, *, report_id: uuid.UUID, issue_i
     )
 
 
-async def fetch_photo(conn: asyncpg.Connection, attachment_id: uuid.UUID) -> asyncpg.Record | None:
+async def fetch_photo(conn: Connection, attachment_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "select issue_id, file_name, content_type, content from attachments where attachment_id = $1", attachment_id
     )

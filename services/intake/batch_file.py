@@ -159,7 +159,9 @@ def check_row(row: int, cells: dict[str, str]) -> BatchRow | RefusedRow:
             reasons.append(f"{LABELS[name]}为空")
         elif len(value) > limit:
             reasons.append(f"{LABELS[name]}超过 {limit} 个字")
-    reasons += [f"{LABELS.get(name, name)}含有控制字符" for name, value in cells.items() if has_control_characters(value)]
+    reasons += [
+        f"{LABELS.get(name, name)}含有控制字符" for name, value in cells.items() if has_control_characters(value)
+    ]
     domain = _DOMAINS.get(domain_text)
     if not domain_text:
         reasons.append("领域为空")

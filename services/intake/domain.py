@@ -3,49 +3,11 @@
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from services.intake.commands import Command, LinkDuplicate, Report, ReportIssue
+from shared.aggregate import Decider
 from shared.contracts import Event
-from shared.contracts.codes import Domain, Source
-from shared.contracts.intake import Attachment, Channel, DuplicateReportLinked, DuplicateRule, IssueReported, Location
+from shared.contracts.intake import DuplicateReportLinked, IssueReported
 from shared.errors import RuleViolation
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a report says, whichever door it came through."""
-
-    source: Source
-    channel: Channel
-    title: str
-    description: str
-    township: str
-    domain: Domain
-    location: Location | None = None
-    batch: str | None = None
-    external_ref: str | None = None
-    attachments: tuple[Attachment, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReportIssue:
-    """Command: record a newly reported problem (登记)."""
-
-    issue_id: str
-    report_id: str
-    report: Report
-
-
-@dataclass(frozen=True)
-class LinkDuplicate:
-    """Command: record a repeat report of this issue (重复举报并案)."""
-
-    issue_id: str
-    report_id: str
-    report: Report
-    rule: DuplicateRule
-    distance_m: int | None = None
-
-
-Command = ReportIssue | LinkDuplicate
 
 
 @dataclass(frozen=True)
@@ -121,3 +83,7 @@ def evolve(state: Issue | None, event: Event) -> Issue:
                 state, repeat_reports=state.repeat_reports + 1, report_ids=state.report_ids | {event.report_id}
             )
     raise ValueError(f"intake does not know how to fold {event.event_type()}")
+
+
+# The reported problem as one value: what the handler runs every report through.
+decider: Decider[Command, Issue | None] = Decider(decide=decide, evolve=evolve, initial=None)

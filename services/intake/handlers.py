@@ -2,8 +2,10 @@
 
 One transaction holds the issue's events (and their outbox rows), the read tables,
 the sealed reporter contact and the photos: the report is durable, whole, before
-anyone is answered. Reports of one township and domain are decided one at a time
-(an advisory lock), so two instances never open two issues for one place.
+anyone is answered. It goes through `shared.commands.write`: when another report took
+the same reference or appended to the same issue first, the report is decided again.
+Reports of one township and domain are decided one at a time (an advisory lock), so
+two instances never open two issues for one place.
 """
 
 import uuid
@@ -12,25 +14,26 @@ from datetime import timedelta
 
 import asyncpg
 
-from services.intake import domain, index
+from services.intake import commands, domain, read_tables
 from services.intake.attachments import Photo, keep_photos
 from services.intake.duplicates import DuplicatePolicy, Match, Outcome, Place, classify, reference_key
 from services.intake.privacy import ContactVault, ReporterContact, keep_contact
 from services.intake.settings import IntakeSettings
 from shared import clock
 from shared.aggregate import execute
+from shared.commands import request_metadata, write
 from shared.contracts.intake import DuplicateRule
-from shared.eventstore import ConcurrencyConflict, EventStore, Metadata
+from shared.db import Connection
+from shared.eventstore import EventStore, Metadata
 
 _PLACE_LOCK = 7_301_101
-_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
 class Submission:
     """One report as a channel received it, with what must never reach an event kept apart."""
 
-    report: domain.Report
+    report: commands.Report
     contact: ReporterContact | None = None
     photos: tuple[Photo, ...] = ()
 
@@ -42,6 +45,8 @@ class Receipt:
     issue_id: str
     report_id: str
     outcome: Outcome
+    # The issue stream's version after the report (for a resend, as it already was): the answer's ETag.
+    version: int
     rule: DuplicateRule | None = None
     distance_m: int | None = None
 
@@ -69,31 +74,28 @@ class Intake:
         )
         return cls(store, policy, ContactVault(settings.contact_keys))
 
-    async def receive(self, conn: asyncpg.Connection, submission: Submission, meta: Metadata) -> Receipt:
+    async def receive(self, conn: Connection, submission: Submission, meta: Metadata) -> Receipt:
         """Runs in the caller's transaction when there is one (a consumer's), else in its own."""
         report_id = uuid.uuid4()
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                async with conn.transaction():
-                    return await self._receive(conn, submission, report_id, meta)
-            except (asyncpg.UniqueViolationError, ConcurrencyConflict):
-                # Another instance took the same reference or appended to the same issue first: decide again.
-                if attempt == _ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
 
-    async def _receive(
-        self, conn: asyncpg.Connection, submission: Submission, report_id: uuid.UUID, meta: Metadata
-    ) -> Receipt:
+        async def attempt() -> Receipt:
+            return await self._receive(conn, submission, report_id, meta)
+
+        # A reference taken by another report in the meantime (issue_refs is unique) means: decide again.
+        return await write(conn, attempt, expected_version=None, also_retry=(asyncpg.UniqueViolationError,))
+
+    async def _receive(self, conn: Connection, submission: Submission, report_id: uuid.UUID, meta: Metadata) -> Receipt:
         report = replace(submission.report, attachments=tuple(p.attachment for p in submission.photos))
+        # Not stream concurrency (write() guards each issue's version) but places: without this lock two
+        # instances could each find no open issue at one place and each open a new issue for it.
         await conn.execute(
             "select pg_advisory_xact_lock($1, hashtext($2))", _PLACE_LOCK, f"{report.township}\x1f{report.domain}"
         )
         ref_key = reference_key(report.batch, report.external_ref)
-        known_ref = await index.find_reference(conn, ref_key, report.channel) if ref_key else None
+        known_ref = await read_tables.find_reference(conn, ref_key, report.channel) if ref_key else None
         now = clock.now()
         candidates = (
-            await index.open_candidates(conn, report.township, report.domain, now - self.policy.window)
+            await read_tables.open_candidates(conn, report.township, report.domain, now - self.policy.window)
             if report.location is not None and known_ref is None
             else []
         )
@@ -107,13 +109,15 @@ class Intake:
         )
         if match.outcome is Outcome.ALREADY_RECEIVED:
             assert known_ref is not None
-            return Receipt(issue_id=known_ref[0].issue_id, report_id=str(known_ref[1]), outcome=match.outcome)
-        issue_id = await self._record(conn, report, report_id, match, meta)
-        await index.add_report(
+            issue_id = known_ref[0].issue_id
+            version = await self.store.version(conn, issue_id)
+            return Receipt(issue_id=issue_id, report_id=str(known_ref[1]), outcome=match.outcome, version=version)
+        issue_id, version = await self._record(conn, report, report_id, match, meta)
+        await read_tables.add_report(
             conn, report_id=report_id, issue_id=issue_id, channel=report.channel, outcome=match.outcome
         )
         if ref_key:
-            await index.add_reference(
+            await read_tables.add_reference(
                 conn, ref_key=ref_key, issue_id=issue_id, report_id=report_id, channel=report.channel
             )
         if submission.contact:
@@ -124,26 +128,32 @@ class Intake:
             issue_id=issue_id,
             report_id=str(report_id),
             outcome=match.outcome,
+            version=version,
             rule=match.rule,
             distance_m=match.distance_m,
         )
 
     async def _record(
-        self, conn: asyncpg.Connection, report: domain.Report, report_id: uuid.UUID, match: Match, meta: Metadata
-    ) -> str:
-        command: domain.Command
+        self, conn: Connection, report: commands.Report, report_id: uuid.UUID, match: Match, meta: Metadata
+    ) -> tuple[str, int]:
+        """The report's event appended to its issue (a new one, or the one it repeats): the issue and its version."""
+        command: commands.Command
         if match.outcome is Outcome.NEW:
             issue_id = str(uuid.uuid4())
-            command = domain.ReportIssue(issue_id=issue_id, report_id=str(report_id), report=report)
+            command = commands.ReportIssue(issue_id=issue_id, report_id=str(report_id), report=report)
         else:
             assert match.issue_id is not None and match.rule is not None
             issue_id = match.issue_id
-            command = domain.LinkDuplicate(
+            command = commands.LinkDuplicate(
                 issue_id=issue_id, report_id=str(report_id), report=report, rule=match.rule, distance_m=match.distance_m
             )
-        decided = await execute(
-            conn, self.store, issue_id, command, decide=domain.decide, evolve=domain.evolve, initial=None, meta=meta
-        )
+        decided = await execute(conn, self.store, issue_id, command, domain.decider, meta=meta)
         if match.outcome is Outcome.NEW:
-            await index.add_issue(conn, issue_id, report, decided.events[0].occurred_at)
-        return issue_id
+            await read_tables.add_issue(conn, issue_id, report, decided.events[0].occurred_at)
+        return issue_id, decided.version
+
+
+async def handle(pool: asyncpg.Pool, intake: Intake, submission: Submission, actor: str) -> Receipt:
+    """A report sent over HTTP, by any channel: received on a connection of its own, with the request's metadata."""
+    async with pool.acquire() as conn:
+        return await intake.receive(conn, submission, request_metadata(actor))

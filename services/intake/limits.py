@@ -1,14 +1,20 @@
-"""请求体大小限制: bodies above their route's limit are refused with 413 before they are read whole.
+"""Limits on what a client may send: how big a body may be, and how often anyone may submit without a token.
 
-The declared Content-Length is checked first; a body without one (chunked) is counted
-as it arrives and refused at the first byte over the limit.
+请求体大小限制: bodies above their route's limit are refused with 413 before they are read
+whole. The declared Content-Length is checked first; a body without one (chunked) is
+counted as it arrives and refused at the first byte over the limit.
 """
 
 import html
 import json
+import math
+import time
 from collections.abc import Callable
 
-from starlette.exceptions import HTTPException
+from fastapi import HTTPException
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.intake.settings import MIB
@@ -18,7 +24,7 @@ class PayloadTooLarge(HTTPException):
     """413, with a zh-CN message; rendered as {"error": {...}} by the shared error mapping."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(status_code=413, detail={"code": "payload_too_large", "message": message})  # type: ignore[arg-type]
+        super().__init__(status_code=413, detail={"code": "payload_too_large", "message": message})
         self.message = message
 
 
@@ -79,3 +85,21 @@ async def _refuse(send: Send, message: str, wants_html: bool) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class PublicRateLimit:
+    """Anonymous submissions per client address in a moving window (per process: each instance counts its own)."""
+
+    def __init__(self, limit: str) -> None:
+        self._item = parse(limit)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, address: str) -> None:
+        if not self._limiter.hit(self._item, address):
+            reset_at = self._limiter.get_window_stats(self._item, address).reset_time
+            retry_after = max(1, math.ceil(reset_at - time.time()))
+            raise HTTPException(
+                status_code=429,
+                detail={"code": "too_many_requests", "message": f"提交过于频繁，请 {retry_after} 秒后再试"},
+                headers={"Retry-After": str(retry_after)},
+            )

@@ -5,13 +5,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.intake import access, api, batches, consumers, form, staff
+from services.intake.api import attachments, batches, form, reports, staff
+from services.intake.consumers import consumers
+from services.intake.deps import Deps
 from services.intake.handlers import Intake
-from services.intake.limits import BodyLimit
+from services.intake.limits import BodyLimit, PublicRateLimit
 from services.intake.province_inbound import ProvinceInbound
 from services.intake.province_outbound import ProvinceOutbound
 from services.intake.settings import MIB, IntakeSettings
-from shared.consumer import ConsumerRunner
 from shared.eventstore import EventStore
 from shared.service import Platform, build_app, serve
 
@@ -19,14 +20,20 @@ HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
 
 
-def compose(platform: Platform) -> list[ConsumerRunner]:
-    """The composition root: the application service for the routes, and the consumers."""
+def compose(platform: Platform[IntakeSettings]) -> Deps:
+    """The composition root: what the routes and the consumers share."""
     settings = platform.settings
-    assert isinstance(settings, IntakeSettings)
     intake = Intake.from_settings(settings, platform.store)
     outbound = ProvinceOutbound(EventStore(topic=settings.topic("province.outbound"), slots=settings.outbox_slots))
-    platform.extras["intake"] = intake
-    return consumers.consumers(platform, ProvinceInbound(intake, outbound), outbound)
+    return Deps(
+        settings=settings,
+        pool=platform.pool,
+        store=platform.store,
+        intake=intake,
+        province_inbound=ProvinceInbound(intake, outbound),
+        province_outbound=outbound,
+        public_rate_limit=PublicRateLimit(settings.public_rate_limit),
+    )
 
 
 def body_limits(settings: IntakeSettings) -> dict[str, int]:
@@ -35,14 +42,14 @@ def body_limits(settings: IntakeSettings) -> dict[str, int]:
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
-    app: FastAPI = build_app(
+    app = build_app(
         settings,
         title="环境问题受理服务 intake",
-        routers=[api.router, staff.router, batches.router, form.router],
+        compose=compose,
+        routers=[reports.router, attachments.router, staff.router, batches.router, form.router],
         migrations=MIGRATIONS,
-        consumers=compose,
+        consumers=consumers,
     )
-    app.state.public_rate_limit = access.PublicRateLimit(settings.public_rate_limit)
     limits = body_limits(settings)
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_json_bytes))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from shared.db import Connection
 from shared.errors import InvalidCommand
 
 # 手机 11 digits starting 1[3-9]; 座机 with its 0-led area code, an optional hyphen and an extension.
@@ -72,7 +72,7 @@ class ContactVault:
 
 
 async def keep_contact(
-    conn: asyncpg.Connection, vault: ContactVault, *, report_id: UUID, issue_id: str, contact: ReporterContact
+    conn: Connection, vault: ContactVault, *, report_id: UUID, issue_id: str, contact: ReporterContact
 ) -> None:
     await conn.execute(
         """insert into reporter_contacts (report_id, issue_id, name_sealed, phone_sealed)
@@ -93,7 +93,7 @@ class ContactRead:
     phone: str | None = field(repr=False)
 
 
-async def read_contacts(conn: asyncpg.Connection, vault: ContactVault, issue_id: str, actor: str) -> list[ContactRead]:
+async def read_contacts(conn: Connection, vault: ContactVault, issue_id: str, actor: str) -> list[ContactRead]:
     """The contacts of every report of an issue (the first and the repeats); the read itself is recorded."""
     async with conn.transaction():
         rows = await conn.fetch(
@@ -121,7 +121,23 @@ async def read_contacts(conn: asyncpg.Connection, vault: ContactVault, issue_id:
     ]
 
 
-async def rotate_contacts(conn: asyncpg.Connection, vault: ContactVault, batch_size: int = 500) -> int:
+@dataclass(frozen=True)
+class RecordedRead:
+    """查阅记录: who read an issue's reporter contacts, when, and which reports' contacts they saw."""
+
+    actor: str
+    read_at: datetime
+    report_ids: list[UUID]
+
+
+async def recorded_reads(conn: Connection, issue_id: str) -> list[RecordedRead]:
+    rows = await conn.fetch(
+        "select actor, read_at, report_ids from contact_reads where issue_id = $1 order by id", issue_id
+    )
+    return [RecordedRead(actor=r["actor"], read_at=r["read_at"], report_ids=list(r["report_ids"])) for r in rows]
+
+
+async def rotate_contacts(conn: Connection, vault: ContactVault, batch_size: int = 500) -> int:
     """Re-encrypts every stored contact with the newest key; afterwards older keys can be retired."""
     rotated = 0
     last: UUID | None = None

@@ -13,16 +13,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 from pydantic import ValidationError
 
-from services.intake import domain
+from services.intake import commands, domain
 from services.intake.duplicates import Outcome
 from services.intake.handlers import Intake, Submission
 from services.intake.province_outbound import ProvinceOutbound
 from shared.contracts.codes import Source
 from shared.contracts.intake import Channel, Location
 from shared.contracts.province import ASSIGNMENT_TYPE, ProvinceAssignment
+from shared.db import Connection
 from shared.envelope import CE_SPECVERSION, Envelope, Headers, InvalidEvent, UnknownEventType
 from shared.eventstore import Metadata
 
@@ -86,9 +86,9 @@ def decode_inbound(value: bytes | None, headers: Headers) -> Envelope:
     )
 
 
-def assignment_report(assignment: ProvinceAssignment) -> domain.Report:
+def assignment_report(assignment: ProvinceAssignment) -> commands.Report:
     has_place = assignment.address or assignment.lat is not None
-    return domain.Report(
+    return commands.Report(
         source=Source.PROVINCE_PLATFORM,
         channel=Channel.PROVINCE_PLATFORM,
         title=assignment.title or domain.title_from(assignment.problem),
@@ -106,10 +106,8 @@ class ProvinceInbound:
         self.intake = intake
         self.outbound = outbound
 
-    async def on_assignment(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
+    async def on_assignment(self, conn: Connection, envelope: Envelope, assignment: ProvinceAssignment) -> None:
         """The 交办 becomes a report; its reference is kept so that the case's progress goes back to the province."""
-        assignment = envelope.payload
-        assert isinstance(assignment, ProvinceAssignment)
         meta = Metadata(
             actor=envelope.actor, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)
         )

@@ -5,13 +5,14 @@ duplicate matching whether an issue is still open. For an issue that carries a
 province reference, each change also becomes a ProvinceStatusChanged (and, on 销号, a
 ProvinceResultReported) appended to the stream `province:<issue_id>`, whose outbox
 rows name `province.outbound`: the same relay publishes them, in order, as CloudEvents
-in binary mode. The mapping below is pure; `ProvinceOutbound` does the I/O.
+in binary mode. The mapping below is pure; `ProvinceOutbound` does the I/O. The status a
+case is in after each event is the contracts' (`shared.contracts.cases.status_after`);
+only what each event is called to the province is written here.
 """
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-import asyncpg
 import structlog
 
 from shared import clock
@@ -28,6 +29,7 @@ from shared.contracts.cases import (
     Evidence,
     Reassigned,
     Reopened,
+    status_after,
 )
 from shared.contracts.codes import CASE_STATUS_LABELS, CaseStatus
 from shared.contracts.province import (
@@ -36,24 +38,24 @@ from shared.contracts.province import (
     ProvinceStatusChanged,
     StatusChange,
 )
+from shared.db import Connection
 from shared.envelope import Envelope
 from shared.eventstore import EventStore, Metadata
 
 log = structlog.get_logger()
 
-# What each case event is to the province, and the status it leaves the case in (None: unchanged).
-CHANGES: dict[type[Event], tuple[StatusChange, CaseStatus | None]] = {
-    CaseOpened: (StatusChange.OPENED, CaseStatus.REPORTED),
-    Assigned: (StatusChange.ASSIGNED, CaseStatus.ASSIGNED),
-    Reassigned: (StatusChange.REASSIGNED, CaseStatus.ASSIGNED),
-    ClosureRequested: (StatusChange.CLOSURE_REQUESTED, CaseStatus.CLOSURE_REQUESTED),
-    Closed: (StatusChange.CLOSED, CaseStatus.CLOSED),
-    ClosureRejected: (StatusChange.CLOSURE_REJECTED, CaseStatus.ASSIGNED),
-    Reopened: (StatusChange.REOPENED, CaseStatus.ASSIGNED),
-    DeadlineExtended: (StatusChange.DEADLINE_EXTENDED, None),
-    DeadlineMissed: (StatusChange.DEADLINE_MISSED, None),
+# What each case event the province hears of is to the province.
+CHANGES: dict[type[Event], StatusChange] = {
+    CaseOpened: StatusChange.OPENED,
+    Assigned: StatusChange.ASSIGNED,
+    Reassigned: StatusChange.REASSIGNED,
+    ClosureRequested: StatusChange.CLOSURE_REQUESTED,
+    Closed: StatusChange.CLOSED,
+    ClosureRejected: StatusChange.CLOSURE_REJECTED,
+    Reopened: StatusChange.REOPENED,
+    DeadlineExtended: StatusChange.DEADLINE_EXTENDED,
+    DeadlineMissed: StatusChange.DEADLINE_MISSED,
 }
-CASE_EVENT_TYPES = tuple(cls.event_type() for cls in CHANGES)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,7 @@ class Tracked:
 
 
 def track(tracked: Tracked, event: Event) -> Tracked:
-    _, status = CHANGES[type(event)]
-    after = replace(tracked, status=status or tracked.status)
+    after = replace(tracked, status=status_after(event, tracked.status))
     if isinstance(event, ClosureRequested):
         after = replace(after, closure_summary=event.summary, closure_evidence=tuple(event.evidence))
     return after
@@ -95,7 +96,7 @@ def _details(event: Event) -> tuple[str | None, datetime | None, str | None]:
 
 def to_province(event: Event, *, reference: str, issue_id: str, at: datetime, tracked: Tracked) -> list[Event]:
     """The province's events for one case event, `tracked` being the case after it."""
-    change, _ = CHANGES[type(event)]
+    change = CHANGES[type(event)]
     status = tracked.status or CaseStatus.REPORTED
     unit, deadline, note = _details(event)
     events: list[Event] = [
@@ -151,7 +152,7 @@ class ProvinceOutbound:
     def __init__(self, store: EventStore) -> None:
         self.store = store
 
-    async def _tracked(self, conn: asyncpg.Connection, issue_id: str) -> Tracked | None:
+    async def _tracked(self, conn: Connection, issue_id: str) -> Tracked | None:
         row = await conn.fetchrow(
             """select case_status, closure_summary, closure_evidence from issue_index
                 where issue_id = $1 for update""",
@@ -165,16 +166,16 @@ class ProvinceOutbound:
             closure_evidence=tuple(Evidence.model_validate(e) for e in row["closure_evidence"] or ()),
         )
 
-    async def _references(self, conn: asyncpg.Connection, issue_id: str) -> list[str]:
+    async def _references(self, conn: Connection, issue_id: str) -> list[str]:
         rows = await conn.fetch("select reference from province_links where issue_id = $1 order by reference", issue_id)
         return [r["reference"] for r in rows]
 
-    async def _append(self, conn: asyncpg.Connection, issue_id: str, events: list[Event], meta: Metadata) -> None:
+    async def _append(self, conn: Connection, issue_id: str, events: list[Event], meta: Metadata) -> None:
         stream = stream_of(issue_id)
         await self.store.append(conn, stream, events, await self.store.version(conn, stream), meta)
 
-    async def on_case_event(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
-        event = envelope.payload
+    async def on_case_event(self, conn: Connection, envelope: Envelope, event: Event) -> None:
+        """A case event of one of CHANGES' types: the issue's status follows it, and the province hears of it."""
         issue_id = event.case_id if isinstance(event, CaseOpened) else envelope.stream_id
         before = await self._tracked(conn, issue_id)
         if before is None:
@@ -200,7 +201,7 @@ class ProvinceOutbound:
             meta = Metadata(actor="intake", correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id))
             await self._append(conn, issue_id, outbound, meta)
 
-    async def announce_merge(self, conn: asyncpg.Connection, issue_id: str, reference: str, meta: Metadata) -> None:
+    async def announce_merge(self, conn: Connection, issue_id: str, reference: str, meta: Metadata) -> None:
         tracked = await self._tracked(conn, issue_id) or Tracked()
         event = merged(reference=reference, issue_id=issue_id, at=clock.now(), tracked=tracked)
         await self._append(conn, issue_id, [event], meta)

@@ -22,7 +22,8 @@ class IntakeSettings(ServiceSettings):
     duplicate_distance_m: float = Field(default=200.0, gt=0)
     duplicate_window_hours: float = Field(default=24.0 * 30, gt=0)
 
-    # Anonymous public submissions per client address (limits' notation, e.g. "20/minute"); staff with a token are not limited.
+    # Anonymous public submissions per client address (limits' notation, e.g. "20/minute");
+    # staff with a token are not limited.
     public_rate_limit: str = "20/minute"
 
     # Photos (现场照片) and uploads.

@@ -1,59 +1,74 @@
 """Events of the four topics → read models: the one table of which handler runs for which event.
 
-Every event is first recorded as a fact (facts.py); a repeat stops there. The handlers after it
-only insert facts keyed by their event or derive rows from facts, so any interleaving of the
-topics and any number of repeats give the same read models.
+Every event is first recorded as a fact (read_tables/facts.py); a repeat stops there. The lines of
+`DERIVED` run after it, in the order given, only for a fresh event. They only insert rows keyed by
+their event or derive rows from facts, so any interleaving of the topics and any number of repeats
+give the same read models.
 """
-
-from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from services.projections import accountability_tally, closure, enforcement_figures, facts, history_store
 from services.projections.generations import Generation
-from shared.consumer import ConsumerRunner
+from services.projections.read_tables import accountability, case_history, closure, enforcement, facts
+from shared.consumer import ConsumerRunner, Dispatch, Handler, On
+from shared.contracts import cases
+from shared.contracts.accountability import (
+    CriticismNoticeIssued,
+    DisciplineReferralMade,
+    MeasureImposed,
+    MeasureRevoked,
+    SummonsIssued,
+    WarningIssued,
+)
+from shared.contracts.enforcement import (
+    CriminalMeasuresTaken,
+    DetentionOrdered,
+    EnforcementCaseClosed,
+    EnforcementCaseOpened,
+    PenaltyIssued,
+    PenaltyPaid,
+    ReferredForProsecution,
+)
+from shared.contracts.intake import IssueReported
+from shared.db import Connection
 from shared.envelope import Envelope
 from shared.settings import ServiceSettings
 
-Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
-
-_CASE_EVENTS: tuple[str, ...] = tuple(cls.event_type() for cls in facts.TOPICS["cases"])
-
 # What each event type does beyond being recorded as a fact (and so appearing on timelines).
-DERIVED: dict[str, tuple[Handler, ...]] = {
-    "IssueReported": (closure.on_issue_reported,),
-    **{event_type: (history_store.on_case_event,) for event_type in _CASE_EVENTS},
-    "CaseOpened": (closure.on_case_opened, history_store.on_case_event),
-    "EnforcementCaseOpened": (enforcement_figures.on_case_opened,),
-    "PenaltyIssued": (enforcement_figures.on_penalty_issued,),
-    "PenaltyPaid": (enforcement_figures.on_penalty_paid,),
-    "DetentionOrdered": (enforcement_figures.on_action,),
-    "CriminalMeasuresTaken": (enforcement_figures.on_action,),
-    "ReferredForProsecution": (enforcement_figures.on_action,),
-    "EnforcementCaseClosed": (enforcement_figures.on_action,),
-    "WarningIssued": (accountability_tally.on_escalation,),
-    "SummonsIssued": (accountability_tally.on_escalation,),
-    "CriticismNoticeIssued": (accountability_tally.on_escalation,),
-    "DisciplineReferralMade": (accountability_tally.on_escalation,),
-    "MeasureImposed": (accountability_tally.on_measure_imposed,),
-    "MeasureRevoked": (accountability_tally.on_measure_revoked,),
-}
+DERIVED = Dispatch(
+    On(IssueReported, closure.on_issue_reported),
+    # A case's own copy of its problem first, then its state history (every event of a case's stream).
+    On(cases.CaseOpened, closure.on_case_opened),
+    *(On(event, case_history.on_case_event) for event in cases.EVENTS),
+    On(EnforcementCaseOpened, enforcement.on_case_opened),
+    On(PenaltyIssued, enforcement.on_penalty_issued),
+    On(PenaltyPaid, enforcement.on_penalty_paid),
+    On(DetentionOrdered, enforcement.on_action),
+    On(CriminalMeasuresTaken, enforcement.on_action),
+    On(ReferredForProsecution, enforcement.on_action),
+    On(EnforcementCaseClosed, enforcement.on_action),
+    On(WarningIssued, accountability.on_escalation),
+    On(SummonsIssued, accountability.on_escalation),
+    On(CriticismNoticeIssued, accountability.on_escalation),
+    On(DisciplineReferralMade, accountability.on_escalation),
+    On(MeasureImposed, accountability.on_measure_imposed),
+    On(MeasureRevoked, accountability.on_measure_revoked),
+)
 
+# Every event of the four topics is recorded as a fact, DERIVED or not.
 HANDLED: frozenset[str] = frozenset(facts.TOPIC_OF)
 
 
-async def apply(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def apply(conn: Connection, envelope: Envelope) -> None:
     """Applies one event to the read models on the connection's search path."""
-    if not await facts.record(conn, envelope):
-        return
-    for handler in DERIVED.get(envelope.type, ()):
-        await handler(conn, envelope)
+    if await facts.record(conn, envelope):
+        await DERIVED(conn, envelope)
 
 
 def project(generation: Generation) -> Handler:
     """The handler that applies events to one generation's read models, inside the caller's transaction."""
 
-    async def apply_to_generation(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    async def apply_to_generation(conn: Connection, envelope: Envelope) -> None:
         # The share lock keeps the generation from being dropped under this batch; a dropped one ignores events.
         live = await conn.fetchval(
             """select set_config('search_path', $2, true) from read_model_generations
@@ -75,7 +90,7 @@ def runner(
         settings,
         pool,
         name=generation.consumer,
-        topics=[settings.topic(name) for name in facts.TOPIC_NAMES],
+        topics=facts.topics(settings),
         handler=project(generation),
         handles=HANDLED,
         max_records=max_records,

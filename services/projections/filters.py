@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.clock import SHANGHAI
@@ -73,6 +74,12 @@ class PeriodUnit(StrEnum):
     year = "year"
 
 
+class TallyGroupBy(StrEnum):
+    unit = "unit"
+    kind = "kind"
+    year = "year"
+
+
 class CaseSelection(BaseModel):
     """Which cases (整改案件), by what they are."""
 
@@ -122,6 +129,10 @@ class CaseFilters(CaseSelection, DateRange):
     as_of: AsOf | None = None
 
 
+Limit = Annotated[int, Query(ge=1, le=10_000, description="at most this many items")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="skip this many items")]
+
+
 class YearFilter(BaseModel):
     """The calendar year in the county (Asia/Shanghai), and as of when."""
 
@@ -155,10 +166,3 @@ def period_bounds(key: str) -> tuple[date, date]:
     next_month = start.month - 1 + months
     end = date(year + next_month // 12, next_month % 12 + 1, 1) - timedelta(days=1)
     return start, end
-
-
-PERIOD_SQL: dict[PeriodUnit, str] = {
-    PeriodUnit.month: "to_char(i.reported_at at time zone 'Asia/Shanghai', 'YYYY-MM')",
-    PeriodUnit.quarter: "to_char(i.reported_at at time zone 'Asia/Shanghai', 'YYYY-\"Q\"Q')",
-    PeriodUnit.year: "to_char(i.reported_at at time zone 'Asia/Shanghai', 'YYYY')",
-}

@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
+from shared.db import Connection
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger()
@@ -54,17 +55,17 @@ def _generation(row: asyncpg.Record) -> Generation:
     )
 
 
-async def active(conn: asyncpg.Connection) -> Generation | None:
+async def active(conn: Connection) -> Generation | None:
     row = await conn.fetchrow("select * from read_model_generations where status = 'active'")
     return _generation(row) if row else None
 
 
-async def get(conn: asyncpg.Connection, number: int) -> Generation | None:
+async def get(conn: Connection, number: int) -> Generation | None:
     row = await conn.fetchrow("select * from read_model_generations where generation = $1", number)
     return _generation(row) if row else None
 
 
-async def create(conn: asyncpg.Connection, settings: ServiceSettings, *, status: str) -> Generation:
+async def create(conn: Connection, settings: ServiceSettings, *, status: str) -> Generation:
     """A new generation with empty tables and a consumer group that has never read anything. In a transaction."""
     await conn.execute("select pg_advisory_xact_lock($1)", _GENERATIONS_LOCK)
     number = await conn.fetchval("select coalesce(max(generation), 0) + 1 from read_model_generations")

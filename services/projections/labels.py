@@ -1,5 +1,6 @@
 """The zh-CN labels people read for the codes and keys of the figures."""
 
+from shared.contracts.accountability import DisciplineReferralMade, WarningIssued
 from shared.contracts.codes import (
     CASE_STATUS_LABELS,
     DOMAIN_LABELS,
@@ -14,6 +15,15 @@ from shared.contracts.codes import (
 NO_BATCH = "（无批次）"
 NOT_ASSIGNED = "（未交办）"
 UNKNOWN = "（未填写）"
+
+# The kinds of the accountability tally: the ladder's own, then the measures (通报批评 from either counts once each).
+# 约谈 counts the principal leaders summoned (人次): the figure's name, not the event's.
+TALLY_KIND_LABELS: dict[str, str] = {
+    "warning": WarningIssued.label,
+    "summons": "约谈主要负责人",
+    "discipline_referral": DisciplineReferralMade.label,
+    **{kind.value: label for kind, label in MEASURE_LABELS.items()},
+}
 
 STANDING_LABELS = {"closed": "已销号", "on_schedule": "未超期", "overdue": "超期"}
 

@@ -5,9 +5,9 @@ Times are written as county time (Asia/Shanghai) without zone, as spreadsheets e
 """
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -19,8 +19,15 @@ from shared.clock import SHANGHAI
 
 SHEET = "整改台账"
 
+
+class Row(Protocol):
+    """A case row of the closure read side (an asyncpg record, or a dict in tests): its columns by name."""
+
+    def __getitem__(self, column: str) -> Any: ...
+
+
 # (header, width, value of a case row)
-COLUMNS: list[tuple[str, int, Any]] = [
+COLUMNS: list[tuple[str, int, Callable[[Row], Any]]] = [
     ("问题编号", 38, lambda r: r["issue_id"]),
     ("问题来源", 14, lambda r: labels.source(r["source"])),
     ("督察批次", 22, lambda r: r["batch"] or ""),
@@ -57,7 +64,7 @@ def _day(moment: datetime | None) -> datetime | None:
     return local.replace(hour=0, minute=0, second=0, microsecond=0) if local else None
 
 
-def _leader(row: Mapping[str, Any]) -> str:
+def _leader(row: Row) -> str:
     if not row["leader_name"]:
         return ""
     return f"{row['leader_name']}（{row['leader_post']}）" if row["leader_post"] else row["leader_name"]
@@ -68,10 +75,10 @@ def _cell(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def workbook(rows: Iterable[Mapping[str, Any]], about: list[tuple[str, str]]) -> bytes:
+def workbook(rows: Iterable[Row], about: list[tuple[str, str]]) -> bytes:
     """The ledger of these cases; `about` says what it shows (filters, as of, generation) on a second sheet."""
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook's one sheet
     sheet.title = SHEET
     sheet.append(HEADERS)
     for number, row in enumerate(rows, start=1):
@@ -81,7 +88,7 @@ def workbook(rows: Iterable[Mapping[str, Any]], about: list[tuple[str, str]]) ->
         cell.font = Font(bold=True)
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for index, (header, width, _) in enumerate([("序号", 6, None), *COLUMNS], start=1):
+    for index, (header, width) in enumerate([("序号", 6), *((h, w) for h, w, _ in COLUMNS)], start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = width
         if header in ("整改时限",):

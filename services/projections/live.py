@@ -11,22 +11,21 @@ import asyncpg
 import structlog
 
 from services.projections import consumers, generations
-from services.projections.readside import log_ends
+from services.projections.deps import Deps
 from shared.consumer import ConsumerRunner
-from shared.service import Platform
 
 log = structlog.get_logger()
 
 POLL_SECONDS = 1.0
 
 
-async def follow_active_generation(platform: Platform, stopping: asyncio.Event) -> None:
+async def follow_active_generation(deps: Deps, stopping: asyncio.Event) -> None:
     serving: int | None = None
     current: tuple[ConsumerRunner, asyncio.Task[None]] | None = None
     try:
         while not stopping.is_set():
             try:
-                generation = await generations.ensure_active(platform.pool, platform.settings)
+                generation = await generations.ensure_active(deps.pool, deps.settings)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("active_generation_unknown", error=repr(exc))
             else:
@@ -35,8 +34,7 @@ async def follow_active_generation(platform: Platform, stopping: asyncio.Event) 
                     log.error("read_models_consumer_died", generation=serving, error=repr(_failure(current)))
                 if generation.number != serving or crashed:
                     await _stop(current)
-                    runner = consumers.runner(platform.settings, platform.pool, generation)
-                    platform.consumers[:] = [runner]
+                    runner = consumers.runner(deps.settings, deps.pool, generation)
                     current = (runner, asyncio.create_task(runner.run(), name=f"consumer-{runner.name}"))
                     serving = generation.number
                     log.info("read_models_following", generation=generation.number, consumer=runner.name)
@@ -49,7 +47,7 @@ async def follow_active_generation(platform: Platform, stopping: asyncio.Event) 
                 await asyncio.wait_for(stopping.wait(), POLL_SECONDS)
     finally:
         await _stop(current)
-        await log_ends(platform).close()
+        await deps.log_ends.close()
 
 
 def _failure(current: tuple[ConsumerRunner, asyncio.Task[None]] | None) -> BaseException | None:

@@ -1,26 +1,47 @@
-"""Projections (统计): read models built only from the topics."""
+"""Projections (统计): read models built only from the topics. The composition root."""
 
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.projections import api, api_cases, api_reports, dashboard, live
+from services.projections import live
+from services.projections.api import accountability, cases, closure, dashboard, enforcement, read_models, reports
+from services.projections.deps import Deps
+from services.projections.offsets import LogEnds
+from services.projections.read_tables.facts import topics
 from services.projections.settings import ProjectionsSettings
-from shared.service import build_app, serve
+from shared.service import Platform, build_app, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def compose(platform: Platform[ProjectionsSettings]) -> Deps:
+    settings = platform.settings
+    return Deps(
+        settings=settings,
+        pool=platform.pool,
+        log_ends=LogEnds(settings.kafka_bootstrap_servers, topics(settings)),
+    )
+
+
 def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
-    app: FastAPI = build_app(
+    return build_app(
         settings or ProjectionsSettings(),
         title="统计与报表服务 projections",
-        routers=[api.router, api_cases.router, api_reports.router, api.read_models_router, dashboard.router],
+        compose=compose,
+        routers=[
+            closure.router,
+            accountability.router,
+            enforcement.router,
+            cases.router,
+            reports.router,
+            read_models.router,
+            dashboard.router,
+        ],
         migrations=MIGRATIONS,
         # The consumer is started by the job, which follows the active generation of the read models.
         jobs=[live.follow_active_generation],
     )
-    return app
 
 
 def main() -> None:

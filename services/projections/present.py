@@ -1,16 +1,17 @@
-"""Read-model rows → the answers' shapes: labels, county time, yuan, and drill-down links."""
+"""Read-model rows → the answers' shapes (schemas.py): labels, county time, yuan, and drill-down links."""
 
 import math
 from datetime import date, datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import asyncpg
 
 from services.projections import labels
-from services.projections.accountability_tally import KIND_LABELS, Tally
-from services.projections.closure import Counts
-from services.projections.enforcement_figures import Figures, yuan
 from services.projections.filters import Figure
+from services.projections.read_tables.accountability import Tally
+from services.projections.read_tables.closure import Counts
+from services.projections.read_tables.enforcement import Figures
 from services.projections.schemas import (
     CaseItem,
     EnforcementFigures,
@@ -20,8 +21,14 @@ from services.projections.schemas import (
     TallyItem,
 )
 from shared.clock import shown
+from shared.contracts.money import fen_to_yuan
 
 CASES_PATH = "/v1/stats/closure-rates/cases"
+
+
+def wan_yuan(fen: int) -> str:
+    """万元 as a report prints it: exact, without trailing zeros (1 250 000 fen → 1.25)."""
+    return format((Decimal(fen) / 1_000_000).normalize(), "f")
 
 
 def link(path: str, query: dict[str, str]) -> str:
@@ -93,7 +100,7 @@ def tally_item(row: asyncpg.Record) -> TallyItem:
         event_id=str(row["event_id"]),
         source=row["source"],
         kind=row["kind"],
-        kind_label=KIND_LABELS.get(row["kind"], row["kind"]),
+        kind_label=labels.TALLY_KIND_LABELS.get(row["kind"], row["kind"]),
         unit=row["unit"],
         target_kind=row["target_kind"],
         person=person,
@@ -110,10 +117,10 @@ def enforcement_figures(figures: Figures) -> EnforcementFigures:
     return EnforcementFigures(
         cases_filed=figures.cases_filed,
         penalties=figures.penalties,
-        fines_issued_yuan=yuan(figures.fines_issued_fen),
-        fines_paid_yuan=yuan(figures.fines_paid_fen),
+        fines_issued_yuan=fen_to_yuan(figures.fines_issued_fen),
+        fines_paid_yuan=fen_to_yuan(figures.fines_paid_fen),
         daily_penalty_rounds=figures.daily_penalty_rounds,
-        daily_penalty_yuan=yuan(figures.daily_penalty_fen),
+        daily_penalty_yuan=fen_to_yuan(figures.daily_penalty_fen),
         detention_orders=figures.detention_orders,
         persons_detained=figures.persons_detained,
         criminal_measures=figures.criminal_measures,

@@ -5,31 +5,24 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
-from pydantic import BaseModel
 
 from services.projections import generations
-from services.projections.facts import TOPIC_NAMES
+from services.projections.deps import Deps
 from services.projections.generations import Generation
-from services.projections.offsets import LogEnds
-from shared.service import Platform
+from services.projections.read_tables.facts import topics
+from services.projections.schemas import Answer, ReadModel
+from shared.db import Connection
 
 T = TypeVar("T")
 LOG_ENDS_MAX_AGE = 0.5
-A = TypeVar("A", bound=BaseModel)
-
-
-class ReadModel(BaseModel):
-    """Which generation of the read models answered (it changes when a rebuild switches)."""
-
-    generation: int
-    consumer: str
+A = TypeVar("A", bound=Answer)
 
 
 @dataclass(frozen=True)
 class View:
     """A read-only repeatable-read transaction on the active generation's tables."""
 
-    conn: asyncpg.Connection
+    conn: Connection
     generation: Generation
     log_ends: dict[tuple[str, int], int] | None
     topics: list[str]
@@ -48,7 +41,7 @@ class View:
 
 
 async def positions_of(
-    conn: asyncpg.Connection, generation: Generation, ends: dict[tuple[str, int], int] | None, topics: list[str]
+    conn: Connection, generation: Generation, ends: dict[tuple[str, int], int] | None, topics: list[str]
 ) -> dict[str, Any]:
     rows = await conn.fetch(
         'select topic, partition, "offset" from consumer_positions where consumer = $1', generation.consumer
@@ -69,32 +62,18 @@ async def positions_of(
     return out
 
 
-def log_ends(platform: Platform) -> LogEnds:
-    """The platform's client for log ends, made on first use."""
-    found = platform.extras.get("log_ends")
-    if found is None:
-        found = LogEnds(platform.settings.kafka_bootstrap_servers, topics(platform))
-        platform.extras["log_ends"] = found
-    assert isinstance(found, LogEnds)
-    return found
-
-
-def topics(platform: Platform) -> list[str]:
-    return [platform.settings.topic(name) for name in TOPIC_NAMES]
-
-
-async def read(platform: Platform, query: Callable[[View], Awaitable[T]]) -> T:
+async def read(deps: Deps, query: Callable[[View], Awaitable[T]]) -> T:
     """Runs `query` on the active generation; once more if a switch dropped the tables under it."""
     # Requests arriving together (a dashboard's widgets) share one answer of the broker.
-    ends = await log_ends(platform).ends(max_age=LOG_ENDS_MAX_AGE)
+    ends = await deps.log_ends.ends(max_age=LOG_ENDS_MAX_AGE)
     for attempt in range(3):
         try:
-            async with platform.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            async with deps.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
                 generation = await generations.active(conn)
                 if generation is not None:
                     await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
-                    return await query(View(conn, generation, ends, topics(platform)))
-            await generations.ensure_active(platform.pool, platform.settings)  # the service's very first moments
+                    return await query(View(conn, generation, ends, topics(deps.settings)))
+            await generations.ensure_active(deps.pool, deps.settings)  # the service's very first moments
         except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
             if attempt == 2:
                 raise

@@ -16,17 +16,16 @@ import asyncpg
 import structlog
 
 from services.projections import consumers, generations
-from services.projections.facts import TOPIC_NAMES
 from services.projections.generations import Generation
+from services.projections.main import MIGRATIONS
 from services.projections.offsets import LogEnds
+from services.projections.read_tables.facts import topics
 from services.projections.settings import ProjectionsSettings
-from shared.db import create_pool, migrate
 from shared.logging import configure_logging
-from shared.topics import ensure_topics
+from shared.service import start_platform
 
 log = structlog.get_logger()
 
-MIGRATIONS = generations.DDL.parent / "migrations"
 REBUILD_LOCK = 7_305_002
 
 
@@ -53,11 +52,11 @@ async def _applied(pool: asyncpg.Pool, generation: Generation) -> dict[tuple[str
 
 
 async def _replay(
-    settings: ProjectionsSettings, pool: asyncpg.Pool, generation: Generation, *, timeout: float, max_records: int
+    settings: ProjectionsSettings, pool: asyncpg.Pool, generation: Generation, *, give_up_after: float, max_records: int
 ) -> tuple[int, float, float]:
     """Runs the generation's consumer until it has applied every partition up to its log end."""
     runner = consumers.runner(settings, pool, generation, max_records=max_records)
-    log_ends = LogEnds(settings.kafka_bootstrap_servers, [settings.topic(name) for name in TOPIC_NAMES])
+    log_ends = LogEnds(settings.kafka_bootstrap_servers, topics(settings))
     started = time.monotonic()
     first_event_at: float | None = None
     task = asyncio.create_task(runner.run(), name=f"rebuild-{runner.name}")
@@ -67,8 +66,8 @@ async def _replay(
                 raise RebuildRefused(f"the rebuild's consumer stopped: {task.exception()!r}")
             if first_event_at is None and runner.applied:
                 first_event_at = time.monotonic()
-            if time.monotonic() - started > timeout:
-                raise RebuildRefused(f"not caught up after {timeout:.0f}s; the old read models stay active")
+            if time.monotonic() - started > give_up_after:
+                raise RebuildRefused(f"not caught up after {give_up_after:.0f}s; the old read models stay active")
             ends = await log_ends.ends()
             if ends is not None:
                 applied = await _applied(pool, generation)
@@ -86,15 +85,16 @@ async def _replay(
 async def rebuild(
     settings: ProjectionsSettings,
     *,
-    timeout: float = 3600.0,
+    give_up_after: float = 3600.0,
     grace_seconds: float = 3.0,
     max_records: int = 1000,
 ) -> Replay:
-    """Builds a new generation from offset 0, switches to it once caught up, then drops the old one."""
-    pool = await create_pool(settings)
-    try:
-        await migrate(pool, MIGRATIONS)
-        await ensure_topics(settings)
+    """Builds a new generation from offset 0, switches to it once caught up, then drops the old one.
+
+    Not caught up within `give_up_after` seconds, it gives up and the old generation stays active.
+    """
+    async with start_platform(settings, migrations=MIGRATIONS) as platform:
+        pool = platform.pool
         async with pool.acquire() as lock:
             if not await lock.fetchval("select pg_try_advisory_lock($1)", REBUILD_LOCK):
                 raise RebuildRefused("另一个读模型重建正在进行，请等待其完成")
@@ -107,7 +107,7 @@ async def rebuild(
                 log.info("rebuild_started", generation=generation.number, group_id=generation.group_id)
                 try:
                     events, seconds, first_after = await _replay(
-                        settings, pool, generation, timeout=timeout, max_records=max_records
+                        settings, pool, generation, give_up_after=give_up_after, max_records=max_records
                     )
                     await generations.activate(pool, generation, replayed_events=events, seconds=seconds)
                 except BaseException:
@@ -118,8 +118,6 @@ async def rebuild(
                 dropped = await generations.drop(pool, statuses=("retired",))
             finally:
                 await lock.execute("select pg_advisory_unlock($1)", REBUILD_LOCK)
-    finally:
-        await pool.close()
     return Replay(
         generation=generation.number,
         events=events,
@@ -140,7 +138,7 @@ def main() -> None:
     settings = ProjectionsSettings()
     configure_logging(settings.log_level, settings.log_json)
     replay = asyncio.run(
-        rebuild(settings, timeout=args.timeout, grace_seconds=args.grace_seconds, max_records=args.max_records)
+        rebuild(settings, give_up_after=args.timeout, grace_seconds=args.grace_seconds, max_records=args.max_records)
     )
     print(json.dumps(asdict(replay), ensure_ascii=False))
     print(

@@ -7,15 +7,15 @@ Every number comes from the same queries as the stats endpoints: closure rates a
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-
-from services.projections import accountability_tally, closure, enforcement_figures
-from services.projections.accountability_tally import Tally
-from services.projections.closure import Counts, Moment
-from services.projections.enforcement_figures import Figures, wan_yuan
 from services.projections.filters import CaseFilters, GroupBy
+from services.projections.present import wan_yuan
+from services.projections.read_tables import accountability, closure, enforcement
+from services.projections.read_tables.accountability import Tally
+from services.projections.read_tables.closure import Counts, Moment
+from services.projections.read_tables.enforcement import Figures
 from shared.clock import SHANGHAI
 from shared.contracts.codes import SOURCE_LABELS, Source
+from shared.db import Connection
 
 # The inspections a county reports on one by one (历次…环保督察共反馈我县问题N个).
 REPORTED_SOURCES = (Source.CENTRAL_INSPECTION, Source.PROVINCIAL_INSPECTION)
@@ -31,18 +31,18 @@ class WorkSummary:
     accountability: Tally
 
 
-async def gather(conn: asyncpg.Connection, *, year: int, as_of: datetime | None, now: datetime) -> WorkSummary:
+async def gather(conn: Connection, *, year: int, as_of: datetime | None, now: datetime) -> WorkSummary:
     moment = Moment(as_of, now)
     filters = CaseFilters(as_of=as_of)
     by_source = await closure.rates(conn, filters, moment, GroupBy.source)
-    per_case = await enforcement_figures.per_case_year(conn, year=year, as_of=as_of)
-    tally = await accountability_tally.tally(conn, None, year=year, as_of=as_of)
+    per_case = await enforcement.per_case_year(conn, year=year, as_of=as_of)
+    tally = await accountability.tally(conn, None, year=year, as_of=as_of)
     return WorkSummary(
         year=year,
         at=moment.at,
         overall=closure.total(by_source),
         by_source={row.key: row for row in by_source},
-        enforcement=enforcement_figures.add(list(per_case.values())),
+        enforcement=enforcement.add(list(per_case.values())),
         accountability=tally[0][1],
     )
 

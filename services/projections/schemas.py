@@ -9,14 +9,19 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from services.projections.accountability_tally import TallyGroupBy
-from services.projections.filters import Figure, GroupBy, PeriodUnit
-from services.projections.readside import ReadModel
+from services.projections.filters import Figure, GroupBy, PeriodUnit, TallyGroupBy
 
 POSITIONS_DESCRIPTION = (
     "per topic and partition: applied_offset (the figures include every event before it), "
     "end_offset (the log end when asked) and lag (events not yet applied)"
 )
+
+
+class ReadModel(BaseModel):
+    """Which generation of the read models answered (it changes when a rebuild switches)."""
+
+    generation: int
+    consumer: str
 
 
 class Answer(BaseModel):
@@ -228,6 +233,25 @@ class EnforcementCases(Answer):
     as_of: str | None
     credit_code: str | None
     items: list[EnforcementCaseItem]
+
+
+class WorkSummaryClosure(BaseModel):
+    all: RateRow = Field(description="every source")
+    by_source: list[RateRow]
+
+
+class WorkSummaryEnforcement(EnforcementFigures):
+    fines_issued_wan_yuan: str = Field(description="处罚金额 in 万元, exact, as the text states it")
+
+
+class WorkSummaryOut(Answer):
+    year: int = Field(description="the year of the enforcement and accountability figures")
+    as_of: str = Field(description="the moment of the closure figures (历次, all rounds up to then)")
+    closure: WorkSummaryClosure
+    enforcement: WorkSummaryEnforcement
+    accountability: TallyFigures
+    paragraphs: list[str]
+    text: str
 
 
 class TimelineEvent(BaseModel):

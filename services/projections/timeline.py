@@ -1,75 +1,17 @@
-"""Case timelines (案件时间线): every event of one issue across the four topics, in time order.
+"""The lines of a case timeline (案件时间线): what each event says, in one zh-CN sentence.
 
-An issue's own streams (intake, cases) name it; enforcement cases name it when they are filed,
-and their later events belong to it through that filing; escalations and measures name it in
-their case ids, and a revocation belongs to it through its measure.
+Which events belong to an issue is the read side's (`read_tables/timeline.py`); what each event is
+called comes from the contracts (`Event.label`).
 """
 
 from datetime import datetime
 
-import asyncpg
-
 from services.projections import labels
-from services.projections.enforcement_figures import yuan
 from shared.clock import SHANGHAI
 from shared.contracts import accountability as acc
 from shared.contracts import cases, enforcement, intake
 from shared.contracts.base import Event
-
-TOPIC_ORDER = "array_position(array['intake', 'cases', 'enforcement', 'accountability'], topic)"
-
-
-async def events(conn: asyncpg.Connection, issue_id: str) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        f"""with enforcement_cases as (
-                select stream_id from facts where type = 'EnforcementCaseOpened' and issue_ids @> array[$1]
-            ), measures as (
-                select payload ->> 'measure_id' as measure_id from facts
-                 where type = 'MeasureImposed' and issue_ids @> array[$1]
-            )
-            select * from facts
-             where issue_ids @> array[$1]
-                or (topic = 'enforcement' and stream_id in (select stream_id from enforcement_cases))
-                or (topic = 'accountability' and type = 'MeasureRevoked'
-                    and payload ->> 'measure_id' in (select measure_id from measures))
-             order by occurred_at, {TOPIC_ORDER}, stream_id, stream_version, event_id""",
-        issue_id,
-    )
-    return rows
-
-
-EVENT_LABELS: dict[str, str] = {
-    "IssueReported": "受理",
-    "DuplicateReportLinked": "重复举报",
-    "CaseOpened": "立案整改",
-    "Assigned": "交办",
-    "Reassigned": "重新交办",
-    "Supervised": "督办",
-    "ProgressReported": "反馈",
-    "DeadlineExtended": "延期",
-    "ClosureRequested": "申请销号",
-    "Closed": "销号",
-    "ClosureRejected": "验收不通过",
-    "Reopened": "回头看重新打开",
-    "DeadlineApproaching": "时限临近",
-    "DeadlineMissed": "超期",
-    "EnforcementCaseOpened": "执法立案",
-    "PenaltyIssued": "行政处罚",
-    "PenaltyPaid": "缴纳罚款",
-    "RectificationOrdered": "责令改正",
-    "ReinspectionDone": "复查",
-    "ProductionStopOrdered": "责令停产整治",
-    "DetentionOrdered": "行政拘留",
-    "CriminalMeasuresTaken": "刑事强制措施",
-    "ReferredForProsecution": "移送起诉",
-    "EnforcementCaseClosed": "执法结案",
-    "WarningIssued": "通报预警",
-    "SummonsIssued": "约谈",
-    "CriticismNoticeIssued": "通报批评",
-    "DisciplineReferralMade": "移交纪委监委",
-    "MeasureImposed": "问责",
-    "MeasureRevoked": "撤销问责",
-}
+from shared.contracts.money import fen_to_yuan
 
 
 def local(moment: datetime) -> str:
@@ -120,10 +62,10 @@ def describe(event: Event) -> str:
             return f"环境执法立案：{event.enterprise.name}，{event.violation}"
         case enforcement.PenaltyIssued():
             if event.basis is enforcement.PenaltyBasis.DAILY_CONTINUOUS:
-                return f"按日连续处罚{event.days or ''}日，共{yuan(event.amount_fen)}元（{event.decision_no}）"
-            return f"行政处罚罚款{yuan(event.amount_fen)}元（{event.decision_no}）"
+                return f"按日连续处罚{event.days or ''}日，共{fen_to_yuan(event.amount_fen)}元（{event.decision_no}）"
+            return f"行政处罚罚款{fen_to_yuan(event.amount_fen)}元（{event.decision_no}）"
         case enforcement.PenaltyPaid():
-            return f"缴纳罚款{yuan(event.amount_fen)}元（{event.paid_on.isoformat()}）"
+            return f"缴纳罚款{fen_to_yuan(event.amount_fen)}元（{event.paid_on.isoformat()}）"
         case enforcement.RectificationOrdered():
             return f"责令改正：{event.requirements}，期限{local(event.deadline)}"
         case enforcement.ReinspectionDone():
@@ -155,4 +97,4 @@ def describe(event: Event) -> str:
         case acc.MeasureRevoked():
             return f"撤销问责措施：{event.reason}"
         case _:
-            return EVENT_LABELS.get(event.event_type(), event.event_type())
+            return event.label

@@ -5,6 +5,7 @@ Escalations live in the unit's stream (`unit:<unit>`); measures in their own str
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -24,9 +25,13 @@ class Escalation(Event):
 class WarningIssued(Escalation):
     """通报预警 to the unit."""
 
+    label: ClassVar[str] = "通报预警"
+
 
 class SummonsIssued(Escalation):
     """约谈督办: the unit's principal leader is summoned."""
+
+    label: ClassVar[str] = "约谈督办"
 
     summons_date: date
 
@@ -34,9 +39,13 @@ class SummonsIssued(Escalation):
 class CriticismNoticeIssued(Escalation):
     """通报批评 of the unit."""
 
+    label: ClassVar[str] = "通报批评"
+
 
 class DisciplineReferralMade(Escalation):
     """移交纪委监委."""
+
+    label: ClassVar[str] = "移交纪委监委"
 
 
 class TargetKind(StrEnum):
@@ -56,6 +65,8 @@ class Target(Contract):
 class MeasureImposed(Event):
     """问责措施."""
 
+    label: ClassVar[str] = "问责"
+
     measure_id: str
     target: Target
     measure: MeasureKind
@@ -66,6 +77,8 @@ class MeasureImposed(Event):
 
 class MeasureRevoked(Event):
     """撤销: corrects a mistake without rewriting history."""
+
+    label: ClassVar[str] = "撤销问责"
 
     measure_id: str
     reason: str = Field(min_length=1)

@@ -7,7 +7,7 @@ change is a new schema_version with an upcaster in `shared.contracts.UPCASTERS`.
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
@@ -19,9 +19,13 @@ class Contract(BaseModel):
 
 
 class Event(Contract):
-    """The payload of a domain event (past tense: something that happened)."""
+    """The payload of a domain event (past tense: something that happened).
+
+    Each event class sets `label`, what a person reads for it (zh-CN), once, here in the contracts.
+    """
 
     schema_version: ClassVar[int] = 1
+    label: ClassVar[str]
 
     @classmethod
     def event_type(cls) -> str:
@@ -50,10 +54,19 @@ def _plausible(moment: datetime) -> datetime:
 Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
-def Text(max_length: int, min_length: int = 1) -> Any:  # noqa: N802 - used as a type
-    """Text typed by a person: trimmed, not empty, of bounded length, with no control characters."""
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-        AfterValidator(_readable),
-    ]
+_READABLE = AfterValidator(_readable)
+
+
+def _bounded(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+# Text typed by a person: trimmed, not empty, of bounded length, with no control characters.
+# One type per kind of text, so that every field says how long such a thing may be.
+Phone = Annotated[str, _bounded(30), _READABLE]
+PersonName = Annotated[str, _bounded(50), _READABLE]
+ShortText = Annotated[str, _bounded(100), _READABLE]  # a unit, a post, a reference number
+Title = Annotated[str, _bounded(200), _READABLE]
+Address = Annotated[str, _bounded(500), _READABLE]
+Note = Annotated[str, _bounded(2000), _READABLE]  # a reason, a summary, an opinion
+LongText = Annotated[str, _bounded(5000), _READABLE]  # a report's description

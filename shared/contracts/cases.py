@@ -4,11 +4,12 @@ The case id is the issue id; every event below is in that one stream, which is t
 case's audit trail.
 """
 
+from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
 
 from shared.contracts.base import Contract, Event
-from shared.contracts.codes import Domain, Source
+from shared.contracts.codes import CaseStatus, Domain, Source
 
 
 class Leader(Contract):
@@ -29,6 +30,8 @@ class Evidence(Contract):
 class CaseOpened(Event):
     """A reported problem became a rectification case."""
 
+    label: ClassVar[str] = "立案"
+
     case_id: str
     source: Source
     title: str
@@ -42,6 +45,8 @@ class CaseOpened(Event):
 class Assigned(Event):
     """交办 with the 五定: problem, target task, responsible unit, leader, deadline, reward and penalty."""
 
+    label: ClassVar[str] = "交办"
+
     problem: str
     task: str
     unit: str
@@ -53,6 +58,8 @@ class Assigned(Event):
 
 class Reassigned(Event):
     """交办 again while open: the new 五定 replace the old ones, which stay in the history."""
+
+    label: ClassVar[str] = "重新交办"
 
     problem: str
     task: str
@@ -68,6 +75,8 @@ class Reassigned(Event):
 class Supervised(Event):
     """督办: a supervision letter, perhaps bringing the deadline forward."""
 
+    label: ClassVar[str] = "督办"
+
     note: str
     letter_no: str | None = None
     new_deadline: AwareDatetime | None = None
@@ -77,12 +86,16 @@ class Supervised(Event):
 class ProgressReported(Event):
     """反馈: the unit reports progress."""
 
+    label: ClassVar[str] = "进展反馈"
+
     note: str
     percent: int | None = Field(default=None, ge=0, le=100)
 
 
 class DeadlineExtended(Event):
     """延期: a later deadline, with the reason and who approved it."""
+
+    label: ClassVar[str] = "延期"
 
     previous_deadline: AwareDatetime
     new_deadline: AwareDatetime
@@ -94,12 +107,16 @@ class DeadlineExtended(Event):
 class ClosureRequested(Event):
     """申请销号: what was done, with evidence."""
 
+    label: ClassVar[str] = "申请销号"
+
     summary: str
     evidence: list[Evidence] = Field(min_length=1)
 
 
 class Closed(Event):
     """销号: verification passed."""
+
+    label: ClassVar[str] = "销号"
 
     verifier: str
     note: str | None = None
@@ -109,6 +126,8 @@ class Closed(Event):
 class ClosureRejected(Event):
     """验收不通过: the case is back in progress."""
 
+    label: ClassVar[str] = "验收不通过"
+
     verifier: str
     reason: str
     unit: str
@@ -116,6 +135,8 @@ class ClosureRejected(Event):
 
 class Reopened(Event):
     """回头看 found the problem back: the case is open again with a new deadline."""
+
+    label: ClassVar[str] = "回头看重新打开"
 
     reason: str
     new_deadline: AwareDatetime
@@ -126,6 +147,8 @@ class Reopened(Event):
 class DeadlineApproaching(Event):
     """整改时限临近: a reminder before the breach."""
 
+    label: ClassVar[str] = "整改时限临近"
+
     deadline: AwareDatetime
     remaining_seconds: int
     unit: str
@@ -134,6 +157,8 @@ class DeadlineApproaching(Event):
 
 class DeadlineMissed(Event):
     """超期: the deadline passed and the case was not closed. Once per deadline."""
+
+    label: ClassVar[str] = "超期"
 
     deadline: AwareDatetime
     late_seconds: int
@@ -157,3 +182,28 @@ EVENTS: tuple[type[Event], ...] = (
     DeadlineMissed,
 )
 
+
+# The status a case is in after each of its events (None: as it was before): the one place this is written.
+# Only a passed verification (Closed) closes; a failed one, and 回头看, put the case back into rectification.
+STATUS_AFTER: dict[type[Event], CaseStatus | None] = {
+    CaseOpened: CaseStatus.REPORTED,
+    Assigned: CaseStatus.ASSIGNED,
+    Reassigned: CaseStatus.ASSIGNED,
+    Supervised: None,
+    ProgressReported: None,
+    DeadlineExtended: None,
+    ClosureRequested: CaseStatus.CLOSURE_REQUESTED,
+    Closed: CaseStatus.CLOSED,
+    ClosureRejected: CaseStatus.ASSIGNED,
+    Reopened: CaseStatus.ASSIGNED,
+    DeadlineApproaching: None,
+    DeadlineMissed: None,
+}
+
+# The case events that change the status.
+STATUS_CHANGING: tuple[type[Event], ...] = tuple(cls for cls, status in STATUS_AFTER.items() if status is not None)
+
+
+def status_after(event: Event, before: CaseStatus | None) -> CaseStatus | None:
+    """The case's status after `event`, given the status before it (None: not known yet)."""
+    return STATUS_AFTER[type(event)] or before

@@ -5,6 +5,7 @@ Money is integer fen (分) on the wire, never a float: 1 yuan = 100 fen.
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
 
@@ -29,6 +30,8 @@ class PenaltyBasis(StrEnum):
 class EnforcementCaseOpened(Event):
     """立案: a case against an enterprise."""
 
+    label: ClassVar[str] = "执法立案"
+
     case_id: str
     enterprise: Enterprise
     violation: str
@@ -39,6 +42,8 @@ class EnforcementCaseOpened(Event):
 
 class PenaltyIssued(Event):
     """行政处罚: a fine, or one round of the daily continuous penalty."""
+
+    label: ClassVar[str] = "行政处罚"
 
     penalty_id: str
     amount_fen: int = Field(gt=0)
@@ -58,6 +63,8 @@ class PenaltyIssued(Event):
 class PenaltyPaid(Event):
     """罚款缴纳."""
 
+    label: ClassVar[str] = "罚款缴纳"
+
     penalty_id: str
     amount_fen: int = Field(gt=0)
     paid_on: date
@@ -65,6 +72,8 @@ class PenaltyPaid(Event):
 
 class RectificationOrdered(Event):
     """责令改正: an order to correct the violation by a deadline."""
+
+    label: ClassVar[str] = "责令改正"
 
     order_id: str
     requirements: str
@@ -75,6 +84,8 @@ class RectificationOrdered(Event):
 class ReinspectionDone(Event):
     """复查: did the enterprise comply with the order?"""
 
+    label: ClassVar[str] = "复查"
+
     order_id: str
     inspected_on: date
     complied: bool
@@ -83,6 +94,8 @@ class ReinspectionDone(Event):
 
 class ProductionStopOrdered(Event):
     """责令停产整治: ends the daily continuous penalty."""
+
+    label: ClassVar[str] = "责令停产整治"
 
     ordered_on: date
     note: str | None = None
@@ -99,12 +112,16 @@ class DetainedPerson(Person):
 class DetentionOrdered(Event):
     """行政拘留, executed by public security."""
 
+    label: ClassVar[str] = "行政拘留"
+
     persons: list[DetainedPerson] = Field(min_length=1)
     police_unit: str
 
 
 class CriminalMeasuresTaken(Event):
     """采取刑事强制措施."""
+
+    label: ClassVar[str] = "采取刑事强制措施"
 
     persons: list[Person] = Field(min_length=1)
     measure: str
@@ -114,12 +131,16 @@ class CriminalMeasuresTaken(Event):
 class ReferredForProsecution(Event):
     """移送起诉."""
 
+    label: ClassVar[str] = "移送起诉"
+
     persons: list[Person] = Field(min_length=1)
     procuratorate: str
 
 
 class EnforcementCaseClosed(Event):
     """结案."""
+
+    label: ClassVar[str] = "执法结案"
 
     outcome: str
 

@@ -5,17 +5,18 @@ own database (举报人信息保密).
 """
 
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import Field
 
-from shared.contracts.base import Contract, Event, Text
+from shared.contracts.base import Address, Contract, Event
 from shared.contracts.codes import Domain, Source
 
 
 class Location(Contract):
     """Where the problem is: an address, coordinates, or both."""
 
-    address: Text(500) | None = None  # type: ignore[valid-type]
+    address: Address | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
@@ -54,6 +55,8 @@ class Attachment(Contract):
 class IssueReported(Event):
     """A problem was reported (发现). The issue id is the stream id."""
 
+    label: ClassVar[str] = "受理"
+
     issue_id: str
     source: Source
     title: str = Field(min_length=1, max_length=200)
@@ -80,6 +83,8 @@ class DuplicateReportLinked(Event):
 
     The stream is the existing issue's; projections count repeat complaints from it.
     """
+
+    label: ClassVar[str] = "重复举报"
 
     issue_id: str
     report_id: str

@@ -11,7 +11,7 @@ always carries the province's own `reference`, so their platform needs none of o
 """
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field
 
@@ -33,6 +33,8 @@ def _domain_code(value: Any) -> Any:
 
 class ProvinceAssignment(Event):
     """省级平台交办: one problem the province hands to the county (the `data` of an inbound CloudEvent)."""
+
+    label: ClassVar[str] = "省级交办"
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -82,6 +84,8 @@ STATUS_CHANGE_LABELS: dict[StatusChange, str] = {
 class ProvinceStatusChanged(Event):
     """办理状态回传: the case of a provincial 交办 changed; `status` is where it stands now."""
 
+    label: ClassVar[str] = "回传办理状态"
+
     reference: str = Field(description="省平台交办编号")
     issue_id: str
     change: StatusChange
@@ -96,6 +100,8 @@ class ProvinceStatusChanged(Event):
 
 class ProvinceResultReported(Event):
     """办理结果回传: the case was closed (销号) after verification."""
+
+    label: ClassVar[str] = "回传办理结果"
 
     reference: str = Field(description="省平台交办编号")
     issue_id: str

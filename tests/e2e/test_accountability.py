@@ -5,12 +5,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
-import httpx
 
 from services.accountability.settings import AccountabilitySettings
 from shared.clock import SHANGHAI
-from shared.contracts.accountability import SummonsIssued
+from shared.contracts.accountability import DisciplineReferralMade, SummonsIssued
+from tests.conftest import SettingsFactory
 from tests.integration.accountability.helpers import cases_envelope, eventually, missed, produce, record, rejected
+from tests.support.events import payload
 from tests.support.kafka import read_events, wait_for_events
 from tests.support.service import free_port, service_processes, staff_client
 
@@ -29,7 +30,7 @@ day_kind = "calendar"
 
 
 async def test_escalations_follow_a_custom_policy_and_measures_are_imposed_and_revoked_end_to_end(
-    make_settings, topics, tmp_path: Path  # type: ignore[no-untyped-def]
+    make_settings: SettingsFactory, topics: list[str], tmp_path: Path
 ) -> None:
     policy_file = tmp_path / "county-policy.toml"
     policy_file.write_text(CUSTOM_POLICY, encoding="utf-8")
@@ -75,17 +76,17 @@ async def test_escalations_follow_a_custom_policy_and_measures_are_imposed_and_r
             assert isinstance(summons, SummonsIssued)
             assert summons.trigger_event_ids == [str(rejection.event_id)]
             assert summons.summons_date == rejection.occurred_at.astimezone(SHANGHAI).date() + timedelta(days=2)
-            assert by_type["DisciplineReferralMade"].payload.case_ids == ["case-1"]  # type: ignore[attr-defined]
+            assert payload(by_type["DisciplineReferralMade"], DisciplineReferralMade).case_ids == ["case-1"]
 
             # The repeated DeadlineMissed (same event id, twice) is applied and changes nothing.
             conn = await asyncpg.connect(settings.database_dsn)
             try:
 
                 async def all_applied() -> bool:
-                    return await conn.fetchval('select coalesce(sum("offset"), 0) from consumer_positions') == 5
+                    return int(await conn.fetchval('select coalesce(sum("offset"), 0) from consumer_positions')) == 5
 
                 async def all_published() -> bool:
-                    return await conn.fetchval("select count(*) from outbox") == 0
+                    return int(await conn.fetchval("select count(*) from outbox")) == 0
 
                 await eventually(all_applied, "all five cases records applied")
                 await eventually(all_published, "the outbox drained")

@@ -5,12 +5,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from services.accountability.settings import AccountabilitySettings
 from services.cases.settings import CasesSettings
 from services.intake.settings import IntakeSettings
 from shared.clock import now
+from tests.conftest import SettingsFactory
 from tests.support.service import free_port, service_processes, staff_client
 
 UNIT = "城关镇人民政府"
@@ -33,7 +32,9 @@ async def until(fetch: Any, ready: Any, what: str, timeout: float = 30.0) -> Any
         await asyncio.sleep(0.2)
 
 
-async def test_two_missed_deadlines_of_a_case_bring_a_warning_then_a_summons(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_two_missed_deadlines_of_a_case_bring_a_warning_then_a_summons(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     intake = make_settings(IntakeSettings, port=free_port())
     cases = make_settings(CasesSettings, port=free_port(), deadline_poll_seconds=0.2)
     accountability = make_settings(AccountabilitySettings, port=free_port())
@@ -63,7 +64,8 @@ async def test_two_missed_deadlines_of_a_case_bring_a_warning_then_a_summons(mak
         record_url = f"{a.url}/v1/units/{quote(UNIT)}/record"
 
         async def record() -> dict[str, Any]:
-            return (await client.get(record_url)).json()  # type: ignore[no-any-return]
+            answer: dict[str, Any] = (await client.get(record_url)).json()
+            return answer
 
         first = await until(record, lambda r: len(r["entries"]) >= 1, "a warning after the first miss")
         assert [(e["type"], e["case_ids"]) for e in first["entries"]] == [("WarningIssued", [case_id])]

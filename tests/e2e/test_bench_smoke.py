@@ -14,6 +14,7 @@ from services.cases.settings import CasesSettings
 from services.enforcement.settings import EnforcementSettings
 from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
+from tests.conftest import SettingsFactory
 from tests.support.service import free_port, service_processes
 from tests.support.stack import ROOT
 
@@ -27,8 +28,8 @@ SERVICES = {
 
 
 async def test_the_bench_smoke_gives_every_figure_beside_its_baseline(
-    make_settings, topics, prefix, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    make_settings: SettingsFactory, topics: list[str], prefix: str, tmp_path: Path
+) -> None:
     settings = {name: make_settings(cls, port=free_port()) for name, cls in SERVICES.items()}
     modules = [(f"services.{name}", s) for name, s in settings.items()]
     async with service_processes(*modules) as procs:

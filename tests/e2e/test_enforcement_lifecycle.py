@@ -2,11 +2,11 @@
 
 import asyncio
 
-import httpx
 from aiokafka import AIOKafkaProducer
 
 from services.enforcement.settings import EnforcementSettings
 from shared.envelope import to_record
+from tests.conftest import SettingsFactory
 from tests.integration.enforcement.support import case_events
 from tests.support.kafka import wait_for_events
 from tests.support.service import free_port, service_processes, staff_client
@@ -26,7 +26,9 @@ async def publish_case_assigned(settings: EnforcementSettings) -> None:
         await producer.stop()
 
 
-async def test_an_enforcement_process_runs_the_daily_penalty_and_shows_the_issue_status(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_an_enforcement_process_runs_the_daily_penalty_and_shows_the_issue_status(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     settings = make_settings(EnforcementSettings, port=free_port())
     async with (
         service_processes(("services.enforcement", settings)) as (service,),

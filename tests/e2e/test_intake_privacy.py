@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import asyncpg
-import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.cases.settings import CasesSettings
@@ -19,6 +18,7 @@ from services.projections.settings import ProjectionsSettings
 from shared.auth import Role, issue_token
 from shared.contracts.province import ASSIGNMENT_TYPE
 from shared.settings import ServiceSettings
+from tests.conftest import SettingsFactory
 from tests.integration.intake.conftest import PNG, produce
 from tests.support.kafka import read_topic
 from tests.support.service import free_port, service_processes, staff_client
@@ -148,8 +148,8 @@ async def database_texts(settings: ServiceSettings, *, skip: set[tuple[str, str]
 
 
 async def test_no_reporter_name_or_phone_is_on_any_topic_log_or_read_model(
-    make_settings, topics, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    make_settings: SettingsFactory, topics: list[str], tmp_path: Path
+) -> None:
     intake = make_settings(IntakeSettings, port=free_port(), log_level="DEBUG")
     cases = make_settings(CasesSettings, port=free_port(), log_level="DEBUG")
     projections = make_settings(ProjectionsSettings, port=free_port(), log_level="DEBUG")

@@ -10,11 +10,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from services.cases.settings import CasesSettings
 from services.intake.settings import IntakeSettings
+from shared.contracts.intake import IssueReported
 from shared.contracts.province import ASSIGNMENT_TYPE
+from tests.conftest import SettingsFactory
 from tests.integration.intake.conftest import produce
 from tests.support.kafka import read_topic, wait_for_events
 from tests.support.service import free_port, service_processes, staff_client
@@ -42,7 +42,9 @@ async def province_sees(
         await asyncio.sleep(0.2)
 
 
-async def test_the_province_follows_its_assignment_from_intake_to_closure(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_the_province_follows_its_assignment_from_intake_to_closure(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     intake = make_settings(IntakeSettings, port=free_port())
     cases = make_settings(CasesSettings, port=free_port())
     async with service_processes(("services.intake", intake), ("services.cases", cases)) as (i, c):
@@ -61,6 +63,7 @@ async def test_the_province_follows_its_assignment_from_intake_to_closure(make_s
         )
         [reported] = await wait_for_events(intake.kafka_bootstrap_servers, intake.own_topic, 1)
         issue_id = reported.stream_id
+        assert isinstance(reported.payload, IssueReported)
         assert (reported.payload.source, reported.payload.external_ref) == ("province_platform", REFERENCE)
         [(_, opened)] = await province_sees(intake, 1)
         assert (opened["change"], opened["status_label"], opened["reference"]) == ("opened", "待交办", REFERENCE)

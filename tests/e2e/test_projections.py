@@ -16,6 +16,7 @@ from services.enforcement.settings import EnforcementSettings
 from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
 from shared.clock import now
+from tests.conftest import SettingsFactory
 from tests.integration.projections.county import publish, simulate
 from tests.integration.projections.support import caught_up, eventually
 from tests.support.service import free_port, service_processes, settings_env, staff_client
@@ -47,7 +48,9 @@ def five_definitions(deadline_in: timedelta) -> dict[str, Any]:
     }
 
 
-async def test_the_services_events_become_closure_rates_timelines_and_the_work_report(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_the_services_events_become_closure_rates_timelines_and_the_work_report(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     services = (
         ("services.intake", make_settings(IntakeSettings, port=free_port())),
         ("services.cases", make_settings(CasesSettings, port=free_port(), deadline_poll_seconds=0.2)),
@@ -157,7 +160,9 @@ async def test_the_services_events_become_closure_rates_timelines_and_the_work_r
         assert summary["enforcement"]["fines_issued_yuan"] == "12345.67"
 
 
-async def test_the_rebuild_command_switches_a_running_service_to_new_read_models(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_the_rebuild_command_switches_a_running_service_to_new_read_models(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     settings = make_settings(ProjectionsSettings, port=free_port())
     county = simulate(seed=17, issues=120)
     await publish(settings, county.envelopes)

@@ -2,10 +2,9 @@
 
 import asyncio
 
-import httpx
-
 from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
+from tests.conftest import SettingsFactory
 from tests.support.service import free_port, service_processes, staff_client
 
 REPORT = {
@@ -19,7 +18,9 @@ REPORT = {
 }
 
 
-async def test_a_report_is_counted_by_projections_within_five_seconds(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_a_report_is_counted_by_projections_within_five_seconds(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     intake = make_settings(IntakeSettings, port=free_port())
     projections = make_settings(ProjectionsSettings, port=free_port())
     async with service_processes(("services.intake", intake), ("services.projections", projections)) as (i, p):
@@ -35,9 +36,14 @@ async def test_a_report_is_counted_by_projections_within_five_seconds(make_setti
                 if counted:
                     break
                 await asyncio.sleep(0.1)
+            assert counted is not None, "projections did not count the report within five seconds"
             # Rows carry more figures and drill-down links; these five are the contract the skeleton set.
             assert {k: counted[k] for k in ("key", "label", "total", "closed", "rate")} == {
-                "key": "central_inspection", "label": "中央环保督察", "total": 1, "closed": 0, "rate": 0.0
+                "key": "central_inspection",
+                "label": "中央环保督察",
+                "total": 1,
+                "closed": 0,
+                "rate": 0.0,
             }
             partitions = stats["positions"][projections.topic("intake.events")]
             assert sum(p["applied_offset"] for p in partitions.values()) == 1

@@ -25,6 +25,7 @@ from services.projections.main import create_app as projections_app
 from services.projections.settings import ProjectionsSettings
 from shared.auth import Role, issue_token
 from shared.settings import ServiceSettings
+from tests.conftest import SettingsFactory
 from tests.support.service import running
 
 R = Role
@@ -134,7 +135,9 @@ def headers_for(settings: ServiceSettings, role: Role | None) -> dict[str, str]:
 
 
 @pytest.fixture(params=list(SERVICES))
-async def service(request: pytest.FixtureRequest, make_settings, topics) -> AsyncIterator[tuple[str, Any, Any, Any]]:  # type: ignore[no-untyped-def]
+async def service(
+    request: pytest.FixtureRequest, make_settings: SettingsFactory, topics: list[str]
+) -> AsyncIterator[tuple[str, Any, Any, Any]]:
     name = request.param
     factory, settings_cls = SERVICES[name]
     settings = make_settings(settings_cls)
@@ -143,23 +146,23 @@ async def service(request: pytest.FixtureRequest, make_settings, topics) -> Asyn
         yield name, app, client, settings
 
 
-async def test_every_route_answers_each_role_as_the_matrix_says(service) -> None:  # type: ignore[no-untyped-def]
+async def test_every_route_answers_each_role_as_the_matrix_says(service: tuple[str, Any, Any, Any]) -> None:
     name, app, client, settings = service
     table = MATRIX[name]
     published = published_routes(app) - HEALTH
-    assert published == set(table), f"routes without a decision: {published - set(table)}; gone: {set(table) - published}"
+    assert published == set(table), (
+        f"routes without a decision: {published - set(table)}; gone: {set(table) - published}"
+    )
     wrong: list[str] = []
     for (method, path), allowed in sorted(table.items()):
         for role in [None, *Role]:
-            response = await client.request(
-                method, concrete(path), headers=headers_for(settings, role), auth=_no_auth
-            )
+            response = await client.request(method, concrete(path), headers=headers_for(settings, role), auth=_no_auth)
             status = response.status_code
             if allowed == EVERYONE:
                 ok = status not in (401, 403)
             elif role is None:
                 ok = status == 401
-            elif role in allowed:  # type: ignore[operator]
+            elif role in allowed:
                 ok = status not in (401, 403)
             else:
                 ok = status == 403 and response.json()["error"]["code"] == "forbidden"
@@ -173,7 +176,9 @@ def _no_auth(request: httpx.Request) -> httpx.Request:
     return request
 
 
-async def test_a_unit_may_report_progress_only_on_its_own_cases(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_a_unit_may_report_progress_only_on_its_own_cases(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     from tests.integration.cases.support import five_definitions, open_case
 
     settings = make_settings(CasesSettings)
@@ -197,7 +202,9 @@ async def test_a_unit_may_report_progress_only_on_its_own_cases(make_settings, t
         assert [e["type"] for e in history].count("ProgressReported") == 1
 
 
-async def test_no_token_a_wrong_token_and_an_expired_token_get_401(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_no_token_a_wrong_token_and_an_expired_token_get_401(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     from datetime import timedelta
 
     settings = make_settings(CasesSettings)

@@ -6,6 +6,7 @@ from importlib.metadata import version
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.settings import ServiceSettings
+from tests.conftest import SettingsFactory
 from tests.support.stack import ROOT, Infrastructure
 
 KAFKA_VERSION = "4.1.1"
@@ -14,12 +15,13 @@ AIOKAFKA_VERSION = "0.14.0"
 
 def test_the_local_broker_is_apache_kafka_4_1_1_and_the_client_aiokafka_0_14_0() -> None:
     pom = (ROOT / "infra" / "kafka" / "pom.xml").read_text(encoding="utf-8")
-    assert re.search(r"<kafka.version>([^<]+)</kafka.version>", pom).group(1) == KAFKA_VERSION  # type: ignore[union-attr]
+    found = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
+    assert found is not None and found.group(1) == KAFKA_VERSION
     assert version("aiokafka") == AIOKAFKA_VERSION
 
 
 async def test_aiokafka_round_trips_with_idempotence_on_the_broker(
-    infrastructure: Infrastructure, make_settings, topics  # type: ignore[no-untyped-def]
+    infrastructure: Infrastructure, make_settings: SettingsFactory, topics: list[str]
 ) -> None:
     if infrastructure.origin == "local stack":
         libs = ROOT / ".cache" / "kafka" / "libs"

@@ -1,11 +1,12 @@
 """The shared mechanisms on the real broker and the real database."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from uuid import uuid4
 
 import asyncpg
@@ -15,11 +16,13 @@ from aiokafka import AIOKafkaProducer
 from shared.consumer import ConsumerRunner, dlq_topic
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
-from shared.db import create_pool, migrate
+from shared.db import Connection, create_pool, migrate
 from shared.envelope import Envelope, to_record
 from shared.eventstore import ConcurrencyConflict, EventStore, Metadata
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
+from tests.conftest import SettingsFactory
+from tests.support.events import payload
 from tests.support.kafka import read_events, read_topic, wait_for_events
 from tests.support.stack import ROOT
 
@@ -38,8 +41,9 @@ def reported(issue_id: str, title: str = "河道非法采砂") -> IssueReported:
 
 
 @pytest.fixture
-async def settings(make_settings, topics) -> ServiceSettings:  # type: ignore[no-untyped-def]
-    return make_settings(service_name="intake")
+async def settings(make_settings: SettingsFactory, topics: list[str]) -> ServiceSettings:
+    settings: ServiceSettings = make_settings(service_name="intake")
+    return settings
 
 
 @pytest.fixture
@@ -55,7 +59,7 @@ def store(settings: ServiceSettings) -> EventStore:
     return EventStore(topic=settings.own_topic, slots=settings.outbox_slots)
 
 
-async def run_until(relays: list[OutboxRelay], condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+async def run_until(relays: list[OutboxRelay], condition: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
     tasks = [asyncio.create_task(r.run()) for r in relays]
     try:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -104,7 +108,7 @@ async def test_two_relays_publish_each_event_once_and_in_stream_order(
                 await store.append(conn, stream, [reported(stream, f"v{round_ + 1}")], round_, META)
 
     async def outbox_empty() -> bool:
-        return await pool.fetchval("select count(*) from outbox") == 0
+        return bool(await pool.fetchval("select count(*) from outbox") == 0)
 
     await run_until([OutboxRelay(settings, name="a"), OutboxRelay(settings, name="b")], outbox_empty)
 
@@ -145,7 +149,7 @@ async def test_relay_killed_before_publishing_still_delivers_after_restart(
             process.kill()
 
     async def outbox_empty() -> bool:
-        return await pool.fetchval("select count(*) from outbox") == 0
+        return bool(await pool.fetchval("select count(*) from outbox") == 0)
 
     await run_until([OutboxRelay(settings, name="restarted")], outbox_empty)
     events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
@@ -175,11 +179,13 @@ class Counter:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    async def __call__(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
+    async def __call__(self, conn: Connection, envelope: Envelope) -> None:
         await conn.execute(
-            "insert into applied (event_id, title) values ($1, $2)", envelope.event_id, envelope.payload.title  # type: ignore[attr-defined]
+            "insert into applied (event_id, title) values ($1, $2)",
+            envelope.event_id,
+            payload(envelope, IssueReported).title,
         )
-        self.seen.append(envelope.payload.title)  # type: ignore[attr-defined]
+        self.seen.append(payload(envelope, IssueReported).title)
 
 
 @pytest.fixture
@@ -187,7 +193,9 @@ async def applied_table(pool: asyncpg.Pool) -> None:
     await pool.execute("create table applied (event_id uuid, title text)")
 
 
-async def run_consumer_until(runner: ConsumerRunner, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+async def run_consumer_until(
+    runner: ConsumerRunner, condition: Callable[[], Awaitable[bool]], timeout: float = 20.0
+) -> None:
     task = asyncio.create_task(runner.run())
     try:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -210,7 +218,7 @@ async def test_the_same_event_delivered_twice_is_applied_once(
     runner = ConsumerRunner(settings, pool, name="counter", topics=[settings.topic("intake.events")], handler=handler)
 
     async def both_seen() -> bool:
-        return await pool.fetchval("select count(distinct title) from applied") == 2
+        return bool(await pool.fetchval("select count(distinct title) from applied") == 2)
 
     await run_consumer_until(runner, both_seen)
     assert sorted(handler.seen) == ["first", "second"]
@@ -228,7 +236,7 @@ async def test_the_same_event_delivered_twice_is_applied_once(
     )
 
     async def caught_up() -> bool:
-        return (await pool.fetchval("select coalesce(sum(\"offset\"), 0) from consumer_positions")) >= 3
+        return bool(await pool.fetchval('select coalesce(sum("offset"), 0) from consumer_positions') >= 3)
 
     await run_consumer_until(fresh, caught_up)
     assert await pool.fetchval("select count(*) from applied") == 2
@@ -245,12 +253,10 @@ async def test_a_poison_message_goes_to_the_dlq_and_the_next_one_is_applied(
     good_after = record_of(reported("p-5", "after"))
     await produce(settings, [good_before, not_json, unknown_type, invalid_payload, good_after])
 
-    runner = ConsumerRunner(
-        settings, pool, name="counter", topics=[settings.topic("intake.events")], handler=Counter()
-    )
+    runner = ConsumerRunner(settings, pool, name="counter", topics=[settings.topic("intake.events")], handler=Counter())
 
     async def after_applied() -> bool:
-        return await pool.fetchval("select count(*) from applied where title = 'after'") == 1
+        return bool(await pool.fetchval("select count(*) from applied where title = 'after'") == 1)
 
     await run_consumer_until(runner, after_applied)
     dead = await read_topic(settings.kafka_bootstrap_servers, dlq_topic(settings.topic("intake.events")))
@@ -263,18 +269,21 @@ async def test_a_poison_message_goes_to_the_dlq_and_the_next_one_is_applied(
     assert sorted(await pool.fetchval("select array_agg(title) from applied")) == ["after", "before"]
 
 
-async def test_readiness_fails_when_a_background_task_has_ended(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_readiness_fails_when_a_background_task_has_ended(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     from services.intake.main import create_app
     from services.intake.settings import IntakeSettings
-    from tests.support.service import running
+    from tests.support.service import serving
 
     app = create_app(make_settings(IntakeSettings))
-    async with running(app) as client:
+    async with serving(app) as (client, state):
         assert (await client.get("/readyz")).json()["checks"]["background"] == "ok"
-        consumer = app.state.platform.consumers[0]
-        consumer.stop()  # a consumer that returns while the service runs is a consumer that died
-        task = next(t for t in app.state.platform.tasks if t.get_name() == f"consumer-{consumer.name}")
-        await asyncio.wait_for(task, 15)
+        # A consumer whose task ends while the service runs is a consumer that died.
+        task = next(t for t in state["platform"].tasks if t.get_name().startswith("consumer-"))
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 15)
         answer = await client.get("/readyz")
         assert answer.status_code == 503
-        assert answer.json()["checks"]["background"] == f"stopped: consumer-{consumer.name}"
+        assert answer.json()["checks"]["background"] == f"stopped: {task.get_name()}"

@@ -41,9 +41,7 @@ async def read_events(bootstrap: str, topic: str) -> list[Envelope]:
     return [from_record(r.value, r.headers) for r in await read_topic(bootstrap, topic)]
 
 
-async def wait_for_events(
-    bootstrap: str, topic: str, count: int, *, timeout: float = 15.0
-) -> list[Envelope]:
+async def wait_for_events(bootstrap: str, topic: str, count: int, *, timeout: float = 15.0) -> list[Envelope]:
     """Polls the topic until it holds at least `count` events."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
+
 import httpx
 from fastapi import FastAPI
 
@@ -18,13 +19,27 @@ from tests.support.stack import ROOT
 
 
 @contextlib.asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Starts the app's lifespan (pool, migrations, relay, consumers) and yields an HTTP client for it."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        auth = RoleAuth(app.state.settings)
+async def serving(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, Any]]]:
+    """Starts the app's lifespan (pool, migrations, relay, consumers) and yields an HTTP client for it, with the
+    lifespan state its routes see (`settings`, `deps`, `platform`: shared.service.LifespanState)."""
+    async with app.router.lifespan_context(app) as lifespan_state:
+        state: dict[str, Any] = dict(lifespan_state or {})
+
+        # What a server does with lifespan state: each request's scope gets a shallow copy of it.
+        async def with_state(scope: Any, receive: Any, send: Any) -> None:
+            await app({**scope, "state": dict(state)}, receive, send)
+
+        transport = httpx.ASGITransport(app=with_state)
+        auth = RoleAuth(state["settings"])
         async with httpx.AsyncClient(transport=transport, base_url="http://test", auth=auth) as client:
-            yield client
+            yield client, state
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Starts the app's lifespan and yields an HTTP client for it."""
+    async with serving(app) as (client, _):
+        yield client
 
 
 def free_port() -> int:
@@ -102,4 +117,3 @@ async def service_processes(
     finally:
         for proc in procs:
             proc.stop()
-

@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,8 +19,9 @@ SETTINGS = [IntakeSettings, CasesSettings, EnforcementSettings, AccountabilitySe
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict:  # type: ignore[type-arg]
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    return loaded
 
 
 def local_stack_ports() -> dict[str, int]:
@@ -30,7 +32,7 @@ def local_stack_ports() -> dict[str, int]:
     return {name: int(port) for name, port in (entry.split(":") for entry in table.group(1).split())}
 
 
-def test_compose_runs_every_service_of_the_local_stack_on_the_same_port(compose: dict) -> None:  # type: ignore[type-arg]
+def test_compose_runs_every_service_of_the_local_stack_on_the_same_port(compose: dict[str, Any]) -> None:
     local = local_stack_ports()
     assert set(local) == {s().service_name for s in SETTINGS}
     for settings_cls in SETTINGS:
@@ -41,7 +43,7 @@ def test_compose_runs_every_service_of_the_local_stack_on_the_same_port(compose:
         assert service["ports"] == [f"${{{name.upper()}_HOST_PORT:-{local[name]}}}:{local[name]}"]
 
 
-def test_compose_sets_only_variables_the_services_read(compose: dict) -> None:  # type: ignore[type-arg]
+def test_compose_sets_only_variables_the_services_read(compose: dict[str, Any]) -> None:
     known = {field.upper() for field in ServiceSettings.model_fields}
     for settings_cls in SETTINGS:
         env = compose["services"][settings_cls().service_name]["environment"]
@@ -49,7 +51,7 @@ def test_compose_sets_only_variables_the_services_read(compose: dict) -> None:  
         assert set(env) <= known, f"unknown variables: {set(env) - known}"
 
 
-def test_services_wait_for_healthy_infrastructure_and_have_health_checks(compose: dict) -> None:  # type: ignore[type-arg]
+def test_services_wait_for_healthy_infrastructure_and_have_health_checks(compose: dict[str, Any]) -> None:
     for settings_cls in SETTINGS:
         service = compose["services"][settings_cls().service_name]
         assert service["depends_on"] == {
@@ -62,7 +64,7 @@ def test_services_wait_for_healthy_infrastructure_and_have_health_checks(compose
         assert compose["services"][infra]["healthcheck"]["test"]
 
 
-def test_compose_kafka_is_the_same_version_as_the_local_broker(compose: dict) -> None:  # type: ignore[type-arg]
+def test_compose_kafka_is_the_same_version_as_the_local_broker(compose: dict[str, Any]) -> None:
     pom = (ROOT / "infra" / "kafka" / "pom.xml").read_text(encoding="utf-8")
     version = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
     assert version

@@ -20,7 +20,7 @@ def _report(**overrides: object) -> IssueReported:
         "batch": "第二轮中央督察",
     }
     fields.update(overrides)
-    return IssueReported(**fields)  # type: ignore[arg-type]
+    return IssueReported(**fields)
 
 
 def _envelope() -> Envelope:

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from shared.workdays import add_working_days, is_working_day, working_days_deadline
 from shared.clock import SHANGHAI
+from shared.workdays import add_working_days, is_working_day, working_days_deadline
 
 
 def test_a_weekend_is_skipped() -> None:

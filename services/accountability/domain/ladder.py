@@ -12,11 +12,14 @@ escalation it helped to reach) and the count after the step. Steps themselves ar
 as the ladder's input (`ladder_steps`), written in the same transaction.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
+from services.accountability.commands import Step
 from services.accountability.policy import Policy, Rung, Trigger
 from shared.clock import SHANGHAI
 from shared.contracts.accountability import (
@@ -27,34 +30,9 @@ from shared.contracts.accountability import (
     WarningIssued,
 )
 
-ESCALATION_LABELS: dict[str, str] = {
-    WarningIssued.event_type(): "通报预警",
-    SummonsIssued.event_type(): "约谈督办",
-    CriticismNoticeIssued.event_type(): "通报批评",
-    DisciplineReferralMade.event_type(): "移交纪委监委",
-}
-
-TRIGGER_LABELS: dict[Trigger, str] = {
-    Trigger.DEADLINE_MISSED: "超期未完成整改",
-    Trigger.CLOSURE_REJECTED: "验收不通过",
-    Trigger.REOPENED: "问题反弹（回头看）",
-}
-
 
 def unit_stream(unit: str) -> str:
     return f"unit:{unit}"
-
-
-@dataclass(frozen=True)
-class Step:
-    """Command: count one failure of a unit on a case (计入一次失职)."""
-
-    trigger_event_id: str
-    trigger: Trigger
-    unit: str
-    case_id: str
-    weight: Decimal  # fixed when counted: a later policy does not rewrite the past
-    occurred_at: datetime
 
 
 @dataclass(frozen=True)
@@ -119,3 +97,8 @@ def evolve(ladder: Ladder, counted: Counted) -> Ladder:
         counted=ladder.counted | {step.trigger_event_id},
         pending=() if counted.escalated else (*ladder.pending, step.trigger_event_id),
     )
+
+
+def replay(steps: Iterable[Counted]) -> Ladder:
+    """The pair's ladder from its counted steps, oldest first."""
+    return reduce(evolve, steps, Ladder())

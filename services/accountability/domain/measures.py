@@ -4,8 +4,11 @@ A measure is its own stream `measure:<id>`: imposed once, revoked at most once. 
 revocation corrects a mistake without rewriting history: both events stay.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
+from services.accountability.commands import ImposeMeasure, MeasureCommand, RevokeMeasure
+from shared.aggregate import Decider
+from shared.contracts import Event
 from shared.contracts.accountability import MeasureImposed, MeasureRevoked, Target, TargetKind
 from shared.contracts.codes import MEASURE_LABELS, PERSON_MEASURES, MeasureKind
 from shared.errors import InvalidCommand, NotFound, RuleViolation
@@ -13,29 +16,6 @@ from shared.errors import InvalidCommand, NotFound, RuleViolation
 
 def measure_stream(measure_id: str) -> str:
     return f"measure:{measure_id}"
-
-
-@dataclass(frozen=True)
-class ImposeMeasure:
-    """Command: impose a measure (实施问责) on a unit or a person."""
-
-    measure_id: str
-    target_kind: TargetKind
-    unit: str
-    measure: str
-    reason: str
-    imposed_by: str
-    name: str | None = None
-    post: str | None = None
-    case_ids: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class RevokeMeasure:
-    """Command: revoke a measure imposed by mistake (撤销)."""
-
-    measure_id: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -65,7 +45,8 @@ def _target(command: ImposeMeasure, kind: MeasureKind) -> Target:
     name, post = (command.name or "").strip(), (command.post or "").strip()
     if kind in PERSON_MEASURES and command.target_kind is not TargetKind.PERSON:
         raise InvalidCommand(
-            "target", f"“{MEASURE_LABELS[kind]}”是对个人的问责措施，请填写对象的姓名、职务和所在单位（target.kind=person）"
+            "target",
+            f"“{MEASURE_LABELS[kind]}”是对个人的问责措施，请填写对象的姓名、职务和所在单位（target.kind=person）",
         )
     if command.target_kind is TargetKind.PERSON:
         if not name:
@@ -78,7 +59,7 @@ def _target(command: ImposeMeasure, kind: MeasureKind) -> Target:
     return Target(kind=TargetKind.UNIT, unit=command.unit.strip())
 
 
-def decide(command: ImposeMeasure | RevokeMeasure, state: Measure | None) -> list[MeasureEvent]:
+def decide(command: MeasureCommand, state: Measure | None) -> list[MeasureEvent]:
     match command:
         case ImposeMeasure():
             if state is not None:
@@ -105,10 +86,15 @@ def decide(command: ImposeMeasure | RevokeMeasure, state: Measure | None) -> lis
             return [MeasureRevoked(measure_id=command.measure_id, reason=reason)]
 
 
-def evolve(state: Measure | None, event: MeasureEvent) -> Measure:
+def evolve(state: Measure | None, event: Event) -> Measure:
     match event:
         case MeasureImposed():
             return Measure(imposed=event)
         case MeasureRevoked():
             assert state is not None, "a revocation follows an imposition in the same stream"
             return replace(state, revoked=event)
+    raise ValueError(f"{event.event_type()} is not an event of a measure's stream")
+
+
+# A measure (问责措施) as one value: what the handler runs impositions and revocations through.
+decider: Decider[MeasureCommand, Measure | None] = Decider(decide=decide, evolve=evolve, initial=None)

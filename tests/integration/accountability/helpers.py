@@ -1,20 +1,43 @@
-"""What the accountability tests share: cases events as the cases service puts them on Kafka, and waiting."""
+"""What the accountability tests share: the service in this process, cases events as the cases service puts them
+on Kafka, and waiting."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
+import httpx
 from aiokafka import AIOKafkaProducer
 
+from services.accountability import handlers
+from services.accountability.deps import Deps
+from services.accountability.main import create_app
+from services.accountability.settings import AccountabilitySettings
 from shared.clock import now
 from shared.contracts.base import Event
 from shared.contracts.cases import ClosureRejected, DeadlineMissed, Leader, Reopened
+from shared.db import Connection
 from shared.envelope import Envelope, to_record
 from shared.settings import ServiceSettings
+from tests.support.service import serving
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
 LEADER = Leader(name="李四", post="副镇长")
+
+
+@contextlib.asynccontextmanager
+async def started(settings: AccountabilitySettings) -> AsyncIterator[tuple[Deps, httpx.AsyncClient]]:
+    """The service in this process with a client for its routes, and its dependencies as its routes get them."""
+    async with serving(create_app(settings)) as (client, state):
+        yield state["deps"], client
+
+
+async def count(conn: Connection, deps: Deps, trigger: Envelope) -> list[Envelope]:
+    """Counts a cases failure as the escalation consumer does, without Kafka and its inbox."""
+    failure = trigger.payload
+    assert isinstance(failure, DeadlineMissed | ClosureRejected | Reopened)
+    return await handlers.count_step(conn, deps.store, deps.policy, trigger, failure)
 
 
 def missed(unit: str, missed_count: int = 1) -> DeadlineMissed:

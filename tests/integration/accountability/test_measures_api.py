@@ -6,15 +6,16 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from services.accountability import handlers
-from services.accountability.main import create_app
+from services.accountability.deps import Deps
 from services.accountability.settings import AccountabilitySettings
 from shared.clock import SHANGHAI, now
-from tests.integration.accountability.helpers import cases_envelope, missed
+from shared.contracts.accountability import MeasureImposed
+from shared.contracts.cases import DeadlineMissed
+from tests.conftest import SettingsFactory
+from tests.integration.accountability.helpers import cases_envelope, count, missed, started
+from tests.support.events import payload
 from tests.support.kafka import wait_for_events
-from tests.support.service import running
 
 UNIT = "城关镇人民政府"
 
@@ -33,21 +34,20 @@ NOTICE: dict[str, Any] = {
 
 
 @pytest.fixture
-async def service(make_settings, topics) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:  # type: ignore[no-untyped-def]
-    app = create_app(make_settings(AccountabilitySettings))
-    async with running(app) as client:
-        yield app, client
+async def service(make_settings: SettingsFactory, topics: list[str]) -> AsyncIterator[tuple[Deps, httpx.AsyncClient]]:
+    async with started(make_settings(AccountabilitySettings)) as running_service:
+        yield running_service
 
 
 @pytest.fixture
-def client(service: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+def client(service: tuple[Deps, httpx.AsyncClient]) -> httpx.AsyncClient:
     return service[1]
 
 
 async def test_an_imposed_measure_is_answered_stored_and_published(
-    service: tuple[FastAPI, httpx.AsyncClient],
+    service: tuple[Deps, httpx.AsyncClient],
 ) -> None:
-    app, client = service
+    deps, client = service
     answer = await client.post("/v1/measures", json=ADMONISHMENT, headers={"X-Actor": "county-discipline"})
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -58,11 +58,11 @@ async def test_an_imposed_measure_is_answered_stored_and_published(
     assert body["imposed_at"].endswith("+08:00")
     assert (await client.get(answer.headers["location"])).json() == body
 
-    settings = app.state.settings
+    settings = deps.settings
     [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1, timeout=30)
     assert (event.type, event.stream_id) == ("MeasureImposed", f"measure:{body['measure_id']}")
     assert event.actor == "county-discipline"
-    assert event.payload.target.name == "张三"  # type: ignore[attr-defined]
+    assert payload(event, MeasureImposed).target.name == "张三"
 
 
 async def test_without_an_actor_header_the_actor_is_anonymous(client: httpx.AsyncClient) -> None:
@@ -70,9 +70,9 @@ async def test_without_an_actor_header_the_actor_is_anonymous(client: httpx.Asyn
 
 
 async def test_a_revoked_measure_stays_listed_but_leaves_the_tally_and_cannot_be_revoked_twice(
-    service: tuple[FastAPI, httpx.AsyncClient],
+    service: tuple[Deps, httpx.AsyncClient],
 ) -> None:
-    app, client = service
+    deps, client = service
     measure_id = (await client.post("/v1/measures", json=ADMONISHMENT)).json()["measure_id"]
     revoked = await client.post(
         f"/v1/measures/{measure_id}/revoke", json={"reason": "对象有误"}, headers={"X-Actor": "county-discipline"}
@@ -89,7 +89,7 @@ async def test_a_revoked_measure_stays_listed_but_leaves_the_tally_and_cannot_be
     assert [m["status"] for m in listed["items"]] == ["revoked"]
     assert {row["measure"]: row["count"] for row in listed["tally"]}["admonishment_talk"] == 0
 
-    settings = app.state.settings
+    settings = deps.settings
     events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2, timeout=30)
     assert [e.type for e in events] == ["MeasureImposed", "MeasureRevoked"]
 
@@ -98,6 +98,36 @@ async def test_revoking_a_measure_that_does_not_exist_is_not_found(client: httpx
     answer = await client.post("/v1/measures/nope/revoke", json={"reason": "对象有误"})
     assert answer.status_code == 404
     assert "nope" in answer.json()["error"]["message"]
+
+
+async def test_imposing_and_revoking_answer_with_the_measures_version_in_the_etag(client: httpx.AsyncClient) -> None:
+    imposed = await client.post("/v1/measures", json=ADMONISHMENT)
+    assert imposed.headers["etag"] == '"1"'
+    revoked = await client.post(
+        f"/v1/measures/{imposed.json()['measure_id']}/revoke",
+        json={"reason": "对象有误"},
+        headers={"If-Match": imposed.headers["etag"]},
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.headers["etag"] == '"2"'
+
+
+async def test_a_revocation_decided_on_a_stale_version_is_a_conflict_and_changes_nothing(
+    service: tuple[Deps, httpx.AsyncClient],
+) -> None:
+    deps, client = service
+    measure_id = (await client.post("/v1/measures", json=ADMONISHMENT)).json()["measure_id"]
+
+    stale = await client.post(
+        f"/v1/measures/{measure_id}/revoke", json={"reason": "对象有误"}, headers={"If-Match": "0"}
+    )
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["error"]["code"] == "version_conflict"
+
+    measure = (await client.get(f"/v1/measures/{measure_id}")).json()
+    assert (measure["status"], measure["revoked_at"], measure["revoke_reason"]) == ("active", None, None)
+    streams = await deps.pool.fetch("select stream_version from events where stream_id = $1", f"measure:{measure_id}")
+    assert [r["stream_version"] for r in streams] == [1]
 
 
 @pytest.mark.parametrize(
@@ -136,7 +166,10 @@ async def test_measures_are_listed_by_year_measure_and_unit(client: httpx.AsyncC
 
     assert len(await listed(year=year)) == 3
     assert await listed(year=year - 1) == []
-    assert await listed(measure="criticism_notice") == [("criticism_notice", UNIT), ("criticism_notice", "河西乡人民政府")]
+    assert await listed(measure="criticism_notice") == [
+        ("criticism_notice", UNIT),
+        ("criticism_notice", "河西乡人民政府"),
+    ]
     assert await listed(unit=UNIT) == [("admonishment_talk", UNIT), ("criticism_notice", UNIT)]
     assert await listed(year=year, measure="criticism_notice", unit=UNIT) == [("criticism_notice", UNIT)]
     tally = {row["label"]: row["count"] for row in (await client.get("/v1/measures")).json()["tally"]}
@@ -145,17 +178,16 @@ async def test_measures_are_listed_by_year_measure_and_unit(client: httpx.AsyncC
 
 
 async def test_a_units_record_shows_its_escalations_and_measures_in_order_in_chinese_and_shanghai_time(
-    service: tuple[FastAPI, httpx.AsyncClient],
+    service: tuple[Deps, httpx.AsyncClient],
 ) -> None:
-    app, client = service
-    platform, policy = app.state.platform, app.state.policy
+    deps, client = service
     first = cases_envelope(missed(UNIT), case_id="case-1", version=3)
-    async with platform.pool.acquire() as conn:
-        await handlers.count_step(conn, platform.store, policy, first)
+    async with deps.pool.acquire() as conn:
+        await count(conn, deps, first)
     measure_id = (await client.post("/v1/measures", json=ADMONISHMENT)).json()["measure_id"]
     second = cases_envelope(missed(UNIT, missed_count=2), case_id="case-1", version=5)
-    async with platform.pool.acquire() as conn:
-        await handlers.count_step(conn, platform.store, policy, second)
+    async with deps.pool.acquire() as conn:
+        await count(conn, deps, second)
     await client.post(f"/v1/measures/{measure_id}/revoke", json={"reason": "对象有误"})
 
     answer = await client.get(f"/v1/units/{UNIT}/record")
@@ -171,7 +203,9 @@ async def test_a_units_record_shows_its_escalations_and_measures_in_order_in_chi
     assert all(e["at"].endswith("+08:00") for e in entries)
     times = [datetime.fromisoformat(e["at"]) for e in entries]
     assert times == sorted(times)
-    assert entries[0]["triggers"] == [{"event_id": str(first.event_id), "type": "DeadlineMissed", "label": "超期未完成整改"}]
+    assert entries[0]["triggers"] == [
+        {"event_id": str(first.event_id), "type": "DeadlineMissed", "label": DeadlineMissed.label}
+    ]
     assert entries[1]["status_label"] == "已撤销" and entries[1]["target"]["name"] == "张三"
     assert entries[2]["summons_date"] is not None and entries[2]["level"] == 2.0
     assert entries[3]["reason"] == "对象有误"

@@ -8,4 +8,5 @@ from tests.conftest import SettingsFactory
 
 @pytest.fixture
 def settings(make_settings: SettingsFactory, topics: list[str]) -> CasesSettings:
-    return make_settings(CasesSettings, deadline_poll_seconds=0.2)
+    settings: CasesSettings = make_settings(CasesSettings, deadline_poll_seconds=0.2)
+    return settings

@@ -12,9 +12,11 @@ import httpx
 from services.cases.main import create_app
 from services.cases.settings import CasesSettings
 from shared import clock
+from shared.contracts.cases import DeadlineApproaching, DeadlineMissed
 from shared.envelope import from_record
 from tests.conftest import SettingsFactory
 from tests.integration.cases.support import EVIDENCE, events_on_topic, five_definitions, open_case, wait_on_topic
+from tests.support.events import payload, payloads
 from tests.support.kafka import read_topic
 from tests.support.service import running, settings_env
 from tests.support.stack import ROOT
@@ -42,7 +44,7 @@ def soon(seconds: float = 1.5) -> datetime:
 
 
 async def test_a_missed_deadline_is_fired_exactly_once_by_two_instances_and_not_again_after_a_restart(
-    settings: CasesSettings
+    settings: CasesSettings,
 ) -> None:
     async with running(create_app(settings)) as one, running(create_app(settings)) as two:
         ids = [await open_case(one, settings) for _ in range(6)]
@@ -53,9 +55,7 @@ async def test_a_missed_deadline_is_fired_exactly_once_by_two_instances_and_not_
         await asyncio.sleep(1.0)  # five more rounds of both pollers
         missed = await events_on_topic(settings, "DeadlineMissed")
         assert sorted(e.stream_id for e in missed) == sorted(ids)
-        assert {(e.payload.deadline, e.payload.missed_count) for e in missed} == {  # type: ignore[attr-defined]
-            (due, 1)
-        }
+        assert {(p.deadline, p.missed_count) for p in payloads(missed, DeadlineMissed)} == {(due, 1)}
         assert all(e.actor == "system:deadlines" for e in missed)
         case = (await one.get(f"/v1/cases/{ids[0]}")).json()
         assert case["overdue"] and case["times_missed"] == 1
@@ -70,7 +70,7 @@ async def test_a_missed_deadline_is_fired_exactly_once_by_two_instances_and_not_
 
 
 async def test_a_crash_between_the_claim_and_the_append_neither_loses_nor_doubles_the_miss(
-    settings: CasesSettings
+    settings: CasesSettings,
 ) -> None:
     idle = settings.model_copy(update={"deadline_poll_seconds": 3600.0})  # its poller only looks once, at start
     async with running(create_app(idle)) as client:
@@ -81,7 +81,9 @@ async def test_a_crash_between_the_claim_and_the_append_neither_loses_nor_double
 
         doomed = subprocess.Popen(
             [sys.executable, "-m", "tests.integration.cases.claim_and_hang"],
-            cwd=ROOT, env=settings_env(settings), stdout=subprocess.PIPE,
+            cwd=ROOT,
+            env=settings_env(settings),
+            stdout=subprocess.PIPE,
         )
         try:
             assert doomed.stdout is not None
@@ -95,9 +97,7 @@ async def test_a_crash_between_the_claim_and_the_append_neither_loses_nor_double
                 missed = await wait_on_topic(settings, 1, "DeadlineMissed")
                 await asyncio.sleep(1.0)
                 missed = await events_on_topic(settings, "DeadlineMissed")
-                assert [(e.stream_id, e.payload.deadline) for e in missed] == [  # type: ignore[attr-defined]
-                    (case_id, due)
-                ]
+                assert [(e.stream_id, payload(e, DeadlineMissed).deadline) for e in missed] == [(case_id, due)]
         finally:
             if doomed.poll() is None:
                 doomed.kill()
@@ -130,8 +130,8 @@ async def test_an_earlier_supervision_deadline_replaces_the_row_and_is_the_one_m
         )
         assert supervised.status_code == 200
         missed = await wait_on_topic(settings, 1, "DeadlineMissed")
-        assert [e.payload.deadline for e in missed] == [earlier]  # type: ignore[attr-defined]
-        assert missed[0].payload.late_seconds >= 0  # type: ignore[attr-defined]
+        assert [p.deadline for p in payloads(missed, DeadlineMissed)] == [earlier]
+        assert payload(missed[0], DeadlineMissed).late_seconds >= 0
 
 
 async def test_a_case_closed_in_time_never_misses(settings: CasesSettings) -> None:
@@ -148,7 +148,7 @@ async def test_a_case_closed_in_time_never_misses(settings: CasesSettings) -> No
 
 
 async def test_a_deadline_waits_for_a_pending_verification_and_misses_once_the_closure_is_rejected(
-    settings: CasesSettings
+    settings: CasesSettings,
 ) -> None:
     async with running(create_app(settings)) as client:
         case_id = await open_case(client, settings)
@@ -176,8 +176,8 @@ async def test_a_reopened_case_can_miss_again(settings: CasesSettings) -> None:
         )
         assert reopened.json()["status"] == "assigned"
         missed = await wait_on_topic(settings, 2, "DeadlineMissed")
-        assert [e.payload.missed_count for e in missed] == [1, 2]  # type: ignore[attr-defined]
-        assert missed[1].payload.deadline == again  # type: ignore[attr-defined]
+        assert [p.missed_count for p in payloads(missed, DeadlineMissed)] == [1, 2]
+        assert payload(missed[1], DeadlineMissed).deadline == again
         assert (await client.get(f"/v1/cases/{case_id}")).json()["times_missed"] == 2
 
 
@@ -195,8 +195,8 @@ async def test_a_deadline_within_the_lead_is_warned_of_once(make_settings: Setti
         warned = await wait_on_topic(settings, 1, "DeadlineApproaching")
         await asyncio.sleep(1.0)
         warned = await events_on_topic(settings, "DeadlineApproaching")
-        assert [e.payload.deadline for e in warned] == [near]  # type: ignore[attr-defined]
-        remaining = warned[0].payload.remaining_seconds  # type: ignore[attr-defined]
+        assert [p.deadline for p in payloads(warned, DeadlineApproaching)] == [near]
+        remaining = payload(warned[0], DeadlineApproaching).remaining_seconds
         assert 29 * 60 < remaining <= 30 * 60
         assert (await client.get(f"/v1/cases/{case_id}")).json()["deadline_warned"] is True
         assert await events_on_topic(settings, "DeadlineMissed") == []

@@ -5,17 +5,17 @@ from datetime import timedelta
 
 from services.cases.main import create_app
 from services.cases.settings import CasesSettings
-from shared.workdays import working_days_deadline
 from shared import clock
 from shared.clock import shown
+from shared.workdays import working_days_deadline
 from tests.integration.cases.support import (
     EVIDENCE,
-    events_on_topic,
     envelope_of,
+    events_on_topic,
     five_definitions,
     issue_reported,
-    produce,
     open_case,
+    produce,
     wait_for_case,
     wait_on_topic,
 )
@@ -43,14 +43,18 @@ async def test_a_reported_issue_becomes_one_case_however_often_it_arrives(settin
 
 
 async def test_assign_request_closure_verify_closes_the_case_and_closed_reaches_the_topic(
-    settings: CasesSettings
+    settings: CasesSettings,
 ) -> None:
     async with running(create_app(settings)) as client:
         case_id = await open_case(client, settings)
         assigned = await client.post(f"/v1/cases/{case_id}/assign", json=five_definitions())
         assert assigned.status_code == 200, assigned.text
         assert assigned.json() | {"case_id": case_id} == {
-            "case_id": case_id, "version": 2, "status": "assigned", "status_label": "整改中", "events": ["Assigned"],
+            "case_id": case_id,
+            "version": 2,
+            "status": "assigned",
+            "status_label": "整改中",
+            "events": ["Assigned"],
         }
         assert assigned.headers["ETag"] == '"2"'
         requested = await client.post(
@@ -61,14 +65,25 @@ async def test_assign_request_closure_verify_closes_the_case_and_closed_reaches_
             f"/v1/cases/{case_id}/verify", json={"passed": True, "note": "现场核实已整改"}, headers={"X-Actor": "li-na"}
         )
         assert verified.json() == {
-            "case_id": case_id, "version": 4, "status": "closed", "status_label": "已销号", "events": ["Closed"],
+            "case_id": case_id,
+            "version": 4,
+            "status": "closed",
+            "status_label": "已销号",
+            "events": ["Closed"],
         }
 
         closed = await wait_on_topic(settings, 1, "Closed", case_id)
         assert len(closed) == 1 and closed[0].actor == "li-na"
-        assert closed[0].payload.model_dump() == {"verifier": "li-na", "note": "现场核实已整改", "unit": "城关镇人民政府"}
+        assert closed[0].payload.model_dump() == {
+            "verifier": "li-na",
+            "note": "现场核实已整改",
+            "unit": "城关镇人民政府",
+        }
         assert [e.type for e in await events_on_topic(settings, case_id=case_id)] == [
-            "CaseOpened", "Assigned", "ClosureRequested", "Closed",
+            "CaseOpened",
+            "Assigned",
+            "ClosureRequested",
+            "Closed",
         ]
         case = (await client.get(f"/v1/cases/{case_id}")).json()
         assert case["status"] == "closed" and case["verification"]["passed_label"] == "通过"
@@ -84,11 +99,25 @@ async def test_every_step_of_the_loop_is_in_the_history_and_on_the_topic(setting
         steps = [
             ("assign", five_definitions(now + timedelta(days=30)), office),
             ("assign", five_definitions(now + timedelta(days=30), unit="县水利局", reason="职责调整"), office),
-            ("supervise", {"note": "请加快进度", "letter_no": "督办〔2025〕3号",
-                           "new_deadline": (now + timedelta(days=20)).isoformat()}, office),
+            (
+                "supervise",
+                {
+                    "note": "请加快进度",
+                    "letter_no": "督办〔2025〕3号",
+                    "new_deadline": (now + timedelta(days=20)).isoformat(),
+                },
+                office,
+            ),
             ("progress", {"note": "已拆除采砂设备", "percent": 60}, {"X-Actor": "water-bureau"}),
-            ("extend", {"new_deadline": (now + timedelta(days=40)).isoformat(), "reason": "汛期",
-                        "approved_by": "副县长 陈明"}, office),
+            (
+                "extend",
+                {
+                    "new_deadline": (now + timedelta(days=40)).isoformat(),
+                    "reason": "汛期",
+                    "approved_by": "副县长 陈明",
+                },
+                office,
+            ),
             ("request-closure", {"summary": "已整改", "evidence": EVIDENCE}, {"X-Actor": "water-bureau"}),
             ("verify", {"passed": False, "note": "河岸未复绿"}, office),
             ("request-closure", {"summary": "已复绿", "evidence": EVIDENCE}, {"X-Actor": "water-bureau"}),
@@ -101,9 +130,24 @@ async def test_every_step_of_the_loop_is_in_the_history_and_on_the_topic(setting
             assert response.json()["version"] == version
 
         history = (await client.get(f"{base}/history")).json()
-        assert [(e["version"], e["label"]) for e in history["events"]] == list(enumerate([
-            "立案", "交办", "重新交办", "督办", "进展反馈", "延期", "申请销号", "验收不通过", "申请销号", "销号", "回头看重新打开",
-        ], start=1))
+        assert [(e["version"], e["label"]) for e in history["events"]] == list(
+            enumerate(
+                [
+                    "立案",
+                    "交办",
+                    "重新交办",
+                    "督办",
+                    "进展反馈",
+                    "延期",
+                    "申请销号",
+                    "验收不通过",
+                    "申请销号",
+                    "销号",
+                    "回头看重新打开",
+                ],
+                start=1,
+            )
+        )
         assert history["events"][1]["actor"] == "督察办" and history["events"][4]["actor"] == "water-bureau"
         assert history["events"][9]["data"]["verifier"] == "督察办"  # the actor verifies when no verifier is named
         assert all(e["occurred_at"].endswith("+08:00") for e in history["events"])
@@ -111,7 +155,10 @@ async def test_every_step_of_the_loop_is_in_the_history_and_on_the_topic(setting
 
         case = (await client.get(base)).json()
         assert case["status"] == "assigned" and case["reopenings"] == 1 and case["extensions"] == 1
-        assert case["assignment"]["unit"] == "县水利局" and case["progress"] == {"note": "已拆除采砂设备", "percent": 60}
+        assert case["assignment"]["unit"] == "县水利局" and case["progress"] == {
+            "note": "已拆除采砂设备",
+            "percent": 60,
+        }
         assert case["deadline"].endswith("+08:00") and case["version"] == 11
 
         on_topic = await wait_on_topic(settings, 1, "Reopened", case_id)
@@ -163,25 +210,30 @@ async def test_the_rules_answer_409_and_bad_fields_422_with_the_field(settings: 
 
         # nothing refused was stored
         assert [e["type"] for e in (await client.get(f"{base}/history")).json()["events"]] == [
-            "CaseOpened", "Assigned", "ProgressReported",
+            "CaseOpened",
+            "Assigned",
+            "ProgressReported",
         ]
 
 
 async def test_concurrent_commands_with_the_same_if_match_let_one_win_and_answer_409_to_the_other(
-    settings: CasesSettings
+    settings: CasesSettings,
 ) -> None:
     async with running(create_app(settings)) as client:
         case_id = await open_case(client, settings)
         await client.post(f"/v1/cases/{case_id}/assign", json=five_definitions())
         for round_ in range(5):
             version = (await client.get(f"/v1/cases/{case_id}")).json()["version"]
-            answers = await asyncio.gather(*(
-                client.post(
-                    f"/v1/cases/{case_id}/progress", json={"note": f"第{round_}轮 {who}"},
-                    headers={"If-Match": str(version), "X-Actor": who},
+            answers = await asyncio.gather(
+                *(
+                    client.post(
+                        f"/v1/cases/{case_id}/progress",
+                        json={"note": f"第{round_}轮 {who}"},
+                        headers={"If-Match": str(version), "X-Actor": who},
+                    )
+                    for who in ("a", "b")
                 )
-                for who in ("a", "b")
-            ))
+            )
             assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
             winner = next(a for a in answers if a.status_code == 200)
             assert winner.json()["version"] == version + 1
@@ -193,23 +245,25 @@ async def test_concurrent_commands_without_if_match_take_turns_and_both_succeed(
     async with running(create_app(settings)) as client:
         case_id = await open_case(client, settings)
         await client.post(f"/v1/cases/{case_id}/assign", json=five_definitions())
-        answers = await asyncio.gather(*(
-            client.post(f"/v1/cases/{case_id}/progress", json={"note": f"进展 {i}"}) for i in range(6)
-        ))
+        answers = await asyncio.gather(
+            *(client.post(f"/v1/cases/{case_id}/progress", json={"note": f"进展 {i}"}) for i in range(6))
+        )
         assert [a.status_code for a in answers] == [200] * 6
         assert sorted(a.json()["version"] for a in answers) == list(range(3, 9))
 
 
 async def test_the_list_filters_by_status_unit_township_and_overdue_and_pages(settings: CasesSettings) -> None:
     async with running(create_app(settings)) as client:
-        ids = [await open_case(client, settings, township=t) for t in ("城关镇", "城关镇", "河口乡", "河口乡", "河口乡")]
+        ids = [
+            await open_case(client, settings, township=t) for t in ("城关镇", "城关镇", "河口乡", "河口乡", "河口乡")
+        ]
         await client.post(f"/v1/cases/{ids[0]}/assign", json=five_definitions(unit="县水利局"))
         await client.post(f"/v1/cases/{ids[1]}/assign", json=five_definitions(unit="城关镇人民政府"))
         soon = clock.now() + timedelta(seconds=1)
         await client.post(f"/v1/cases/{ids[2]}/assign", json=five_definitions(soon, unit="县水利局"))
         await asyncio.sleep(max((soon - clock.now()).total_seconds(), 0) + 0.1)
 
-        async def listed(**params: object) -> set[str]:
+        async def listed(**params: str) -> set[str]:
             body = (await client.get("/v1/cases", params=params)).json()
             return {item["case_id"] for item in body["items"]}
 
@@ -221,8 +275,11 @@ async def test_the_list_filters_by_status_unit_township_and_overdue_and_pages(se
         page = (await client.get("/v1/cases", params={"page": 2, "page_size": 2})).json()
         assert (page["total"], page["page"], len(page["items"])) == (5, 2, 2)
         assert (await client.get("/v1/cases", params={"page": 4, "page_size": 2})).json()["items"] == []
-        item = next(i for i in (await client.get("/v1/cases", params={"unit": "县水利局"})).json()["items"]
-                    if i["case_id"] == ids[2])
+        item = next(
+            i
+            for i in (await client.get("/v1/cases", params={"unit": "县水利局"})).json()["items"]
+            if i["case_id"] == ids[2]
+        )
         assert item["overdue"] and item["status_label"] == "整改中" and item["leader"]["name"] == "王建国"
         bad = await client.get("/v1/cases", params={"status": "lost"})
         assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "query.status"

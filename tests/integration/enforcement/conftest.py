@@ -6,12 +6,13 @@ import pytest
 
 from services.enforcement.main import create_app
 from services.enforcement.settings import EnforcementSettings
+from tests.conftest import SettingsFactory
 from tests.integration.enforcement.support import Enforcement
 from tests.support.service import running
 
 
 @pytest.fixture
-async def enforcement(make_settings, topics) -> AsyncIterator[Enforcement]:  # type: ignore[no-untyped-def]
+async def enforcement(make_settings: SettingsFactory, topics: list[str]) -> AsyncIterator[Enforcement]:
     settings = make_settings(EnforcementSettings)
     async with running(create_app(settings)) as client:
         yield Enforcement(settings, client)

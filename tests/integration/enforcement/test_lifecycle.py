@@ -1,5 +1,6 @@
 """The whole enforcement lifecycle through HTTP, carried on enforcement.events."""
 
+from shared.contracts.enforcement import EnforcementCaseOpened
 from tests.integration.enforcement.support import Enforcement
 from tests.support.kafka import wait_for_events
 
@@ -113,7 +114,7 @@ async def test_the_whole_lifecycle_goes_through_the_api_and_onto_enforcement_eve
 
     history = (await e.client.get(f"/v1/enforcement-cases/{case_id}/history")).json()
     assert [ev["type"] for ev in history["events"]] == LIFECYCLE
-    assert history["events"][0]["label"] == "立案"
+    assert history["events"][0]["label"] == EnforcementCaseOpened.label  # 执法立案
 
     published = await wait_for_events(e.settings.kafka_bootstrap_servers, e.settings.own_topic, len(LIFECYCLE))
     mine = [ev for ev in published if ev.stream_id == case_id]

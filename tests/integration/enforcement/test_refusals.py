@@ -1,6 +1,7 @@
 """What the API refuses, and how: 422 naming the field, 409 with a stable code, never a half-done command."""
 
 import asyncio
+import uuid
 from typing import Any
 
 import httpx
@@ -166,6 +167,23 @@ async def test_a_stale_if_match_is_a_conflict(enforcement: Enforcement) -> None:
         f"/v1/enforcement-cases/{case_id}/production-stops", json=body, headers={"If-Match": '"1"'}
     )
     assert fresh.status_code == 201
+
+
+async def test_a_command_answers_with_the_case_version_as_the_etag_to_send_back(enforcement: Enforcement) -> None:
+    correlation_id = str(uuid.uuid4())
+    opened = await enforcement.client.post(
+        "/v1/enforcement-cases", json=case_body(), headers={"X-Correlation-ID": correlation_id}
+    )
+    assert opened.headers["ETag"] == '"1"'
+    stopped = await enforcement.client.post(
+        f"{opened.headers['Location']}/production-stops",
+        json={"ordered_on": "2024-03-20"},
+        headers={"If-Match": opened.headers["ETag"]},
+    )
+    assert stopped.status_code == 201, stopped.text
+    assert stopped.headers["ETag"] == f'"{stopped.json()["version"]}"' == '"2"'
+    history = (await enforcement.client.get(f"{opened.headers['Location']}/history")).json()
+    assert history["events"][0]["correlation_id"] == correlation_id
 
 
 async def test_refused_commands_publish_nothing(enforcement: Enforcement) -> None:

@@ -1,26 +1,31 @@
 """Intake running in this process on the real broker and database, and ways to talk to it."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import io
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from openpyxl import Workbook
 
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
 from shared.auth import Role, issue_token
 from shared.contracts import Event
+from shared.contracts.intake import DuplicateReportLinked, IssueReported
 from shared.envelope import Envelope, to_record
+from tests.conftest import SettingsFactory
 from tests.support.service import running
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 256
 
 
 @pytest.fixture
-async def settings(make_settings, topics) -> IntakeSettings:  # type: ignore[no-untyped-def]
-    return make_settings(IntakeSettings, max_photos=3, max_photo_bytes=4096, max_json_bytes=64 * 1024)
+async def settings(make_settings: SettingsFactory, topics: list[str]) -> IntakeSettings:
+    made: IntakeSettings = make_settings(IntakeSettings, max_photos=3, max_photo_bytes=4096, max_json_bytes=64 * 1024)
+    return made
 
 
 @pytest.fixture
@@ -46,8 +51,20 @@ def problem(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def batch_xlsx() -> bytes:
+    book = Workbook()
+    sheet = book.worksheets[0]
+    sheet.append(["批次", "序号", "问题", "乡镇", "领域", "地址", "交办时间"])
+    sheet.append(["第二轮第3批", 1, "砖厂粉尘无组织排放", "城关镇", "砖瓦窑", "城关镇南岗村", "2026-06-30"])
+    sheet.append(["第二轮第3批", 2, "养殖场污水直排", "河口镇", "畜禽水产养殖", "河口镇东湾", "2026-06-30"])
+    sheet.append(["第二轮第3批", 3, "", "河口镇", "火星污染", None, "2026-06-30"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 async def produce(
-    bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]
+    bootstrap: str, topic: str, records: Sequence[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]
 ) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
@@ -70,6 +87,12 @@ async def produce_events(
         for i, e in enumerate(events)
     ]
     await produce(settings.kafka_bootstrap_servers, settings.topic(topic), records)
+
+
+def report_of(envelope: Envelope) -> IssueReported | DuplicateReportLinked:
+    """The report an event of intake's carries: a first report, or a repeat linked to its issue."""
+    assert isinstance(envelope.payload, IssueReported | DuplicateReportLinked)
+    return envelope.payload
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:

@@ -8,6 +8,7 @@ import httpx
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
 from shared.auth import Role
+from tests.conftest import SettingsFactory
 from tests.integration.intake.conftest import PNG, bearer, problem
 from tests.support.service import running
 
@@ -96,11 +97,13 @@ async def test_a_wrong_reporter_phone_is_422_without_echoing_it(client: httpx.As
 
 
 async def test_anonymous_submissions_beyond_the_limit_get_429_and_staff_are_not_limited(
-    make_settings, topics  # type: ignore[no-untyped-def]
+    make_settings: SettingsFactory, topics: list[str]
 ) -> None:
     settings = make_settings(IntakeSettings, public_rate_limit="3/minute")
     async with running(create_app(settings)) as client:
-        answers = [(await client.post("/v1/reports", json={**problem(), "source": "mailbox"})).status_code for _ in range(4)]
+        answers = [
+            (await client.post("/v1/reports", json={**problem(), "source": "mailbox"})).status_code for _ in range(4)
+        ]
         assert answers == [202, 202, 202, 429]
         refused = await client.post("/v1/reports", json={**problem(), "source": "mailbox"})
         assert refused.status_code == 429

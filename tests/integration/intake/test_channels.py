@@ -1,17 +1,15 @@
 """Every door a problem comes through ends as IssueReported on intake.events, with its channel."""
 
-import io
 from typing import Any
 
 import httpx
-from openpyxl import Workbook
 
 from services.intake.settings import IntakeSettings
-from tests.integration.intake.conftest import PNG, problem
+from tests.integration.intake.conftest import PNG, batch_xlsx, problem
 from tests.support.kafka import wait_for_events
 
 
-async def published(settings: IntakeSettings, count: int) -> list:  # type: ignore[type-arg]
+async def published(settings: IntakeSettings, count: int) -> list[Any]:
     return await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, count)
 
 
@@ -111,18 +109,6 @@ async def test_self_and_covert_inspection_entries_carry_their_source(
         ("covert_inspection", "inspection_staff"),
         ("self_inspection", "inspection_staff"),
     ]
-
-
-def batch_xlsx() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["批次", "序号", "问题", "乡镇", "领域", "地址", "交办时间"])
-    sheet.append(["第二轮第3批", 1, "砖厂粉尘无组织排放", "城关镇", "砖瓦窑", "城关镇南岗村", "2026-06-30"])
-    sheet.append(["第二轮第3批", 2, "养殖场污水直排", "河口镇", "畜禽水产养殖", "河口镇东湾", "2026-06-30"])
-    sheet.append(["第二轮第3批", 3, "", "河口镇", "火星污染", None, "2026-06-30"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 async def test_a_batch_reports_each_row_and_uploading_it_again_creates_nothing(

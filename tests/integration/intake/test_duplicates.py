@@ -9,7 +9,8 @@ import httpx
 from services.intake.settings import IntakeSettings
 from shared.contracts.cases import CaseOpened, Closed
 from shared.contracts.codes import Domain, Source
-from tests.integration.intake.conftest import eventually, problem, produce_events
+from tests.conftest import SettingsFactory
+from tests.integration.intake.conftest import eventually, problem, produce_events, report_of
 from tests.support.kafka import wait_for_events
 
 HERE = {"address": "城关镇河西村", "lat": 30.12, "lon": 114.31}
@@ -20,7 +21,8 @@ NEAR = {"lat": 30.1205, "lon": 114.31}
 async def report(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
     answer = await client.post("/v1/reports", json={**problem(**overrides), "source": "hotline_12369"})
     assert answer.status_code == 202, answer.text
-    return answer.json()  # type: ignore[no-any-return]
+    body: dict[str, Any] = answer.json()
+    return body
 
 
 async def test_a_report_near_an_open_issue_is_linked_and_answered_with_its_reference(
@@ -36,7 +38,7 @@ async def test_a_report_near_an_open_issue_is_linked_and_answered_with_its_refer
         ("IssueReported", first["issue_id"], 1),
         ("DuplicateReportLinked", first["issue_id"], 2),
     ]
-    linked = events[1].payload
+    linked = report_of(events[1])
     assert (linked.channel, linked.source, linked.title, linked.report_id) == (
         "api",
         "hotline_12369",
@@ -53,8 +55,7 @@ async def test_a_nearby_report_of_a_different_problem_opens_its_own_issue(client
 
 
 async def test_a_report_farther_than_the_configured_distance_opens_its_own_issue(
-    make_settings,
-    topics,  # type: ignore[no-untyped-def]
+    make_settings: SettingsFactory, topics: list[str]
 ) -> None:
     from services.intake.main import create_app
     from tests.support.service import running

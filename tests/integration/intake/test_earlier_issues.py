@@ -8,10 +8,13 @@ from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported, Location
 from shared.db import create_pool, migrate
 from shared.eventstore import EventStore, Metadata
+from tests.conftest import SettingsFactory
 from tests.support.service import running
 
 
-async def test_an_issue_of_the_walking_skeleton_is_matched_by_place_and_by_reference(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_an_issue_of_the_walking_skeleton_is_matched_by_place_and_by_reference(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     settings: IntakeSettings = make_settings(IntakeSettings)
     # The database as the walking skeleton left it: the platform's tables and one IssueReported, no intake tables.
     pool: asyncpg.Pool = await create_pool(settings)

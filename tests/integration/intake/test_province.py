@@ -10,7 +10,7 @@ from services.intake.settings import IntakeSettings
 from shared.contracts.cases import Assigned, CaseOpened, Closed, ClosureRequested, Evidence, Leader
 from shared.contracts.codes import Domain, Source
 from shared.contracts.province import ASSIGNMENT_TYPE
-from tests.integration.intake.conftest import eventually, problem, produce, produce_events
+from tests.integration.intake.conftest import eventually, problem, produce, produce_events, report_of
 from tests.support.kafka import read_topic, wait_for_events
 
 ASSIGNMENT = {
@@ -41,7 +41,7 @@ def binary(data: dict[str, Any], event_id: str) -> tuple[bytes, bytes, list[tupl
     )
 
 
-def structured(data: dict[str, Any], event_id: str) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+def structured(data: dict[str, Any], event_id: str) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
     event = {
         "specversion": "1.0",
         "id": event_id,
@@ -50,7 +50,7 @@ def structured(data: dict[str, Any], event_id: str) -> tuple[bytes, bytes, list[
         "datacontenttype": "application/json",
         "data": data,
     }
-    return None, json.dumps(event, ensure_ascii=False).encode(), [("content-type", b"application/cloudevents+json")]  # type: ignore[return-value]
+    return None, json.dumps(event, ensure_ascii=False).encode(), [("content-type", b"application/cloudevents+json")]
 
 
 async def test_assignments_in_either_mode_become_issues_from_the_province_keeping_its_reference(
@@ -72,9 +72,9 @@ async def test_assignments_in_either_mode_become_issues_from_the_province_keepin
         [binary(ASSIGNMENT, "evt-1"), structured(other, "evt-2"), binary(ASSIGNMENT, "evt-1")],
     )
     events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2)
-    by_ref = {e.payload.external_ref: e for e in events}
+    by_ref = {report_of(e).external_ref: e for e in events}
     assert set(by_ref) == {"SJ-2026-0107", "SJ-2026-0108"}
-    first = by_ref["SJ-2026-0107"].payload
+    first = report_of(by_ref["SJ-2026-0107"])
     assert (first.source, first.channel, first.batch, first.domain) == (
         "province_platform",
         "province_platform",
@@ -82,7 +82,7 @@ async def test_assignments_in_either_mode_become_issues_from_the_province_keepin
         Domain.BRICK_TILE,
     )
     assert first.title == "某砖厂无组织排放粉尘"
-    assert by_ref["SJ-2026-0108"].payload.title == "河口镇排污口"
+    assert report_of(by_ref["SJ-2026-0108"]).title == "河口镇排污口"
     assert by_ref["SJ-2026-0107"].actor == "province:/province/eco-platform"
     links = await db.fetch("select reference, issue_id from province_links order by reference")
     assert [(r["reference"], r["issue_id"]) for r in links] == [
@@ -107,7 +107,7 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_next_assignment_stil
         [poison, wrong_type, (None, b"not json", []), binary(ASSIGNMENT, "evt-good")],
     )
     [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
-    assert event.payload.external_ref == "SJ-2026-0107"
+    assert report_of(event).external_ref == "SJ-2026-0107"
     dlq = await read_topic(settings.kafka_bootstrap_servers, settings.topic("province.inbound.dlq"))
     assert len(dlq) == 3
     reasons = sorted(dict(r.headers)["dlq_reason"].decode() for r in dlq)
@@ -200,7 +200,8 @@ async def test_a_provincial_assignment_of_an_open_local_issue_is_merged_and_the_
     await produce(settings.kafka_bootstrap_servers, settings.topic("province.inbound"), [binary(ASSIGNMENT, "evt-1")])
     events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2)
     assert [(e.type, e.stream_id) for e in events] == [("IssueReported", issue_id), ("DuplicateReportLinked", issue_id)]
-    assert events[1].payload.channel == "province_platform" and events[1].payload.external_ref == "SJ-2026-0107"
+    linked = report_of(events[1])
+    assert linked.channel == "province_platform" and linked.external_ref == "SJ-2026-0107"
 
     async def merged() -> list[Any]:
         return await read_topic(settings.kafka_bootstrap_servers, settings.topic("province.outbound"))

@@ -10,6 +10,7 @@ from services.intake.privacy import ContactVault
 from services.intake.rotate_keys import rotate
 from services.intake.settings import IntakeSettings
 from shared.auth import Role, verify_token
+from tests.conftest import SettingsFactory
 from tests.integration.intake.conftest import bearer, problem
 from tests.support.service import running
 
@@ -72,7 +73,7 @@ async def test_contacts_are_stored_sealed_and_nowhere_in_plain_text(
     assert NAME not in stored and PHONE not in stored
 
 
-async def test_after_key_rotation_the_old_key_can_be_retired(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_after_key_rotation_the_old_key_can_be_retired(make_settings: SettingsFactory, topics: list[str]) -> None:
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     base = make_settings(IntakeSettings, contact_keys=old)
     async with running(create_app(base)) as client:

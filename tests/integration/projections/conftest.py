@@ -11,10 +11,11 @@ from services.projections.main import MIGRATIONS
 from services.projections.settings import ProjectionsSettings
 from shared.db import create_pool, migrate
 from shared.envelope import Envelope
+from tests.conftest import SettingsFactory
 
 
 @pytest.fixture
-def settings(make_settings) -> ProjectionsSettings:  # type: ignore[no-untyped-def]
+def settings(make_settings: SettingsFactory) -> ProjectionsSettings:
     settings: ProjectionsSettings = make_settings(ProjectionsSettings)
     return settings
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaProducer
 
-from services.projections.facts import TOPIC_OF
+from services.projections.read_tables.facts import TOPIC_OF
 from shared.clock import now as clock_now
 from shared.contracts import accountability as acc
 from shared.contracts import cases, enforcement, intake
@@ -56,6 +56,8 @@ PERSONS = ["赵一", "钱二", "孙三", "李四", "周五", "吴六", "郑七",
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 DAY = timedelta(days=1)
 E = TypeVar("E", bound=Event)
+# The deadlines the county missed: (when, unit, case id, DeadlineMissed event id), for the ladder that follows.
+Misses = list[tuple[datetime, str, str, str]]
 
 
 @dataclass
@@ -174,7 +176,7 @@ def simulate(seed: int = 7, issues: int = 40, *, now: datetime | None = None, sp
         enforcement.Enterprise(name=f"{t}{kind}有限公司", credit_code=_credit_code(rng), address=f"{t}工业园")
         for t, kind in zip(TOWNSHIPS, ["砂石", "砖瓦", "混凝土", "养殖", "建材", "化工"] * 2, strict=False)
     ][: max(2, issues // 6)]
-    misses: list[tuple[datetime, str, str, str]] = []  # (when, unit, case id, DeadlineMissed event id)
+    misses: Misses = []
     all_issues = []
     for n in range(issues):
         issue = _case(rng, streams, n, start, now, misses)
@@ -189,7 +191,7 @@ def simulate(seed: int = 7, issues: int = 40, *, now: datetime | None = None, sp
 class _Case:
     """One case's life: a clock that emits DeadlineMissed whenever it passes an open case's deadline."""
 
-    def __init__(self, streams: _Streams, issue: Issue, now: datetime, misses: list) -> None:
+    def __init__(self, streams: _Streams, issue: Issue, now: datetime, misses: Misses) -> None:
         self.streams, self.issue, self.now, self.misses = streams, issue, now, misses
         self.t = issue.reported_at
         self.status = "reported"
@@ -237,7 +239,7 @@ class _Case:
         return True
 
 
-def _case(rng: random.Random, streams: _Streams, n: int, start: datetime, now: datetime, misses: list) -> Issue:
+def _case(rng: random.Random, streams: _Streams, n: int, start: datetime, now: datetime, misses: Misses) -> Issue:
     source = rng.choice(list(Source))
     township = rng.choice(TOWNSHIPS)
     issue = Issue(
@@ -416,7 +418,7 @@ def _enforcement_case(
         streams.emit(case_id, event, t, actor="enforcement")
 
 
-def _accountability(rng: random.Random, streams: _Streams, misses: list, now: datetime) -> None:
+def _accountability(rng: random.Random, streams: _Streams, misses: Misses, now: datetime) -> None:
     """The ladder per unit on each miss, and some measures (a few revoked)."""
     count: dict[str, int] = defaultdict(int)
     for missed_at, unit, case_id, trigger in sorted(misses):

@@ -6,14 +6,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import openpyxl
 import pytest
 
-from services.projections.facts import TOPIC_OF
 from services.projections.ledger import HEADERS
 from services.projections.main import create_app
+from services.projections.read_tables.facts import TOPIC_OF
 from services.projections.settings import ProjectionsSettings
 from shared.clock import SHANGHAI, now
 from shared.contracts import accountability as acc
@@ -22,6 +23,7 @@ from shared.contracts.cases import Closed
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
 from shared.envelope import Envelope
+from tests.conftest import SettingsFactory
 from tests.integration.projections.county import County, publish, simulate
 from tests.integration.projections.support import caught_up
 from tests.support.service import running
@@ -36,7 +38,7 @@ class Live:
 
 
 @pytest.fixture
-async def live(make_settings, topics) -> AsyncIterator[Live]:  # type: ignore[no-untyped-def]
+async def live(make_settings: SettingsFactory, topics: list[str]) -> AsyncIterator[Live]:
     settings = make_settings(ProjectionsSettings)
     at = now()
     county = simulate(seed=5, issues=60, now=at)
@@ -49,7 +51,7 @@ async def live(make_settings, topics) -> AsyncIterator[Live]:  # type: ignore[no
 TOPICS = ("intake.events", "cases.events", "enforcement.events", "accountability.events")
 
 
-def assert_positions_level(answer: dict) -> None:  # type: ignore[type-arg]
+def assert_positions_level(answer: dict[str, Any]) -> None:
     """The answer says how far each partition of the four topics is applied: here, to its end."""
     assert sorted(topic.split(".", 1)[1] for topic in answer["positions"]) == sorted(TOPICS)
     assert all(len(partitions) == 3 for partitions in answer["positions"].values())  # every partition, read or not
@@ -278,7 +280,7 @@ async def test_the_ledger_has_a_row_per_case_with_the_five_fixed_columns_in_chin
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     sheet = book["整改台账"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows: list[tuple[Any, ...]] = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
     for header in (
         "具体问题",

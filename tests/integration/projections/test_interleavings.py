@@ -7,12 +7,16 @@ from typing import Any
 
 import asyncpg
 
-from services.projections import accountability_tally, closure, enforcement_figures, timeline
-from services.projections.closure import Moment
-from services.projections.facts import TOPIC_OF, payload_of
-from services.projections.facts import issue_ids as issue_ids_of
-from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit
+from services.projections import timeline
+from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, TallyGroupBy
 from services.projections.generations import Generation
+from services.projections.read_tables import accountability as accountability_tally
+from services.projections.read_tables import closure
+from services.projections.read_tables import enforcement as enforcement_figures
+from services.projections.read_tables import timeline as timeline_table
+from services.projections.read_tables.closure import Moment
+from services.projections.read_tables.facts import TOPIC_OF, payload_of
+from services.projections.read_tables.facts import issue_ids as issue_ids_of
 from services.projections.settings import ProjectionsSettings
 from shared.clock import SHANGHAI, now
 from shared.contracts import accountability as acc
@@ -48,7 +52,7 @@ async def answers(
                 total, rows = await closure.cases(conn, CaseFilters(), moment, figure, limit=10_000, offset=0)
                 out["cases", as_of, figure] = (total, [dict(r) for r in rows])
             for year in [None, *years]:
-                for tally_by in [None, *accountability_tally.TallyGroupBy]:
+                for tally_by in [None, *TallyGroupBy]:
                     out["tally", as_of, year, tally_by] = await accountability_tally.tally(
                         conn, tally_by, year=year, as_of=as_of
                     )
@@ -63,7 +67,7 @@ async def answers(
                     dict(r) for r in await enforcement_figures.repeat_offenders(conn, year=year, as_of=as_of)
                 ]
         for issue_id in issue_ids:
-            events = await timeline.events(conn, issue_id)
+            events = await timeline_table.events(conn, issue_id)
             out["timeline", issue_id] = [dict(r) for r in events]
             out["described", issue_id] = [timeline.describe(payload_of(r["type"], r["payload"])) for r in events]
         for table in ("issues", "case_history", "escalations", "measures", "measure_revocations", "penalties"):

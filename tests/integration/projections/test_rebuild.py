@@ -7,14 +7,16 @@ from typing import Any
 import httpx
 import pytest
 
-from services.projections import api
-from services.projections.main import create_app
+from services.projections.api import read_models
+from services.projections.main import compose, create_app
 from services.projections.rebuild import REBUILD_LOCK, RebuildRefused, rebuild
 from services.projections.settings import ProjectionsSettings
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
 from shared.db import create_pool
 from shared.envelope import Envelope
+from shared.service import start_platform
+from tests.conftest import SettingsFactory
 from tests.integration.projections.county import publish, simulate
 from tests.integration.projections.support import caught_up
 from tests.support.service import running
@@ -39,7 +41,9 @@ async def figures(client: httpx.AsyncClient) -> list[Any]:
     return out
 
 
-async def test_a_rebuild_replays_every_topic_while_the_old_models_answer_then_switches(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_a_rebuild_replays_every_topic_while_the_old_models_answer_then_switches(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     settings = make_settings(ProjectionsSettings)
     county = simulate(seed=8, issues=80)
     await publish(settings, county.envelopes)
@@ -99,13 +103,20 @@ async def test_a_rebuild_replays_every_topic_while_the_old_models_answer_then_sw
         totals = (await client.get("/v1/stats/closure-rates")).json()
         assert totals["totals"]["total"] == len(county.issues) + 1
         assert totals["read_model"] == {"generation": 2, "consumer": "read-models-g2"}
-        positions = await api.positions(app.state.platform)  # the helper reads the rebuilt generation's offsets
+        async with start_platform(settings) as platform:
+            deps = compose(platform)
+            try:
+                positions = await read_models.positions(deps)  # the helper reads the rebuilt generation's offsets
+            finally:
+                await deps.log_ends.close()
         partitions = [p for topic in positions.values() for p in topic.values()]
         assert sum(p["applied_offset"] for p in partitions) == len(county.envelopes) + 1
         assert all(p["lag"] == 0 for p in partitions)
 
 
-async def test_the_replay_rate_is_measured_in_events_per_second(make_settings, topics) -> None:  # type: ignore[no-untyped-def]
+async def test_the_replay_rate_is_measured_in_events_per_second(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     """REPLAY_EVENTS=20000 measures it on a larger county; the default keeps the suite quick."""
     wanted = int(os.environ.get("REPLAY_EVENTS", "3000"))
     settings = make_settings(ProjectionsSettings)
@@ -121,12 +132,12 @@ async def test_the_replay_rate_is_measured_in_events_per_second(make_settings, t
 
 
 async def test_a_rebuild_that_cannot_finish_leaves_the_old_models_active_and_drops_its_own(
-    make_settings, topics
-) -> None:  # type: ignore[no-untyped-def]
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
     settings = make_settings(ProjectionsSettings)
     await publish(settings, simulate(seed=2, issues=10).envelopes)
     with pytest.raises(RebuildRefused, match="not caught up"):
-        await rebuild(settings, timeout=0.0)
+        await rebuild(settings, give_up_after=0.0)
     pool = await create_pool(settings)
     try:
         statuses = {r["generation"]: r["status"] for r in await pool.fetch("select * from read_model_generations")}

@@ -7,7 +7,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.projections.facts import TOPIC_OF
+from services.projections.read_tables.facts import TOPIC_OF
 from services.projections.settings import ProjectionsSettings
 from shared.clock import now
 from shared.envelope import Envelope, decode_payload

@@ -6,15 +6,16 @@ from pathlib import Path
 from services.projections.main import MIGRATIONS, create_app
 from services.projections.settings import ProjectionsSettings
 from shared.db import create_pool, migrate
+from tests.conftest import SettingsFactory
 from tests.integration.projections.county import publish, simulate
 from tests.integration.projections.support import caught_up
 from tests.support.service import running
 
 
 async def test_the_first_read_model_is_dropped_and_every_event_replayed_into_generation_one(
-    make_settings,
-    topics,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    make_settings: SettingsFactory,
+    topics: list[str],
+    tmp_path: Path,
 ) -> None:
     settings = make_settings(ProjectionsSettings)
     county = simulate(seed=4, issues=20)

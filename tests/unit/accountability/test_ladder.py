@@ -19,9 +19,7 @@ UNIT = "城关镇人民政府"
 FRIDAY_NOON = datetime(2025, 9, 26, 4, tzinfo=UTC)  # 12:00 in Shanghai
 
 
-def climb(
-    triggers: list[Trigger], policy: Policy | None = None, at: datetime = FRIDAY_NOON
-) -> list[list[Escalation]]:
+def climb(triggers: list[Trigger], policy: Policy | None = None, at: datetime = FRIDAY_NOON) -> list[list[Escalation]]:
     """What each trigger in turn causes on one (unit, case) ladder."""
     policy = policy or load_policy()
     ladder, caused = Ladder(), []

@@ -1,8 +1,11 @@
 """Measures against units and officials: imposing, revoking, and the refusals."""
 
+from typing import Any
+
 import pytest
 
-from services.accountability.domain.measures import ImposeMeasure, RevokeMeasure, decide, evolve
+from services.accountability.commands import ImposeMeasure, RevokeMeasure
+from services.accountability.domain.measures import decide, evolve
 from shared.contracts.accountability import MeasureImposed, MeasureRevoked, Target, TargetKind
 from shared.contracts.codes import MeasureKind
 from shared.errors import InvalidCommand, NotFound, RuleViolation
@@ -10,8 +13,8 @@ from shared.errors import InvalidCommand, NotFound, RuleViolation
 PERSON = {"target_kind": TargetKind.PERSON, "unit": "城关镇人民政府", "name": "张三", "post": "镇长"}
 
 
-def impose(**changes: object) -> ImposeMeasure:
-    fields: dict[str, object] = {
+def impose(**changes: Any) -> ImposeMeasure:
+    fields: dict[str, Any] = {
         "measure_id": "m-1",
         **PERSON,
         "measure": "admonishment_talk",
@@ -20,7 +23,7 @@ def impose(**changes: object) -> ImposeMeasure:
         "case_ids": ["case-1", "case-2", "case-1"],
     }
     fields.update(changes)
-    return ImposeMeasure(**fields)  # type: ignore[arg-type]
+    return ImposeMeasure(**fields)
 
 
 def test_a_measure_on_a_person_names_the_person_the_post_and_the_unit() -> None:

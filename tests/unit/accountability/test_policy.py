@@ -12,10 +12,10 @@ from services.accountability.policy import (
     PolicyError,
     Rung,
     Trigger,
-    is_working_day,
     load_policy,
     parse_policy,
 )
+from shared.workdays import is_working_day
 
 COMPLETE = """
 [weights]
@@ -40,7 +40,12 @@ def test_the_shipped_policy_counts_a_rejection_as_half_a_miss_with_rungs_at_one_
         Trigger.CLOSURE_REJECTED: Decimal("0.5"),
         Trigger.REOPENED: Decimal(1),
     }
-    assert (policy.warning, policy.summons, policy.criticism, policy.repeat_every) == (1, 2, 3, 1)
+    assert (policy.warning, policy.summons, policy.criticism, policy.repeat_every) == (
+        Decimal(1),
+        Decimal(2),
+        Decimal(3),
+        Decimal(1),
+    )
     assert (policy.summons_after_days, policy.day_kind) == (5, DayKind.WORKING)
 
 
@@ -57,7 +62,12 @@ def test_a_custom_file_changes_only_the_keys_it_names(tmp_path: Path) -> None:
 def test_a_complete_policy_can_be_parsed_from_text() -> None:
     policy = parse_policy(COMPLETE)
     assert policy.weight(Trigger.REOPENED) == 2
-    assert (policy.warning, policy.summons, policy.criticism, policy.repeat_every) == (2, 4, 5, 2)
+    assert (policy.warning, policy.summons, policy.criticism, policy.repeat_every) == (
+        Decimal(2),
+        Decimal(4),
+        Decimal(5),
+        Decimal(2),
+    )
 
 
 @pytest.mark.parametrize(

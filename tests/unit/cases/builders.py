@@ -6,6 +6,7 @@ from functools import reduce
 from services.cases import domain
 from services.cases.commands import (
     Assign,
+    Command,
     DeadlineSpec,
     OpenCase,
     RequestClosure,
@@ -56,12 +57,12 @@ def verify(passed: bool = True, now: datetime = NOW, note: str | None = "现场�
     return Verify(verifier="县生态环境局 李娜", passed=passed, note=note, now=now)
 
 
-def run(*commands: object) -> tuple[domain.Case | None, list[Event]]:
+def run(*commands: Command) -> tuple[domain.Case | None, list[Event]]:
     """Decides each command in turn on the folded state; a refusal propagates."""
     state: domain.Case | None = None
     events: list[Event] = []
     for command in commands:
-        new = domain.decide(command, state)  # type: ignore[arg-type]
+        new = domain.decide(command, state)
         events += new
-        state = reduce(domain.evolve, new, state)  # type: ignore[arg-type]
+        state = reduce(domain.evolve, new, state)
     return state, events

@@ -7,6 +7,7 @@ import pytest
 
 from services.cases import domain
 from services.cases.commands import (
+    Command,
     DeadlineSpec,
     ExtendDeadline,
     MarkDeadlineMissed,
@@ -16,6 +17,7 @@ from services.cases.commands import (
     Supervise,
     WarnDeadline,
 )
+from shared.clock import SHANGHAI
 from shared.contracts.cases import (
     Assigned,
     CaseOpened,
@@ -30,7 +32,6 @@ from shared.contracts.cases import (
     Reopened,
     Supervised,
 )
-from shared.clock import SHANGHAI
 from shared.contracts.codes import CaseStatus
 from shared.errors import InvalidCommand, RuleViolation
 from tests.unit.cases.builders import LEADER, NOW, assign, at, open_case, request_closure, run, verify
@@ -40,13 +41,17 @@ LEAD = timedelta(days=3)
 
 def supervise(deadline: datetime | None = None, now: datetime = NOW) -> Supervise:
     return Supervise(
-        note="请加快整改", letter_no="督办〔2025〕12号", now=now,
+        note="请加快整改",
+        letter_no="督办〔2025〕12号",
+        now=now,
         new_deadline=DeadlineSpec(at=deadline) if deadline else None,
     )
 
 
 def extend(deadline: datetime, now: datetime = NOW) -> ExtendDeadline:
-    return ExtendDeadline(new_deadline=DeadlineSpec(at=deadline), reason="汛期无法施工", approved_by="副县长 陈明", now=now)
+    return ExtendDeadline(
+        new_deadline=DeadlineSpec(at=deadline), reason="汛期无法施工", approved_by="副县长 陈明", now=now
+    )
 
 
 def reopen(deadline: datetime, now: datetime = NOW) -> Reopen:
@@ -65,14 +70,14 @@ def warn(deadline: datetime, now: datetime) -> WarnDeadline:
     return WarnDeadline(deadline=deadline, lead=LEAD, now=now)
 
 
-def refused(code: str, *commands: object) -> None:
+def refused(code: str, *commands: Command) -> None:
     with pytest.raises(RuleViolation) as caught:
         run(*commands)
     assert caught.value.code == code
     assert caught.value.message  # a person reads it
 
 
-def invalid(field: str, *commands: object) -> None:
+def invalid(field: str, *commands: Command) -> None:
     with pytest.raises(InvalidCommand) as caught:
         run(*commands)
     assert caught.value.field == field
@@ -171,7 +176,9 @@ def test_a_failed_verification_sends_the_case_back_to_rectification_with_the_rea
     assert events[-1] == ClosureRejected(verifier="县生态环境局 李娜", reason="河岸未复绿", unit="城关镇人民政府")
     assert case is not None and case.status is CaseStatus.ASSIGNED
     # and the unit can ask again
-    case, events = run(open_case(), assign(), request_closure(), verify(passed=False, note="河岸未复绿"), request_closure())
+    case, events = run(
+        open_case(), assign(), request_closure(), verify(passed=False, note="河岸未复绿"), request_closure()
+    )
     assert case is not None and case.status is CaseStatus.CLOSURE_REQUESTED
 
 
@@ -201,9 +208,7 @@ def test_a_passed_deadline_is_missed_with_how_late_the_unit_and_the_leader() -> 
 
 def test_a_deadline_is_missed_only_once() -> None:
     deadline = at(days=1)
-    _, events = run(
-        open_case(), assign(deadline=deadline), missed(deadline, at(days=2)), missed(deadline, at(days=3))
-    )
+    _, events = run(open_case(), assign(deadline=deadline), missed(deadline, at(days=2)), missed(deadline, at(days=3)))
     assert sum(isinstance(e, DeadlineMissed) for e in events) == 1
 
 
@@ -230,8 +235,11 @@ def test_a_deadline_waits_while_a_closure_request_is_pending_and_misses_if_it_is
     _, events = run(open_case(), assign(deadline=deadline), request_closure(), missed(deadline, at(days=2)))
     assert not any(isinstance(e, DeadlineMissed) for e in events)
     _, events = run(
-        open_case(), assign(deadline=deadline), request_closure(),
-        verify(passed=False, now=at(days=2), note="未整改到位"), missed(deadline, at(days=2)),
+        open_case(),
+        assign(deadline=deadline),
+        request_closure(),
+        verify(passed=False, now=at(days=2), note="未整改到位"),
+        missed(deadline, at(days=2)),
     )
     assert isinstance(events[-1], DeadlineMissed)
 
@@ -239,8 +247,11 @@ def test_a_deadline_waits_while_a_closure_request_is_pending_and_misses_if_it_is
 def test_an_extension_after_a_miss_gives_a_new_deadline_that_can_be_missed_again() -> None:
     first, second = at(days=1), at(days=10)
     case, events = run(
-        open_case(), assign(deadline=first), missed(first, at(days=2)),
-        extend(second, now=at(days=2)), missed(second, at(days=11)),
+        open_case(),
+        assign(deadline=first),
+        missed(first, at(days=2)),
+        extend(second, now=at(days=2)),
+        missed(second, at(days=11)),
     )
     assert [e.missed_count for e in events if isinstance(e, DeadlineMissed)] == [1, 2]
     assert case is not None and case.times_missed == 2
@@ -249,8 +260,13 @@ def test_an_extension_after_a_miss_gives_a_new_deadline_that_can_be_missed_again
 def test_a_reopened_case_can_miss_again() -> None:
     first, second = at(days=1), at(days=30)
     case, events = run(
-        open_case(), assign(deadline=first), missed(first, at(days=2)), request_closure(at(days=3)),
-        verify(now=at(days=3)), reopen(second, now=at(days=20)), missed(second, at(days=31)),
+        open_case(),
+        assign(deadline=first),
+        missed(first, at(days=2)),
+        request_closure(at(days=3)),
+        verify(now=at(days=3)),
+        reopen(second, now=at(days=20)),
+        missed(second, at(days=31)),
     )
     assert [e.deadline for e in events if isinstance(e, DeadlineMissed)] == [first, second]
     assert case is not None and case.times_missed == 2 and domain.is_overdue(case, at(days=31))
@@ -259,7 +275,8 @@ def test_a_reopened_case_can_miss_again() -> None:
 def test_a_warning_comes_once_when_less_than_the_lead_remains() -> None:
     deadline = at(days=10)
     case, events = run(
-        open_case(), assign(deadline=deadline),
+        open_case(),
+        assign(deadline=deadline),
         warn(deadline, at(days=6)),  # 4 days left: too early
         warn(deadline, at(days=8)),  # 2 days left
         warn(deadline, at(days=9)),  # already warned
@@ -280,8 +297,11 @@ def test_no_warning_after_the_deadline_has_passed() -> None:
 def test_a_new_deadline_is_warned_of_again() -> None:
     first, second = at(days=2), at(days=12)
     _, events = run(
-        open_case(), assign(deadline=first), warn(first, at(days=1)),
-        extend(second, now=at(days=1)), warn(second, at(days=10)),
+        open_case(),
+        assign(deadline=first),
+        warn(first, at(days=1)),
+        extend(second, now=at(days=1)),
+        warn(second, at(days=10)),
     )
     assert [e.deadline for e in events if isinstance(e, DeadlineApproaching)] == [first, second]
 
@@ -312,14 +332,16 @@ def test_a_closure_request_before_assignment_is_refused() -> None:
 @pytest.mark.parametrize(
     "command", [supervise(), progress(), extend(at(days=60))], ids=["supervise", "progress", "extend"]
 )
-def test_supervision_progress_and_extension_before_assignment_are_refused(command: object) -> None:
+def test_supervision_progress_and_extension_before_assignment_are_refused(command: Command) -> None:
     refused("not_assigned", open_case(), command)
 
 
 def test_a_verification_without_a_pending_closure_request_is_refused() -> None:
     refused("no_pending_closure", open_case(), verify())
     refused("no_pending_closure", open_case(), assign(), verify())
-    refused("no_pending_closure", open_case(), assign(), request_closure(), verify(passed=False, note="不合格"), verify())
+    refused(
+        "no_pending_closure", open_case(), assign(), request_closure(), verify(passed=False, note="不合格"), verify()
+    )
 
 
 @pytest.mark.parametrize(
@@ -327,7 +349,7 @@ def test_a_verification_without_a_pending_closure_request_is_refused() -> None:
     [assign(), supervise(), progress(), extend(at(days=60)), request_closure(), verify()],
     ids=["assign", "supervise", "progress", "extend", "request-closure", "verify"],
 )
-def test_a_closed_case_refuses_every_command_but_reopen(command: object) -> None:
+def test_a_closed_case_refuses_every_command_but_reopen(command: Command) -> None:
     refused("case_closed", open_case(), assign(), request_closure(), verify(), command)
 
 
@@ -336,7 +358,7 @@ def test_a_closed_case_refuses_every_command_but_reopen(command: object) -> None
     [assign(), supervise(), progress(), extend(at(days=60)), request_closure()],
     ids=["assign", "supervise", "progress", "extend", "request-closure"],
 )
-def test_while_a_closure_request_is_pending_only_verification_is_allowed(command: object) -> None:
+def test_while_a_closure_request_is_pending_only_verification_is_allowed(command: Command) -> None:
     refused("closure_pending", open_case(), assign(), request_closure(), command)
 
 

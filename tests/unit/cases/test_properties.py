@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from services.cases import domain
 from services.cases.commands import (
+    Command,
     DeadlineSpec,
     ExtendDeadline,
     MarkDeadlineMissed,
@@ -36,7 +37,9 @@ from tests.unit.cases.builders import EVIDENCE, NOW, assign, open_case, verify
 
 # Weighted towards the commands that move a case along, so that sequences reach closure and reopening often.
 KINDS = [
-    "open", "supervise", "progress",
+    "open",
+    "supervise",
+    "progress",
     *["assign", "extend", "reopen", "warn", "miss"] * 2,
     *["request", "verify"] * 3,
 ]
@@ -59,7 +62,7 @@ steps = st.builds(
 )
 
 
-def command_for(step: Step, now: datetime, state: domain.Case | None) -> object:
+def command_for(step: Step, now: datetime, state: domain.Case | None) -> Command:
     later = DeadlineSpec(at=now + timedelta(seconds=step.offset))
     current = state.deadline if state and state.deadline else now
     match step.kind:
@@ -74,7 +77,9 @@ def command_for(step: Step, now: datetime, state: domain.Case | None) -> object:
         case "extend":
             return ExtendDeadline(
                 new_deadline=DeadlineSpec(at=current + timedelta(seconds=step.offset)),
-                reason="延期", approved_by="副县长", now=now,
+                reason="延期",
+                approved_by="副县长",
+                now=now,
             )
         case "request":
             return RequestClosure(summary="已整改", evidence=(EVIDENCE,) if step.flag else (), now=now)
@@ -115,8 +120,9 @@ def check_invariants(state: domain.Case, events: list[Event]) -> None:
         assert sum(isinstance(e, DeadlineMissed) for e in period) <= 1
         assert sum(isinstance(e, DeadlineApproaching) for e in period) <= 1
         warned_after_miss = [
-            i for i, e in enumerate(period) if isinstance(e, DeadlineApproaching)
-            and any(isinstance(m, DeadlineMissed) for m in period[:i])
+            i
+            for i, e in enumerate(period)
+            if isinstance(e, DeadlineApproaching) and any(isinstance(m, DeadlineMissed) for m in period[:i])
         ]
         assert not warned_after_miss
     missed = [e for e in events if isinstance(e, DeadlineMissed)]
@@ -137,7 +143,7 @@ def play(sequence: list[Step]) -> tuple[domain.Case, list[Event]]:
         now += timedelta(seconds=step.advance)
         command = command_for(step, now, state)
         try:
-            new = domain.decide(command, state)  # type: ignore[arg-type]
+            new = domain.decide(command, state)
         except (RuleViolation, InvalidCommand):
             continue  # a refusal changes nothing
         events += new

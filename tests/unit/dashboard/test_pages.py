@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.projections.dashboard import pages
+from services.projections.api import dashboard as pages
 
 
 async def get(path: str) -> httpx.Response:

@@ -2,7 +2,7 @@
 
 from demo import county
 from demo.plan import MISSES, Fate, plan_year
-from services.enforcement.credit_code import problem as credit_code_problem
+from services.enforcement.domain.credit_code import problem as credit_code_problem
 from shared.contracts.codes import Source
 
 

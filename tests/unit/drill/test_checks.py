@@ -1,6 +1,7 @@
 """The drill's checks find every kind of loss and duplicate, and pass a clean run."""
 
 from drill.checks import (
+    Finding,
     Record,
     Stored,
     Tally,
@@ -23,7 +24,7 @@ HISTORY = {"c1": [Stored("e1", 1, "CaseOpened"), Stored("e2", 2, "Assigned"), St
 TOPIC = [rec("c1", 1, "e1", 0, "CaseOpened"), rec("c1", 2, "e2", 1), rec("c1", 3, "e3", 2, "DeadlineMissed")]
 
 
-def kinds(findings: list) -> list[str]:  # type: ignore[type-arg]
+def kinds(findings: list[Finding]) -> list[str]:
     return [f.kind for f in findings]
 
 

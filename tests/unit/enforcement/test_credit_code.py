@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.enforcement.credit_code import check_digit, normalize, organization_check_digit, problem
+from services.enforcement.domain.credit_code import check_digit, normalize, organization_check_digit, problem
 
 REAL_CODES = [
     line

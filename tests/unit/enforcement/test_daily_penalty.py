@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from services.enforcement.daily_penalty import DailyRound, daily_round
+from services.enforcement.domain.daily_penalty import DailyRound, daily_round
 
 
 def test_a_round_counts_from_the_day_after_service_to_the_reinspection_day_inclusive() -> None:

@@ -3,11 +3,11 @@
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.enforcement.case import EnforcementCase, Totals
 from services.enforcement.commands import (
     CloseCase,
     Command,
@@ -22,7 +22,7 @@ from services.enforcement.commands import (
     Reinspect,
     TakeCriminalMeasures,
 )
-from services.enforcement.domain import decide, evolve
+from services.enforcement.domain import EnforcementCase, Totals, decide, evolve
 from shared.contracts import Event
 from shared.contracts.enforcement import (
     CriminalMeasuresTaken,
@@ -43,8 +43,8 @@ SH = ZoneInfo("Asia/Shanghai")
 CASE = "case-1"
 
 
-def open_case(**overrides: object) -> OpenCase:
-    values: dict[str, object] = {
+def open_case(**overrides: Any) -> OpenCase:
+    values: dict[str, Any] = {
         "case_id": CASE,
         "enterprise_name": "某某化工有限公司",
         "credit_code": "91110108551385082Q",
@@ -55,7 +55,7 @@ def open_case(**overrides: object) -> OpenCase:
         "issue_id": "issue-9",
     }
     values.update(overrides)
-    return OpenCase(**values)  # type: ignore[arg-type]
+    return OpenCase(**values)
 
 
 def fine(amount: str = "53210.55", decision_no: str = "县环罚〔2024〕1号", penalty_id: str = "p-1") -> IssuePenalty:
@@ -335,8 +335,9 @@ def test_a_detention_names_each_person_and_their_days() -> None:
 
 
 @pytest.mark.parametrize("days", [0, -3, 21, True, 1.5])
-def test_detention_days_must_be_a_positive_integer_within_the_law(days: object) -> None:
-    detention = OrderDetention(CASE, (Detainee("张三", 10), Detainee("李四", days)), "县公安局")  # type: ignore[arg-type]
+def test_detention_days_must_be_a_positive_integer_within_the_law(days: Any) -> None:
+    # What a caller outside the HTTP schema could send: not always an int.
+    detention = OrderDetention(CASE, (Detainee("张三", 10), Detainee("李四", days)), "县公安局")
     assert invalid(detention, given(open_case())).field == "persons.1.days"
 
 

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.enforcement.money import fen_to_yuan, yuan_to_fen
+from services.enforcement.domain.money import yuan_to_fen
+from shared.contracts.money import fen_to_yuan
 from shared.errors import InvalidCommand
 
 

@@ -1,6 +1,7 @@
 """交办批次文件: reading XLSX and CSV tables and checking every row."""
 
 import io
+from collections.abc import Sequence
 
 import pytest
 from openpyxl import Workbook
@@ -15,17 +16,17 @@ ROWS = [
 ]
 
 
-def xlsx(rows: list[list[object]]) -> bytes:
+def xlsx(rows: Sequence[Sequence[object]]) -> bytes:
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     for row in rows:
-        sheet.append(row)
+        sheet.append(list(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def csv_bytes(rows: list[list[object]], encoding: str = "utf-8-sig") -> bytes:
+def csv_bytes(rows: Sequence[Sequence[object]], encoding: str = "utf-8-sig") -> bytes:
     return "\n".join(",".join("" if v is None else str(v) for v in row) for row in rows).encode(encoding)
 
 
@@ -110,7 +111,9 @@ def test_blank_lines_are_skipped_and_rows_keep_the_numbers_the_user_sees() -> No
 
 def test_a_row_with_control_characters_is_refused_with_the_reason() -> None:
     table = read_table(
-        csv_bytes([["batch", "serial", "problem", "township", "domain"], ["B1", "7", "噪声\x1c扰民", "城关镇", "noise"]]),
+        csv_bytes(
+            [["batch", "serial", "problem", "township", "domain"], ["B1", "7", "噪声\x1c扰民", "城关镇", "noise"]]
+        ),
         max_rows=10,
     )
     [row] = check_rows(table)

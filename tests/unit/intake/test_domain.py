@@ -2,7 +2,8 @@
 
 import pytest
 
-from services.intake.domain import Issue, LinkDuplicate, Report, ReportIssue, decide, evolve, title_from
+from services.intake.commands import LinkDuplicate, Report, ReportIssue
+from services.intake.domain import Issue, decide, evolve, title_from
 from shared.aggregate import fold
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import Channel, DuplicateReportLinked, DuplicateRule, IssueReported
@@ -20,8 +21,8 @@ REPORT = Report(
 
 
 def reported() -> Issue:
-    events = decide(ReportIssue(issue_id="i-1", report_id="r-1", report=REPORT), None)
-    return fold(evolve, None, events)  # type: ignore[arg-type]
+    [event] = decide(ReportIssue(issue_id="i-1", report_id="r-1", report=REPORT), None)
+    return evolve(None, event)
 
 
 def test_a_new_report_becomes_issue_reported_with_its_channel() -> None:

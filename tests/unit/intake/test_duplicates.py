@@ -6,6 +6,7 @@ from services.intake.duplicates import (
     DuplicatePolicy,
     KnownIssue,
     KnownReference,
+    Match,
     Outcome,
     Place,
     address_key,
@@ -24,12 +25,16 @@ NEAR = Location(lat=30.001, lon=114.0)
 FAR = Location(lat=30.01, lon=114.0)
 
 
-def known(issue_id: str = "i-1", location: Location = HERE, domain: Domain = Domain.WATER, **kw: object) -> KnownIssue:
+def known(
+    issue_id: str = "i-1",
+    location: Location = HERE,
+    domain: Domain = Domain.WATER,
+    *,
+    reported_at: datetime = NOW - timedelta(days=1),
+    closed: bool = False,
+) -> KnownIssue:
     return KnownIssue(
-        issue_id=issue_id,
-        place=Place("城关镇", domain, location),
-        reported_at=kw.pop("reported_at", NOW - timedelta(days=1)),  # type: ignore[arg-type]
-        closed=bool(kw.pop("closed", False)),
+        issue_id=issue_id, place=Place("城关镇", domain, location), reported_at=reported_at, closed=closed
     )
 
 
@@ -38,7 +43,7 @@ def decide(
     candidates: list[KnownIssue],
     by_reference: KnownReference | None = None,
     channel: Channel = Channel.WEB_FORM,
-):  # type: ignore[no-untyped-def]
+) -> Match:
     return classify(
         channel=channel, place=place, by_reference=by_reference, candidates=candidates, policy=POLICY, now=NOW
     )

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from services.intake.province_outbound import CHANGES, Tracked, merged, to_province, track
+from shared.contracts import Event
 from shared.contracts.cases import (
     Assigned,
     CaseOpened,
@@ -48,7 +49,7 @@ def assigned() -> Assigned:
 NOTHING_YET = Tracked()
 
 
-def tell(event, tracked: Tracked = NOTHING_YET):  # type: ignore[no-untyped-def]
+def tell(event: Event, tracked: Tracked = NOTHING_YET) -> tuple[Tracked, list[Event]]:
     after = track(tracked, event)
     return after, to_province(event, reference="SJ-1", issue_id="i-1", at=AT, tracked=after)
 
@@ -89,11 +90,13 @@ def test_a_rejected_closure_and_a_reopening_put_the_case_back_in_progress() -> N
     rejected, [r] = tell(
         ClosureRejected(verifier="v", reason="仍有粉尘", unit="u"), Tracked(status=CaseStatus.CLOSURE_REQUESTED)
     )
-    assert (rejected.status, r.change, r.note) == (CaseStatus.ASSIGNED, StatusChange.CLOSURE_REJECTED, "仍有粉尘")  # type: ignore[attr-defined]
+    assert isinstance(r, ProvinceStatusChanged)
+    assert (rejected.status, r.change, r.note) == (CaseStatus.ASSIGNED, StatusChange.CLOSURE_REJECTED, "仍有粉尘")
     reopened, [o] = tell(
         Reopened(reason="回头看发现反弹", new_deadline=DEADLINE, unit="u"), Tracked(status=CaseStatus.CLOSED)
     )
-    assert (reopened.status, o.change) == (CaseStatus.ASSIGNED, StatusChange.REOPENED)  # type: ignore[attr-defined]
+    assert isinstance(o, ProvinceStatusChanged)
+    assert (reopened.status, o.change) == (CaseStatus.ASSIGNED, StatusChange.REOPENED)
 
 
 def test_a_missed_deadline_is_told_without_changing_the_status() -> None:

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.projections.case_history import Fact, history
+from services.projections.domain import Fact, history
 from shared.contracts import cases
+from shared.contracts.base import Event
 from shared.contracts.codes import CaseStatus, Domain, Source
 
 T0 = datetime(2025, 3, 1, 8, tzinfo=UTC)
@@ -18,7 +19,7 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def facts(*events: cases.Event, start: int = 1) -> list[Fact]:
+def facts(*events: Event, start: int = 1) -> list[Fact]:
     return [Fact(version, at(version), event) for version, event in enumerate(events, start=start)]
 
 

@@ -2,15 +2,17 @@
 
 from datetime import UTC, datetime
 
-from services.projections.accountability_tally import Tally
-from services.projections.closure import Counts
-from services.projections.enforcement_figures import Figures, wan_yuan, yuan
+from services.projections.present import wan_yuan
+from services.projections.read_tables.accountability import Tally
+from services.projections.read_tables.closure import Counts
+from services.projections.read_tables.enforcement import Figures
 from services.projections.report import WorkSummary, paragraphs
+from shared.contracts.money import fen_to_yuan
 
 
 def test_yuan_and_wan_yuan_are_exact() -> None:
-    assert str(yuan(12_345)) == "123.45"
-    assert str(yuan(100)) == "1.00"
+    assert str(fen_to_yuan(12_345)) == "123.45"
+    assert str(fen_to_yuan(100)) == "1.00"
     assert wan_yuan(1_250_000) == "1.25"
     assert wan_yuan(100_000_000) == "100"
     assert wan_yuan(1) == "0.000001"

@@ -1,0 +1,20 @@
+"""What cases' routes, consumers and deadline poller run on: one object, built once by `main.compose`."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import asyncpg
+
+from services.cases.settings import CasesSettings
+from shared.eventstore import EventStore
+from shared.service import dependency
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: CasesSettings
+    pool: asyncpg.Pool
+    store: EventStore
+
+
+DepsDep = Annotated[Deps, dependency(Deps)]

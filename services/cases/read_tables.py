@@ -1,0 +1,100 @@
+"""The read tables of cases: the case list (案件台账) and the deadline rows the poller claims.
+
+Both are a function of the case's folded state and are written in the transaction of
+the append that changed it, so they never disagree with the stream.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from services.cases.domain import Case
+from shared.contracts.codes import CaseStatus
+from shared.db import Connection
+
+
+async def save(conn: Connection, case: Case) -> None:
+    """The case's row in the list and its deadline row, as the case's state after the command says."""
+    a = case.assignment
+    await conn.execute(
+        """insert into cases (case_id, status, source, title, township, domain, batch, unit, leader_name,
+                              leader_post, deadline, deadline_missed, times_missed, version, reported_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           on conflict (case_id) do update set
+               status = excluded.status, unit = excluded.unit, leader_name = excluded.leader_name,
+               leader_post = excluded.leader_post, deadline = excluded.deadline,
+               deadline_missed = excluded.deadline_missed, times_missed = excluded.times_missed,
+               version = excluded.version, updated_at = now()""",
+        case.case_id,
+        case.status.value,
+        case.source.value,
+        case.title,
+        case.township,
+        case.domain.value,
+        case.batch,
+        a.unit if a else None,
+        a.leader.name if a else None,
+        a.leader.post if a else None,
+        case.deadline,
+        case.deadline_missed,
+        case.times_missed,
+        case.version,
+        case.reported_at,
+    )
+    await _save_deadline(conn, case)
+
+
+async def _save_deadline(conn: Connection, case: Case) -> None:
+    if case.deadline is None or case.status in (CaseStatus.REPORTED, CaseStatus.CLOSED):
+        await conn.execute("delete from case_deadlines where case_id = $1", case.case_id)
+        return
+    # The moments stay as first marked while the deadline is the same one; a new deadline clears them.
+    await conn.execute(
+        """insert into case_deadlines (case_id, deadline, held, warned_at, missed_at)
+           values ($1, $2, $3, case when $4 then now() end, case when $5 then now() end)
+           on conflict (case_id) do update set
+               deadline = excluded.deadline,
+               held = excluded.held,
+               warned_at = case when $4 then coalesce(case_deadlines.warned_at, now()) end,
+               missed_at = case when $5 then coalesce(case_deadlines.missed_at, now()) end,
+               updated_at = now()""",
+        case.case_id,
+        case.deadline,
+        case.status is CaseStatus.CLOSURE_REQUESTED,
+        case.deadline_warned,
+        case.deadline_missed,
+    )
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: CaseStatus | None = None
+    unit: str | None = None
+    township: str | None = None
+    overdue: bool | None = None
+
+
+# Overdue (超期) as in domain.is_overdue: the current deadline was missed, or passed while still rectifying.
+_OVERDUE = """(status <> 'closed' and deadline is not null
+               and (deadline_missed or (status = 'assigned' and deadline <= $5)))"""
+_MATCHING = f"""from cases
+     where ($1::text is null or status = $1)
+       and ($2::text is null or unit = $2)
+       and ($3::text is null or township = $3)
+       and ($4::boolean is null or $4 = {_OVERDUE})"""
+
+
+async def list_cases(
+    conn: Connection, where: CaseFilter, now: datetime, *, page: int, page_size: int
+) -> tuple[int, list[asyncpg.Record]]:
+    """One page of the list, newest report first, and how many cases match in all."""
+    args = (where.status.value if where.status else None, where.unit, where.township, where.overdue, now)
+    total = await conn.fetchval(f"select count(*) {_MATCHING}", *args)
+    rows = await conn.fetch(
+        f"select *, {_OVERDUE} as overdue {_MATCHING} order by reported_at desc, case_id limit $6 offset $7",
+        *args,
+        page_size,
+        (page - 1) * page_size,
+    )
+    return int(total), list(rows)

@@ -1,0 +1,77 @@
+"""Reports: submission as JSON, reading a report, and its reporters' contacts."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from services.intake import access, domain, privacy, read_tables
+from services.intake.deps import DepsDep
+from services.intake.handlers import Submission, handle
+from services.intake.schemas import ContactReadOut, ContactsOut, ReportAccepted, ReportIn, ReportOut
+from shared.aggregate import load
+from shared.auth import Principal
+from shared.commands import answer_version
+from shared.contracts.intake import Channel
+from shared.errors import NotFound
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+IssueId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ReportAccepted)
+async def submit_report(
+    report: ReportIn, deps: DepsDep, response: Response, actor: Annotated[str, access.public()]
+) -> ReportAccepted:
+    """Accepts a report; it is durable (event and outbox row committed) before the 202.
+
+    A report of a problem already open is linked to it: the answer then names the existing issue.
+    """
+    contact = (
+        privacy.contact_from(report.reporter.name, report.reporter.phone, field_prefix="reporter.")
+        if report.reporter
+        else None
+    )
+    report_ = report.report(report.source, Channel.API, batch=report.batch, external_ref=report.external_ref)
+    receipt = await handle(deps.pool, deps.intake, Submission(report=report_, contact=contact), actor)
+    answer_version(response, receipt.version)
+    return ReportAccepted.of(receipt)
+
+
+@router.get("/{issue_id}", response_model=ReportOut)
+async def get_report(
+    issue_id: IssueId, deps: DepsDep, _: Annotated[str, access.staff(*access.REPORT_READERS)]
+) -> ReportOut:
+    async with deps.pool.acquire() as conn:
+        issue, version, history = await load(conn, deps.store, issue_id, domain.decider)
+    if issue is None:
+        raise NotFound("问题", issue_id)
+    return ReportOut.of(issue, version, history[0].occurred_at)
+
+
+@router.get("/{issue_id}/contacts", response_model=ContactsOut, tags=["reporter privacy"])
+async def read_reporter_contacts(
+    issue_id: IssueId,
+    deps: DepsDep,
+    response: Response,
+    reader: Annotated[Principal, access.contact_reader()],
+) -> ContactsOut:
+    """举报人联系方式 of every report of the issue. Each read is recorded with who read it and when."""
+    async with deps.pool.acquire() as conn:
+        if not await read_tables.issue_known(conn, issue_id):
+            raise NotFound("问题", issue_id)
+        reads = await privacy.read_contacts(conn, deps.intake.vault, issue_id, reader.actor)
+    response.headers.update(NO_STORE)
+    return ContactsOut.of(issue_id, reads)
+
+
+@router.get("/{issue_id}/contact-reads", response_model=list[ContactReadOut], tags=["reporter privacy"])
+async def list_contact_reads(
+    issue_id: IssueId, deps: DepsDep, _: Annotated[Principal, access.contact_reader()]
+) -> list[ContactReadOut]:
+    """查阅记录: who read this issue's reporter contacts, and when."""
+    async with deps.pool.acquire() as conn:
+        reads = await privacy.recorded_reads(conn, issue_id)
+    return [ContactReadOut.of(read) for read in reads]

@@ -1,0 +1,13 @@
+"""Projections' routes, one module per resource, each exporting `router`.
+
+- `closure.py`: 完成率 (`/v1/stats/closure-rates`, `/v1/stats/closure-trend`) and the cases behind them
+- `accountability.py`: 问责统计 (`/v1/stats/accountability`)
+- `enforcement.py`: 执法统计 (`/v1/stats/enforcement`)
+- `cases.py`: the overdue list and case timelines (`/v1/cases`)
+- `reports.py`: the work report and the ledger (`/v1/reports`, `/v1/exports`)
+- `read_models.py`: the generations of the read models and their positions (`/v1/read-models`)
+- `dashboard.py`: the dashboard's page and assets (`/`, `/dashboard/…`), served from `dashboard/`
+
+Every figure's answer says up to which offset of each topic partition it includes events (`positions`)
+and which generation of the read models answered (`read_model`).
+"""

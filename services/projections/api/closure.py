@@ -1,0 +1,151 @@
+"""Closure rates (完成率) and the closure trend: the figures, and the cases behind each of them."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.projections import labels, present
+from services.projections.deps import Deps, DepsDep
+from services.projections.filters import (
+    CaseFilters,
+    CaseSelection,
+    DateRange,
+    Figure,
+    GroupBy,
+    Limit,
+    Offset,
+    PeriodUnit,
+    day_start,
+    period_bounds,
+    period_key,
+)
+from services.projections.read_tables import closure
+from services.projections.read_tables.closure import Moment
+from services.projections.readside import View, read
+from services.projections.schemas import CaseList, ClosureRates, ClosureTrend, TrendPoint
+from shared.auth import STAFF, require
+from shared.clock import now
+from shared.errors import InvalidCommand
+
+# Figures are for every staff role (viewers and leaders above all); the public has the report form only.
+router = APIRouter(prefix="/v1/stats", tags=["stats"], dependencies=[require(*STAFF)])
+
+MAX_TREND_POINTS = 240
+
+
+def _group_query(filters: CaseFilters, group_by: GroupBy, key: str) -> dict[str, str]:
+    """The filters that select one row's cases: the request's, narrowed to the row's group."""
+    query = filters.query()
+    if group_by is not GroupBy.period:
+        return {**query, group_by.value: key}
+    start, end = period_bounds(key)
+    query["from"] = max(start, filters.from_ or start).isoformat()
+    query["to"] = min(end, filters.to or end).isoformat()
+    return query
+
+
+@router.get("/closure-rates", response_model=ClosureRates, summary="完成率 by source, batch, township, unit, …")
+async def closure_rates(
+    deps: DepsDep,
+    filters: Annotated[CaseFilters, Query()],
+    group_by: GroupBy = GroupBy.source,
+    period_unit: Annotated[PeriodUnit, Query(description="for group_by=period")] = PeriodUnit.month,
+) -> ClosureRates:
+    """Total, closed (销号), on schedule (未超期), overdue (超期), reopened and the rate, per group."""
+    moment = Moment(filters.as_of, now())
+
+    async def query(view: View) -> ClosureRates:
+        rows = await closure.rates(view.conn, filters, moment, group_by, period_unit)
+        return await view.answer(
+            ClosureRates,
+            group_by=group_by,
+            period_unit=period_unit,
+            as_of=present.when(filters.as_of),
+            filters=filters.query(),
+            rows=[present.rate_row(r, _group_query(filters, group_by, r.key)) for r in rows],
+            totals=present.rate_row(closure.total(rows), filters.query()),
+        )
+
+    return await read(deps, query)
+
+
+@router.get("/closure-rates/cases", response_model=CaseList, summary="The cases behind a closure-rate figure")
+async def closure_rate_cases(
+    deps: DepsDep,
+    filters: Annotated[CaseFilters, Query()],
+    figure: Figure = Figure.ALL,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> CaseList:
+    """Takes the same filters as /closure-rates (a row's group is one more filter) and the figure to list."""
+    return await case_list(deps, filters, figure, limit=limit, offset=offset)
+
+
+async def case_list(
+    deps: Deps, filters: CaseFilters, figure: Figure, *, limit: int, offset: int, overdue_first: bool = False
+) -> CaseList:
+    moment = Moment(filters.as_of, now())
+
+    async def query(view: View) -> CaseList:
+        total, rows = await closure.cases(
+            view.conn, filters, moment, figure, limit=limit, offset=offset, overdue_first=overdue_first
+        )
+        return await view.answer(
+            CaseList,
+            figure=figure,
+            as_of=present.when(filters.as_of),
+            filters=filters.query(),
+            total=total,
+            limit=limit,
+            offset=offset,
+            items=[present.case_item(r, moment.at) for r in rows],
+        )
+
+    return await read(deps, query)
+
+
+@router.get("/closure-trend", response_model=ClosureTrend, summary="Closed and open cases over time")
+async def closure_trend(
+    deps: DepsDep,
+    selection: Annotated[CaseSelection, Query()],
+    period: Annotated[DateRange, Query()],
+    interval: PeriodUnit = PeriodUnit.month,
+) -> ClosureTrend:
+    """The figures as of the end of each period from `from` (default: the first report) to `to` (default: today)."""
+    moment_now = now()
+    filters = CaseFilters(**selection.model_dump())
+
+    async def query(view: View) -> ClosureTrend:
+        first = await view.conn.fetchval("select min(reported_at) from issues")
+        start = period.from_ or (first.date() if first else moment_now.date())
+        end = period.to or moment_now.date()
+        keys: list[str] = []
+        day = start
+        while day <= end:
+            key = period_key(day_start(day), interval)
+            keys.append(key)
+            day = period_bounds(key)[1] + timedelta(days=1)
+            if len(keys) > MAX_TREND_POINTS:
+                raise InvalidCommand("from", f"时间范围过长：最多{MAX_TREND_POINTS}个统计周期，请缩小范围或加大周期")
+        points = []
+        for key in keys:
+            as_of = min(day_start(period_bounds(key)[1] + timedelta(days=1)) - timedelta(microseconds=1), moment_now)
+            counts = (await closure.rates(view.conn, filters, Moment(as_of, moment_now), None))[0]
+            row = present.rate_row(counts, {**filters.query(), "as_of": as_of.isoformat()})
+            points.append(
+                TrendPoint(
+                    key=key,
+                    label=labels.period(key),
+                    as_of=present.when(as_of) or "",
+                    **row.model_dump(exclude={"key", "label"}),
+                )
+            )
+        return await view.answer(
+            ClosureTrend,
+            interval=interval,
+            filters=filters.query(),
+            points=points,
+        )
+
+    return await read(deps, query)

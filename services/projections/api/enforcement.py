@@ -1,0 +1,114 @@
+"""Enforcement figures (执法统计) by year, repeat offenders, and the enforcement cases behind them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.projections import present
+from services.projections.deps import DepsDep
+from services.projections.filters import TEXT, YearFilter
+from services.projections.read_tables import enforcement as enforcement_figures
+from services.projections.readside import View, read
+from services.projections.schemas import (
+    EnforcementCaseItem,
+    EnforcementCases,
+    EnforcementStats,
+    RepeatOffender,
+    YearRow,
+)
+from shared.auth import STAFF, require
+
+router = APIRouter(prefix="/v1/stats", tags=["stats"], dependencies=[require(*STAFF)])
+
+
+@router.get("/enforcement", response_model=EnforcementStats, summary="执法统计 by year")
+async def enforcement(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -> EnforcementStats:
+    """Cases filed, fines issued and paid (yuan, exact), daily penalties, detentions, referrals; repeat offenders."""
+
+    async def query(view: View) -> EnforcementStats:
+        per_case = await enforcement_figures.per_case_year(view.conn, year=filters.year, as_of=filters.as_of)
+        years = sorted({year for _, year in per_case})
+        base = present.query_of(as_of=filters.as_of)
+        offenders = await enforcement_figures.repeat_offenders(view.conn, year=filters.year, as_of=filters.as_of)
+        return await view.answer(
+            EnforcementStats,
+            year=filters.year,
+            as_of=present.when(filters.as_of),
+            totals=present.enforcement_figures(enforcement_figures.add(list(per_case.values()))),
+            rows=[
+                YearRow(
+                    key=str(year),
+                    label=f"{year}年",
+                    figures=present.enforcement_figures(
+                        enforcement_figures.add([f for (_, y), f in per_case.items() if y == year])
+                    ),
+                    cases=present.link("/v1/stats/enforcement/cases", {**base, "year": str(year)}),
+                )
+                for year in years
+            ],
+            repeat_offenders=[
+                RepeatOffender(
+                    credit_code=r["credit_code"],
+                    enterprise_name=r["enterprise_name"],
+                    cases=r["cases"],
+                    case_ids=list(r["case_ids"]),
+                    link=present.link(
+                        "/v1/stats/enforcement/cases",
+                        {**present.query_of(year=filters.year, as_of=filters.as_of), "credit_code": r["credit_code"]},
+                    ),
+                )
+                for r in offenders
+            ],
+        )
+
+    return await read(deps, query)
+
+
+@router.get("/enforcement/cases", response_model=EnforcementCases, summary="The enforcement cases behind the figures")
+async def enforcement_cases(
+    deps: DepsDep,
+    filters: Annotated[YearFilter, Query()],
+    credit_code: Annotated[
+        str | None, Query(max_length=18, pattern=TEXT, description="统一社会信用代码: one enterprise")
+    ] = None,
+) -> EnforcementCases:
+    """Each case with its figures in the year (a case with figures in two years appears once per year)."""
+
+    async def query(view: View) -> EnforcementCases:
+        case_ids = None
+        if credit_code is not None:
+            case_ids = [
+                r["case_id"]
+                for r in await view.conn.fetch(
+                    "select distinct case_id from enforcement_cases where credit_code = $1", credit_code
+                )
+            ]
+        per_case = await enforcement_figures.per_case_year(
+            view.conn, year=filters.year, as_of=filters.as_of, case_ids=case_ids
+        )
+        details = await enforcement_figures.case_details(view.conn, sorted({case for case, _ in per_case}))
+        items = []
+        for (case_id, year), figures in sorted(per_case.items(), key=lambda item: (item[0][1], item[0][0])):
+            filed = details.get(case_id)
+            items.append(
+                EnforcementCaseItem(
+                    case_id=case_id,
+                    year=year,
+                    enterprise_name=filed["enterprise_name"] if filed else None,
+                    credit_code=filed["credit_code"] if filed else None,
+                    violation=filed["violation"] if filed else None,
+                    issue_id=filed["issue_id"] if filed else None,
+                    opened_at=present.when(filed["occurred_at"]) if filed else None,
+                    figures=present.enforcement_figures(figures),
+                    timeline=f"/v1/cases/{filed['issue_id']}/timeline" if filed and filed["issue_id"] else None,
+                )
+            )
+        return await view.answer(
+            EnforcementCases,
+            year=filters.year,
+            as_of=present.when(filters.as_of),
+            credit_code=credit_code,
+            items=items,
+        )
+
+    return await read(deps, query)

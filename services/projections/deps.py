@@ -1,0 +1,26 @@
+"""What projections' routes and its job are given: built once in `main.compose`."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import asyncpg
+
+from services.projections.offsets import LogEnds
+from services.projections.settings import ProjectionsSettings
+from shared.service import dependency
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The settings, the database pool, and the client that asks the broker where each partition's log ends.
+
+    Projections writes no events, so it needs no event store. The consumer that fills the read models
+    is the job's own (`live.py`): it changes when a rebuild switches generations, and nothing else reads it.
+    """
+
+    settings: ProjectionsSettings
+    pool: asyncpg.Pool
+    log_ends: LogEnds
+
+
+DepsDep = Annotated[Deps, dependency(Deps)]

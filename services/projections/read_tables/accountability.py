@@ -1,0 +1,183 @@
+"""The accountability tally (问责统计): escalations of units and measures, revocations subtracted.
+
+Escalations come from the ladder (预警, 约谈, 通报批评, 移交纪委监委); measures from the
+discipline commission. A revoked measure (撤销) does not count from the moment of its revocation;
+an as-of tally counts it if it was revoked only later. One person measure is one person (人次).
+"""
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+import asyncpg
+
+from services.projections.filters import TallyGroupBy
+from services.projections.read_tables.sql import Params, insert, where
+from shared.contracts.accountability import (
+    CriticismNoticeIssued,
+    DisciplineReferralMade,
+    Escalation,
+    MeasureImposed,
+    MeasureRevoked,
+    SummonsIssued,
+    WarningIssued,
+)
+from shared.contracts.codes import MeasureKind
+from shared.db import Connection
+from shared.envelope import Envelope
+
+# ---- the write side ----
+
+ESCALATION_KINDS: dict[type[Escalation], str] = {
+    WarningIssued: "warning",
+    SummonsIssued: "summons",
+    CriticismNoticeIssued: MeasureKind.CRITICISM_NOTICE.value,
+    DisciplineReferralMade: "discipline_referral",
+}
+
+
+async def on_escalation(conn: Connection, envelope: Envelope, event: Escalation) -> None:
+    await insert(
+        conn,
+        "escalations",
+        event_id=envelope.event_id,
+        kind=ESCALATION_KINDS[type(event)],
+        unit=event.unit,
+        case_ids=sorted(set(event.case_ids)),
+        summons_date=event.summons_date if isinstance(event, SummonsIssued) else None,
+        occurred_at=envelope.occurred_at,
+    )
+
+
+async def on_measure_imposed(conn: Connection, envelope: Envelope, event: MeasureImposed) -> None:
+    await insert(
+        conn,
+        "measures",
+        event_id=envelope.event_id,
+        measure_id=event.measure_id,
+        kind=event.measure.value,
+        target_kind=event.target.kind.value,
+        unit=event.target.unit,
+        person_name=event.target.name,
+        person_post=event.target.post,
+        reason=event.reason,
+        case_ids=sorted(set(event.case_ids)),
+        imposed_by=event.imposed_by,
+        occurred_at=envelope.occurred_at,
+    )
+
+
+async def on_measure_revoked(conn: Connection, envelope: Envelope, event: MeasureRevoked) -> None:
+    await insert(
+        conn,
+        "measure_revocations",
+        event_id=envelope.event_id,
+        measure_id=event.measure_id,
+        reason=event.reason,
+        occurred_at=envelope.occurred_at,
+    )
+
+
+# ---- the read side ----
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The figures of one group. Persons and 人次 are counts of measures or summonses (one person each)."""
+
+    warnings: int = 0  # 通报预警 (units)
+    summons: int = 0  # 约谈主要负责人 (人次)
+    criticism_notices: int = 0  # 通报批评 (notices, from the ladder and as measures)
+    criticism_notice_units: int = 0  # 通报批评 (distinct units)
+    discipline_referrals: int = 0  # 移交纪委监委
+    collective_summons: int = 0  # 集体约谈
+    criticism_education: int = 0  # 批评教育 (persons)
+    written_self_criticism: int = 0  # 书面检查 (persons)
+    admonishment_talk: int = 0  # 诫勉谈话 (persons)
+    reminder_talk: int = 0  # 约谈提醒 (persons)
+    warning_talk: int = 0  # 提醒谈话 (persons)
+    revoked_measures: int = 0  # 已撤销 (not counted above)
+
+
+# Each field of Tally, as an aggregate over the items (kind, unit, revoked).
+_TALLY_SQL: dict[str, str] = {
+    "warnings": "count(*) filter (where kind = 'warning' and not revoked)",
+    "summons": "count(*) filter (where kind = 'summons' and not revoked)",
+    "criticism_notices": "count(*) filter (where kind = 'criticism_notice' and not revoked)",
+    "criticism_notice_units": "count(distinct unit) filter (where kind = 'criticism_notice' and not revoked)",
+    "discipline_referrals": "count(*) filter (where kind = 'discipline_referral' and not revoked)",
+    **{
+        kind.value: f"count(*) filter (where kind = '{kind.value}' and not revoked)"
+        for kind in MeasureKind
+        if kind is not MeasureKind.CRITICISM_NOTICE
+    },
+    "revoked_measures": "count(*) filter (where revoked)",
+}
+assert set(_TALLY_SQL) == {f.name for f in fields(Tally)}
+
+_KEY_SQL: dict[TallyGroupBy, str] = {
+    TallyGroupBy.unit: "unit",
+    TallyGroupBy.kind: "kind",
+    TallyGroupBy.year: "extract(year from occurred_at at time zone 'Asia/Shanghai')::int::text",
+}
+
+
+def items_sql(p: Params, *, year: int | None, as_of: datetime | None, unit: str | None, kind: str | None) -> str:
+    """Every escalation and measure in the year as it stood at `as_of`, with whether it was revoked by then."""
+    cutoff = p(as_of)
+    revoked = (
+        "exists (select 1 from measure_revocations r"
+        f" where r.measure_id = m.measure_id and ({cutoff}::timestamptz is null or r.occurred_at <= {cutoff}))"
+    )
+    conditions = [f"({cutoff}::timestamptz is null or occurred_at <= {cutoff})"]
+    if year is not None:
+        conditions.append(f"extract(year from occurred_at at time zone 'Asia/Shanghai') = {p(year)}")
+    if unit is not None:
+        conditions.append(f"unit = {p(unit)}")
+    if kind is not None:
+        conditions.append(f"kind = {p(kind)}")
+    return f"""
+        select * from (
+            select e.event_id, 'escalation' as source, e.kind, e.unit, null::text as target_kind,
+                   null::text as person_name, null::text as person_post, null::text as measure_id,
+                   null::text as reason, e.case_ids, e.summons_date, e.occurred_at, false as revoked
+              from escalations e
+            union all
+            select m.event_id, 'measure', m.kind, m.unit, m.target_kind, m.person_name, m.person_post, m.measure_id,
+                   m.reason, m.case_ids, null, m.occurred_at, {revoked}
+              from measures m
+        ) items
+        where {where(conditions)}"""
+
+
+async def tally(
+    conn: Connection, group_by: TallyGroupBy | None, *, year: int | None, as_of: datetime | None
+) -> list[tuple[str, Tally]]:
+    """(key, figures) per group; one row with key "" without grouping."""
+    p = Params()
+    key_sql = _KEY_SQL[group_by] if group_by else "''"
+    figures = ", ".join(f"{sql} as {name}" for name, sql in _TALLY_SQL.items())
+    rows = await conn.fetch(
+        f"select {key_sql} as key, {figures} from ({items_sql(p, year=year, as_of=as_of, unit=None, kind=None)}) i "
+        "group by 1 order by 1",
+        *p.values,
+    )
+    if group_by is None and not rows:
+        return [("", Tally())]
+    return [(r["key"], Tally(**{name: r[name] for name in _TALLY_SQL})) for r in rows]
+
+
+async def items(
+    conn: Connection,
+    *,
+    year: int | None,
+    as_of: datetime | None,
+    unit: str | None,
+    kind: str | None,
+    include_revoked: bool,
+) -> list[asyncpg.Record]:
+    """The escalations and measures behind a tally figure, in time order."""
+    p = Params()
+    selected = items_sql(p, year=year, as_of=as_of, unit=unit, kind=kind)
+    revoked = "" if include_revoked else " and not revoked"
+    rows: list[asyncpg.Record] = await conn.fetch(f"{selected}{revoked} order by occurred_at, event_id", *p.values)
+    return rows

@@ -1,0 +1,192 @@
+"""Enforcement figures (执法统计) by year: cases filed, fines issued and paid, persons detained, referrals.
+
+Money stays integer fen until it is shown (`shared.contracts.money.fen_to_yuan`); the API gives yuan as
+exact decimal strings.
+A figure belongs to the year (Asia/Shanghai) of the event that makes it: a fine issued in
+December and paid in January counts as issued in one year and paid in the next.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from services.projections.read_tables.sql import Params, insert, where
+from shared.contracts.enforcement import (
+    CriminalMeasuresTaken,
+    DetentionOrdered,
+    EnforcementCaseClosed,
+    EnforcementCaseOpened,
+    PenaltyBasis,
+    PenaltyIssued,
+    PenaltyPaid,
+    ReferredForProsecution,
+)
+from shared.db import Connection
+from shared.envelope import Envelope
+
+# ---- the write side ----
+
+
+async def on_case_opened(conn: Connection, envelope: Envelope, event: EnforcementCaseOpened) -> None:
+    await insert(
+        conn,
+        "enforcement_cases",
+        event_id=envelope.event_id,
+        case_id=envelope.stream_id,
+        enterprise_name=event.enterprise.name,
+        credit_code=event.enterprise.credit_code,
+        violation=event.violation,
+        issue_id=event.issue_id,
+        occurred_at=envelope.occurred_at,
+    )
+
+
+async def on_penalty_issued(conn: Connection, envelope: Envelope, event: PenaltyIssued) -> None:
+    await insert(
+        conn,
+        "penalties",
+        event_id=envelope.event_id,
+        case_id=envelope.stream_id,
+        penalty_id=event.penalty_id,
+        amount_fen=event.amount_fen,
+        basis=event.basis.value,
+        decision_no=event.decision_no,
+        days=event.days,
+        occurred_at=envelope.occurred_at,
+    )
+
+
+async def on_penalty_paid(conn: Connection, envelope: Envelope, event: PenaltyPaid) -> None:
+    await insert(
+        conn,
+        "payments",
+        event_id=envelope.event_id,
+        case_id=envelope.stream_id,
+        penalty_id=event.penalty_id,
+        amount_fen=event.amount_fen,
+        paid_on=event.paid_on,
+        occurred_at=envelope.occurred_at,
+    )
+
+
+Action = DetentionOrdered | CriminalMeasuresTaken | ReferredForProsecution | EnforcementCaseClosed
+
+ACTION_KINDS: dict[type[Action], str] = {
+    DetentionOrdered: "detention",
+    CriminalMeasuresTaken: "criminal_measures",
+    ReferredForProsecution: "referral",
+    EnforcementCaseClosed: "closed",
+}
+
+
+async def on_action(conn: Connection, envelope: Envelope, event: Action) -> None:
+    """行政拘留, 刑事强制措施, 移送起诉 (with the persons) and 结案."""
+    persons = [] if isinstance(event, EnforcementCaseClosed) else event.persons
+    await insert(
+        conn,
+        "enforcement_actions",
+        event_id=envelope.event_id,
+        case_id=envelope.stream_id,
+        kind=ACTION_KINDS[type(event)],
+        persons=len(persons),
+        person_names=[person.name for person in persons],
+        occurred_at=envelope.occurred_at,
+    )
+
+
+# ---- the read side ----
+
+
+@dataclass(frozen=True)
+class Figures:
+    cases_filed: int = 0  # 立案查处
+    penalties: int = 0  # 行政处罚决定 (fines and daily rounds)
+    fines_issued_fen: int = 0  # 处罚金额
+    fines_paid_fen: int = 0  # 已缴纳
+    daily_penalty_rounds: int = 0  # 按日连续处罚 rounds
+    daily_penalty_fen: int = 0
+    detention_orders: int = 0
+    persons_detained: int = 0  # 行政拘留 (persons)
+    criminal_measures: int = 0
+    persons_criminal_measures: int = 0  # 采取刑事强制措施 (persons)
+    referrals: int = 0
+    persons_referred: int = 0  # 移送起诉 (persons)
+    cases_closed: int = 0  # 结案
+
+
+_YEAR = "extract(year from occurred_at at time zone 'Asia/Shanghai')::int"
+
+# Each table's contribution to the figures, per case and year.
+_PARTS = (
+    "select case_id, {year} as year, count(distinct case_id) as cases_filed"
+    " from enforcement_cases where {cond} group by 1, 2",
+    "select case_id, {year} as year, count(*) as penalties, sum(amount_fen) as fines_issued_fen,"
+    f" count(*) filter (where basis = '{PenaltyBasis.DAILY_CONTINUOUS.value}') as daily_penalty_rounds,"
+    f" coalesce(sum(amount_fen) filter (where basis = '{PenaltyBasis.DAILY_CONTINUOUS.value}'), 0)"
+    " as daily_penalty_fen from penalties where {cond} group by 1, 2",
+    "select case_id, {year} as year, sum(amount_fen) as fines_paid_fen from payments where {cond} group by 1, 2",
+    "select case_id, {year} as year,"
+    " count(*) filter (where kind = 'detention') as detention_orders,"
+    " coalesce(sum(persons) filter (where kind = 'detention'), 0) as persons_detained,"
+    " count(*) filter (where kind = 'criminal_measures') as criminal_measures,"
+    " coalesce(sum(persons) filter (where kind = 'criminal_measures'), 0) as persons_criminal_measures,"
+    " count(*) filter (where kind = 'referral') as referrals,"
+    " coalesce(sum(persons) filter (where kind = 'referral'), 0) as persons_referred,"
+    " count(*) filter (where kind = 'closed') as cases_closed"
+    " from enforcement_actions where {cond} group by 1, 2",
+)
+
+
+async def per_case_year(
+    conn: Connection, *, year: int | None, as_of: datetime | None, case_ids: list[str] | None = None
+) -> dict[tuple[str, int], Figures]:
+    """The figures of each (enforcement case, year) that has any."""
+    p = Params()
+    conditions = []
+    if as_of is not None:
+        conditions.append(f"occurred_at <= {p(as_of)}")
+    if year is not None:
+        conditions.append(f"{_YEAR} = {p(year)}")
+    if case_ids is not None:
+        conditions.append(f"case_id = any({p(case_ids)}::text[])")
+    cond = where(conditions)
+    merged: dict[tuple[str, int], dict[str, int]] = {}
+    for part in _PARTS:
+        for row in await conn.fetch(part.format(year=_YEAR, cond=cond), *p.values):
+            figures = merged.setdefault((row["case_id"], row["year"]), {})
+            figures.update({k: int(v) for k, v in row.items() if k not in ("case_id", "year")})
+    return {key: Figures(**values) for key, values in merged.items()}
+
+
+def add(figures: list[Figures]) -> Figures:
+    return Figures(**{name: sum(getattr(f, name) for f in figures) for name in Figures.__dataclass_fields__})
+
+
+async def repeat_offenders(conn: Connection, *, year: int | None, as_of: datetime | None) -> list[asyncpg.Record]:
+    """屡查屡犯: enterprises with two or more cases filed (in the year, if one is given)."""
+    p = Params()
+    conditions = []
+    if as_of is not None:
+        conditions.append(f"occurred_at <= {p(as_of)}")
+    if year is not None:
+        conditions.append(f"{_YEAR} = {p(year)}")
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""select credit_code, min(enterprise_name) as enterprise_name, count(distinct case_id) as cases,
+                   array_agg(distinct case_id order by case_id) as case_ids
+              from enforcement_cases where {where(conditions)}
+             group by credit_code having count(distinct case_id) >= 2
+             order by cases desc, credit_code""",
+        *p.values,
+    )
+    return rows
+
+
+async def case_details(conn: Connection, case_ids: list[str]) -> dict[str, asyncpg.Record]:
+    """What the filing said of each case: the enterprise and the issue it came from."""
+    rows = await conn.fetch(
+        """select distinct on (case_id) case_id, enterprise_name, credit_code, violation, issue_id, occurred_at
+             from enforcement_cases where case_id = any($1::text[]) order by case_id, occurred_at, event_id""",
+        case_ids,
+    )
+    return {r["case_id"]: r for r in rows}
