@@ -7,5 +7,7 @@ COPY shared ./shared
 COPY services ./services
 RUN pip install . && useradd --system --no-create-home county
 USER county
-# HOST/PORT/KAFKA_BOOTSTRAP_SERVERS/DATABASE_URL come from the environment, as on the local stack.
+# HOST/PORT/KAFKA_BOOTSTRAP_SERVERS/DATABASE_URL come from the environment, as on the local stack, and so do the
+# secrets: the image holds none, and without JWT_SECRET (and intake's CONTACT_KEYS) a service refuses to start.
+ENV ENVIRONMENT=production
 CMD ["python", "-m", "services.intake"]

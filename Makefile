@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml
 	  || { tail -n 30 .cache/pip-install.log; exit 1; }
 	@touch $(STAMP)
 
+# This install's keys are generated the first time into .run/secrets.env (mode 600, never committed) and kept.
 up: install assets
+	@$(PY) -m shared.stack_keys ensure
 	@bash infra/postgres.sh start
 	@bash infra/kafka.sh start
-	@$(PY) -m shared.topics
+	@$(PY) -m shared.stack_keys exec $(PY) -m shared.topics
 	@bash infra/services.sh start
 	@bash infra/services.sh wait
 	@echo "County environmental closed-loop system is up:"
@@ -67,14 +69,26 @@ format: install
 fuzz: install
 	@bash infra/fuzz.sh
 
-# A development token: make token ROLE=inspection_office [UNIT=生态环境局] [SUBJECT=wang]
+# A token for the local stack, signed with its key (JWT_SECRET, else .run/secrets.env from make up):
+#   make token ROLE=inspection_office [UNIT=生态环境局] [SUBJECT=wang] [HOURS=2]
 token: install
-	@$(PY) -m shared.auth --role $(ROLE) $(if $(UNIT),--unit "$(UNIT)") $(if $(SUBJECT),--subject "$(SUBJECT)")
+	@$(PY) -m shared.auth --role $(ROLE) $(if $(UNIT),--unit "$(UNIT)") $(if $(SUBJECT),--subject "$(SUBJECT)") \
+	  $(if $(HOURS),--hours $(HOURS))
 
 # Rebuild projections' read models from offset 0 of every topic; the service answers from the old ones until the switch.
 .PHONY: rebuild-projections
 rebuild-projections: install
-	@$(PY) -m services.projections.rebuild
+	@$(PY) -m shared.stack_keys exec $(PY) -m services.projections.rebuild
+
+# Dead letters (死信) per topic with reason and age, then replay chosen ones to their topic after a fix (shared/dlq.py):
+#   make dlq [ARGS="--topic cases.events"]
+#   make dlq-replay TOPIC=cases.events OFFSETS=0:12,2:7   (or ALL=1: every letter not replayed yet; ARGS=--again)
+.PHONY: dlq dlq-replay
+dlq: install
+	@$(PY) -m shared.dlq list $(ARGS)
+
+dlq-replay: install
+	@$(PY) -m shared.dlq replay --topic "$(TOPIC)" $(if $(ALL),--all,--offsets "$(OFFSETS)") $(ARGS)
 
 # The dashboard's assets from npm (ECharts), installed into its own ignored node_modules: no CDN at run time.
 DASHBOARD := services/projections/dashboard

@@ -66,7 +66,7 @@ class BenchConfig:
     sizes: Sizes = FULL
     smoke: bool = False
     skip: frozenset[str] = field(default_factory=frozenset)
-    jwt_secret: str | None = None  # the stack's JWT_SECRET; None: the services' default
+    jwt_secret: str | None = None  # the stack's JWT_SECRET; None: the environment's (shared.stack_keys)
 
     @cached_property
     def tokens(self) -> Tokens:

@@ -13,6 +13,7 @@ from bench import http_figures, steps
 from bench.config import FULL, ROOT, SERVICES, SMOKE, BenchConfig
 from bench.report import Report, Spec
 from shared.logging import configure_logging
+from shared.stack_keys import use_stack_keys
 
 DEFAULT_PORTS = {"intake": 8001, "cases": 8002, "enforcement": 8003, "accountability": 8004, "projections": 8005}
 
@@ -100,7 +101,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument(
         "--jwt-secret",
         default=os.environ.get("JWT_SECRET"),
-        help="the stack's JWT_SECRET (default: the services' development key)",
+        help="the stack's JWT_SECRET (default: the environment's, else the key make up keeps in .run/secrets.env)",
     )
     parser.add_argument(
         "--run", default=None, help="names this run's batch, scratch databases and topics (default: random)"
@@ -132,6 +133,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
 
 
 def main(argv: list[str] | None = None) -> None:
+    use_stack_keys()  # the stack's key, as `make token` finds it: the environment, else .run/secrets.env
     config = parse(argv)
     configure_logging("WARNING", json=False)  # the table is the output; the platform's info logs are noise here
     report = asyncio.run(run(config))

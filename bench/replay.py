@@ -8,10 +8,10 @@ import subprocess
 import sys
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer
 
 from bench.config import ROOT
+from shared.topics import existing_partitions
 
 
 class ReplayFailed(RuntimeError):
@@ -48,22 +48,9 @@ def rebuild_into(
     raise ReplayFailed(f"the rebuild printed no result: {done.stdout[-600:]}")
 
 
-async def partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
-    """Every partition of those of the topics that exist."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [t for t in topics if t in existing]
-        described = await admin.describe_topics(wanted) if wanted else []
-    finally:
-        await admin.close()
-    return [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
-
-
 async def topic_sizes(bootstrap: str, topics: list[str]) -> dict[str, int]:
     """Records now on each topic (log end minus log start, summed over partitions)."""
-    all_tps = await partitions(bootstrap, topics)
+    all_tps = await existing_partitions(bootstrap, topics)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:

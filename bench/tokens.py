@@ -27,10 +27,11 @@ class Tokens:
         return self.unit if path in ("request-closure", "progress") else self.office
 
 
-def tokens(jwt_secret: str | None = None, *, hours: float = 12) -> Tokens:
-    """Tokens for the stack whose key is `jwt_secret` (default: the services' own default, from the environment)."""
+def tokens(jwt_secret: str | None = None, *, hours: float | None = None) -> Tokens:
+    """Tokens for the stack whose key is `jwt_secret` (default: JWT_SECRET from the environment, which the commands'
+    `use_stack_keys()` completes from .run/secrets.env), valid `hours` (default: as long as the services allow)."""
     settings = ServiceSettings() if jwt_secret is None else ServiceSettings(jwt_secret=jwt_secret)
-    ttl = timedelta(hours=hours)
+    ttl = None if hours is None else timedelta(hours=hours)
 
     def bearer(subject: str, role: Role, unit: str | None = None) -> Headers:
         return {"Authorization": f"Bearer {issue_token(settings, subject=subject, role=role, unit=unit, ttl=ttl)}"}

@@ -2,7 +2,8 @@
 
 The services are found at the `make up` ports unless told otherwise (`--intake URL`…, or the environment's
 DEMO_INTAKE_URL…). When the default stack is not up, `make up` starts it. Tokens are signed with the
-stack's settings (JWT_SECRET and JWT_ISSUER from the environment, as the services read them).
+stack's key as `make token` signs them: JWT_SECRET from the environment, else the key `make up` keeps in
+.run/secrets.env (JWT_ISSUER and JWT_AUDIENCE from the environment, as the services read them).
 """
 
 import argparse
@@ -23,6 +24,7 @@ from demo.plan import plan_year
 from demo.play import Pace, Player
 from shared.auth import Role, issue_token
 from shared.settings import ServiceSettings
+from shared.stack_keys import use_stack_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URLS = Urls(
@@ -32,7 +34,7 @@ DEFAULT_URLS = Urls(
     accountability="http://127.0.0.1:8004",
     projections="http://127.0.0.1:8005",
 )
-VIEWER_TOKEN_HOURS = 24
+VIEWER_TOKEN_HOURS = 12  # the longest the services accept (JWT_MAX_LIFETIME_HOURS)
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -126,12 +128,15 @@ async def run(args: argparse.Namespace) -> None:
         f"全县问题{totals['total']}个，已销号{totals['closed']}个，完成率{totals['rate_percent']}%，超期{totals['overdue']}个。"
     )
     print("\n".join(summary.get("paragraphs", [])))
-    print(f"\n统计大屏（查看人员凭证，{VIEWER_TOKEN_HOURS}小时内有效）：\n  {urls.projections}/?token={viewer}")
+    print(f"\n统计大屏（查看人员凭证，{VIEWER_TOKEN_HOURS}小时内有效）：\n  {urls.projections}/#token={viewer}")
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = arguments(argv)
+    # The stack's key; when the demo may run `make up`, it is generated now if this install has none yet.
+    use_stack_keys(create=not args.no_up)
     try:
-        asyncio.run(run(arguments(argv)))
+        asyncio.run(run(args))
     except DemoError as exc:
         print(f"演示中止：{exc}", file=sys.stderr)
         sys.exit(1)

@@ -19,6 +19,7 @@ from demo.client import DemoError
 from demo.private_stack import ROOT, private_stack
 from shared.auth import Role, issue_token
 from shared.settings import ServiceSettings
+from shared.stack_keys import use_stack_keys
 
 VIEWPORT: ViewportSize = {"width": 1600, "height": 1000}
 
@@ -49,7 +50,7 @@ async def run(args: argparse.Namespace) -> None:
         flags = [f"--{name}={url}" for name, url in urls.all().items()]
         await demo.run(demo.arguments([*flags, "--no-up", f"--problems={args.problems}"]))
         token = issue_token(ServiceSettings(), subject="readme", role=Role.VIEWER, ttl=timedelta(minutes=10))
-        await photograph(f"{urls.projections}/?token={token}", args.out)
+        await photograph(f"{urls.projections}/#token={token}", args.out)
     print(f"截图已保存：{args.out}")
 
 
@@ -57,8 +58,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m demo.screenshot", description="演示后的统计大屏截图")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "dashboard.png")
     parser.add_argument("--problems", type=int, default=300)
+    args = parser.parse_args()
+    use_stack_keys(create=True)  # the private stack's services and the tokens share this install's keys
     try:
-        asyncio.run(run(parser.parse_args()))
+        asyncio.run(run(args))
     except DemoError as exc:
         print(f"截图中止：{exc}", file=sys.stderr)
         sys.exit(1)

@@ -20,6 +20,7 @@ from drill.faults import Fault, all_faults
 from drill.load import SteadyLoad
 from drill.stack import ROOT, SERVICES, Stack, StackConfig, StackError
 from shared.logging import configure_logging
+from shared.stack_keys import use_stack_keys
 from shared.topics import EVENT_TOPICS
 
 
@@ -156,7 +157,8 @@ class Drill:
         name = "deadline_poller_delay_seconds"
         try:
             async with httpx.AsyncClient(timeout=10) as client:
-                delay = await observe.metric_samples(client, self.stack.config.url("cases"), name)
+                config = self.stack.config
+                delay = await observe.metric_samples(client, config.url("cases"), name, token=config.metrics_token)
         except httpx.HTTPError:
             return None
         count = delay.get(f"{name}_count", 0.0)
@@ -297,6 +299,9 @@ async def run(config: StackConfig, plan: Plan, args: argparse.Namespace) -> list
 
 def main(argv: list[str] | None = None) -> None:
     config, plan, args = parse(argv)
+    # The drill's services and its tokens use this install's keys (the environment's, else .run/secrets.env,
+    # generated there the first time as `make up` does): never a key written in the repository.
+    use_stack_keys(create=True)
     configure_logging("WARNING", json=False)  # the table is the output; the platform's info logs are noise here
     started = time.monotonic()
     stages = asyncio.run(run(config, plan, args))

@@ -12,43 +12,21 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench.replay import partitions, rebuild_into
+from bench.replay import rebuild_into
 from drill.checks import Finding, Record, Stored
 from drill.stack import StackConfig
 from shared.settings import dsn_for
+from shared.topics import read_to_end
 
 READ_MODELS_DDL = Path(__file__).resolve().parents[1] / "services" / "projections" / "read_models.sql"
 
 
 async def read_topics(bootstrap: str, topics: list[str], *, timeout: float = 30.0) -> dict[str, list[Record]]:
     """Every record now on the topics, up to the log ends taken at the start."""
-    tps = await partitions(bootstrap, topics)
     out: dict[str, list[Record]] = {t: [] for t in topics}
-    if not tps:
-        return out
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        await consumer.seek_to_beginning(*tps)
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        positions = {tp: -1 for tp in tps}
-        deadline = time.monotonic() + timeout
-        while any(positions[tp] + 1 < ends[tp] for tp in remaining):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {topics} to their ends in {timeout:.0f}s")
-            batch = await consumer.getmany(timeout_ms=300, max_records=5000)
-            for tp, records in batch.items():
-                for r in records:
-                    if r.offset < ends[tp]:
-                        out[tp.topic].append(_record(r))
-                    positions[tp] = r.offset
-        return out
-    finally:
-        await consumer.stop()
+    for r in await read_to_end(bootstrap, topics, within=timeout):
+        out[r.topic].append(_record(r))
+    return out
 
 
 async def group_ids(bootstrap: str, prefix: str) -> set[str]:
@@ -143,11 +121,12 @@ async def projections_listing(
     return listed, total, body["positions"]
 
 
-async def metric_samples(client: httpx.AsyncClient, url: str, name: str) -> dict[str, float]:
-    """The samples of one metric family on a service's /metrics, summed over labels (`_count`, `_sum`, …)."""
+async def metric_samples(client: httpx.AsyncClient, url: str, name: str, *, token: str) -> dict[str, float]:
+    """The samples of one metric family on a service's /metrics (read with its METRICS_TOKEN), summed over labels
+    (`_count`, `_sum`, …)."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    response = await client.get(f"{url}/metrics")
+    response = await client.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"})
     response.raise_for_status()
     totals: dict[str, float] = {}
     for family in text_string_to_metric_families(response.text):

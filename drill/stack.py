@@ -9,6 +9,7 @@ started, it stops at the end; what was already running on those ports is left ru
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,6 +41,8 @@ class StackConfig:
     pg_port: int = 55433
     service_ports: dict[str, int] = field(default_factory=lambda: {s: 18001 + i for i, s in enumerate(SERVICES)})
     log_dir: Path = ROOT / ".run" / "drill"
+    # The services' /metrics answer only this bearer token outside development (shared/web.py): one per drill.
+    metrics_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def bootstrap(self) -> str:
@@ -116,6 +119,7 @@ class Stack:
             RELAY_POLL_SECONDS="0.2",
             DEADLINE_POLL_SECONDS="0.5",
             LOG_JSON="true",
+            METRICS_TOKEN=self.config.metrics_token,
         )
         return env
 

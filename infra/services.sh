@@ -13,11 +13,15 @@ alive() { [[ -f "$RUN/pids/$1.pid" ]] && kill -0 "$(cat "$RUN/pids/$1.pid")" 2>/
 ready() { curl -fsS -m 3 "http://127.0.0.1:$1/readyz" >/dev/null 2>&1; }
 
 start() {
+  # This install's keys, generated the first time into .run/secrets.env (mode 600) and kept: shared/stack_keys.py
+  "$PY" -m shared.stack_keys --state-dir "$RUN" ensure
   for entry in "${SERVICES[@]}"; do
     local name=${entry%%:*} port=${entry##*:}
     if alive "$name"; then continue; fi
-    # exec keeps the pid; setsid detaches it from this shell's session and terminal
-    (cd "$ROOT" && PORT="$port" exec setsid "$PY" -m "services.$name") >>"$RUN/logs/$name.log" 2>&1 </dev/null &
+    # exec keeps the pid (stack_keys exec too, with JWT_SECRET and CONTACT_KEYS from .run/secrets.env unless the
+    # environment sets them); setsid detaches it from this shell's session and terminal
+    (cd "$ROOT" && PORT="$port" exec setsid "$PY" -m shared.stack_keys --state-dir "$RUN" exec "$PY" -m "services.$name") \
+      >>"$RUN/logs/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/pids/$name.pid"
   done
 }

@@ -9,9 +9,14 @@ Roles (角色):
 - discipline: 纪委监委, imposes and revokes measures
 - enforcement: 执法, enforcement cases
 - viewer: dashboards and stats
+
+What a token must carry to pass (JWT, HS256 with JWT_SECRET): `sub`, `role`, `iss` = JWT_ISSUER, `aud` =
+JWT_AUDIENCE, `iat` and `exp`. The clock of whoever signed it may be off by JWT_LEEWAY_SECONDS (30 s), and a token
+that lives longer than JWT_MAX_LIFETIME_HOURS (exp − iat, 12 h) is refused, whoever signed it.
 """
 
 import argparse
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -20,9 +25,11 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 
 from shared.errors import Forbidden
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, refusal
+from shared.stack_keys import use_stack_keys
 
 
 class Role(StrEnum):
@@ -69,15 +76,23 @@ def issue_token(
     subject: str,
     role: Role,
     unit: str | None = None,
-    ttl: timedelta = timedelta(hours=12),
+    ttl: timedelta | None = None,
 ) -> str:
-    now = datetime.now(UTC)
+    """A token for the services with these settings; `ttl` defaults to, and may not exceed, the longest they accept."""
+    lifetime = settings.jwt_max_lifetime if ttl is None else ttl
+    if lifetime > settings.jwt_max_lifetime:
+        raise ValueError(
+            f"有效期不能超过 {settings.jwt_max_lifetime_hours:g} 小时（JWT_MAX_LIFETIME_HOURS）。"
+            f" A token may live at most {settings.jwt_max_lifetime_hours:g} hours (JWT_MAX_LIFETIME_HOURS)."
+        )
+    now = datetime.now(UTC).replace(microsecond=0)
     claims: dict[str, object] = {
         "sub": subject,
         "role": role.value,
         "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
         "iat": now,
-        "exp": now + ttl,
+        "exp": now + lifetime,
     }
     if unit:
         claims["unit"] = unit
@@ -85,20 +100,36 @@ def issue_token(
 
 
 def verify_token(settings: ServiceSettings, token: str) -> Principal:
-    """Raises 401 with a zh-CN message when the token is missing, malformed, expired or signed by another key."""
+    """Raises 401 with a zh-CN message when the token is malformed, signed by another key or for another audience,
+    expired (beyond the leeway), issued in the future, or made to live longer than the services allow."""
     try:
         claims = jwt.decode(
             token,
             settings.jwt_secret,
             algorithms=["HS256"],
             issuer=settings.jwt_issuer,
-            options={"require": ["exp", "sub", "role", "iss"]},
+            audience=settings.jwt_audience,
+            leeway=settings.jwt_leeway_seconds,
+            options={"require": ["exp", "iat", "sub", "role", "iss", "aud"]},
         )
         role = Role(claims["role"])
     except jwt.ExpiredSignatureError as exc:
         raise _unauthorized("token_expired", "登录已过期，请重新登录") from exc
+    except jwt.InvalidAudienceError as exc:
+        raise _unauthorized("token_audience_mismatch", "身份凭证不是签发给本系统的，请重新登录") from exc
+    except jwt.MissingRequiredClaimError as exc:
+        if exc.claim == "aud":
+            raise _unauthorized("token_audience_mismatch", "身份凭证未注明使用对象，请重新登录") from exc
+        raise _unauthorized("token_invalid", "身份凭证无效，请重新登录") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise _unauthorized("token_not_yet_valid", "身份凭证的签发时间晚于当前时间，请检查系统时间后重新登录") from exc
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise _unauthorized("token_invalid", "身份凭证无效，请重新登录") from exc
+    if int(claims["exp"]) - int(claims["iat"]) > settings.jwt_max_lifetime.total_seconds():
+        raise _unauthorized(
+            "token_lifetime_exceeded",
+            f"身份凭证有效期超过 {settings.jwt_max_lifetime_hours:g} 小时的上限，请重新登录",
+        )
     if role is Role.UNIT and not claims.get("unit"):
         raise _unauthorized("token_invalid", "责任单位账号缺少单位信息")
     return Principal(subject=str(claims["sub"]), role=role, unit=claims.get("unit"))
@@ -155,18 +186,24 @@ def acting_as(*roles: Role) -> Any:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Issue a development token (开发用身份凭证)")
+    """`make token`: a token for the local stack, signed with its key (JWT_SECRET, else .run/secrets.env)."""
+    parser = argparse.ArgumentParser(description="Issue a token for the local stack (本机身份凭证)")
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
     parser.add_argument("--unit", default=None, help="the responsible unit, for role unit")
     parser.add_argument("--subject", default="dev", help="who the token names")
-    parser.add_argument("--hours", type=float, default=12)
+    parser.add_argument("--hours", type=float, default=None, help="lifetime (default and most: JWT_MAX_LIFETIME_HOURS)")
     args = parser.parse_args()
-    settings = ServiceSettings()
-    print(
-        issue_token(
-            settings, subject=args.subject, role=Role(args.role), unit=args.unit, ttl=timedelta(hours=args.hours)
-        )
-    )
+    use_stack_keys()
+    try:
+        settings = ServiceSettings()
+    except ValidationError as exc:
+        sys.exit(f"无法签发身份凭证 / cannot sign a token:\n{refusal(exc)}")
+    ttl = None if args.hours is None else timedelta(hours=args.hours)
+    try:
+        token = issue_token(settings, subject=args.subject, role=Role(args.role), unit=args.unit, ttl=ttl)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(token)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,28 @@
 
 For each partition batch: one database transaction holds the handler's effects, an
 inbox row per event (a redelivery finds it and does nothing) and the partition's
-position; only after it commits is the Kafka offset committed. A poison message
-(undecodable, unknown type, invalid payload, or refused by the handler) goes to
-`<topic>.dlq` with the reason in its headers, and the consumer goes on.
+position; only after it commits is the Kafka offset committed.
+
+Two kinds of failure get two answers:
+
+- A message that cannot be read or breaks its contract (InvalidEvent, UnknownEventType, or
+  PoisonMessage raised on purpose, as Dispatch does for a payload of the wrong class) goes to
+  `<topic>.dlq` with a reason that names fields, never their values, and the consumer goes on.
+  `python -m shared.dlq` (make dlq) lists dead letters and replays them after a fix.
+- Anything else says nothing against the message: a handler's bug, a database or broker that is
+  away. The partition is held at that event: sought back to it and paused, nothing committed past
+  it, nothing skipped; it is tried again with backoff (up to `consumer_max_backoff_seconds`). When
+  the handler still fails after `consumer_retry_attempts` tries or `consumer_retry_seconds`, the
+  consumer is *stalled*: /readyz answers 503 naming it, the log says which event and why. It keeps
+  trying, and goes on by itself once the event applies (the fault gone, or the fix deployed).
+  The other partitions go on meanwhile: order holds per partition (per stream), not across them.
 """
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Collection
+import json
+from collections.abc import Awaitable, Callable, Collection, MutableSet
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -17,12 +31,13 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
 
 from shared.contracts import Event
 from shared.db import Connection
 from shared.envelope import Envelope, Headers, InvalidEvent, UnknownEventType, from_record
 from shared.eventstore import ConcurrencyConflict
-from shared.metrics import CONSUMER_LAG, DLQ_MESSAGES, EVENTS_CONSUMED
+from shared.metrics import CONSUMER_LAG, CONSUMER_RETRIES, CONSUMER_STALLED, DLQ_MESSAGES, EVENTS_CONSUMED
 from shared.relay import make_producer
 from shared.settings import ServiceSettings
 
@@ -32,7 +47,7 @@ Handler = Callable[[Connection, Envelope], Awaitable[None]]
 # Reads a record's value and headers into an envelope; raises InvalidEvent or UnknownEventType for poison.
 Decoder = Callable[[bytes | None, Headers], Envelope]
 
-# Failures that say nothing about the message: the batch is retried, never dead-lettered.
+# Failures that say nothing about the message or the handler: retried without end, never a stall.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncio.TimeoutError,
@@ -50,9 +65,24 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     KafkaError,
 )
 
+# Health codes of a consumer, as /readyz shows them.
+OK = "ok"
+STALLED = "stalled"
+
+# The consumers running in a service: run_service sets it before it starts its background work, and a runner
+# started there (or by a job started there) is in it while it runs, so /readyz can name a stalled one.
+RUNNING_CONSUMERS: ContextVar[MutableSet["ConsumerRunner"] | None] = ContextVar("running_consumers", default=None)
+
 
 class PoisonMessage(Exception):
-    """Raised by a handler for an event it can never apply: the event goes to the DLQ."""
+    """Raised by a handler for an event it can never apply: the event goes to the DLQ.
+
+    The message is the dead letter's reason: name the fields, never their values.
+    """
+
+
+# What a handler may raise to send its event to the DLQ; anything else holds the partition and is retried.
+CONTRACT_ERRORS: tuple[type[Exception], ...] = (InvalidEvent, UnknownEventType, PoisonMessage)
 
 
 E = TypeVar("E", bound=Event)
@@ -93,18 +123,64 @@ def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka has no types: its base is Any
-    """Waits for the batch in hand to commit before partitions move to another member."""
+MAX_REASON_CHARS = 500
 
-    def __init__(self, lock: asyncio.Lock) -> None:
+
+def dead_letter_reason(exc: Exception) -> str:
+    """Why a message is dead-lettered, naming fields and rules but never the values it carried.
+
+    A validation error is retold from its details without their input; an error that quoted the text it
+    could not parse (a date, a number) keeps only the kind of error.
+    """
+    text = str(exc)
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        what = text.split(":", 1)[0]
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}"
+            for e in cause.errors(include_url=False, include_input=False)
+        )
+        text = f"{what}: {problems}"
+    elif cause is not None and not isinstance(cause, json.JSONDecodeError) and str(cause) and str(cause) in text:
+        text = text.replace(str(cause), type(cause).__name__)
+    return text[:MAX_REASON_CHARS]
+
+
+class HandlerFailed(Exception):
+    """The handler raised on the batch's record at `index`: the batch's transaction is rolled back."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(f"record {index}: {error!r}")
+        self.index = index
+        self.error = error
+
+
+@dataclass
+class Held:
+    """A partition held at `offset`: the event there failed and is tried again at `retry_at`."""
+
+    offset: int
+    since: float
+    attempts: int = 0  # failed tries in a row, whatever the cause: they set the backoff
+    failures: int = 0  # of which the handler (or the runner) failed, not the database or the broker
+    retry_at: float = 0.0
+    stalled: bool = False
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka has no types: its base is Any
+    """Waits for the batch in hand to commit before partitions move; forgets holds on partitions that moved."""
+
+    def __init__(self, lock: asyncio.Lock, keep_only: Callable[[set[TopicPartition]], None]) -> None:
         self._lock = lock
+        self._keep_only = keep_only
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         async with self._lock:
             pass
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        pass
+        # A partition assigned again starts from its committed offset: the held event, fetched anew.
+        self._keep_only(set(assigned))
 
 
 class ConsumerRunner:
@@ -141,6 +217,9 @@ class ConsumerRunner:
         self._stopping = asyncio.Event()
         self._processing = asyncio.Lock()
         self._consumer: AIOKafkaConsumer | None = None
+        self._held: dict[TopicPartition, Held] = {}
+        # Dead letters sent from a batch not yet committed: a retry of that batch does not send them again.
+        self._dead_letters_sent: set[tuple[str, int, int]] = set()
         self.dead_lettered = 0
         self.applied = 0
 
@@ -148,10 +227,26 @@ class ConsumerRunner:
     def group_id(self) -> str:
         return self._group_id or f"{self._settings.topic_prefix}{self._settings.service_name}.{self.name}"
 
+    @property
+    def health(self) -> str:
+        """`stalled` while a handler keeps failing on an event this consumer is held at, else `ok`."""
+        return STALLED if any(held.stalled for held in self._held.values()) else OK
+
     def stop(self) -> None:
         self._stopping.set()
 
     async def run(self) -> None:
+        running = RUNNING_CONSUMERS.get()
+        if running is not None:
+            running.add(self)
+        try:
+            await self._run()
+        finally:
+            if running is not None:
+                running.discard(self)
+            self._forget_holds(set())
+
+    async def _run(self) -> None:
         backoff = 0.2
         while not self._stopping.is_set():
             try:
@@ -172,52 +267,142 @@ class ConsumerRunner:
             client_id=f"{self._settings.service_name}-{self.name}",
         )
         producer = make_producer(self._settings.kafka_bootstrap_servers)
-        consumer.subscribe(self.topics, listener=_DrainOnRevoke(self._processing))
+        consumer.subscribe(self.topics, listener=_Rebalance(self._processing, self._forget_holds))
         await consumer.start()
         self._consumer = consumer
         try:
             await producer.start()
             while not self._stopping.is_set():
+                self._resume_due(consumer)
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
                 for tp, records in batches.items():
                     async with self._processing:
-                        await self._apply_until_done(tp, records, producer)
-                        self._measure_lag(consumer, tp, records[-1].offset + 1)
-                        try:
-                            await consumer.commit({tp: records[-1].offset + 1})
-                        except CommitFailedError as exc:
-                            # The partition moved in a rebalance; its new owner redelivers and the inbox drops repeats.
-                            log.warning("commit_failed", consumer=self.name, partition=str(tp), error=repr(exc))
+                        if tp in consumer.assignment():  # not revoked while another partition's batch ran
+                            await self._process(consumer, tp, records, producer)
         finally:
             self._consumer = None
+            # Holds belong to this member's assignment: a new consumer starts from the committed offsets.
+            self._forget_holds(set())
             with contextlib.suppress(Exception):
                 await producer.stop()
             # Leaving the group lets the partitions move at once instead of after the session timeout.
             with contextlib.suppress(Exception):
                 await consumer.stop()
 
+    async def _process(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord], producer: Any
+    ) -> None:
+        """Applies and commits the batch, or holds the partition at the event that failed."""
+        failure = await self._try(tp, records, producer)
+        if failure is None:
+            await self._commit(consumer, tp, records[-1].offset + 1)
+            return
+        index, error, counted = failure
+        if index > 0:
+            # The events before the failing one are applied and committed on their own.
+            before = await self._try(tp, records[:index], producer)
+            if before is None:
+                await self._commit(consumer, tp, records[index].offset)
+            else:
+                index, error, counted = 0, before[1], before[2]
+        self._hold(consumer, tp, records[index], error, counted=counted)
+
+    async def _try(
+        self, tp: TopicPartition, records: list[ConsumerRecord], producer: Any
+    ) -> tuple[int, BaseException, bool] | None:
+        """None when the records were applied; else the failing record's index, the error, and whether it counts
+        toward a stall (not when the database or the broker was away)."""
+        try:
+            await self._apply(tp, records, producer)
+        except HandlerFailed as failed:
+            return failed.index, failed.error, True
+        except TRANSIENT_ERRORS as exc:
+            return 0, exc, False
+        except Exception as exc:  # the runner's own work failed (inbox, position, DLQ): held and retried all the same
+            return 0, exc, True
+        return None
+
+    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+        self._measure_lag(consumer, tp, next_offset)
+        self._release(tp, next_offset)
+        self._dead_letters_sent = {
+            (topic, partition, offset)
+            for topic, partition, offset in self._dead_letters_sent
+            if (topic, partition) != (tp.topic, tp.partition) or offset >= next_offset
+        }
+        try:
+            await consumer.commit({tp: next_offset})
+        except CommitFailedError as exc:
+            # The partition moved in a rebalance; its new owner redelivers and the inbox drops repeats.
+            log.warning("commit_failed", consumer=self.name, partition=str(tp), error=repr(exc))
+
+    def _hold(
+        self,
+        consumer: AIOKafkaConsumer,
+        tp: TopicPartition,
+        record: ConsumerRecord,
+        error: BaseException,
+        *,
+        counted: bool,
+    ) -> None:
+        """Seek back to the failed event and pause the partition until its retry is due."""
+        now = asyncio.get_running_loop().time()
+        held = self._held.get(tp)
+        if held is None or held.offset != record.offset:
+            held = self._held[tp] = Held(offset=record.offset, since=now)
+        held.attempts += 1
+        held.failures += int(counted)
+        # A database or broker away is retried at least every 5 s, as the relay does; a failing handler backs off more.
+        ceiling = (
+            self._settings.consumer_max_backoff_seconds
+            if counted
+            else min(5.0, self._settings.consumer_max_backoff_seconds)
+        )
+        delay = min(0.2 * 2 ** min(held.attempts - 1, 16), ceiling)
+        held.retry_at = now + delay
+        consumer.seek(tp, record.offset)
+        consumer.pause(tp)
+        CONSUMER_RETRIES.labels(self.name).inc()
+        where = {"consumer": self.name, "topic": tp.topic, "partition": tp.partition, "offset": record.offset}
+        persists = held.failures >= self._settings.consumer_retry_attempts or (
+            held.failures > 0 and now - held.since >= self._settings.consumer_retry_seconds
+        )
+        if persists and not held.stalled:
+            held.stalled = True
+            CONSUMER_STALLED.labels(self.name, tp.topic, str(tp.partition)).set(1)
+            log.error("consumer_stalled", **where, attempts=held.attempts, error=repr(error), retry_in=delay)
+        else:
+            log.warning("event_retrying", **where, attempts=held.attempts, error=repr(error), retry_in=delay)
+
+    def _release(self, tp: TopicPartition, next_offset: int) -> None:
+        held = self._held.get(tp)
+        if held is not None and next_offset > held.offset:
+            del self._held[tp]
+            if held.stalled:
+                CONSUMER_STALLED.labels(self.name, tp.topic, str(tp.partition)).set(0)
+                log.info("consumer_recovered", consumer=self.name, topic=tp.topic, partition=tp.partition)
+
+    def _resume_due(self, consumer: AIOKafkaConsumer) -> None:
+        now = asyncio.get_running_loop().time()
+        paused = consumer.paused()
+        for tp, held in self._held.items():
+            if held.retry_at <= now and tp in paused:
+                consumer.resume(tp)
+
+    def _forget_holds(self, keep: set[TopicPartition]) -> None:
+        for tp in [tp for tp in self._held if tp not in keep]:
+            if self._held.pop(tp).stalled:
+                CONSUMER_STALLED.labels(self.name, tp.topic, str(tp.partition)).set(0)
+
     def _measure_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
         highwater = consumer.highwater(tp)
         if highwater is not None:
             CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(highwater - next_offset, 0))
 
-    async def _apply_until_done(self, tp: TopicPartition, records: list[ConsumerRecord], producer: Any) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                await self._apply(tp, records, producer)
-                return
-            except TRANSIENT_ERRORS as exc:
-                if self._stopping.is_set():
-                    raise
-                log.warning("batch_retrying", consumer=self.name, partition=str(tp), error=repr(exc))
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-
     async def _apply(self, tp: TopicPartition, records: list[ConsumerRecord], producer: Any) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
-            for record in records:
-                await self._apply_one(conn, record, producer)
+            for index, record in enumerate(records):
+                await self._apply_one(conn, index, record, producer)
             await conn.execute(
                 """insert into consumer_positions (consumer, topic, partition, "offset")
                    values ($1, $2, $3, $4)
@@ -229,11 +414,11 @@ class ConsumerRunner:
                 records[-1].offset + 1,
             )
 
-    async def _apply_one(self, conn: Connection, record: ConsumerRecord, producer: Any) -> None:
+    async def _apply_one(self, conn: Connection, index: int, record: ConsumerRecord, producer: Any) -> None:
         try:
             envelope = self._decode(record.value, list(record.headers or ()))
-        except (InvalidEvent, UnknownEventType) as exc:
-            await self._dead_letter(producer, record, str(exc))
+        except CONTRACT_ERRORS as exc:
+            await self._dead_letter(producer, record, dead_letter_reason(exc))
             return
         if self._handles is not None and envelope.type not in self._handles:
             return
@@ -252,15 +437,19 @@ class ConsumerRunner:
                     await self._handler(conn, envelope)
                     self.applied += 1
                     EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
+        except CONTRACT_ERRORS as exc:  # the handler says this event can never be applied
+            await self._dead_letter(producer, record, dead_letter_reason(exc))
         except TRANSIENT_ERRORS:
             raise
-        except Exception as exc:  # a handler that cannot apply this event will never apply it
-            log.error("handler_failed", consumer=self.name, error=repr(exc))
-            await self._dead_letter(producer, record, f"handler error: {exc!r}")
+        except Exception as exc:  # a bug or a fault: the event is tried again, never skipped
+            raise HandlerFailed(index, exc) from exc
         finally:
             structlog.contextvars.clear_contextvars()
 
     async def _dead_letter(self, producer: Any, record: ConsumerRecord, reason: str) -> None:
+        coordinates = (record.topic, record.partition, record.offset)
+        if coordinates in self._dead_letters_sent:
+            return
         headers = [
             *(record.headers or ()),
             ("dlq_reason", reason.encode()),
@@ -270,6 +459,7 @@ class ConsumerRunner:
             ("dlq_offset", str(record.offset).encode()),
         ]
         await (await producer.send(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers))
+        self._dead_letters_sent.add(coordinates)
         self.dead_lettered += 1
         DLQ_MESSAGES.labels(self.name, record.topic).inc()
         log.warning("dead_lettered", consumer=self.name, topic=record.topic, offset=record.offset, reason=reason)

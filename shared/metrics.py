@@ -1,4 +1,4 @@
-"""Prometheus metrics of the platform; each service exposes them at /metrics."""
+"""Prometheus metrics of the platform; each service serves them at /metrics (shared/web.py: who may read them)."""
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -9,6 +9,12 @@ EVENTS_PUBLISHED = Counter("events_published_total", "Events the relay published
 EVENTS_CONSUMED = Counter("events_consumed_total", "Events a consumer applied (first delivery)", ["consumer", "type"])
 CONSUMER_LAG = Gauge("consumer_lag", "Records behind the log end", ["consumer", "topic", "partition"])
 DLQ_MESSAGES = Counter("dlq_messages_total", "Messages sent to a dead-letter topic", ["consumer", "topic"])
+CONSUMER_RETRIES = Counter("consumer_retries_total", "Failed tries of an event a consumer is held at", ["consumer"])
+CONSUMER_STALLED = Gauge(
+    "consumer_stalled",
+    "1 while a consumer is held at an event its handler keeps failing on",
+    ["consumer", "topic", "partition"],
+)
 DEADLINE_POLLER_DELAY = Histogram(
     "deadline_poller_delay_seconds",
     "How long after a deadline passed its DeadlineMissed was appended",

@@ -9,7 +9,7 @@ reverse order.
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypedDict, TypeVar
@@ -20,14 +20,15 @@ import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from prometheus_fastapi_instrumentator import Instrumentator
 
-from shared.consumer import ConsumerRunner
+from shared.body_limit import BodyLimit
+from shared.consumer import RUNNING_CONSUMERS, ConsumerRunner
 from shared.db import create_pool, migrate
 from shared.eventstore import EventStore
 from shared.logging import configure_logging
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.topics import ensure_topics
-from shared.web import Readiness, install
+from shared.web import Readiness, consumer_check, install, metrics_access
 
 log = structlog.get_logger()
 
@@ -47,6 +48,8 @@ class Platform(Generic[S]):
     relay: OutboxRelay
     # The relay, the consumers and the jobs: each runs until the service stops, so one that ended has failed.
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # The consumers running now, also those a job starts (shared.consumer.RUNNING_CONSUMERS): /readyz reads them.
+    consumers: set[ConsumerRunner] = field(default_factory=set)
 
 
 class LifespanState(TypedDict):
@@ -110,10 +113,17 @@ async def run_service(
         deps = compose(platform)
         runners = list(consumers(deps)) if consumers else []
         stopping = asyncio.Event()
-        tasks = [asyncio.create_task(c.run(), name=f"consumer-{c.name}") for c in runners]
-        tasks += [asyncio.create_task(job(deps, stopping), name=getattr(job, "__name__", "job")) for job in jobs]
-        if run_relay:
-            tasks.append(asyncio.create_task(platform.relay.run(), name="relay"))
+        # Tasks copy the context as they are made: every runner started in them joins `platform.consumers`.
+        registry = RUNNING_CONSUMERS.set(platform.consumers)
+        try:
+            tasks = [asyncio.create_task(c.run(), name=consumer_check(c.name)) for c in runners]
+            tasks += [
+                asyncio.create_task(job(deps, stopping), name=f"job:{getattr(job, '__name__', 'job')}") for job in jobs
+            ]
+            if run_relay:
+                tasks.append(asyncio.create_task(platform.relay.run(), name="relay"))
+        finally:
+            RUNNING_CONSUMERS.reset(registry)
         platform.tasks = tasks
         log.info("service_started", service=settings.service_name, consumers=[c.name for c in runners])
         try:
@@ -163,8 +173,14 @@ def build_app(
     migrations: Path | None = None,
     consumers: Consumers[D] | None = None,
     jobs: Sequence[Job[D]] = (),
+    body_limit: int | None = None,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """A service's FastAPI app: its routers, plus health, correlation ids and the error mapping."""
+    """A service's FastAPI app: its routers, plus health, correlation ids, the error mapping and the body limit.
+
+    Every request body is limited to `body_limit` bytes (default: MAX_BODY_BYTES), or to what `body_limits`
+    names for its path, before anything reads it: a larger one is refused with 413 (shared/body_limit.py).
+    """
     readiness = Readiness(settings.kafka_bootstrap_servers)
 
     @contextlib.asynccontextmanager
@@ -173,17 +189,21 @@ def build_app(
         async with running as (platform, deps):
             readiness.pool = platform.pool
             readiness.tasks = platform.tasks
+            readiness.consumers = platform.consumers
             try:
                 yield {"settings": settings, "deps": deps, "platform": platform}
             finally:
                 readiness.pool = None
                 readiness.tasks = []
+                readiness.consumers = ()
                 await readiness.close()
 
     app = FastAPI(title=title, lifespan=lifespan)
+    # Added before install's middleware, so it runs inside it: a 413 still carries the correlation id.
+    app.add_middleware(BodyLimit, default=body_limit or settings.max_body_bytes, paths=body_limits)
     install(app, readiness)
     Instrumentator(excluded_handlers=["/metrics", "/healthz", "/readyz"]).instrument(app).expose(
-        app, endpoint="/metrics", include_in_schema=False
+        app, endpoint="/metrics", include_in_schema=False, dependencies=[Depends(metrics_access(settings))]
     )
     for router in routers:
         app.include_router(router)
@@ -193,4 +213,6 @@ def build_app(
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run one service process until SIGTERM; uvicorn drains requests, then the lifespan stops the rest."""
     configure_logging(settings.log_level, settings.log_json)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 and rewrite the client's
+    # address before the app sees it; which proxies are trusted is the app's setting (intake's TRUSTED_PROXIES).
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, proxy_headers=False)

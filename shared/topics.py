@@ -1,8 +1,11 @@
 """The topics of the system, created idempotently (the broker does not auto-create)."""
 
 import asyncio
+import time
+from collections.abc import Sequence
 
 import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -75,3 +78,49 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+async def existing_partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of those of the topics that exist now (the tools that read topics whole start here)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in topics if t in existing]
+        described = await admin.describe_topics(wanted) if wanted else []
+    finally:
+        await admin.close()
+    return [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+
+
+async def read_to_end(bootstrap: str, topics: Sequence[str], *, within: float = 30.0) -> list[ConsumerRecord]:
+    """Every record now on the topics (those that exist), up to the log ends taken at the start, outside any group.
+
+    For the tools that look at a topic whole (dead letters, the drill's checks), never for the services' consumers.
+    """
+    tps = await existing_partitions(bootstrap, topics)
+    if not tps:
+        return []
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        starts = await consumer.beginning_offsets(tps)
+        await consumer.seek_to_beginning(*tps)
+        behind = {tp for tp in tps if ends[tp] > starts[tp]}
+        records: list[ConsumerRecord] = []
+        deadline = time.monotonic() + within
+        while behind:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {', '.join(topics)} to the end in {within:.0f}s")
+            batch = await consumer.getmany(timeout_ms=300, max_records=5000)
+            for tp, got in batch.items():
+                records += [r for r in got if r.offset < ends[tp]]
+                if got and got[-1].offset + 1 >= ends[tp]:
+                    behind.discard(tp)
+        return records
+    finally:
+        await consumer.stop()

@@ -1,19 +1,23 @@
-"""What every service's HTTP side shares: health and readiness, correlation ids, error mapping."""
+"""What every service's HTTP side shares: health and readiness, correlation ids, error mapping, /metrics access."""
 
 import asyncio
 import contextlib
+import hmac
+from collections.abc import Callable, Collection
 from typing import Any
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.consumer import ConsumerRunner
 from shared.errors import Forbidden, InvalidCommand, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
+from shared.settings import DEVELOPMENT, ServiceSettings
 
 log = structlog.get_logger()
 
@@ -70,32 +74,62 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return _error(422, "invalid_request", f"请求内容有误，请检查字段：{names}", fields=fields)
 
 
+# Readiness codes: one per check, stable, no error text (the details go to the log).
+OK = "ok"
+STARTING = "starting"
+UNAVAILABLE = "unavailable"
+STOPPED = "stopped"
+
+
 class Readiness:
-    """Answers whether the database and the broker both respond now."""
+    """Whether the service can do its work now: the database and the broker answer, and its background work runs.
+
+    Each check gets a code: `database` and `kafka` are `ok`, `starting` or `unavailable`; each background task
+    (`relay`, `consumer:<name>`, `job:<name>`) is `ok` or `stopped`, and a consumer held at an event its
+    handler keeps failing on is `stalled` (shared/consumer.py). Why a check failed goes to the log only: the
+    answer is public, and error texts name hosts, users and data.
+    """
 
     def __init__(self, bootstrap_servers: str) -> None:
         self._bootstrap = bootstrap_servers
         self._admin: AIOKafkaAdminClient | None = None
         self.pool: Any = None
         self.tasks: list[asyncio.Task[None]] = []
+        self.consumers: Collection[ConsumerRunner] = ()
 
     async def check(self) -> dict[str, str]:
-        return {"database": await self._database(), "kafka": await self._kafka(), "background": self._background()}
+        checks = {"database": await self._database(), "kafka": await self._kafka(), **self._background()}
+        failing = {name: code for name, code in checks.items() if code != OK}
+        if failing:
+            log.warning("not_ready", checks=failing)
+        return checks
 
-    def _background(self) -> str:
+    def _background(self) -> dict[str, str]:
         """The relay, consumers and jobs run for the service's whole life: one that ended means events are stuck."""
-        ended = [task.get_name() for task in self.tasks if task.done()]
-        return f"stopped: {', '.join(ended)}" if ended else "ok"
+        checks: dict[str, str] = {}
+        for task in self.tasks:
+            if task.done():
+                checks[task.get_name()] = STOPPED
+                error = None if task.cancelled() else task.exception()
+                log.error("background_task_ended", task=task.get_name(), error=repr(error))
+            else:
+                checks[task.get_name()] = OK
+        for runner in list(self.consumers):
+            name = consumer_check(runner.name)
+            if checks.get(name, OK) == OK:
+                checks[name] = runner.health
+        return checks
 
     async def _database(self) -> str:
         if self.pool is None:
-            return "starting"
+            return STARTING
         try:
             async with asyncio.timeout(2):
                 await self.pool.fetchval("select 1")
-            return "ok"
+            return OK
         except Exception as exc:
-            return f"error: {exc!r}"
+            log.warning("database_unavailable", error=repr(exc))
+            return UNAVAILABLE
 
     async def _kafka(self) -> str:
         try:
@@ -104,16 +138,22 @@ class Readiness:
                     self._admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=2000)
                     await self._admin.start()
                 await self._admin.describe_cluster()
-            return "ok"
+            return OK
         except Exception as exc:
+            log.warning("kafka_unavailable", error=repr(exc))
             await self.close()
-            return f"error: {exc!r}"
+            return UNAVAILABLE
 
     async def close(self) -> None:
         admin, self._admin = self._admin, None
         if admin is not None:
             with contextlib.suppress(Exception):
                 await admin.close()
+
+
+def consumer_check(name: str) -> str:
+    """The readiness check (and background task) of a consumer."""
+    return f"consumer:{name}"
 
 
 def health_router(readiness: Readiness) -> APIRouter:
@@ -126,10 +166,39 @@ def health_router(readiness: Readiness) -> APIRouter:
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
         checks = await readiness.check()
-        ready = all(v == "ok" for v in checks.values())
+        ready = all(v == OK for v in checks.values())
         return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
 
     return router
+
+
+def metrics_access(settings: ServiceSettings) -> Callable[[Request], None]:
+    """Who may read /metrics: with METRICS_TOKEN set, a request bearing it; without, anyone only in development.
+
+    Prometheus sends it with `authorization: {type: Bearer, credentials_file: …}` in its scrape config.
+    """
+    token = settings.metrics_token
+
+    def check(request: Request) -> None:
+        if token is None:
+            if settings.environment == DEVELOPMENT:
+                return
+            raise HTTPException(
+                status_code=401,
+                detail={
+                    "code": "metrics_token_required",
+                    "message": "运行指标仅在设置 METRICS_TOKEN 后、凭该令牌读取（开发环境除外）",
+                },
+            )
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise HTTPException(
+                status_code=401,
+                detail={"code": "metrics_token_required", "message": "读取运行指标需要有效的 METRICS_TOKEN 令牌"},
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    return check
 
 
 def install(app: FastAPI, readiness: Readiness) -> None:

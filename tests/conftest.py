@@ -6,6 +6,9 @@ else testcontainers when a Docker engine answers; else the project's local stack
 
 Every test gets its own topic prefix and databases, so tests never see each other's
 events and can run against a stack that is also serving `make up`.
+
+The services run as in production (ENVIRONMENT is not development), with keys made for
+this session (tests/support/keys.py): never the repository's development keys.
 """
 
 import asyncio
@@ -20,9 +23,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.settings import ServiceSettings, dsn_for
 from shared.topics import all_topics, ensure_topics
+from tests.support.keys import session_keys
 from tests.support.stack import Infrastructure, start_infrastructure
 
 S = TypeVar("S", bound=ServiceSettings)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # What a service process or a command finds in its environment: this session's keys, whatever the shell had.
+    os.environ.update(session_keys())
 
 
 @pytest.fixture(scope="session")
@@ -44,24 +53,28 @@ SettingsFactory = Callable[..., Any]
 
 @pytest.fixture
 async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIterator[SettingsFactory]:
-    """Settings of a service for this test: its own topics (`<prefix>.x.events`) and database.
+    """Settings of a service for this test: its own topics (`<prefix>.x.events`) and database, this session's keys.
 
     Afterwards the test's databases and topics are dropped, so runs do not pile up.
     """
 
     # mypy cannot give a parameter typed by a TypeVar a default of one type: the call sites are checked instead.
     def build(cls: type[S] = ServiceSettings, **overrides: Any) -> S:  # type: ignore[assignment]
-        base = cls()
+        service_name = cls.model_fields["service_name"].default
+        keys = session_keys()
         values: dict[str, Any] = {
             "kafka_bootstrap_servers": infrastructure.kafka_bootstrap_servers,
             "database_url": infrastructure.database_url,
             "topic_prefix": f"{prefix}.",
-            "database_name": f"{prefix}_{base.service_name}",
+            "database_name": f"{prefix}_{service_name}",
+            "jwt_secret": keys["JWT_SECRET"],
             "relay_poll_seconds": 0.2,
             # Tests send many anonymous reports from one address; the limit itself has its own test.
             "public_rate_limit": "100000/minute",
             "log_json": False,
         }
+        if "contact_keys" in cls.model_fields:
+            values["contact_keys"] = keys["CONTACT_KEYS"]
         values.update(overrides)
         return cls(**values)
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from services.accountability.policy import Trigger
-from shared.contracts.accountability import TargetKind
+from shared.contracts.accountability import Authority, TargetKind
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class ImposeMeasure:
     measure: str
     reason: str
     imposed_by: str
+    authority: Authority  # 纪委监委 imposes every kind; 督察办 criticism notices only
     name: str | None = None
     post: str | None = None
     case_ids: list[str] = field(default_factory=list)
@@ -41,6 +42,7 @@ class RevokeMeasure:
 
     measure_id: str
     reason: str
+    authority: Authority  # 纪委监委 revokes any measure; 督察办 only the criticism notices it issued
 
 
 MeasureCommand = ImposeMeasure | RevokeMeasure

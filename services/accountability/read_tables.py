@@ -131,20 +131,52 @@ async def measure(conn: Connection, measure_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("select * from measures where measure_id = $1", measure_id)
 
 
-async def find_measures(
-    conn: Connection, *, year: int | None, measure: str | None, unit: str | None
-) -> list[asyncpg.Record]:
-    """Measures matching every filter given, oldest first."""
-    return await conn.fetch(
-        """select * from measures
+# The measures matching every filter given ($1 year, $2 kind, $3 unit) within the caller's scope ($4).
+_MATCHING = """from measures
             where ($1::int is null or imposed_year = $1)
               and ($2::text is null or measure = $2)
               and ($3::text is null or unit = $3)
-            order by imposed_at, measure_id""",
+              and ($4::text is null or unit = $4)"""
+
+
+async def find_measures(
+    conn: Connection,
+    *,
+    year: int | None,
+    measure: str | None,
+    unit: str | None,
+    confined_to: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[asyncpg.Record]:
+    """Measures matching every filter given, oldest first; `confined_to` is the caller's scope (shared.scope).
+
+    `limit` and `offset` give a page of them (no limit: all).
+    """
+    return await conn.fetch(
+        f"select * {_MATCHING} order by imposed_at, measure_id limit $5 offset $6",
         year,
         measure,
         unit,
+        confined_to,
+        limit,
+        offset,
     )
+
+
+async def count_measures(
+    conn: Connection, *, year: int | None, measure: str | None, unit: str | None, confined_to: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per kind of measure: how many match the filters, and how many of those are in force (not revoked)."""
+    rows = await conn.fetch(
+        f"select measure, count(*) as listed, count(*) filter (where revoked_at is null) as active {_MATCHING}"
+        " group by measure",
+        year,
+        measure,
+        unit,
+        confined_to,
+    )
+    return {r["measure"]: (r["listed"], r["active"]) for r in rows}
 
 
 async def record_events(conn: Connection, unit: str) -> list[Envelope]:

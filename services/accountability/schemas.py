@@ -81,9 +81,13 @@ class TallyRow(BaseModel):
 
 
 class MeasureList(BaseModel):
+    """A page of the measures the filters select; `total` and `tally` are of all of them, not only the page."""
+
     items: list[MeasureOut]
-    total: int
-    tally: list[TallyRow]
+    total: int = Field(description="how many measures the filters select (items is a page of them)")
+    limit: int
+    offset: int
+    tally: list[TallyRow] = Field(description="measures in force (not revoked) per kind, of all those selected")
 
 
 class TriggerOut(BaseModel):
@@ -160,11 +164,18 @@ def measure_out(row: asyncpg.Record) -> MeasureOut:
     )
 
 
-def measure_list(rows: Iterable[asyncpg.Record]) -> MeasureList:
-    items = [measure_out(r) for r in rows]
-    active = [m.measure for m in items if m.status == "active"]
-    tally = [TallyRow(measure=k, label=MEASURE_LABELS[k], count=active.count(k)) for k in MeasureKind]
-    return MeasureList(items=items, total=len(items), tally=tally)
+def measure_list(
+    rows: Iterable[asyncpg.Record], counts: Mapping[str, tuple[int, int]], *, limit: int, offset: int
+) -> MeasureList:
+    """A page of measures; `counts` per kind (listed, in force) of all those the filters select."""
+    tally = [TallyRow(measure=k, label=MEASURE_LABELS[k], count=counts.get(k.value, (0, 0))[1]) for k in MeasureKind]
+    return MeasureList(
+        items=[measure_out(r) for r in rows],
+        total=sum(listed for listed, _ in counts.values()),
+        limit=limit,
+        offset=offset,
+        tally=tally,
+    )
 
 
 def ladder_out(row: asyncpg.Record) -> LadderOut:

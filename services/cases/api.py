@@ -18,6 +18,7 @@ from shared.auth import STAFF, Principal, Role, require
 from shared.commands import CommandRequest, answer_version, command_request
 from shared.contracts.codes import CASE_STATUS_LABELS, CaseStatus
 from shared.errors import Forbidden, NotFound
+from shared.scope import ScopeDep
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], dependencies=[require(*STAFF)])
 
@@ -120,27 +121,31 @@ async def reopen(case_id: CaseId, body: schemas.ReopenIn, deps: DepsDep, request
 
 
 @router.get("/{case_id}", response_model=schemas.CaseOut, summary="案件详情（由事件流折叠而来）")
-async def get_case(case_id: CaseId, deps: DepsDep, response: Response) -> schemas.CaseOut:
+async def get_case(case_id: CaseId, deps: DepsDep, scope: ScopeDep, response: Response) -> schemas.CaseOut:
+    """A responsible unit reads only the cases assigned to it; any other is 404, as if it did not exist."""
     async with deps.pool.acquire() as conn:
         case, version, history = await load(conn, deps.store, case_id, domain.decider)
     if case is None:
         raise NotFound("整改案件", case_id)
+    scope.check(_unit_of(case), "整改案件", case_id)
     answer_version(response, version)
     return schemas.case_out(case, history, clock.now())
 
 
 @router.get("/{case_id}/history", response_model=schemas.HistoryOut, summary="办理记录（审计轨迹）")
-async def get_history(case_id: CaseId, deps: DepsDep) -> schemas.HistoryOut:
+async def get_history(case_id: CaseId, deps: DepsDep, scope: ScopeDep) -> schemas.HistoryOut:
     async with deps.pool.acquire() as conn:
-        history = await deps.store.read(conn, case_id)
-    if not history:
+        case, version, history = await load(conn, deps.store, case_id, domain.decider)
+    if case is None:
         raise NotFound("整改案件", case_id)
-    return schemas.HistoryOut(case_id=case_id, version=len(history), events=[schemas.history_entry(e) for e in history])
+    scope.check(_unit_of(case), "整改案件", case_id)
+    return schemas.HistoryOut(case_id=case_id, version=version, events=[schemas.history_entry(e) for e in history])
 
 
 @router.get("", response_model=schemas.CaseList, summary="案件台账")
 async def list_cases(
     deps: DepsDep,
+    scope: ScopeDep,
     status: CaseStatus | None = None,
     unit: Annotated[str | None, Query(max_length=100)] = None,
     township: Annotated[str | None, Query(max_length=100)] = None,
@@ -148,7 +153,13 @@ async def list_cases(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> schemas.CaseList:
-    where = read_tables.CaseFilter(status=status, unit=unit, township=township, overdue=overdue)
+    """A responsible unit's list holds only the cases assigned to it (another `unit` gives an empty list)."""
+    where = read_tables.CaseFilter(status=status, unit=unit, township=township, overdue=overdue, assigned_to=scope.unit)
     async with deps.pool.acquire() as conn:
         total, rows = await read_tables.list_cases(conn, where, clock.now(), page=page, page_size=page_size)
     return schemas.CaseList(page=page, page_size=page_size, total=total, items=[schemas.case_summary(r) for r in rows])
+
+
+def _unit_of(case: domain.Case) -> str | None:
+    """The unit the case is assigned to now (None before 交办)."""
+    return case.assignment.unit if case.assignment is not None else None

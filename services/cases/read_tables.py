@@ -69,10 +69,13 @@ async def _save_deadline(conn: Connection, case: Case) -> None:
 
 @dataclass(frozen=True)
 class CaseFilter:
+    """What the list's caller asked for; `assigned_to` is the caller's scope (shared.scope), not a query."""
+
     status: CaseStatus | None = None
     unit: str | None = None
     township: str | None = None
     overdue: bool | None = None
+    assigned_to: str | None = None
 
 
 # Overdue (超期) as in domain.is_overdue: the current deadline was missed, or passed while still rectifying.
@@ -82,17 +85,19 @@ _MATCHING = f"""from cases
      where ($1::text is null or status = $1)
        and ($2::text is null or unit = $2)
        and ($3::text is null or township = $3)
-       and ($4::boolean is null or $4 = {_OVERDUE})"""
+       and ($4::boolean is null or $4 = {_OVERDUE})
+       and ($6::text is null or unit = $6)"""
 
 
 async def list_cases(
     conn: Connection, where: CaseFilter, now: datetime, *, page: int, page_size: int
 ) -> tuple[int, list[asyncpg.Record]]:
     """One page of the list, newest report first, and how many cases match in all."""
-    args = (where.status.value if where.status else None, where.unit, where.township, where.overdue, now)
+    status = where.status.value if where.status else None
+    args = (status, where.unit, where.township, where.overdue, now, where.assigned_to)
     total = await conn.fetchval(f"select count(*) {_MATCHING}", *args)
     rows = await conn.fetch(
-        f"select *, {_OVERDUE} as overdue {_MATCHING} order by reported_at desc, case_id limit $6 offset $7",
+        f"select *, {_OVERDUE} as overdue {_MATCHING} order by reported_at desc, case_id limit $7 offset $8",
         *args,
         page_size,
         (page - 1) * page_size,

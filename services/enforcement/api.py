@@ -1,7 +1,9 @@
 """The enforcement cases (环境执法案件) resource: commands and reads on /v1/enforcement-cases.
 
 A command: request → command → handler → the events it appended, with the case's new version
-in the ETag. Commands are for enforcement officers (执法人员); every staff role may read.
+in the ETag. Commands are for enforcement officers (执法人员); every staff role but the responsible
+units may read. Enforcement cases are against enterprises and persons, not units, and no unit's role
+(反馈 and 申请销号 on its own cases) needs them: a unit token gets 403 here (shared.scope).
 """
 
 import uuid
@@ -18,19 +20,20 @@ from services.enforcement.domain import credit_code as codes
 from services.enforcement.domain import decider
 from services.enforcement.handlers import handle
 from shared.aggregate import load
-from shared.auth import STAFF, Role, require
+from shared.auth import Role, require
 from shared.commands import CommandRequest, command_request
 from shared.contracts.enforcement import PenaltyBasis, PenaltyIssued
 from shared.contracts.money import fen_to_yuan
 from shared.errors import InvalidCommand, NotFound
+from shared.scope import COUNTY_READERS
 
 router = APIRouter(prefix="/v1/enforcement-cases", tags=["enforcement-cases"], route_class=s.ExactDecimalRoute)
 
 CaseId = Annotated[str, Path(min_length=1, max_length=64, description="执法案件编号")]
 # Enforcement officers (执法人员) file and work the cases.
 OfficerCommand = Annotated[CommandRequest, command_request(Role.ENFORCEMENT)]
-# Every staff role reads them.
-READERS = [require(*STAFF)]
+# Every staff role reads them, but the responsible units: enforcement is not about their cases.
+READERS = [require(*COUNTY_READERS)]
 
 # What a person reads after each command (zh-CN).
 DONE = {

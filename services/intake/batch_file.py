@@ -3,18 +3,17 @@
 Columns are found by their header, in Chinese or English (批次/batch, 序号/serial,
 问题/problem, 乡镇/township, 领域/domain, and optionally 标题/title, 地址/address,
 经度/lon, 纬度/lat); other columns are ignored. Every row is checked and refused rows
-say why, row by row.
+say why, row by row. The file itself is read by services/intake/spreadsheet.py, which
+believes none of what it declares about itself.
 """
 
-import csv
-import io
+import asyncio
 import unicodedata
-import zipfile
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from services.intake.domain import title_from
+from services.intake.spreadsheet import BatchFileUnreadable, TableLimits, table_rows
 from shared.contracts.base import has_control_characters
 from shared.contracts.codes import DOMAIN_LABELS, Domain
 from shared.contracts.intake import Location
@@ -34,14 +33,6 @@ REQUIRED = ("batch", "serial", "problem", "township", "domain")
 LABELS = {"batch": "批次", "serial": "序号", "problem": "问题", "township": "乡镇", "domain": "领域"}
 
 _DOMAINS: dict[str, Domain] = {label: code for code, label in DOMAIN_LABELS.items()} | {d.value: d for d in Domain}
-
-
-class BatchFileUnreadable(ValueError):
-    """422: not a table we can read. `message` is what a person reads."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -77,14 +68,38 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(content: bytes, *, max_rows: int) -> list[tuple[int, dict[str, str]]]:
-    """(row number as the user sees it, {field: text}) for every non-empty row below the header."""
-    rows = _xlsx_rows(content) if content.startswith(b"PK\x03\x04") else _csv_rows(content)
-    numbered = [(n, [_cell(v) for v in values]) for n, values in rows]
-    numbered = [(n, values) for n, values in numbered if any(values)]
-    if not numbered:
+def read_table(
+    content: bytes,
+    *,
+    max_rows: int,
+    max_unpacked_bytes: int = TableLimits.max_unpacked_bytes,
+    seconds: float = TableLimits.seconds,
+) -> list[tuple[int, dict[str, str]]]:
+    """(row number as the user sees it, {field: text}) for every non-empty row below the header.
+
+    Streams the file (services/intake/spreadsheet.py): a file without the header, or with more rows than
+    `max_rows`, is refused as soon as that shows, before the rest is read. Blocking: run it in a thread.
+    """
+    limits = TableLimits(max_rows=max_rows, max_unpacked_bytes=max_unpacked_bytes, seconds=seconds).started()
+    columns: dict[str, int] | None = None
+    body: list[tuple[int, dict[str, str]]] = []
+    for number, values in table_rows(content, limits):
+        cells = [_cell(v) for v in values]
+        if not any(cells):
+            continue
+        if columns is None:
+            columns = _columns(number, cells)
+            continue
+        if len(body) == max_rows:
+            raise limits.too_many_rows()
+        body.append((number, {name: cells[i] if i < len(cells) else "" for name, i in columns.items()}))
+    if columns is None:
         raise BatchFileUnreadable("文件中没有内容")
-    header_row, header = numbered[0]
+    return body
+
+
+def _columns(header_row: int, header: list[str]) -> dict[str, int]:
+    """Which column holds which field, found by the header's titles."""
     columns: dict[str, int] = {}
     aliases = {_normalise_header(alias): name for name, names in HEADERS.items() for alias in names}
     for i, title in enumerate(header):
@@ -94,45 +109,7 @@ def read_table(content: bytes, *, max_rows: int) -> list[tuple[int, dict[str, st
     missing = [LABELS[name] for name in REQUIRED if name not in columns]
     if missing:
         raise BatchFileUnreadable(f"第 {header_row} 行（表头）缺少必需的列：{'、'.join(missing)}")
-    body = numbered[1:]
-    if len(body) > max_rows:
-        raise BatchFileUnreadable(f"一次最多导入 {max_rows} 行，本文件有 {len(body)} 行，请分批上传")
-    return [(n, {name: values[i] if i < len(values) else "" for name, i in columns.items()}) for n, values in body]
-
-
-def _xlsx_rows(content: bytes) -> Iterable[tuple[int, Sequence[Any]]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise BatchFileUnreadable("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [(n, row) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    finally:
-        workbook.close()
-
-
-def _csv_rows(content: bytes) -> Iterable[tuple[int, Sequence[Any]]]:
-    if content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise BatchFileUnreadable("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 .csv 后上传")
-    # Excel saves CSV as UTF-8 with a BOM, or in the system code page (GBK) on Chinese Windows.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise BatchFileUnreadable("无法识别文件编码，请使用 UTF-8 或 GBK 编码的 CSV，或 .xlsx 文件")
-    if "\x00" in text:
-        raise BatchFileUnreadable("文件不是 .xlsx 或 .csv 表格")
-    try:
-        return list(enumerate(csv.reader(io.StringIO(text)), start=1))
-    except csv.Error as exc:
-        raise BatchFileUnreadable(f"CSV 格式有误：{exc}") from exc
+    return columns
 
 
 def _coordinate(text: str, label: str, low: float, high: float, reasons: list[str]) -> float | None:
@@ -198,3 +175,32 @@ def check_rows(table: list[tuple[int, dict[str, str]]]) -> list[BatchRow | Refus
                 seen[key] = row
         checked.append(result)
     return checked
+
+
+class BatchReader:
+    """Reads and checks batch files in a worker thread, one file at a time per instance, within the time budget.
+
+    The event loop goes on serving the public form meanwhile. The read stops itself at its deadline (checked as it
+    goes); waiting one second longer than that is the last guard.
+    """
+
+    def __init__(self, *, max_rows: int, max_unpacked_bytes: int, seconds: float) -> None:
+        self.max_rows = max_rows
+        self.max_unpacked_bytes = max_unpacked_bytes
+        self.seconds = seconds
+        self._one_at_a_time = asyncio.Semaphore(1)
+
+    async def read(self, content: bytes) -> list[BatchRow | RefusedRow]:
+        """Raises BatchFileUnreadable (422) when the file is not a table this import takes."""
+
+        def work() -> list[BatchRow | RefusedRow]:
+            table = read_table(
+                content, max_rows=self.max_rows, max_unpacked_bytes=self.max_unpacked_bytes, seconds=self.seconds
+            )
+            return check_rows(table)
+
+        async with self._one_at_a_time:
+            try:
+                return await asyncio.wait_for(asyncio.to_thread(work), timeout=self.seconds + 1)
+            except TimeoutError as exc:
+                raise BatchFileUnreadable(f"文件未能在 {self.seconds:g} 秒内读完，请精简表格或分批上传") from exc

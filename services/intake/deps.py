@@ -5,10 +5,11 @@ from typing import Annotated
 
 import asyncpg
 
+from services.intake.batch_file import BatchReader
 from services.intake.handlers import Intake
-from services.intake.limits import PublicRateLimit
 from services.intake.province_inbound import ProvinceInbound
 from services.intake.province_outbound import ProvinceOutbound
+from services.intake.rate_limit import PublicRateLimit
 from services.intake.settings import IntakeSettings
 from shared.eventstore import EventStore
 from shared.service import dependency
@@ -25,6 +26,8 @@ class Deps:
     province_inbound: ProvinceInbound
     province_outbound: ProvinceOutbound
     public_rate_limit: PublicRateLimit
+    # 交办批次文件, read off the event loop.
+    batch_reader: BatchReader
 
 
 DepsDep = Annotated[Deps, dependency(Deps)]

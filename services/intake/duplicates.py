@@ -1,9 +1,11 @@
 """重复举报: is a new report one the county already has? Pure rules, no I/O.
 
 Two rules, in this order:
-1. the same external reference (交办编号, call reference; batch + serial inside a batch).
-   From the same channel it is a resend of the same report and creates nothing; from
-   another channel it is a repeat report of that issue.
+1. the same external reference (交办编号, call reference; batch + serial inside a batch)
+   from the same channel and issuer (the source that numbers it): a resend of the same
+   report, which creates nothing. A reference is never matched across channels or
+   issuers: serial 12 of one inspection batch is not serial 12 of another door's, and
+   no one can take over an official reference by sending it first somewhere else.
 2. the same township and domain, and a location within `distance_m` of an issue that is
    still open and was reported within `window`. Coordinates are compared by distance;
    without coordinates on both sides, the normalised addresses must be equal.
@@ -57,9 +59,18 @@ class KnownIssue:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """An external reference as its issuer numbered it, and the door it came through."""
+
+    channel: Channel
+    issuer: str  # who numbers it: the report's source (central_inspection, hotline_12369, province_platform…)
+    batch: str  # "" outside a batch: serial numbers repeat from batch to batch
+    ref: str
+
+
+@dataclass(frozen=True)
 class KnownReference:
     issue_id: str
-    channel: Channel
 
 
 @dataclass(frozen=True)
@@ -73,12 +84,11 @@ class Match:
 NEW = Match(Outcome.NEW)
 
 
-def reference_key(batch: str | None, external_ref: str | None) -> str | None:
-    """Serial numbers repeat from batch to batch, so inside a batch the batch is part of the reference."""
+def reference_of(channel: Channel, issuer: str, batch: str | None, external_ref: str | None) -> Reference | None:
+    """The report's reference, or None when it has none."""
     if not external_ref or not external_ref.strip():
         return None
-    ref = external_ref.strip()
-    return f"{batch.strip()}/{ref}" if batch and batch.strip() else ref
+    return Reference(channel=channel, issuer=issuer, batch=(batch or "").strip(), ref=external_ref.strip())
 
 
 def distance_m(a: Location, b: Location) -> float:
@@ -132,16 +142,16 @@ def match_place(new: Place, candidates: list[KnownIssue], policy: DuplicatePolic
 
 def classify(
     *,
-    channel: Channel,
     place: Place,
     by_reference: KnownReference | None,
     candidates: list[KnownIssue],
     policy: DuplicatePolicy,
     now: datetime,
 ) -> Match:
-    """What to do with a new report: open a new issue, link it to a known one, or recognise a resend."""
+    """What to do with a new report: open a new issue, link it to a known one, or recognise a resend.
+
+    `by_reference` is the issue of the report's own reference (same channel and issuer), when there is one.
+    """
     if by_reference is not None:
-        if by_reference.channel == channel:
-            return Match(Outcome.ALREADY_RECEIVED, issue_id=by_reference.issue_id, rule=DuplicateRule.SAME_EXTERNAL_REF)
-        return Match(Outcome.LINKED, issue_id=by_reference.issue_id, rule=DuplicateRule.SAME_EXTERNAL_REF)
+        return Match(Outcome.ALREADY_RECEIVED, issue_id=by_reference.issue_id, rule=DuplicateRule.SAME_EXTERNAL_REF)
     return match_place(place, candidates, policy, now)

@@ -4,6 +4,8 @@ One transaction holds the issue's events (and their outbox rows), the read table
 the sealed reporter contact and the photos: the report is durable, whole, before
 anyone is answered. It goes through `shared.commands.write`: when another report took
 the same reference or appended to the same issue first, the report is decided again.
+Phone and ID-card numbers in the report's free text are masked before anything is
+recorded (masking.py); the original text is sealed with the reporter's contact.
 Reports of one township and domain are decided one at a time (an advisory lock), so
 two instances never open two issues for one place.
 """
@@ -14,9 +16,9 @@ from datetime import timedelta
 
 import asyncpg
 
-from services.intake import commands, domain, read_tables
+from services.intake import commands, domain, masking, read_tables
 from services.intake.attachments import Photo, keep_photos
-from services.intake.duplicates import DuplicatePolicy, Match, Outcome, Place, classify, reference_key
+from services.intake.duplicates import DuplicatePolicy, Match, Outcome, Place, classify, reference_of
 from services.intake.privacy import ContactVault, ReporterContact, keep_contact
 from services.intake.settings import IntakeSettings
 from shared import clock
@@ -81,18 +83,20 @@ class Intake:
         async def attempt() -> Receipt:
             return await self._receive(conn, submission, report_id, meta)
 
-        # A reference taken by another report in the meantime (issue_refs is unique) means: decide again.
+        # A reference taken by another report in the meantime (issue_references is unique) means: decide again.
         return await write(conn, attempt, expected_version=None, also_retry=(asyncpg.UniqueViolationError,))
 
     async def _receive(self, conn: Connection, submission: Submission, report_id: uuid.UUID, meta: Metadata) -> Receipt:
-        report = replace(submission.report, attachments=tuple(p.attachment for p in submission.photos))
+        report, original_text = masking.masked(
+            replace(submission.report, attachments=tuple(p.attachment for p in submission.photos))
+        )
         # Not stream concurrency (write() guards each issue's version) but places: without this lock two
         # instances could each find no open issue at one place and each open a new issue for it.
         await conn.execute(
             "select pg_advisory_xact_lock($1, hashtext($2))", _PLACE_LOCK, f"{report.township}\x1f{report.domain}"
         )
-        ref_key = reference_key(report.batch, report.external_ref)
-        known_ref = await read_tables.find_reference(conn, ref_key, report.channel) if ref_key else None
+        reference = reference_of(report.channel, report.source.value, report.batch, report.external_ref)
+        known_ref = await read_tables.find_reference(conn, reference) if reference else None
         now = clock.now()
         candidates = (
             await read_tables.open_candidates(conn, report.township, report.domain, now - self.policy.window)
@@ -100,7 +104,6 @@ class Intake:
             else []
         )
         match = classify(
-            channel=report.channel,
             place=Place(report.township, report.domain, report.location),
             by_reference=known_ref[0] if known_ref else None,
             candidates=candidates,
@@ -116,12 +119,17 @@ class Intake:
         await read_tables.add_report(
             conn, report_id=report_id, issue_id=issue_id, channel=report.channel, outcome=match.outcome
         )
-        if ref_key:
-            await read_tables.add_reference(
-                conn, ref_key=ref_key, issue_id=issue_id, report_id=report_id, channel=report.channel
+        if reference:
+            await read_tables.add_reference(conn, reference=reference, issue_id=issue_id, report_id=report_id)
+        if submission.contact or original_text:
+            await keep_contact(
+                conn,
+                self.vault,
+                report_id=report_id,
+                issue_id=issue_id,
+                contact=submission.contact,
+                original_text=original_text,
             )
-        if submission.contact:
-            await keep_contact(conn, self.vault, report_id=report_id, issue_id=issue_id, contact=submission.contact)
         if submission.photos:
             await keep_photos(conn, report_id=report_id, issue_id=issue_id, photos=list(submission.photos))
         return Receipt(

@@ -6,13 +6,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.intake.api import attachments, batches, form, reports, staff
+from services.intake.batch_file import BatchReader
 from services.intake.consumers import consumers
 from services.intake.deps import Deps
 from services.intake.handlers import Intake
-from services.intake.limits import BodyLimit, PublicRateLimit
+from services.intake.limits import body_limits, default_body_limit
 from services.intake.province_inbound import ProvinceInbound
 from services.intake.province_outbound import ProvinceOutbound
-from services.intake.settings import MIB, IntakeSettings
+from services.intake.rate_limit import PublicRateLimit
+from services.intake.settings import IntakeSettings
 from shared.eventstore import EventStore
 from shared.service import Platform, build_app, serve
 
@@ -32,12 +34,13 @@ def compose(platform: Platform[IntakeSettings]) -> Deps:
         intake=intake,
         province_inbound=ProvinceInbound(intake, outbound),
         province_outbound=outbound,
-        public_rate_limit=PublicRateLimit(settings.public_rate_limit),
+        public_rate_limit=PublicRateLimit(platform.pool, settings.public_rate_limit, settings.trusted_proxies),
+        batch_reader=BatchReader(
+            max_rows=settings.max_batch_rows,
+            max_unpacked_bytes=settings.max_batch_unpacked_bytes,
+            seconds=settings.batch_read_seconds,
+        ),
     )
-
-
-def body_limits(settings: IntakeSettings) -> dict[str, int]:
-    return {"/report": settings.max_form_bytes, "/v1/batches": settings.max_batch_bytes + MIB}
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
@@ -49,9 +52,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         routers=[reports.router, attachments.router, staff.router, batches.router, form.router],
         migrations=MIGRATIONS,
         consumers=consumers,
+        body_limit=default_body_limit(settings),
+        body_limits=body_limits(settings),
     )
-    limits = body_limits(settings)
-    app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_json_bytes))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
 

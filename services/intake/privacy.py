@@ -1,9 +1,12 @@
 """举报人信息保密: the reporter's name and phone, kept only here and only encrypted.
 
 They never enter an event, a log line or a response other than the contact read,
-and every contact read is recorded (who, when, which reports).
+and every contact read is recorded (who, when, which reports). The same goes for a
+report's original text where phone or ID-card numbers were masked in it
+(services/intake/masking.py): it is sealed beside the contact, for the operator.
 """
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -72,15 +75,24 @@ class ContactVault:
 
 
 async def keep_contact(
-    conn: Connection, vault: ContactVault, *, report_id: UUID, issue_id: str, contact: ReporterContact
+    conn: Connection,
+    vault: ContactVault,
+    *,
+    report_id: UUID,
+    issue_id: str,
+    contact: ReporterContact | None,
+    original_text: dict[str, str] | None = None,
 ) -> None:
+    """Seals who reported and, where numbers were masked in it, what they wrote ({field: original text})."""
+    contact = contact or ReporterContact()
     await conn.execute(
-        """insert into reporter_contacts (report_id, issue_id, name_sealed, phone_sealed)
-           values ($1, $2, $3, $4) on conflict (report_id) do nothing""",
+        """insert into reporter_contacts (report_id, issue_id, name_sealed, phone_sealed, text_sealed)
+           values ($1, $2, $3, $4, $5) on conflict (report_id) do nothing""",
         report_id,
         issue_id,
         vault.seal(contact.name),
         vault.seal(contact.phone),
+        vault.seal(json.dumps(original_text, ensure_ascii=False) if original_text else None),
     )
 
 
@@ -91,13 +103,15 @@ class ContactRead:
     received_at: datetime
     name: str | None = field(repr=False)
     phone: str | None = field(repr=False)
+    # The report's title, description or address as written, where numbers were masked in it.
+    original_text: dict[str, str] | None = field(default=None, repr=False)
 
 
 async def read_contacts(conn: Connection, vault: ContactVault, issue_id: str, actor: str) -> list[ContactRead]:
     """The contacts of every report of an issue (the first and the repeats); the read itself is recorded."""
     async with conn.transaction():
         rows = await conn.fetch(
-            """select c.report_id, r.channel, r.received_at, c.name_sealed, c.phone_sealed
+            """select c.report_id, r.channel, r.received_at, c.name_sealed, c.phone_sealed, c.text_sealed
                  from reporter_contacts c join reports r using (report_id)
                 where c.issue_id = $1
                 order by r.received_at, c.report_id""",
@@ -116,9 +130,14 @@ async def read_contacts(conn: Connection, vault: ContactVault, issue_id: str, ac
             received_at=r["received_at"],
             name=vault.open(r["name_sealed"]),
             phone=vault.open(r["phone_sealed"]),
+            original_text=_original_text(vault.open(r["text_sealed"])),
         )
         for r in rows
     ]
+
+
+def _original_text(opened: str | None) -> dict[str, str] | None:
+    return None if opened is None else {str(k): str(v) for k, v in json.loads(opened).items()}
 
 
 @dataclass(frozen=True)
@@ -144,7 +163,7 @@ async def rotate_contacts(conn: Connection, vault: ContactVault, batch_size: int
     while True:
         async with conn.transaction():
             rows = await conn.fetch(
-                """select report_id, name_sealed, phone_sealed from reporter_contacts
+                """select report_id, name_sealed, phone_sealed, text_sealed from reporter_contacts
                     where $1::uuid is null or report_id > $1 order by report_id limit $2 for update""",
                 last,
                 batch_size,
@@ -153,12 +172,17 @@ async def rotate_contacts(conn: Connection, vault: ContactVault, batch_size: int
                 return rotated
             try:
                 updates = [
-                    (r["report_id"], vault.rotate(r["name_sealed"]), vault.rotate(r["phone_sealed"])) for r in rows
+                    (
+                        r["report_id"],
+                        *(vault.rotate(r[column]) for column in ("name_sealed", "phone_sealed", "text_sealed")),
+                    )
+                    for r in rows
                 ]
             except InvalidToken as exc:
                 raise RuntimeError("a stored contact is sealed with a key that is no longer configured") from exc
             await conn.executemany(
-                """update reporter_contacts set name_sealed = $2, phone_sealed = $3, rotated_at = now()
+                """update reporter_contacts
+                      set name_sealed = $2, phone_sealed = $3, text_sealed = $4, rotated_at = now()
                     where report_id = $1""",
                 updates,
             )

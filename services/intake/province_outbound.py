@@ -1,7 +1,8 @@
 """省级平台回传: every status change of a provincial 交办's case, and its result (办理结果), back to the province.
 
 Intake follows `cases.events` for every issue it opened: the case status tells
-duplicate matching whether an issue is still open. For an issue that carries a
+duplicate matching whether an issue is still open, and the unit it is assigned to
+which responsible unit may read its reports and photos (shared.scope). For an issue that carries a
 province reference, each change also becomes a ProvinceStatusChanged (and, on 销号, a
 ProvinceResultReported) appended to the stream `province:<issue_id>`, whose outbox
 rows name `province.outbound`: the same relay publishes them, in order, as CloudEvents
@@ -65,10 +66,13 @@ class Tracked:
     status: CaseStatus | None = None
     closure_summary: str | None = None
     closure_evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    unit: str | None = None  # 责任单位 the case is assigned to now: whose reports a unit token reads
 
 
 def track(tracked: Tracked, event: Event) -> Tracked:
     after = replace(tracked, status=status_after(event, tracked.status))
+    if isinstance(event, Assigned | Reassigned):
+        after = replace(after, unit=event.unit)
     if isinstance(event, ClosureRequested):
         after = replace(after, closure_summary=event.summary, closure_evidence=tuple(event.evidence))
     return after
@@ -154,7 +158,7 @@ class ProvinceOutbound:
 
     async def _tracked(self, conn: Connection, issue_id: str) -> Tracked | None:
         row = await conn.fetchrow(
-            """select case_status, closure_summary, closure_evidence from issue_index
+            """select case_status, closure_summary, closure_evidence, case_unit from issue_index
                 where issue_id = $1 for update""",
             issue_id,
         )
@@ -164,6 +168,7 @@ class ProvinceOutbound:
             status=CaseStatus(row["case_status"]) if row["case_status"] else None,
             closure_summary=row["closure_summary"],
             closure_evidence=tuple(Evidence.model_validate(e) for e in row["closure_evidence"] or ()),
+            unit=row["case_unit"],
         )
 
     async def _references(self, conn: Connection, issue_id: str) -> list[str]:
@@ -184,13 +189,14 @@ class ProvinceOutbound:
         after = track(before, event)
         await conn.execute(
             """update issue_index
-                  set case_status = $2, closed = $3, closure_summary = $4, closure_evidence = $5
+                  set case_status = $2, closed = $3, closure_summary = $4, closure_evidence = $5, case_unit = $6
                 where issue_id = $1""",
             issue_id,
             after.status.value if after.status else None,
             after.status is CaseStatus.CLOSED,
             after.closure_summary,
             [e.model_dump(mode="json") for e in after.closure_evidence],
+            after.unit,
         )
         outbound = [
             e

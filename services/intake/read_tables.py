@@ -1,8 +1,9 @@
 """Intake's read tables, written in the same transaction as the events they follow.
 
 `issue_index` holds what duplicate matching needs (place, time, whether the case is
-closed); `issue_refs` maps external references to issues; `reports` lists every
-submission and what became of it; `batch_uploads` keeps each batch import's result.
+closed); `issue_references` maps external references, per channel and issuer, to issues;
+`reports` lists every submission and what became of it; `batch_uploads` keeps each
+batch import's result.
 """
 
 from datetime import datetime
@@ -10,23 +11,25 @@ from typing import Any
 from uuid import UUID
 
 from services.intake.commands import Report
-from services.intake.duplicates import KnownIssue, KnownReference, Place, address_key
+from services.intake.duplicates import KnownIssue, KnownReference, Place, Reference, address_key
 from shared.contracts.codes import Domain
 from shared.contracts.intake import Channel, Location
 from shared.db import Connection
 
 
-async def find_reference(conn: Connection, ref_key: str, channel: Channel) -> tuple[KnownReference, UUID] | None:
-    """The issue of a reference, as this channel brought it if it did, else as another channel did."""
+async def find_reference(conn: Connection, reference: Reference) -> tuple[KnownReference, UUID] | None:
+    """The issue of a reference as the same channel and issuer brought it before, and the report that did."""
     row = await conn.fetchrow(
-        """select issue_id, channel, report_id from issue_refs
-            where ref_key = $1 order by channel = $2 desc, report_id limit 1""",
-        ref_key,
-        channel.value,
+        """select issue_id, report_id from issue_references
+            where channel = $1 and issuer = $2 and batch = $3 and ref = $4""",
+        reference.channel.value,
+        reference.issuer,
+        reference.batch,
+        reference.ref,
     )
     if row is None:
         return None
-    return KnownReference(issue_id=row["issue_id"], channel=Channel(row["channel"])), row["report_id"]
+    return KnownReference(issue_id=row["issue_id"]), row["report_id"]
 
 
 async def open_candidates(conn: Connection, township: str, domain: Domain, since: datetime) -> list[KnownIssue]:
@@ -73,19 +76,28 @@ async def add_report(conn: Connection, *, report_id: UUID, issue_id: str, channe
     )
 
 
-async def add_reference(conn: Connection, *, ref_key: str, issue_id: str, report_id: UUID, channel: Channel) -> None:
+async def add_reference(conn: Connection, *, reference: Reference, issue_id: str, report_id: UUID) -> None:
     """Raises UniqueViolationError when another report took the reference first: the caller decides again."""
     await conn.execute(
-        "insert into issue_refs (ref_key, issue_id, report_id, channel) values ($1, $2, $3, $4)",
-        ref_key,
+        """insert into issue_references (channel, issuer, batch, ref, issue_id, report_id)
+           values ($1, $2, $3, $4, $5, $6)""",
+        reference.channel.value,
+        reference.issuer,
+        reference.batch,
+        reference.ref,
         issue_id,
         report_id,
-        channel.value,
     )
 
 
 async def issue_known(conn: Connection, issue_id: str) -> bool:
     return bool(await conn.fetchval("select exists(select 1 from issue_index where issue_id = $1)", issue_id))
+
+
+async def case_unit(conn: Connection, issue_id: str) -> str | None:
+    """The responsible unit the issue's case is assigned to now, as cases.events told it (None: not assigned)."""
+    unit: str | None = await conn.fetchval("select case_unit from issue_index where issue_id = $1", issue_id)
+    return unit
 
 
 async def add_batch_upload(

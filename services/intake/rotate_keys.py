@@ -1,17 +1,26 @@
 """密钥轮换: re-encrypts every stored reporter contact with the newest key.
 
+    python -m services.intake.rotate_keys --new-key          # prints a new random key
     CONTACT_KEYS="<new key>,<old key>" python -m services.intake.rotate_keys
 
-Afterwards CONTACT_KEYS="<new key>" is enough and the old key can be destroyed. The
-service may keep running meanwhile: it reads with every configured key.
+Put the new key first in CONTACT_KEYS, restart the intake instances (new contacts are sealed with it), then run
+the rotation; afterwards CONTACT_KEYS="<new key>" is enough. Keep the old key as long as a database backup
+sealed with it is kept. The service may keep running meanwhile: it reads with every configured key. Against
+the local stack, CONTACT_KEYS and JWT_SECRET come from .run/secrets.env when the environment does not set them.
 """
 
+import argparse
 import asyncio
+import sys
 
 import asyncpg
+from cryptography.fernet import Fernet
+from pydantic import ValidationError
 
 from services.intake.privacy import ContactVault, rotate_contacts
 from services.intake.settings import IntakeSettings
+from shared.settings import refusal
+from shared.stack_keys import use_stack_keys
 
 
 async def rotate(settings: IntakeSettings) -> int:
@@ -23,7 +32,18 @@ async def rotate(settings: IntakeSettings) -> int:
 
 
 def main() -> None:
-    count = asyncio.run(rotate(IntakeSettings()))
+    parser = argparse.ArgumentParser(prog="python -m services.intake.rotate_keys", description="举报人信息密钥轮换")
+    parser.add_argument("--new-key", action="store_true", help="print a new random key for CONTACT_KEYS and stop")
+    args = parser.parse_args()
+    if args.new_key:
+        print(Fernet.generate_key().decode())
+        return
+    use_stack_keys()
+    try:
+        settings = IntakeSettings()
+    except ValidationError as exc:
+        sys.exit(f"无法轮换 / cannot rotate:\n{refusal(exc)}")
+    count = asyncio.run(rotate(settings))
     print(f"re-encrypted {count} reporter contacts with the newest key")
 
 

@@ -79,11 +79,13 @@ class ProblemIn(BaseModel):
 
 
 class ReportIn(ProblemIn):
-    """A reported problem, from any source."""
+    """A reported problem. Source, batch and reference are for the staff who enter reports; the public's is 县长信箱."""
 
-    source: Source
-    batch: ShortText | None = None
-    external_ref: ShortText | None = None
+    source: Source | None = Field(
+        default=None, description="问题来源, named by the staff who enter reports; mailbox (县长信箱) when omitted"
+    )
+    batch: ShortText | None = Field(default=None, description="交办批次: staff only")
+    external_ref: ShortText | None = Field(default=None, description="交办编号 or other reference: staff only")
     reporter: ReporterIn | None = None
 
 
@@ -176,6 +178,10 @@ class ContactOut(BaseModel):
     received_at: str
     name: str | None
     phone: str | None
+    original_text: dict[str, str] | None = Field(
+        default=None,
+        description="原文: title, description or address as written, where phone or ID numbers were masked in it",
+    )
 
 
 class ContactsOut(BaseModel):
@@ -194,6 +200,7 @@ class ContactsOut(BaseModel):
                     received_at=shown(c.received_at),
                     name=c.name,
                     phone=c.phone,
+                    original_text=c.original_text,
                 )
                 for c in reads
             ],

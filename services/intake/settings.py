@@ -1,10 +1,9 @@
-from typing import Self
+from cryptography.fernet import Fernet
+from pydantic import Field, ValidationInfo, field_validator
 
-from pydantic import Field, model_validator
+from shared.settings import ServiceSettings, required_secret
 
-from shared.settings import ServiceSettings
-
-# Development only: refused when ENVIRONMENT is anything else (see the validator below).
+# Development only, and only when ENVIRONMENT=development is set explicitly: refused everywhere else.
 DEVELOPMENT_CONTACT_KEY = "52_bOxa73H5WynhSZEHZBLHbEqXQb1lls_yxoSqmJ9U="
 
 MIB = 1024 * 1024
@@ -15,8 +14,9 @@ class IntakeSettings(ServiceSettings):
     port: int = 8001
 
     # Fernet keys that encrypt reporters' names and phones (举报人信息), comma-separated, newest first:
-    # new contacts are encrypted with the first, every key still decrypts, and rotation re-encrypts with the first.
-    contact_keys: str = Field(default=DEVELOPMENT_CONTACT_KEY, repr=False)
+    # new contacts are encrypted with the first, every key still decrypts, and rotation re-encrypts with the first
+    # (services/intake/rotate_keys.py). Required outside development; each must be a valid Fernet key.
+    contact_keys: str = Field(default="", repr=False, validate_default=True)
 
     # 重复举报: same township and domain, within this distance and this time of an open issue.
     duplicate_distance_m: float = Field(default=200.0, gt=0)
@@ -25,6 +25,9 @@ class IntakeSettings(ServiceSettings):
     # Anonymous public submissions per client address (limits' notation, e.g. "20/minute");
     # staff with a token are not limited.
     public_rate_limit: str = "20/minute"
+    # The reverse proxies in front of intake (comma-separated addresses or CIDR ranges): only when the connection
+    # comes from one of them is the client's address taken from X-Forwarded-For. Empty: no proxy is trusted.
+    trusted_proxies: str = ""
 
     # Photos (现场照片) and uploads.
     max_photos: int = Field(default=6, ge=0)
@@ -32,14 +35,28 @@ class IntakeSettings(ServiceSettings):
     max_json_bytes: int = Field(default=1 * MIB, gt=0)
     max_batch_bytes: int = Field(default=5 * MIB, gt=0)
     max_batch_rows: int = Field(default=5000, gt=0)
+    # A batch .xlsx unpacked (every part of the archive together), and how long reading a table may take.
+    max_batch_unpacked_bytes: int = Field(default=32 * MIB, gt=0)
+    batch_read_seconds: float = Field(default=10.0, gt=0)
 
     @property
     def max_form_bytes(self) -> int:
         """A whole report form: every photo at its limit, plus room for the text fields and multipart framing."""
         return self.max_photos * self.max_photo_bytes + MIB
 
-    @model_validator(mode="after")
-    def _no_development_contact_key_outside_development(self) -> Self:
-        if self.environment != "development" and DEVELOPMENT_CONTACT_KEY in self.contact_keys.split(","):
-            raise ValueError("CONTACT_KEYS must be set to the county's own keys when ENVIRONMENT is not development")
-        return self
+    @field_validator("contact_keys")
+    @classmethod
+    def _contact_keys_are_set_and_valid(cls, value: str, info: ValidationInfo) -> str:
+        keys_text = required_secret("CONTACT_KEYS", value, info, development_value=DEVELOPMENT_CONTACT_KEY)
+        keys = [key.strip() for key in keys_text.split(",")]
+        for number, key in enumerate(keys, start=1):
+            try:
+                Fernet(key.encode())
+            except ValueError:
+                raise ValueError(
+                    f"CONTACT_KEYS 的第 {number} 个密钥不是有效的 Fernet 密钥（32 字节、URL 安全的 Base64 编码）；"
+                    "多个密钥以英文逗号分隔，最新的在前。"
+                    f" CONTACT_KEYS key number {number} is not a valid Fernet key (32 bytes, URL-safe base64);"
+                    " separate several keys with commas, newest first."
+                ) from None
+        return keys_text

@@ -2,22 +2,40 @@
 
 Written with openpyxl as a plain .xlsx (no macros, no external links), which Excel and WPS open.
 Times are written as county time (Asia/Shanghai) without zone, as spreadsheets expect.
+
+Every text cell is a string cell, never a formula: titles, descriptions, townships and unit names are
+typed by the public and by staff, and a title such as `=HYPERLINK(…)` must stay the words it is
+(spreadsheet formula injection, OWASP "CSV Injection"). openpyxl makes a formula of any text starting
+with "=" and an error of "#N/A", so each text cell's type is set to string explicitly; text starting
+with a character a spreadsheet reads as a formula (= + - @, tab, CR) also gets Excel's quote prefix,
+so that editing the cell in Excel or WPS keeps it text. The text itself is unchanged, but for two things
+the format imposes: control characters a worksheet cannot hold are dropped, and line ends are written as
+LF (XML reads a bare CR as LF anyway; writing it so makes the cell's text what every reader gets).
+
+The workbook is written in openpyxl's write-only mode (row by row, without holding the sheet) into a
+file the caller gives, and is meant to run in a worker thread: see `api/reports.py`.
 """
 
 import io
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from services.projections import labels
 from shared.clock import SHANGHAI
 
 SHEET = "整改台账"
+NOTES = "说明"
+
+# What a spreadsheet takes for the start of a formula (OWASP: = + - @, tab, carriage return; CR is written LF).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 class Row(Protocol):
@@ -50,9 +68,11 @@ COLUMNS: list[tuple[str, int, Callable[[Row], Any]]] = [
     ("重复举报", 10, lambda r: r["repeat_reports"]),
 ]
 HEADERS = ["序号", *(header for header, _, _ in COLUMNS)]
+WIDTHS = [6, *(width for _, width, _ in COLUMNS)]
 
 DAY_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
+NUMBER_FORMATS = {"整改时限": TIME_FORMAT, "受理日期": DAY_FORMAT, "销号日期": DAY_FORMAT}
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -70,40 +90,59 @@ def _leader(row: Row) -> str:
     return f"{row['leader_name']}（{row['leader_post']}）" if row["leader_post"] else row["leader_name"]
 
 
-def _cell(value: Any) -> Any:
-    """Text as a worksheet can hold it: control characters (which Excel refuses) are dropped."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+def _cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None = None) -> Cell | None:
+    """A cell of the sheet: text as a string cell (never a formula), control characters Excel refuses dropped."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
+        cell = WriteOnlyCell(sheet)
+        cell.value = text  # openpyxl guesses: "=…" becomes a formula, "#N/A" an error
+        cell.data_type = "s"  # so the type is set after the value: always a string
+        if text.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True  # Excel and WPS keep it text when the cell is edited
+        return cell
+    cell = WriteOnlyCell(sheet, value)
+    if number_format:
+        cell.number_format = number_format
+    return cell
 
 
-def workbook(rows: Iterable[Row], about: list[tuple[str, str]]) -> bytes:
-    """The ledger of these cases; `about` says what it shows (filters, as of, generation) on a second sheet."""
-    book = Workbook()
-    sheet = book.worksheets[0]  # a new workbook's one sheet
-    sheet.title = SHEET
-    sheet.append(HEADERS)
-    for number, row in enumerate(rows, start=1):
-        sheet.append([number, *(_cell(value(row)) for _, _, value in COLUMNS)])
+def write(rows: Iterable[Row], about: list[tuple[str, str]], out: IO[bytes], *, first_number: int = 1) -> None:
+    """Writes the ledger of these cases to `out`; `about` says what it shows (filters, as of, …) on a second sheet.
+
+    `first_number` is the 序号 of the first row (a later page of the ledger goes on counting).
+    """
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SHEET)
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "B2"
     header_fill = PatternFill("solid", fgColor="DDEBF7")
-    for cell in sheet[1]:
+    header_cells = []
+    for header in HEADERS:
+        cell = _cell(sheet, header)
+        assert cell is not None
         cell.font = Font(bold=True)
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for index, (header, width) in enumerate([("序号", 6), *((h, w) for h, w, _ in COLUMNS)], start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = width
-        if header in ("整改时限",):
-            for cell in sheet[letter][1:]:
-                cell.number_format = TIME_FORMAT
-        elif header in ("受理日期", "销号日期"):
-            for cell in sheet[letter][1:]:
-                cell.number_format = DAY_FORMAT
-    sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = sheet.dimensions
-    notes = book.create_sheet("说明")
-    for name, value in about:
-        notes.append([name, _cell(value)])
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        values = [first_number + count - 1, *(value(row) for _, _, value in COLUMNS)]
+        sheet.append([_cell(sheet, v, NUMBER_FORMATS.get(h)) for h, v in zip(HEADERS, values, strict=True)])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{count + 1}"
+    notes = book.create_sheet(NOTES)
     notes.column_dimensions["A"].width = 16
     notes.column_dimensions["B"].width = 80
-    out = io.BytesIO()
+    for name, value in about:
+        notes.append([_cell(notes, name), _cell(notes, value)])
     book.save(out)
+
+
+def workbook(rows: Iterable[Row], about: list[tuple[str, str]]) -> bytes:
+    """The ledger as bytes (for tests and small ledgers)."""
+    out = io.BytesIO()
+    write(rows, about, out)
     return out.getvalue()

@@ -172,6 +172,9 @@ class TallyItem(BaseModel):
 class TallyItems(Answer):
     year: int | None
     as_of: str | None
+    total: int = Field(description="how many escalations and measures the filters select (items is a page of them)")
+    limit: int
+    offset: int
     items: list[TallyItem]
 
 
@@ -232,6 +235,9 @@ class EnforcementCases(Answer):
     year: int | None
     as_of: str | None
     credit_code: str | None
+    total: int = Field(description="how many (case, year) rows the filters select (items is a page of them)")
+    limit: int
+    offset: int
     items: list[EnforcementCaseItem]
 
 

@@ -62,6 +62,13 @@ class Target(Contract):
     post: str | None = Field(default=None, max_length=100)
 
 
+class Authority(StrEnum):
+    """Who imposed a measure (问责机关): the discipline commission, or the 督察办 (criticism notices only)."""
+
+    DISCIPLINE = "discipline"  # 纪委监委
+    INSPECTION_OFFICE = "inspection_office"  # 督察办
+
+
 class MeasureImposed(Event):
     """问责措施."""
 
@@ -73,6 +80,10 @@ class MeasureImposed(Event):
     reason: str = Field(min_length=1)
     case_ids: list[str] = Field(default_factory=list)
     imposed_by: str
+    authority: Authority | None = Field(
+        default=None,
+        description="问责机关; absent on measures recorded before it was kept, which are the discipline commission's",
+    )
 
 
 class MeasureRevoked(Event):

@@ -55,6 +55,8 @@ Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 _READABLE = AfterValidator(_readable)
+# The control-character check alone, for fields of recorded events that keep the bounds they were recorded with.
+Readable = _READABLE
 
 
 def _bounded(max_length: int) -> StringConstraints:

@@ -4,26 +4,26 @@ The case id is the issue id; every event below is in that one stream, which is t
 case's audit trail.
 """
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, Field
 
-from shared.contracts.base import Contract, Event
+from shared.contracts.base import Contract, Event, Readable
 from shared.contracts.codes import CaseStatus, Domain, Source
 
 
 class Leader(Contract):
     """包案领导: the leader answerable for the case."""
 
-    name: str = Field(min_length=1, max_length=50)
-    post: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, Field(min_length=1, max_length=50), Readable]
+    post: Annotated[str, Field(min_length=1, max_length=100), Readable]
 
 
 class Evidence(Contract):
     """One item of evidence for a closure request: what it shows, the file, its SHA-256."""
 
-    description: str = Field(min_length=1, max_length=500)
-    file_name: str = Field(min_length=1, max_length=255)
+    description: Annotated[str, Field(min_length=1, max_length=500), Readable]
+    file_name: Annotated[str, Field(min_length=1, max_length=255), Readable]
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 

@@ -2,6 +2,8 @@
 
 A short county year is played through the services' HTTP APIs (the demo's own player); the page must
 show the figures the API gives, open the cases behind a figure, and each case's timeline.
+The page is opened as people are told to open it, with the token in the fragment (`/#token=…`), which
+the browser sends to no server: no request the page makes carries it anywhere but its Authorization header.
 """
 
 import dataclasses
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Page, Route, async_playwright, expect
+from playwright.async_api import Page, Request, Route, async_playwright, expect
 
 from demo.browser import launch
 from demo.client import County, Urls
@@ -97,9 +99,16 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
             browser = await launch(playwright)
             try:
                 page = await browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-                await page.goto(f"{p.url}/?token={viewer}")
+                sent: list[Request] = []
+                page.on("request", lambda request: sent.append(request))
+                await page.goto(f"{p.url}/#token={viewer}")
                 await page.wait_for_selector("body[data-loaded]", timeout=TIMEOUT_MS)
-                assert "token=" not in page.url, "the token leaves the address bar once kept for the session"
+                assert "token" not in page.url, "the token leaves the address bar once kept for the session"
+                api_calls = [r for r in sent if "/v1/" in r.url]
+                assert api_calls and {(await r.all_headers()).get("authorization") for r in api_calls} == {
+                    f"Bearer {viewer}"
+                }
+                assert sent and not [r.url for r in sent if viewer in r.url or "token=" in r.url]
 
                 # the figures are the API's
                 for figure in ("all", "closed", "on_schedule", "overdue", "reopened"):
@@ -174,9 +183,37 @@ async def test_without_a_token_or_with_a_rejected_one_the_page_asks_for_a_token(
                 await route.fulfill(status=401, content_type="application/json", body=json.dumps(body))
 
             await page.route("**/v1/**", refuse)
-            await page.goto(f"{p.url}/?token=expired-token")
+            await page.goto(f"{p.url}/#token=expired-token")
             await expect(page.locator("#notice-text")).to_contain_text("身份凭证无效或已过期（登录已过期，请重新登录）")
             assert await stored_token(page) is None
+        finally:
+            await browser.close()
+
+
+async def test_a_token_in_the_query_is_never_used_and_leaves_the_address_bar(make_settings: SettingsFactory) -> None:
+    """An old `?token=` link has already carried the token to the server: the page says so and asks for another."""
+    settings = make_settings(ProjectionsSettings, port=free_port())
+    viewer = issue_token(ServiceSettings(), subject="e2e-viewer", role=Role.VIEWER)
+    async with service_processes(("services.projections", settings)) as (p,), async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            page = await browser.new_page(locale="zh-CN")
+            sent: list[Request] = []
+            page.on("request", lambda request: sent.append(request))
+            await page.goto(f"{p.url}/?token={viewer}#/list?api=%2Fv1%2Fcases%2Foverdue")
+            await expect(page.locator("#notice-text")).to_contain_text("本页不使用这样的凭证")
+            await expect(page.locator("#notice-text")).to_contain_text("#token=")
+            await expect(page.locator("#token-form")).to_be_visible()
+            assert "token" not in page.url and page.url.endswith("#/list?api=%2Fv1%2Fcases%2Foverdue")
+            assert await stored_token(page) is None
+            assert not [r.url for r in sent if "/v1/" in r.url], "nothing is asked of the API with that token"
+
+            # the form takes a token, and the page then reads the figures with it
+            await page.locator("#token-input").fill(viewer)
+            await page.locator("#token-form button").click()
+            await page.wait_for_selector("body[data-loaded]", timeout=TIMEOUT_MS)
+            assert await stored_token(page) == viewer
+            await expect(page.locator("#list-total")).to_have_text("共0件")
         finally:
             await browser.close()
 

@@ -31,10 +31,15 @@ REPORTERS = [
     ("上官云裳", "0710-3712345", "0710-3712345"),
     ("东方未明", "15912345605", "15912345605"),
 ]
+# Numbers a reporter typed into the text of a report itself: masked before the report leaves intake.
+TYPED_IN_TEXT = ["15812345699", "420106198807151234"]
 SECRETS = (
-    [name for name, _, _ in REPORTERS] + [stored for _, _, stored in REPORTERS] + [typed for _, typed, _ in REPORTERS]
+    [name for name, _, _ in REPORTERS]
+    + [stored for _, _, stored in REPORTERS]
+    + [typed for _, typed, _ in REPORTERS]
+    + TYPED_IN_TEXT
 )
-SEALED_COLUMNS = {("reporter_contacts", "name_sealed"), ("reporter_contacts", "phone_sealed")}
+SEALED_COLUMNS = {("reporter_contacts", column) for column in ("name_sealed", "phone_sealed", "text_sealed")}
 
 
 async def report_through_every_door(url: str) -> tuple[str, str]:
@@ -63,7 +68,7 @@ async def report_through_every_door(url: str) -> tuple[str, str]:
                 **place,
                 "source": "media",
                 "title": "河水发黑",
-                "description": "河西村河段发黑发臭",
+                "description": f"河西村河段发黑发臭，排污的是王某（身份证{TYPED_IN_TEXT[1]}，电话{TYPED_IN_TEXT[0]}）",
                 "location": {"address": "城关镇 河西村 排污口"},
                 "reporter": {"name": n3, "phone": t3},
             },
@@ -97,6 +102,8 @@ async def report_through_every_door(url: str) -> tuple[str, str]:
         operator = {"Authorization": f"Bearer {issue_token(IntakeSettings(), subject='op1', role=Role.OPERATOR)}"}
         read = await client.get(f"/v1/reports/{issue_id}/contacts", headers=operator)
         assert sorted(c["phone"] for c in read.json()["contacts"]) == sorted(stored for _, _, stored in REPORTERS[:4])
+        [original] = [c["original_text"] for c in read.json()["contacts"] if c["original_text"]]
+        assert all(number in original["description"] for number in TYPED_IN_TEXT)
     return issue_id, read.text
 
 
@@ -205,8 +212,8 @@ async def test_no_reporter_name_or_phone_is_on_any_topic_log_or_read_model(
         **{f"projections {column}": found_in(text) for column, text in projection_scan.items()},
         **{f"cases {column}": found_in(text) for column, text in case_scan.items()},
         **{
-            f"sealed intake {column}": found_in(sealed[column])
-            for column in ("public.reporter_contacts.name_sealed", "public.reporter_contacts.phone_sealed")
+            f"sealed intake {column}": found_in(sealed[f"public.{table}.{column}"])
+            for table, column in sorted(SEALED_COLUMNS)
         },
     }
     assert {where: secrets for where, secrets in leaks.items() if secrets} == {}

@@ -16,13 +16,16 @@ REPORT = {
     "location": {"address": "城关镇河西村", "lat": 30.12, "lon": 114.31},
     "batch": "第二轮中央环保督察",
 }
+# Outside development /metrics answers only its own bearer token (shared/web.py).
+METRICS_TOKEN = "walking-skeleton-metrics-token-0123456789"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 async def test_a_report_is_counted_by_projections_within_five_seconds(
     make_settings: SettingsFactory, topics: list[str]
 ) -> None:
-    intake = make_settings(IntakeSettings, port=free_port())
-    projections = make_settings(ProjectionsSettings, port=free_port())
+    intake = make_settings(IntakeSettings, port=free_port(), metrics_token=METRICS_TOKEN)
+    projections = make_settings(ProjectionsSettings, port=free_port(), metrics_token=METRICS_TOKEN)
     async with service_processes(("services.intake", intake), ("services.projections", projections)) as (i, p):
         async with staff_client() as client:
             accepted = await client.post(f"{i.url}/v1/reports", json=REPORT)
@@ -49,10 +52,10 @@ async def test_a_report_is_counted_by_projections_within_five_seconds(
             assert sum(p["applied_offset"] for p in partitions.values()) == 1
             assert all(p["lag"] == 0 for p in partitions.values())
 
-            intake_metrics = (await client.get(f"{i.url}/metrics")).text
+            intake_metrics = (await client.get(f"{i.url}/metrics", headers=METRICS_AUTH)).text
             assert 'events_appended_total{type="IssueReported"} 1.0' in intake_metrics
             assert 'http_request_duration_seconds_count{handler="/v1/reports",method="POST"' in intake_metrics
-            projection_metrics = (await client.get(f"{p.url}/metrics")).text
+            projection_metrics = (await client.get(f"{p.url}/metrics", headers=METRICS_AUTH)).text
             assert 'events_consumed_total{consumer="read-models",type="IssueReported"} 1.0' in projection_metrics
 
             report = (await client.get(f"{i.url}/v1/reports/{issue_id}")).json()

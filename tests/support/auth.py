@@ -14,6 +14,7 @@ import httpx
 
 from shared.auth import Role, issue_token
 from shared.settings import ServiceSettings
+from tests.support.keys import session_keys
 
 # First match wins: (method or None for any, path pattern, role; None = no token, as the public sends).
 ROUTE_ROLES: list[tuple[str | None, str, Role | None]] = [
@@ -21,7 +22,8 @@ ROUTE_ROLES: list[tuple[str | None, str, Role | None]] = [
     ("POST", r"^/v1/cases/", Role.INSPECTION_OFFICE),
     ("POST", r"^/v1/enforcement-cases", Role.ENFORCEMENT),
     ("POST", r"^/v1/measures", Role.DISCIPLINE),
-    ("POST", r"^/v1/reports$", None),
+    # The report API as the inspection office enters reports: only staff name an official source, batch or reference.
+    ("POST", r"^/v1/reports$", Role.INSPECTION_OFFICE),
     ("POST", r"^/report$", None),
     (None, r"^/v1/reports/[^/]+/contact", Role.OPERATOR),
     ("POST", r"^/v1/hotline-calls", Role.OPERATOR),
@@ -43,7 +45,8 @@ class RoleAuth(httpx.Auth):
     requires_response_body = True  # the unit lookup reads the case
 
     def __init__(self, settings: ServiceSettings | None = None) -> None:
-        self._settings = settings or ServiceSettings()
+        """Without settings: those of the services the tests start (this session's key)."""
+        self._settings = settings or ServiceSettings(jwt_secret=session_keys()["JWT_SECRET"])
 
     def token(self, role: Role, subject: str = "anonymous", unit: str | None = None) -> str:
         return issue_token(self._settings, subject=subject, role=role, unit=unit)

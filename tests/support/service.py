@@ -49,7 +49,7 @@ def free_port() -> int:
 
 
 def settings_env(settings: ServiceSettings, **extra: str) -> dict[str, str]:
-    """The environment that makes a service process use these settings."""
+    """The environment that makes a service process use these settings, its keys included."""
     env = {**os.environ}
     for name, value in settings.model_dump().items():
         if value is not None:

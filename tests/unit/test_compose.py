@@ -10,12 +10,19 @@ import yaml
 from services.accountability.settings import AccountabilitySettings
 from services.cases.settings import CasesSettings
 from services.enforcement.settings import EnforcementSettings
-from services.intake.settings import IntakeSettings
+from services.intake.settings import DEVELOPMENT_CONTACT_KEY, IntakeSettings
 from services.projections.settings import ProjectionsSettings
-from shared.settings import ServiceSettings
+from shared import stack_keys
+from shared.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = [IntakeSettings, CasesSettings, EnforcementSettings, AccountabilitySettings, ProjectionsSettings]
+SETTINGS: list[type[ServiceSettings]] = [
+    IntakeSettings,
+    CasesSettings,
+    EnforcementSettings,
+    AccountabilitySettings,
+    ProjectionsSettings,
+]
 
 
 @pytest.fixture(scope="module")
@@ -34,26 +41,60 @@ def local_stack_ports() -> dict[str, int]:
 
 def test_compose_runs_every_service_of_the_local_stack_on_the_same_port(compose: dict[str, Any]) -> None:
     local = local_stack_ports()
-    assert set(local) == {s().service_name for s in SETTINGS}
+    assert set(local) == {service_name(s) for s in SETTINGS}
     for settings_cls in SETTINGS:
-        name = settings_cls().service_name
+        name = service_name(settings_cls)
         service = compose["services"][name]
         assert service["command"] == ["python", "-m", f"services.{name}"]
-        assert int(service["environment"]["PORT"]) == local[name] == settings_cls().port
-        assert service["ports"] == [f"${{{name.upper()}_HOST_PORT:-{local[name]}}}:{local[name]}"]
+        assert int(service["environment"]["PORT"]) == local[name] == settings_cls.model_fields["port"].default
+        published = f"${{PUBLISH_ADDRESS:-127.0.0.1}}:${{{name.upper()}_HOST_PORT:-{local[name]}}}:{local[name]}"
+        assert service["ports"] == [published], "published on 127.0.0.1 unless PUBLISH_ADDRESS says otherwise"
 
 
 def test_compose_sets_only_variables_the_services_read(compose: dict[str, Any]) -> None:
-    known = {field.upper() for field in ServiceSettings.model_fields}
     for settings_cls in SETTINGS:
-        env = compose["services"][settings_cls().service_name]["environment"]
+        known = {field.upper() for field in settings_cls.model_fields}
+        env = compose["services"][service_name(settings_cls)]["environment"]
         assert {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "PORT", "HOST"} <= set(env)
         assert set(env) <= known, f"unknown variables: {set(env) - known}"
 
 
+def required(variable: str) -> re.Pattern[str]:
+    """Compose's `${NAME:?message}`: no default, and `docker compose up` stops with the message when it is unset."""
+    return re.compile(rf"\$\{{{variable}:\?[^}}]+\}}")
+
+
+def test_compose_requires_every_secret_and_writes_none_down(compose: dict[str, Any]) -> None:
+    for settings_cls in SETTINGS:
+        env = compose["services"][service_name(settings_cls)]["environment"]
+        assert required("JWT_SECRET").fullmatch(env["JWT_SECRET"]), env["JWT_SECRET"]
+        assert env["ENVIRONMENT"] == "production"
+        assert required("POSTGRES_PASSWORD").search(env["DATABASE_URL"]), "the database password has no default"
+        # Only intake holds the key to the reporters' contacts.
+        assert ("CONTACT_KEYS" in env) == (settings_cls is IntakeSettings)
+    intake = compose["services"]["intake"]["environment"]
+    assert required("CONTACT_KEYS").fullmatch(intake["CONTACT_KEYS"]), intake["CONTACT_KEYS"]
+    postgres = compose["services"]["postgres"]["environment"]
+    assert required("POSTGRES_PASSWORD").fullmatch(postgres["POSTGRES_PASSWORD"])
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    for development_key in (DEVELOPMENT_JWT_SECRET, DEVELOPMENT_CONTACT_KEY, "postgres:postgres@"):
+        assert development_key not in text
+
+
+def test_the_keys_make_up_generates_are_the_ones_compose_requires() -> None:
+    """`docker compose --env-file .run/secrets.env up` finds every secret it needs."""
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert set(re.findall(r"\$\{(\w+):\?", text)) == set(stack_keys.GENERATORS)
+
+
+def service_name(settings_cls: type[ServiceSettings]) -> str:
+    name: str = settings_cls.model_fields["service_name"].default
+    return name
+
+
 def test_services_wait_for_healthy_infrastructure_and_have_health_checks(compose: dict[str, Any]) -> None:
     for settings_cls in SETTINGS:
-        service = compose["services"][settings_cls().service_name]
+        service = compose["services"][service_name(settings_cls)]
         assert service["depends_on"] == {
             "kafka": {"condition": "service_healthy"},
             "postgres": {"condition": "service_healthy"},
@@ -75,3 +116,5 @@ def test_the_image_builds_from_the_project_files() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     for needed in ("COPY pyproject.toml", "COPY shared", "COPY services", "pip install ."):
         assert needed in dockerfile
+    assert "JWT_SECRET=" not in dockerfile and "CONTACT_KEYS=" not in dockerfile, "the image holds no secret"
+    assert ".run" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split(), "the keys stay out of the build"

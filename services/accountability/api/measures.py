@@ -1,4 +1,9 @@
-"""Measures (问责措施): imposed and revoked here, and read here."""
+"""Measures (问责措施): imposed and revoked here, and read here.
+
+The discipline commission (纪委监委) imposes and revokes measures; the 督察办 issues criticism notices
+(通报批评) only and revokes only its own (the rule is the domain's: services.accountability.domain.measures).
+A responsible unit reads the measures against itself and its own officials only (shared.scope).
+"""
 
 import uuid
 from typing import Annotated
@@ -10,14 +15,19 @@ from services.accountability.commands import ImposeMeasure, MeasureCommand, Revo
 from services.accountability.deps import Deps, DepsDep
 from shared.auth import STAFF, Role, require
 from shared.commands import CommandRequest, command_request
+from shared.contracts.accountability import Authority
 from shared.contracts.codes import MeasureKind
 from shared.errors import NotFound
+from shared.scope import ScopeDep
 
 router = APIRouter(prefix="/v1/measures", tags=["measures"], dependencies=[require(*STAFF)])
 
 # The discipline commission (纪委监委) imposes and revokes measures; the county's 督察办 issues criticism notices too.
 MeasureCommandRequest = Annotated[CommandRequest, command_request(Role.DISCIPLINE, Role.INSPECTION_OFFICE)]
+# The authority each of those roles acts as.
+AUTHORITIES = {Role.DISCIPLINE: Authority.DISCIPLINE, Role.INSPECTION_OFFICE: Authority.INSPECTION_OFFICE}
 MeasureId = Annotated[str, Path(min_length=1, max_length=64)]
+MAX_PAGE = 500
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.MeasureOut)
@@ -33,6 +43,7 @@ async def impose_measure(body: schemas.MeasureIn, deps: DepsDep, request: Measur
         reason=body.reason,
         case_ids=body.case_ids,
         imposed_by=request.principal.actor,
+        authority=AUTHORITIES[request.principal.role],
     )
     out = await _change(deps, command, request)
     request.response.headers["Location"] = f"{router.prefix}/{out.measure_id}"
@@ -47,7 +58,7 @@ async def revoke_measure(
     request: MeasureCommandRequest,
 ) -> schemas.MeasureOut:
     """Revokes a measure (MeasureRevoked); a second revocation, or a stale If-Match, is refused with 409."""
-    command = RevokeMeasure(measure_id=measure_id, reason=body.reason)
+    command = RevokeMeasure(measure_id=measure_id, reason=body.reason, authority=AUTHORITIES[request.principal.role])
     return await _change(deps, command, request)
 
 
@@ -65,20 +76,34 @@ async def _change(deps: Deps, command: MeasureCommand, request: CommandRequest) 
 @router.get("", response_model=schemas.MeasureList)
 async def list_measures(
     deps: DepsDep,
+    scope: ScopeDep,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="year imposed, Asia/Shanghai")] = None,
     measure: MeasureKind | None = None,
     unit: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"at most this many measures (≤ {MAX_PAGE})")] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="skip this many measures")] = 0,
 ) -> schemas.MeasureList:
-    """Measures, revoked ones included (with their status); the tally counts only those in force."""
-    async with deps.pool.acquire() as conn:
-        rows = await read_tables.find_measures(conn, year=year, measure=measure.value if measure else None, unit=unit)
-    return schemas.measure_list(rows)
+    """Measures, revoked ones included (with their status), oldest first, a page at a time; `total` says how many.
+
+    The tally counts those in force among all selected, not only the page.
+    A responsible unit's list holds only the measures against it and its officials (another `unit`: none).
+    """
+    kind = measure.value if measure else None
+    # One snapshot, so that the page, the total and the tally agree.
+    async with deps.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = await read_tables.find_measures(
+            conn, year=year, measure=kind, unit=unit, confined_to=scope.unit, limit=limit, offset=offset
+        )
+        counts = await read_tables.count_measures(conn, year=year, measure=kind, unit=unit, confined_to=scope.unit)
+    return schemas.measure_list(rows, counts, limit=limit, offset=offset)
 
 
 @router.get("/{measure_id}", response_model=schemas.MeasureOut)
-async def get_measure(measure_id: MeasureId, deps: DepsDep) -> schemas.MeasureOut:
+async def get_measure(measure_id: MeasureId, deps: DepsDep, scope: ScopeDep) -> schemas.MeasureOut:
+    """A measure against another unit or its officials is 404 to a responsible unit, as if it did not exist."""
     async with deps.pool.acquire() as conn:
         row = await read_tables.measure(conn, measure_id)
     if row is None:
         raise NotFound("问责措施", measure_id)
+    scope.check(row["unit"], "问责措施", measure_id)
     return schemas.measure_out(row)

@@ -8,13 +8,20 @@ from services.accountability import read_tables, schemas
 from services.accountability.deps import DepsDep
 from shared.auth import STAFF, require
 from shared.contracts.accountability import Escalation
+from shared.scope import ScopeDep
 
 router = APIRouter(prefix="/v1/units", tags=["units"], dependencies=[require(*STAFF)])
 
 
 @router.get("/{unit}/record", response_model=schemas.UnitRecord)
-async def unit_record(unit: Annotated[str, Path(min_length=1, max_length=100)], deps: DepsDep) -> schemas.UnitRecord:
-    """A unit's escalations and the measures about it or its people, oldest first; empty for a clean record."""
+async def unit_record(
+    unit: Annotated[str, Path(min_length=1, max_length=100)], deps: DepsDep, scope: ScopeDep
+) -> schemas.UnitRecord:
+    """A unit's escalations and the measures about it or its people, oldest first; empty for a clean record.
+
+    A responsible unit reads its own record only: another unit's is 404.
+    """
+    scope.check(unit, "单位问责记录", unit)
     # One snapshot, so the escalations, the measures and the ladders agree with each other.
     async with deps.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         events = await read_tables.record_events(conn, unit)

@@ -2,6 +2,11 @@
 
 A measure is its own stream `measure:<id>`: imposed once, revoked at most once. A
 revocation corrects a mistake without rewriting history: both events stay.
+
+Who may (问责权限): the discipline commission (纪委监委) imposes every kind of measure and
+revokes any; the county's 督察办 issues criticism notices (通报批评) only, and revokes only
+the notices it issued itself. A measure recorded before its authority was kept counts as the
+commission's.
 """
 
 from dataclasses import dataclass, replace
@@ -9,9 +14,9 @@ from dataclasses import dataclass, replace
 from services.accountability.commands import ImposeMeasure, MeasureCommand, RevokeMeasure
 from shared.aggregate import Decider
 from shared.contracts import Event
-from shared.contracts.accountability import MeasureImposed, MeasureRevoked, Target, TargetKind
+from shared.contracts.accountability import Authority, MeasureImposed, MeasureRevoked, Target, TargetKind
 from shared.contracts.codes import MEASURE_LABELS, PERSON_MEASURES, MeasureKind
-from shared.errors import InvalidCommand, NotFound, RuleViolation
+from shared.errors import Forbidden, InvalidCommand, NotFound, RuleViolation
 
 
 def measure_stream(measure_id: str) -> str:
@@ -59,6 +64,21 @@ def _target(command: ImposeMeasure, kind: MeasureKind) -> Target:
     return Target(kind=TargetKind.UNIT, unit=command.unit.strip())
 
 
+# What the 督察办 may impose; everything else is the discipline commission's.
+OFFICE_MEASURES = frozenset({MeasureKind.CRITICISM_NOTICE})
+
+
+def _may_impose(authority: Authority, kind: MeasureKind) -> None:
+    if authority is Authority.INSPECTION_OFFICE and kind not in OFFICE_MEASURES:
+        raise Forbidden(f"督察办只能作出通报批评；“{MEASURE_LABELS[kind]}”须由纪委监委作出")
+
+
+def _may_revoke(authority: Authority, measure: Measure) -> None:
+    imposed_by = measure.imposed.authority or Authority.DISCIPLINE
+    if authority is Authority.INSPECTION_OFFICE and imposed_by is not Authority.INSPECTION_OFFICE:
+        raise Forbidden("该问责措施由纪委监委作出，只能由纪委监委撤销；督察办只能撤销本办作出的通报批评")
+
+
 def decide(command: MeasureCommand, state: Measure | None) -> list[MeasureEvent]:
     match command:
         case ImposeMeasure():
@@ -67,6 +87,7 @@ def decide(command: MeasureCommand, state: Measure | None) -> list[MeasureEvent]
             if not command.unit.strip():
                 raise InvalidCommand("target.unit", "请填写被问责单位或个人所在单位（target.unit）")
             kind = measure_kind(command.measure)
+            _may_impose(command.authority, kind)
             return [
                 MeasureImposed(
                     measure_id=command.measure_id,
@@ -75,12 +96,14 @@ def decide(command: MeasureCommand, state: Measure | None) -> list[MeasureEvent]
                     reason=_reason(command.reason),
                     case_ids=list(dict.fromkeys(command.case_ids)),
                     imposed_by=command.imposed_by,
+                    authority=command.authority,
                 )
             ]
         case RevokeMeasure():
             reason = _reason(command.reason)
             if state is None:
                 raise NotFound("问责措施", command.measure_id)
+            _may_revoke(command.authority, state)
             if state.revoked is not None:
                 raise RuleViolation("measure_already_revoked", f"问责措施 {command.measure_id} 已撤销，不能重复撤销")
             return [MeasureRevoked(measure_id=command.measure_id, reason=reason)]

@@ -11,13 +11,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, UploadFile
 
 from services.intake import access, commands, read_tables
-from services.intake.batch_file import BatchFileUnreadable, BatchRow, check_rows, read_table
+from services.intake.batch_file import BatchRow
 from services.intake.deps import DepsDep
 from services.intake.duplicates import Outcome
 from services.intake.handlers import Submission
 from services.intake.limits import PayloadTooLarge
 from services.intake.schemas import STATUS_OF, AcceptedRow, BatchReport, RefusedRowOut
 from services.intake.settings import MIB
+from services.intake.spreadsheet import BatchFileUnreadable
 from shared import clock
 from shared.auth import Role
 from shared.clock import shown
@@ -41,7 +42,7 @@ async def upload_batch(
     if len(content) > settings.max_batch_bytes:
         raise PayloadTooLarge(f"文件超过 {settings.max_batch_bytes / MIB:g} MB 的上限，请分批上传")
     try:
-        checked = check_rows(read_table(content, max_rows=settings.max_batch_rows))
+        checked = await deps.batch_reader.read(content)
     except BatchFileUnreadable as exc:
         raise InvalidCommand("file", exc.message) from exc
     accepted: list[AcceptedRow] = []

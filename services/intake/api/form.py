@@ -6,6 +6,7 @@ Everything shown back is escaped by the templates (autoescape); pages forbid inl
 scripts (Content-Security-Policy) as a second guard.
 """
 
+import asyncio
 import functools
 import math
 from pathlib import Path
@@ -28,15 +29,13 @@ from services.intake.schemas import ReportAccepted
 from services.intake.settings import MIB, IntakeSettings
 from shared.commands import answer_version
 from shared.contracts.base import has_control_characters
-from shared.contracts.codes import DOMAIN_LABELS, Domain, Source
+from shared.contracts.codes import DOMAIN_LABELS, Domain
 from shared.contracts.intake import Channel, Location
 from shared.errors import InvalidCommand
 
 router = APIRouter(tags=["public report form"])
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
-# The public form has no source to choose: a citizen's own report online is a 县长信箱-style letter.
-FORM_SOURCE = Source.MAILBOX
 TEXT_FIELDS = ("title", "description", "township", "domain", "address", "lat", "lon", "name", "phone")
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -156,7 +155,8 @@ def check_form(values: dict[str, str]) -> tuple[commands.Report, ReporterContact
         raise FormErrors(errors)
     assert problem_domain is not None
     report = commands.Report(
-        source=FORM_SOURCE,
+        # The public form has no source to choose: a citizen's own report online is a 县长信箱-style letter.
+        source=access.PUBLIC_SOURCE,
         channel=Channel.WEB_FORM,
         title=values["title"],
         description=values["description"],
@@ -178,7 +178,9 @@ def check_form(values: dict[str, str]) -> tuple[commands.Report, ReporterContact
         422: {"description": "a field is wrong; the form is shown again with every problem"},
     },
 )
-async def submit_form(request: Request, deps: DepsDep, actor: Annotated[str, access.public()]) -> Response:
+async def submit_form(
+    request: Request, deps: DepsDep, submitter: Annotated[access.Submitter, access.public()]
+) -> Response:
     settings = deps.settings
     as_json = _wants_json(request)
     values: dict[str, str] = {}
@@ -195,7 +197,10 @@ async def submit_form(request: Request, deps: DepsDep, actor: Annotated[str, acc
         return _refused(as_json, values, {"form": "表单格式有误，请刷新页面后重新填写"}, settings)
     try:
         report, contact = check_form(values)
-        photos = inspect_photos(files, max_photos=settings.max_photos, max_photo_bytes=settings.max_photo_bytes)
+        # Decoding and encoding photos again (to drop their EXIF) takes CPU: off the event loop.
+        photos = await asyncio.to_thread(
+            inspect_photos, files, max_photos=settings.max_photos, max_photo_bytes=settings.max_photo_bytes
+        )
     except FormErrors as exc:
         return _refused(as_json, values, exc.errors, settings)
     except PhotoRefused as exc:
@@ -205,7 +210,7 @@ async def submit_form(request: Request, deps: DepsDep, actor: Annotated[str, acc
             raise
         return _refused(as_json, values, {"photos": exc.message}, settings, status_code=413)
     receipt = await handle(
-        deps.pool, deps.intake, Submission(report=report, contact=contact, photos=tuple(photos)), actor
+        deps.pool, deps.intake, Submission(report=report, contact=contact, photos=tuple(photos)), submitter.actor
     )
     answer: Response
     if as_json:

@@ -5,14 +5,17 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from services.intake import access, domain, privacy, read_tables
+from services.intake.commands import Report
 from services.intake.deps import DepsDep
 from services.intake.handlers import Submission, handle
 from services.intake.schemas import ContactReadOut, ContactsOut, ReportAccepted, ReportIn, ReportOut
 from shared.aggregate import load
 from shared.auth import Principal
 from shared.commands import answer_version
+from shared.contracts.codes import Source
 from shared.contracts.intake import Channel
-from shared.errors import NotFound
+from shared.errors import InvalidCommand, NotFound
+from shared.scope import ScopeDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -23,31 +26,61 @@ IssueId = Annotated[str, Path(min_length=1, max_length=64)]
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ReportAccepted)
 async def submit_report(
-    report: ReportIn, deps: DepsDep, response: Response, actor: Annotated[str, access.public()]
+    report: ReportIn, deps: DepsDep, response: Response, submitter: Annotated[access.Submitter, access.public()]
 ) -> ReportAccepted:
     """Accepts a report; it is durable (event and outbox row committed) before the 202.
 
     A report of a problem already open is linked to it: the answer then names the existing issue.
+    Without a token of the staff who enter reports (受理员, 督察办), the source is 县长信箱 and a batch,
+    an external reference or another source is refused with 422; staff name them (县长信箱 when omitted).
     """
     contact = (
         privacy.contact_from(report.reporter.name, report.reporter.phone, field_prefix="reporter.")
         if report.reporter
         else None
     )
-    report_ = report.report(report.source, Channel.API, batch=report.batch, external_ref=report.external_ref)
-    receipt = await handle(deps.pool, deps.intake, Submission(report=report_, contact=contact), actor)
+    report_ = _as_submitted(report, submitter)
+    receipt = await handle(deps.pool, deps.intake, Submission(report=report_, contact=contact), submitter.actor)
     answer_version(response, receipt.version)
     return ReportAccepted.of(receipt)
 
 
+PUBLIC_CLAIMS = {
+    "source": "公众提交的举报来源为县长信箱，督察、热线、媒体等来源由工作人员录入",
+    "batch": "公众提交不能指定交办批次，批次由督察办录入或导入",
+    "external_ref": "公众提交不能指定交办编号，编号由工作人员录入或导入",
+}
+
+
+def _as_submitted(report: ReportIn, submitter: access.Submitter) -> Report:
+    """The report as its sender may make it: only staff who enter reports say where it comes from."""
+    if submitter.official:
+        if report.source is Source.PROVINCE_PLATFORM:
+            raise InvalidCommand("source", "省级平台交办只经省级平台接收，不能在此录入")
+        source = report.source or access.PUBLIC_SOURCE
+        return report.report(source, Channel.API, batch=report.batch, external_ref=report.external_ref)
+    claimed = {
+        "source": report.source not in (None, access.PUBLIC_SOURCE),
+        "batch": report.batch is not None,
+        "external_ref": report.external_ref is not None,
+    }
+    for field, message in PUBLIC_CLAIMS.items():
+        if claimed[field]:
+            raise InvalidCommand(field, message)
+    return report.report(access.PUBLIC_SOURCE, Channel.API)
+
+
 @router.get("/{issue_id}", response_model=ReportOut)
 async def get_report(
-    issue_id: IssueId, deps: DepsDep, _: Annotated[str, access.staff(*access.REPORT_READERS)]
+    issue_id: IssueId, deps: DepsDep, scope: ScopeDep, _: Annotated[str, access.staff(*access.REPORT_READERS)]
 ) -> ReportOut:
+    """A responsible unit reads only the reports of its own cases; any other is 404, as if it did not exist."""
     async with deps.pool.acquire() as conn:
         issue, version, history = await load(conn, deps.store, issue_id, domain.decider)
+        unit = None if scope.county_wide else await read_tables.case_unit(conn, issue_id)
     if issue is None:
         raise NotFound("问题", issue_id)
+    scope.check(unit, "问题", issue_id)
     return ReportOut.of(issue, version, history[0].occurred_at)
 
 

@@ -16,26 +16,35 @@ from shared.auth import STAFF, require
 from shared.clock import shown
 from shared.contracts import label_of
 from shared.errors import NotFound
+from shared.scope import ScopeDep
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], dependencies=[require(*STAFF)])
 
 
 @router.get("/overdue", response_model=CaseList, summary="超期清单: open cases past their deadline")
 async def overdue(
-    deps: DepsDep, filters: Annotated[CaseFilters, Query()], limit: Limit = 1000, offset: Offset = 0
+    deps: DepsDep, scope: ScopeDep, filters: Annotated[CaseFilters, Query()], limit: Limit = 1000, offset: Offset = 0
 ) -> CaseList:
     """The longest overdue first; the same cases as the closure rates' overdue figure for the same filters."""
-    return await case_list(deps, filters, Figure.OVERDUE, limit=limit, offset=offset, overdue_first=True)
+    return await case_list(
+        deps, filters, Figure.OVERDUE, limit=limit, offset=offset, assigned_to=scope.unit, overdue_first=True
+    )
 
 
 @router.get("/{issue_id}/timeline", response_model=Timeline, summary="Every event of one issue, across all topics")
 async def case_timeline(
-    deps: DepsDep, issue_id: Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT)]
+    deps: DepsDep, scope: ScopeDep, issue_id: Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT)]
 ) -> Timeline:
-    """Intake, the case, enforcement cases filed from it, escalations and measures naming it, in time order."""
+    """Intake, the case, enforcement cases filed from it, escalations and measures naming it, in time order.
+
+    A responsible unit reads the timelines of its own cases only (another is 404, as if it did not exist),
+    without enforcement's facts and without the escalations and measures of other units.
+    """
 
     async def query(view: View) -> Timeline:
-        rows = await timeline_table.events(view.conn, issue_id)
+        if not scope.county_wide:
+            scope.check(await timeline_table.current_unit(view.conn, issue_id), "问题", issue_id)
+        rows = await timeline_table.events(view.conn, issue_id, seen_by=scope.unit)
         if not rows:
             raise NotFound("问题", issue_id)
         title = await view.conn.fetchval("select title from issues where issue_id = $1", issue_id)

@@ -3,7 +3,10 @@
 The page works with no internet.
 
 The page and its assets need no token (they hold no figures); the page's script reads the figures
-from the API with the bearer token it was opened with. ECharts comes from npm (`make assets`),
+from the API with the bearer token it was given in the address's fragment (`/#token=…`, which browsers
+never send to a server, so it reaches no server or proxy log) or in its form, and keeps it for the tab.
+A token in the query (`/?token=…`) is ignored by this route and by the script (which asks for a new
+one instead): such a link has already carried the token to the server. ECharts comes from npm (`make assets`),
 installed into that folder's node_modules and served from there, never from a CDN.
 """
 
@@ -24,7 +27,7 @@ CONTENT_SECURITY_POLICY = (
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the page's URL may carry the token
+    "Referrer-Policy": "no-referrer",  # the page's address may carry the token in its fragment until read
 }
 
 # The assets by the name the page asks for: a fixed list, so no request names a path of its own.
@@ -41,7 +44,7 @@ router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 async def dashboard_page() -> Response:
-    """统计大屏. `Cache-Control: no-store`: the URL may carry a token, and the page must follow new releases."""
+    """统计大屏, the same for every query: a `?token=` is never read. `no-store`: the page follows new releases."""
     return FileResponse(
         STATIC / "index.html",
         media_type="text/html; charset=utf-8",

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from services.projections import present
 from services.projections.deps import DepsDep
-from services.projections.filters import TEXT, YearFilter
+from services.projections.filters import TEXT, Limit, Offset, YearFilter
 from services.projections.read_tables import enforcement as enforcement_figures
 from services.projections.readside import View, read
 from services.projections.schemas import (
@@ -16,9 +16,11 @@ from services.projections.schemas import (
     RepeatOffender,
     YearRow,
 )
-from shared.auth import STAFF, require
+from shared.auth import require
+from shared.scope import COUNTY_READERS
 
-router = APIRouter(prefix="/v1/stats", tags=["stats"], dependencies=[require(*STAFF)])
+# Enforcement is against enterprises, not units' cases: every staff role reads it but the responsible units.
+router = APIRouter(prefix="/v1/stats", tags=["stats"], dependencies=[require(*COUNTY_READERS)])
 
 
 @router.get("/enforcement", response_model=EnforcementStats, summary="执法统计 by year")
@@ -71,8 +73,13 @@ async def enforcement_cases(
     credit_code: Annotated[
         str | None, Query(max_length=18, pattern=TEXT, description="统一社会信用代码: one enterprise")
     ] = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
 ) -> EnforcementCases:
-    """Each case with its figures in the year (a case with figures in two years appears once per year)."""
+    """Each case with its figures in the year (a case with figures in two years appears once per year).
+
+    A page of them, by year and case, with how many there are (`total`).
+    """
 
     async def query(view: View) -> EnforcementCases:
         case_ids = None
@@ -83,12 +90,17 @@ async def enforcement_cases(
                     "select distinct case_id from enforcement_cases where credit_code = $1", credit_code
                 )
             ]
-        per_case = await enforcement_figures.per_case_year(
-            view.conn, year=filters.year, as_of=filters.as_of, case_ids=case_ids
+        total, keys = await enforcement_figures.case_years(
+            view.conn, year=filters.year, as_of=filters.as_of, case_ids=case_ids, limit=limit, offset=offset
         )
-        details = await enforcement_figures.case_details(view.conn, sorted({case for case, _ in per_case}))
+        on_page = sorted({case for case, _ in keys})
+        per_case = await enforcement_figures.per_case_year(
+            view.conn, year=filters.year, as_of=filters.as_of, case_ids=on_page
+        )
+        details = await enforcement_figures.case_details(view.conn, on_page)
         items = []
-        for (case_id, year), figures in sorted(per_case.items(), key=lambda item: (item[0][1], item[0][0])):
+        for case_id, year in keys:
+            figures = per_case.get((case_id, year), enforcement_figures.Figures())
             filed = details.get(case_id)
             items.append(
                 EnforcementCaseItem(
@@ -108,6 +120,9 @@ async def enforcement_cases(
             year=filters.year,
             as_of=present.when(filters.as_of),
             credit_code=credit_code,
+            total=total,
+            limit=limit,
+            offset=offset,
             items=items,
         )
 

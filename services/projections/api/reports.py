@@ -1,24 +1,45 @@
-"""Routes of the documents projections writes: the work report (工作汇报) and the ledger (整改台账)."""
+"""Routes of the documents projections writes: the work report (工作汇报) and the ledger (整改台账).
 
-from typing import Annotated
+The ledger is bounded: at most LEDGER_MAX_ROWS cases a workbook, `limit`/`offset` for the rest (the answer's
+`X-Total-Count` says how many cases the filters select, its `Link: rel="next"` where the next part starts,
+pinned to the same 截至 so that the parts add up). The rows are read in one snapshot, the database connection is
+given back, and the workbook is written in a worker thread (never on the event loop, which keeps answering
+the dashboard meanwhile) into a temporary file that is streamed to the client in chunks.
+"""
+
+import asyncio
+import tempfile
+from collections.abc import Iterator, Sequence
+from typing import IO, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 
 from services.projections import ledger, present, report
 from services.projections.deps import DepsDep
-from services.projections.filters import CaseFilters, Figure, YearFilter
+from services.projections.filters import CaseFilters, Figure, Offset, YearFilter
 from services.projections.read_tables import closure
 from services.projections.read_tables.closure import Moment
 from services.projections.readside import View, read
 from services.projections.schemas import WorkSummaryClosure, WorkSummaryEnforcement, WorkSummaryOut
-from shared.auth import STAFF, require
+from shared.auth import require
 from shared.clock import SHANGHAI, now, shown
+from shared.scope import COUNTY_READERS
 
-router = APIRouter(tags=["reports"], dependencies=[require(*STAFF)])
+# The county's documents (全县工作汇报, 全县整改台账): every staff role but the responsible units (shared.scope).
+router = APIRouter(tags=["reports"], dependencies=[require(*COUNTY_READERS)])
 
+LEDGER_PATH = "/v1/exports/ledger.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LEDGER_LIMIT = 100_000
+# A workbook of 5,000 cases takes a few seconds to write and about 0.5 MB; a county has fewer.
+LEDGER_MAX_ROWS = 5_000
+LedgerLimit = Annotated[
+    int, Query(ge=1, le=LEDGER_MAX_ROWS, description=f"at most this many cases in the workbook (≤ {LEDGER_MAX_ROWS})")
+]
+SPOOL_BYTES = 4 * 1024 * 1024  # a workbook larger than this goes to a temporary file on disk
+CHUNK_BYTES = 64 * 1024
 
 
 @router.get("/v1/reports/work-summary", response_model=WorkSummaryOut, summary="工作汇报: the figures, and the text")
@@ -52,19 +73,26 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
 
 
 @router.get(
-    "/v1/exports/ledger.xlsx",
+    LEDGER_PATH,
     response_class=Response,
     responses={200: {"content": {XLSX: {}}, "description": "整改台账 (.xlsx)"}},
     summary="整改台账 as an Excel workbook",
 )
 async def ledger_export(
-    deps: DepsDep, filters: Annotated[CaseFilters, Query()], figure: Figure = Figure.ALL
+    deps: DepsDep,
+    filters: Annotated[CaseFilters, Query()],
+    figure: Figure = Figure.ALL,
+    limit: LedgerLimit = LEDGER_MAX_ROWS,
+    offset: Offset = 0,
 ) -> Response:
-    """One row per case with the 五定, source, batch, township, status, closure date and times missed."""
+    """One row per case with the 五定, source, batch, township, status, closure date and times missed.
+
+    At most `limit` cases (≤ 5000) from `offset`; `X-Total-Count` and `Link: rel="next"` tell the rest.
+    """
     moment = Moment(filters.as_of, now())
 
-    async def query(view: View) -> bytes:
-        total, rows = await closure.cases(view.conn, filters, moment, figure, limit=LEDGER_LIMIT, offset=0)
+    async def query(view: View) -> tuple[int, Sequence[ledger.Row], list[tuple[str, str]]]:
+        total, rows = await closure.cases(view.conn, filters, moment, figure, limit=limit, offset=offset)
         positions = await view.positions()
         applied = "；".join(
             f"{topic} {partition}:{p['applied_offset']}"
@@ -77,16 +105,52 @@ async def ledger_export(
             ("筛选条件", "；".join(f"{k}={v}" for k, v in filters.query().items()) or "全部"),
             ("统计口径", figure.value),
             ("案件数", str(total)),
+            ("本表行", _part(offset, len(rows), total)),
             ("读模型版本", str(view.generation.number)),
             ("已应用位置", applied),
         ]
-        return ledger.workbook(rows, about)
+        return total, rows, about
 
-    content = await read(deps, query)
+    total, rows, about = await read(deps, query)
+    workbook = await asyncio.to_thread(_written, rows, about, offset + 1)
     day = moment.at.astimezone(SHANGHAI).date().isoformat()
-    name = quote(f"整改台账-{day}.xlsx")
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=\"ledger-{day}.xlsx\"; filename*=UTF-8''{name}"},
+    part = f"-{offset + 1}-{offset + len(rows)}" if offset or offset + len(rows) < total else ""
+    name = quote(f"整改台账-{day}{part}.xlsx")
+    headers = {
+        "Content-Disposition": f"attachment; filename=\"ledger-{day}{part}.xlsx\"; filename*=UTF-8''{name}",
+        "Content-Length": str(workbook.seek(0, 2)),
+        "X-Total-Count": str(total),
+    }
+    workbook.seek(0)
+    if offset + len(rows) < total:
+        rest = {**filters.query(), "as_of": moment.at.isoformat(), "figure": figure.value, "limit": str(limit)}
+        headers["Link"] = f'<{present.link(LEDGER_PATH, {**rest, "offset": str(offset + len(rows))})}>; rel="next"'
+    return StreamingResponse(
+        _chunks(workbook), media_type=XLSX, headers=headers, background=BackgroundTask(workbook.close)
     )
+
+
+def _part(offset: int, rows: int, total: int) -> str:
+    if not rows:
+        return f"无（共{total}个案件）"
+    shown_rows = f"第{offset + 1}至{offset + rows}个（共{total}个案件）"
+    if offset + rows < total:
+        return f"{shown_rows}；其余请加 offset={offset + rows} 再导出（每次至多{LEDGER_MAX_ROWS}个）"
+    return shown_rows
+
+
+def _written(rows: Sequence[ledger.Row], about: list[tuple[str, str]], first_number: int) -> IO[bytes]:
+    """The workbook in a temporary file (in memory while small), read from its start. Runs in a worker thread."""
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the response closes it
+    try:
+        ledger.write(rows, about, out, first_number=first_number)
+    except BaseException:
+        out.close()
+        raise
+    return out
+
+
+def _chunks(file: IO[bytes]) -> Iterator[bytes]:
+    """The file in chunks; Starlette reads a plain iterator in its thread pool, off the event loop."""
+    while chunk := file.read(CHUNK_BYTES):
+        yield chunk

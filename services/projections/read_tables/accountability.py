@@ -121,8 +121,20 @@ _KEY_SQL: dict[TallyGroupBy, str] = {
 }
 
 
-def items_sql(p: Params, *, year: int | None, as_of: datetime | None, unit: str | None, kind: str | None) -> str:
-    """Every escalation and measure in the year as it stood at `as_of`, with whether it was revoked by then."""
+def items_sql(
+    p: Params,
+    *,
+    year: int | None,
+    as_of: datetime | None,
+    unit: str | None,
+    kind: str | None,
+    assigned_to: str | None = None,
+) -> str:
+    """Every escalation and measure in the year as it stood at `as_of`, with whether it was revoked by then.
+
+    `assigned_to` is the caller's scope (shared.scope): a responsible unit's own escalations and the measures
+    against it and its officials.
+    """
     cutoff = p(as_of)
     revoked = (
         "exists (select 1 from measure_revocations r"
@@ -133,6 +145,8 @@ def items_sql(p: Params, *, year: int | None, as_of: datetime | None, unit: str 
         conditions.append(f"extract(year from occurred_at at time zone 'Asia/Shanghai') = {p(year)}")
     if unit is not None:
         conditions.append(f"unit = {p(unit)}")
+    if assigned_to is not None:
+        conditions.append(f"unit = {p(assigned_to)}")
     if kind is not None:
         conditions.append(f"kind = {p(kind)}")
     return f"""
@@ -150,15 +164,20 @@ def items_sql(p: Params, *, year: int | None, as_of: datetime | None, unit: str 
 
 
 async def tally(
-    conn: Connection, group_by: TallyGroupBy | None, *, year: int | None, as_of: datetime | None
+    conn: Connection,
+    group_by: TallyGroupBy | None,
+    *,
+    year: int | None,
+    as_of: datetime | None,
+    assigned_to: str | None = None,
 ) -> list[tuple[str, Tally]]:
     """(key, figures) per group; one row with key "" without grouping."""
     p = Params()
     key_sql = _KEY_SQL[group_by] if group_by else "''"
     figures = ", ".join(f"{sql} as {name}" for name, sql in _TALLY_SQL.items())
+    selected = items_sql(p, year=year, as_of=as_of, unit=None, kind=None, assigned_to=assigned_to)
     rows = await conn.fetch(
-        f"select {key_sql} as key, {figures} from ({items_sql(p, year=year, as_of=as_of, unit=None, kind=None)}) i "
-        "group by 1 order by 1",
+        f"select {key_sql} as key, {figures} from ({selected}) i group by 1 order by 1",
         *p.values,
     )
     if group_by is None and not rows:
@@ -174,10 +193,16 @@ async def items(
     unit: str | None,
     kind: str | None,
     include_revoked: bool,
-) -> list[asyncpg.Record]:
-    """The escalations and measures behind a tally figure, in time order."""
+    limit: int,
+    offset: int,
+    assigned_to: str | None = None,
+) -> tuple[int, list[asyncpg.Record]]:
+    """A page of the escalations and measures behind a tally figure, in time order, and how many there are."""
     p = Params()
-    selected = items_sql(p, year=year, as_of=as_of, unit=unit, kind=kind)
+    selected = items_sql(p, year=year, as_of=as_of, unit=unit, kind=kind, assigned_to=assigned_to)
     revoked = "" if include_revoked else " and not revoked"
-    rows: list[asyncpg.Record] = await conn.fetch(f"{selected}{revoked} order by occurred_at, event_id", *p.values)
-    return rows
+    total: int = await conn.fetchval(f"select count(*) from ({selected}{revoked}) counted", *p.values)
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"{selected}{revoked} order by occurred_at, event_id limit {p(limit)} offset {p(offset)}", *p.values
+    )
+    return total, rows

@@ -77,14 +77,25 @@ class Moment:
         return self.as_of or self.now
 
 
-def state_sql(filters: CaseFilters, moment: Moment, p: Params, *, key_sql: str = "''") -> str:
-    """Every case the filters select, with its state and standing at the moment, and a grouping key."""
+def state_sql(
+    filters: CaseFilters, moment: Moment, p: Params, *, key_sql: str = "''", assigned_to: str | None = None
+) -> str:
+    """Every case the filters select, with its state and standing at the moment, and a grouping key.
+
+    `assigned_to` is the caller's scope (shared.scope), not a filter: only the cases assigned to that unit
+    now (whatever the moment asked), for a responsible unit's token.
+    """
     at = p(moment.at)
     if moment.as_of is None:
         in_force = "h.valid_to is null"
     else:
         in_force = f"h.valid_from <= {at} and (h.valid_to is null or h.valid_to > {at})"
     conditions = [] if moment.as_of is None else [f"i.reported_at <= {at}"]
+    if assigned_to is not None:
+        conditions.append(
+            "exists (select 1 from case_history c where c.issue_id = i.issue_id and c.valid_to is null"
+            f" and c.unit = {p(assigned_to)})"
+        )
     for column in ("source", "township", "domain"):
         value = getattr(filters, column)
         if value is not None:
@@ -168,6 +179,8 @@ async def rates(
     moment: Moment,
     group_by: GroupBy | None,
     period_unit: PeriodUnit = PeriodUnit.month,
+    *,
+    assigned_to: str | None = None,
 ) -> list[Counts]:
     """The figures per group (or one row, key "", without grouping)."""
     p = Params()
@@ -177,7 +190,7 @@ async def rates(
         key_sql = PERIOD_SQL[period_unit]
     else:
         key_sql = GROUP_SQL[group_by]
-    state = state_sql(filters, moment, p, key_sql=key_sql)
+    state = state_sql(filters, moment, p, key_sql=key_sql, assigned_to=assigned_to)
     order = "key" if group_by is GroupBy.period else "total desc, key"
     rows = await conn.fetch(
         f"""select key, count(*) as total,
@@ -225,10 +238,11 @@ async def cases(
     limit: int,
     offset: int,
     overdue_first: bool = False,
+    assigned_to: str | None = None,
 ) -> tuple[int, list[asyncpg.Record]]:
     """The cases behind a figure, and how many there are in all."""
     p = Params()
-    state = state_sql(filters, moment, p)
+    state = state_sql(filters, moment, p, assigned_to=assigned_to)
     # 重复举报: further reports of the same problem, linked to it by intake
     repeats = (
         "(select count(*) from facts f where f.topic = 'intake' and f.type = 'DuplicateReportLinked'"

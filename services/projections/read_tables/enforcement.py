@@ -143,6 +143,20 @@ async def per_case_year(
 ) -> dict[tuple[str, int], Figures]:
     """The figures of each (enforcement case, year) that has any."""
     p = Params()
+    cond = _conditions(p, year=year, as_of=as_of, case_ids=case_ids)
+    merged: dict[tuple[str, int], dict[str, int]] = {}
+    for part in _PARTS:
+        for row in await conn.fetch(part.format(year=_YEAR, cond=cond), *p.values):
+            figures = merged.setdefault((row["case_id"], row["year"]), {})
+            figures.update({k: int(v) for k, v in row.items() if k not in ("case_id", "year")})
+    return {key: Figures(**values) for key, values in merged.items()}
+
+
+# The tables the parts above read: a (case, year) has figures if any of them has a row for it.
+_TABLES = ("enforcement_cases", "penalties", "payments", "enforcement_actions")
+
+
+def _conditions(p: Params, *, year: int | None, as_of: datetime | None, case_ids: list[str] | None) -> str:
     conditions = []
     if as_of is not None:
         conditions.append(f"occurred_at <= {p(as_of)}")
@@ -150,13 +164,25 @@ async def per_case_year(
         conditions.append(f"{_YEAR} = {p(year)}")
     if case_ids is not None:
         conditions.append(f"case_id = any({p(case_ids)}::text[])")
-    cond = where(conditions)
-    merged: dict[tuple[str, int], dict[str, int]] = {}
-    for part in _PARTS:
-        for row in await conn.fetch(part.format(year=_YEAR, cond=cond), *p.values):
-            figures = merged.setdefault((row["case_id"], row["year"]), {})
-            figures.update({k: int(v) for k, v in row.items() if k not in ("case_id", "year")})
-    return {key: Figures(**values) for key, values in merged.items()}
+    return where(conditions)
+
+
+async def case_years(
+    conn: Connection,
+    *,
+    year: int | None,
+    as_of: datetime | None,
+    case_ids: list[str] | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[tuple[str, int]]]:
+    """A page of the (enforcement case, year) pairs that have figures, by year and case; and how many there are."""
+    p = Params()
+    cond = _conditions(p, year=year, as_of=as_of, case_ids=case_ids)
+    keys = " union ".join(f"select case_id, {_YEAR} as year from {table} where {cond}" for table in _TABLES)
+    total: int = await conn.fetchval(f"select count(*) from ({keys}) k", *p.values)
+    rows = await conn.fetch(f"{keys} order by year, case_id limit {p(limit)} offset {p(offset)}", *p.values)
+    return total, [(r["case_id"], r["year"]) for r in rows]
 
 
 def add(figures: list[Figures]) -> Figures:

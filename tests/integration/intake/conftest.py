@@ -9,6 +9,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from openpyxl import Workbook
+from PIL import ExifTags, Image
 
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
@@ -19,7 +20,44 @@ from shared.envelope import Envelope, to_record
 from tests.conftest import SettingsFactory
 from tests.support.service import running
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 256
+
+def png(size: tuple[int, int] = (16, 12)) -> bytes:
+    """A real PNG: intake decodes every photo (to drop its metadata), so a PNG header alone is refused."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (90, 140, 60)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = png()
+
+# Where and with what a phone took a photo, as its EXIF says: none of it may reach a reader of the report.
+CAMERA = {"make": "Apple", "model": "iPhone 15 Pro", "artist": "Ouyang Nana"}
+GPS = {"lat": (30.0, 7.0, 12.5), "lon": (114.0, 18.0, 36.0)}
+
+
+def jpeg_with_gps(size: tuple[int, int] = (64, 48), orientation: int = 1) -> bytes:
+    """A phone's JPEG: EXIF with GPS position, device, author and orientation, an XMP packet and a comment."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = CAMERA["make"]
+    exif[ExifTags.Base.Model] = CAMERA["model"]
+    exif[ExifTags.Base.Artist] = CAMERA["artist"]
+    exif[ExifTags.Base.Orientation] = orientation
+    exif[ExifTags.IFD.GPSInfo] = {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: GPS["lat"],
+        ExifTags.GPS.GPSLongitudeRef: "E",
+        ExifTags.GPS.GPSLongitude: GPS["lon"],
+    }
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="30,7.2083N"/>'
+        b"</rdf:RDF></x:xmpmeta>"
+    )
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(
+        out, format="JPEG", exif=exif, xmp=xmp, comment=b"taken by Ouyang Nana", quality=90
+    )
+    return out.getvalue()
 
 
 @pytest.fixture
@@ -32,6 +70,10 @@ async def settings(make_settings: SettingsFactory, topics: list[str]) -> IntakeS
 async def client(settings: IntakeSettings) -> AsyncIterator[httpx.AsyncClient]:
     async with running(create_app(settings)) as client:
         yield client
+
+
+# What a citizen's browser sends: no token at all (the test client's RoleAuth stays out of it).
+ANONYMOUS = httpx.Auth()
 
 
 def bearer(settings: IntakeSettings, role: Role, subject: str = "tester") -> dict[str, str]:

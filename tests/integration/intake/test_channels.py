@@ -1,11 +1,15 @@
 """Every door a problem comes through ends as IssueReported on intake.events, with its channel."""
 
+import hashlib
+import io
 from typing import Any
 
 import httpx
+from PIL import Image
 
 from services.intake.settings import IntakeSettings
-from tests.integration.intake.conftest import PNG, batch_xlsx, problem
+from shared.auth import Role
+from tests.integration.intake.conftest import ANONYMOUS, PNG, batch_xlsx, bearer, problem
 from tests.support.kafka import wait_for_events
 
 
@@ -13,17 +17,31 @@ async def published(settings: IntakeSettings, count: int) -> list[Any]:
     return await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, count)
 
 
-async def test_a_json_report_with_its_source_is_published_as_issue_reported_from_the_api(
+async def test_a_json_report_entered_by_staff_with_its_source_is_published_as_issue_reported_from_the_api(
     client: httpx.AsyncClient, settings: IntakeSettings
 ) -> None:
-    answer = await client.post("/v1/reports", json={**problem(), "source": "media", "external_ref": "报道-17"})
+    answer = await client.post(
+        "/v1/reports",
+        json={**problem(), "source": "media", "external_ref": "报道-17"},
+        headers=bearer(settings, Role.OPERATOR, "li"),
+    )
     assert answer.status_code == 202
     body = answer.json()
     assert body["status"] == "accepted" and body["message"] == f"已受理，问题编号 {body['issue_id']}"
     [event] = await published(settings, 1)
-    assert (event.type, event.stream_id, event.actor) == ("IssueReported", body["issue_id"], "public")
+    assert (event.type, event.stream_id, event.actor) == ("IssueReported", body["issue_id"], "li")
     assert event.payload.channel == "api" and event.payload.source == "media"
     assert event.payload.external_ref == "报道-17"
+
+
+async def test_an_anonymous_json_report_is_published_as_a_letter_from_the_public(
+    client: httpx.AsyncClient, settings: IntakeSettings
+) -> None:
+    answer = await client.post("/v1/reports", json=problem(), auth=ANONYMOUS)
+    assert answer.status_code == 202
+    [event] = await published(settings, 1)
+    assert (event.actor, event.payload.channel, event.payload.source) == ("public", "api", "mailbox")
+    assert (event.payload.batch, event.payload.external_ref) == (None, None)
 
 
 async def test_the_form_page_is_served_in_chinese_with_every_domain(client: httpx.AsyncClient) -> None:
@@ -51,10 +69,12 @@ async def test_a_form_with_photos_opens_an_issue_whose_photos_can_be_fetched(
     [event] = await published(settings, 1)
     assert event.payload.channel == "web_form" and event.payload.source == "mailbox"
     [photo] = event.payload.attachments
-    assert (photo.file_name, photo.content_type, photo.size_bytes) == ("photo-1.png", "image/png", len(PNG))
+    assert (photo.file_name, photo.content_type) == ("photo-1.png", "image/png")
     assert event.stream_id in answer.text
     fetched = await client.get(f"/v1/attachments/{photo.attachment_id}")
-    assert fetched.status_code == 200 and fetched.content == PNG and fetched.headers["content-type"] == "image/png"
+    assert fetched.status_code == 200 and fetched.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(fetched.content)).size == Image.open(io.BytesIO(PNG)).size
+    assert (photo.size_bytes, photo.sha256) == (len(fetched.content), hashlib.sha256(fetched.content).hexdigest())
     report = (await client.get(f"/v1/reports/{event.stream_id}")).json()
     assert report["channel_label"] == "网上举报" and report["attachments"][0]["sha256"] == photo.sha256
 

@@ -66,22 +66,25 @@ async def test_a_report_farther_than_the_configured_distance_opens_its_own_issue
     assert other["status"] == "accepted" and other["issue_id"] != first["issue_id"]
 
 
-async def test_the_same_reference_from_another_channel_is_linked_by_reference(client: httpx.AsyncClient) -> None:
+async def test_a_reference_is_matched_only_within_its_channel_and_issuer(client: httpx.AsyncClient) -> None:
     batch = "批次,序号,问题,乡镇,领域\n第3批,12,砖厂粉尘,城关镇,砖瓦窑\n".encode()
     uploaded = await client.post("/v1/batches", data={"source": "central_inspection"}, files={"file": ("b.csv", batch)})
-    issue_id = uploaded.json()["accepted"][0]["issue_id"]
+    row_issue = uploaded.json()["accepted"][0]["issue_id"]
     body = {
         **problem(township="河口镇", domain="air", location=None),
         "source": "central_inspection",
         "batch": "第3批",
         "external_ref": "12",
     }
-    again = await client.post("/v1/reports", json=body)
-    assert again.json()["status"] == "linked" and again.json()["duplicate_rule"] == "same_external_ref"
-    assert again.json()["issue_id"] == issue_id
-    resent = await client.post("/v1/reports", json=body)
-    assert (resent.json()["status"], resent.json()["issue_id"]) == ("already_received", issue_id)
-    assert (await client.get(f"/v1/reports/{issue_id}")).json()["repeat_reports"] == 1
+    through_the_api = (await client.post("/v1/reports", json=body)).json()
+    assert through_the_api["status"] == "accepted" and through_the_api["issue_id"] != row_issue
+    resent = (await client.post("/v1/reports", json=body)).json()
+    assert (resent["status"], resent["issue_id"]) == ("already_received", through_the_api["issue_id"])
+    other_issuer = (await client.post("/v1/reports", json={**body, "source": "provincial_inspection"})).json()
+    assert other_issuer["status"] == "accepted"
+    assert other_issuer["issue_id"] not in (row_issue, through_the_api["issue_id"])
+    again = await client.post("/v1/batches", data={"source": "central_inspection"}, files={"file": ("b.csv", batch)})
+    assert [(r["status"], r["issue_id"]) for r in again.json()["accepted"]] == [("already_received", row_issue)]
 
 
 async def test_once_its_case_is_closed_a_new_report_of_the_place_opens_a_new_issue(

@@ -48,8 +48,12 @@ async def test_an_issue_of_the_walking_skeleton_is_matched_by_place_and_by_refer
             "location": {"address": "城关镇河西村3组"},
         }
         by_place = (await client.post("/v1/reports", json=body)).json()
+        # The skeleton's report came through the API from the central inspection: the same channel and issuer.
         by_ref = (
-            await client.post("/v1/reports", json={**body, "location": None, "batch": "第二轮", "external_ref": "7"})
+            await client.post(
+                "/v1/reports",
+                json={**body, "source": "central_inspection", "location": None, "batch": "第二轮", "external_ref": "7"},
+            )
         ).json()
         report = await client.get("/v1/reports/i-old")
     assert (by_place["status"], by_place["issue_id"], by_place["duplicate_rule"]) == ("linked", "i-old", "same_place")

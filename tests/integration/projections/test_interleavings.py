@@ -56,12 +56,10 @@ async def answers(
                     out["tally", as_of, year, tally_by] = await accountability_tally.tally(
                         conn, tally_by, year=year, as_of=as_of
                     )
-                out["items", as_of, year] = [
-                    dict(r)
-                    for r in await accountability_tally.items(
-                        conn, year=year, as_of=as_of, unit=None, kind=None, include_revoked=True
-                    )
-                ]
+                _, items = await accountability_tally.items(
+                    conn, year=year, as_of=as_of, unit=None, kind=None, include_revoked=True, limit=10_000, offset=0
+                )
+                out["items", as_of, year] = [dict(r) for r in items]
                 out["enforcement", as_of, year] = await enforcement_figures.per_case_year(conn, year=year, as_of=as_of)
                 out["offenders", as_of, year] = [
                     dict(r) for r in await enforcement_figures.repeat_offenders(conn, year=year, as_of=as_of)

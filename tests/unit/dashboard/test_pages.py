@@ -54,3 +54,24 @@ async def test_echarts_comes_from_the_npm_install_and_its_absence_says_how_to_in
 async def test_only_the_named_assets_are_served() -> None:
     for path in ("/dashboard/pages.py", "/dashboard/..%2Fpages.py", "/dashboard/index.html"):
         assert (await get(path)).status_code == 404
+
+
+async def test_the_page_ignores_a_token_in_the_query_and_never_echoes_or_keeps_it() -> None:
+    """A `?token=` reaches no code: the same page as without it, no cookie, no redirect carrying it."""
+    plain = await get("/")
+    with_token = await get("/?token=secret-viewer-token")
+    assert with_token.status_code == 200
+    assert with_token.content == plain.content
+    assert "secret-viewer-token" not in with_token.text
+    assert "set-cookie" not in with_token.headers and "location" not in with_token.headers
+
+
+def test_the_script_takes_the_token_from_the_fragment_and_never_from_the_query() -> None:
+    script = (pages.STATIC / "dashboard.js").read_text()
+    assert 'searchParams.get("token")' not in script
+    assert "location.search" not in script
+    assert re.search(r"#token=", script) and "url.hash" in script
+    # read once, then gone from the address bar and the history
+    assert "history.replaceState" in script
+    # the links the page tells people to use carry the token in the fragment, never the query
+    assert "带 #token= 的链接" in script and "带 ?token= 的链接" not in script

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 import pytest
 from openpyxl import Workbook
 
-from services.intake.batch_file import BatchFileUnreadable, BatchRow, RefusedRow, check_rows, read_table
+from services.intake.batch_file import BatchRow, RefusedRow, check_rows, read_table
+from services.intake.spreadsheet import BatchFileUnreadable
 from shared.contracts.codes import Domain
 
 HEADER = ["批次", "序号", "问题", "乡镇", "领域", "地址", "经度", "纬度", "责任单位"]

@@ -9,10 +9,11 @@ from services.intake.duplicates import (
     Match,
     Outcome,
     Place,
+    Reference,
     address_key,
     classify,
     distance_m,
-    reference_key,
+    reference_of,
 )
 from shared.contracts.codes import Domain
 from shared.contracts.intake import Channel, DuplicateRule, Location
@@ -38,15 +39,8 @@ def known(
     )
 
 
-def decide(
-    place: Place,
-    candidates: list[KnownIssue],
-    by_reference: KnownReference | None = None,
-    channel: Channel = Channel.WEB_FORM,
-) -> Match:
-    return classify(
-        channel=channel, place=place, by_reference=by_reference, candidates=candidates, policy=POLICY, now=NOW
-    )
+def decide(place: Place, candidates: list[KnownIssue], by_reference: KnownReference | None = None) -> Match:
+    return classify(place=place, by_reference=by_reference, candidates=candidates, policy=POLICY, now=NOW)
 
 
 def test_distance_of_a_thousandth_degree_of_latitude_is_about_111_metres() -> None:
@@ -102,22 +96,27 @@ def test_a_report_without_a_location_is_never_matched_by_place() -> None:
     assert decide(Place("城关镇", Domain.WATER, None), [known()]).outcome is Outcome.NEW
 
 
-def test_the_same_reference_from_another_channel_is_a_repeat_report() -> None:
-    ref = KnownReference(issue_id="i-9", channel=Channel.BATCH_UPLOAD)
-    match = decide(Place("城关镇", Domain.AIR, None), [], by_reference=ref, channel=Channel.PROVINCE_PLATFORM)
-    assert (match.outcome, match.issue_id, match.rule) == (Outcome.LINKED, "i-9", DuplicateRule.SAME_EXTERNAL_REF)
+def test_a_known_reference_of_the_same_channel_and_issuer_is_a_resend_that_creates_nothing() -> None:
+    match = decide(Place("城关镇", Domain.AIR, None), [known()], by_reference=KnownReference(issue_id="i-9"))
+    assert (match.outcome, match.issue_id, match.rule) == (
+        Outcome.ALREADY_RECEIVED,
+        "i-9",
+        DuplicateRule.SAME_EXTERNAL_REF,
+    )
 
 
-def test_the_same_reference_from_the_same_channel_is_a_resend_that_creates_nothing() -> None:
-    ref = KnownReference(issue_id="i-9", channel=Channel.BATCH_UPLOAD)
-    match = decide(Place("城关镇", Domain.AIR, None), [known()], by_reference=ref, channel=Channel.BATCH_UPLOAD)
-    assert (match.outcome, match.issue_id) == (Outcome.ALREADY_RECEIVED, "i-9")
-
-
-def test_inside_a_batch_the_batch_is_part_of_the_reference() -> None:
-    assert reference_key("第二轮第3批", " 12 ") == "第二轮第3批/12"
-    assert reference_key(None, "12369-0001") == "12369-0001"
-    assert reference_key("第3批", "  ") is None
+def test_a_reference_is_the_channel_the_issuer_the_batch_and_the_number_together() -> None:
+    official = reference_of(Channel.BATCH_UPLOAD, "central_inspection", " 第二轮第3批 ", " 12 ")
+    assert official == Reference(Channel.BATCH_UPLOAD, "central_inspection", "第二轮第3批", "12")
+    # The same batch and serial through another door, or numbered by another issuer, is another reference.
+    assert reference_of(Channel.API, "central_inspection", "第二轮第3批", "12") != official
+    assert reference_of(Channel.BATCH_UPLOAD, "provincial_inspection", "第二轮第3批", "12") != official
+    # A batch and serial are kept apart: "a/b" + "c" is not "a" + "b/c".
+    assert reference_of(Channel.API, "media", "a/b", "c") != reference_of(Channel.API, "media", "a", "b/c")
+    assert reference_of(Channel.API, "hotline_12369", None, "12369-0001") == Reference(
+        Channel.API, "hotline_12369", "", "12369-0001"
+    )
+    assert reference_of(Channel.API, "media", "第3批", "  ") is None
 
 
 def test_address_key_ignores_width_case_spaces_and_punctuation() -> None:

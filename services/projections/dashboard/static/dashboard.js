@@ -39,6 +39,7 @@
   const $ = (id) => document.getElementById(id);
   const charts = {};
   let token = null;
+  let tokenInQuery = false;
   let refreshing = false;
 
   // ---------------------------------------------------------------- building the page safely
@@ -121,15 +122,26 @@
     }
   }
 
+  // The token comes in the address's fragment (#token=…), which the browser never sends to a server or proxy,
+  // or from the form. A token in the query (?token=…) is never used: the server and every proxy on the way
+  // have already seen and may have logged it. Either leaves the address bar and the history at once.
   function takeToken() {
     const url = new URL(window.location.href);
-    const given = url.searchParams.get("token");
-    if (given && given.trim()) {
-      sessionStorage.setItem(TOKEN_KEY, given.trim());
-      // The token leaves the address bar and the history: it stays in this tab's session only.
-      url.searchParams.delete("token");
-      history.replaceState(null, "", `${url.pathname}${url.search}${url.hash}`);
+    const inQuery = url.searchParams.has("token");
+    const given = /^#token=([^&]*)(?:&(.*))?$/.exec(url.hash);
+    if (inQuery) url.searchParams.delete("token");
+    if (given) {
+      let value = "";
+      try {
+        value = decodeURIComponent(given[1]).trim();
+      } catch {
+        value = ""; // a mangled link: the form asks for the token
+      }
+      if (value) sessionStorage.setItem(TOKEN_KEY, value);
+      url.hash = given[2] ? `#${given[2]}` : "";
     }
+    if (inQuery || given) history.replaceState(null, "", `${url.pathname}${url.search}${url.hash}`);
+    if (inQuery && !given) tokenInQuery = true;
     return sessionStorage.getItem(TOKEN_KEY);
   }
 
@@ -172,7 +184,7 @@
       sessionStorage.removeItem(TOKEN_KEY);
       token = null;
       askForToken(
-        `身份凭证无效或已过期（${error.message}）。请使用管理员发给您的带 ?token= 的链接重新打开本页，` +
+        `身份凭证无效或已过期（${error.message}）。请使用管理员发给您的带 #token= 的链接重新打开本页，` +
           "或在下面粘贴新的凭证（在项目目录运行 make token ROLE=viewer 可获取查看人员凭证）。",
       );
     } else {
@@ -557,7 +569,11 @@
     if (refreshing) return;
     if (!token) {
       askForToken(
-        "本页需要身份凭证才能显示统计数据。请使用管理员发给您的带 ?token= 的链接打开本页，" +
+        (tokenInQuery
+          ? "链接把身份凭证放在了“?token=”中，本页不使用这样的凭证：它已随请求发给服务器，可能留在服务器或代理的日志里，" +
+            "请让管理员作废并重新签发。"
+          : "本页需要身份凭证才能显示统计数据。") +
+          "请使用管理员发给您的带 #token= 的链接打开本页，" +
           "或在下面粘贴凭证（在项目目录运行 make token ROLE=viewer 可获取查看人员凭证）。",
       );
       return;
@@ -614,19 +630,30 @@
       return;
     }
     const offset = Number(params.get("offset") || 0);
-    const url = kind === "cases" ? withQuery(path, { limit: String(PAGE_SIZE), offset: String(offset) }) : path;
+    const url = withQuery(path, { limit: String(PAGE_SIZE), offset: String(offset) });
     try {
       const answer = await api(url);
-      if (kind === "cases") fill($("drawer-body"), caseTable(answer, path, title, offset));
-      else if (kind === "measures") fill($("drawer-body"), measureTable(answer));
-      else fill($("drawer-body"), enforcementTable(answer));
+      const table = kind === "cases" ? caseTable(answer) : kind === "measures" ? measureTable(answer) : enforcementTable(answer);
+      fill($("drawer-body"), table, pager(answer, path, title, offset));
     } catch (error) {
       if (error instanceof AuthError) return authProblem(error);
       fill($("drawer-body"), el("p", { class: "failed" }, `加载失败：${error.message}`));
     }
   }
 
-  function caseTable(list, path, title, offset) {
+  // Every list is a page (at most PAGE_SIZE items) of `total`: the links to the pages before and after.
+  function pager(list, path, title, offset) {
+    const page = (to, text) =>
+      el("a", { href: `#/list?${new URLSearchParams({ api: path, title, offset: String(to) })}` }, text);
+    return el(
+      "div",
+      { class: "pager" },
+      offset > 0 ? page(Math.max(offset - PAGE_SIZE, 0), "← 上一页") : null,
+      offset + list.items.length < list.total ? page(offset + PAGE_SIZE, "下一页 →") : null,
+    );
+  }
+
+  function caseTable(list) {
     const meta = el("p", { class: "meta", id: "list-total" }, `共${list.total}件${list.as_of ? `（截至${when(list.as_of)}）` : ""}`);
     const rows = list.items.map((item) =>
       el(
@@ -643,14 +670,6 @@
         el("td", { class: "nowrap" }, when(item.closed_at)),
       ),
     );
-    const page = (to, text) =>
-      el("a", { href: `#/list?${new URLSearchParams({ api: path, title, offset: String(to) })}` }, text);
-    const pager = el(
-      "div",
-      { class: "pager" },
-      offset > 0 ? page(Math.max(offset - PAGE_SIZE, 0), "← 上一页") : null,
-      offset + list.items.length < list.total ? page(offset + PAGE_SIZE, "下一页 →") : null,
-    );
     return [
       meta,
       el(
@@ -659,7 +678,6 @@
         el("thead", {}, el("tr", {}, ["问题", "来源", "批次", "乡镇", "责任单位", "状态", "进度", "整改时限", "销号日期"].map((h) => el("th", {}, h)))),
         el("tbody", {}, rows),
       ),
-      pager,
     ];
   }
 
@@ -682,7 +700,7 @@
       ),
     );
     return [
-      el("p", { class: "meta", id: "list-total" }, `共${answer.items.length}项`),
+      el("p", { class: "meta", id: "list-total" }, `共${answer.total}项`),
       el(
         "table",
         { id: "measure-list" },
@@ -709,7 +727,7 @@
       ),
     );
     return [
-      el("p", { class: "meta", id: "list-total" }, `共${answer.items.length}起`),
+      el("p", { class: "meta", id: "list-total" }, `共${answer.total}起`),
       el(
         "table",
         { id: "enforcement-list" },
@@ -770,6 +788,10 @@
       document.body.append(link);
       link.click();
       link.remove();
+      // A large ledger comes in parts (at most a few thousand cases each): say so rather than let it pass for all.
+      const total = Number(response.headers.get("X-Total-Count"));
+      const next = /[?&]offset=(\d+)[^>]*>;\s*rel="next"/.exec(response.headers.get("Link") || "");
+      if (next) $("refreshed").textContent = `整改台账共${total}个案件，已导出前${next[1]}个；其余请按 offset 分批导出`;
     } catch (error) {
       if (error instanceof AuthError) authProblem(error);
       else $("refreshed").textContent = `导出失败：${error.message}`;
@@ -792,7 +814,12 @@
     });
     $("refresh-now").addEventListener("click", () => refresh());
     $("export-ledger").addEventListener("click", exportLedger);
-    window.addEventListener("hashchange", route);
+    window.addEventListener("hashchange", () => {
+      if (!window.location.hash.startsWith("#token=")) return route();
+      // A link with a token opened on this very page changes only the fragment: take the new token.
+      token = takeToken();
+      refresh().then(route);
+    });
     window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
     refresh().then(route);
     setInterval(refresh, REFRESH_MS);

@@ -1,0 +1,129 @@
+"""The local stack's keys (本机密钥): generated once per install into the state folder, never committed.
+
+`make up` calls `ensure()`: the first time, `.run/secrets.env` (mode 600, in the ignored state folder) gets
+a random `JWT_SECRET`, `CONTACT_KEYS`, `METRICS_TOKEN` and `POSTGRES_PASSWORD`; after that it is only read,
+never rewritten, so two installs never share a key and a restart keeps the key that encrypted the stored
+contacts (lose it and they are lost). A key missing from the file is added; one that is there is never replaced.
+
+The services read their environment only. `python -m shared.stack_keys exec CMD…` runs a command with the
+keys the services need in its environment (infra/services.sh starts each service that way), and the
+commands that talk to the local stack (make token, bench, drill, demo, rotate_keys) call `use_stack_keys()`:
+in both, a variable already set in the environment wins over the file.
+
+`POSTGRES_PASSWORD` is for docker-compose.yml (`docker compose --env-file .run/secrets.env up`); the local
+PostgreSQL listens on 127.0.0.1 only and does not use it.
+"""
+
+import argparse
+import base64
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+STATE_DIR = Path(__file__).resolve().parents[1] / ".run"
+FILE_NAME = "secrets.env"
+
+# What each key is and how a new one is made.
+GENERATORS: dict[str, Callable[[], str]] = {
+    "JWT_SECRET": lambda: secrets.token_urlsafe(48),  # 48 random bytes: above the 32-byte minimum
+    "CONTACT_KEYS": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),  # one Fernet key
+    "METRICS_TOKEN": lambda: secrets.token_urlsafe(32),  # what /metrics asks for outside development
+    "POSTGRES_PASSWORD": lambda: secrets.token_urlsafe(24),  # URL-safe: it goes into DATABASE_URL
+}
+# The keys the services read (the others are for docker-compose.yml), and those without which none starts.
+SERVICE_KEYS = ("JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN")
+REQUIRED_KEYS = ("JWT_SECRET", "CONTACT_KEYS")
+
+HEADER = """\
+# This install's keys, generated once by `make up` (shared/stack_keys.py). Never commit or copy them.
+# CONTACT_KEYS decrypts the reporters' stored contacts: keep it with the database backups, or they are lost.
+# Rotate CONTACT_KEYS with services/intake/rotate_keys.py (README: 安全与登录).
+"""
+
+
+def secrets_file(state_dir: Path | None = None) -> Path:
+    """The file in `state_dir` (default: this checkout's `.run`)."""
+    return (state_dir or STATE_DIR) / FILE_NAME
+
+
+def read(state_dir: Path | None = None) -> dict[str, str]:
+    """The keys in the state folder's file (none when there is no file)."""
+    path = secrets_file(state_dir)
+    if not path.exists():
+        return {}
+    keys: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not name.lstrip().startswith("#"):
+            keys[name.strip()] = value.strip()
+    return keys
+
+
+def ensure(state_dir: Path | None = None) -> dict[str, str]:
+    """This install's keys: those in the file, plus a new random one for each that is missing (written, mode 600)."""
+    keys = read(state_dir)
+    missing = {name: make() for name, make in GENERATORS.items() if not keys.get(name)}
+    if missing:
+        keys.update(missing)
+        _write(secrets_file(state_dir), keys)
+    else:
+        secrets_file(state_dir).chmod(0o600)
+    return keys
+
+
+def _write(path: Path, keys: dict[str, str]) -> None:
+    """Atomically, and readable by the owner only from the first byte on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(HEADER + "".join(f"{name}={value}\n" for name, value in keys.items()))
+    os.replace(temporary, path)
+
+
+def service_environment(state_dir: Path | None = None, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """`environ` (default: this process's environment) completed with the file's service keys it does not set."""
+    env = dict(os.environ if environ is None else environ)
+    for name, value in read(state_dir).items():
+        if name in SERVICE_KEYS and not env.get(name):
+            env[name] = value
+    return env
+
+
+def use_stack_keys(state_dir: Path | None = None, *, create: bool = False) -> None:
+    """For a command run against the local stack: its environment gets the stack's keys it does not set itself.
+
+    With `create`, when the environment lacks one, the install's keys are generated first if it has none yet (a
+    command that starts its own services, like the drill); otherwise a missing key stays missing and the settings
+    say which.
+    """
+    if create and not all(os.environ.get(name) for name in REQUIRED_KEYS):
+        ensure(state_dir)
+    os.environ.update(service_environment(state_dir))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m shared.stack_keys", description="本机密钥（.run/secrets.env）")
+    parser.add_argument("--state-dir", type=Path, default=None, help="default: this checkout's .run")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("ensure", help="generate the keys this install does not have yet; never replaces one")
+    run = commands.add_parser("exec", help="run a command with the services' keys in its environment")
+    run.add_argument("argv", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.command == "ensure":
+        before = read(args.state_dir)
+        keys = ensure(args.state_dir)
+        added = [name for name in keys if name not in before]
+        path = secrets_file(args.state_dir)
+        print(f"本机密钥 keys: {path} ({'generated ' + ', '.join(added) if added else 'unchanged'})", file=sys.stderr)
+        return
+    command = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if not command:
+        parser.error("exec needs a command")
+    os.execvpe(command[0], command, service_environment(args.state_dir))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""A service process without its keys does not start (finding 1): it exits at once and names the variable.
+
+Started as `make up` would start it on a server where nobody set ENVIRONMENT: no development default.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.support.service import free_port
+from tests.support.stack import ROOT
+
+
+def started_without(*names: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """`python -m <module>` with `names` and ENVIRONMENT removed from the environment."""
+    env = {k: v for k, v in os.environ.items() if k not in {*names, "ENVIRONMENT"}}
+    env.update(PORT=str(free_port()), **extra)
+    return subprocess.run(
+        [sys.executable, "-m", env.pop("MODULE")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize("module", ["services.cases", "services.intake", "services.projections"])
+def test_a_service_started_without_jwt_secret_exits_naming_it(module: str) -> None:
+    done = started_without("JWT_SECRET", MODULE=module)
+    assert done.returncode != 0
+    assert "JWT_SECRET 未设置" in done.stderr and "JWT_SECRET is not set" in done.stderr, done.stderr[-2000:]
+
+
+def test_intake_started_without_contact_keys_exits_naming_them() -> None:
+    done = started_without("CONTACT_KEYS", MODULE="services.intake")
+    assert done.returncode != 0
+    assert "CONTACT_KEYS 未设置" in done.stderr and "CONTACT_KEYS is not set" in done.stderr, done.stderr[-2000:]
+    assert "JWT_SECRET" not in done.stderr  # the key it has is neither refused nor printed
+
+
+def test_a_service_started_with_a_short_key_or_a_broken_contact_key_exits_without_printing_them() -> None:
+    good = Fernet.generate_key().decode()
+    done = started_without(MODULE="services.intake", JWT_SECRET="too-short-a-key", CONTACT_KEYS=f"{good},broken")
+    assert done.returncode != 0
+    assert "JWT_SECRET 太短" in done.stderr and "CONTACT_KEYS 的第 2 个密钥" in done.stderr, done.stderr[-2000:]
+    assert "too-short-a-key" not in done.stderr and good not in done.stderr

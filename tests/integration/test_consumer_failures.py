@@ -1,0 +1,190 @@
+"""A consumer's failures on the real broker and database: a handler's bug holds the consumer at the event (never
+the DLQ), /readyz names it, and a dead letter comes back from the DLQ after a fix, applied once."""
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncpg
+import pytest
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.consumer import ConsumerRunner, PoisonMessage, dlq_topic
+from shared.contracts.intake import IssueReported
+from shared.db import Connection, create_pool, migrate
+from shared.envelope import Envelope
+from shared.service import Platform, build_app
+from shared.settings import ServiceSettings
+from tests.conftest import SettingsFactory
+from tests.integration.test_platform import produce, record_of, reported, run_consumer_until
+from tests.support.events import payload
+from tests.support.kafka import read_topic
+from tests.support.service import serving, settings_env
+from tests.support.stack import ROOT
+
+
+@pytest.fixture
+async def settings(make_settings: SettingsFactory, topics: list[str]) -> ServiceSettings:
+    # A handler that fails three times in a row makes its consumer stalled; retries come quickly in a test.
+    made: ServiceSettings = make_settings(
+        service_name="intake", consumer_retry_attempts=3, consumer_max_backoff_seconds=0.3
+    )
+    return made
+
+
+@pytest.fixture
+async def pool(settings: ServiceSettings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(settings)
+    await migrate(pool)
+    await pool.execute("create table applied (event_id uuid, title text)")
+    yield pool
+    await pool.close()
+
+
+class Handler:
+    """Records each event it applies in `applied`; raises for the titles in `failing` as a bug would, and refuses
+    (PoisonMessage, on purpose) those in `refused`."""
+
+    def __init__(self) -> None:
+        self.failing: set[str] = set()
+        self.refused: set[str] = set()
+
+    async def __call__(self, conn: Connection, envelope: Envelope) -> None:
+        title = payload(envelope, IssueReported).title
+        if title in self.failing:
+            raise RuntimeError(f"a bug met {title!r}")
+        if title in self.refused:
+            raise PoisonMessage("the title breaks a rule of this test")
+        await conn.execute("insert into applied (event_id, title) values ($1, $2)", envelope.event_id, title)
+
+
+async def titles(pool: asyncpg.Pool) -> list[str]:
+    return sorted(r["title"] for r in await pool.fetch("select title from applied"))
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], what: str, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, f"not reached in time: {what}"
+        await asyncio.sleep(0.2)
+
+
+async def committed(settings: ServiceSettings, group_id: str) -> dict[TopicPartition, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group_id)
+    finally:
+        await admin.close()
+    return {tp: meta.offset for tp, meta in offsets.items()}
+
+
+async def test_a_handler_that_keeps_failing_holds_its_consumer_at_the_event_and_readiness_names_it(
+    settings: ServiceSettings, pool: asyncpg.Pool
+) -> None:
+    # One stream, so one partition: "after" may only be applied once "bad" is.
+    await produce(settings, [record_of(reported("s-1", t), v) for v, t in enumerate(["before", "bad", "after"], 1)])
+    [_, bad, _] = await read_topic(settings.kafka_bootstrap_servers, settings.topic("intake.events"))
+    handler = Handler()
+    handler.failing.add("bad")
+
+    def consumers(platform: Platform[ServiceSettings]) -> list[ConsumerRunner]:
+        topics = [settings.topic("intake.events")]
+        return [ConsumerRunner(settings, platform.pool, name="flaky", topics=topics, handler=handler)]
+
+    app = build_app(settings, title="a service with a buggy handler", compose=lambda p: p, consumers=consumers)
+    async with serving(app) as (client, _):
+
+        async def stalled() -> bool:
+            answer = await client.get("/readyz", auth=None)
+            return answer.status_code == 503 and answer.json()["checks"].get("consumer:flaky") == "stalled"
+
+        await eventually(stalled, "readiness names the stalled consumer")
+        answer = await client.get("/readyz", auth=None)
+        assert {name: code for name, code in answer.json()["checks"].items() if code != "ok"} == {
+            "consumer:flaky": "stalled"
+        }
+        assert "bug" not in answer.text and "RuntimeError" not in answer.text
+        # Held at the event: nothing after it applied, nothing committed past it, nothing dead-lettered.
+        assert await titles(pool) == ["before"]
+        assert await read_topic(settings.kafka_bootstrap_servers, dlq_topic(settings.topic("intake.events"))) == []
+        tp = TopicPartition(bad.topic, bad.partition)
+        group = f"{settings.topic_prefix}intake.flaky"
+        assert (await committed(settings, group)).get(tp) == bad.offset
+        position = 'select "offset" from consumer_positions where consumer = $1 and partition = $2'
+        assert await pool.fetchval(position, "flaky", bad.partition) == bad.offset
+
+        handler.failing.clear()  # the fault goes away: the held event is applied, once, and the rest after it
+
+        async def recovered() -> bool:
+            return (await client.get("/readyz", auth=None)).status_code == 200 and len(await titles(pool)) == 3
+
+        await eventually(recovered, "the consumer goes on after the fault")
+        assert await titles(pool) == ["after", "bad", "before"]
+        assert (await committed(settings, group)).get(tp) == bad.offset + 2
+    assert await read_topic(settings.kafka_bootstrap_servers, dlq_topic(settings.topic("intake.events"))) == []
+
+
+def dlq_command(settings: ServiceSettings, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m shared.dlq …` as an operator runs it, against this test's topics."""
+    return subprocess.run(
+        [sys.executable, "-m", "shared.dlq", *args],
+        cwd=ROOT,
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_a_dead_letter_replayed_after_the_fix_is_applied_once(
+    settings: ServiceSettings, pool: asyncpg.Pool
+) -> None:
+    topic = settings.topic("intake.events")
+    await produce(settings, [record_of(reported(f"r-{t}", t)) for t in ("first", "refused", "last")])
+    handler = Handler()
+    handler.refused.add("refused")
+
+    def runner() -> ConsumerRunner:
+        return ConsumerRunner(settings, pool, name="replayed", topics=[topic], handler=handler)
+
+    async def count(title: str) -> int:
+        return int(await pool.fetchval("select count(*) from applied where title = $1", title))
+
+    async def caught_up() -> bool:
+        ends = {(r.partition): r.offset + 1 for r in await read_topic(settings.kafka_bootstrap_servers, topic)}
+        rows = await pool.fetch('select partition, "offset" from consumer_positions where consumer = $1', "replayed")
+        return {r["partition"]: r["offset"] for r in rows} == ends
+
+    await run_consumer_until(runner(), caught_up)
+    assert await titles(pool) == ["first", "last"]
+    [letter] = await read_topic(settings.kafka_bootstrap_servers, dlq_topic(topic))
+    place = f"{letter.partition}:{letter.offset}"
+
+    listing = dlq_command(settings, "list")
+    assert listing.returncode == 0, listing.stderr
+    line = next(line for line in listing.stdout.splitlines() if line.strip().startswith(place))
+    assert "the title breaks a rule of this test" in line and "IssueReported" in line
+    assert f"{dlq_topic(topic)}: 1 封死信 (dead letters), 1 封未重放 (not replayed)" in listing.stdout
+
+    handler.refused.clear()  # the fix
+    replay = dlq_command(settings, "replay", "--topic", "intake.events", "--offsets", place)
+    assert replay.returncode == 0, replay.stderr
+    await run_consumer_until(runner(), caught_up)
+    assert await titles(pool) == ["first", "last", "refused"]
+
+    # Not twice by accident; on purpose (--again) it is published again, and the inbox keeps it applied once.
+    twice = dlq_command(settings, "replay", "--topic", "intake.events", "--offsets", place)
+    assert twice.returncode == 2 and "已重放过 (already replayed)" in twice.stderr
+    forced = dlq_command(settings, "replay", "--topic", "intake.events", "--offsets", place, "--again")
+    assert forced.returncode == 0, forced.stderr
+    await run_consumer_until(runner(), caught_up)
+    assert [await count(t) for t in ("first", "refused", "last")] == [1, 1, 1]
+
+    listing = dlq_command(settings, "list")
+    assert f"{dlq_topic(topic)}: 1 封死信 (dead letters), 0 封未重放 (not replayed)" in listing.stdout
+    assert "已重放 replayed" in listing.stdout
+    replays = await read_topic(settings.kafka_bootstrap_servers, settings.topic("dlq.replays"))
+    assert [r.key.decode() for r in replays] == [f"{dlq_topic(topic)}:{place}"] * 2

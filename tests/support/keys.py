@@ -1,0 +1,14 @@
+"""The keys the tests' services run with: random, made once per test session, never the repository's
+development keys. tests/conftest.py passes them to every settings it builds (make_settings) and puts them
+in the environment, so a process a test starts, or code that reads the environment as a service does,
+finds the same ones."""
+
+from functools import cache
+
+from shared.stack_keys import GENERATORS, REQUIRED_KEYS
+
+
+@cache
+def session_keys() -> dict[str, str]:
+    """JWT_SECRET and CONTACT_KEYS for this test session (a METRICS_TOKEN only where a test sets one)."""
+    return {name: GENERATORS[name]() for name in REQUIRED_KEYS}

@@ -1,0 +1,171 @@
+"""Secrets (finding 1): no service runs on a key from the repository, and `make up` gives each install its own."""
+
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from pydantic import ValidationError
+
+from services.intake.settings import DEVELOPMENT_CONTACT_KEY, IntakeSettings
+from shared import auth, stack_keys
+from shared.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
+from tests.support.stack import ROOT
+
+KEY_32_BYTES = "k" * 32
+
+
+@pytest.fixture
+def bare_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No secret and no ENVIRONMENT in the environment, as on a fresh server."""
+    for name in ("JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN", "ENVIRONMENT"):
+        monkeypatch.setenv(name, "")  # recorded, so that what the test adds is taken away afterwards
+        monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def refusal_of(error: pytest.ExceptionInfo[ValidationError]) -> str:
+    return str(error.value)
+
+
+def test_the_default_environment_is_not_development(bare_environment: pytest.MonkeyPatch) -> None:
+    assert ServiceSettings(jwt_secret=KEY_32_BYTES).environment == "production"
+
+
+def test_without_jwt_secret_the_settings_are_refused_naming_it_in_chinese_and_english(
+    bare_environment: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ServiceSettings()
+    text = refusal_of(caught)
+    assert "JWT_SECRET 未设置" in text and "JWT_SECRET is not set" in text
+
+
+def test_without_contact_keys_intake_is_refused_and_both_missing_keys_are_named_at_once(
+    bare_environment: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        IntakeSettings()
+    text = refusal_of(caught)
+    assert "JWT_SECRET 未设置" in text and "CONTACT_KEYS 未设置" in text and "CONTACT_KEYS is not set" in text
+
+
+@pytest.mark.parametrize("environment", ["production", "staging", "test"])
+def test_the_repository_development_keys_are_refused_outside_development(environment: str) -> None:
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        ServiceSettings(environment=environment, jwt_secret=DEVELOPMENT_JWT_SECRET)
+    own = Fernet.generate_key().decode()
+    with pytest.raises(ValidationError, match="CONTACT_KEYS"):
+        IntakeSettings(
+            environment=environment, jwt_secret=KEY_32_BYTES, contact_keys=f"{own},{DEVELOPMENT_CONTACT_KEY}"
+        )
+
+
+def test_development_set_explicitly_may_use_the_development_keys(bare_environment: pytest.MonkeyPatch) -> None:
+    bare_environment.setenv("ENVIRONMENT", "development")
+    settings = IntakeSettings()
+    assert (settings.jwt_secret, settings.contact_keys) == (DEVELOPMENT_JWT_SECRET, DEVELOPMENT_CONTACT_KEY)
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_a_jwt_secret_shorter_than_32_bytes_is_refused_in_every_environment(environment: str) -> None:
+    for short in ("k" * 31, "密" * 10):  # 31 and 30 bytes
+        with pytest.raises(ValidationError, match="JWT_SECRET 太短"):
+            ServiceSettings(environment=environment, jwt_secret=short)
+    for enough in (KEY_32_BYTES, "密" * 11):  # 32 and 33 bytes
+        assert ServiceSettings(environment=environment, jwt_secret=enough).jwt_secret == enough
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_contact_keys_must_be_fernet_keys_in_every_environment(environment: str) -> None:
+    good = Fernet.generate_key().decode()
+    for keys, number in (("not-a-key", 1), (f"{good},{good[:-2]}", 2), (f"{good},", 2)):
+        with pytest.raises(ValidationError, match=f"CONTACT_KEYS 的第 {number} 个密钥"):
+            IntakeSettings(environment=environment, jwt_secret=KEY_32_BYTES, contact_keys=keys)
+    assert IntakeSettings(environment=environment, jwt_secret=KEY_32_BYTES, contact_keys=good).contact_keys == good
+
+
+def test_a_refusal_prints_no_secret_it_was_given() -> None:
+    good = Fernet.generate_key().decode()
+    with pytest.raises(ValidationError) as caught:
+        IntakeSettings(jwt_secret="short-but-secret", contact_keys=f"{good},broken")
+    text = refusal_of(caught)
+    assert "short-but-secret" not in text and good not in text and "broken" not in text
+
+
+def test_make_up_writes_the_keys_once_owner_only_and_they_pass_the_settings(tmp_path: Path) -> None:
+    first = stack_keys.ensure(tmp_path)
+    again = stack_keys.ensure(tmp_path)
+    assert first == again == stack_keys.read(tmp_path)
+    assert set(first) == {"JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN", "POSTGRES_PASSWORD"}
+    assert stat.S_IMODE(stack_keys.secrets_file(tmp_path).stat().st_mode) == 0o600
+    settings = IntakeSettings(
+        jwt_secret=first["JWT_SECRET"], contact_keys=first["CONTACT_KEYS"], metrics_token=first["METRICS_TOKEN"]
+    )
+    assert settings.environment == "production"
+
+
+def test_two_installs_never_share_a_key(tmp_path: Path) -> None:
+    one, other = stack_keys.ensure(tmp_path / "one"), stack_keys.ensure(tmp_path / "other")
+    for name in stack_keys.GENERATORS:
+        assert one[name] != other[name], name
+
+
+def test_a_key_missing_from_the_file_is_added_and_the_others_are_kept(tmp_path: Path) -> None:
+    stack_keys.secrets_file(tmp_path).write_text(f"# kept\nJWT_SECRET={KEY_32_BYTES}\n", encoding="utf-8")
+    keys = stack_keys.ensure(tmp_path)
+    assert keys["JWT_SECRET"] == KEY_32_BYTES and keys["CONTACT_KEYS"]
+    assert stack_keys.read(tmp_path) == keys
+
+
+def test_the_environment_wins_over_the_state_folder_and_services_get_only_their_keys(tmp_path: Path) -> None:
+    keys = stack_keys.ensure(tmp_path)
+    env = stack_keys.service_environment(tmp_path, {"JWT_SECRET": "set-by-the-operator", "PATH": "/bin"})
+    assert env == {
+        "JWT_SECRET": "set-by-the-operator",
+        "CONTACT_KEYS": keys["CONTACT_KEYS"],
+        "METRICS_TOKEN": keys["METRICS_TOKEN"],
+        "PATH": "/bin",
+    }
+
+
+def test_a_command_run_through_the_state_folder_gets_its_keys(tmp_path: Path) -> None:
+    """What infra/services.sh does for every service it starts."""
+    keys = stack_keys.ensure(tmp_path)
+    shown = subprocess.run(
+        [sys.executable, "-m", "shared.stack_keys", "--state-dir", str(tmp_path), "exec", "--", sys.executable, "-c"]
+        + ["import os; print(os.environ['JWT_SECRET'], os.environ['CONTACT_KEYS'])"],
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.split() == [keys["JWT_SECRET"], keys["CONTACT_KEYS"]]
+
+
+def test_make_up_and_the_service_script_use_the_state_folder() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    up = makefile.split("\nup:", 1)[1].split("\n\n", 1)[0]
+    assert "shared.stack_keys ensure" in up
+    script = (ROOT / "infra" / "services.sh").read_text(encoding="utf-8")
+    assert 'shared.stack_keys --state-dir "$RUN" exec "$PY" -m "services.$name"' in script
+
+
+def test_make_token_signs_with_the_key_of_the_state_folder(
+    bare_environment: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = stack_keys.ensure(tmp_path)
+    bare_environment.setattr(stack_keys, "STATE_DIR", tmp_path)
+    bare_environment.setattr(sys, "argv", ["shared.auth", "--role", "viewer", "--subject", "wang"])
+    auth.main()
+    token = capsys.readouterr().out.strip()
+    stack = ServiceSettings(jwt_secret=keys["JWT_SECRET"])
+    assert auth.verify_token(stack, token).subject == "wang"
+
+
+def test_the_state_folder_is_never_committed() -> None:
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".run/secrets.env"], cwd=ROOT, check=False)
+    assert ignored.returncode == 0
