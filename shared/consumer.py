@@ -65,7 +65,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     KafkaError,
 )
 
-# Health codes of a consumer, as /readyz shows them.
+# Health codes of a consumer, as /readyz shows them (shared.web adds the others).
 OK = "ok"
 STALLED = "stalled"
 

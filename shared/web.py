@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.consumer import ConsumerRunner
+from shared.consumer import OK, ConsumerRunner
 from shared.errors import Forbidden, InvalidCommand, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
 from shared.settings import DEVELOPMENT, ServiceSettings
@@ -74,8 +74,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return _error(422, "invalid_request", f"请求内容有误，请检查字段：{names}", fields=fields)
 
 
-# Readiness codes: one per check, stable, no error text (the details go to the log).
-OK = "ok"
+# Readiness codes: one per check, stable, no error text (the details go to the log); OK and a consumer's
+# STALLED are the consumer runner's own.
 STARTING = "starting"
 UNAVAILABLE = "unavailable"
 STOPPED = "stopped"

@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from services.intake.limits import PayloadTooLarge
-from services.intake.settings import MIB
+from shared.body_limit import MIB, PayloadTooLarge
 from shared.contracts.intake import Attachment
 from shared.db import Connection
 

@@ -5,10 +5,8 @@ before anything reads the body. Intake allows more than its JSON limit on two pa
 public form with its photos, and the inspection's batch upload.
 """
 
-from services.intake.settings import MIB, IntakeSettings
-from shared.body_limit import PayloadTooLarge
-
-__all__ = ["PayloadTooLarge", "body_limits", "default_body_limit"]
+from services.intake.settings import IntakeSettings
+from shared.body_limit import MIB
 
 
 def default_body_limit(settings: IntakeSettings) -> int:

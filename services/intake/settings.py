@@ -1,12 +1,11 @@
 from cryptography.fernet import Fernet
 from pydantic import Field, ValidationInfo, field_validator
 
+from shared.body_limit import MIB
 from shared.settings import ServiceSettings, required_secret
 
 # Development only, and only when ENVIRONMENT=development is set explicitly: refused everywhere else.
 DEVELOPMENT_CONTACT_KEY = "52_bOxa73H5WynhSZEHZBLHbEqXQb1lls_yxoSqmJ9U="
-
-MIB = 1024 * 1024
 
 
 class IntakeSettings(ServiceSettings):

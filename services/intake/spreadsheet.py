@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
-MIB = 1024 * 1024
+from shared.body_limit import MIB
+
 MAX_COLUMNS = 100
 MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of a cell
 EXCEL_LAST_ROW = 1_048_576

@@ -15,12 +15,11 @@ from services.intake.batch_file import BatchRow
 from services.intake.deps import DepsDep
 from services.intake.duplicates import Outcome
 from services.intake.handlers import Submission
-from services.intake.limits import PayloadTooLarge
 from services.intake.schemas import STATUS_OF, AcceptedRow, BatchReport, RefusedRowOut
-from services.intake.settings import MIB
 from services.intake.spreadsheet import BatchFileUnreadable
 from shared import clock
 from shared.auth import Role
+from shared.body_limit import MIB, PayloadTooLarge
 from shared.clock import shown
 from shared.commands import request_metadata
 from shared.contracts.codes import Source

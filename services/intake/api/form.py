@@ -23,10 +23,10 @@ from services.intake.attachments import ACCEPTED_LABEL, PhotoRefused, inspect_ph
 from services.intake.deps import DepsDep
 from services.intake.duplicates import Outcome
 from services.intake.handlers import Submission, handle
-from services.intake.limits import PayloadTooLarge
 from services.intake.privacy import ReporterContact, contact_from
 from services.intake.schemas import ReportAccepted
-from services.intake.settings import MIB, IntakeSettings
+from services.intake.settings import IntakeSettings
+from shared.body_limit import MIB, PayloadTooLarge
 from shared.commands import answer_version
 from shared.contracts.base import has_control_characters
 from shared.contracts.codes import DOMAIN_LABELS, Domain

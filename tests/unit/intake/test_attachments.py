@@ -9,7 +9,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from services.intake.attachments import MAX_PIXELS, PhotoRefused, inspect_photos, sniff, without_metadata
-from services.intake.limits import PayloadTooLarge
+from shared.body_limit import PayloadTooLarge
 
 
 def photo(kind: str, size: tuple[int, int] = (8, 6), **save: object) -> bytes:
