@@ -23,11 +23,12 @@ up: install assets
 	@bash infra/postgres.sh start
 	@bash infra/kafka.sh start
 	@$(PY) -m shared.stack_keys exec $(PY) -m shared.topics
+	@$(PY) -m shared.stack_keys exec $(PY) -m shared.kafka_access apply
 	@bash infra/services.sh start
 	@bash infra/services.sh wait
 	@echo "County environmental closed-loop system is up:"
 	@bash infra/services.sh status
-	@echo "  kafka           127.0.0.1:9092"
+	@echo "  kafka           127.0.0.1:9092 (SASL/SCRAM; each service its own user: python -m shared.kafka_access show)"
 	@echo "  postgresql      $$(bash infra/postgres.sh url)"
 	@echo "  logs            .run/logs/ (make logs)"
 
@@ -78,7 +79,7 @@ token: install
 # Rebuild projections' read models from offset 0 of every topic; the service answers from the old ones until the switch.
 .PHONY: rebuild-projections
 rebuild-projections: install
-	@$(PY) -m shared.stack_keys exec $(PY) -m services.projections.rebuild
+	@$(PY) -m shared.stack_keys exec --as projections $(PY) -m services.projections.rebuild
 
 # Dead letters (死信) per topic with reason and age, then replay chosen ones to their topic after a fix (shared/dlq.py):
 #   make dlq [ARGS="--topic cases.events"]

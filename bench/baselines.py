@@ -6,18 +6,21 @@
 """
 
 import asyncio
+import contextlib
 import glob
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.config import ROOT
 from bench.scratch import connection_parts
 from bench.stats import percentile
+from shared.broker import Broker
 
 KAFKA = ["bash", str(ROOT / "infra" / "kafka.sh")]
 
@@ -49,28 +52,39 @@ _PRODUCER_SUMMARY = re.compile(
 )
 
 
-def producer_performance(bootstrap: str, topic: str, *, records: int, size: int, throughput: float) -> ProducerRun:
+@contextlib.contextmanager
+def _client_config(broker: Broker) -> Iterator[str]:
+    """The broker's sign-in as a Java client's properties file (mode 600), never on a command line or in an error."""
+    with tempfile.NamedTemporaryFile("w", suffix=".properties") as config:
+        config.write("".join(f"{name}={value}\n" for name, value in broker.java_client_properties().items()))
+        config.flush()
+        yield config.name
+
+
+def producer_performance(broker: Broker, topic: str, *, records: int, size: int, throughput: float) -> ProducerRun:
     """ProducerPerformance with our relay's producer settings: idempotent, acks=all, linger 5 ms."""
-    out = _run(
-        [
-            *KAFKA,
-            "perf",
-            "--topic",
-            topic,
-            "--num-records",
-            str(records),
-            "--record-size",
-            str(size),
-            "--throughput",
-            str(throughput),
-            "--producer-props",
-            f"bootstrap.servers={bootstrap}",
-            "acks=all",
-            "enable.idempotence=true",
-            "linger.ms=5",
-        ],
-        timeout=600,
-    )
+    with _client_config(broker) as config:
+        out = _run(
+            [
+                *KAFKA,
+                "perf",
+                "--topic",
+                topic,
+                "--num-records",
+                str(records),
+                "--record-size",
+                str(size),
+                "--throughput",
+                str(throughput),
+                "--producer.config",
+                config,
+                "--producer-props",
+                "acks=all",
+                "enable.idempotence=true",
+                "linger.ms=5",
+            ],
+            timeout=600,
+        )
     for line in reversed(out.splitlines()):
         match = _PRODUCER_SUMMARY.search(line)
         if match:
@@ -85,23 +99,26 @@ def producer_performance(bootstrap: str, topic: str, *, records: int, size: int,
     raise BaselineFailed(f"no summary in ProducerPerformance output: {out[-400:]}")
 
 
-def consumer_performance(bootstrap: str, topic: str, messages: int) -> tuple[float, str]:
+def consumer_performance(broker: Broker, topic: str, messages: int) -> tuple[float, str]:
     """Messages per second ConsumerPerformance fetches from the topic (its fetch rate, without the group join)."""
-    out = _run(
-        [
-            *KAFKA,
-            "consumer-perf",
-            "--bootstrap-server",
-            bootstrap,
-            "--topic",
-            topic,
-            "--messages",
-            str(messages),
-            "--timeout",
-            "20000",
-        ],
-        timeout=300,
-    )
+    with _client_config(broker) as config:
+        out = _run(
+            [
+                *KAFKA,
+                "consumer-perf",
+                "--bootstrap-server",
+                broker.bootstrap_servers,
+                "--consumer.config",
+                config,
+                "--topic",
+                topic,
+                "--messages",
+                str(messages),
+                "--timeout",
+                "20000",
+            ],
+            timeout=300,
+        )
     lines = [line for line in out.splitlines() if line.strip()]
     header_at = next((i for i, line in enumerate(lines) if "fetch.nMsg.sec" in line), None)
     if header_at is None or header_at + 1 >= len(lines):

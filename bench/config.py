@@ -5,7 +5,8 @@ from functools import cached_property
 from pathlib import Path
 
 from bench.tokens import Tokens, tokens
-from shared.settings import LOCAL_DATABASE_URL
+from shared.broker import Broker
+from shared.settings import LOCAL_DATABASE_URL, BrokerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
@@ -67,6 +68,11 @@ class BenchConfig:
     smoke: bool = False
     skip: frozenset[str] = field(default_factory=frozenset)
     jwt_secret: str | None = None  # the stack's JWT_SECRET; None: the environment's (shared.stack_keys)
+
+    @property
+    def broker(self) -> Broker:
+        """The stack's broker, signed in as KAFKA_USERNAME/KAFKA_PASSWORD (its admin: `use_stack_keys()`)."""
+        return BrokerSettings(kafka_bootstrap_servers=self.kafka_bootstrap_servers).broker
 
     @cached_property
     def tokens(self) -> Tokens:

@@ -11,6 +11,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 
 from bench.config import ROOT
+from shared.broker import Broker
 from shared.topics import existing_partitions
 
 
@@ -48,10 +49,10 @@ def rebuild_into(
     raise ReplayFailed(f"the rebuild printed no result: {done.stdout[-600:]}")
 
 
-async def topic_sizes(bootstrap: str, topics: list[str]) -> dict[str, int]:
+async def topic_sizes(broker: Broker, topics: list[str]) -> dict[str, int]:
     """Records now on each topic (log end minus log start, summed over partitions)."""
-    all_tps = await existing_partitions(bootstrap, topics)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    all_tps = await existing_partitions(broker, topics)
+    consumer = AIOKafkaConsumer(**broker.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
         sizes: dict[str, int] = {}

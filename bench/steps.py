@@ -10,6 +10,7 @@ from bench import baselines, memory, replay, store
 from bench.config import SERVICES, BenchConfig
 from bench.report import Report
 from bench.scratch import scratch_database
+from shared.broker import Broker
 from shared.envelope import Envelope, to_record
 from shared.settings import ServiceSettings
 from shared.topics import EVENT_TOPICS, ensure_topics
@@ -105,7 +106,7 @@ async def kafka_producer_baselines(config: BenchConfig, report: Report) -> None:
     try:
         full = await asyncio.to_thread(
             baselines.producer_performance,
-            config.kafka_bootstrap_servers,
+            config.broker,
             topic,
             records=sizes.producer_records,
             size=size,
@@ -113,14 +114,14 @@ async def kafka_producer_baselines(config: BenchConfig, report: Report) -> None:
         )
         steady = await asyncio.to_thread(
             baselines.producer_performance,
-            config.kafka_bootstrap_servers,
+            config.broker,
             topic,
             records=max(10, int(sizes.e2e_rate * sizes.e2e_seconds)),
             size=size,
             throughput=sizes.e2e_rate,
         )
     finally:
-        await _delete_topic(config.kafka_bootstrap_servers, topic)
+        await _delete_topic(config.broker, topic)
     report.raw["producer_performance"] = {"full": full.line, "steady": steady.line}
     report.baseline(
         "kafka.producer.records_per_s",
@@ -136,8 +137,8 @@ async def kafka_producer_baselines(config: BenchConfig, report: Report) -> None:
     )
 
 
-async def _delete_topic(bootstrap: str, topic: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _delete_topic(broker: Broker, topic: str) -> None:
+    admin = AIOKafkaAdminClient(**broker.client_options())
     await admin.start()
     try:
         with contextlib.suppress(Exception):
@@ -148,7 +149,7 @@ async def _delete_topic(bootstrap: str, topic: str) -> None:
 
 async def projections_replay(config: BenchConfig, report: Report) -> None:
     topics = [f"{config.topic_prefix}{name}" for name in EVENT_TOPICS if not name.startswith("province")]
-    sizes = await replay.topic_sizes(config.kafka_bootstrap_servers, topics)
+    sizes = await replay.topic_sizes(config.broker, topics)
     async with scratch_database(config.database_url, f"{config.run}_replay") as dsn:
         name = dsn.rsplit("/", 1)[1]
         result = await asyncio.to_thread(
@@ -163,9 +164,7 @@ async def projections_replay(config: BenchConfig, report: Report) -> None:
     )
     largest = max(sizes, key=lambda t: sizes[t])
     if sizes[largest]:
-        rate, line = await asyncio.to_thread(
-            baselines.consumer_performance, config.kafka_bootstrap_servers, largest, sizes[largest]
-        )
+        rate, line = await asyncio.to_thread(baselines.consumer_performance, config.broker, largest, sizes[largest])
         report.raw["consumer_performance"] = {"topic": largest, "line": line}
         report.baseline(
             "kafka.consumer.msgs_per_s",

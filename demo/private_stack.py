@@ -88,7 +88,7 @@ async def _drop(prefix: str) -> None:
             await conn.execute(f'drop database if exists "{row["datname"]}" with (force)')
     finally:
         await conn.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.broker.client_options())
     await admin.start()
     try:
         names = [name for name in await admin.list_topics() if name.startswith(f"{prefix}.")]

@@ -91,7 +91,7 @@ class Drill:
         try:
             names = ["intake.events", "cases.events", "accountability.events"]
             dlqs = [config.topic(f"{t}.dlq") for t in EVENT_TOPICS]
-            topics = await observe.read_topics(config.bootstrap, [config.topic(n) for n in names] + dlqs)
+            topics = await observe.read_topics(config.broker, [config.topic(n) for n in names] + dlqs)
             intake, cases, accountability = (topics[config.topic(n)] for n in names)
             dead = [r for t in dlqs for r in topics[t]]
             listed, total, positions = await observe.projections_listing(
@@ -100,7 +100,7 @@ class Drill:
             histories = await observe.histories(
                 client, config.url("cases"), sorted(set(ledger.accepted.values())), self.tokens.reader
             )
-            lags = await observe.group_lags(config.bootstrap, config.topic_prefix, self.rebuild_groups)
+            lags = await observe.group_lags(config.broker, config.topic_prefix, self.rebuild_groups)
         except (httpx.HTTPError, TimeoutError, OSError, KafkaError) as exc:
             return [checks.Finding("observe", "lag", f"could not read the stack yet: {exc!r}")], tally
         findings = [

@@ -15,22 +15,23 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bench.replay import rebuild_into
 from drill.checks import Finding, Record, Stored
 from drill.stack import StackConfig
+from shared.broker import Broker
 from shared.settings import dsn_for
 from shared.topics import read_to_end
 
 READ_MODELS_DDL = Path(__file__).resolve().parents[1] / "services" / "projections" / "read_models.sql"
 
 
-async def read_topics(bootstrap: str, topics: list[str], *, timeout: float = 30.0) -> dict[str, list[Record]]:
+async def read_topics(broker: Broker, topics: list[str], *, timeout: float = 30.0) -> dict[str, list[Record]]:
     """Every record now on the topics, up to the log ends taken at the start."""
     out: dict[str, list[Record]] = {t: [] for t in topics}
-    for r in await read_to_end(bootstrap, topics, within=timeout):
+    for r in await read_to_end(broker, topics, within=timeout):
         out[r.topic].append(_record(r))
     return out
 
 
-async def group_ids(bootstrap: str, prefix: str) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def group_ids(broker: Broker, prefix: str) -> set[str]:
+    admin = AIOKafkaAdminClient(**broker.client_options())
     await admin.start()
     try:
         return {str(g[0]) for g in await admin.list_consumer_groups() if str(g[0]).startswith(prefix)}
@@ -38,12 +39,12 @@ async def group_ids(bootstrap: str, prefix: str) -> set[str]:
         await admin.close()
 
 
-async def group_lags(bootstrap: str, prefix: str, ignore: set[str]) -> dict[str, dict[str, int]]:
+async def group_lags(broker: Broker, prefix: str, ignore: set[str]) -> dict[str, dict[str, int]]:
     """For each consumer group of the drill's services: records behind the log end, per partition it committed."""
-    groups = sorted(await group_ids(bootstrap, prefix) - ignore)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    groups = sorted(await group_ids(broker, prefix) - ignore)
+    admin = AIOKafkaAdminClient(**broker.client_options())
     await admin.start()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**broker.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
         lags: dict[str, dict[str, int]] = {}
@@ -170,13 +171,13 @@ async def compare_with_rebuild(stack: StackConfig, name: str) -> RebuildComparis
     admin = await asyncpg.connect(dsn_for(stack.database_url, "postgres"))
     try:
         await admin.execute(f'drop database if exists "{fresh}" with (force)')
-        groups_before = await group_ids(stack.bootstrap, stack.topic_prefix)
+        groups_before = await group_ids(stack.broker, stack.topic_prefix)
         started = time.monotonic()
         result = await asyncio.to_thread(
             rebuild_into, stack.database_url, fresh, stack.bootstrap, stack.topic_prefix, timeout=300
         )
         seconds = time.monotonic() - started
-        made = await group_ids(stack.bootstrap, stack.topic_prefix) - groups_before
+        made = await group_ids(stack.broker, stack.topic_prefix) - groups_before
         live = await _table_rows(dsn_for(stack.database_url, stack.database("projections")))
         rebuilt = await _table_rows(dsn_for(stack.database_url, fresh))
     finally:

@@ -21,6 +21,9 @@ import asyncpg
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared import stack_keys
+from shared.broker import Broker
+from shared.kafka_access import ACCESS, provision
 from shared.settings import ServiceSettings, dsn_for
 from shared.topics import ensure_topics
 
@@ -43,10 +46,19 @@ class StackConfig:
     log_dir: Path = ROOT / ".run" / "drill"
     # The services' /metrics answer only this bearer token outside development (shared/web.py): one per drill.
     metrics_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # The install's broker passwords (.run/secrets.env; infra/kafka.sh formats the drill's broker with them):
+    # the drill signs in as admin, each service as its own user with its ACLs (shared/kafka_access.py).
+    kafka_keys: dict[str, str] = field(default_factory=stack_keys.ensure, repr=False)
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def broker(self) -> Broker:
+        """The drill's broker, signed in as its admin."""
+        admin = stack_keys.KAFKA_ADMIN
+        return Broker(self.bootstrap, admin, stack_keys.kafka_password(self.kafka_keys, admin))
 
     @property
     def database_url(self) -> str:
@@ -113,6 +125,8 @@ class Stack:
         env.update(
             PORT=str(self.config.service_ports[service]),
             KAFKA_BOOTSTRAP_SERVERS=self.config.bootstrap,
+            KAFKA_USERNAME=service,
+            KAFKA_PASSWORD=stack_keys.kafka_password(self.config.kafka_keys, service),
             DATABASE_URL=self.config.database_url,
             DATABASE_NAME=self.config.database(service),
             TOPIC_PREFIX=self.config.topic_prefix,
@@ -178,9 +192,18 @@ class Stack:
         self._script("postgres", "start")
         self._started_kafka = not self._running("kafka")
         self.start_kafka()
+        admin = self.config.broker
         await ensure_topics(
-            ServiceSettings(kafka_bootstrap_servers=self.config.bootstrap, topic_prefix=self.config.topic_prefix)
+            ServiceSettings(
+                kafka_bootstrap_servers=admin.bootstrap_servers,
+                kafka_username=admin.username,
+                kafka_password=admin.password,
+                topic_prefix=self.config.topic_prefix,
+            )
         )
+        # The services sign in as themselves: what they may do on the broker is what they may do in production.
+        users = {user: (stack_keys.kafka_password(self.config.kafka_keys, user), ACCESS[user]) for user in ACCESS}
+        await asyncio.to_thread(provision, admin, users, topic_prefix=self.config.topic_prefix)
         for service in SERVICES:
             self.start_service(service)
         await self.wait_ready()
@@ -213,7 +236,7 @@ class Stack:
                 await conn.execute(f'drop database if exists "{row["datname"]}" with (force)')
         finally:
             await conn.close()
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.config.bootstrap)
+        admin = AIOKafkaAdminClient(**self.config.broker.client_options())
         await admin.start()
         try:
             names = [t for t in await admin.list_topics() if t.startswith(self.config.topic_prefix)]

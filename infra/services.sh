@@ -19,8 +19,10 @@ start() {
     local name=${entry%%:*} port=${entry##*:}
     if alive "$name"; then continue; fi
     # exec keeps the pid (stack_keys exec too, with JWT_SECRET and CONTACT_KEYS from .run/secrets.env unless the
-    # environment sets them); setsid detaches it from this shell's session and terminal
-    (cd "$ROOT" && PORT="$port" exec setsid "$PY" -m shared.stack_keys --state-dir "$RUN" exec "$PY" -m "services.$name") \
+    # environment sets them, signed in to the broker as the service's own user); setsid detaches it from this
+    # shell's session and terminal
+    (cd "$ROOT" && PORT="$port" exec setsid "$PY" -m shared.stack_keys --state-dir "$RUN" exec --as "$name" \
+      "$PY" -m "services.$name") \
       >>"$RUN/logs/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/pids/$name.pid"
   done

@@ -7,8 +7,10 @@ position; only after it commits is the Kafka offset committed.
 Two kinds of failure get two answers:
 
 - A message that cannot be read or breaks its contract (InvalidEvent, UnknownEventType, or
-  PoisonMessage raised on purpose, as Dispatch does for a payload of the wrong class) goes to
-  `<topic>.dlq` with a reason that names fields, never their values, and the consumer goes on.
+  PoisonMessage raised on purpose, as Dispatch does for a payload of the wrong class), or an event
+  whose type the topic's owner does not publish (a `Closed` on intake.events: forged or misrouted;
+  shared.contracts.TOPIC_EVENTS), goes to `<topic>.dlq` with a reason that names fields and types,
+  never their values, and the consumer goes on.
   `python -m shared.dlq` (make dlq) lists dead letters and replays them after a fix.
 - Anything else says nothing against the message: a handler's bug, a database or broker that is
   away. The partition is held at that event: sought back to it and paused, nothing committed past
@@ -33,7 +35,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 
-from shared.contracts import Event
+from shared.contracts import TOPIC_EVENTS, Event
 from shared.db import Connection
 from shared.envelope import Envelope, Headers, InvalidEvent, UnknownEventType, from_record
 from shared.eventstore import ConcurrencyConflict
@@ -260,13 +262,13 @@ class ConsumerRunner:
 
     async def _run_consumer(self) -> None:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **self._settings.broker.client_options(),
             group_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             client_id=f"{self._settings.service_name}-{self.name}",
         )
-        producer = make_producer(self._settings.kafka_bootstrap_servers)
+        producer = make_producer(self._settings.broker)
         consumer.subscribe(self.topics, listener=_Rebalance(self._processing, self._forget_holds))
         await consumer.start()
         self._consumer = consumer
@@ -420,6 +422,10 @@ class ConsumerRunner:
         except CONTRACT_ERRORS as exc:
             await self._dead_letter(producer, record, dead_letter_reason(exc))
             return
+        if not self._topic_owner_publishes(record.topic, envelope.type):
+            reason = f"event type {envelope.type} does not belong to {record.topic}: its owner does not publish it"
+            await self._dead_letter(producer, record, reason)
+            return
         if self._handles is not None and envelope.type not in self._handles:
             return
         structlog.contextvars.clear_contextvars()
@@ -445,6 +451,11 @@ class ConsumerRunner:
             raise HandlerFailed(index, exc) from exc
         finally:
             structlog.contextvars.clear_contextvars()
+
+    def _topic_owner_publishes(self, topic: str, event_type: str) -> bool:
+        """Whether the service that owns the topic publishes this type (a topic outside the system has no rule)."""
+        allowed = TOPIC_EVENTS.get(topic.removeprefix(self._settings.topic_prefix))
+        return allowed is None or event_type in allowed
 
     async def _dead_letter(self, producer: Any, record: ConsumerRecord, reason: str) -> None:
         coordinates = (record.topic, record.partition, record.offset)

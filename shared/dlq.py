@@ -32,23 +32,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
+from shared.broker import Broker
 from shared.consumer import dlq_topic
 from shared.relay import make_producer
-from shared.settings import ServiceSettings
+from shared.settings import BrokerSettings, ServiceSettings
 from shared.topics import EVENT_TOPICS, ensure_topics, read_to_end
 
 REPLAYS_TOPIC = "dlq.replays"
 DLQ_SUFFIX = ".dlq"
 
 
-class DlqSettings(BaseSettings):
-    """What the tool needs of the services' settings, from the same variables: the broker and the topic prefix."""
+class DlqSettings(BrokerSettings):
+    """What the tool needs of the services' settings, from the same variables: the broker and the topic prefix.
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+    It signs in as KAFKA_USERNAME (default `admin`): reading every dead-letter topic and writing back to any event
+    topic is an operator's act, which no service's user may do.
+    """
 
-    kafka_bootstrap_servers: str = ServiceSettings.model_fields["kafka_bootstrap_servers"].default
     topic_prefix: str = ServiceSettings.model_fields["topic_prefix"].default
     topic_partitions: int = ServiceSettings.model_fields["topic_partitions"].default
 
@@ -104,24 +104,24 @@ def dlq_name(settings: DlqSettings, topic: str) -> str:
     return dlq_topic(name)
 
 
-async def read_records(bootstrap: str, topics: Sequence[str], *, within: float = 30.0) -> list[Letter]:
+async def read_records(broker: Broker, topics: Sequence[str], *, within: float = 30.0) -> list[Letter]:
     """Every record now on the topics (those that exist), up to the log ends taken at the start."""
     letters = [
         Letter(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value, tuple(r.headers))
-        for r in await read_to_end(bootstrap, topics, within=within)
+        for r in await read_to_end(broker, topics, within=within)
     ]
     return sorted(letters, key=lambda letter: (letter.dlq, letter.partition, letter.offset))
 
 
 async def replayed(settings: DlqSettings) -> dict[str, dict[str, str]]:
     """The letters replayed so far: place → the last record of its replay."""
-    records = await read_records(settings.kafka_bootstrap_servers, [settings.topic(REPLAYS_TOPIC)])
+    records = await read_records(settings.broker, [settings.topic(REPLAYS_TOPIC)])
     return {(r.key or b"").decode(): json.loads(r.value or b"{}") for r in records}
 
 
 async def dead_letters(settings: DlqSettings, topics: Iterable[str] | None = None) -> list[Letter]:
     names = [dlq_name(settings, t) for t in (topics or EVENT_TOPICS)]
-    return await read_records(settings.kafka_bootstrap_servers, names)
+    return await read_records(settings.broker, names)
 
 
 async def list_letters(settings: DlqSettings, topics: Iterable[str] | None = None) -> str:
@@ -197,7 +197,7 @@ async def replay(
     if not chosen:
         return []
     await ensure_topics(_as_service_settings(settings), [settings.topic(REPLAYS_TOPIC)])
-    producer = make_producer(settings.kafka_bootstrap_servers)
+    producer = make_producer(settings.broker)
     await producer.start()
     report = []
     try:
@@ -227,7 +227,7 @@ async def replay(
 def _as_service_settings(settings: DlqSettings) -> ServiceSettings:
     """ensure_topics takes service settings: only the broker, prefix and partitions are read."""
     return ServiceSettings.model_construct(
-        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+        **{name: getattr(settings, name) for name in BrokerSettings.model_fields},
         topic_prefix=settings.topic_prefix,
         topic_partitions=settings.topic_partitions,
     )

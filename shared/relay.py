@@ -21,6 +21,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from shared.broker import Broker
 from shared.db import Connection, init_connection
 from shared.envelope import to_record
 from shared.eventstore import row_to_envelope
@@ -34,10 +35,10 @@ BATCH_SIZE = 500
 BACKLOG_MEASURE_SECONDS = 2.0
 
 
-def make_producer(bootstrap_servers: str, **overrides: Any) -> AIOKafkaProducer:
+def make_producer(broker: Broker, **overrides: Any) -> AIOKafkaProducer:
     """An idempotent producer that waits for all in-sync replicas."""
     options: dict[str, Any] = {
-        "bootstrap_servers": bootstrap_servers,
+        **broker.client_options(),
         "enable_idempotence": True,
         "acks": "all",
         "linger_ms": 5,
@@ -89,7 +90,7 @@ class OutboxRelay:
     async def _run_once(self) -> None:
         conn = await asyncpg.connect(self._settings.database_dsn)
         await init_connection(conn)
-        producer = make_producer(self._settings.kafka_bootstrap_servers)
+        producer = make_producer(self._settings.broker)
         self._owned.clear()
         try:
             await conn.add_listener("outbox", self._on_notify)

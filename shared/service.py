@@ -181,7 +181,7 @@ def build_app(
     Every request body is limited to `body_limit` bytes (default: MAX_BODY_BYTES), or to what `body_limits`
     names for its path, before anything reads it: a larger one is refused with 413 (shared/body_limit.py).
     """
-    readiness = Readiness(settings.kafka_bootstrap_servers)
+    readiness = Readiness(settings.broker)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[LifespanState]:

@@ -1,14 +1,20 @@
 """The local stack's keys (本机密钥): generated once per install into the state folder, never committed.
 
 `make up` calls `ensure()`: the first time, `.run/secrets.env` (mode 600, in the ignored state folder) gets
-a random `JWT_SECRET`, `CONTACT_KEYS`, `METRICS_TOKEN` and `POSTGRES_PASSWORD`; after that it is only read,
+a random `JWT_SECRET`, `CONTACT_KEYS`, `METRICS_TOKEN`, `POSTGRES_PASSWORD` and the broker's passwords
+(`KAFKA_ADMIN_PASSWORD`, `KAFKA_CONTROLLER_PASSWORD`, one `KAFKA_PASSWORD_<USER>` per user of
+shared/kafka_access.py: each service and the province); after that it is only read,
 never rewritten, so two installs never share a key and a restart keeps the key that encrypted the stored
 contacts (lose it and they are lost). A key missing from the file is added; one that is there is never replaced.
 
-The services read their environment only. `python -m shared.stack_keys exec CMD…` runs a command with the
-keys the services need in its environment (infra/services.sh starts each service that way), and the
-commands that talk to the local stack (make token, bench, drill, demo, rotate_keys) call `use_stack_keys()`:
-in both, a variable already set in the environment wins over the file.
+The services read their environment only. `python -m shared.stack_keys exec [--as USER] CMD…` runs a command
+with the keys the services need in its environment, signed in to the broker as USER (`KAFKA_USERNAME` and
+`KAFKA_PASSWORD`; infra/services.sh starts each service as itself) or, without `--as`, as the broker's admin
+(operators' commands: creating topics, provisioning users, dead letters). The commands that talk to the local
+stack (make token, bench, drill, demo, rotate_keys) call `use_stack_keys()`, which signs in as admin too.
+In both, a variable already set in the environment wins over the file.
+
+This module uses the standard library only: infra/kafka.sh runs it before any virtualenv exists.
 
 `POSTGRES_PASSWORD` is for docker-compose.yml (`docker compose --env-file .run/secrets.env up`); the local
 PostgreSQL listens on 127.0.0.1 only and does not use it.
@@ -32,6 +38,14 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "METRICS_TOKEN": lambda: secrets.token_urlsafe(32),  # what /metrics asks for outside development
     "POSTGRES_PASSWORD": lambda: secrets.token_urlsafe(24),  # URL-safe: it goes into DATABASE_URL
 }
+# The broker's users (SASL/SCRAM): its admin (operators, the broker itself), the controller's own sign-in (SASL/PLAIN
+# on the controller listener), and one per service and the province, whose ACLs shared/kafka_access.py sets.
+KAFKA_ADMIN = "admin"
+KAFKA_USERS = ("intake", "cases", "enforcement", "accountability", "projections", "province")
+GENERATORS |= {
+    "KAFKA_ADMIN_PASSWORD": lambda: secrets.token_urlsafe(24),
+    "KAFKA_CONTROLLER_PASSWORD": lambda: secrets.token_urlsafe(24),
+} | {f"KAFKA_PASSWORD_{user.upper()}": (lambda: secrets.token_urlsafe(24)) for user in KAFKA_USERS}
 # The keys the services read (the others are for docker-compose.yml), and those without which none starts.
 SERVICE_KEYS = ("JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN")
 REQUIRED_KEYS = ("JWT_SECRET", "CONTACT_KEYS")
@@ -83,12 +97,24 @@ def _write(path: Path, keys: dict[str, str]) -> None:
     os.replace(temporary, path)
 
 
-def service_environment(state_dir: Path | None = None, environ: dict[str, str] | None = None) -> dict[str, str]:
-    """`environ` (default: this process's environment) completed with the file's service keys it does not set."""
+def kafka_password(keys: dict[str, str], user: str) -> str:
+    """The password of one of the broker's users in the install's keys ("" when the file has none)."""
+    return keys.get("KAFKA_ADMIN_PASSWORD" if user == KAFKA_ADMIN else f"KAFKA_PASSWORD_{user.upper()}", "")
+
+
+def service_environment(
+    state_dir: Path | None = None, environ: dict[str, str] | None = None, *, kafka_user: str = KAFKA_ADMIN
+) -> dict[str, str]:
+    """`environ` (default: this process's environment) completed with the file's service keys it does not set,
+    and the broker's sign-in as `kafka_user`."""
     env = dict(os.environ if environ is None else environ)
-    for name, value in read(state_dir).items():
+    keys = read(state_dir)
+    for name, value in keys.items():
         if name in SERVICE_KEYS and not env.get(name):
             env[name] = value
+    if not env.get("KAFKA_PASSWORD"):
+        env["KAFKA_USERNAME"] = kafka_user
+        env["KAFKA_PASSWORD"] = kafka_password(keys, kafka_user)
     return env
 
 
@@ -110,6 +136,13 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("ensure", help="generate the keys this install does not have yet; never replaces one")
     run = commands.add_parser("exec", help="run a command with the services' keys in its environment")
+    run.add_argument(
+        "--as",
+        dest="kafka_user",
+        choices=(KAFKA_ADMIN, *KAFKA_USERS),
+        default=KAFKA_ADMIN,
+        help="the broker's user to sign in as (default: admin)",
+    )
     run.add_argument("argv", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.command == "ensure":
@@ -122,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     command = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
     if not command:
         parser.error("exec needs a command")
-    os.execvpe(command[0], command, service_environment(args.state_dir))
+    os.execvpe(command[0], command, service_environment(args.state_dir, kafka_user=args.kafka_user))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import ClusterAuthorizationFailedError, TopicAlreadyExistsError, TopicAuthorizationFailedError
 
+from shared.broker import Broker
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger()
@@ -23,43 +24,56 @@ EVENT_TOPICS = (
 )
 
 
+NOT_AUTHORIZED = (TopicAuthorizationFailedError.errno, ClusterAuthorizationFailedError.errno)
+
+
 def all_topics(settings: ServiceSettings) -> list[str]:
     names = [settings.topic(name) for name in EVENT_TOPICS]
     return names + [f"{name}.dlq" for name in names]
 
 
 async def ensure_topics(settings: ServiceSettings, names: list[str] | None = None) -> list[str]:
-    """Create the topics that are missing; returns those it created."""
+    """Create the topics that are missing; returns those it created.
+
+    A service's user may not create topics (shared/kafka_access.py): the operator creates them (`python -m
+    shared.topics`, as admin), and a topic the user may not see looks missing to it. A refusal is therefore left to
+    the operator, not an error: a topic the service really needs and lacks stops its relay or consumer, which say so.
+    """
     wanted = names if names is not None else all_topics(settings)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.broker.client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [name for name in wanted if name not in existing]
-        if missing:
-            response = await admin.create_topics(
-                [
-                    NewTopic(
-                        name,
-                        num_partitions=settings.topic_partitions,
-                        replication_factor=1,
-                        # Read models are rebuilt by replaying topics from the start: keep every event.
-                        topic_configs={"retention.ms": "-1", "min.insync.replicas": "1"},
-                    )
-                    for name in missing
-                ]
-            )
-            failed = [
-                (name, code, message)
-                for name, code, message in response.topic_errors
-                # another process may have created the topic in between: that is fine
-                if code not in (0, TopicAlreadyExistsError.errno)
+        if not missing:
+            return []
+        response = await admin.create_topics(
+            [
+                NewTopic(
+                    name,
+                    num_partitions=settings.topic_partitions,
+                    replication_factor=1,
+                    # Read models are rebuilt by replaying topics from the start: keep every event.
+                    topic_configs={"retention.ms": "-1", "min.insync.replicas": "1"},
+                )
+                for name in missing
             ]
-            if failed:
-                raise RuntimeError(f"could not create topics: {failed}")
-            await _wait_until_listed(admin, missing)
-            log.info("topics_created", topics=missing)
-        return missing
+        )
+        errors = {name: (code, message) for name, code, message in response.topic_errors if code != 0}
+        refused = sorted(name for name, (code, _) in errors.items() if code in NOT_AUTHORIZED)
+        if refused:
+            log.info("topics_left_to_the_operator", topics=refused)
+        # Another process may have created a topic in between: that is fine.
+        failed = {
+            name: e for name, e in errors.items() if e[0] != TopicAlreadyExistsError.errno and name not in refused
+        }
+        if failed:
+            raise RuntimeError(f"could not create topics: {failed}")
+        created = [name for name in missing if name not in errors]
+        await _wait_until_listed(admin, created)
+        if created:
+            log.info("topics_created", topics=created)
+        return created
     finally:
         await admin.close()
 
@@ -80,9 +94,9 @@ if __name__ == "__main__":
     main()
 
 
-async def existing_partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+async def existing_partitions(broker: Broker, topics: Sequence[str]) -> list[TopicPartition]:
     """Every partition of those of the topics that exist now (the tools that read topics whole start here)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**broker.client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -93,16 +107,16 @@ async def existing_partitions(bootstrap: str, topics: Sequence[str]) -> list[Top
     return [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
 
 
-async def read_to_end(bootstrap: str, topics: Sequence[str], *, within: float = 30.0) -> list[ConsumerRecord]:
+async def read_to_end(broker: Broker, topics: Sequence[str], *, within: float = 30.0) -> list[ConsumerRecord]:
     """Every record now on the topics (those that exist), up to the log ends taken at the start, outside any group.
 
     For the tools that look at a topic whole (dead letters, the drill's checks), never for the services' consumers.
     """
-    tps = await existing_partitions(bootstrap, topics)
+    tps = await existing_partitions(broker, topics)
     if not tps:
         return []
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
+        **broker.client_options(), enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
     )
     await consumer.start()
     try:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.broker import Broker
 from shared.consumer import OK, ConsumerRunner
 from shared.errors import Forbidden, InvalidCommand, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
@@ -90,8 +91,8 @@ class Readiness:
     answer is public, and error texts name hosts, users and data.
     """
 
-    def __init__(self, bootstrap_servers: str) -> None:
-        self._bootstrap = bootstrap_servers
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
         self._admin: AIOKafkaAdminClient | None = None
         self.pool: Any = None
         self.tasks: list[asyncio.Task[None]] = []
@@ -135,7 +136,7 @@ class Readiness:
         try:
             async with asyncio.timeout(3):
                 if self._admin is None:
-                    self._admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=2000)
+                    self._admin = AIOKafkaAdminClient(**self._broker.client_options(), request_timeout_ms=2000)
                     await self._admin.start()
                 await self._admin.describe_cluster()
             return OK

@@ -21,6 +21,7 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.broker import Broker
 from shared.settings import ServiceSettings, dsn_for
 from shared.topics import all_topics, ensure_topics
 from tests.support.keys import session_keys
@@ -37,6 +38,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def infrastructure() -> Iterator[Infrastructure]:
     infra = start_infrastructure()
+    # A process a test starts signs in to the broker as the tests' services do.
+    os.environ.update(
+        KAFKA_BOOTSTRAP_SERVERS=infra.broker.bootstrap_servers,
+        KAFKA_SECURITY_PROTOCOL=infra.broker.security_protocol,
+        KAFKA_USERNAME=infra.broker.username,
+        KAFKA_PASSWORD=infra.broker.password,
+    )
     try:
         yield infra
     finally:
@@ -63,7 +71,10 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
         service_name = cls.model_fields["service_name"].default
         keys = session_keys()
         values: dict[str, Any] = {
-            "kafka_bootstrap_servers": infrastructure.kafka_bootstrap_servers,
+            "kafka_bootstrap_servers": infrastructure.broker.bootstrap_servers,
+            "kafka_security_protocol": infrastructure.broker.security_protocol,
+            "kafka_username": infrastructure.broker.username,
+            "kafka_password": infrastructure.broker.password,
             "database_url": infrastructure.database_url,
             "topic_prefix": f"{prefix}.",
             "database_name": f"{prefix}_{service_name}",
@@ -80,7 +91,7 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
 
     yield build
     await asyncio.wait_for(drop_databases(infrastructure.database_url, prefix), 30)
-    await asyncio.wait_for(delete_topics(infrastructure.kafka_bootstrap_servers, f"{prefix}."), 30)
+    await asyncio.wait_for(delete_topics(infrastructure.broker, f"{prefix}."), 30)
 
 
 @pytest.fixture
@@ -101,8 +112,8 @@ async def drop_databases(server_url: str, prefix: str) -> None:
         await conn.close()
 
 
-async def delete_topics(bootstrap: str, prefix: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def delete_topics(broker: Broker, prefix: str) -> None:
+    admin = AIOKafkaAdminClient(**broker.client_options())
     await admin.start()
     try:
         names = [name for name in await admin.list_topics() if name.startswith(prefix)]

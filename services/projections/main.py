@@ -20,7 +20,7 @@ def compose(platform: Platform[ProjectionsSettings]) -> Deps:
     return Deps(
         settings=settings,
         pool=platform.pool,
-        log_ends=LogEnds(settings.kafka_bootstrap_servers, topics(settings)),
+        log_ends=LogEnds(settings.broker, topics(settings)),
     )
 
 

@@ -9,6 +9,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from shared.broker import Broker
+
 log = structlog.get_logger()
 
 PARTITIONS_TTL = 30.0
@@ -18,8 +20,8 @@ ANSWER_WITHIN = 3.0
 class LogEnds:
     """A client without a group that only asks the broker where each partition's log ends."""
 
-    def __init__(self, bootstrap_servers: str, topics: list[str]) -> None:
-        self._bootstrap = bootstrap_servers
+    def __init__(self, broker: Broker, topics: list[str]) -> None:
+        self._broker = broker
         self.topics = topics
         self._consumer: AIOKafkaConsumer | None = None
         self._admin: AIOKafkaAdminClient | None = None
@@ -32,7 +34,7 @@ class LogEnds:
     async def _client(self) -> AIOKafkaConsumer:
         if self._consumer is None:
             consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False, request_timeout_ms=5000
+                **self._broker.client_options(), group_id=None, enable_auto_commit=False, request_timeout_ms=5000
             )
             await consumer.start()
             self._consumer = consumer
@@ -42,7 +44,7 @@ class LogEnds:
         """The topics' partitions, asked again now and then (partitions can be added)."""
         if not self._partitions or time.monotonic() - self._partitions_at > PARTITIONS_TTL:
             if self._admin is None:
-                admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=5000)
+                admin = AIOKafkaAdminClient(**self._broker.client_options(), request_timeout_ms=5000)
                 await admin.start()
                 self._admin = admin
             described = await self._admin.describe_topics(self.topics)

@@ -56,7 +56,7 @@ async def _replay(
 ) -> tuple[int, float, float]:
     """Runs the generation's consumer until it has applied every partition up to its log end."""
     runner = consumers.runner(settings, pool, generation, max_records=max_records)
-    log_ends = LogEnds(settings.kafka_bootstrap_servers, topics(settings))
+    log_ends = LogEnds(settings.broker, topics(settings))
     started = time.monotonic()
     first_event_at: float | None = None
     task = asyncio.create_task(runner.run(), name=f"rebuild-{runner.name}")

@@ -15,6 +15,23 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
+# The event types each topic may carry: those of the service that owns and alone may write it (shared/kafka_access.py
+# gives it the broker's ACLs). A consumer refuses any other type on the topic to the dead letters (shared/consumer.py):
+# an event that claims another owner is forged or misrouted, whoever could write it.
+_TOPIC_OWNERS: dict[str, tuple[type[Event], ...]] = {
+    "intake.events": intake.EVENTS,
+    "cases.events": cases.EVENTS,
+    "enforcement.events": enforcement.EVENTS,
+    "accountability.events": accountability.EVENTS,
+    # The province's 交办, as intake decodes its CloudEvents.
+    "province.inbound": (province.ProvinceAssignment,),
+    "province.outbound": province.EVENTS,
+}
+TOPIC_EVENTS: dict[str, frozenset[str]] = {
+    topic: frozenset(cls.event_type() for cls in events) for topic, events in _TOPIC_OWNERS.items()
+}
+
+
 def label_of(event_type: str) -> str:
     """What a person reads for an event type (zh-CN); a type this code does not know is shown as it is."""
     known = EVENT_TYPES.get(event_type)
@@ -26,4 +43,4 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # (type, schema_version) -> function turning that payload into the next version's shape.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
-__all__ = ["EVENT_TYPES", "UPCASTERS", "Contract", "Event", "Upcaster", "label_of"]
+__all__ = ["EVENT_TYPES", "TOPIC_EVENTS", "UPCASTERS", "Contract", "Event", "Upcaster", "label_of"]

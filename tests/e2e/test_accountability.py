@@ -60,7 +60,7 @@ async def test_escalations_follow_a_custom_policy_and_measures_are_imposed_and_r
             revoked = await client.post(f"/v1/measures/{measure_id}/revoke", json={"reason": "对象有误，应为副镇长"})
             assert revoked.status_code == 200, revoked.text
 
-            events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 6, timeout=30)
+            events = await wait_for_events(settings.broker, settings.own_topic, 6, timeout=30)
             assert Counter(e.type for e in events) == Counter(
                 [
                     "WarningIssued",
@@ -92,7 +92,7 @@ async def test_escalations_follow_a_custom_policy_and_measures_are_imposed_and_r
                 await eventually(all_published, "the outbox drained")
             finally:
                 await conn.close()
-            assert len(await read_events(settings.kafka_bootstrap_servers, settings.own_topic)) == 6
+            assert len(await read_events(settings.broker, settings.own_topic)) == 6
 
             record_ = (await client.get(f"/v1/units/{UNIT}/record")).json()
             assert [e["label"] for e in record_["entries"] if not e["type"].startswith("Measure")] == [

@@ -79,12 +79,12 @@ async def test_reports_become_cases_one_closes_and_one_misses_its_deadline_once(
         topic = first.own_topic
         started = asyncio.get_running_loop().time()
         while asyncio.get_running_loop().time() - started < 15:
-            events = await read_events(first.kafka_bootstrap_servers, topic)
+            events = await read_events(first.broker, topic)
             if any(e.type == "DeadlineMissed" for e in events) and any(e.type == "Closed" for e in events):
                 break
             await asyncio.sleep(0.2)
         await asyncio.sleep(1.0)  # both pollers go round five more times
-        events = await read_events(first.kafka_bootstrap_servers, topic)
+        events = await read_events(first.broker, topic)
         by_case = {case_id: [e.type for e in events if e.stream_id == case_id] for case_id in ids}
         assert by_case[closing] == ["CaseOpened", "Assigned", "ClosureRequested", "Closed"]
         # 1.5 s ahead is within the 3-day lead: a reminder first, then the miss, once

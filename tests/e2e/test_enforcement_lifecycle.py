@@ -16,7 +16,7 @@ ISSUE = "issue-e2e-1"
 
 async def publish_case_assigned(settings: EnforcementSettings) -> None:
     """What the cases service would publish when the issue is reported and assigned (交办)."""
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**settings.broker.client_options())
     await producer.start()
     try:
         for envelope in case_events(ISSUE)[:2]:
@@ -66,7 +66,7 @@ async def test_an_enforcement_process_runs_the_daily_penalty_and_shows_the_issue
             await asyncio.sleep(0.1)
         assert case["totals"]["penalty_total"] == "220000.00"
 
-    published = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 5)
+    published = await wait_for_events(settings.broker, settings.own_topic, 5)
     assert [e.type for e in published] == [
         "EnforcementCaseOpened",
         "PenaltyIssued",

@@ -16,6 +16,7 @@ from services.cases.settings import CasesSettings
 from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
 from shared.auth import Role, issue_token
+from shared.broker import Broker
 from shared.contracts.province import ASSIGNMENT_TYPE
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
@@ -111,8 +112,8 @@ def found_in(text: str) -> list[str]:
     return [secret for secret in SECRETS if secret in text]
 
 
-async def topic_texts(bootstrap: str, prefix: str) -> dict[str, str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def topic_texts(broker: Broker, prefix: str) -> dict[str, str]:
+    admin = AIOKafkaAdminClient(**broker.client_options())
     await admin.start()
     try:
         names = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
@@ -121,7 +122,7 @@ async def topic_texts(bootstrap: str, prefix: str) -> dict[str, str]:
     texts = {}
     for name in names:
         parts = []
-        for record in await read_topic(bootstrap, name):
+        for record in await read_topic(broker, name):
             parts += [(record.key or b"").decode(errors="replace"), (record.value or b"").decode(errors="replace")]
             parts += [v.decode(errors="replace") for _, v in record.headers]
             # JSON values escape nothing we look for (ensure_ascii=False), but decode them too in case one does.
@@ -178,7 +179,7 @@ async def test_no_reporter_name_or_phone_is_on_any_topic_log_or_read_model(
             ("content-type", b"application/json"),
         ]
         await produce(
-            intake.kafka_bootstrap_servers,
+            intake.broker,
             intake.topic("province.inbound"),
             [(None, json.dumps(assignment, ensure_ascii=False).encode(), headers)],
         )
@@ -192,7 +193,7 @@ async def test_no_reporter_name_or_phone_is_on_any_topic_log_or_read_model(
                     break
                 assert asyncio.get_running_loop().time() < deadline, f"projections never caught up: {timeline.text}"
                 await asyncio.sleep(0.2)
-        topic_scan = await topic_texts(intake.kafka_bootstrap_servers, intake.topic_prefix)
+        topic_scan = await topic_texts(intake.broker, intake.topic_prefix)
         intake_scan = await database_texts(intake, skip=SEALED_COLUMNS)
         sealed = await database_texts(intake)
         projection_scan = await database_texts(projections)

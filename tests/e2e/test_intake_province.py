@@ -35,7 +35,7 @@ async def province_sees(
 ) -> list[tuple[dict[str, str], dict[str, Any]]]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        records = await read_topic(settings.kafka_bootstrap_servers, settings.topic("province.outbound"))
+        records = await read_topic(settings.broker, settings.topic("province.outbound"))
         if len(records) >= count:
             return [({k: v.decode() for k, v in r.headers}, json.loads(r.value)) for r in records]
         assert asyncio.get_running_loop().time() < deadline, f"province saw only {len(records)} events"
@@ -57,11 +57,11 @@ async def test_the_province_follows_its_assignment_from_intake_to_closure(
             ("content-type", b"application/json"),
         ]
         await produce(
-            intake.kafka_bootstrap_servers,
+            intake.broker,
             intake.topic("province.inbound"),
             [(REFERENCE.encode(), json.dumps(ASSIGNMENT, ensure_ascii=False).encode(), headers)],
         )
-        [reported] = await wait_for_events(intake.kafka_bootstrap_servers, intake.own_topic, 1)
+        [reported] = await wait_for_events(intake.broker, intake.own_topic, 1)
         issue_id = reported.stream_id
         assert isinstance(reported.payload, IssueReported)
         assert (reported.payload.source, reported.payload.external_ref) == ("province_platform", REFERENCE)

@@ -28,16 +28,14 @@ async def test_aiokafka_round_trips_with_idempotence_on_the_broker(
         assert (libs / f"kafka_2.13-{KAFKA_VERSION}.jar").exists(), "the running broker is not the pinned version"
     settings: ServiceSettings = make_settings()
     topic = settings.topic("intake.events")
-    producer = AIOKafkaProducer(
-        bootstrap_servers=infrastructure.kafka_bootstrap_servers, enable_idempotence=True, acks="all"
-    )
+    producer = AIOKafkaProducer(**infrastructure.broker.client_options(), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         sent = await producer.send_and_wait(topic, b"ping", key=b"k")
     finally:
         await producer.stop()
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=infrastructure.kafka_bootstrap_servers, auto_offset_reset="earliest", group_id=None
+        topic, **infrastructure.broker.client_options(), auto_offset_reset="earliest", group_id=None
     )
     await consumer.start()
     try:

@@ -72,7 +72,7 @@ async def eventually(condition: Callable[[], Awaitable[bool]], what: str, timeou
 
 
 async def committed(settings: ServiceSettings, group_id: str) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.broker.client_options())
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group_id)
@@ -86,7 +86,7 @@ async def test_a_handler_that_keeps_failing_holds_its_consumer_at_the_event_and_
 ) -> None:
     # One stream, so one partition: "after" may only be applied once "bad" is.
     await produce(settings, [record_of(reported("s-1", t), v) for v, t in enumerate(["before", "bad", "after"], 1)])
-    [_, bad, _] = await read_topic(settings.kafka_bootstrap_servers, settings.topic("intake.events"))
+    [_, bad, _] = await read_topic(settings.broker, settings.topic("intake.events"))
     handler = Handler()
     handler.failing.add("bad")
 
@@ -109,7 +109,7 @@ async def test_a_handler_that_keeps_failing_holds_its_consumer_at_the_event_and_
         assert "bug" not in answer.text and "RuntimeError" not in answer.text
         # Held at the event: nothing after it applied, nothing committed past it, nothing dead-lettered.
         assert await titles(pool) == ["before"]
-        assert await read_topic(settings.kafka_bootstrap_servers, dlq_topic(settings.topic("intake.events"))) == []
+        assert await read_topic(settings.broker, dlq_topic(settings.topic("intake.events"))) == []
         tp = TopicPartition(bad.topic, bad.partition)
         group = f"{settings.topic_prefix}intake.flaky"
         assert (await committed(settings, group)).get(tp) == bad.offset
@@ -124,7 +124,7 @@ async def test_a_handler_that_keeps_failing_holds_its_consumer_at_the_event_and_
         await eventually(recovered, "the consumer goes on after the fault")
         assert await titles(pool) == ["after", "bad", "before"]
         assert (await committed(settings, group)).get(tp) == bad.offset + 2
-    assert await read_topic(settings.kafka_bootstrap_servers, dlq_topic(settings.topic("intake.events"))) == []
+    assert await read_topic(settings.broker, dlq_topic(settings.topic("intake.events"))) == []
 
 
 def dlq_command(settings: ServiceSettings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -154,13 +154,13 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_once(
         return int(await pool.fetchval("select count(*) from applied where title = $1", title))
 
     async def caught_up() -> bool:
-        ends = {(r.partition): r.offset + 1 for r in await read_topic(settings.kafka_bootstrap_servers, topic)}
+        ends = {(r.partition): r.offset + 1 for r in await read_topic(settings.broker, topic)}
         rows = await pool.fetch('select partition, "offset" from consumer_positions where consumer = $1', "replayed")
         return {r["partition"]: r["offset"] for r in rows} == ends
 
     await run_consumer_until(runner(), caught_up)
     assert await titles(pool) == ["first", "last"]
-    [letter] = await read_topic(settings.kafka_bootstrap_servers, dlq_topic(topic))
+    [letter] = await read_topic(settings.broker, dlq_topic(topic))
     place = f"{letter.partition}:{letter.offset}"
 
     listing = dlq_command(settings, "list")
@@ -186,5 +186,5 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_once(
     listing = dlq_command(settings, "list")
     assert f"{dlq_topic(topic)}: 1 封死信 (dead letters), 0 封未重放 (not replayed)" in listing.stdout
     assert "已重放 replayed" in listing.stdout
-    replays = await read_topic(settings.kafka_bootstrap_servers, settings.topic("dlq.replays"))
+    replays = await read_topic(settings.broker, settings.topic("dlq.replays"))
     assert [r.key.decode() for r in replays] == [f"{dlq_topic(topic)}:{place}"] * 2

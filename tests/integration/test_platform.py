@@ -113,7 +113,7 @@ async def test_two_relays_publish_each_event_once_and_in_stream_order(
 
     await run_until([OutboxRelay(settings, name="a"), OutboxRelay(settings, name="b")], outbox_empty)
 
-    events = await read_events(settings.kafka_bootstrap_servers, settings.own_topic)
+    events = await read_events(settings.broker, settings.own_topic)
     assert len(events) == 100
     assert len({e.event_id for e in events}) == 100
     for stream in streams:
@@ -153,12 +153,12 @@ async def test_relay_killed_before_publishing_still_delivers_after_restart(
         return bool(await pool.fetchval("select count(*) from outbox") == 0)
 
     await run_until([OutboxRelay(settings, name="restarted")], outbox_empty)
-    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    events = await wait_for_events(settings.broker, settings.own_topic, 1)
     assert [(e.stream_id, e.stream_version) for e in events] == [("late", 1)]
 
 
 async def produce(settings: ServiceSettings, records: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True)
+    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
     await producer.start()
     try:
         for key, value, headers in records:
@@ -262,7 +262,7 @@ async def test_a_poison_message_goes_to_the_dlq_and_the_next_one_is_applied(
         return bool(await pool.fetchval("select count(*) from applied where title = 'after'") == 1)
 
     await run_consumer_until(runner, after_applied)
-    dead = await read_topic(settings.kafka_bootstrap_servers, dlq_topic(settings.topic("intake.events")))
+    dead = await read_topic(settings.broker, dlq_topic(settings.topic("intake.events")))
     reasons = [dict(r.headers)["dlq_reason"].decode() for r in dead]
     assert len(dead) == 3
     assert any("not JSON" in r for r in reasons)

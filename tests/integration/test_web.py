@@ -15,6 +15,7 @@ from services.cases.settings import CasesSettings
 from services.intake.main import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from shared.body_limit import MIB
+from shared.broker import Broker
 from shared.db import create_pool
 from shared.service import build_app
 from shared.settings import ServiceSettings, dsn_for
@@ -82,7 +83,7 @@ async def test_readiness_answers_a_code_per_check_and_keeps_the_errors_to_the_lo
             await admin.execute(f'drop database "{settings.database}" with (force)')
         finally:
             await admin.close()
-        readiness = Readiness(f"127.0.0.1:{closed_port()}")
+        readiness = Readiness(Broker(f"127.0.0.1:{closed_port()}"))
         readiness.pool = pool
         app = FastAPI()
         install(app, readiness)

@@ -3,16 +3,18 @@
 import asyncio
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import TopicAuthorizationFailedError
 
+from shared.broker import Broker
 from shared.envelope import Envelope, from_record
 
 
-async def read_topic(bootstrap: str, topic: str, *, timeout: float = 10.0) -> list[Any]:
+async def read_topic(broker: Broker, topic: str, *, timeout: float = 10.0) -> list[Any]:
     """Every record on the topic now, from all partitions, in partition then offset order."""
     # Without a group the consumer takes every partition of the topic, from the earliest offset.
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
+        topic, **broker.client_options(), enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
     )
     await consumer.start()
     try:
@@ -37,15 +39,51 @@ async def read_topic(bootstrap: str, topic: str, *, timeout: float = 10.0) -> li
         await consumer.stop()
 
 
-async def read_events(bootstrap: str, topic: str) -> list[Envelope]:
-    return [from_record(r.value, r.headers) for r in await read_topic(bootstrap, topic)]
+async def read_events(broker: Broker, topic: str) -> list[Envelope]:
+    return [from_record(r.value, r.headers) for r in await read_topic(broker, topic)]
 
 
-async def wait_for_events(bootstrap: str, topic: str, count: int, *, timeout: float = 15.0) -> list[Envelope]:
+async def wait_for_events(broker: Broker, topic: str, count: int, *, timeout: float = 15.0) -> list[Envelope]:
     """Polls the topic until it holds at least `count` events."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        events = await read_events(bootstrap, topic)
+        events = await read_events(broker, topic)
         if len(events) >= count or asyncio.get_running_loop().time() > deadline:
             return events
         await asyncio.sleep(0.2)
+
+
+async def may_write(broker: Broker, topic: str) -> bool:
+    producer = AIOKafkaProducer(**broker.client_options(), request_timeout_ms=5000)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"probe")
+        return True
+    except TopicAuthorizationFailedError:
+        return False
+    finally:
+        await producer.stop()
+
+
+async def may_read(broker: Broker, topic: str, within: float = 10.0) -> bool:
+    """Whether the user may fetch the topic's records (outside any group: a group's own ACL is another test).
+
+    A topic it may not even describe is not in its metadata at all; one it may describe but not read refuses the
+    fetch. The topic holds a record, so a user who may read it gets one."""
+    consumer = AIOKafkaConsumer(**broker.client_options(), group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        if topic not in await consumer.topics():
+            return False
+        partition = TopicPartition(topic, 0)
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
+        deadline = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < deadline:
+            if (await consumer.getmany(partition, timeout_ms=500)).get(partition):
+                return True
+        raise AssertionError(f"{broker.username} may fetch {topic} but got nothing in {within}s")
+    except TopicAuthorizationFailedError:
+        return False
+    finally:
+        await consumer.stop()

@@ -1,18 +1,25 @@
 """Where the tests' Kafka broker and PostgreSQL server come from."""
 
 import os
+import secrets
 import shutil
+import socket
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from shared import stack_keys
+from shared.broker import Broker
+from shared.settings import BrokerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
 class Infrastructure:
-    kafka_bootstrap_servers: str
+    # The broker, signed in as its admin: the tests' services run as admin unless a test gives them their own users.
+    broker: Broker
     database_url: str
     origin: str
     _stop: list[Callable[[], None]] = field(default_factory=list)
@@ -32,20 +39,45 @@ def _docker_engine_answers() -> bool:
 
 
 def _from_testcontainers() -> Infrastructure:
-    from testcontainers.kafka import KafkaContainer
+    """Apache Kafka with the same sign-in and authorization as the local stack (infra/kafka/container.sh)."""
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
     from testcontainers.postgres import PostgresContainer
 
-    kafka = KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft()
+    # The broker advertises the port clients reach it on: the same number inside and outside the container.
+    port = _free_port()
+    admin_password = secrets.token_urlsafe(24)
+    kafka = (
+        DockerContainer("apache/kafka:4.1.1")
+        .with_volume_mapping(str(ROOT / "infra" / "kafka"), "/infra/kafka", "ro")
+        .with_kwargs(entrypoint=["bash", "/infra/kafka/container.sh"])
+        .with_envs(
+            KAFKA_ADMIN_PASSWORD=admin_password,
+            KAFKA_CONTROLLER_PASSWORD=secrets.token_urlsafe(24),
+            CLUSTER_ID="4L6g3nShT-eMCtK--X86sw",
+            KAFKA_ADVERTISED_HOST="127.0.0.1",
+            KAFKA_CLIENT_PORT=str(port),
+        )
+        .with_bind_ports(port, port)
+    )
     postgres = PostgresContainer("postgres:16", driver=None)
     kafka.start()
+    wait_for_logs(kafka, "Kafka Server started", timeout=120)
     postgres.start()
     infra = Infrastructure(
-        kafka_bootstrap_servers=kafka.get_bootstrap_server(),
+        broker=Broker(f"127.0.0.1:{port}", stack_keys.KAFKA_ADMIN, admin_password),
         database_url=postgres.get_connection_url(),
         origin="testcontainers",
     )
     infra._stop += [kafka.stop, postgres.stop]
     return infra
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _from_local_stack() -> Infrastructure:
@@ -55,14 +87,17 @@ def _from_local_stack() -> Infrastructure:
     url = subprocess.run(
         ["bash", str(ROOT / "infra" / "postgres.sh"), "url", "postgres"], check=True, capture_output=True, text=True
     ).stdout.strip()
-    return Infrastructure(kafka_bootstrap_servers="127.0.0.1:9092", database_url=url, origin="local stack")
+    keys = stack_keys.read()
+    broker = Broker("127.0.0.1:9092", stack_keys.KAFKA_ADMIN, stack_keys.kafka_password(keys, stack_keys.KAFKA_ADMIN))
+    return Infrastructure(broker=broker, database_url=url, origin="local stack")
 
 
 def start_infrastructure() -> Infrastructure:
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     database = os.environ.get("DATABASE_URL")
     if kafka and database:
-        return Infrastructure(kafka_bootstrap_servers=kafka, database_url=database, origin="environment")
+        # The same variables as the services: KAFKA_USERNAME/KAFKA_PASSWORD of a user allowed everything (admin).
+        return Infrastructure(broker=BrokerSettings().broker, database_url=database, origin="environment")
     if _docker_engine_answers():
         return _from_testcontainers()
     return _from_local_stack()

@@ -13,6 +13,7 @@ from services.enforcement.settings import EnforcementSettings
 from services.intake.settings import DEVELOPMENT_CONTACT_KEY, IntakeSettings
 from services.projections.settings import ProjectionsSettings
 from shared import stack_keys
+from shared.kafka_access import ACCESS
 from shared.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +73,10 @@ def test_compose_requires_every_secret_and_writes_none_down(compose: dict[str, A
         assert required("POSTGRES_PASSWORD").search(env["DATABASE_URL"]), "the database password has no default"
         # Only intake holds the key to the reporters' contacts.
         assert ("CONTACT_KEYS" in env) == (settings_cls is IntakeSettings)
+        # Each service signs in to the broker as itself, with a password of its own.
+        name = service_name(settings_cls)
+        assert "KAFKA_USERNAME" not in env, "the user is the service's name"
+        assert required(f"KAFKA_PASSWORD_{name.upper()}").fullmatch(env["KAFKA_PASSWORD"]), env["KAFKA_PASSWORD"]
     intake = compose["services"]["intake"]["environment"]
     assert required("CONTACT_KEYS").fullmatch(intake["CONTACT_KEYS"]), intake["CONTACT_KEYS"]
     postgres = compose["services"]["postgres"]["environment"]
@@ -95,8 +100,9 @@ def service_name(settings_cls: type[ServiceSettings]) -> str:
 def test_services_wait_for_healthy_infrastructure_and_have_health_checks(compose: dict[str, Any]) -> None:
     for settings_cls in SETTINGS:
         service = compose["services"][service_name(settings_cls)]
+        # The topics and the service's broker user and ACLs exist before it starts.
         assert service["depends_on"] == {
-            "kafka": {"condition": "service_healthy"},
+            "kafka-access": {"condition": "service_completed_successfully"},
             "postgres": {"condition": "service_healthy"},
         }
         assert "/readyz" in " ".join(service["healthcheck"]["test"])
@@ -118,3 +124,25 @@ def test_the_image_builds_from_the_project_files() -> None:
         assert needed in dockerfile
     assert "JWT_SECRET=" not in dockerfile and "CONTACT_KEYS=" not in dockerfile, "the image holds no secret"
     assert ".run" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split(), "the keys stay out of the build"
+
+
+def test_compose_kafka_requires_sign_in_and_provisions_every_user(compose: dict[str, Any]) -> None:
+    kafka = compose["services"]["kafka"]
+    # The same broker set-up as the local stack: container.sh sources infra/kafka/broker.sh, as kafka.sh does.
+    assert kafka["entrypoint"] == ["bash", "/infra/kafka/container.sh"]
+    assert "./infra/kafka:/infra/kafka:ro" in kafka["volumes"]
+    for secret in ("KAFKA_ADMIN_PASSWORD", "KAFKA_CONTROLLER_PASSWORD"):
+        assert required(secret).fullmatch(kafka["environment"][secret])
+    assert "--command-config" in kafka["healthcheck"]["test"][1], "the health check signs in too"
+    access = compose["services"]["kafka-access"]
+    assert access["depends_on"] == {"kafka": {"condition": "service_healthy"}}
+    assert "python -m shared.kafka_access apply" in access["command"][-1]
+    assert "python -m shared.topics" in access["command"][-1]
+    env = access["environment"]
+    assert env["KAFKA_USERNAME"] == stack_keys.KAFKA_ADMIN
+    assert required("KAFKA_ADMIN_PASSWORD").fullmatch(env["KAFKA_PASSWORD"])
+    for user in ACCESS:
+        assert required(f"KAFKA_PASSWORD_{user.upper()}").fullmatch(env[f"KAFKA_PASSWORD_{user.upper()}"])
+    scripts = {name: (ROOT / "infra" / name).read_text(encoding="utf-8") for name in ("kafka.sh", "kafka/container.sh")}
+    for text in scripts.values():
+        assert "broker.sh" in text and "sasl_properties" in text

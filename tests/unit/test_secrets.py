@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from services.intake.settings import DEVELOPMENT_CONTACT_KEY, IntakeSettings
 from shared import auth, stack_keys
+from shared.kafka_access import ACCESS
 from shared.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
 from tests.support.stack import ROOT
 
@@ -95,16 +96,27 @@ def test_a_refusal_prints_no_secret_it_was_given() -> None:
     assert "short-but-secret" not in text and good not in text and "broken" not in text
 
 
-def test_make_up_writes_the_keys_once_owner_only_and_they_pass_the_settings(tmp_path: Path) -> None:
+def test_make_up_writes_the_keys_once_owner_only_and_they_pass_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The tests' own processes sign in as the broker's admin (tests/conftest.py): not what a service does.
+    monkeypatch.delenv("KAFKA_USERNAME", raising=False)
     first = stack_keys.ensure(tmp_path)
     again = stack_keys.ensure(tmp_path)
     assert first == again == stack_keys.read(tmp_path)
-    assert set(first) == {"JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN", "POSTGRES_PASSWORD"}
+    broker = {"KAFKA_ADMIN_PASSWORD", "KAFKA_CONTROLLER_PASSWORD"} | {
+        f"KAFKA_PASSWORD_{user.upper()}" for user in ACCESS
+    }
+    assert set(first) == {"JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN", "POSTGRES_PASSWORD"} | broker
     assert stat.S_IMODE(stack_keys.secrets_file(tmp_path).stat().st_mode) == 0o600
     settings = IntakeSettings(
-        jwt_secret=first["JWT_SECRET"], contact_keys=first["CONTACT_KEYS"], metrics_token=first["METRICS_TOKEN"]
+        jwt_secret=first["JWT_SECRET"],
+        contact_keys=first["CONTACT_KEYS"],
+        metrics_token=first["METRICS_TOKEN"],
+        kafka_password=first["KAFKA_PASSWORD_INTAKE"],
     )
     assert settings.environment == "production"
+    assert settings.broker.username == "intake" and settings.broker.password == first["KAFKA_PASSWORD_INTAKE"]
 
 
 def test_two_installs_never_share_a_key(tmp_path: Path) -> None:
@@ -127,23 +139,35 @@ def test_the_environment_wins_over_the_state_folder_and_services_get_only_their_
         "JWT_SECRET": "set-by-the-operator",
         "CONTACT_KEYS": keys["CONTACT_KEYS"],
         "METRICS_TOKEN": keys["METRICS_TOKEN"],
+        # Without --as, the broker's admin: the operators' commands (topics, users, dead letters).
+        "KAFKA_USERNAME": "admin",
+        "KAFKA_PASSWORD": keys["KAFKA_ADMIN_PASSWORD"],
         "PATH": "/bin",
     }
+    # A service signs in as itself, and gets no other user's password.
+    cases = stack_keys.service_environment(tmp_path, {}, kafka_user="cases")
+    assert (cases["KAFKA_USERNAME"], cases["KAFKA_PASSWORD"]) == ("cases", keys["KAFKA_PASSWORD_CASES"])
+    assert not any(name.startswith("KAFKA_PASSWORD_") or name == "KAFKA_ADMIN_PASSWORD" for name in cases)
 
 
 def test_a_command_run_through_the_state_folder_gets_its_keys(tmp_path: Path) -> None:
     """What infra/services.sh does for every service it starts."""
     keys = stack_keys.ensure(tmp_path)
     shown = subprocess.run(
-        [sys.executable, "-m", "shared.stack_keys", "--state-dir", str(tmp_path), "exec", "--", sys.executable, "-c"]
-        + ["import os; print(os.environ['JWT_SECRET'], os.environ['CONTACT_KEYS'])"],
+        [sys.executable, "-m", "shared.stack_keys", "--state-dir", str(tmp_path), "exec", "--as", "intake", "--"]
+        + [
+            sys.executable,
+            "-c",
+            "import os; print(*(os.environ[k] for k in ('JWT_SECRET', 'CONTACT_KEYS', "
+            + "'KAFKA_USERNAME', 'KAFKA_PASSWORD')))",
+        ],
         env={"PATH": "/usr/bin:/bin"},
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert shown.stdout.split() == [keys["JWT_SECRET"], keys["CONTACT_KEYS"]]
+    assert shown.stdout.split() == [keys["JWT_SECRET"], keys["CONTACT_KEYS"], "intake", keys["KAFKA_PASSWORD_INTAKE"]]
 
 
 def test_make_up_and_the_service_script_use_the_state_folder() -> None:
@@ -151,7 +175,8 @@ def test_make_up_and_the_service_script_use_the_state_folder() -> None:
     up = makefile.split("\nup:", 1)[1].split("\n\n", 1)[0]
     assert "shared.stack_keys ensure" in up
     script = (ROOT / "infra" / "services.sh").read_text(encoding="utf-8")
-    assert 'shared.stack_keys --state-dir "$RUN" exec "$PY" -m "services.$name"' in script
+    assert 'shared.stack_keys --state-dir "$RUN" exec --as "$name"' in script
+    assert "shared.kafka_access apply" in up, "each service's broker user and ACLs"
 
 
 def test_make_token_signs_with_the_key_of_the_state_folder(

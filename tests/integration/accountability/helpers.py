@@ -67,7 +67,7 @@ def record(envelope: Envelope) -> Record:
 
 async def produce(settings: ServiceSettings, records: list[Record]) -> None:
     """Puts the records on the test's cases topic, in order."""
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True)
+    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
     await producer.start()
     try:
         for key, value, headers in records:

@@ -55,7 +55,7 @@ async def test_a_missed_deadline_in_cases_produces_a_warning_on_accountability_e
     miss = cases_envelope(missed(UNIT), case_id="case-1", version=4)
     await produce(settings, [record(miss)])
 
-    [warning] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1, timeout=30)
+    [warning] = await wait_for_events(settings.broker, settings.own_topic, 1, timeout=30)
     assert warning.type == "WarningIssued"
     assert warning.stream_id == f"unit:{UNIT}"
     assert warning.payload.model_dump() == {
@@ -75,7 +75,7 @@ async def test_a_second_missed_deadline_produces_a_summons_with_its_date(
     second = cases_envelope(missed(UNIT, missed_count=2), case_id="case-1", version=6)
     await produce(settings, [record(first), record(second)])
 
-    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2, timeout=30)
+    events = await wait_for_events(settings.broker, settings.own_topic, 2, timeout=30)
     assert [e.type for e in events] == ["WarningIssued", "SummonsIssued"]
     summons = events[1].payload
     assert isinstance(summons, SummonsIssued)
@@ -93,7 +93,7 @@ async def test_the_same_deadline_missed_delivered_again_changes_nothing(
     second = cases_envelope(missed(UNIT, missed_count=2), case_id="case-1", version=6)
     # The first one twice in a row, then again after the second: one partition (key = case id), in this order.
     await produce(settings, [record(first), record(first), record(second)])
-    await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2, timeout=30)
+    await wait_for_events(settings.broker, settings.own_topic, 2, timeout=30)
     await produce(settings, [record(first)])
 
     async def all_applied() -> bool:
@@ -108,7 +108,7 @@ async def test_the_same_deadline_missed_delivered_again_changes_nothing(
         return int(await pool.fetchval("select count(*) from outbox")) == 0
 
     await eventually(outbox_empty, "the relay published everything")
-    events = await read_events(settings.kafka_bootstrap_servers, settings.own_topic)
+    events = await read_events(settings.broker, settings.own_topic)
     assert [e.type for e in events] == ["WarningIssued", "SummonsIssued"]
     ladders = (await client.get(f"/v1/units/{UNIT}/record")).json()["ladders"]
     assert ladders == [{"case_id": "case-1", "level": 2.0, "steps": 2, "last_step_at": ladders[0]["last_step_at"]}]
@@ -122,7 +122,7 @@ async def test_rejected_verifications_and_reopenings_from_cases_count_on_the_lad
     back = cases_envelope(reopened(UNIT), case_id="case-9", version=12)
     await produce(settings, [record(one), record(two), record(back)])
 
-    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2, timeout=30)
+    events = await wait_for_events(settings.broker, settings.own_topic, 2, timeout=30)
     assert [(e.type, payload(e, Escalation).trigger_event_ids, payload(e, Escalation).level) for e in events] == [
         ("WarningIssued", [str(one.event_id), str(two.event_id)], 1.0),
         ("SummonsIssued", [str(back.event_id)], 2.0),

@@ -59,7 +59,7 @@ async def test_an_imposed_measure_is_answered_stored_and_published(
     assert (await client.get(answer.headers["location"])).json() == body
 
     settings = deps.settings
-    [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1, timeout=30)
+    [event] = await wait_for_events(settings.broker, settings.own_topic, 1, timeout=30)
     assert (event.type, event.stream_id) == ("MeasureImposed", f"measure:{body['measure_id']}")
     assert event.actor == "county-discipline"
     assert payload(event, MeasureImposed).target.name == "张三"
@@ -90,7 +90,7 @@ async def test_a_revoked_measure_stays_listed_but_leaves_the_tally_and_cannot_be
     assert {row["measure"]: row["count"] for row in listed["tally"]}["admonishment_talk"] == 0
 
     settings = deps.settings
-    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2, timeout=30)
+    events = await wait_for_events(settings.broker, settings.own_topic, 2, timeout=30)
     assert [e.type for e in events] == ["MeasureImposed", "MeasureRevoked"]
 
 

@@ -33,7 +33,7 @@ def issue_reported(issue_id: str, **fields: Any) -> IssueReported:
 
 
 async def produce(settings: ServiceSettings, *envelopes: Envelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True)
+    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
     await producer.start()
     try:
         for envelope in envelopes:
@@ -84,7 +84,7 @@ async def events_on_topic(
     settings: ServiceSettings, type_: str | None = None, case_id: str | None = None
 ) -> list[Envelope]:
     """The events on this test's cases topic, of one type or one case if asked, in stream order per case."""
-    events = await read_events(settings.kafka_bootstrap_servers, settings.own_topic)
+    events = await read_events(settings.broker, settings.own_topic)
     return [e for e in events if (type_ is None or e.type == type_) and (case_id is None or e.stream_id == case_id)]
 
 

@@ -210,7 +210,7 @@ async def test_a_missed_deadline_reaches_the_topic_within_a_second_of_passing(se
         for case_id, due in deadlines.items():
             await assign(client, case_id, due)
         await wait_on_topic(settings, len(ids), "DeadlineMissed")
-        records = await read_topic(settings.kafka_bootstrap_servers, settings.own_topic)
+        records = await read_topic(settings.broker, settings.own_topic)
     delays = {}
     for record in records:
         envelope = from_record(record.value, record.headers)

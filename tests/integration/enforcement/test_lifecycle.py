@@ -116,7 +116,7 @@ async def test_the_whole_lifecycle_goes_through_the_api_and_onto_enforcement_eve
     assert [ev["type"] for ev in history["events"]] == LIFECYCLE
     assert history["events"][0]["label"] == EnforcementCaseOpened.label  # 执法立案
 
-    published = await wait_for_events(e.settings.kafka_bootstrap_servers, e.settings.own_topic, len(LIFECYCLE))
+    published = await wait_for_events(e.settings.broker, e.settings.own_topic, len(LIFECYCLE))
     mine = [ev for ev in published if ev.stream_id == case_id]
     assert [ev.type for ev in mine] == LIFECYCLE
     assert [ev.stream_version for ev in mine] == list(range(1, len(LIFECYCLE) + 1))

@@ -14,7 +14,7 @@ from tests.integration.enforcement.support import Enforcement, case_events
 
 @pytest.fixture
 async def producer(enforcement: Enforcement) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=enforcement.settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**enforcement.settings.broker.client_options())
     await producer.start()
     yield producer
     await producer.stop()

@@ -193,7 +193,7 @@ async def test_refused_commands_publish_nothing(enforcement: Enforcement) -> Non
     await enforcement.command(case_id, "close", {"outcome": "结案"}, status=200)
     settings = enforcement.settings
     deadline = asyncio.get_running_loop().time() + 10
-    while len(events := await read_events(settings.kafka_bootstrap_servers, settings.own_topic)) < 2:
+    while len(events := await read_events(settings.broker, settings.own_topic)) < 2:
         assert asyncio.get_running_loop().time() < deadline, "the relay did not publish in time"
         await asyncio.sleep(0.1)
     assert [e.type for e in events] == ["EnforcementCaseOpened", "EnforcementCaseClosed"]

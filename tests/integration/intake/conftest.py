@@ -14,6 +14,7 @@ from PIL import ExifTags, Image
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
 from shared.auth import Role, issue_token
+from shared.broker import Broker
 from shared.contracts import Event
 from shared.contracts.intake import DuplicateReportLinked, IssueReported
 from shared.envelope import Envelope, to_record
@@ -106,9 +107,9 @@ def batch_xlsx() -> bytes:
 
 
 async def produce(
-    bootstrap: str, topic: str, records: Sequence[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]
+    broker: Broker, topic: str, records: Sequence[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(**broker.client_options(), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         for key, value, headers in records:
@@ -128,7 +129,7 @@ async def produce_events(
         )
         for i, e in enumerate(events)
     ]
-    await produce(settings.kafka_bootstrap_servers, settings.topic(topic), records)
+    await produce(settings.broker, settings.topic(topic), records)
 
 
 def report_of(envelope: Envelope) -> IssueReported | DuplicateReportLinked:

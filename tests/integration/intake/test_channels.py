@@ -14,7 +14,7 @@ from tests.support.kafka import wait_for_events
 
 
 async def published(settings: IntakeSettings, count: int) -> list[Any]:
-    return await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, count)
+    return await wait_for_events(settings.broker, settings.own_topic, count)
 
 
 async def test_a_json_report_entered_by_staff_with_its_source_is_published_as_issue_reported_from_the_api(

@@ -33,7 +33,7 @@ async def test_a_report_near_an_open_issue_is_linked_and_answered_with_its_refer
     assert second["status"] == "linked" and second["duplicate_rule"] == "same_place"
     assert second["issue_id"] == first["issue_id"] and second["distance_m"] == 56
     assert first["issue_id"] in second["message"]
-    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2)
+    events = await wait_for_events(settings.broker, settings.own_topic, 2)
     assert [(e.type, e.stream_id, e.stream_version) for e in events] == [
         ("IssueReported", first["issue_id"], 1),
         ("DuplicateReportLinked", first["issue_id"], 2),

@@ -28,7 +28,7 @@ async def test_numbers_in_a_reports_text_are_masked_in_its_event_its_report_and_
     answer = await client.post("/report", data=FORM, headers={"Accept": "application/json"}, auth=ANONYMOUS)
     assert answer.status_code == 202, answer.text
     issue_id = answer.json()["issue_id"]
-    [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    [event] = await wait_for_events(settings.broker, settings.own_topic, 1)
     reported = report_of(event)
     assert reported.title == f"砖厂偷排，请联系{MOBILE_MASK}"
     assert reported.description == f"老板王某身份证{ID_CARD_MASK}，夜里偷排。我的电话 {MOBILE_MASK}"

@@ -44,7 +44,7 @@ async def test_the_stored_and_served_photo_has_no_gps_device_author_xmp_or_comme
     sent = jpeg_with_gps()
     assert len(traces(sent)) >= 6  # the test photo does carry what must go
     await send_photos(client, ("IMG_0001.JPG", sent, "image/jpeg"))
-    [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    [event] = await wait_for_events(settings.broker, settings.own_topic, 1)
     [photo] = report_of(event).attachments
     served = await client.get(f"/v1/attachments/{photo.attachment_id}")
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
@@ -81,7 +81,7 @@ async def test_an_iphone_heic_photo_is_kept_as_a_jpeg_without_its_metadata(
     sent = out.getvalue()
     assert b"Apple" in sent
     await send_photos(client, ("IMG_0003.HEIC", sent, "image/heic"))
-    [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    [event] = await wait_for_events(settings.broker, settings.own_topic, 1)
     [photo] = report_of(event).attachments
     assert (photo.file_name, photo.content_type) == ("photo-1.jpg", "image/jpeg")
     stored = await db.fetchval("select content from attachments")

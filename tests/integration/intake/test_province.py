@@ -67,11 +67,11 @@ async def test_assignments_in_either_mode_become_issues_from_the_province_keepin
         "title": "河口镇排污口",
     }
     await produce(
-        settings.kafka_bootstrap_servers,
+        settings.broker,
         settings.topic("province.inbound"),
         [binary(ASSIGNMENT, "evt-1"), structured(other, "evt-2"), binary(ASSIGNMENT, "evt-1")],
     )
-    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2)
+    events = await wait_for_events(settings.broker, settings.own_topic, 2)
     by_ref = {report_of(e).external_ref: e for e in events}
     assert set(by_ref) == {"SJ-2026-0107", "SJ-2026-0108"}
     first = report_of(by_ref["SJ-2026-0107"])
@@ -102,13 +102,13 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_next_assignment_stil
         [("ce_specversion", b"1.0"), ("ce_id", b"x"), ("ce_source", b"/p"), ("ce_type", b"cn.other")],
     )
     await produce(
-        settings.kafka_bootstrap_servers,
+        settings.broker,
         settings.topic("province.inbound"),
         [poison, wrong_type, (None, b"not json", []), binary(ASSIGNMENT, "evt-good")],
     )
-    [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    [event] = await wait_for_events(settings.broker, settings.own_topic, 1)
     assert report_of(event).external_ref == "SJ-2026-0107"
-    dlq = await read_topic(settings.kafka_bootstrap_servers, settings.topic("province.inbound.dlq"))
+    dlq = await read_topic(settings.broker, settings.topic("province.inbound.dlq"))
     assert len(dlq) == 3
     reasons = sorted(dict(r.headers)["dlq_reason"].decode() for r in dlq)
     assert reasons[0].startswith("invalid province assignment: domain:") and "火星污染" not in reasons[0]
@@ -124,8 +124,8 @@ def cloudevent(record: Any) -> tuple[dict[str, str], dict[str, Any]]:
 async def test_every_status_change_and_the_result_go_back_to_the_province_with_its_reference(
     client: httpx.AsyncClient, settings: IntakeSettings
 ) -> None:
-    await produce(settings.kafka_bootstrap_servers, settings.topic("province.inbound"), [binary(ASSIGNMENT, "evt-1")])
-    [reported] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    await produce(settings.broker, settings.topic("province.inbound"), [binary(ASSIGNMENT, "evt-1")])
+    [reported] = await wait_for_events(settings.broker, settings.own_topic, 1)
     issue_id = reported.stream_id
     now = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)
     evidence = Evidence(description="除尘设施照片", file_name="after.jpg", sha256="b" * 64)
@@ -157,7 +157,7 @@ async def test_every_status_change_and_the_result_go_back_to_the_province_with_i
     )
 
     async def outbound() -> list[Any]:
-        records = await read_topic(settings.kafka_bootstrap_servers, settings.topic("province.outbound"))
+        records = await read_topic(settings.broker, settings.topic("province.outbound"))
         return records if len(records) >= 5 else []
 
     records = await eventually(outbound)
@@ -197,14 +197,14 @@ async def test_a_provincial_assignment_of_an_open_local_issue_is_merged_and_the_
         },
     )
     issue_id = local.json()["issue_id"]
-    await produce(settings.kafka_bootstrap_servers, settings.topic("province.inbound"), [binary(ASSIGNMENT, "evt-1")])
-    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2)
+    await produce(settings.broker, settings.topic("province.inbound"), [binary(ASSIGNMENT, "evt-1")])
+    events = await wait_for_events(settings.broker, settings.own_topic, 2)
     assert [(e.type, e.stream_id) for e in events] == [("IssueReported", issue_id), ("DuplicateReportLinked", issue_id)]
     linked = report_of(events[1])
     assert linked.channel == "province_platform" and linked.external_ref == "SJ-2026-0107"
 
     async def merged() -> list[Any]:
-        return await read_topic(settings.kafka_bootstrap_servers, settings.topic("province.outbound"))
+        return await read_topic(settings.broker, settings.topic("province.outbound"))
 
     [record] = await eventually(merged)
     headers, data = cloudevent(record)
@@ -241,4 +241,4 @@ async def test_the_progress_of_a_local_issue_is_not_sent_to_the_province(
         return await db.fetchval("select case_status from issue_index where issue_id = $1", local["issue_id"])
 
     assert await eventually(followed) == "reported"
-    assert await read_topic(settings.kafka_bootstrap_servers, settings.topic("province.outbound")) == []
+    assert await read_topic(settings.broker, settings.topic("province.outbound")) == []

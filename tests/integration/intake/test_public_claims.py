@@ -42,7 +42,7 @@ async def test_a_public_report_claiming_an_inspection_batch_and_serial_does_not_
     )
     report = uploaded.json()
     assert (report["created_count"], report["accepted"][0]["status"]) == (1, "accepted"), report
-    [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    [event] = await wait_for_events(settings.broker, settings.own_topic, 1)
     assert (event.type, event.stream_id) == ("IssueReported", report["accepted"][0]["issue_id"])
     assert (report_of(event).source, report_of(event).batch, report_of(event).external_ref) == (
         "central_inspection",
@@ -56,7 +56,7 @@ async def test_a_public_report_may_say_it_is_a_letter_and_is_recorded_as_one(
 ) -> None:
     answer = await client.post("/v1/reports", json={**problem(), "source": "mailbox"}, auth=ANONYMOUS)
     assert answer.status_code == 202
-    [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    [event] = await wait_for_events(settings.broker, settings.own_topic, 1)
     assert (report_of(event).source, report_of(event).batch, report_of(event).external_ref) == ("mailbox", None, None)
 
 
@@ -73,7 +73,7 @@ async def test_the_form_takes_no_source_batch_or_reference_whatever_it_is_sent(
     }
     answer = await client.post("/report", data=form, headers={"Accept": "application/json"}, auth=ANONYMOUS)
     assert answer.status_code == 202
-    [event] = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 1)
+    [event] = await wait_for_events(settings.broker, settings.own_topic, 1)
     assert (report_of(event).source, report_of(event).batch, report_of(event).external_ref) == ("mailbox", None, None)
 
 
@@ -88,7 +88,7 @@ async def test_only_the_staff_who_enter_reports_name_an_official_source_batch_an
         assert entered.status_code == 202, (role, entered.text)
     for role in (Role.UNIT, Role.LEADER, Role.VIEWER):
         assert refused_field(await client.post("/v1/reports", json=body, headers=bearer(settings, role))) == "source"
-    events = await wait_for_events(settings.kafka_bootstrap_servers, settings.own_topic, 2)
+    events = await wait_for_events(settings.broker, settings.own_topic, 2)
     assert sorted((report_of(e).source, report_of(e).batch, report_of(e).external_ref) for e in events) == [
         ("central_inspection", "第二轮第3批", "inspection_office"),
         ("central_inspection", "第二轮第3批", "operator"),

@@ -479,7 +479,7 @@ def _accountability(rng: random.Random, streams: _Streams, misses: Misses, now: 
 
 async def publish(settings: ServiceSettings, envelopes: list[Envelope]) -> None:
     """Puts the events on the test's topics as the services' relays would (key = stream id)."""
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, linger_ms=20, acks="all")
+    producer = AIOKafkaProducer(**settings.broker.client_options(), linger_ms=20, acks="all")
     await producer.start()
     try:
         pending = []
