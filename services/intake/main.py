@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.intake.api import attachments, batches, form, reports, staff
 from services.intake.batch_file import BatchReader
+from services.intake.case_units import backfill_case_units
 from services.intake.consumers import consumers
 from services.intake.deps import Deps
 from services.intake.handlers import Intake
@@ -52,6 +53,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         routers=[reports.router, attachments.router, staff.router, batches.router, form.router],
         migrations=MIGRATIONS,
         consumers=consumers,
+        jobs=[backfill_case_units],
         body_limit=default_body_limit(settings),
         body_limits=body_limits(settings),
     )
