@@ -66,9 +66,10 @@ format: install
 	@$(PY) -m ruff format .
 	@$(PY) -m ruff check --fix .
 
-# Schemathesis against the running stack's OpenAPI (run `make up` first).
+# Schemathesis against the running stack (run `make up` first): every API per role, then every command on real
+# cases it creates first, by the roles that may and one that may not (python -m fuzz --help; FUZZ_SECONDS per run).
 fuzz: install
-	@bash infra/fuzz.sh
+	@$(PY) -m fuzz $(ARGS)
 
 # A token for the local stack, signed with its key (JWT_SECRET, else .run/secrets.env from make up):
 #   make token ROLE=inspection_office [UNIT=生态环境局] [SUBJECT=wang] [HOURS=2]

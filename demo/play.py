@@ -236,7 +236,8 @@ class Player:
 
     # ------------------------------------------------------------ 执法
 
-    async def enforcement_case(self, e: EnforcementCase) -> None:
+    async def enforcement_case(self, e: EnforcementCase) -> str:
+        """Opens the case and records what the plan decides in it; answers the case's id."""
         issue = None
         if e.problem is not None:
             await self._reported[e.problem].wait()
@@ -305,6 +306,7 @@ class Player:
             await self._enforce(f"{case}/referrals", {"persons": persons, "procuratorate": names.PROCURATORATE})
         if e.closed:
             await self._enforce(f"{case}/close", {"outcome": "违法行为已改正，罚款已执行"})
+        return str(opened["case_id"])
 
     async def _enforce(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = await self._send("POST", url, Role.ENFORCEMENT, ENFORCER, body=body)
@@ -312,7 +314,8 @@ class Player:
 
     # ------------------------------------------------------------ 问责
 
-    async def measure(self, m: Measure) -> None:
+    async def measure(self, m: Measure) -> str:
+        """Imposes the measure as the discipline commission, revokes it when the plan says so; answers its id."""
         target: dict[str, Any] = {"kind": "person" if m.person else "unit", "unit": m.unit}
         if m.person:
             target |= {"name": m.person.name, "post": m.person.post}
@@ -334,6 +337,7 @@ class Player:
                 body={"reason": "问责对象有误，予以撤销"},
             )
             self.tally.revoked += 1
+        return str(imposed["measure_id"])
 
     async def _send(
         self,

@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from services.enforcement.domain import EnforcementCase, Order, Penalty, Totals
 from shared.clock import SHANGHAI, now, shown
 from shared.contracts import label_of
-from shared.contracts.base import Moment, Note, PersonName, ShortText
+from shared.contracts.base import Moment, Note, PersonName, Readable, ShortText
 from shared.contracts.codes import CASE_STATUS_LABELS, CaseStatus
 from shared.contracts.enforcement import (
     CriminalMeasuresTaken,
@@ -88,9 +88,11 @@ class Body(BaseModel):
 
 
 class EnterpriseIn(Body):
-    name: str = Field(min_length=1, max_length=200, description="企业名称")
-    credit_code: str = Field(min_length=1, max_length=40, description="统一社会信用代码（18位，GB 32100-2015）")
-    address: str = Field(min_length=1, max_length=300, description="企业地址")
+    name: Annotated[str, Readable] = Field(min_length=1, max_length=200, description="企业名称")
+    credit_code: Annotated[str, Readable] = Field(
+        min_length=1, max_length=40, description="统一社会信用代码（18位，GB 32100-2015）"
+    )
+    address: Annotated[str, Readable] = Field(min_length=1, max_length=300, description="企业地址")
 
 
 class CaseIn(Body):
@@ -98,9 +100,13 @@ class CaseIn(Body):
 
     enterprise: EnterpriseIn
     violation: Note = Field(description="违法行为")
-    legal_basis: str = Field(min_length=1, max_length=300, description="法律依据，例如《环境保护法》第六十三条")
+    legal_basis: Annotated[str, Readable] = Field(
+        min_length=1, max_length=300, description="法律依据，例如《环境保护法》第六十三条"
+    )
     officer: ShortText = Field(description="承办执法人员")
-    issue_id: str | None = Field(default=None, max_length=64, description="来源整改案件（问题编号）")
+    issue_id: Annotated[str, Readable] | None = Field(
+        default=None, max_length=64, description="来源整改案件（问题编号）"
+    )
 
 
 class PenaltyIn(Body):
@@ -133,8 +139,10 @@ class ReinspectionIn(Body):
     order_id: ShortText
     inspected_on: date
     complied: StrictBool
-    note: str | None = Field(default=None, max_length=2000)
-    decision_no: str | None = Field(default=None, max_length=100, description="认定拒不改正时：按日连续处罚决定书文号")
+    note: Annotated[str, Readable] | None = Field(default=None, max_length=2000)
+    decision_no: Annotated[str, Readable] | None = Field(
+        default=None, max_length=100, description="认定拒不改正时：按日连续处罚决定书文号"
+    )
     due_date: date | None = Field(default=None, description="认定拒不改正时：该次罚款的缴纳期限")
 
 
@@ -142,7 +150,7 @@ class ProductionStopIn(Body):
     """责令停产整治."""
 
     ordered_on: date
-    note: str | None = Field(default=None, max_length=2000)
+    note: Annotated[str, Readable] | None = Field(default=None, max_length=2000)
 
 
 class DetaineeIn(Body):

@@ -1,8 +1,11 @@
+from typing import Any
+
 import pytest
 from pydantic import BaseModel, ValidationError
 
 from services.accountability.schemas import RevokeIn
 from services.cases.schemas import ProgressIn
+from services.enforcement.schemas import EnterpriseIn, ProductionStopIn, ReinspectionIn
 from shared.contracts.base import PersonName
 
 
@@ -39,3 +42,21 @@ def test_a_moment_outside_any_plausible_year_is_refused() -> None:
     assert Deadline(at=datetime(2027, 1, 1, tzinfo=UTC)).at.year == 2027
     with pytest.raises(ValidationError):
         Deadline.model_validate({"at": "0001-01-01T00:01:01+00:02"})
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "body"),
+    [
+        (ProductionStopIn, "note", {"ordered_on": "2026-03-02"}),
+        (ReinspectionIn, "note", {"order_id": "o-1", "inspected_on": "2026-03-02", "complied": True}),
+        (ReinspectionIn, "decision_no", {"order_id": "o-1", "inspected_on": "2026-03-02", "complied": False}),
+        (EnterpriseIn, "address", {"name": "某化工有限公司", "credit_code": "91330100MA27XL5X1Q"}),
+    ],
+)
+def test_enforcement_free_text_refuses_control_characters(
+    model: type[BaseModel], field: str, body: dict[str, Any]
+) -> None:
+    # Found by make fuzz on a real enforcement case: 责令停产整治 accepted a note with a control character (409).
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate({**body, field: "已停产\x00"})
+    assert refused.value.errors()[0]["loc"] == (field,)

@@ -1,0 +1,3 @@
+from fuzz.main import main
+
+main()
