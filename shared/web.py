@@ -5,6 +5,7 @@ import contextlib
 import hmac
 from collections.abc import Callable, Collection
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
@@ -13,9 +14,11 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.broker import Broker
 from shared.consumer import OK, ConsumerRunner
+from shared.contracts.base import has_control_characters
 from shared.errors import Forbidden, InvalidCommand, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
 from shared.settings import DEVELOPMENT, ServiceSettings
@@ -202,8 +205,37 @@ def metrics_access(settings: ServiceSettings) -> Callable[[Request], None]:
     return check
 
 
+class RefuseControlCharactersInUrl:
+    """A control character (a NUL above all) in the path or in a query parameter is refused with 422 before any
+    route runs: no case id, unit or filter contains one, and PostgreSQL cannot even hold a NUL. Bodies are checked
+    field by field by their models (shared.contracts.base.Readable)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            fields = _control_characters_in_url(scope["path"], scope.get("query_string", b""))
+            if fields:
+                names = "、".join(fields)
+                details = [{"field": f, "message": "不能包含控制字符", "type": "control_character"} for f in fields]
+                response = _error(422, "invalid_request", f"请求内容有误，请检查字段：{names}", fields=details)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _control_characters_in_url(path: str, query: bytes) -> list[str]:
+    """The parts of a URL that hold a control character: `path`, and `query.<name>` per query parameter."""
+    found = ["path"] if has_control_characters(path) else []
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace")
+    found += [f"query.{name}" for name, value in pairs if has_control_characters(name + value)]
+    return list(dict.fromkeys(found))
+
+
 def install(app: FastAPI, readiness: Readiness) -> None:
-    """Adds health routes, correlation ids and the error mapping to a service's app."""
+    """Adds health routes, correlation ids, the URL check and the error mapping to a service's app."""
+    app.add_middleware(RefuseControlCharactersInUrl)
     app.add_middleware(CorrelationIdMiddleware, header_name=CORRELATION_HEADER, update_request_header=True)
     app.add_exception_handler(RuleViolation, _rule_violation)
     app.add_exception_handler(ConcurrencyConflict, _conflict)

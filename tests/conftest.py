@@ -31,8 +31,11 @@ S = TypeVar("S", bound=ServiceSettings)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # What a service process or a command finds in its environment: this session's keys, whatever the shell had.
-    os.environ.update(session_keys())
+    # What a service process or a command finds in its environment: this session's keys, whatever the shell had;
+    # a broker password given in the environment (KAFKA_BOOTSTRAP_SERVERS with its admin's sign-in) is kept.
+    keys = session_keys()
+    os.environ.setdefault("KAFKA_PASSWORD", keys["KAFKA_PASSWORD"])
+    os.environ.update({name: value for name, value in keys.items() if name != "KAFKA_PASSWORD"})
 
 
 @pytest.fixture(scope="session")

@@ -123,7 +123,7 @@ def test_an_unauthenticated_broker_connection_only_in_development(monkeypatch: p
         CasesSettings(kafka_security_protocol="PLAINTEXT")
     development = CasesSettings(environment="development", kafka_security_protocol="PLAINTEXT")
     assert development.broker.client_options() == {
-        "bootstrap_servers": "127.0.0.1:9092",
+        "bootstrap_servers": development.kafka_bootstrap_servers,
         "security_protocol": "PLAINTEXT",
     }
 
