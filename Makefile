@@ -26,19 +26,24 @@ up: install assets
 	@$(PY) -m shared.stack_keys exec $(PY) -m shared.kafka_access apply
 	@bash infra/services.sh start
 	@bash infra/services.sh wait
-	@echo "County environmental closed-loop system is up:"
+	@bash infra/proxy.sh start
+	@echo "County environmental closed-loop system is up at $$(bash infra/proxy.sh url)"
+	@echo "  (the workbench at /, the dashboard at /dashboard/, the services at /api/<service>/; infra/proxy.sh)"
 	@bash infra/services.sh status
+	@bash infra/proxy.sh status
 	@echo "  kafka           127.0.0.1:9092 (SASL/SCRAM; each service its own user: python -m shared.kafka_access show)"
 	@echo "  postgresql      $$(bash infra/postgres.sh url)"
 	@echo "  logs            .run/logs/ (make logs)"
 
 down:
+	@bash infra/proxy.sh stop
 	@bash infra/services.sh stop
 	@bash infra/kafka.sh stop
 	@bash infra/postgres.sh stop
 
 status:
 	@bash infra/services.sh status
+	@bash infra/proxy.sh status || true
 
 logs:
 	@tail -n 40 .run/logs/*.log

@@ -25,6 +25,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=infra/apt.sh
+source "$ROOT/infra/apt.sh"
 
 PGPORT="${PGPORT:-55432}"
 PG_VERBOSE="${PG_VERBOSE:-0}"
@@ -54,14 +56,7 @@ find_bin() {
 
 cmd_install() {
   if find_bin >/dev/null; then info "found $(find_bin)"; return 0; fi
-  [[ "$(id -u)" == 0 ]] || die "PostgreSQL is not installed; run as root: apt-get update && apt-get install -y postgresql"
-  say "installing PostgreSQL with apt-get (quiet)..."
-  local out="/tmp/postgres-apt-install.$$.log"
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >"$out" 2>&1; then
-    tail -n 30 "$out" >&2
-    die "apt-get install postgresql failed (full output: $out)"
-  fi
-  rm -f "$out"
+  apt_install postgresql || die "PostgreSQL is missing and could not be installed"
   find_bin >/dev/null || die "postgresql installed but no /usr/lib/postgresql/*/bin/initdb found"
   # The Debian package may create and start its own cluster (port 5432); we do not use it.
 }

@@ -18,10 +18,14 @@ start() {
   for entry in "${SERVICES[@]}"; do
     local name=${entry%%:*} port=${entry##*:}
     if alive "$name"; then continue; fi
+    # intake's public rate limit keys on the address the proxy (infra/proxy.sh, on this machine) puts in
+    # X-Forwarded-For, believed only from the addresses in TRUSTED_PROXIES
+    local env=(PORT="$port")
+    if [[ "$name" == intake ]]; then env+=(TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"); fi
     # exec keeps the pid (stack_keys exec too, with JWT_SECRET and CONTACT_KEYS from .run/secrets.env unless the
     # environment sets them, signed in to the broker as the service's own user); setsid detaches it from this
     # shell's session and terminal
-    (cd "$ROOT" && PORT="$port" exec setsid "$PY" -m shared.stack_keys --state-dir "$RUN" exec --as "$name" \
+    (cd "$ROOT" && exec env "${env[@]}" setsid "$PY" -m shared.stack_keys --state-dir "$RUN" exec --as "$name" \
       "$PY" -m "services.$name") \
       >>"$RUN/logs/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/pids/$name.pid"

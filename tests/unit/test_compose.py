@@ -1,6 +1,8 @@
 """docker-compose.yml describes the same system as the local stack (Docker does not run here, so we read it)."""
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +148,35 @@ def test_compose_kafka_requires_sign_in_and_provisions_every_user(compose: dict[
     scripts = {name: (ROOT / "infra" / name).read_text(encoding="utf-8") for name in ("kafka.sh", "kafka/container.sh")}
     for text in scripts.values():
         assert "broker.sh" in text and "sasl_properties" in text
+
+
+def test_compose_serves_the_one_address_through_the_local_proxys_configuration(compose: dict[str, Any]) -> None:
+    proxy = compose["services"]["proxy"]
+    # The same template as `make up`, rendered in the container with the service names as upstreams.
+    assert proxy["entrypoint"] == ["sh", "/infra/proxy/container.sh"]
+    assert "./infra/proxy:/infra/proxy:ro" in proxy["volumes"]
+    container = (ROOT / "infra" / "proxy" / "container.sh").read_text(encoding="utf-8")
+    assert "render_proxy_config /infra/proxy/nginx.conf.template" in container
+    local = local_stack_ports()
+    for name, port in local.items():
+        assert f"PROXY_{name.upper()}={name}:{port}\n" in container, f"{name} is reached by its compose name"
+        assert proxy["depends_on"][name] == {"condition": "service_healthy"}
+    assert proxy["ports"] == ["${PUBLISH_ADDRESS:-127.0.0.1}:${PROXY_HOST_PORT:-8000}:8000"]
+    assert proxy["healthcheck"]["test"][-1] == "http://127.0.0.1:8000/healthz"
+
+
+def test_intake_behind_compose_trusts_the_proxy_and_nothing_else(compose: dict[str, Any]) -> None:
+    address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    assert compose["services"]["intake"]["environment"]["TRUSTED_PROXIES"] == address
+    for name in local_stack_ports():
+        if name != "intake":
+            assert "TRUSTED_PROXIES" not in compose["services"][name]["environment"]
+
+
+def test_compose_proxy_is_the_nginx_version_debian_gives_the_local_proxy(compose: dict[str, Any]) -> None:
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        pytest.skip("nginx is not installed here (infra/proxy.sh install)")
+    version = re.search(r"nginx/(\d+\.\d+)", subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr)
+    assert version
+    assert compose["services"]["proxy"]["image"] == f"nginx:{version.group(1)}-alpine"

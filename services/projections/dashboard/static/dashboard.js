@@ -145,10 +145,15 @@
     return sessionStorage.getItem(TOKEN_KEY);
   }
 
+  // The API's paths ("/v1/…") relative to the page: at projections' own root, or under the proxy's /dashboard/.
+  function apiUrl(path) {
+    return new URL(path.replace(/^\//, ""), window.location.href).href;
+  }
+
   async function api(path) {
     let response;
     try {
-      response = await fetch(path, {
+      response = await fetch(apiUrl(path), {
         headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
         cache: "no-store",
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -781,7 +786,7 @@
   async function exportLedger() {
     if (!token) return refresh();
     try {
-      const response = await fetch("/v1/exports/ledger.xlsx", { headers: { Authorization: `Bearer ${token}` } });
+      const response = await fetch(apiUrl("/v1/exports/ledger.xlsx"), { headers: { Authorization: `Bearer ${token}` } });
       if (response.status === 401 || response.status === 403) throw new AuthError(response.status, await errorMessage(response));
       if (!response.ok) throw new Error(await errorMessage(response));
       const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "整改台账.xlsx" });
