@@ -18,19 +18,25 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # This install's keys are generated the first time into .run/secrets.env (mode 600, never committed) and kept.
+# Keycloak is launched right after PostgreSQL and waited for once the services are up (it takes the longest).
+# make up is development: it alone passes ENVIRONMENT=development to the command that creates the development users.
 up: install assets
 	@$(PY) -m shared.stack_keys ensure
 	@bash infra/postgres.sh start
+	@bash infra/keycloak.sh launch
 	@bash infra/kafka.sh start
 	@$(PY) -m shared.stack_keys exec $(PY) -m shared.topics
 	@$(PY) -m shared.stack_keys exec $(PY) -m shared.kafka_access apply
 	@bash infra/services.sh start
 	@bash infra/services.sh wait
+	@bash infra/keycloak.sh start
+	@ENVIRONMENT=development $(PY) -m shared.identity dev-users --url "$$(bash infra/keycloak.sh url)"
 	@bash infra/proxy.sh start
 	@echo "County environmental closed-loop system is up at $$(bash infra/proxy.sh url)"
 	@echo "  (the workbench at /, the dashboard at /dashboard/, the services at /api/<service>/; infra/proxy.sh)"
 	@bash infra/services.sh status
 	@bash infra/proxy.sh status
+	@echo "  keycloak        $$(bash infra/keycloak.sh url)/realms/county (admin console $$(bash infra/keycloak.sh url)/admin/: admin, KEYCLOAK_ADMIN_PASSWORD in .run/secrets.env)"
 	@echo "  kafka           127.0.0.1:9092 (SASL/SCRAM; each service its own user: python -m shared.kafka_access show)"
 	@echo "  postgresql      $$(bash infra/postgres.sh url)"
 	@echo "  logs            .run/logs/ (make logs)"
@@ -38,12 +44,14 @@ up: install assets
 down:
 	@bash infra/proxy.sh stop
 	@bash infra/services.sh stop
+	@bash infra/keycloak.sh stop
 	@bash infra/kafka.sh stop
 	@bash infra/postgres.sh stop
 
 status:
 	@bash infra/services.sh status
 	@bash infra/proxy.sh status || true
+	@bash infra/keycloak.sh status | sed 's/^/  /' || true
 
 logs:
 	@tail -n 40 .run/logs/*.log

@@ -1,7 +1,8 @@
 """The local stack's keys (本机密钥): generated once per install into the state folder, never committed.
 
 `make up` calls `ensure()`: the first time, `.run/secrets.env` (mode 600, in the ignored state folder) gets
-a random `JWT_SECRET`, `CONTACT_KEYS`, `METRICS_TOKEN`, `POSTGRES_PASSWORD` and the broker's passwords
+a random `JWT_SECRET`, `CONTACT_KEYS`, `METRICS_TOKEN`, `POSTGRES_PASSWORD`, Keycloak's bootstrap admin's
+`KEYCLOAK_ADMIN_PASSWORD` (infra/keycloak.sh; no service ever gets it) and the broker's passwords
 (`KAFKA_ADMIN_PASSWORD`, `KAFKA_CONTROLLER_PASSWORD`, one `KAFKA_PASSWORD_<USER>` per user of
 shared/kafka_access.py: each service and the province); after that it is only read,
 never rewritten, so two installs never share a key and a restart keeps the key that encrypted the stored
@@ -46,6 +47,9 @@ GENERATORS |= {
     "KAFKA_ADMIN_PASSWORD": lambda: secrets.token_urlsafe(24),
     "KAFKA_CONTROLLER_PASSWORD": lambda: secrets.token_urlsafe(24),
 } | {f"KAFKA_PASSWORD_{user.upper()}": (lambda: secrets.token_urlsafe(24)) for user in KAFKA_USERS}
+# The identity provider's bootstrap admin (Keycloak's master realm, infra/keycloak.sh): operators and `make up`'s
+# development users only, never a service.
+GENERATORS["KEYCLOAK_ADMIN_PASSWORD"] = lambda: secrets.token_urlsafe(24)
 # The keys the services read (the others are for docker-compose.yml), and those without which none starts.
 SERVICE_KEYS = ("JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN")
 REQUIRED_KEYS = ("JWT_SECRET", "CONTACT_KEYS")

@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from shared.broker import Broker
 from shared.settings import ServiceSettings, dsn_for
 from shared.topics import all_topics, ensure_topics
+from tests.support.keycloak import Keycloak, launch_early, start_keycloak
 from tests.support.keys import session_keys
 from tests.support.stack import Infrastructure, start_infrastructure
 
@@ -52,6 +53,12 @@ def infrastructure() -> Iterator[Infrastructure]:
         yield infra
     finally:
         infra.stop()
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Keycloak:
+    """The tests' Keycloak (tests/support/keycloak.py), started once per session through infra/keycloak.sh."""
+    return start_keycloak()
 
 
 @pytest.fixture
@@ -127,6 +134,9 @@ async def delete_topics(broker: Broker, prefix: str) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Keycloak boots slowly: when a selected test needs it, it boots while the others run.
+    if any("keycloak" in getattr(item, "fixturenames", ()) for item in items):
+        launch_early()
     # Integration and e2e tests are marked by folder, so a test cannot forget its marker.
     for item in items:
         path = str(item.path)

@@ -180,3 +180,30 @@ def test_compose_proxy_is_the_nginx_version_debian_gives_the_local_proxy(compose
     version = re.search(r"nginx/(\d+\.\d+)", subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr)
     assert version
     assert compose["services"]["proxy"]["image"] == f"nginx:{version.group(1)}-alpine"
+
+
+def test_compose_keycloak_is_the_local_version_imports_the_realm_file_and_has_no_default_secret(
+    compose: dict[str, Any],
+) -> None:
+    pom = (ROOT / "infra" / "keycloak" / "pom.xml").read_text(encoding="utf-8")
+    version = re.search(r"<keycloak.version>([^<]+)</keycloak.version>", pom)
+    assert version
+    script = (ROOT / "infra" / "keycloak.sh").read_text(encoding="utf-8")
+    assert f'KEYCLOAK_VERSION="${{KEYCLOAK_VERSION:-{version.group(1)}}}"' in script
+    keycloak = compose["services"]["keycloak"]
+    assert keycloak["image"] == f"quay.io/keycloak/keycloak:{version.group(1)}"
+    # The realm file of the repository, imported on start; an existing realm is kept.
+    assert "./infra/keycloak/import:/opt/keycloak/data/import:ro" in keycloak["volumes"]
+    assert (ROOT / "infra" / "keycloak" / "import" / "county-realm.json").is_file()
+    assert "--import-realm" in keycloak["command"]
+    env = keycloak["environment"]
+    assert required("KEYCLOAK_ADMIN_PASSWORD").fullmatch(env["KC_BOOTSTRAP_ADMIN_PASSWORD"])
+    assert required("POSTGRES_PASSWORD").fullmatch(env["KC_DB_PASSWORD"])
+    # Its own database on the postgres service, created before it starts.
+    assert env["KC_DB_URL"] == "jdbc:postgresql://postgres:5432/keycloak"
+    assert keycloak["depends_on"] == {"keycloak-db": {"condition": "service_completed_successfully"}}
+    assert compose["services"]["keycloak-db"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert keycloak["ports"] == ["${PUBLISH_ADDRESS:-127.0.0.1}:${KEYCLOAK_HOST_PORT:-8180}:8180"]
+    assert "/health/ready" in keycloak["healthcheck"]["test"][1]
+    # Never development users or a password sign-in client in the containers' system.
+    assert "shared.identity" not in (ROOT / "docker-compose.yml").read_text(encoding="utf-8")

@@ -107,7 +107,10 @@ def test_make_up_writes_the_keys_once_owner_only_and_they_pass_the_settings(
     broker = {"KAFKA_ADMIN_PASSWORD", "KAFKA_CONTROLLER_PASSWORD"} | {
         f"KAFKA_PASSWORD_{user.upper()}" for user in ACCESS
     }
-    assert set(first) == {"JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN", "POSTGRES_PASSWORD"} | broker
+    assert (
+        set(first)
+        == {"JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN", "POSTGRES_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD"} | broker
+    )
     assert stat.S_IMODE(stack_keys.secrets_file(tmp_path).stat().st_mode) == 0o600
     settings = IntakeSettings(
         jwt_secret=first["JWT_SECRET"],

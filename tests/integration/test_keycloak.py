@@ -1,0 +1,161 @@
+"""The identity provider as `make up` runs it: the realm imported from the repository, development users signing
+in by password through the dev client, the workbench client's browser-only flow, lockout and password policy.
+
+A real Keycloak (tests/support/keycloak.py, its own port and database)."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from shared import identity
+from shared.auth import Role
+from shared.settings import ServiceSettings
+from tests.support.keycloak import Keycloak
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILT_IN_ROLES = {"default-roles-county", "offline_access", "uma_authorization"}
+
+
+@pytest.fixture(scope="module")
+def admin(keycloak: Keycloak) -> Iterator[httpx.Client]:
+    with identity.admin_client(keycloak.url, keycloak.admin_password) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def dev_passwords(keycloak: Keycloak, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """What `make up` runs, against the tests' Keycloak; the passwords it kept."""
+    passwords = tmp_path_factory.mktemp("identity") / "dev-users.env"
+    subprocess.run(
+        [sys.executable, "-m", "shared.identity", "dev-users", "--url", keycloak.url, "--passwords", str(passwords)],
+        env=os.environ | {"ENVIRONMENT": "development", "KEYCLOAK_ADMIN_PASSWORD": keycloak.admin_password},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return identity.read_passwords(passwords)
+
+
+def verified(keycloak: Keycloak, token: str, *, audience: str) -> dict[str, Any]:
+    """The token's claims, its RS256 signature checked against the realm's published keys (JWKS)."""
+    keys = jwt.PyJWKClient(f"{keycloak.issuer}/protocol/openid-connect/certs")
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        keys.get_signing_key_from_jwt(token).key,
+        algorithms=["RS256"],
+        issuer=keycloak.issuer,
+        audience=audience,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+    )
+    return claims
+
+
+def test_the_realm_holds_the_eight_roles_with_chinese_descriptions(admin: httpx.Client) -> None:
+    roles = admin.get("/county/roles").raise_for_status().json()
+    assert {role["name"] for role in roles} - BUILT_IN_ROLES == {role.value for role in Role}
+    for role in roles:
+        if role["name"] not in BUILT_IN_ROLES:
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in role["description"]), role
+
+
+def test_a_development_user_signs_in_by_password_and_the_token_names_issuer_audience_role_and_unit(
+    keycloak: Keycloak, dev_passwords: dict[str, str]
+) -> None:
+    token = identity.password_grant(keycloak.url, "dev-unit-1", dev_passwords["dev-unit-1"])
+    assert jwt.get_unverified_header(token["access_token"])["alg"] == "RS256"
+    claims = verified(keycloak, token["access_token"], audience=ServiceSettings.model_fields["jwt_audience"].default)
+    assert claims["iss"] == "http://127.0.0.1:18180/realms/county"
+    assert "unit" in claims["realm_access"]["roles"]
+    assert claims["unit"] == "城关镇人民政府"
+    assert claims["exp"] - claims["iat"] == 300, "access tokens live 5 minutes"
+    assert verified(keycloak, token["id_token"], audience="dev-cli")["unit"] == "城关镇人民政府"
+    # A person without a unit has no unit claim.
+    office = identity.password_grant(keycloak.url, "dev-inspection-office", dev_passwords["dev-inspection-office"])
+    office_claims = verified(keycloak, office["access_token"], audience="county-env")
+    assert "inspection_office" in office_claims["realm_access"]["roles"]
+    assert "unit" not in office_claims
+
+
+def test_every_role_has_a_development_user_and_a_second_run_keeps_their_passwords(
+    keycloak: Keycloak, dev_passwords: dict[str, str], tmp_path: Path
+) -> None:
+    assert set(dev_passwords) == {user.username for user in identity.dev_users()}
+    kept = tmp_path / "dev-users.env"
+    identity.write_passwords(kept, dev_passwords)
+    again = identity.ensure_dev_users(keycloak.url, keycloak.admin_password, kept, identity.dev_users())
+    assert again == dev_passwords
+
+
+def test_the_workbench_client_refuses_password_sign_in_and_requires_pkce(
+    keycloak: Keycloak, dev_passwords: dict[str, str]
+) -> None:
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        identity.password_grant(keycloak.url, "dev-viewer", dev_passwords["dev-viewer"], client_id="workbench")
+    assert refused.value.response.json()["error"] == "unauthorized_client"
+    authorize = f"{keycloak.issuer}/protocol/openid-connect/auth"
+    query = {
+        "client_id": "workbench",
+        "response_type": "code",
+        "scope": "openid",
+        "redirect_uri": "http://127.0.0.1:8000/callback",
+    }
+    without_pkce = httpx.get(authorize, params=query)
+    assert without_pkce.status_code == 302
+    assert "error=invalid_request" in without_pkce.headers["Location"]
+    assert "code_challenge" in without_pkce.headers["Location"]
+    plain = httpx.get(authorize, params=query | {"code_challenge": "x" * 43, "code_challenge_method": "plain"})
+    assert "error=invalid_request" in plain.headers["Location"]
+    s256 = httpx.get(authorize, params=query | {"code_challenge": "x" * 43, "code_challenge_method": "S256"})
+    assert s256.status_code == 200, "the sign-in page"
+    assert 'lang="zh-CN"' in s256.text, "in Chinese by default"
+
+
+def test_six_wrong_passwords_lock_the_user_and_then_the_right_one_is_refused(
+    keycloak: Keycloak, admin: httpx.Client, dev_passwords: dict[str, str]
+) -> None:
+    person = identity.DevUser(f"t-{uuid.uuid4().hex[:10]}", Role.VIEWER)
+    password = identity.ensure_user(admin, person, None)
+    # More than a second apart: failures quicker than that lock at once (quickLoginCheckMilliSeconds), which would
+    # hide whether the fifth slow one does.
+    for attempt in range(6):
+        if attempt:
+            time.sleep(1.05)
+        with pytest.raises(httpx.HTTPStatusError):
+            identity.password_grant(keycloak.url, person.username, "Wrong-password-1")
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        identity.password_grant(keycloak.url, person.username, password)
+    assert refused.value.response.status_code in (400, 401)
+    user_id = admin.get("/county/users", params={"username": person.username, "exact": "true"}).json()[0]["id"]
+    status = admin.get(f"/county/attack-detection/brute-force/users/{user_id}").raise_for_status().json()
+    assert status["disabled"] is True and status["numFailures"] >= 5
+
+
+@pytest.mark.parametrize(
+    ("weak", "rule"),
+    [
+        ("Short1abc", "MinLength"),
+        ("alllowercase123", "MinUpperCaseChars"),
+        ("ALLUPPERCASE123", "MinLowerCaseChars"),
+        ("NoDigitsAtAllHere", "MinDigits"),
+        ("{username}", "NotUsername"),
+    ],
+)
+def test_a_weak_password_is_refused_by_the_policy(admin: httpx.Client, weak: str, rule: str) -> None:
+    person = identity.DevUser(f"T-{uuid.uuid4().hex[:10]}1x", Role.VIEWER)
+    identity.ensure_user(admin, person, None)
+    user_id = admin.get("/county/users", params={"username": person.username, "exact": "true"}).json()[0]["id"]
+    response = admin.put(
+        f"/county/users/{user_id}/reset-password",
+        json={"type": "password", "value": weak.format(username=person.username), "temporary": False},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == f"invalidPassword{rule}Message"

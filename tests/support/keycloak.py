@@ -1,0 +1,50 @@
+"""The tests' Keycloak: infra/keycloak.sh on a port of its own (18180, so its own state and database
+keycloak_18180), so the tests' throwaway users and lockouts never touch the development realm of `make up`
+(8180). Started once and left running, like the tests' broker: the next run finds it up.
+
+It takes about a minute to boot on 2 cores (longer on a fresh machine, which first downloads and builds it), so
+a run that has Keycloak tests launches it at collection (`launch_early`) and the tests, which come late in the
+run, usually find it ready."""
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared import stack_keys
+
+ROOT = Path(__file__).resolve().parents[2]
+PORT = 18180
+SCRIPT = ROOT / "infra" / "keycloak.sh"
+
+
+@dataclass(frozen=True)
+class Keycloak:
+    url: str
+    admin_password: str
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.url}/realms/county"
+
+
+def _environment() -> dict[str, str]:
+    return os.environ | {"KEYCLOAK_PORT": str(PORT)}
+
+
+def launch_early() -> None:
+    """PostgreSQL now (quick, and the same script the broker's fixture runs later), then Keycloak in the
+    background: `start_keycloak` waits for it."""
+    subprocess.run(["bash", str(ROOT / "infra" / "postgres.sh"), "start"], check=True)
+    log = ROOT / ".run" / "logs" / f"keycloak-{PORT}-launch.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        subprocess.Popen(
+            ["bash", str(SCRIPT), "launch"], env=_environment(), stdout=out, stderr=out, start_new_session=True
+        )
+
+
+def start_keycloak() -> Keycloak:
+    subprocess.run(["bash", str(ROOT / "infra" / "postgres.sh"), "start"], check=True)
+    subprocess.run(["bash", str(SCRIPT), "start"], env=_environment(), check=True)
+    return Keycloak(url=f"http://127.0.0.1:{PORT}", admin_password=stack_keys.read()["KEYCLOAK_ADMIN_PASSWORD"])
