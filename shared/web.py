@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import hmac
+import re
 from collections.abc import Callable, Collection
 from typing import Any
 from urllib.parse import parse_qsl
@@ -207,15 +208,17 @@ def metrics_access(settings: ServiceSettings) -> Callable[[Request], None]:
 
 class RefuseControlCharactersInUrl:
     """A control character (a NUL above all) in the path or in a query parameter is refused with 422 before any
-    route runs: no case id, unit or filter contains one, and PostgreSQL cannot even hold a NUL. Bodies are checked
-    field by field by their models (shared.contracts.base.Readable)."""
+    route runs: no case id, unit or filter contains one, and PostgreSQL cannot even hold a NUL. The answer names the
+    parameter (`path.<name>` by the app's published path templates, `query.<name>`). Bodies are checked field by
+    field by their models (shared.contracts.base.Readable)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._templates: list[re.Pattern[str]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            fields = _control_characters_in_url(scope["path"], scope.get("query_string", b""))
+            fields = self._fields_with_control_characters(scope)
             if fields:
                 names = "、".join(fields)
                 details = [{"field": f, "message": "不能包含控制字符", "type": "control_character"} for f in fields]
@@ -224,13 +227,28 @@ class RefuseControlCharactersInUrl:
                 return
         await self.app(scope, receive, send)
 
+    def _fields_with_control_characters(self, scope: Scope) -> list[str]:
+        found = self._path_parameters(scope) if has_control_characters(scope["path"]) else []
+        query = scope.get("query_string", b"").decode("latin-1")
+        pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace")
+        found += [f"query.{name}" for name, value in pairs if has_control_characters(name + value)]
+        return list(dict.fromkeys(found))
 
-def _control_characters_in_url(path: str, query: bytes) -> list[str]:
-    """The parts of a URL that hold a control character: `path`, and `query.<name>` per query parameter."""
-    found = ["path"] if has_control_characters(path) else []
-    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace")
-    found += [f"query.{name}" for name, value in pairs if has_control_characters(name + value)]
-    return list(dict.fromkeys(found))
+    def _path_parameters(self, scope: Scope) -> list[str]:
+        if self._templates is None:
+            self._templates = [_template_pattern(path) for path in scope["app"].openapi().get("paths", {})]
+        for pattern in self._templates:
+            matched = pattern.fullmatch(scope["path"])
+            if matched:
+                named = [f"path.{name}" for name, value in matched.groupdict().items() if has_control_characters(value)]
+                return named or ["path"]
+        return ["path"]
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """A published path (`/v1/cases/{case_id}`) as a pattern with one named group per parameter."""
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]*)" for i, part in enumerate(parts)))
 
 
 def install(app: FastAPI, readiness: Readiness) -> None:

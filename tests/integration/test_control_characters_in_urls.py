@@ -23,12 +23,15 @@ SERVICES: dict[str, tuple[Any, Any, list[tuple[str, str]]]] = {
     "accountability": (
         accountability_app,
         AccountabilitySettings,
-        [("/v1/measures?unit=a%00b", "query.unit"), ("/v1/units/a%00b/record", "path")],
+        [("/v1/measures?unit=a%00b", "query.unit"), ("/v1/units/a%00b/record", "path.unit")],
     ),
     "enforcement": (
         enforcement_app,
         EnforcementSettings,
-        [("/v1/enforcement-cases?enterprise=a%00b", "query.enterprise"), ("/v1/enforcement-cases/x%07y", "path")],
+        [
+            ("/v1/enforcement-cases?enterprise=a%00b", "query.enterprise"),
+            ("/v1/enforcement-cases/x%07y", "path.case_id"),
+        ],
     ),
 }
 
