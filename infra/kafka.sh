@@ -62,7 +62,8 @@ DATA_DIR="$RUN_DIR/data"
 PROPS="$RUN_DIR/server.properties"
 CLIENT_PROPS="$RUN_DIR/admin.properties"
 SECURED_MARK="$DATA_DIR/.scram-admin"
-SECRETS="$ROOT/.run/secrets.env"
+# shellcheck source=infra/stack_keys.sh
+source "$INFRA/stack_keys.sh"
 CLUSTER_ID_FILE="$RUN_DIR/cluster.id"
 LOG_DIR="$ROOT/.run/logs"
 LOG_FILE="$LOG_DIR/$NAME.log"
@@ -147,18 +148,8 @@ live_pid() {
 }
 
 # ---------------------------------------------------------------- passwords
-secret() {  # secret NAME: its value in .run/secrets.env
-  local value
-  value="$(sed -n "s/^$1=//p" "$SECRETS" 2>/dev/null | tail -n 1)"
-  [[ -n "$value" ]] || die "$1 missing from $SECRETS"
-  printf '%s' "$value"
-}
-
 ensure_secrets() {
-  # stdlib only: any python3 will do, before the virtualenv exists
-  local py="$ROOT/.venv/bin/python"
-  [[ -x "$py" ]] || py=python3
-  (cd "$ROOT" && "$py" -m shared.stack_keys ensure 2>/dev/null) || die "could not generate this install's keys"
+  ensure_stack_keys
   ADMIN_PASSWORD="$(secret KAFKA_ADMIN_PASSWORD)"
   CONTROLLER_PASSWORD="$(secret KAFKA_CONTROLLER_PASSWORD)"
 }

@@ -52,7 +52,8 @@ BUILD_OPTIONS=(--db=postgres --health-enabled=true)
 
 if [[ "$KEYCLOAK_PORT" == 8180 ]]; then NAME=keycloak; DATABASE=keycloak; else NAME="keycloak-$KEYCLOAK_PORT"; DATABASE="keycloak_$KEYCLOAK_PORT"; fi
 HOME_DIR="$ROOT/.run/$NAME/home"
-SECRETS="$ROOT/.run/secrets.env"
+# shellcheck source=infra/stack_keys.sh
+source "$INFRA/stack_keys.sh"
 LOG_DIR="$ROOT/.run/logs"
 LOG_FILE="$LOG_DIR/$NAME.log"
 PID_DIR="$ROOT/.run/pids"
@@ -144,20 +145,6 @@ port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
 ready() { curl -fsS -m 3 "$READY_URL" 2>/dev/null | grep -q '"status": *"UP"'; }
 
-secret() {  # secret NAME: its value in .run/secrets.env
-  local value
-  value="$(sed -n "s/^$1=//p" "$SECRETS" 2>/dev/null | tail -n 1)"
-  [[ -n "$value" ]] || die "$1 missing from $SECRETS"
-  printf '%s' "$value"
-}
-
-ensure_secrets() {
-  # stdlib only: any python3 will do, before the virtualenv exists
-  local py="$ROOT/.venv/bin/python"
-  [[ -x "$py" ]] || py=python3
-  (cd "$ROOT" && "$py" -m shared.stack_keys ensure 2>/dev/null) || die "could not generate this install's keys"
-}
-
 # The database as Keycloak takes it: a JDBC URL, user and password (from infra/postgres.sh url).
 database() {
   bash "$INFRA/postgres.sh" createdb "$DATABASE" || die "could not create the database $DATABASE (is PostgreSQL up? infra/postgres.sh start)"
@@ -208,7 +195,7 @@ spawn() {
   port_open "$KEYCLOAK_MANAGEMENT_PORT" && die "management port $KEYCLOAK_MANAGEMENT_PORT is already in use (set KEYCLOAK_MANAGEMENT_PORT)"
   cmd_install
   mkdir -p "$LOG_DIR" "$PID_DIR"
-  ensure_secrets
+  ensure_stack_keys
   ADMIN_PASSWORD="$(secret KEYCLOAK_ADMIN_PASSWORD)"
   database
   prepare_home
