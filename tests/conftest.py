@@ -71,10 +71,11 @@ def keycloak() -> Keycloak:
 
 
 @pytest.fixture(scope="session")
-def dev_sign_in(keycloak: Keycloak, tmp_path_factory: pytest.TempPathFactory) -> SignInSettings:
+def dev_sign_in(keycloak: Keycloak) -> SignInSettings:
     """What `make up` does for development sign-in, against the tests' Keycloak: the dev client and the development
-    users (shared/identity.py), their passwords in a file of this session. Where the tools sign in."""
-    passwords = tmp_path_factory.mktemp("identity") / "dev-users.env"
+    users (shared/identity.py). Where the tools sign in. Their passwords are kept beside the server's state, as
+    `make up` keeps its own: a second session (a test run while another runs) finds them and changes none."""
+    passwords = keycloak.dev_users_file
     subprocess.run(
         [sys.executable, "-m", "shared.identity", "dev-users", "--url", keycloak.url, "--passwords", str(passwords)],
         env=os.environ | {"ENVIRONMENT": "development", "KEYCLOAK_ADMIN_PASSWORD": keycloak.admin_password},

@@ -28,6 +28,11 @@ class Keycloak:
     def issuer(self) -> str:
         return f"{self.url}/realms/county"
 
+    @property
+    def dev_users_file(self) -> Path:
+        """The development users' passwords on this server (tests/conftest.py `dev_sign_in`)."""
+        return ROOT / ".run" / f"keycloak-{PORT}-dev-users.env"
+
 
 def _environment() -> dict[str, str]:
     return os.environ | {"KEYCLOAK_PORT": str(PORT)}
