@@ -5,7 +5,8 @@ In development they sign in as one of `make up`'s development users (shared/iden
 issuer the services trust, default `make up`'s Keycloak). Access tokens live 5 minutes, and a drill runs 8:
 `SignedIn`, an httpx.Auth, puts a fresh access token on every request, getting a new one REFRESH_MARGIN seconds
 before the old one expires with the refresh token, or by password again when the refresh token is refused or the
-sign-in session has ended. One exchange at a time; the others wait for it and use its token.
+sign-in session has ended. One exchange at a time; the others wait for it and use its token. A refused sign-in is
+not tried again for REFUSED_SECONDS: the requests meanwhile fail with the same refusal.
 
 Only development users are here: a production server has none (the development client and users are `make up`'s).
 """
@@ -27,6 +28,9 @@ from shared.auth import ROLE_LABELS, Role
 from shared.settings import LOCAL_OIDC_ISSUER
 
 REFRESH_MARGIN = 30.0
+# After a refused sign-in, requests fail at once for this long instead of each trying again: a wrong password would
+# otherwise lock the account (the realm locks a user after 5 failures) under a load generator's hundreds of requests.
+REFUSED_SECONDS = 30.0
 TIMEOUT = httpx.Timeout(30.0)
 
 
@@ -84,6 +88,8 @@ class SignedIn(httpx.Auth):
         self._refresh_until = 0.0
         self._sync_lock = threading.Lock()
         self._async_lock: asyncio.Lock | None = None
+        self._refused: httpx.HTTPStatusError | None = None
+        self._refused_until = 0.0
         self.exchanges = 0
 
     def token(self) -> str:
@@ -122,6 +128,8 @@ class SignedIn(httpx.Auth):
     def _due(self) -> dict[str, str] | None:
         """The token request to make now, or None while the access token is good for `margin` more seconds."""
         now = time.time()
+        if self._refused is not None and now < self._refused_until:
+            raise self._refused
         if self._access and now < self._access_until - self._margin:
             return None
         if self._refresh and now < self._refresh_until - self._margin:
@@ -139,7 +147,12 @@ class SignedIn(httpx.Auth):
 
     def _keep(self, response: httpx.Response) -> None:
         self.exchanges += 1
-        response.raise_for_status()
+        try:
+            response.raise_for_status()
+        except httpx.HTTPStatusError as exc:
+            self._refused, self._refused_until = exc, time.time() + REFUSED_SECONDS
+            raise
+        self._refused = None
         body = response.json()
         now = time.time()
         self._access = str(body["access_token"])

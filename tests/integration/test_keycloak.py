@@ -207,3 +207,12 @@ def test_make_token_prints_the_access_token_of_the_roles_development_user(dev_si
     assert (claims["preferred_username"], claims["unit"]) == ("dev-unit-3", "县生态环境局")
     unknown = make_token("外县")
     assert unknown.returncode != 0 and "请先运行 make up" in unknown.stderr, unknown.stderr
+
+
+def test_a_refused_sign_in_is_not_tried_again_by_every_request(keycloak: Keycloak) -> None:
+    """A load generator's hundreds of requests must not each send a wrong password: the realm would lock the user."""
+    auth = signin.SignedIn(signin.Account(keycloak.issuer, f"nobody-{uuid.uuid4().hex[:8]}", "Wrong-password-1"))
+    for _ in range(3):
+        with pytest.raises(httpx.HTTPStatusError):
+            auth.token()
+    assert auth.exchanges == 1
