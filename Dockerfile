@@ -8,6 +8,6 @@ COPY services ./services
 RUN pip install . && useradd --system --no-create-home county
 USER county
 # HOST/PORT/KAFKA_BOOTSTRAP_SERVERS/DATABASE_URL come from the environment, as on the local stack, and so do the
-# secrets: the image holds none, and without JWT_SECRET (and intake's CONTACT_KEYS) a service refuses to start.
+# secrets: the image holds none, and without intake's CONTACT_KEYS intake refuses to start.
 ENV ENVIRONMENT=production
 CMD ["python", "-m", "services.intake"]

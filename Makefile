@@ -84,11 +84,10 @@ format: install
 fuzz: install
 	@$(PY) -m fuzz $(ARGS)
 
-# A token for the local stack, signed with its key (JWT_SECRET, else .run/secrets.env from make up):
-#   make token ROLE=inspection_office [UNIT=生态环境局] [SUBJECT=wang] [HOURS=2]
+# An access token (5 minutes) of make up's development user of a role, signed in through Keycloak (shared/signin.py):
+#   make token ROLE=inspection_office      make token ROLE=unit [UNIT=河口镇人民政府]
 token: install
-	@$(PY) -m shared.auth --role $(ROLE) $(if $(UNIT),--unit "$(UNIT)") $(if $(SUBJECT),--subject "$(SUBJECT)") \
-	  $(if $(HOURS),--hours $(HOURS))
+	@$(PY) -m shared.signin --role $(ROLE) $(if $(UNIT),--unit "$(UNIT)")
 
 # Rebuild projections' read models from offset 0 of every topic; the service answers from the old ones until the switch.
 .PHONY: rebuild-projections
@@ -122,9 +121,10 @@ browser:
 
 # A simulated county year through the services' HTTP APIs, then the dashboard's address with a viewer token.
 # DEMO_ARGS="--problems 100 --month-seconds 2" changes its size and pace (python -m demo --help).
+# Development only: it adds a development user per unit of its county to make up's Keycloak (shared/identity.py).
 demo: up assets
-	@$(PY) -m demo $(DEMO_ARGS)
+	@ENVIRONMENT=development $(PY) -m demo $(DEMO_ARGS)
 
-# docs/dashboard.png: the demo on a private stack (own ports, topics, databases), then a headless screenshot.
+# docs/dashboard.png: the demo on a private stack (own ports, topics, databases; make up's Keycloak), then a screenshot.
 dashboard-screenshot: install assets browser
-	@$(PY) -m demo.screenshot
+	@ENVIRONMENT=development $(PY) -m demo.screenshot

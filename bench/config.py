@@ -67,7 +67,6 @@ class BenchConfig:
     sizes: Sizes = FULL
     smoke: bool = False
     skip: frozenset[str] = field(default_factory=frozenset)
-    jwt_secret: str | None = None  # the stack's JWT_SECRET; None: the environment's (shared.stack_keys)
 
     @property
     def broker(self) -> Broker:
@@ -76,7 +75,7 @@ class BenchConfig:
 
     @cached_property
     def tokens(self) -> Tokens:
-        return tokens(self.jwt_secret)
+        return tokens()  # the development users at OIDC_ISSUER (default make up's Keycloak): shared/signin.py
 
     def url(self, service: str) -> str:
         return self.urls[service].rstrip("/")

@@ -28,10 +28,8 @@ def _client(clients: int) -> httpx.AsyncClient:
     )
 
 
-async def post_report(
-    client: httpx.AsyncClient, url: str, body: dict[str, Any], headers: dict[str, str]
-) -> tuple[bool, Any]:
-    response = await client.post(f"{url}/v1/reports", json=body, headers=headers)
+async def post_report(client: httpx.AsyncClient, url: str, body: dict[str, Any], auth: httpx.Auth) -> tuple[bool, Any]:
+    response = await client.post(f"{url}/v1/reports", json=body, auth=auth)
     if response.status_code == 202:
         return True, (response.json()["issue_id"], time.monotonic())
     return False, f"{response.status_code} {response.text[:200]}"
@@ -85,7 +83,7 @@ async def intake_saturation(config: BenchConfig, report: Report, batch: str) -> 
 
 async def _counted(client: httpx.AsyncClient, url: str, batch: str, tokens: Tokens) -> int:
     response = await client.get(
-        f"{url}/v1/stats/closure-rates", params={"group_by": "batch", "batch": batch}, headers=tokens.reader
+        f"{url}/v1/stats/closure-rates", params={"group_by": "batch", "batch": batch}, auth=tokens.reader
     )
     response.raise_for_status()
     return sum(int(row["total"]) for row in response.json()["rows"])
@@ -138,7 +136,7 @@ async def end_to_end(config: BenchConfig, report: Report, batch: str, *, settle_
 
 async def _until_case(client: httpx.AsyncClient, url: str, case_id: str, tokens: Tokens, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
-    while (await client.get(f"{url}/v1/cases/{case_id}", headers=tokens.reader)).status_code != 200:
+    while (await client.get(f"{url}/v1/cases/{case_id}", auth=tokens.reader)).status_code != 200:
         if time.monotonic() > deadline:
             raise TimeoutError(f"case {case_id} not opened within {timeout:g}s")
         await asyncio.sleep(0.02)
@@ -148,7 +146,7 @@ async def _command(
     client: httpx.AsyncClient, url: str, case_id: str, path: str, body: dict[str, Any], version: int, tokens: Tokens
 ) -> None:
     response = await client.post(
-        f"{url}/v1/cases/{case_id}/{path}", json=body, headers={"If-Match": str(version), **tokens.for_command(path)}
+        f"{url}/v1/cases/{case_id}/{path}", json=body, headers={"If-Match": str(version)}, auth=tokens.for_command(path)
     )
     if response.status_code != 200:
         raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")

@@ -99,11 +99,6 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         "--topic-prefix", default=os.environ.get("TOPIC_PREFIX", ""), help="TOPIC_PREFIX of the stack's services"
     )
     parser.add_argument(
-        "--jwt-secret",
-        default=os.environ.get("JWT_SECRET"),
-        help="the stack's JWT_SECRET (default: the environment's, else the key make up keeps in .run/secrets.env)",
-    )
-    parser.add_argument(
         "--run", default=None, help="names this run's batch, scratch databases and topics (default: random)"
     )
     parser.add_argument("--pids-dir", type=Path, default=ROOT / ".run" / "pids")
@@ -128,12 +123,11 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         sizes=SMOKE if args.smoke else FULL,
         smoke=args.smoke,
         skip=frozenset(args.skip),
-        jwt_secret=args.jwt_secret,
     )
 
 
 def main(argv: list[str] | None = None) -> None:
-    use_stack_keys()  # the stack's key, as `make token` finds it: the environment, else .run/secrets.env
+    use_stack_keys()  # the broker's admin sign-in: the environment, else .run/secrets.env
     config = parse(argv)
     configure_logging("WARNING", json=False)  # the table is the output; the platform's info logs are noise here
     report = asyncio.run(run(config))

@@ -1,19 +1,22 @@
-"""The county's people at the HTTP doors of the five services: each request signed with its role's token.
+"""The county's people at the HTTP doors of the five services: each request signed by its role's person (`People`).
 
 Only the public APIs: a request that conflicts with a concurrent change (409 version_conflict) or meets
 a service that is busy is sent again; any other refusal stops the demo with the service's own message.
 """
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from shared.auth import Role, issue_token
-from shared.settings import ServiceSettings
+from shared.auth import Role
 
 ATTEMPTS = 6
+# How the county's people sign in: an httpx.Auth per role (and unit). The demo's: make up's development users
+# through Keycloak (shared.signin.signed_in); the tests': their own issuer.
+People = Callable[[Role, str | None], httpx.Auth]
 RETRIED_STATUS = frozenset({409, 429, 502, 503, 504})
 
 
@@ -36,19 +39,20 @@ class DemoError(RuntimeError):
 class County:
     """One HTTP client for every service, with at most `concurrency` requests in flight."""
 
-    def __init__(self, urls: Urls, settings: ServiceSettings, client: httpx.AsyncClient, concurrency: int) -> None:
+    def __init__(self, urls: Urls, people: People, client: httpx.AsyncClient, concurrency: int) -> None:
         self.urls = urls
-        self._settings = settings
+        self._people = people
         self._client = client
         self._slots = asyncio.Semaphore(concurrency)
         self.requests = 0
-        self._tokens: dict[tuple[Role, str, str | None], str] = {}
+        self._signed: dict[tuple[Role, str | None], httpx.Auth] = {}
 
-    def token(self, role: Role, subject: str, unit: str | None = None) -> str:
-        key = (role, subject, unit)
-        if key not in self._tokens:
-            self._tokens[key] = issue_token(self._settings, subject=subject, role=role, unit=unit)
-        return self._tokens[key]
+    def auth(self, role: Role, unit: str | None = None) -> httpx.Auth:
+        """Who signs the requests of the role (and unit): the person the services name on the events."""
+        key = (role, unit)
+        if key not in self._signed:
+            self._signed[key] = self._people(role, unit)
+        return self._signed[key]
 
     async def send(
         self,
@@ -62,13 +66,14 @@ class County:
         params: dict[str, str] | None = None,
         missing_ok: bool = False,
     ) -> dict[str, Any] | None:
-        """The JSON answer; None for a 404 when `missing_ok` (a case not opened yet)."""
-        headers = {"Authorization": f"Bearer {self.token(role, subject, unit)}"} if role else {}
+        """The JSON answer; None for a 404 when `missing_ok` (a case not opened yet). `subject` is who acts in the
+        script; the services name the development user of the role who signs the request."""
+        auth = self.auth(role, unit) if role else None
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 async with self._slots:
                     self.requests += 1
-                    response = await self._client.request(method, url, json=body, params=params, headers=headers)
+                    response = await self._client.request(method, url, json=body, params=params, auth=auth)
             except httpx.TransportError as exc:
                 if attempt == ATTEMPTS:
                     raise DemoError(f"{method} {url}: {exc!r}") from exc

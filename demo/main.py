@@ -1,9 +1,9 @@
 """`python -m demo`: play a simulated county year against a running stack, then print the dashboard's address.
 
 The services are found at the `make up` ports unless told otherwise (`--intake URL`…, or the environment's
-DEMO_INTAKE_URL…). When the default stack is not up, `make up` starts it. Tokens are signed with the
-stack's key as `make token` signs them: JWT_SECRET from the environment, else the key `make up` keeps in
-.run/secrets.env (JWT_ISSUER and JWT_AUDIENCE from the environment, as the services read them).
+DEMO_INTAKE_URL…). When the default stack is not up, `make up` starts it. Its people sign in through Keycloak
+(OIDC_ISSUER, default `make up`'s) as the development users `make up` created (shared/signin.py); the demo adds
+one for each responsible unit of its county first (shared/identity.py: development only, on this machine only).
 """
 
 import argparse
@@ -13,17 +13,17 @@ import secrets
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from demo.client import County, DemoError, Urls
+from demo.client import County, DemoError, People, Urls
 from demo.plan import plan_year
 from demo.play import Pace, Player
-from shared.auth import Role, issue_token
-from shared.settings import ServiceSettings
+from shared import identity, stack_keys
+from shared.auth import Role
+from shared.signin import SignInSettings, signed_in
 from shared.stack_keys import use_stack_keys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,6 @@ DEFAULT_URLS = Urls(
     accountability="http://127.0.0.1:8004",
     projections="http://127.0.0.1:8005",
 )
-VIEWER_TOKEN_HOURS = 12  # the longest the services accept (JWT_MAX_LIFETIME_HOURS)
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -74,18 +73,19 @@ async def ensure_up(client: httpx.AsyncClient, urls: Urls, may_start: bool) -> N
     if not may_start or urls != DEFAULT_URLS:
         raise DemoError(f"服务未就绪：{'、'.join(down)}。请先启动它们（make up），或检查地址参数")
     print(f"服务未就绪（{'、'.join(down)}），正在运行 make up …", flush=True)
-    subprocess.run(["make", "up"], cwd=ROOT, check=True)
+    # make up decides its own environment: ENVIRONMENT=development (the demo's, for its unit users) stays here.
+    env = {name: value for name, value in os.environ.items() if name != "ENVIRONMENT"}
+    subprocess.run(["make", "up"], cwd=ROOT, check=True, env=env)
 
 
 async def caught_up(
-    client: httpx.AsyncClient, urls: Urls, token: str, total: int, timeout: float = 120
+    client: httpx.AsyncClient, urls: Urls, auth: httpx.Auth, total: int, timeout: float = 120
 ) -> dict[str, Any]:
     """Waits until projections counts `total` problems and has applied every event published (twice the same)."""
-    headers = {"Authorization": f"Bearer {token}"}
     deadline = time.monotonic() + timeout
     last: Any = None
     while True:
-        answer = (await client.get(f"{urls.projections}/v1/stats/closure-rates", headers=headers)).json()
+        answer = (await client.get(f"{urls.projections}/v1/stats/closure-rates", auth=auth)).json()
         positions = answer["positions"]
         lags = [p["lag"] for topic in positions.values() for p in topic.values()]
         if answer["totals"]["total"] >= total and all(lag == 0 for lag in lags) and positions == last:
@@ -96,15 +96,33 @@ async def caught_up(
         await asyncio.sleep(1.5)
 
 
+def ensure_unit_users(sign_in: SignInSettings, units: set[str]) -> None:
+    """A development user for each unit of the simulated county, as `make up` makes those of DEV_UNITS."""
+    base_url = sign_in.oidc_issuer.rstrip("/").removesuffix(f"/realms/{identity.REALM}")
+    why_not = identity.refusal(os.environ.get("ENVIRONMENT", "production"), base_url)
+    if why_not:
+        raise DemoError(why_not)
+    admin_password = os.environ.get("KEYCLOAK_ADMIN_PASSWORD") or stack_keys.read().get("KEYCLOAK_ADMIN_PASSWORD")
+    if not admin_password:
+        raise DemoError("KEYCLOAK_ADMIN_PASSWORD 未设置 / is not set (.run/secrets.env: make up)")
+    users = [identity.unit_user(unit) for unit in sorted(units)]
+    identity.ensure_dev_users(base_url, admin_password, sign_in.dev_users_file, users)
+
+
+def people(sign_in: SignInSettings) -> People:
+    """The development users of make up's Keycloak, one per role (and unit), each keeping its token fresh."""
+    return lambda role, unit: signed_in(role, unit, sign_in)
+
+
 async def run(args: argparse.Namespace) -> None:
     urls = Urls(args.intake, args.cases, args.enforcement, args.accountability, args.projections)
-    settings = ServiceSettings()
-    viewer = issue_token(settings, subject="demo-viewer", role=Role.VIEWER, ttl=timedelta(hours=VIEWER_TOKEN_HOURS))
+    sign_in = SignInSettings()
+    viewer = signed_in(Role.VIEWER, settings=sign_in)
     async with httpx.AsyncClient(timeout=30) as client:
         await ensure_up(client, urls, may_start=not args.no_up)
-        headers = {"Authorization": f"Bearer {viewer}"}
-        before = (await client.get(f"{urls.projections}/v1/stats/closure-rates", headers=headers)).json()["totals"]
+        before = (await client.get(f"{urls.projections}/v1/stats/closure-rates", auth=viewer)).json()["totals"]
         year = plan_year(args.seed, args.problems, run=secrets.token_hex(2).upper())
+        await asyncio.to_thread(ensure_unit_users, sign_in, {problem.unit for problem in year.problems})
         print(
             f"模拟一年：{len(year.problems)}个问题、{len(year.enforcement)}起执法案件、{len(year.measures)}项问责措施；"
             f"每月{args.month_seconds:g}秒（批次 {year.run}）",
@@ -112,12 +130,14 @@ async def run(args: argparse.Namespace) -> None:
         )
         started = time.monotonic()
         player = Player(
-            County(urls, settings, client, args.concurrency), year, Pace(args.month_seconds, args.deadline_seconds)
+            County(urls, people(sign_in), client, args.concurrency),
+            year,
+            Pace(args.month_seconds, args.deadline_seconds),
         )
         await player.play()
         played = time.monotonic() - started
         totals = await caught_up(client, urls, viewer, before["total"] + player.tally.reported)
-        summary = (await client.get(f"{urls.projections}/v1/reports/work-summary", headers=headers)).json()
+        summary = (await client.get(f"{urls.projections}/v1/reports/work-summary", auth=viewer)).json()
     t = player.tally
     print(
         f"完成：{played:.0f}秒内发出{player.county.requests}个请求；受理{t.reported}个问题，交办{t.assigned}个，"
@@ -128,7 +148,9 @@ async def run(args: argparse.Namespace) -> None:
         f"全县问题{totals['total']}个，已销号{totals['closed']}个，完成率{totals['rate_percent']}%，超期{totals['overdue']}个。"
     )
     print("\n".join(summary.get("paragraphs", [])))
-    print(f"\n统计大屏（查看人员凭证，{VIEWER_TOKEN_HOURS}小时内有效）：\n  {urls.projections}/#token={viewer}")
+    token = await viewer.atoken()
+    print("\n统计大屏（查看人员 dev-viewer 的访问令牌，5 分钟内有效；之后 make token ROLE=viewer）：")
+    print(f"  {urls.projections}/#token={token}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -37,8 +37,9 @@ async def private_stack(prefix: str, log_dir: Path) -> AsyncIterator[Urls]:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for name in SERVICES:
+            # The services run as in production, whatever ENVIRONMENT the demo has (for its unit users).
             env = {
-                **os.environ,
+                **{key: value for key, value in os.environ.items() if key != "ENVIRONMENT"},
                 "PORT": str(ports[name]),
                 "TOPIC_PREFIX": f"{prefix}.",
                 "DATABASE_NAME": f"{prefix}_{name}",

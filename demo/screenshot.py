@@ -8,7 +8,6 @@ import argparse
 import asyncio
 import secrets
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 from playwright.async_api import Page, ViewportSize, async_playwright
@@ -17,8 +16,8 @@ from demo import main as demo
 from demo.browser import launch
 from demo.client import DemoError
 from demo.private_stack import ROOT, private_stack
-from shared.auth import Role, issue_token
-from shared.settings import ServiceSettings
+from shared.auth import Role
+from shared.signin import signed_in
 from shared.stack_keys import use_stack_keys
 
 VIEWPORT: ViewportSize = {"width": 1600, "height": 1000}
@@ -49,7 +48,7 @@ async def run(args: argparse.Namespace) -> None:
     async with private_stack(prefix, ROOT / ".run" / "demo-screenshot" / prefix) as urls:
         flags = [f"--{name}={url}" for name, url in urls.all().items()]
         await demo.run(demo.arguments([*flags, "--no-up", f"--problems={args.problems}"]))
-        token = issue_token(ServiceSettings(), subject="readme", role=Role.VIEWER, ttl=timedelta(minutes=10))
+        token = await signed_in(Role.VIEWER).atoken()  # make up's dev-viewer; 5 minutes are enough for one picture
         await photograph(f"{urls.projections}/#token={token}", args.out)
     print(f"截图已保存：{args.out}")
 
@@ -59,7 +58,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "dashboard.png")
     parser.add_argument("--problems", type=int, default=300)
     args = parser.parse_args()
-    use_stack_keys(create=True)  # the private stack's services and the tokens share this install's keys
+    use_stack_keys(create=True)  # the private stack's services use this install's keys; they trust make up's Keycloak
     try:
         asyncio.run(run(args))
     except DemoError as exc:

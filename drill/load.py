@@ -130,7 +130,7 @@ class SteadyLoad:
             body = samples.report(self.batch, n)
             answer = await self._retrying(
                 f"report {body['external_ref']}",
-                lambda: self._client.post(f"{self.urls['intake']}/v1/reports", json=body, headers=self.tokens.operator),
+                lambda: self._client.post(f"{self.urls['intake']}/v1/reports", json=body, auth=self.tokens.operator),
             )
             if answer.status_code != 202:
                 self.ledger.refused.append(f"report {body['external_ref']}: {answer.status_code} {answer.text[:200]}")
@@ -154,7 +154,7 @@ class SteadyLoad:
         while True:
             response = await self._retrying(
                 f"case {case_id}",
-                lambda: self._client.get(f"{self.urls['cases']}/v1/cases/{case_id}", headers=self.tokens.reader),
+                lambda: self._client.get(f"{self.urls['cases']}/v1/cases/{case_id}", auth=self.tokens.reader),
             )
             if response.status_code == 200:
                 return
@@ -166,14 +166,15 @@ class SteadyLoad:
     async def _command(self, case_id: str, path: str, body: Callable[[float], dict[str, Any]], version: int) -> bool:
         """True once the command is known to have gone through."""
         url = f"{self.urls['cases']}/v1/cases/{case_id}/{path}"
-        headers = {"If-Match": str(version), **self.tokens.for_command(path)}
+        headers = {"If-Match": str(version)}
+        auth = self.tokens.for_command(path)
         # The body is made at each attempt, so a retried assignment's deadline is ahead of now again; a
         # deadline that passed while the request waited on a busy server is refused (422): as a person
         # would, send it again with a later one.
         for attempt in range(6):
 
             def send(scale: float = 2.0**attempt) -> Awaitable[httpx.Response]:
-                return self._client.post(url, json=body(scale), headers=headers)
+                return self._client.post(url, json=body(scale), headers=headers, auth=auth)
 
             response = await self._retrying(f"{path} {case_id}", send)
             if not (response.status_code == 422 and '"deadline"' in response.text):

@@ -79,7 +79,7 @@ class Drill:
         self.stack = stack
         self.plan = plan
         self.batch = f"演练-{stack.config.run}"
-        # the drill's services run with the development key, as `make up` does
+        # the development users of the Keycloak at OIDC_ISSUER (default make up's), which the drill's services trust
         self.tokens = tokens()
         self.load = SteadyLoad({s: stack.config.url(s) for s in SERVICES}, self.batch, plan.rate, self.tokens)
         self.stages: list[Stage] = []
@@ -299,8 +299,9 @@ async def run(config: StackConfig, plan: Plan, args: argparse.Namespace) -> list
 
 def main(argv: list[str] | None = None) -> None:
     config, plan, args = parse(argv)
-    # The drill's services and its tokens use this install's keys (the environment's, else .run/secrets.env,
-    # generated there the first time as `make up` does): never a key written in the repository.
+    # The drill's services use this install's keys (the environment's, else .run/secrets.env, generated there the
+    # first time as `make up` does): never a key written in the repository. They trust the Keycloak at OIDC_ISSUER
+    # (default make up's, 8180; the drill starts none of its own and never stops it), where its tools sign in.
     use_stack_keys(create=True)
     configure_logging("WARNING", json=False)  # the table is the output; the platform's info logs are noise here
     started = time.monotonic()

@@ -79,14 +79,14 @@ def _record(r: Any) -> Record:
 
 
 async def histories(
-    client: httpx.AsyncClient, cases_url: str, case_ids: list[str], headers: dict[str, str]
+    client: httpx.AsyncClient, cases_url: str, case_ids: list[str], auth: httpx.Auth
 ) -> dict[str, list[Stored] | None]:
     """Each case's history as the cases service answers it; None for a case it does not know."""
     gate = asyncio.Semaphore(16)
 
     async def one(case_id: str) -> tuple[str, list[Stored] | None]:
         async with gate:
-            response = await client.get(f"{cases_url}/v1/cases/{case_id}/history", headers=headers)
+            response = await client.get(f"{cases_url}/v1/cases/{case_id}/history", auth=auth)
         if response.status_code == 404:
             return case_id, None
         response.raise_for_status()
@@ -96,7 +96,7 @@ async def histories(
 
 
 async def projections_listing(
-    client: httpx.AsyncClient, url: str, batch: str, headers: dict[str, str]
+    client: httpx.AsyncClient, url: str, batch: str, auth: httpx.Auth
 ) -> tuple[list[str], int | None, dict[str, Any]]:
     """The issue ids the projections list for the batch (every page), their closure-rate total, and the positions."""
     listed: list[str] = []
@@ -105,7 +105,7 @@ async def projections_listing(
         response = await client.get(
             f"{url}/v1/stats/closure-rates/cases",
             params={"batch": batch, "figure": "all", "limit": 1000, "offset": offset},
-            headers=headers,
+            auth=auth,
         )
         response.raise_for_status()
         page = response.json()
@@ -113,9 +113,7 @@ async def projections_listing(
         offset += len(page["items"])
         if not page["items"] or offset >= page["total"]:
             break
-    rates = await client.get(
-        f"{url}/v1/stats/closure-rates", params={"group_by": "batch", "batch": batch}, headers=headers
-    )
+    rates = await client.get(f"{url}/v1/stats/closure-rates", params={"group_by": "batch", "batch": batch}, auth=auth)
     rates.raise_for_status()
     body = rates.json()
     total = sum(int(row["total"]) for row in body["rows"])

@@ -18,8 +18,7 @@ from demo.client import DemoError, Urls
 from fuzz.runs import ACCOUNTABILITY, CASES, ENFORCEMENT, INTAKE, PROJECTIONS, STATEFUL, STATELESS, Run
 from fuzz.schemathesis_run import ROOT, Outcome, st_run
 from fuzz.seed import Targets, seed
-from shared.auth import issue_token
-from shared.settings import ServiceSettings
+from shared.signin import SignInSettings, signed_in
 from shared.stack_keys import use_stack_keys
 
 URLS = Urls(
@@ -79,10 +78,11 @@ def uncovered(runs: tuple[Run, ...]) -> list[str]:
     return missing
 
 
-def fuzz(runs: tuple[Run, ...], settings: ServiceSettings, seconds: int, targets: Targets) -> list[Outcome]:
+def fuzz(runs: tuple[Run, ...], settings: SignInSettings, seconds: int, targets: Targets) -> list[Outcome]:
     outcomes = []
     for run in runs:
-        token = issue_token(settings, subject="fuzz", role=run.role, unit=run.unit)
+        # Signed in afresh for each run: an access token lives 5 minutes, a run FUZZ_SECONDS (30 s by default).
+        token = signed_in(run.role, run.unit, settings).token()
         outcome = st_run(run, token, seconds, OUT, targets.get(run) if run.stateful else None)
         print(line(outcome), flush=True)
         for finding in outcome.findings:
@@ -94,7 +94,7 @@ def fuzz(runs: tuple[Run, ...], settings: ServiceSettings, seconds: int, targets
 def main(argv: list[str] | None = None) -> None:
     args = arguments(argv)
     use_stack_keys()
-    settings = ServiceSettings()
+    settings = SignInSettings()  # make up's Keycloak and development users (OIDC_ISSUER, DEV_USERS_FILE)
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     outcomes: list[Outcome] = []

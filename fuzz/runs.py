@@ -11,9 +11,10 @@ from enum import StrEnum
 
 from shared.auth import Role
 
-# The responsible unit the seeded cases are assigned to (交办), and another one, whose token must be refused on them.
+# The responsible unit the seeded cases are assigned to (交办), and another one, whose token must be refused on them:
+# two units of make up's development users (shared/identity.py DEV_UNITS), as whom the runs sign in.
 FUZZ_UNIT = "城关镇人民政府"
-OTHER_UNIT = "县住房和城乡建设局"
+OTHER_UNIT = "河口镇人民政府"
 
 INTAKE, CASES, ENFORCEMENT, ACCOUNTABILITY, PROJECTIONS = 8001, 8002, 8003, 8004, 8005
 

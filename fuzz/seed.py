@@ -13,11 +13,12 @@ from decimal import Decimal
 import httpx
 
 from demo.client import County, Urls
+from demo.main import people
 from demo.plan import EnforcementCase, Measure, Problem, plan_year
 from demo.play import Pace, Player
 from fuzz.runs import FUZZ_UNIT, Run, Stage
 from shared.contracts.codes import MeasureKind
-from shared.settings import ServiceSettings
+from shared.signin import SignInSettings
 
 CASE_STAGES = (Stage.REPORTED, Stage.ASSIGNED, Stage.CLOSURE_REQUESTED, Stage.CLOSED)
 
@@ -25,7 +26,7 @@ CASE_STAGES = (Stage.REPORTED, Stage.ASSIGNED, Stage.CLOSURE_REQUESTED, Stage.CL
 Targets = dict[Run, dict[str, str]]
 
 
-async def seed(runs: tuple[Run, ...], urls: Urls, settings: ServiceSettings, concurrency: int = 8) -> Targets:
+async def seed(runs: tuple[Run, ...], urls: Urls, settings: SignInSettings, concurrency: int = 8) -> Targets:
     """Creates a target in its stage for every command of every run; answers their ids."""
     wanted = [(run, command) for run in runs for command in run.commands]
     count = {stage: sum(1 for _, c in wanted if c.needs is stage) for stage in Stage}
@@ -37,7 +38,7 @@ async def seed(runs: tuple[Run, ...], urls: Urls, settings: ServiceSettings, con
         enforcement_cases=count[Stage.ENFORCEMENT_CASE],
     )
     async with httpx.AsyncClient(timeout=30) as client:
-        player = Player(County(urls, settings, client, concurrency), year, Pace())
+        player = Player(County(urls, people(settings), client, concurrency), year, Pace())
         planned = iter(replace(p, unit=FUZZ_UNIT) for p in year.problems)
         enterprises = iter(year.enforcement)
         made: list[asyncio.Task[str]] = []

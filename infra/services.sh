@@ -22,7 +22,7 @@ start() {
     # X-Forwarded-For, believed only from the addresses in TRUSTED_PROXIES
     local env=(PORT="$port")
     if [[ "$name" == intake ]]; then env+=(TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"); fi
-    # exec keeps the pid (stack_keys exec too, with JWT_SECRET and CONTACT_KEYS from .run/secrets.env unless the
+    # exec keeps the pid (stack_keys exec too, with CONTACT_KEYS and METRICS_TOKEN from .run/secrets.env unless the
     # environment sets them, signed in to the broker as the service's own user); setsid detaches it from this
     # shell's session and terminal
     (cd "$ROOT" && exec env "${env[@]}" setsid "$PY" -m shared.stack_keys --state-dir "$RUN" exec --as "$name" \

@@ -1,4 +1,4 @@
-"""Who is calling, and what their role allows: bearer tokens (JWT) verified with the configured key.
+"""Who is calling, and what their role allows: bearer tokens (JWT) of the identity provider, verified with its keys.
 
 Roles (角色):
 - public: citizens submitting reports
@@ -10,26 +10,29 @@ Roles (角色):
 - enforcement: 执法, enforcement cases
 - viewer: dashboards and stats
 
-What a token must carry to pass (JWT, HS256 with JWT_SECRET): `sub`, `role`, `iss` = JWT_ISSUER, `aud` =
-JWT_AUDIENCE, `iat` and `exp`. The clock of whoever signed it may be off by JWT_LEEWAY_SECONDS (30 s), and a token
+What an access token must be to pass: RS256 (no other algorithm, never `none` or HS*), signed by a key the issuer
+publishes (shared/jwks.py) under the key id in its header; `iss` = OIDC_ISSUER, `aud` including JWT_AUDIENCE,
+`sub`, `preferred_username` (the person, named on the events they cause), `iat` and `exp`; exactly one of the
+roles above in `realm_access.roles` (Keycloak adds its own, such as default-roles-county: those are ignored); and,
+for the role unit, the `unit` claim. The clock of the issuer may be off by JWT_LEEWAY_SECONDS (30 s), and a token
 that lives longer than JWT_MAX_LIFETIME_HOURS (exp − iat, 12 h) is refused, whoever signed it.
+
+No role, or two of them, is 403, not 401: the token is genuine and signing in again gives the same one; the
+account is set up wrong, which only an administrator can fix, and guessing one of two roles would hand someone
+rights nobody gave them on purpose.
 """
 
-import argparse
-import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import ValidationError
 
 from shared.errors import Forbidden
-from shared.settings import ServiceSettings, refusal
-from shared.stack_keys import use_stack_keys
+from shared.jwks import KeysUnavailable, SigningKeys
+from shared.settings import ServiceSettings
 
 
 class Role(StrEnum):
@@ -60,6 +63,8 @@ ROLE_LABELS: dict[Role, str] = {
 
 @dataclass(frozen=True)
 class Principal:
+    """The person behind a token: their user name (`preferred_username`), role and, for a unit, its name."""
+
     subject: str
     role: Role
     unit: str | None = None
@@ -70,69 +75,90 @@ class Principal:
         return self.subject
 
 
-def issue_token(
-    settings: ServiceSettings,
-    *,
-    subject: str,
-    role: Role,
-    unit: str | None = None,
-    ttl: timedelta | None = None,
-) -> str:
-    """A token for the services with these settings; `ttl` defaults to, and may not exceed, the longest they accept."""
-    lifetime = settings.jwt_max_lifetime if ttl is None else ttl
-    if lifetime > settings.jwt_max_lifetime:
-        raise ValueError(
-            f"有效期不能超过 {settings.jwt_max_lifetime_hours:g} 小时（JWT_MAX_LIFETIME_HOURS）。"
-            f" A token may live at most {settings.jwt_max_lifetime_hours:g} hours (JWT_MAX_LIFETIME_HOURS)."
-        )
-    now = datetime.now(UTC).replace(microsecond=0)
-    claims: dict[str, object] = {
-        "sub": subject,
-        "role": role.value,
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
-        "iat": now,
-        "exp": now + lifetime,
-    }
-    if unit:
-        claims["unit"] = unit
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+def signing_keys(settings: ServiceSettings) -> SigningKeys:
+    """The issuer's keys for a service with these settings (its lifespan makes one and closes it)."""
+    return SigningKeys(
+        settings.jwks_url,
+        min_refresh_seconds=settings.jwks_min_refresh_seconds,
+        max_age_seconds=settings.jwks_max_age_seconds,
+    )
 
 
-def verify_token(settings: ServiceSettings, token: str) -> Principal:
-    """Raises 401 with a zh-CN message when the token is malformed, signed by another key or for another audience,
-    expired (beyond the leeway), issued in the future, or made to live longer than the services allow."""
+async def verify_token(settings: ServiceSettings, keys: SigningKeys, token: str) -> Principal:
+    """Raises 401 with a zh-CN message when the token is malformed, not RS256, signed by a key the issuer does not
+    publish, from another issuer or for another audience, expired (beyond the leeway), issued in the future, or made
+    to live longer than the services allow; 403 when it names no role of the services or more than one; 503 when
+    the issuer's keys cannot be had."""
     try:
-        claims = jwt.decode(
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise _unauthorized("token_invalid", "身份凭证无效，请重新登录") from exc
+    kid = header.get("kid")
+    if header.get("alg") != "RS256" or not isinstance(kid, str):
+        raise _unauthorized("token_invalid", "身份凭证无效，请重新登录")
+    try:
+        key = await keys.key(kid)
+    except KeysUnavailable as exc:
+        raise HTTPException(
+            status_code=503,
+            detail={"code": "identity_provider_unavailable", "message": "统一身份认证暂不可用，请稍后再试"},
+            headers={"Retry-After": "10"},
+        ) from exc
+    if key is None:
+        raise _unauthorized("token_invalid", "身份凭证无效（签名密钥未知），请重新登录")
+    claims = _decoded(settings, key, token)
+    if int(claims["exp"]) - int(claims["iat"]) > settings.jwt_max_lifetime.total_seconds():
+        raise _unauthorized(
+            "token_lifetime_exceeded",
+            f"身份凭证有效期超过 {settings.jwt_max_lifetime_hours:g} 小时的上限，请重新登录",
+        )
+    role = role_of(claims)
+    unit = claims.get("unit")
+    if role is Role.UNIT and not (isinstance(unit, str) and unit):
+        raise _unauthorized("token_invalid", "责任单位账号缺少单位信息，请联系管理员在账号上设置所属单位")
+    return Principal(subject=str(claims["preferred_username"]), role=role, unit=unit or None)
+
+
+def _decoded(settings: ServiceSettings, key: Any, token: str) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
             token,
-            settings.jwt_secret,
-            algorithms=["HS256"],
-            issuer=settings.jwt_issuer,
+            key,
+            algorithms=["RS256"],
+            issuer=settings.oidc_issuer,
             audience=settings.jwt_audience,
             leeway=settings.jwt_leeway_seconds,
-            options={"require": ["exp", "iat", "sub", "role", "iss", "aud"]},
+            options={"require": ["exp", "iat", "sub", "iss", "aud", "preferred_username"]},
         )
-        role = Role(claims["role"])
     except jwt.ExpiredSignatureError as exc:
         raise _unauthorized("token_expired", "登录已过期，请重新登录") from exc
     except jwt.InvalidAudienceError as exc:
         raise _unauthorized("token_audience_mismatch", "身份凭证不是签发给本系统的，请重新登录") from exc
+    except jwt.InvalidIssuerError as exc:
+        raise _unauthorized("token_invalid", "身份凭证不是本系统的统一身份认证签发的，请重新登录") from exc
     except jwt.MissingRequiredClaimError as exc:
         if exc.claim == "aud":
             raise _unauthorized("token_audience_mismatch", "身份凭证未注明使用对象，请重新登录") from exc
         raise _unauthorized("token_invalid", "身份凭证无效，请重新登录") from exc
     except jwt.ImmatureSignatureError as exc:
         raise _unauthorized("token_not_yet_valid", "身份凭证的签发时间晚于当前时间，请检查系统时间后重新登录") from exc
-    except (jwt.InvalidTokenError, ValueError) as exc:
+    except jwt.InvalidTokenError as exc:
         raise _unauthorized("token_invalid", "身份凭证无效，请重新登录") from exc
-    if int(claims["exp"]) - int(claims["iat"]) > settings.jwt_max_lifetime.total_seconds():
-        raise _unauthorized(
-            "token_lifetime_exceeded",
-            f"身份凭证有效期超过 {settings.jwt_max_lifetime_hours:g} 小时的上限，请重新登录",
-        )
-    if role is Role.UNIT and not claims.get("unit"):
-        raise _unauthorized("token_invalid", "责任单位账号缺少单位信息")
-    return Principal(subject=str(claims["sub"]), role=role, unit=claims.get("unit"))
+    return claims
+
+
+def role_of(claims: dict[str, Any]) -> Role:
+    """The one role of the services among the token's realm roles; 403 for none or several."""
+    access = claims.get("realm_access")
+    granted = access.get("roles") if isinstance(access, dict) else None
+    names = {name for name in granted if isinstance(name, str)} if isinstance(granted, list) else set()
+    roles = [role for role in Role if role.value in names]
+    if not roles:
+        raise Forbidden("账号未被授予本系统的任何角色，请联系管理员在统一身份认证中分配一个角色")
+    if len(roles) > 1:
+        labels = "、".join(ROLE_LABELS[role] for role in roles)
+        raise Forbidden(f"账号同时拥有多个角色（{labels}），无法确定身份，请联系管理员只保留一个")
+    return roles[0]
 
 
 def _unauthorized(code: str, message: str) -> HTTPException:
@@ -144,23 +170,24 @@ def _unauthorized(code: str, message: str) -> HTTPException:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_principal(
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None:
         raise _unauthorized("token_missing", "请先登录（缺少身份凭证）")
-    # The running service's settings, from its lifespan state (shared.service): the token key lives there.
+    # The running service's settings and the issuer's keys, from its lifespan state (shared.service).
     settings: ServiceSettings = request.state.settings
-    return verify_token(settings, credentials.credentials)
+    keys: SigningKeys = request.state.keys
+    return await verify_token(settings, keys, credentials.credentials)
 
 
-def optional_principal(
+async def optional_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal | None:
     """For routes open to the public: a token, when sent, must still be valid."""
     if credentials is None:
         return None
-    return current_principal(request, credentials)
+    return await current_principal(request, credentials)
 
 
 def require(*roles: Role) -> Any:
@@ -183,28 +210,3 @@ def acting_as(*roles: Role) -> Any:
         return principal.actor
 
     return Depends(actor)
-
-
-def main() -> None:
-    """`make token`: a token for the local stack, signed with its key (JWT_SECRET, else .run/secrets.env)."""
-    parser = argparse.ArgumentParser(description="Issue a token for the local stack (本机身份凭证)")
-    parser.add_argument("--role", required=True, choices=[r.value for r in Role])
-    parser.add_argument("--unit", default=None, help="the responsible unit, for role unit")
-    parser.add_argument("--subject", default="dev", help="who the token names")
-    parser.add_argument("--hours", type=float, default=None, help="lifetime (default and most: JWT_MAX_LIFETIME_HOURS)")
-    args = parser.parse_args()
-    use_stack_keys()
-    try:
-        settings = ServiceSettings()
-    except ValidationError as exc:
-        sys.exit(f"无法签发身份凭证 / cannot sign a token:\n{refusal(exc)}")
-    ttl = None if args.hours is None else timedelta(hours=args.hours)
-    try:
-        token = issue_token(settings, subject=args.subject, role=Role(args.role), unit=args.unit, ttl=ttl)
-    except ValueError as exc:
-        parser.error(str(exc))
-    print(token)
-
-
-if __name__ == "__main__":
-    main()

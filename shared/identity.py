@@ -7,14 +7,17 @@ Keycloak's admin REST API as the bootstrap admin (KEYCLOAK_ADMIN_PASSWORD, .run/
 - adds the client `dev-cli` (public, direct access grants on, no browser flow) with the same token mappers as the
   workbench client, so a command can sign a person in by password (`password_grant`);
 - adds one user per role and, for the role unit, one per unit in DEV_UNITS, each with a random password that meets
-  the realm's policy, kept in .run/dev-users.env (mode 600; a user already there keeps theirs).
+  the realm's policy, kept in .run/dev-users.env (mode 600; a user already there keeps theirs). The demo adds one
+  per unit of its county the same way (`unit_user`, `ensure_dev_users`), under the same two guards.
 
-Never in production, enforced twice in `main`: it refuses unless ENVIRONMENT=development is set explicitly (the
-Makefile's `up` sets it for this command alone; docker-compose.yml never runs it), and unless Keycloak is on this
-machine (a loopback address). No service imports this module.
+Never in production, enforced twice in `main` (and in the demo, by `refusal`): it refuses unless
+ENVIRONMENT=development is set explicitly (the Makefile's `up` sets it for this command alone, `demo` for the demo;
+docker-compose.yml never runs it), and unless Keycloak is on this machine (a loopback address). No service imports
+this module.
 """
 
 import argparse
+import hashlib
 import os
 import secrets
 import sys
@@ -48,8 +51,16 @@ class DevUser:
 def dev_users() -> tuple[DevUser, ...]:
     """One person per role; the role unit once per unit (`dev-unit-1` is 城关镇人民政府, and so on)."""
     people = [DevUser(f"dev-{role.value.replace('_', '-')}", role) for role in Role if role is not Role.UNIT]
-    people += [DevUser(f"dev-unit-{n}", Role.UNIT, unit) for n, unit in enumerate(DEV_UNITS, start=1)]
+    people += [unit_user(unit) for unit in DEV_UNITS]
     return tuple(people)
+
+
+def unit_user(unit: str) -> DevUser:
+    """The development user of a unit: `dev-unit-<n>` for the n-th of DEV_UNITS, else one named by a digest of the
+    unit's name (the demo's units: user names stay ASCII and the same from run to run)."""
+    if unit in DEV_UNITS:
+        return DevUser(f"dev-unit-{DEV_UNITS.index(unit) + 1}", Role.UNIT, unit)
+    return DevUser(f"dev-unit-{hashlib.sha256(unit.encode()).hexdigest()[:10]}", Role.UNIT, unit)
 
 
 def new_password() -> str:

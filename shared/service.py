@@ -20,10 +20,12 @@ import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from prometheus_fastapi_instrumentator import Instrumentator
 
+from shared.auth import signing_keys
 from shared.body_limit import BodyLimit
 from shared.consumer import RUNNING_CONSUMERS, ConsumerRunner
 from shared.db import create_pool, migrate
 from shared.eventstore import EventStore
+from shared.jwks import SigningKeys
 from shared.logging import configure_logging
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
@@ -59,6 +61,8 @@ class LifespanState(TypedDict):
     settings: ServiceSettings
     deps: Any
     platform: Platform[Any]
+    # The identity provider's signing keys, fetched when the first token comes (shared/jwks.py).
+    keys: SigningKeys
 
 
 # How a service's background work is declared: given its dependencies, consumers to run, and jobs.
@@ -190,13 +194,15 @@ def build_app(
             readiness.pool = platform.pool
             readiness.tasks = platform.tasks
             readiness.consumers = platform.consumers
+            keys = signing_keys(settings)
             try:
-                yield {"settings": settings, "deps": deps, "platform": platform}
+                yield {"settings": settings, "deps": deps, "platform": platform, "keys": keys}
             finally:
                 readiness.pool = None
                 readiness.tasks = []
                 readiness.consumers = ()
                 await readiness.close()
+                await keys.aclose()
 
     app = FastAPI(title=title, lifespan=lifespan)
     # Added before install's middleware, so it runs inside it: a 413 still carries the correlation id.

@@ -3,9 +3,9 @@
 Each service subclasses `ServiceSettings` to set its own name, port and extras.
 
 Secrets (密钥) are never defaulted outside development: without `ENVIRONMENT=development`, set explicitly,
-a service refuses to start unless `JWT_SECRET` is set (and intake's `CONTACT_KEYS`), and the repository's
-development keys are refused. The refusal names the variable, in Chinese and English. The minimum length
-of a key holds in every environment. `make up` generates the local stack's keys (shared/stack_keys.py).
+intake refuses to start unless `CONTACT_KEYS` is set, and the repository's development key is refused. The refusal
+names the variable, in Chinese and English. `make up` generates the local stack's keys (shared/stack_keys.py).
+Bearer tokens need no shared key: they are verified with the identity provider's public keys (`OIDC_ISSUER`).
 """
 
 from datetime import timedelta
@@ -19,9 +19,8 @@ from shared.broker import PLAINTEXT, Broker, SaslMechanism, SecurityProtocol
 LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:55432/postgres"
 
 DEVELOPMENT = "development"
-# Development only, and only when ENVIRONMENT=development is set explicitly: refused everywhere else.
-DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production"
-MIN_JWT_SECRET_BYTES = 32
+# The realm `make up` runs (infra/keycloak.sh): the services trust the tokens it signs unless told otherwise.
+LOCAL_OIDC_ISSUER = "http://127.0.0.1:8180/realms/county"
 
 
 class BrokerSettings(BaseSettings):
@@ -117,29 +116,25 @@ class ServiceSettings(BrokerSettings):
     # /metrics: when set, it answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, only in development.
     metrics_token: str | None = Field(default=None, repr=False, min_length=32)
 
-    # Bearer tokens (shared/auth.py): HS256 with this key, at least 32 bytes.
-    jwt_secret: str = Field(default="", repr=False, validate_default=True)
-    jwt_issuer: str = "county-env"
-    # Who the tokens are for: a token signed for another system with the same key is refused.
+    # Bearer tokens (shared/auth.py): RS256 access tokens of the identity provider (Keycloak, realm `county`),
+    # verified with the keys it publishes (JWKS). The issuer is configuration, not a secret.
+    oidc_issuer: str = LOCAL_OIDC_ISSUER
+    # Where the issuer publishes its keys; unset: `<OIDC_ISSUER>/protocol/openid-connect/certs` (Keycloak's).
+    oidc_jwks_url: str | None = None
+    # A token naming an unknown key id makes the services fetch the keys again, at most once per this many seconds,
+    # so a flood of forged key ids cannot hammer the identity provider; known keys are fetched again after max age.
+    jwks_min_refresh_seconds: float = Field(default=30, ge=0)
+    jwks_max_age_seconds: float = Field(default=600, gt=0)
+    # Who the tokens are for: Keycloak's audience mapper adds it; a token for another client is refused.
     jwt_audience: str = "county-env"
     # Clock skew allowed between the signer and the services (exp, iat).
     jwt_leeway_seconds: float = Field(default=30, ge=0, le=300)
     # A token whose lifetime (exp − iat) is longer is refused, whoever signed it.
     jwt_max_lifetime_hours: float = Field(default=12, gt=0)
 
-    @field_validator("jwt_secret")
-    @classmethod
-    def _jwt_secret_is_set_and_long_enough(cls, value: str, info: ValidationInfo) -> str:
-        secret = required_secret("JWT_SECRET", value, info, development_value=DEVELOPMENT_JWT_SECRET)
-        size = len(secret.encode())
-        if size < MIN_JWT_SECRET_BYTES:
-            raise ValueError(
-                f"JWT_SECRET 太短：至少 {MIN_JWT_SECRET_BYTES} 字节，现为 {size} 字节；请换用随机生成的密钥"
-                f"（例如 python -c 'import secrets; print(secrets.token_urlsafe(48))'）。"
-                f" JWT_SECRET is too short: at least {MIN_JWT_SECRET_BYTES} bytes are required, it has {size};"
-                " use a randomly generated key."
-            )
-        return secret
+    @property
+    def jwks_url(self) -> str:
+        return self.oidc_jwks_url or f"{self.oidc_issuer.rstrip('/')}/protocol/openid-connect/certs"
 
     def default_kafka_username(self) -> str:
         return self.service_name

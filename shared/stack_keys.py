@@ -1,7 +1,7 @@
 """The local stack's keys (本机密钥): generated once per install into the state folder, never committed.
 
 `make up` calls `ensure()`: the first time, `.run/secrets.env` (mode 600, in the ignored state folder) gets
-a random `JWT_SECRET`, `CONTACT_KEYS`, `METRICS_TOKEN`, `POSTGRES_PASSWORD`, Keycloak's bootstrap admin's
+a random `CONTACT_KEYS`, `METRICS_TOKEN`, `POSTGRES_PASSWORD`, Keycloak's bootstrap admin's
 `KEYCLOAK_ADMIN_PASSWORD` (infra/keycloak.sh; no service ever gets it) and the broker's passwords
 (`KAFKA_ADMIN_PASSWORD`, `KAFKA_CONTROLLER_PASSWORD`, one `KAFKA_PASSWORD_<USER>` per user of
 shared/kafka_access.py: each service and the province); after that it is only read,
@@ -34,7 +34,6 @@ FILE_NAME = "secrets.env"
 
 # What each key is and how a new one is made.
 GENERATORS: dict[str, Callable[[], str]] = {
-    "JWT_SECRET": lambda: secrets.token_urlsafe(48),  # 48 random bytes: above the 32-byte minimum
     "CONTACT_KEYS": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),  # one Fernet key
     "METRICS_TOKEN": lambda: secrets.token_urlsafe(32),  # what /metrics asks for outside development
     "POSTGRES_PASSWORD": lambda: secrets.token_urlsafe(24),  # URL-safe: it goes into DATABASE_URL
@@ -51,8 +50,9 @@ GENERATORS |= {
 # development users only, never a service.
 GENERATORS["KEYCLOAK_ADMIN_PASSWORD"] = lambda: secrets.token_urlsafe(24)
 # The keys the services read (the others are for docker-compose.yml), and those without which none starts.
-SERVICE_KEYS = ("JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN")
-REQUIRED_KEYS = ("JWT_SECRET", "CONTACT_KEYS")
+# No token key: the services verify tokens with the identity provider's public keys (OIDC_ISSUER, shared/jwks.py).
+SERVICE_KEYS = ("CONTACT_KEYS", "METRICS_TOKEN")
+REQUIRED_KEYS = ("CONTACT_KEYS",)
 
 HEADER = """\
 # This install's keys, generated once by `make up` (shared/stack_keys.py). Never commit or copy them.

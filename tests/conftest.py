@@ -8,13 +8,17 @@ Every test gets its own topic prefix and databases, so tests never see each othe
 events and can run against a stack that is also serving `make up`.
 
 The services run as in production (ENVIRONMENT is not development), with keys made for
-this session (tests/support/keys.py): never the repository's development keys.
+this session (tests/support/keys.py): never the repository's development keys. They trust the tokens of
+the tests' issuer (tests/support/issuer.py), an RSA key and a JWKS server of this session.
 """
 
 import asyncio
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
@@ -23,7 +27,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.broker import Broker
 from shared.settings import ServiceSettings, dsn_for
+from shared.signin import SignInSettings
 from shared.topics import all_topics, ensure_topics
+from tests.support.issuer import session_issuer
 from tests.support.keycloak import Keycloak, launch_early, start_keycloak
 from tests.support.keys import session_keys
 from tests.support.stack import Infrastructure, start_infrastructure
@@ -37,6 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
     keys = session_keys()
     os.environ.setdefault("KAFKA_PASSWORD", keys["KAFKA_PASSWORD"])
     os.environ.update({name: value for name, value in keys.items() if name != "KAFKA_PASSWORD"})
+    # The services trust the tests' issuer (tests/support/issuer.py), whose JWKS server starts here.
+    os.environ["OIDC_ISSUER"] = session_issuer().issuer
+    os.environ.pop("OIDC_JWKS_URL", None)
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +68,22 @@ def infrastructure() -> Iterator[Infrastructure]:
 def keycloak() -> Keycloak:
     """The tests' Keycloak (tests/support/keycloak.py), started once per session through infra/keycloak.sh."""
     return start_keycloak()
+
+
+@pytest.fixture(scope="session")
+def dev_sign_in(keycloak: Keycloak) -> SignInSettings:
+    """What `make up` does for development sign-in, against the tests' Keycloak: the dev client and the development
+    users (shared/identity.py). Where the tools sign in. Their passwords are kept beside the server's state, as
+    `make up` keeps its own: a second session (a test run while another runs) finds them and changes none."""
+    passwords = keycloak.dev_users_file
+    subprocess.run(
+        [sys.executable, "-m", "shared.identity", "dev-users", "--url", keycloak.url, "--passwords", str(passwords)],
+        env=os.environ | {"ENVIRONMENT": "development", "KEYCLOAK_ADMIN_PASSWORD": keycloak.admin_password},
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+        capture_output=True,
+    )
+    return SignInSettings(oidc_issuer=keycloak.issuer, dev_users_file=passwords)
 
 
 @pytest.fixture
@@ -88,7 +113,7 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
             "database_url": infrastructure.database_url,
             "topic_prefix": f"{prefix}.",
             "database_name": f"{prefix}_{service_name}",
-            "jwt_secret": keys["JWT_SECRET"],
+            "oidc_issuer": session_issuer().issuer,
             "relay_poll_seconds": 0.2,
             # Tests send many anonymous reports from one address; the limit itself has its own test.
             "public_rate_limit": "100000/minute",

@@ -6,7 +6,7 @@
 Put the new key first in CONTACT_KEYS, restart the intake instances (new contacts are sealed with it), then run
 the rotation; afterwards CONTACT_KEYS="<new key>" is enough. Keep the old key as long as a database backup
 sealed with it is kept. The service may keep running meanwhile: it reads with every configured key. Against
-the local stack, CONTACT_KEYS and JWT_SECRET come from .run/secrets.env when the environment does not set them.
+the local stack, CONTACT_KEYS comes from .run/secrets.env when the environment does not set it.
 """
 
 import argparse

@@ -5,6 +5,7 @@ Not a timed test: it checks that the harness measures everything, not how fast a
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from services.cases.settings import CasesSettings
 from services.enforcement.settings import EnforcementSettings
 from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
+from shared.signin import SignInSettings
 from tests.conftest import SettingsFactory
 from tests.support.service import free_port, service_processes
 from tests.support.stack import ROOT
@@ -28,9 +30,11 @@ SERVICES = {
 
 
 async def test_the_bench_smoke_gives_every_figure_beside_its_baseline(
-    make_settings: SettingsFactory, topics: list[str], prefix: str, tmp_path: Path
+    make_settings: SettingsFactory, topics: list[str], prefix: str, tmp_path: Path, dev_sign_in: SignInSettings
 ) -> None:
-    settings = {name: make_settings(cls, port=free_port()) for name, cls in SERVICES.items()}
+    # The bench signs in as development users of the tests' Keycloak, which the services trust.
+    issuer = dev_sign_in.oidc_issuer
+    settings = {name: make_settings(cls, port=free_port(), oidc_issuer=issuer) for name, cls in SERVICES.items()}
     modules = [(f"services.{name}", s) for name, s in settings.items()]
     async with service_processes(*modules) as procs:
         pids = tmp_path / "pids"
@@ -60,7 +64,11 @@ async def test_the_bench_smoke_gives_every_figure_beside_its_baseline(
             str(out),
         ]
         bench = await asyncio.create_subprocess_exec(
-            *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            *args,
+            cwd=ROOT,
+            env=os.environ | {"OIDC_ISSUER": issuer, "DEV_USERS_FILE": str(dev_sign_in.dev_users_file)},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         stdout, stderr = await asyncio.wait_for(bench.communicate(), 300)
     printed = stdout.decode()

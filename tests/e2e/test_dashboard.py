@@ -24,9 +24,9 @@ from services.cases.settings import CasesSettings
 from services.enforcement.settings import EnforcementSettings
 from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
-from shared.auth import Role, issue_token
-from shared.settings import ServiceSettings
+from shared.auth import Role
 from tests.conftest import SettingsFactory
+from tests.support.issuer import Bearer, issue_token, people
 from tests.support.service import free_port, service_processes
 
 FATES = (
@@ -67,8 +67,7 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
         ("services.accountability", make_settings(AccountabilitySettings, port=free_port())),
         ("services.projections", make_settings(ProjectionsSettings, port=free_port())),
     )
-    settings = ServiceSettings()
-    viewer = issue_token(settings, subject="e2e-viewer", role=Role.VIEWER)
+    viewer = issue_token(subject="e2e-viewer", role=Role.VIEWER)
     async with (
         service_processes(*services) as (i, c, e, a, p),
         httpx.AsyncClient(timeout=15, headers={"Authorization": f"Bearer {viewer}"}) as client,
@@ -76,7 +75,7 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
         urls = Urls(i.url, c.url, e.url, a.url, p.url)
         year = short_year()
         player = Player(
-            County(urls, settings, client, concurrency=8), year, Pace(month_seconds=0.2, deadline_seconds=1.5)
+            County(urls, people, client, concurrency=8), year, Pace(month_seconds=0.2, deadline_seconds=1.5)
         )
         await player.play()
         hostile = await client.post(
@@ -90,7 +89,7 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
             },
         )
         assert hostile.status_code == 202, hostile.text
-        totals = await caught_up(client, urls, viewer, len(FATES) + 1, timeout=60)
+        totals = await caught_up(client, urls, Bearer(viewer), len(FATES) + 1, timeout=60)
         assert (totals["total"], totals["overdue"]) == (len(FATES) + 1, 2)
         overdue = await figures(client, f"{p.url}/v1/cases/overdue")
         enforcement = await figures(client, f"{p.url}/v1/stats/enforcement")
@@ -193,7 +192,7 @@ async def test_without_a_token_or_with_a_rejected_one_the_page_asks_for_a_token(
 async def test_a_token_in_the_query_is_never_used_and_leaves_the_address_bar(make_settings: SettingsFactory) -> None:
     """An old `?token=` link has already carried the token to the server: the page says so and asks for another."""
     settings = make_settings(ProjectionsSettings, port=free_port())
-    viewer = issue_token(ServiceSettings(), subject="e2e-viewer", role=Role.VIEWER)
+    viewer = issue_token(subject="e2e-viewer", role=Role.VIEWER)
     async with service_processes(("services.projections", settings)) as (p,), async_playwright() as playwright:
         browser = await launch(playwright)
         try:

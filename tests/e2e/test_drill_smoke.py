@@ -5,13 +5,18 @@ broker and restarts the database under load, and finds nothing lost and nothing 
 
 import asyncio
 import json
+import os
 import socket
 import sys
 from pathlib import Path
 
+from shared.signin import SignInSettings
 from tests.support.stack import ROOT
 
-KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT = 19192, 19193, 55533
+# Another checkout's tests may run the drill at the same time: DRILL_PORTS="kafka,controller,postgres" moves it.
+KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT = (
+    int(port) for port in os.environ.get("DRILL_PORTS", "19192,19193,55533").split(",")
+)
 
 
 def five_free_ports() -> int:
@@ -37,7 +42,9 @@ def five_free_ports() -> int:
     raise RuntimeError("no five consecutive free ports")
 
 
-async def test_the_short_drill_loses_and_doubles_nothing_when_parts_fail(tmp_path: Path) -> None:
+async def test_the_short_drill_loses_and_doubles_nothing_when_parts_fail(
+    tmp_path: Path, dev_sign_in: SignInSettings
+) -> None:
     out = tmp_path / "drill.json"
     args = [
         sys.executable,
@@ -55,8 +62,10 @@ async def test_the_short_drill_loses_and_doubles_nothing_when_parts_fail(tmp_pat
         "--out",
         str(out),
     ]
+    # The drill's services trust the tests' Keycloak, where its load signs in as the development users.
+    sign_in = {"OIDC_ISSUER": dev_sign_in.oidc_issuer, "DEV_USERS_FILE": str(dev_sign_in.dev_users_file)}
     drill = await asyncio.create_subprocess_exec(
-        *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *args, cwd=ROOT, env=os.environ | sign_in, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     stdout, stderr = await asyncio.wait_for(drill.communicate(), 400)
     printed = stdout.decode()

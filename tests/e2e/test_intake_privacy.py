@@ -15,12 +15,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 from services.cases.settings import CasesSettings
 from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from shared.broker import Broker
 from shared.contracts.province import ASSIGNMENT_TYPE
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
 from tests.integration.intake.conftest import PNG, produce
+from tests.support.issuer import issue_token
 from tests.support.kafka import read_topic
 from tests.support.service import free_port, service_processes, staff_client
 

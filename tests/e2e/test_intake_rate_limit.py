@@ -7,8 +7,9 @@ Run as `make up` runs intake (uvicorn), which by default believed X-Forwarded-Fo
 import httpx
 
 from services.intake.settings import IntakeSettings
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from tests.conftest import SettingsFactory
+from tests.support.issuer import issue_token
 from tests.support.service import free_port, service_processes
 
 REPORT = {

@@ -30,10 +30,11 @@ from services.intake.settings import IntakeSettings
 from services.projections.main import create_app as projections_app
 from services.projections.settings import ProjectionsSettings
 from shared import clock
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
 from tests.integration.cases.support import five_definitions
+from tests.support.issuer import issue_token
 from tests.support.service import running
 
 R = Role

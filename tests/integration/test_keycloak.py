@@ -16,10 +16,16 @@ import httpx
 import jwt
 import pytest
 
-from shared import identity
-from shared.auth import Role
+from services.cases.main import create_app as cases_app
+from services.cases.settings import CasesSettings
+from shared import identity, signin
+from shared.auth import Principal, Role, verify_token
 from shared.settings import ServiceSettings
-from tests.support.keycloak import Keycloak
+from shared.signin import SignInSettings
+from tests.conftest import SettingsFactory
+from tests.support.issuer import issue_token
+from tests.support.keycloak import PORT, Keycloak
+from tests.support.service import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILT_IN_ROLES = {"default-roles-county", "offline_access", "uma_authorization"}
@@ -32,17 +38,13 @@ def admin(keycloak: Keycloak) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def dev_passwords(keycloak: Keycloak, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """What `make up` runs, against the tests' Keycloak; the passwords it kept."""
-    passwords = tmp_path_factory.mktemp("identity") / "dev-users.env"
-    subprocess.run(
-        [sys.executable, "-m", "shared.identity", "dev-users", "--url", keycloak.url, "--passwords", str(passwords)],
-        env=os.environ | {"ENVIRONMENT": "development", "KEYCLOAK_ADMIN_PASSWORD": keycloak.admin_password},
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return identity.read_passwords(passwords)
+def dev_passwords(dev_sign_in: SignInSettings) -> dict[str, str]:
+    """What `make up` runs, against the tests' Keycloak (the `dev_sign_in` fixture); the passwords it kept."""
+    return identity.read_passwords(dev_sign_in.dev_users_file)
+
+
+def _no_auth(request: httpx.Request) -> httpx.Request:
+    return request
 
 
 def verified(keycloak: Keycloak, token: str, *, audience: str) -> dict[str, Any]:
@@ -73,7 +75,7 @@ def test_a_development_user_signs_in_by_password_and_the_token_names_issuer_audi
     token = identity.password_grant(keycloak.url, "dev-unit-1", dev_passwords["dev-unit-1"])
     assert jwt.get_unverified_header(token["access_token"])["alg"] == "RS256"
     claims = verified(keycloak, token["access_token"], audience=ServiceSettings.model_fields["jwt_audience"].default)
-    assert claims["iss"] == "http://127.0.0.1:18180/realms/county"
+    assert claims["iss"] == f"http://127.0.0.1:{PORT}/realms/county"
     assert "unit" in claims["realm_access"]["roles"]
     assert claims["unit"] == "城关镇人民政府"
     assert claims["exp"] - claims["iat"] == 300, "access tokens live 5 minutes"
@@ -159,3 +161,58 @@ def test_a_weak_password_is_refused_by_the_policy(admin: httpx.Client, weak: str
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"] == f"invalidPassword{rule}Message"
+
+
+async def test_a_service_accepts_a_development_users_token_with_the_role_and_unit_keycloak_gives(
+    keycloak: Keycloak, dev_sign_in: SignInSettings, make_settings: SettingsFactory, topics: list[str]
+) -> None:
+    settings = make_settings(CasesSettings, oidc_issuer=keycloak.issuer)
+    unit = signin.signed_in(Role.UNIT, "河口镇人民政府", dev_sign_in)
+    async with serving(cases_app(settings)) as (client, state):
+        principal = await verify_token(settings, state["keys"], await unit.atoken())
+        assert principal == Principal(subject="dev-unit-2", role=Role.UNIT, unit="河口镇人民政府")
+        assert (await client.get("/v1/cases", auth=unit)).status_code == 200
+        # A unit may not assign: the role Keycloak gave is the one the service acts on.
+        assign = await client.post("/v1/cases/any/assign", json={}, headers={"If-Match": "1"}, auth=unit)
+        assert assign.status_code == 403, assign.text
+        assert "责任单位" in assign.json()["error"]["message"]
+        # The tests' own issuer is another realm to this service.
+        other = await client.get(
+            "/v1/cases",
+            headers={"Authorization": f"Bearer {issue_token(subject='x', role=Role.LEADER)}"},
+            auth=_no_auth,
+        )
+        assert other.status_code == 401 and other.json()["error"]["code"] == "token_invalid"
+
+
+def test_the_tools_sign_in_keeps_the_access_token_fresh_by_refresh_token(dev_sign_in: SignInSettings) -> None:
+    # A margin as long as the token's life: every request finds it due, and the refresh token renews it.
+    auth = signin.SignedIn(signin.dev_account(Role.VIEWER, settings=dev_sign_in), margin=300)
+    first, second = auth.token(), auth.token()
+    assert first != second and auth.exchanges == 2
+    for token in (first, second):
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims["preferred_username"] == "dev-viewer" and "viewer" in claims["realm_access"]["roles"]
+
+
+def test_make_token_prints_the_access_token_of_the_roles_development_user(dev_sign_in: SignInSettings) -> None:
+    env = os.environ | {"OIDC_ISSUER": dev_sign_in.oidc_issuer, "DEV_USERS_FILE": str(dev_sign_in.dev_users_file)}
+
+    def make_token(unit: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "shared.signin", "--role", "unit", "--unit", unit]
+        return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+
+    done = make_token("县生态环境局")
+    claims = jwt.decode(done.stdout.strip(), options={"verify_signature": False})
+    assert (claims["preferred_username"], claims["unit"]) == ("dev-unit-3", "县生态环境局")
+    unknown = make_token("外县")
+    assert unknown.returncode != 0 and "请先运行 make up" in unknown.stderr, unknown.stderr
+
+
+def test_a_refused_sign_in_is_not_tried_again_by_every_request(keycloak: Keycloak) -> None:
+    """A load generator's hundreds of requests must not each send a wrong password: the realm would lock the user."""
+    auth = signin.SignedIn(signin.Account(keycloak.issuer, f"nobody-{uuid.uuid4().hex[:8]}", "Wrong-password-1"))
+    for _ in range(3):
+        with pytest.raises(httpx.HTTPStatusError):
+            auth.token()
+    assert auth.exchanges == 1

@@ -12,9 +12,9 @@ from urllib.parse import unquote
 
 import httpx
 
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from shared.settings import ServiceSettings
-from tests.support.keys import session_keys
+from tests.support.issuer import issue_token
 
 # First match wins: (method or None for any, path pattern, role; None = no token, as the public sends).
 ROUTE_ROLES: list[tuple[str | None, str, Role | None]] = [
@@ -45,8 +45,8 @@ class RoleAuth(httpx.Auth):
     requires_response_body = True  # the unit lookup reads the case
 
     def __init__(self, settings: ServiceSettings | None = None) -> None:
-        """Without settings: those of the services the tests start (this session's key)."""
-        self._settings = settings or ServiceSettings(jwt_secret=session_keys()["JWT_SECRET"])
+        """Tokens of the tests' issuer for the services with these settings (default: the default audience)."""
+        self._settings = settings
 
     def token(self, role: Role, subject: str = "anonymous", unit: str | None = None) -> str:
         return issue_token(self._settings, subject=subject, role=role, unit=unit)

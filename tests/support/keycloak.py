@@ -1,6 +1,7 @@
-"""The tests' Keycloak: infra/keycloak.sh on a port of its own (18180, so its own state and database
-keycloak_18180), so the tests' throwaway users and lockouts never touch the development realm of `make up`
-(8180). Started once and left running, like the tests' broker: the next run finds it up.
+"""The tests' Keycloak: infra/keycloak.sh on a port of its own (18180, or TEST_KEYCLOAK_PORT when another checkout's
+tests use 18180 at the same time), so its own state and database keycloak_<port>, so the tests' throwaway users and
+lockouts never touch the development realm of `make up` (8180). Started once and left running, like the tests'
+broker: the next run finds it up.
 
 It takes about a minute to boot on 2 cores (longer on a fresh machine, which first downloads and builds it), so
 a run that has Keycloak tests launches it at collection (`launch_early`) and the tests, which come late in the
@@ -14,7 +15,7 @@ from pathlib import Path
 from shared import stack_keys
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = 18180
+PORT = int(os.environ.get("TEST_KEYCLOAK_PORT") or 18180)
 SCRIPT = ROOT / "infra" / "keycloak.sh"
 
 
@@ -26,6 +27,11 @@ class Keycloak:
     @property
     def issuer(self) -> str:
         return f"{self.url}/realms/county"
+
+    @property
+    def dev_users_file(self) -> Path:
+        """The development users' passwords on this server (tests/conftest.py `dev_sign_in`)."""
+        return ROOT / ".run" / f"keycloak-{PORT}-dev-users.env"
 
 
 def _environment() -> dict[str, str]:

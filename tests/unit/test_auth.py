@@ -1,129 +1,248 @@
+"""Token verification without a service: the rules of shared/auth.py and the key cache of shared/jwks.py, with the
+issuer's JWKS answered in memory (httpx.MockTransport) so that each fetch can be counted and made to fail."""
+
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from fastapi import HTTPException
 
-from shared.auth import Role, issue_token, verify_token
+from shared.auth import Role, verify_token
+from shared.errors import Forbidden
+from shared.jwks import MAX_KEYS, SigningKeys, rsa_signing_keys
 from shared.settings import ServiceSettings
-from shared.stack_keys import GENERATORS
+from tests.support.issuer import TestIssuer, new_key, public_jwk, session_issuer
+
+
+class FakeIssuer:
+    """The session issuer's JWKS answered in memory; `down` makes it fail; `fetches` counts the requests."""
+
+    def __init__(self, issuer: TestIssuer) -> None:
+        self.document: dict[str, Any] = issuer.jwks()
+        self.down = False
+        self.fetches = 0
+
+    def transport(self) -> httpx.MockTransport:
+        def answer(request: httpx.Request) -> httpx.Response:
+            self.fetches += 1
+            return httpx.Response(503) if self.down else httpx.Response(200, json=self.document)
+
+        return httpx.MockTransport(answer)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 @pytest.fixture
 def settings() -> ServiceSettings:
-    return ServiceSettings(jwt_secret=GENERATORS["JWT_SECRET"]())
+    return ServiceSettings(kafka_password="unused", oidc_issuer=session_issuer().issuer)
 
 
-def code_of(refusal: HTTPException) -> str:
-    """Our 401s carry {"code", "message"} as their detail (FastAPI types detail as text)."""
-    detail: Any = refusal.detail
+@pytest.fixture
+def fake() -> FakeIssuer:
+    return FakeIssuer(session_issuer())
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def keys(settings: ServiceSettings, fake: FakeIssuer, clock: Clock) -> AsyncIterator[SigningKeys]:
+    signing = SigningKeys(
+        settings.jwks_url, min_refresh_seconds=30, max_age_seconds=600, transport=fake.transport(), clock=clock
+    )
+    yield signing
+    await signing.aclose()
+
+
+def token(**overrides: Any) -> str:
+    issuer = session_issuer()
+    claims = issuer.claims(
+        username=overrides.pop("username", "li"),
+        roles=overrides.pop("roles", ["viewer"]),
+        unit=overrides.pop("unit", None),
+        issued=overrides.pop("issued", None),
+        ttl=overrides.pop("ttl", timedelta(minutes=5)),
+        audience=overrides.pop("audience", "county-env"),
+    )
+    for name, value in overrides.items():
+        if value is None:
+            claims.pop(name, None)
+        else:
+            claims[name] = value
+    return issuer.sign(claims)
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+async def refused(settings: ServiceSettings, keys: SigningKeys, raw: str) -> str:
+    """The code of the 401 that refuses `raw`."""
+    with pytest.raises(HTTPException) as caught:
+        await verify_token(settings, keys, raw)
+    assert caught.value.status_code == 401
+    assert caught.value.headers == {"WWW-Authenticate": "Bearer"}
+    detail: Any = caught.value.detail
     return str(detail["code"])
 
 
-def refused(settings: ServiceSettings, token: str) -> str:
-    """The code of the 401 that refuses `token`."""
-    with pytest.raises(HTTPException) as caught:
-        verify_token(settings, token)
-    assert caught.value.status_code == 401
-    assert caught.value.headers == {"WWW-Authenticate": "Bearer"}
-    return code_of(caught.value)
-
-
-def signed(settings: ServiceSettings, *, issued: timedelta, lives: timedelta, **claims: object) -> str:
-    """A token signed with the services' key, issued `issued` from now, expiring `lives` after that."""
-    iat = datetime.now(UTC).replace(microsecond=0) + issued
-    body: dict[str, object] = {
-        "sub": "x",
-        "role": "leader",
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
-        "iat": iat,
-        "exp": iat + lives,
-        **claims,
-    }
-    return jwt.encode({k: v for k, v in body.items() if v is not None}, settings.jwt_secret, algorithm="HS256")
-
-
-def test_a_token_names_its_subject_role_and_unit(settings: ServiceSettings) -> None:
-    token = issue_token(settings, subject="li", role=Role.UNIT, unit="生态环境局")
-    principal = verify_token(settings, token)
-    assert (principal.subject, principal.role, principal.unit) == ("li", Role.UNIT, "生态环境局")
-    assert principal.actor == "li"
-
-
-def test_an_issued_token_carries_the_audience_and_lives_the_longest_allowed(settings: ServiceSettings) -> None:
-    claims = jwt.decode(issue_token(settings, subject="li", role=Role.VIEWER), options={"verify_signature": False})
-    assert claims["aud"] == settings.jwt_audience == "county-env"
-    assert claims["exp"] - claims["iat"] == 12 * 3600
-
-
-def test_a_token_for_another_audience_is_refused(settings: ServiceSettings) -> None:
-    other = settings.model_copy(update={"jwt_audience": "another-system"})
-    assert refused(settings, issue_token(other, subject="x", role=Role.LEADER)) == "token_audience_mismatch"
-
-
-def test_a_token_without_an_audience_is_refused(settings: ServiceSettings) -> None:
-    token = signed(settings, issued=timedelta(0), lives=timedelta(hours=1), aud=None)
-    assert refused(settings, token) == "token_audience_mismatch"
-
-
-def test_a_token_expired_within_the_thirty_second_leeway_still_passes(settings: ServiceSettings) -> None:
-    token = issue_token(settings, subject="li", role=Role.VIEWER, ttl=timedelta(seconds=-20))
-    assert verify_token(settings, token).subject == "li"
-
-
-def test_a_token_expired_beyond_the_leeway_is_refused_with_401(settings: ServiceSettings) -> None:
-    token = issue_token(settings, subject="li", role=Role.VIEWER, ttl=timedelta(seconds=-40))
-    assert refused(settings, token) == "token_expired"
-
-
-def test_a_token_issued_by_a_clock_ahead_within_the_leeway_passes_and_beyond_it_is_refused(
-    settings: ServiceSettings,
+async def test_a_token_names_the_person_by_user_name_with_role_and_unit(
+    settings: ServiceSettings, keys: SigningKeys
 ) -> None:
-    assert verify_token(settings, signed(settings, issued=timedelta(seconds=20), lives=timedelta(hours=1)))
-    token = signed(settings, issued=timedelta(minutes=2), lives=timedelta(hours=1))
-    assert refused(settings, token) == "token_not_yet_valid"
-
-
-def test_a_token_that_lives_longer_than_the_maximum_is_refused_even_when_valid_now(
-    settings: ServiceSettings,
-) -> None:
-    assert verify_token(settings, signed(settings, issued=timedelta(0), lives=timedelta(hours=12)))
-    too_long = signed(settings, issued=timedelta(0), lives=timedelta(hours=12, seconds=1))
-    assert refused(settings, too_long) == "token_lifetime_exceeded"
-
-
-def test_the_maximum_lifetime_is_configured(settings: ServiceSettings) -> None:
-    short = settings.model_copy(update={"jwt_max_lifetime_hours": 1.0})
-    token = issue_token(settings, subject="x", role=Role.LEADER, ttl=timedelta(hours=2))
-    assert verify_token(settings, token)
-    assert refused(short, token) == "token_lifetime_exceeded"
-
-
-def test_a_token_without_issue_time_is_refused(settings: ServiceSettings) -> None:
-    token = jwt.encode(
-        {"sub": "x", "role": "leader", "iss": settings.jwt_issuer, "aud": settings.jwt_audience, "exp": 2**31},
-        settings.jwt_secret,
-        algorithm="HS256",
+    principal = await verify_token(settings, keys, token(username="li", roles=["unit"], unit="生态环境局"))
+    assert (principal.subject, principal.role, principal.unit, principal.actor) == (
+        "li",
+        Role.UNIT,
+        "生态环境局",
+        "li",
     )
-    assert refused(settings, token) == "token_invalid"
 
 
-def test_no_token_longer_than_the_maximum_is_issued(settings: ServiceSettings) -> None:
-    with pytest.raises(ValueError, match="JWT_MAX_LIFETIME_HOURS"):
-        issue_token(settings, subject="x", role=Role.LEADER, ttl=timedelta(hours=13))
+async def test_keycloaks_own_roles_are_ignored_and_one_of_ours_decides(
+    settings: ServiceSettings, keys: SigningKeys
+) -> None:
+    principal = await verify_token(settings, keys, token(roles=["uma_authorization", "enforcement"]))
+    assert principal.role is Role.ENFORCEMENT
 
 
-@pytest.mark.parametrize("token", ["", "not-a-jwt", "a.b.c"])
-def test_a_malformed_token_is_refused_with_401(settings: ServiceSettings, token: str) -> None:
-    assert refused(settings, token) == "token_invalid"
+@pytest.mark.parametrize(("roles", "says"), [([], "未被授予本系统的任何角色"), (["leader", "viewer"], "多个角色")])
+async def test_no_role_of_ours_or_two_are_forbidden(
+    settings: ServiceSettings, keys: SigningKeys, roles: list[str], says: str
+) -> None:
+    with pytest.raises(Forbidden, match=says):
+        await verify_token(settings, keys, token(roles=roles))
 
 
-def test_a_token_signed_with_another_key_is_refused(settings: ServiceSettings) -> None:
-    other = ServiceSettings(jwt_secret="another-key-entirely-another-key-entirely")
-    assert refused(settings, issue_token(other, subject="x", role=Role.LEADER)) == "token_invalid"
+async def test_another_issuer_another_audience_or_none_are_refused(
+    settings: ServiceSettings, keys: SigningKeys
+) -> None:
+    assert await refused(settings, keys, token(iss="http://127.0.0.1:8180/realms/other")) == "token_invalid"
+    assert await refused(settings, keys, token(audience="another-system")) == "token_audience_mismatch"
+    assert await refused(settings, keys, token(aud=None)) == "token_audience_mismatch"
 
 
-def test_a_unit_token_without_its_unit_is_refused(settings: ServiceSettings) -> None:
-    assert refused(settings, issue_token(settings, subject="x", role=Role.UNIT)) == "token_invalid"
+async def test_the_leeway_holds_for_expiry_and_issue_time(settings: ServiceSettings, keys: SigningKeys) -> None:
+    hour_ago = now() - timedelta(hours=1)
+    assert await verify_token(settings, keys, token(issued=hour_ago, ttl=timedelta(minutes=59, seconds=40)))
+    assert await refused(settings, keys, token(issued=hour_ago, ttl=timedelta(minutes=59, seconds=20))) == (
+        "token_expired"
+    )
+    assert await verify_token(settings, keys, token(issued=now() + timedelta(seconds=20)))
+    assert await refused(settings, keys, token(issued=now() + timedelta(minutes=2))) == "token_not_yet_valid"
+
+
+async def test_a_token_that_lives_longer_than_the_maximum_is_refused(
+    settings: ServiceSettings, keys: SigningKeys
+) -> None:
+    assert await verify_token(settings, keys, token(ttl=timedelta(hours=12)))
+    assert await refused(settings, keys, token(ttl=timedelta(hours=12, seconds=1))) == "token_lifetime_exceeded"
+    short = settings.model_copy(update={"jwt_max_lifetime_hours": 1.0})
+    assert await refused(short, keys, token(ttl=timedelta(hours=2))) == "token_lifetime_exceeded"
+
+
+@pytest.mark.parametrize("missing", ["iat", "exp", "sub", "preferred_username"])
+async def test_a_token_without_a_required_claim_is_refused(
+    settings: ServiceSettings, keys: SigningKeys, missing: str
+) -> None:
+    assert await refused(settings, keys, token(**{missing: None})) == "token_invalid"
+
+
+@pytest.mark.parametrize("raw", ["", "not-a-jwt", "a.b.c"])
+async def test_a_malformed_token_is_refused(settings: ServiceSettings, keys: SigningKeys, raw: str) -> None:
+    assert await refused(settings, keys, raw) == "token_invalid"
+
+
+async def test_only_rs256_passes_never_hs256_or_none(settings: ServiceSettings, keys: SigningKeys) -> None:
+    claims = session_issuer().claims(username="x", roles=["leader"])
+    kid = {"kid": session_issuer().kid}
+    assert await refused(settings, keys, jwt.encode(claims, "a-guessed-key-a-guessed-key-32b!", "HS256", kid)) == (
+        "token_invalid"
+    )
+    assert await refused(settings, keys, jwt.encode(claims, None, "none", kid)) == "token_invalid"  # type: ignore[arg-type]
+
+
+async def test_another_key_under_the_issuers_key_id_is_refused(settings: ServiceSettings, keys: SigningKeys) -> None:
+    issuer = session_issuer()
+    forged = issuer.sign(issuer.claims(username="x", roles=["leader"]), key=new_key())
+    assert await refused(settings, keys, forged) == "token_invalid"
+
+
+async def test_a_unit_without_its_unit_is_refused(settings: ServiceSettings, keys: SigningKeys) -> None:
+    assert await refused(settings, keys, token(roles=["unit"])) == "token_invalid"
+
+
+async def test_the_keys_are_fetched_once_and_kept(
+    settings: ServiceSettings, keys: SigningKeys, fake: FakeIssuer
+) -> None:
+    for _ in range(5):
+        await verify_token(settings, keys, token())
+    assert fake.fetches == 1
+
+
+async def test_an_unknown_key_id_fetches_again_at_most_once_per_interval(
+    settings: ServiceSettings, keys: SigningKeys, fake: FakeIssuer, clock: Clock
+) -> None:
+    issuer = session_issuer()
+    await verify_token(settings, keys, token())
+    for n in range(20):
+        assert await refused(settings, keys, issuer.sign(issuer.claims(username="x", roles=["leader"]), kid=f"k{n}"))
+    assert fake.fetches == 1, "within the interval the made-up key ids cost the issuer nothing"
+    clock.now += 30
+    await refused(settings, keys, issuer.sign(issuer.claims(username="x", roles=["leader"]), kid="k-late"))
+    assert fake.fetches == 2
+
+
+async def test_a_rotated_key_is_accepted_after_one_fetch(
+    settings: ServiceSettings, keys: SigningKeys, fake: FakeIssuer, clock: Clock
+) -> None:
+    issuer = session_issuer()
+    await verify_token(settings, keys, token())
+    rotated = new_key()  # the issuer publishes a second key and signs with it
+    fake.document = {"keys": [*fake.document["keys"], public_jwk(rotated, "rotated")]}
+    clock.now += 30
+    claims = issuer.claims(username="wang", roles=["leader"])
+    assert (await verify_token(settings, keys, issuer.sign(claims, key=rotated, kid="rotated"))).subject == "wang"
+
+
+async def test_held_keys_keep_working_while_the_issuer_is_down_and_none_held_is_503(
+    settings: ServiceSettings, keys: SigningKeys, fake: FakeIssuer, clock: Clock
+) -> None:
+    fake.down = True
+    with pytest.raises(HTTPException) as caught:
+        await verify_token(settings, keys, token())
+    assert caught.value.status_code == 503
+    assert keys.status == "unavailable"
+    fake.down = False
+    clock.now += 30
+    assert await verify_token(settings, keys, token())
+    fake.down = True
+    clock.now += 3600  # the keys are old: a fetch is tried, fails, and the held ones still serve
+    assert await verify_token(settings, keys, token())
+    assert keys.status == "ok"
+
+
+def test_only_rsa_signing_keys_are_kept_and_at_most_a_bounded_number() -> None:
+    rsa_key = session_issuer().jwks()["keys"][0]
+    document = {
+        "keys": [
+            rsa_key | {"kid": "enc", "use": "enc", "alg": "RSA-OAEP"},
+            {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
+            rsa_key | {"kid": "hs", "alg": "HS256"},
+            *(rsa_key | {"kid": f"sig-{n}"} for n in range(MAX_KEYS + 5)),
+        ]
+    }
+    kept = rsa_signing_keys(document)
+    assert list(kept) == [f"sig-{n}" for n in range(MAX_KEYS)]
+    with pytest.raises(ValueError):
+        rsa_signing_keys({"no": "keys"})

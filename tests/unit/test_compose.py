@@ -16,7 +16,7 @@ from services.intake.settings import DEVELOPMENT_CONTACT_KEY, IntakeSettings
 from services.projections.settings import ProjectionsSettings
 from shared import stack_keys
 from shared.kafka_access import ACCESS
-from shared.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
+from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS: list[type[ServiceSettings]] = [
@@ -70,7 +70,9 @@ def required(variable: str) -> re.Pattern[str]:
 def test_compose_requires_every_secret_and_writes_none_down(compose: dict[str, Any]) -> None:
     for settings_cls in SETTINGS:
         env = compose["services"][service_name(settings_cls)]["environment"]
-        assert required("JWT_SECRET").fullmatch(env["JWT_SECRET"]), env["JWT_SECRET"]
+        assert "JWT_SECRET" not in env, "tokens are verified with Keycloak's public keys"
+        assert env["OIDC_ISSUER"] == "${KEYCLOAK_URL:-http://127.0.0.1:8180}/realms/county"
+        assert env["OIDC_JWKS_URL"].startswith("http://keycloak:8180/realms/county/")
         assert env["ENVIRONMENT"] == "production"
         assert required("POSTGRES_PASSWORD").search(env["DATABASE_URL"]), "the database password has no default"
         # Only intake holds the key to the reporters' contacts.
@@ -84,7 +86,7 @@ def test_compose_requires_every_secret_and_writes_none_down(compose: dict[str, A
     postgres = compose["services"]["postgres"]["environment"]
     assert required("POSTGRES_PASSWORD").fullmatch(postgres["POSTGRES_PASSWORD"])
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    for development_key in (DEVELOPMENT_JWT_SECRET, DEVELOPMENT_CONTACT_KEY, "postgres:postgres@"):
+    for development_key in (DEVELOPMENT_CONTACT_KEY, "postgres:postgres@"):
         assert development_key not in text
 
 
@@ -124,7 +126,7 @@ def test_the_image_builds_from_the_project_files() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     for needed in ("COPY pyproject.toml", "COPY shared", "COPY services", "pip install ."):
         assert needed in dockerfile
-    assert "JWT_SECRET=" not in dockerfile and "CONTACT_KEYS=" not in dockerfile, "the image holds no secret"
+    assert "CONTACT_KEYS=" not in dockerfile and "METRICS_TOKEN=" not in dockerfile, "the image holds no secret"
     assert ".run" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split(), "the keys stay out of the build"
 
 

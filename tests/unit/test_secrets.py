@@ -10,18 +10,16 @@ from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from services.intake.settings import DEVELOPMENT_CONTACT_KEY, IntakeSettings
-from shared import auth, stack_keys
+from shared import stack_keys
 from shared.kafka_access import ACCESS
-from shared.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
+from shared.settings import ServiceSettings
 from tests.support.stack import ROOT
-
-KEY_32_BYTES = "k" * 32
 
 
 @pytest.fixture
 def bare_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """No secret and no ENVIRONMENT in the environment, as on a fresh server."""
-    for name in ("JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN", "ENVIRONMENT"):
+    for name in ("CONTACT_KEYS", "METRICS_TOKEN", "ENVIRONMENT"):
         monkeypatch.setenv(name, "")  # recorded, so that what the test adds is taken away afterwards
         monkeypatch.delenv(name)
     return monkeypatch
@@ -32,51 +30,38 @@ def refusal_of(error: pytest.ExceptionInfo[ValidationError]) -> str:
 
 
 def test_the_default_environment_is_not_development(bare_environment: pytest.MonkeyPatch) -> None:
-    assert ServiceSettings(jwt_secret=KEY_32_BYTES).environment == "production"
+    assert ServiceSettings().environment == "production"
 
 
-def test_without_jwt_secret_the_settings_are_refused_naming_it_in_chinese_and_english(
+def test_the_services_need_no_token_key_only_the_issuer_whose_keys_they_fetch(
     bare_environment: pytest.MonkeyPatch,
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
-        ServiceSettings()
-    text = refusal_of(caught)
-    assert "JWT_SECRET 未设置" in text and "JWT_SECRET is not set" in text
+    bare_environment.delenv("OIDC_ISSUER", raising=False)
+    settings = ServiceSettings()
+    assert settings.oidc_issuer == "http://127.0.0.1:8180/realms/county"
+    assert settings.jwks_url == "http://127.0.0.1:8180/realms/county/protocol/openid-connect/certs"
+    assert not {"jwt_secret", "jwt_issuer"} & set(ServiceSettings.model_fields)
 
 
-def test_without_contact_keys_intake_is_refused_and_both_missing_keys_are_named_at_once(
+def test_without_contact_keys_intake_is_refused_naming_them_in_chinese_and_english(
     bare_environment: pytest.MonkeyPatch,
 ) -> None:
     with pytest.raises(ValidationError) as caught:
         IntakeSettings()
     text = refusal_of(caught)
-    assert "JWT_SECRET 未设置" in text and "CONTACT_KEYS 未设置" in text and "CONTACT_KEYS is not set" in text
+    assert "CONTACT_KEYS 未设置" in text and "CONTACT_KEYS is not set" in text
 
 
 @pytest.mark.parametrize("environment", ["production", "staging", "test"])
-def test_the_repository_development_keys_are_refused_outside_development(environment: str) -> None:
-    with pytest.raises(ValidationError, match="JWT_SECRET"):
-        ServiceSettings(environment=environment, jwt_secret=DEVELOPMENT_JWT_SECRET)
+def test_the_repository_development_key_is_refused_outside_development(environment: str) -> None:
     own = Fernet.generate_key().decode()
     with pytest.raises(ValidationError, match="CONTACT_KEYS"):
-        IntakeSettings(
-            environment=environment, jwt_secret=KEY_32_BYTES, contact_keys=f"{own},{DEVELOPMENT_CONTACT_KEY}"
-        )
+        IntakeSettings(environment=environment, contact_keys=f"{own},{DEVELOPMENT_CONTACT_KEY}")
 
 
-def test_development_set_explicitly_may_use_the_development_keys(bare_environment: pytest.MonkeyPatch) -> None:
+def test_development_set_explicitly_may_use_the_development_key(bare_environment: pytest.MonkeyPatch) -> None:
     bare_environment.setenv("ENVIRONMENT", "development")
-    settings = IntakeSettings()
-    assert (settings.jwt_secret, settings.contact_keys) == (DEVELOPMENT_JWT_SECRET, DEVELOPMENT_CONTACT_KEY)
-
-
-@pytest.mark.parametrize("environment", ["development", "production"])
-def test_a_jwt_secret_shorter_than_32_bytes_is_refused_in_every_environment(environment: str) -> None:
-    for short in ("k" * 31, "密" * 10):  # 31 and 30 bytes
-        with pytest.raises(ValidationError, match="JWT_SECRET 太短"):
-            ServiceSettings(environment=environment, jwt_secret=short)
-    for enough in (KEY_32_BYTES, "密" * 11):  # 32 and 33 bytes
-        assert ServiceSettings(environment=environment, jwt_secret=enough).jwt_secret == enough
+    assert IntakeSettings().contact_keys == DEVELOPMENT_CONTACT_KEY
 
 
 @pytest.mark.parametrize("environment", ["development", "production"])
@@ -84,16 +69,16 @@ def test_contact_keys_must_be_fernet_keys_in_every_environment(environment: str)
     good = Fernet.generate_key().decode()
     for keys, number in (("not-a-key", 1), (f"{good},{good[:-2]}", 2), (f"{good},", 2)):
         with pytest.raises(ValidationError, match=f"CONTACT_KEYS 的第 {number} 个密钥"):
-            IntakeSettings(environment=environment, jwt_secret=KEY_32_BYTES, contact_keys=keys)
-    assert IntakeSettings(environment=environment, jwt_secret=KEY_32_BYTES, contact_keys=good).contact_keys == good
+            IntakeSettings(environment=environment, contact_keys=keys)
+    assert IntakeSettings(environment=environment, contact_keys=good).contact_keys == good
 
 
 def test_a_refusal_prints_no_secret_it_was_given() -> None:
     good = Fernet.generate_key().decode()
     with pytest.raises(ValidationError) as caught:
-        IntakeSettings(jwt_secret="short-but-secret", contact_keys=f"{good},broken")
+        IntakeSettings(contact_keys=f"{good},broken")
     text = refusal_of(caught)
-    assert "short-but-secret" not in text and good not in text and "broken" not in text
+    assert good not in text and "broken" not in text
 
 
 def test_make_up_writes_the_keys_once_owner_only_and_they_pass_the_settings(
@@ -107,13 +92,9 @@ def test_make_up_writes_the_keys_once_owner_only_and_they_pass_the_settings(
     broker = {"KAFKA_ADMIN_PASSWORD", "KAFKA_CONTROLLER_PASSWORD"} | {
         f"KAFKA_PASSWORD_{user.upper()}" for user in ACCESS
     }
-    assert (
-        set(first)
-        == {"JWT_SECRET", "CONTACT_KEYS", "METRICS_TOKEN", "POSTGRES_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD"} | broker
-    )
+    assert set(first) == {"CONTACT_KEYS", "METRICS_TOKEN", "POSTGRES_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD"} | broker
     assert stat.S_IMODE(stack_keys.secrets_file(tmp_path).stat().st_mode) == 0o600
     settings = IntakeSettings(
-        jwt_secret=first["JWT_SECRET"],
         contact_keys=first["CONTACT_KEYS"],
         metrics_token=first["METRICS_TOKEN"],
         kafka_password=first["KAFKA_PASSWORD_INTAKE"],
@@ -129,19 +110,18 @@ def test_two_installs_never_share_a_key(tmp_path: Path) -> None:
 
 
 def test_a_key_missing_from_the_file_is_added_and_the_others_are_kept(tmp_path: Path) -> None:
-    stack_keys.secrets_file(tmp_path).write_text(f"# kept\nJWT_SECRET={KEY_32_BYTES}\n", encoding="utf-8")
+    stack_keys.secrets_file(tmp_path).write_text("# kept\nMETRICS_TOKEN=kept-token\n", encoding="utf-8")
     keys = stack_keys.ensure(tmp_path)
-    assert keys["JWT_SECRET"] == KEY_32_BYTES and keys["CONTACT_KEYS"]
+    assert keys["METRICS_TOKEN"] == "kept-token" and keys["CONTACT_KEYS"]
     assert stack_keys.read(tmp_path) == keys
 
 
 def test_the_environment_wins_over_the_state_folder_and_services_get_only_their_keys(tmp_path: Path) -> None:
     keys = stack_keys.ensure(tmp_path)
-    env = stack_keys.service_environment(tmp_path, {"JWT_SECRET": "set-by-the-operator", "PATH": "/bin"})
+    env = stack_keys.service_environment(tmp_path, {"METRICS_TOKEN": "set-by-the-operator", "PATH": "/bin"})
     assert env == {
-        "JWT_SECRET": "set-by-the-operator",
+        "METRICS_TOKEN": "set-by-the-operator",
         "CONTACT_KEYS": keys["CONTACT_KEYS"],
-        "METRICS_TOKEN": keys["METRICS_TOKEN"],
         # Without --as, the broker's admin: the operators' commands (topics, users, dead letters).
         "KAFKA_USERNAME": "admin",
         "KAFKA_PASSWORD": keys["KAFKA_ADMIN_PASSWORD"],
@@ -161,7 +141,7 @@ def test_a_command_run_through_the_state_folder_gets_its_keys(tmp_path: Path) ->
         + [
             sys.executable,
             "-c",
-            "import os; print(*(os.environ[k] for k in ('JWT_SECRET', 'CONTACT_KEYS', "
+            "import os; print(*(os.environ[k] for k in ('METRICS_TOKEN', 'CONTACT_KEYS', "
             + "'KAFKA_USERNAME', 'KAFKA_PASSWORD')))",
         ],
         env={"PATH": "/usr/bin:/bin"},
@@ -170,7 +150,12 @@ def test_a_command_run_through_the_state_folder_gets_its_keys(tmp_path: Path) ->
         text=True,
         check=True,
     )
-    assert shown.stdout.split() == [keys["JWT_SECRET"], keys["CONTACT_KEYS"], "intake", keys["KAFKA_PASSWORD_INTAKE"]]
+    assert shown.stdout.split() == [
+        keys["METRICS_TOKEN"],
+        keys["CONTACT_KEYS"],
+        "intake",
+        keys["KAFKA_PASSWORD_INTAKE"],
+    ]
 
 
 def test_make_up_and_the_service_script_use_the_state_folder() -> None:
@@ -180,18 +165,6 @@ def test_make_up_and_the_service_script_use_the_state_folder() -> None:
     script = (ROOT / "infra" / "services.sh").read_text(encoding="utf-8")
     assert 'shared.stack_keys --state-dir "$RUN" exec --as "$name"' in script
     assert "shared.kafka_access apply" in up, "each service's broker user and ACLs"
-
-
-def test_make_token_signs_with_the_key_of_the_state_folder(
-    bare_environment: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    keys = stack_keys.ensure(tmp_path)
-    bare_environment.setattr(stack_keys, "STATE_DIR", tmp_path)
-    bare_environment.setattr(sys, "argv", ["shared.auth", "--role", "viewer", "--subject", "wang"])
-    auth.main()
-    token = capsys.readouterr().out.strip()
-    stack = ServiceSettings(jwt_secret=keys["JWT_SECRET"])
-    assert auth.verify_token(stack, token).subject == "wang"
 
 
 def test_the_state_folder_is_never_committed() -> None:

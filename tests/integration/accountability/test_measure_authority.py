@@ -8,10 +8,11 @@ import httpx
 import pytest
 
 from services.accountability.settings import AccountabilitySettings
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from shared.contracts.codes import MeasureKind
 from tests.conftest import SettingsFactory
 from tests.integration.accountability.helpers import started
+from tests.support.issuer import issue_token
 
 UNIT = "城关镇人民政府"
 PERSON = {"kind": "person", "unit": UNIT, "name": "张三", "post": "镇长"}

@@ -13,12 +13,13 @@ from PIL import ExifTags, Image
 
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from shared.broker import Broker
 from shared.contracts import Event
 from shared.contracts.intake import DuplicateReportLinked, IssueReported
 from shared.envelope import Envelope, to_record
 from tests.conftest import SettingsFactory
+from tests.support.issuer import issue_token
 from tests.support.service import running
 
 

@@ -8,9 +8,10 @@ import asyncpg
 from services.intake.case_units import fill_case_units
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from shared.contracts.cases import Assigned, Leader, Reassigned
 from tests.integration.intake.conftest import ANONYMOUS, bearer, eventually, problem, produce_events
+from tests.support.issuer import issue_token
 from tests.support.service import serving
 
 FIRST, SECOND, LATER = "城关镇人民政府", "河口镇人民政府", "县生态环境局"

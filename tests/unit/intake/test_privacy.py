@@ -53,9 +53,9 @@ def test_after_rotation_only_the_new_key_is_needed() -> None:
 
 def test_the_development_key_is_refused_outside_development() -> None:
     with pytest.raises(ValueError, match="CONTACT_KEYS"):
-        IntakeSettings(environment="production", jwt_secret="s" * 32, contact_keys=DEVELOPMENT_CONTACT_KEY)
+        IntakeSettings(environment="production", contact_keys=DEVELOPMENT_CONTACT_KEY)
     own = Fernet.generate_key().decode()
-    assert IntakeSettings(environment="production", jwt_secret="s" * 32, contact_keys=own).contact_keys == own
+    assert IntakeSettings(environment="production", contact_keys=own).contact_keys == own
     assert DEVELOPMENT_CONTACT_KEY not in repr(IntakeSettings())
 
 
