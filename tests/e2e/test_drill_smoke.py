@@ -20,12 +20,14 @@ KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT = (
 
 
 def five_free_ports() -> int:
-    """A first port such that it and the four after it are free."""
+    """A first port such that it and the four after it are free, and none is one the drill's own Kafka or
+    PostgreSQL will take: those are not listening yet when the ports are chosen."""
+    reserved = {KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT}
     for _ in range(50):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             base = int(s.getsockname()[1])
-        if base + 4 > 65535:
+        if base + 4 > 65535 or reserved & set(range(base, base + 5)):
             continue
         try:
             held = []
