@@ -31,8 +31,9 @@ export function useCommand(reload: () => Promise<void> | void): CommandState {
       if (!(error instanceof ApiError)) throw error
       const problem = error.problem
       if (problem.kind === 'invalid') {
+        // The API's own message names the fields by their code; each field's message stands next to it.
         errors.value = messagesByField(problem)
-        ElMessage.error(problem.message)
+        ElMessage.error('提交的内容有误，请按红字提示修改')
       } else if (problem.kind === 'conflict' || problem.kind === 'rule') {
         void reload()
         void ElMessageBox.alert(problem.message, problem.kind === 'conflict' ? '案件已被他人修改' : '无法办理', {
