@@ -1,6 +1,7 @@
 """The tests' Keycloak: infra/keycloak.sh on a port of its own (18180, so its own state and database
 keycloak_18180), so the tests' throwaway users and lockouts never touch the development realm of `make up`
-(8180). Started once and left running, like the tests' broker: the next run finds it up.
+(8180). Started once and left running, like the tests' broker: the next run finds it up. TEST_KEYCLOAK_PORT moves
+it, for a second work tree whose tests run beside the first's.
 
 It takes about a minute to boot on 2 cores (longer on a fresh machine, which first downloads and builds it), so
 a run that has Keycloak tests launches it at collection (`launch_early`) and the tests, which come late in the
@@ -14,7 +15,7 @@ from pathlib import Path
 from shared import stack_keys
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = 18180
+PORT = int(os.environ.get("TEST_KEYCLOAK_PORT", "18180"))
 SCRIPT = ROOT / "infra" / "keycloak.sh"
 
 
