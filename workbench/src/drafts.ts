@@ -51,7 +51,8 @@ export function useDraft<T extends object>(key: string, initial: () => T): Draft
 }
 
 export function clearAllDrafts(): void {
-  for (const key of Object.keys(sessionStorage)) {
-    if (key.startsWith(PREFIX)) sessionStorage.removeItem(key)
+  const keys = Array.from({ length: sessionStorage.length }, (_, i) => sessionStorage.key(i))
+  for (const key of keys) {
+    if (key?.startsWith(PREFIX) === true) sessionStorage.removeItem(key)
   }
 }
