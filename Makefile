@@ -107,10 +107,34 @@ dlq-replay: install
 # The dashboard's assets from npm (ECharts), installed into its own ignored node_modules: no CDN at run time.
 DASHBOARD := services/projections/dashboard
 .PHONY: assets browser demo dashboard-screenshot
-assets: $(DASHBOARD)/node_modules/.package-lock.json
+assets: $(DASHBOARD)/node_modules/.package-lock.json workbench
 
 $(DASHBOARD)/node_modules/.package-lock.json: $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
 	@cd $(DASHBOARD) && npm ci --cache "$(CURDIR)/.cache/npm" --no-audit --no-fund --loglevel=error
+
+# The workbench (工作台, workbench/): Vue 3, Element Plus and TypeScript from npm (the lockfile's versions), type-checked
+# (vue-tsc) and built by Vite into workbench/dist, which the proxy serves at /. Installed again only when package.json
+# or the lockfile changed, built again only when a source did: a second make test does neither.
+WORKBENCH := workbench
+WORKBENCH_SOURCES := $(shell find $(WORKBENCH)/src $(WORKBENCH)/public -type f 2>/dev/null) \
+  $(addprefix $(WORKBENCH)/,index.html vite.config.ts tsconfig.json)
+.PHONY: workbench workbench-dev
+workbench: $(WORKBENCH)/dist/index.html
+
+$(WORKBENCH)/node_modules/.package-lock.json: $(WORKBENCH)/package.json $(WORKBENCH)/package-lock.json
+	@echo "installing the workbench's npm packages (npm ci, cache .cache/npm)" >&2
+	@cd $(WORKBENCH) && npm ci --cache "$(CURDIR)/.cache/npm" --no-audit --no-fund --loglevel=error
+
+$(WORKBENCH)/dist/index.html: $(WORKBENCH)/node_modules/.package-lock.json $(WORKBENCH_SOURCES)
+	@echo "building the workbench (vue-tsc, vite) into workbench/dist (log: .cache/workbench-build.log)" >&2
+	@mkdir -p .cache
+	@cd $(WORKBENCH) && npm run build >"$(CURDIR)/.cache/workbench-build.log" 2>&1 \
+	  || { tail -n 40 "$(CURDIR)/.cache/workbench-build.log"; rm -f dist/index.html; exit 1; }
+
+# Development only: Vite's dev server on http://127.0.0.1:5173 (the API through the proxy at WORKBENCH_PROXY, default
+# http://127.0.0.1:8000); open http://127.0.0.1:5173/?dev to sign in with a pasted `make token` (never in a build).
+workbench-dev: $(WORKBENCH)/node_modules/.package-lock.json
+	@cd $(WORKBENCH) && npm run dev
 
 # Debian's Chromium and Chinese fonts for the dashboard's browser test (Playwright drives it; no browser download).
 browser:

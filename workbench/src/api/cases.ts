@@ -1,0 +1,149 @@
+/**
+ * The cases service (整改案件, /api/cases/…): the case as people read it, its history, and the commands of the loop.
+ * Types follow services/cases/schemas.py (its /openapi.json); moments are ISO 8601 strings in +08:00.
+ */
+import type { Api } from './client'
+
+export type CaseStatus = 'reported' | 'assigned' | 'closure_requested' | 'closed'
+
+export const STATUS_LABELS: Record<CaseStatus, string> = {
+  reported: '待交办',
+  assigned: '整改中',
+  closure_requested: '待验收',
+  closed: '已销号',
+}
+
+export interface Leader {
+  name: string
+  post: string
+}
+
+export interface Evidence {
+  description: string
+  file_name: string
+  sha256: string
+}
+
+export interface CaseSummary {
+  case_id: string
+  title: string
+  status: CaseStatus
+  status_label: string
+  township: string
+  domain_label: string
+  unit: string | null
+  leader: Leader | null
+  deadline: string | null
+  overdue: boolean
+  times_missed: number
+  version: number
+  reported_at: string
+}
+
+export interface CaseList {
+  page: number
+  page_size: number
+  total: number
+  items: CaseSummary[]
+}
+
+export interface Case {
+  case_id: string
+  version: number
+  status: CaseStatus
+  status_label: string
+  source_label: string
+  title: string
+  township: string
+  domain_label: string
+  batch: string | null
+  external_ref: string | null
+  reported_at: string
+  assignment: { problem: string; task: string; unit: string; leader: Leader; measures: string } | null
+  deadline: string | null
+  deadline_working_days: number | null
+  overdue: boolean
+  times_missed: number
+  progress: { note: string; percent: number | null } | null
+  closure_request: { summary: string; evidence: Evidence[] } | null
+  verification: { passed: boolean; passed_label: string; verifier: string; note: string | null } | null
+  supervisions: number
+  extensions: number
+  reopenings: number
+  updated_at: string
+}
+
+export interface HistoryEntry {
+  version: number
+  type: string
+  label: string
+  actor: string
+  occurred_at: string
+  data: Record<string, unknown>
+}
+
+export interface CommandOut {
+  case_id: string
+  version: number
+  status: CaseStatus
+  status_label: string
+  events: string[]
+}
+
+/** 交办 with the 五定: the deadline either as a moment or as working days, never both. */
+export interface AssignBody {
+  problem: string
+  task: string
+  unit: string
+  leader: Leader
+  deadline?: string
+  deadline_working_days?: number
+  measures: string
+  reason?: string
+}
+
+export interface ProgressBody {
+  note: string
+  percent: number | null
+}
+
+export interface ClosureBody {
+  summary: string
+  evidence: Evidence[]
+}
+
+export interface VerifyBody {
+  passed: boolean
+  note?: string
+  verifier?: string
+}
+
+export function listCases(api: Api, query: { status?: CaseStatus; overdue?: boolean; page?: number; page_size?: number }) {
+  return api.get<CaseList>('cases', '/v1/cases', query).then((a) => a.data)
+}
+
+export async function getCase(api: Api, id: string): Promise<Case> {
+  const answer = await api.get<Case>('cases', `/v1/cases/${encodeURIComponent(id)}`)
+  return answer.data
+}
+
+export async function getHistory(api: Api, id: string): Promise<HistoryEntry[]> {
+  const answer = await api.get<{ events: HistoryEntry[] }>('cases', `/v1/cases/${encodeURIComponent(id)}/history`)
+  return answer.data.events
+}
+
+type Command = 'assign' | 'progress' | 'request-closure' | 'verify'
+
+export function send(api: Api, id: string, command: 'assign', body: AssignBody, version: number): Promise<CommandOut>
+export function send(api: Api, id: string, command: 'progress', body: ProgressBody, version: number): Promise<CommandOut>
+export function send(
+  api: Api,
+  id: string,
+  command: 'request-closure',
+  body: ClosureBody,
+  version: number,
+): Promise<CommandOut>
+export function send(api: Api, id: string, command: 'verify', body: VerifyBody, version: number): Promise<CommandOut>
+export function send(api: Api, id: string, command: Command, body: unknown, version: number): Promise<CommandOut> {
+  return api.command<CommandOut>('cases', `/v1/cases/${encodeURIComponent(id)}/${command}`, body, version)
+}

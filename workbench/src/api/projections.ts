@@ -1,0 +1,32 @@
+/** Projections (/api/projections/…): the overdue list (超期清单) and the units cases were assigned to. */
+import type { Api } from './client'
+
+export interface OverdueCase {
+  issue_id: string
+  title: string
+  township: string
+  domain_label: string
+  source_label: string
+  status_label: string
+  unit: string | null
+  leader: { name: string; post: string | null } | null
+  deadline: string | null
+  days_overdue: number | null
+}
+
+export interface OverdueList {
+  total: number
+  items: OverdueCase[]
+}
+
+export async function overdueCases(api: Api, limit = 200): Promise<OverdueList> {
+  return (await api.get<OverdueList>('projections', '/v1/cases/overdue', { limit })).data
+}
+
+/** The units the county has assigned cases to (for the 交办 form's picker; a new unit can still be typed). */
+export async function knownUnits(api: Api): Promise<string[]> {
+  const answer = await api.get<{ rows: { key: string }[] }>('projections', '/v1/stats/closure-rates', {
+    group_by: 'unit',
+  })
+  return answer.data.rows.map((r) => r.key).filter((k) => k !== '')
+}

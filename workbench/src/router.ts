@@ -1,0 +1,35 @@
+/** One page per job (岗位页面). Hash addresses, so that the proxy serves index.html for every page as it is. */
+import { createRouter, createWebHashHistory, type Router } from 'vue-router'
+
+import CaseDetail from './views/CaseDetail.vue'
+import Home from './views/Home.vue'
+import AssignCase from './views/office/AssignCase.vue'
+import CaseQueue from './views/office/CaseQueue.vue'
+import Overdue from './views/Overdue.vue'
+import UnitCases from './views/unit/UnitCases.vue'
+
+export function workbenchRouter(): Router {
+  return createRouter({
+    history: createWebHashHistory(),
+    routes: [
+      { path: '/', component: Home },
+      { path: '/unit/cases', component: UnitCases, meta: { title: '我的案件' } },
+      {
+        path: '/office/to-assign',
+        component: CaseQueue,
+        props: { status: 'reported', title: '待交办', action: '交办' },
+        meta: { title: '待交办' },
+      },
+      {
+        path: '/office/to-verify',
+        component: CaseQueue,
+        props: { status: 'closure_requested', title: '待验收', action: '验收' },
+        meta: { title: '待验收' },
+      },
+      { path: '/overdue', component: Overdue, meta: { title: '超期清单' } },
+      { path: '/cases/:id', component: CaseDetail, props: true, meta: { title: '案件详情' } },
+      { path: '/cases/:id/assign', component: AssignCase, props: true, meta: { title: '交办' } },
+      { path: '/:rest(.*)*', redirect: '/' },
+    ],
+  })
+}
