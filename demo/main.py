@@ -151,6 +151,16 @@ async def run(args: argparse.Namespace) -> None:
     token = await viewer.atoken()
     print("\n统计大屏（查看人员 dev-viewer 的访问令牌，5 分钟内有效；之后 make token ROLE=viewer）：")
     print(f"  {urls.projections}/#token={token}")
+    print_workbench(sign_in)
+
+
+def print_workbench(sign_in: SignInSettings) -> None:
+    """Where the people of the loop work, and who they can sign in as here (development users, make up)."""
+    workbench = f"http://127.0.0.1:{os.environ.get('PROXY_PORT', '8000')}/"
+    passwords = identity.read_passwords(sign_in.dev_users_file)
+    print(f"\n工作台：{workbench}（统计大屏 {workbench}dashboard/）")
+    print(f"开发用户（仅本机开发环境；用户名、密码、岗位；密码保存在 {sign_in.dev_users_file}）：")
+    print("\n".join(identity.listing(identity.dev_users(), passwords)))
 
 
 def main(argv: list[str] | None = None) -> None:

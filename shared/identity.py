@@ -221,9 +221,17 @@ def main(argv: list[str] | None = None) -> None:
     users = dev_users()
     ensure_dev_users(args.url, admin_password, args.passwords, users)
     print(f"开发用户 development users (realm {REALM}, passwords in {args.passwords}):")
-    for user in users:
-        print(f"  {user.username:<22} {ROLE_LABELS[user.role]}{'  ' + user.unit if user.unit else ''}")
+    print("\n".join(listing(users)))
     print(f"  sign in: {args.url}/realms/{REALM}/account (browser), or by password through client {DEV_CLIENT}")
+
+
+def listing(users: Iterable[DevUser], passwords: dict[str, str] | None = None) -> list[str]:
+    """One line per development user: name, role in Chinese, unit, and the password when given."""
+    lines = []
+    for user in users:
+        password = f"{passwords.get(user.username, '?'):<26} " if passwords is not None else ""
+        lines.append(f"  {user.username:<22} {password}{ROLE_LABELS[user.role]}{'  ' + user.unit if user.unit else ''}")
+    return lines
 
 
 if __name__ == "__main__":

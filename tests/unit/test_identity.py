@@ -114,3 +114,15 @@ def test_only_make_up_creates_development_users_and_it_runs_keycloak_after_postg
     assert up.index("postgres.sh start") < up.index("keycloak.sh launch") < up.index("keycloak.sh start")
     assert up.index("keycloak.sh start") < up.index("shared.identity")
     assert down.index("keycloak.sh stop") < down.index("postgres.sh stop")
+
+
+def test_the_listing_names_each_user_with_the_role_in_chinese_and_the_password_only_when_given() -> None:
+    users = identity.dev_users()
+    without = identity.listing(users)
+    with_passwords = identity.listing(users, {"dev-unit-2": "s3cret-pass"})
+    assert len(without) == len(with_passwords) == len(users)
+    unit_2 = next(line for line in with_passwords if "dev-unit-2" in line)
+    assert "s3cret-pass" in unit_2 and unit_2.endswith("责任单位  河口镇人民政府")
+    assert not any("s3cret-pass" in line for line in without)
+    office = next(line for line in with_passwords if "dev-inspection-office" in line)
+    assert "?" in office and office.endswith("督察办")
