@@ -22,6 +22,7 @@ from shared.consumer import OK, ConsumerRunner
 from shared.contracts.base import has_control_characters
 from shared.errors import Forbidden, InvalidCommand, NotFound, RuleViolation
 from shared.eventstore import ConcurrencyConflict
+from shared.field_messages import chinese
 from shared.settings import DEVELOPMENT, ServiceSettings
 
 log = structlog.get_logger()
@@ -72,7 +73,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     fields = [
-        {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"], "type": err["type"]}
+        {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": chinese(err), "type": err["type"]}
         for err in exc.errors()
     ]
     names = "、".join(f["field"] or "请求体" for f in fields)

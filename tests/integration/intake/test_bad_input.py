@@ -107,3 +107,15 @@ async def test_text_of_control_characters_or_lone_surrogates_is_422_naming_the_f
         )
         assert answer.status_code == 422, (field, value)
         assert answer.json()["error"]["fields"][0]["field"] == field, answer.json()
+
+
+async def test_each_refused_field_carries_its_own_message_in_chinese(client: httpx.AsyncClient) -> None:
+    body = {**problem(), "title": "", "domain": "noise_of_aliens", "location": {"lat": 95, "lon": 114.3}}
+    del body["township"]
+    answer = await client.post("/v1/reports", json=body)
+    assert answer.status_code == 422
+    messages = {f["field"]: f["message"] for f in answer.json()["error"]["fields"]}
+    assert messages["township"] == "必填"
+    assert messages["title"].startswith("至少 1 个字")
+    assert messages["domain"].startswith("应为以下之一")
+    assert messages["location.lat"] == "应不大于 90"
