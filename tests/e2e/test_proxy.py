@@ -104,6 +104,13 @@ async def test_one_address_serves_the_services_the_dashboard_and_the_workbench(
                 figures = await client.get("/dashboard/v1/stats/closure-rates?group_by=source", headers=viewer)
                 assert figures.status_code == 200 and "rows" in figures.json()
 
+                # The public report form behind the proxy: its style, script and form post stay under /api/intake/.
+                form = await client.get("/api/intake/report")
+                assert form.status_code == 200 and 'action="report"' in form.text
+                for asset in ("static/intake.css", "static/report.js"):
+                    assert f'"{asset}"' in form.text
+                    assert (await client.get(f"/api/intake/{asset}")).status_code == 200, asset
+
                 # The workbench's place: its build, or until then the placeholder, with the static pages' policy.
                 home = await client.get("/")
                 assert home.status_code == 200
