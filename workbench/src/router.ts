@@ -2,8 +2,11 @@
 import { createRouter, createWebHashHistory, type Router } from 'vue-router'
 
 import CaseDetail from './views/CaseDetail.vue'
+import CaseLedger from './views/CaseLedger.vue'
 import Home from './views/Home.vue'
+import Overview from './views/leader/Overview.vue'
 import AssignCase from './views/office/AssignCase.vue'
+import BatchUpload from './views/office/BatchUpload.vue'
 import CaseQueue from './views/office/CaseQueue.vue'
 import Overdue from './views/Overdue.vue'
 import UnitCases from './views/unit/UnitCases.vue'
@@ -27,6 +30,10 @@ export function workbenchRouter(): Router {
         meta: { title: '待验收' },
       },
       { path: '/overdue', component: Overdue, meta: { title: '超期清单' } },
+      { path: '/leader/overview', component: Overview, meta: { title: '总览' } },
+      { path: '/cases', component: CaseLedger, meta: { title: '案件台账' } },
+      { path: '/office/batches', component: BatchUpload, meta: { title: '交办表导入' } },
+      { path: '/office/batches/:uploadId', component: BatchUpload, props: true, meta: { title: '导入结果' } },
       { path: '/cases/:id', component: CaseDetail, props: true, meta: { title: '案件详情' } },
       { path: '/cases/:id/assign', component: AssignCase, props: true, meta: { title: '交办' } },
       { path: '/:rest(.*)*', redirect: '/' },

@@ -32,3 +32,24 @@ export function shownMoment(moment: string | null): string {
 export function deadlineOn(date: string): string {
   return `${date}T18:00:00+08:00`
 }
+
+const SHANGHAI = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+})
+const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六']
+
+/** Any ISO 8601 moment with its zone (UTC included) as "2026-10-09（周五）23:59" in 北京时间; null if unreadable. */
+export function shanghaiMoment(moment: string): string | null {
+  const at = Date.parse(moment)
+  if (Number.isNaN(at) || !/(Z|[+-]\d{2}:?\d{2})$/i.test(moment)) return null
+  const parts = Object.fromEntries(SHANGHAI.formatToParts(at).map((p) => [p.type, p.value]))
+  // The weekday of the county's day: Shanghai has no daylight saving, so +8 h gives its calendar day.
+  const weekday = WEEKDAYS[new Date(at + 8 * 3_600_000).getUTCDay()] ?? ''
+  return `${parts.year}-${parts.month}-${parts.day}（周${weekday}）${parts.hour}:${parts.minute}`
+}

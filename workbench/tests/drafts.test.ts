@@ -2,27 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 
 import { clearAllDrafts, useDraft } from '../src/drafts'
 
-class MemoryStorage implements Storage {
-  private items = new Map<string, string>()
-  get length(): number {
-    return this.items.size
-  }
-  clear(): void {
-    this.items.clear()
-  }
-  getItem(key: string): string | null {
-    return this.items.get(key) ?? null
-  }
-  key(index: number): string | null {
-    return [...this.items.keys()][index] ?? null
-  }
-  removeItem(key: string): void {
-    this.items.delete(key)
-  }
-  setItem(key: string, value: string): void {
-    this.items.set(key, value)
-  }
-}
+import { MemoryStorage } from './memoryStorage'
 
 describe('an unsent form survives a sign-in', () => {
   beforeEach(() => {

@@ -2,7 +2,9 @@
  * The cases service (整改案件, /api/cases/…): the case as people read it, its history, and the commands of the loop.
  * Types follow services/cases/schemas.py (its /openapi.json); moments are ISO 8601 strings in +08:00.
  */
+import { previewOf, type DeadlinePreview } from '../deadline'
 import type { Api } from './client'
+import { ApiError } from './problems'
 
 export type CaseStatus = 'reported' | 'assigned' | 'closure_requested' | 'closed'
 
@@ -118,7 +120,40 @@ export interface VerifyBody {
   verifier?: string
 }
 
-export function listCases(api: Api, query: { status?: CaseStatus; overdue?: boolean; page?: number; page_size?: number }) {
+/** 督办: the 督办函 (note, its number) and, optionally, an earlier deadline. */
+export interface SuperviseBody {
+  note: string
+  letter_no?: string
+  new_deadline?: string
+  new_deadline_working_days?: number
+}
+
+/** 延期: a later deadline, why, and who approved it (批准人). */
+export interface ExtendBody {
+  new_deadline?: string
+  new_deadline_working_days?: number
+  reason: string
+  approved_by: string
+}
+
+/** 回头看: a closed case opened again, why, with a new deadline. */
+export interface ReopenBody {
+  reason: string
+  new_deadline?: string
+  new_deadline_working_days?: number
+}
+
+// A type, not an interface, so that it is a `Query` (an index signature) as it is.
+export type CaseQuery = {
+  status?: CaseStatus
+  unit?: string
+  township?: string
+  overdue?: boolean
+  page?: number
+  page_size?: number
+}
+
+export function listCases(api: Api, query: CaseQuery) {
   return api.get<CaseList>('cases', '/v1/cases', query).then((a) => a.data)
 }
 
@@ -132,9 +167,26 @@ export async function getHistory(api: Api, id: string): Promise<HistoryEntry[]> 
   return answer.data.events
 }
 
-type Command = 'assign' | 'progress' | 'request-closure' | 'verify'
+/**
+ * The deadline `workingDays` working days from now, as the cases service counts them (GET /v1/calendar/deadline);
+ * null while the service has no such route (404) or its answer holds no moment: the page then shows no date.
+ */
+export async function previewDeadline(api: Api, workingDays: number): Promise<DeadlinePreview | null> {
+  try {
+    const answer = await api.get<unknown>('cases', '/v1/calendar/deadline', { working_days: workingDays })
+    return previewOf(answer.data)
+  } catch (error) {
+    if (error instanceof ApiError && error.problem.kind === 'not_found') return null
+    throw error
+  }
+}
+
+type Command = 'assign' | 'supervise' | 'extend' | 'reopen' | 'progress' | 'request-closure' | 'verify'
 
 export function send(api: Api, id: string, command: 'assign', body: AssignBody, version: number): Promise<CommandOut>
+export function send(api: Api, id: string, command: 'supervise', body: SuperviseBody, version: number): Promise<CommandOut>
+export function send(api: Api, id: string, command: 'extend', body: ExtendBody, version: number): Promise<CommandOut>
+export function send(api: Api, id: string, command: 'reopen', body: ReopenBody, version: number): Promise<CommandOut>
 export function send(api: Api, id: string, command: 'progress', body: ProgressBody, version: number): Promise<CommandOut>
 export function send(
   api: Api,

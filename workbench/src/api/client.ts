@@ -69,6 +69,15 @@ export class Api {
     return answer.data
   }
 
+  /**
+   * A file upload: POST multipart/form-data (the browser writes the boundary). Not a command on one stream, so no
+   * If-Match: intake's batch upload writes one report per row, each its own stream, and is idempotent by row.
+   */
+  async upload<T>(service: Service, path: string, form: FormData): Promise<T> {
+    const answer = await this.send<T>(address(this.base, service, path), { method: 'POST', body: form })
+    return answer.data
+  }
+
   private async send<T>(url: string, init: RequestInit, sentVersion?: number): Promise<Answer<T>> {
     let response = await this.attempt(url, init, await this.tokens.token())
     if (response.status === 401 && (await expired(response))) {

@@ -40,9 +40,12 @@ export interface Job {
 
 /** The jobs the workbench has so far, in menu order. */
 export const JOBS: Job[] = [
+  { path: '/leader/overview', title: '总览', roles: ['leader', 'viewer'] },
   { path: '/unit/cases', title: '我的案件', roles: ['unit'] },
   { path: '/office/to-assign', title: '待交办', roles: ['inspection_office'] },
   { path: '/office/to-verify', title: '待验收', roles: ['inspection_office'] },
+  { path: '/cases', title: '案件台账', roles: ['inspection_office', 'leader', 'viewer'] },
+  { path: '/office/batches', title: '交办表导入', roles: ['inspection_office', 'operator'] },
   { path: '/overdue', title: '超期清单', roles: ['inspection_office', 'unit', 'leader', 'viewer', 'discipline'] },
 ]
 
