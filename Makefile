@@ -104,7 +104,7 @@ dlq: install
 dlq-replay: install
 	@$(PY) -m shared.dlq replay --topic "$(TOPIC)" $(if $(ALL),--all,--offsets "$(OFFSETS)") $(ARGS)
 
-# The dashboard's assets from npm (ECharts), installed into its own ignored node_modules: no CDN at run time.
+# The dashboard's assets from npm (ECharts, oidc-client-ts), installed into its own ignored node_modules: no CDN at run time.
 DASHBOARD := services/projections/dashboard
 .PHONY: assets browser demo dashboard-screenshot
 assets: $(DASHBOARD)/node_modules/.package-lock.json workbench
@@ -143,7 +143,7 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-# A simulated county year through the services' HTTP APIs, then the dashboard's address with a viewer token.
+# A simulated county year through the services' HTTP APIs, then the dashboard's addresses (sign in as dev-viewer).
 # DEMO_ARGS="--problems 100 --month-seconds 2" changes its size and pace (python -m demo --help).
 # Development only: it adds a development user per unit of its county to make up's Keycloak (shared/identity.py).
 demo: up assets

@@ -34,6 +34,7 @@ DEFAULT_URLS = Urls(
     accountability="http://127.0.0.1:8004",
     projections="http://127.0.0.1:8005",
 )
+PROXY_DASHBOARD = "http://127.0.0.1:8000/dashboard/"
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -96,6 +97,13 @@ async def caught_up(
         await asyncio.sleep(1.5)
 
 
+def dashboard_addresses(urls: Urls) -> list[str]:
+    """Where the dashboard signs in: the one address's /dashboard/ and projections' own root, which the realm allows
+    as redirects; elsewhere only projections' root (its realm must allow it)."""
+    own = f"{urls.projections.rstrip('/')}/"
+    return [PROXY_DASHBOARD, own] if urls == DEFAULT_URLS else [own]
+
+
 def ensure_unit_users(sign_in: SignInSettings, units: set[str]) -> None:
     """A development user for each unit of the simulated county, as `make up` makes those of DEV_UNITS."""
     base_url = sign_in.oidc_issuer.rstrip("/").removesuffix(f"/realms/{identity.REALM}")
@@ -148,17 +156,18 @@ async def run(args: argparse.Namespace) -> None:
         f"全县问题{totals['total']}个，已销号{totals['closed']}个，完成率{totals['rate_percent']}%，超期{totals['overdue']}个。"
     )
     print("\n".join(summary.get("paragraphs", [])))
-    token = await viewer.atoken()
-    print("\n统计大屏（查看人员 dev-viewer 的访问令牌，5 分钟内有效；之后 make token ROLE=viewer）：")
-    print(f"  {urls.projections}/#token={token}")
+    who = "以 dev-viewer（查看人员）或 dev-leader（县领导）登录"
+    print(f"\n统计大屏：在浏览器中打开，{who}")
+    for address in dashboard_addresses(urls):
+        print(f"  {address}")
     print_workbench(sign_in)
 
 
 def print_workbench(sign_in: SignInSettings) -> None:
     """Where the people of the loop work, and who they can sign in as here (development users, make up)."""
-    workbench = f"http://127.0.0.1:{os.environ.get('PROXY_PORT', '8000')}/"
+    workbench = PROXY_DASHBOARD.removesuffix("dashboard/")
     passwords = identity.read_passwords(sign_in.dev_users_file)
-    print(f"\n工作台：{workbench}（统计大屏 {workbench}dashboard/）")
+    print(f"\n工作台：{workbench}")
     print(f"开发用户（仅本机开发环境；用户名、密码、岗位；密码保存在 {sign_in.dev_users_file}）：")
     print("\n".join(identity.listing(identity.dev_users(), passwords)))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.async_api import Page, ViewportSize, async_playwright
 
 from demo import main as demo
-from demo.browser import launch
+from demo.browser import hand_session, launch
 from demo.client import DemoError
 from demo.private_stack import ROOT, private_stack
 from shared.auth import Role
@@ -30,12 +30,14 @@ async def settle(page: Page) -> None:
     await page.wait_for_timeout(1500)  # let the charts' first animation finish before the picture
 
 
-async def photograph(url: str, out: Path) -> None:
+async def photograph(dashboard: str, access_token: str, out: Path) -> None:
     async with async_playwright() as playwright:
         browser = await launch(playwright)
         try:
             page = await browser.new_page(viewport=VIEWPORT, device_scale_factor=1, locale="zh-CN")
-            await page.goto(url)
+            # The private stack's port is no redirect the realm allows: the page is handed dev-viewer's session.
+            await hand_session(page, dashboard, access_token)
+            await page.goto(f"{dashboard}/")
             await settle(page)
             out.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(out), full_page=True)
@@ -49,7 +51,7 @@ async def run(args: argparse.Namespace) -> None:
         flags = [f"--{name}={url}" for name, url in urls.all().items()]
         await demo.run(demo.arguments([*flags, "--no-up", f"--problems={args.problems}"]))
         token = await signed_in(Role.VIEWER).atoken()  # make up's dev-viewer; 5 minutes are enough for one picture
-        await photograph(f"{urls.projections}/#token={token}", args.out)
+        await photograph(urls.projections, token, args.out)
     print(f"截图已保存：{args.out}")
 
 

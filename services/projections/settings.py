@@ -1,6 +1,29 @@
+import re
+
+from pydantic import Field, field_validator
+
 from shared.settings import ServiceSettings
+
+# The realm's address as the dashboard's Content-Security-Policy names it (connect-src): http(s), a host and a
+# path of plain characters; a space, quote, comma or semicolon would end the source or the directive.
+POLICY_SOURCE = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%-]+)*/?")
 
 
 class ProjectionsSettings(ServiceSettings):
     service_name: str = "projections"
     port: int = 8005
+    # The realm's public client the dashboard signs in with (authorization code with PKCE), at OIDC_ISSUER;
+    # the dashboard's config.json hands both to the page, so another installation changes them without a rebuild.
+    dashboard_client_id: str = Field(default="workbench", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def issuer_fits_the_dashboards_policy(cls, value: str) -> str:
+        if not POLICY_SOURCE.fullmatch(value):
+            raise ValueError(
+                "OIDC_ISSUER 须为身份认证服务领域的 http(s) 地址（不含空格、引号、逗号或分号），"
+                "统计大屏的内容安全策略要写入它。"
+                " OIDC_ISSUER must be the realm's http(s) address without spaces, quotes, commas or semicolons:"
+                " the dashboard's Content-Security-Policy names it."
+            )
+        return value

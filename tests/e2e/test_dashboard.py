@@ -1,20 +1,25 @@
-"""The dashboard in a real browser (Debian's Chromium, headless, driven by Playwright) against the five services.
+"""The dashboard in a real browser (Debian's Chromium, headless, driven by Playwright) against the services.
 
-A short county year is played through the services' HTTP APIs (the demo's own player); the page must
-show the figures the API gives, open the cases behind a figure, and each case's timeline.
-The page is opened as people are told to open it, with the token in the fragment (`/#token=…`), which
-the browser sends to no server: no request the page makes carries it anywhere but its Authorization header.
+A county leader signs in at the tests' Keycloak (authorization code with PKCE) behind the real proxy and at
+projections' own port, sees the closure rate move when a case is closed, and signs out. The figures themselves are
+checked on a short county year played through the services' HTTP APIs (the demo's own player), with the tests'
+issuer: there the page is handed the session a sign-in would have left in the tab (demo.browser.hand_session), and
+must show the figures the API gives, open the cases behind a figure, and each case's timeline. No request the page
+makes carries the token anywhere but its Authorization header.
 """
 
+import asyncio
 import dataclasses
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from playwright.async_api import Page, Request, Route, async_playwright, expect
+from playwright.async_api import Page, Request, async_playwright, expect
 
-from demo.browser import launch
+from demo.browser import hand_session, launch
 from demo.client import County, Urls
 from demo.main import caught_up
 from demo.plan import Fate, plan_year
@@ -24,9 +29,14 @@ from services.cases.settings import CasesSettings
 from services.enforcement.settings import EnforcementSettings
 from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
+from shared import identity
 from shared.auth import Role
+from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
+from tests.e2e.test_proxy import proxy
+from tests.e2e.test_workbench import redirects_allowed
 from tests.support.issuer import Bearer, issue_token, people
+from tests.support.keycloak import Keycloak
 from tests.support.service import free_port, service_processes
 
 FATES = (
@@ -67,7 +77,7 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
         ("services.accountability", make_settings(AccountabilitySettings, port=free_port())),
         ("services.projections", make_settings(ProjectionsSettings, port=free_port())),
     )
-    viewer = issue_token(subject="e2e-viewer", role=Role.VIEWER)
+    viewer = issue_token(subject="e2e-viewer", role=Role.VIEWER, ttl=timedelta(hours=1))
     async with (
         service_processes(*services) as (i, c, e, a, p),
         httpx.AsyncClient(timeout=15, headers={"Authorization": f"Bearer {viewer}"}) as client,
@@ -100,9 +110,10 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
                 page = await browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
                 sent: list[Request] = []
                 page.on("request", lambda request: sent.append(request))
-                await page.goto(f"{p.url}/#token={viewer}")
+                await hand_session(page, p.url, viewer)
+                await page.goto(f"{p.url}/")
                 await page.wait_for_selector("body[data-loaded]", timeout=TIMEOUT_MS)
-                assert "token" not in page.url, "the token leaves the address bar once kept for the session"
+                await expect(page.locator("#who")).to_have_text("e2e-viewer · 查看人员")
                 api_calls = [r for r in sent if "/v1/" in r.url]
                 assert api_calls and {(await r.all_headers()).get("authorization") for r in api_calls} == {
                     f"Bearer {viewer}"
@@ -165,54 +176,186 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
                 await browser.close()
 
 
-async def test_without_a_token_or_with_a_rejected_one_the_page_asks_for_a_token(make_settings: SettingsFactory) -> None:
-    """The page itself needs no token; the API answering 401 makes it say so in Chinese and forget the token."""
+async def test_a_county_leader_signs_in_at_keycloak_and_sees_the_closure_rate_move(
+    make_settings: SettingsFactory, topics: list[str], keycloak: Keycloak, dev_sign_in: SignInSettings
+) -> None:
+    """Behind the proxy (/dashboard/) and at projections' own root, each the page's own redirect; then signs out."""
+    issuer = {"oidc_issuer": keycloak.issuer}
+    services = (
+        ("services.intake", make_settings(IntakeSettings, port=free_port(), **issuer)),
+        ("services.cases", make_settings(CasesSettings, port=free_port(), **issuer)),
+        ("services.projections", make_settings(ProjectionsSettings, port=free_port(), **issuer)),
+    )
+    leader = identity.DevUser("e2e-dashboard-leader", Role.LEADER, None)
+    office = signed_in(Role.INSPECTION_OFFICE, settings=dev_sign_in)
+    unit = signed_in(Role.UNIT, "城关镇人民政府", dev_sign_in)
+    sign_in = f"{keycloak.issuer}/protocol/openid-connect/auth"
+    async with service_processes(*services) as (i, c, p), httpx.AsyncClient(timeout=15) as client:
+        urls = Urls(i.url, c.url, "", "", p.url)
+        reported = await client.post(
+            f"{i.url}/v1/reports",
+            json={"source": "mailbox", "title": "河道非法采砂", "description": "夜间采砂", "township": "城关镇"}
+            | {"domain": "quarrying_sand"},
+        )
+        assert reported.status_code == 202, reported.text
+        case = f"{c.url}/v1/cases/{reported.json()['issue_id']}"
+        before = await caught_up(client, urls, office, 1, timeout=60)
+        for _ in range(100):  # cases opens it from intake.events
+            if (await client.get(case, auth=office)).status_code == 200:
+                break
+            await asyncio.sleep(0.2)
+        with (
+            proxy([p]) as front,
+            identity.admin_client(keycloak.url, keycloak.admin_password) as admin,
+            redirects_allowed(admin, front),
+            redirects_allowed(admin, p.url),
+        ):
+            password = identity.ensure_user(admin, leader, None)
+            async with async_playwright() as playwright:
+                browser = await launch(playwright)
+                try:
+                    page = await browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+                    page.set_default_timeout(TIMEOUT_MS)
+                    await page.goto(f"{front}/dashboard/")
+                    await page.wait_for_url(f"{sign_in}?**")
+                    asked = parse_qs(urlsplit(page.url).query)
+                    assert asked["client_id"] == ["workbench"] and asked["code_challenge_method"] == ["S256"]
+                    assert asked["redirect_uri"] == [f"{front}/dashboard/"]
+                    await page.fill("#username", leader.username)
+                    await page.fill("#password", password)
+                    await page.click("#kc-login")
+                    await page.wait_for_url(f"{front}/dashboard/")
+                    await page.wait_for_selector("body[data-loaded]")
+                    await expect(page.locator("#who")).to_have_text("e2e-dashboard-leader · 县领导")
+                    rate = page.locator('.kpi [data-figure="rate"]')
+                    await expect(rate).to_have_text(f"{before['rate_percent']}%")
+                    await expect(page.locator('.kpi [data-figure="closed"]').first).to_have_text("0件")
+
+                    # 交办 → 申请销号 → 验收: the rate moves on the page the leader has open
+                    assign = {
+                        "problem": "河道两岸被挖空",
+                        "task": "清理采砂设备，恢复河岸",
+                        "unit": "城关镇人民政府",
+                        "leader": {"name": "王建国", "post": "城关镇党委书记"},
+                        "deadline_working_days": 10,
+                        "measures": "按期完成通报表扬，逾期约谈",
+                    }
+                    evidence = {"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "ab" * 32}
+                    for path, auth, body in (
+                        ("assign", office, assign),
+                        ("request-closure", unit, {"summary": "设备已清理", "evidence": [evidence]}),
+                        ("verify", office, {"passed": True, "verifier": "县生态环境局 李娜", "note": "已整改"}),
+                    ):
+                        answer = await client.post(f"{case}/{path}", json=body, auth=auth)
+                        assert answer.status_code == 200, answer.text
+                    after = await closed(client, urls, office)
+                    assert after["rate_percent"] != before["rate_percent"]
+                    await page.get_by_role("button", name="立即刷新").click()
+                    await expect(rate).to_have_text(f"{after['rate_percent']}%")
+
+                    # projections' own root is the other redirect; the sign-in at Keycloak is still on
+                    asked_there: list[str] = []
+                    page.on("request", lambda r: asked_there.append(r.url) if r.url.startswith(sign_in) else None)
+                    await page.goto(f"{p.url}/")
+                    await page.wait_for_selector("body[data-loaded]")
+                    await expect(rate).to_have_text(f"{after['rate_percent']}%")
+                    assert [parse_qs(urlsplit(url).query)["redirect_uri"] for url in asked_there] == [[f"{p.url}/"]]
+                    assert "code=" not in page.url and "state=" not in page.url
+
+                    await page.get_by_role("button", name="退出登录").click()
+                    await page.wait_for_url(f"{sign_in}?**")
+                finally:
+                    await browser.close()
+
+
+async def closed(client: httpx.AsyncClient, urls: Urls, auth: httpx.Auth) -> dict[str, Any]:
+    """The county's totals once projections counts the one case closed."""
+    for _ in range(120):
+        totals = await caught_up(client, urls, auth, 1, timeout=30)
+        if totals["closed"] == 1:
+            return totals
+        await asyncio.sleep(0.5)
+    raise AssertionError("projections never counted the case closed")
+
+
+async def test_a_role_that_may_not_read_the_figures_is_told_so_and_may_sign_out(make_settings: SettingsFactory) -> None:
+    """The public sees a Chinese message and 退出登录 instead of a board; a unit sees its own figures, and the county's
+    enforcement figures, which are not its to read, say so in their place."""
+    settings = make_settings(ProjectionsSettings, port=free_port())
+    public = issue_token(subject="e2e-public", role=Role.PUBLIC, ttl=timedelta(hours=1))
+    unit = issue_token(subject="e2e-unit", role=Role.UNIT, unit="城关镇人民政府", ttl=timedelta(hours=1))
+    async with service_processes(("services.projections", settings)) as (p,), async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            page = await browser.new_page(locale="zh-CN")
+            await hand_session(page, p.url, public)
+            await page.goto(f"{p.url}/")
+            await expect(page.locator("#notice-text")).to_contain_text("当前账号（e2e-public · 公众）无权查看统计大屏")
+            await expect(page.locator("#board")).to_be_hidden()
+            await expect(page.locator("#notice-sign-out")).to_be_visible()
+            # the tests' issuer publishes no sign-out endpoint: the page forgets the session and says so
+            await page.locator("#notice-sign-out").click()
+            await expect(page.locator("#notice-text")).to_contain_text("已在本页退出登录")
+            assert await stored_session(page) == []
+
+            page = await browser.new_page(locale="zh-CN")
+            await hand_session(page, p.url, unit)
+            await page.goto(f"{p.url}/")
+            await page.wait_for_selector("body[data-loaded]", timeout=TIMEOUT_MS)
+            await expect(page.locator("#notice")).to_be_hidden()
+            await expect(page.locator('.kpi [data-figure="all"]')).to_have_text("0件")
+            await expect(page.locator("#enforcement-figures")).to_contain_text("无权查看")
+            await expect(page.locator("#sign-out")).to_be_visible()
+        finally:
+            await browser.close()
+
+
+async def test_without_a_session_the_page_goes_to_sign_in_and_says_so_when_it_cannot(
+    make_settings: SettingsFactory,
+) -> None:
+    """The tests' issuer has no sign-in page (no OpenID metadata): the page says it cannot reach the identity provider
+    and offers 重新登录, instead of a blank page."""
     settings = make_settings(ProjectionsSettings, port=free_port())
     async with service_processes(("services.projections", settings)) as (p,), async_playwright() as playwright:
         browser = await launch(playwright)
         try:
             page = await browser.new_page(locale="zh-CN")
+            sent: list[str] = []
+            page.on("request", lambda request: sent.append(request.url))
             await page.goto(f"{p.url}/")
-            await expect(page.locator("#notice")).to_be_visible()
-            await expect(page.locator("#notice-text")).to_contain_text("本页需要身份凭证")
-            await expect(page.locator("#token-form")).to_be_visible()
-
-            async def refuse(route: Route) -> None:
-                body = {"error": {"code": "token_expired", "message": "登录已过期，请重新登录"}}
-                await route.fulfill(status=401, content_type="application/json", body=json.dumps(body))
-
-            await page.route("**/v1/**", refuse)
-            await page.goto(f"{p.url}/#token=expired-token")
-            await expect(page.locator("#notice-text")).to_contain_text("身份凭证无效或已过期（登录已过期，请重新登录）")
-            assert await stored_token(page) is None
+            await expect(page.locator("#notice-text")).to_contain_text("无法连接统一身份认证")
+            await expect(page.locator("#sign-in-again")).to_be_visible()
+            assert f"{settings.oidc_issuer}/.well-known/openid-configuration" in sent
+            assert not [url for url in sent if "/v1/" in url], "nothing is asked of the API without a sign-in"
         finally:
             await browser.close()
 
 
-async def test_a_token_in_the_query_is_never_used_and_leaves_the_address_bar(make_settings: SettingsFactory) -> None:
-    """An old `?token=` link has already carried the token to the server: the page says so and asks for another."""
+async def test_an_old_link_with_a_token_is_never_used_and_leaves_the_address_bar(
+    make_settings: SettingsFactory,
+) -> None:
+    """`?token=` has already carried a token to the server and `#token=` is no way in any more: both are dropped, the
+    page reads with the signed-in session only, and a drill-down in the address is kept."""
     settings = make_settings(ProjectionsSettings, port=free_port())
-    viewer = issue_token(subject="e2e-viewer", role=Role.VIEWER)
+    viewer = issue_token(subject="e2e-viewer", role=Role.VIEWER, ttl=timedelta(hours=1))
     async with service_processes(("services.projections", settings)) as (p,), async_playwright() as playwright:
         browser = await launch(playwright)
         try:
             page = await browser.new_page(locale="zh-CN")
             sent: list[Request] = []
             page.on("request", lambda request: sent.append(request))
-            await page.goto(f"{p.url}/?token={viewer}#/list?api=%2Fv1%2Fcases%2Foverdue")
-            await expect(page.locator("#notice-text")).to_contain_text("本页不使用这样的凭证")
-            await expect(page.locator("#notice-text")).to_contain_text("#token=")
-            await expect(page.locator("#token-form")).to_be_visible()
-            assert "token" not in page.url and page.url.endswith("#/list?api=%2Fv1%2Fcases%2Foverdue")
-            assert await stored_token(page) is None
-            assert not [r.url for r in sent if "/v1/" in r.url], "nothing is asked of the API with that token"
-
-            # the form takes a token, and the page then reads the figures with it
-            await page.locator("#token-input").fill(viewer)
-            await page.locator("#token-form button").click()
+            await hand_session(page, p.url, viewer)
+            await page.goto(f"{p.url}/?token=from-the-query#token=from-the-fragment")
             await page.wait_for_selector("body[data-loaded]", timeout=TIMEOUT_MS)
-            assert await stored_token(page) == viewer
+            assert page.url == f"{p.url}/"
+            await page.goto(f"{p.url}/?token=from-the-query#/list?api=%2Fv1%2Fcases%2Foverdue")
             await expect(page.locator("#list-total")).to_have_text("共0件")
+            assert page.url == f"{p.url}/#/list?api=%2Fv1%2Fcases%2Foverdue"
+            # only the page's own address carried it (typed by the person); the page sends it nowhere
+            assert not [r.url for r in sent if "from-the" in r.url and not r.is_navigation_request()]
+            calls = [r for r in sent if "/v1/" in r.url]
+            assert calls and {(await r.all_headers()).get("authorization") for r in calls} == {f"Bearer {viewer}"}
+            assert "from-the" not in json.dumps(await stored_session(page))
         finally:
             await browser.close()
 
@@ -240,9 +383,12 @@ async def click_bar(page: Page, chart: str, value: list[float], title: str) -> N
     raise AssertionError(f"no drill-down {title!r} opened by clicking {value} in {chart}")
 
 
-async def stored_token(page: Page) -> str | None:
-    token: str | None = await page.evaluate("sessionStorage.getItem('county-env-dashboard-token')")
-    return token
+async def stored_session(page: Page) -> list[str]:
+    """What oidc-client-ts keeps in the tab: the signed-in user's entry (`oidc.user:…`), if any."""
+    kept: list[str] = await page.evaluate(
+        "Object.keys(sessionStorage).filter((k) => k.startsWith('oidc.user:')).map((k) => sessionStorage.getItem(k))"
+    )
+    return kept
 
 
 def grouped(amount: str) -> str:

@@ -88,7 +88,9 @@ def _from_local_stack() -> Infrastructure:
         ["bash", str(ROOT / "infra" / "postgres.sh"), "url", "postgres"], check=True, capture_output=True, text=True
     ).stdout.strip()
     keys = stack_keys.read()
-    broker = Broker("127.0.0.1:9092", stack_keys.KAFKA_ADMIN, stack_keys.kafka_password(keys, stack_keys.KAFKA_ADMIN))
+    # infra/kafka.sh listens on KAFKA_PORT (a second checkout's suite runs its own broker beside make up's).
+    bootstrap = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
+    broker = Broker(bootstrap, stack_keys.KAFKA_ADMIN, stack_keys.kafka_password(keys, stack_keys.KAFKA_ADMIN))
     return Infrastructure(broker=broker, database_url=url, origin="local stack")
 
 

@@ -34,7 +34,16 @@ def test_the_workbench_signs_in_in_the_browser_with_pkce_only(realm: dict[str, A
     assert workbench["publicClient"] and workbench["standardFlowEnabled"]
     assert not workbench["directAccessGrantsEnabled"] and not workbench["implicitFlowEnabled"]
     assert workbench["attributes"]["pkce.code.challenge.method"] == "S256"
-    assert workbench["redirectUris"] == ["http://127.0.0.1:8000/*", "http://127.0.0.1:8005/dashboard/*"]
+    assert workbench["redirectUris"] == ["http://127.0.0.1:8000/*", "http://127.0.0.1:8005/"]
+
+
+def test_the_dashboard_comes_back_to_its_two_addresses_and_no_other(realm: dict[str, Any]) -> None:
+    """The proxy's /dashboard/ (under the one address's /*) and projections' own root, exactly: no other origin."""
+    (client,) = realm["clients"]
+    logout = client["attributes"]["post.logout.redirect.uris"].split("##")
+    for allowed in (client["redirectUris"], logout):
+        assert allowed == ["http://127.0.0.1:8000/*", "http://127.0.0.1:8005/"]
+    assert client["webOrigins"] == ["http://127.0.0.1:8000", "http://127.0.0.1:8005"]
 
 
 def test_tokens_name_the_services_audience_and_the_unit(realm: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-// 统计大屏: reads projections' API with the viewer's bearer token and draws the figures.
+// 统计大屏: signs the person in at the identity provider (oidc-client-ts), reads projections' API with their access
+// token and draws the figures.
 // Every text from the API goes into the page as text (textContent, or esc() for ECharts tooltips):
 // titles, townships and units are typed by the public and by staff.
 "use strict";
@@ -6,7 +7,7 @@
 (() => {
   const REFRESH_MS = 10000;
   const REQUEST_TIMEOUT_MS = 15000;
-  const TOKEN_KEY = "county-env-dashboard-token";
+  const LEDGER_TIMEOUT_MS = 120000;
   const PAGE_SIZE = 100;
   const TREND_SAMPLES = 12;
   const MAX_OFFENDERS = 6;
@@ -38,8 +39,6 @@
 
   const $ = (id) => document.getElementById(id);
   const charts = {};
-  let token = null;
-  let tokenInQuery = false;
   let refreshing = false;
 
   // ---------------------------------------------------------------- building the page safely
@@ -113,7 +112,7 @@
     timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
   });
 
-  // ---------------------------------------------------------------- the token and the API
+  // ---------------------------------------------------------------- signing in (统一身份认证) and the API
 
   class AuthError extends Error {
     constructor(status, message) {
@@ -122,27 +121,142 @@
     }
   }
 
-  // The token comes in the address's fragment (#token=…), which the browser never sends to a server or proxy,
-  // or from the form. A token in the query (?token=…) is never used: the server and every proxy on the way
-  // have already seen and may have logged it. Either leaves the address bar and the history at once.
-  function takeToken() {
-    const url = new URL(window.location.href);
-    const inQuery = url.searchParams.has("token");
-    const given = /^#token=([^&]*)(?:&(.*))?$/.exec(url.hash);
-    if (inQuery) url.searchParams.delete("token");
-    if (given) {
-      let value = "";
-      try {
-        value = decodeURIComponent(given[1]).trim();
-      } catch {
-        value = ""; // a mangled link: the form asks for the token
-      }
-      if (value) sessionStorage.setItem(TOKEN_KEY, value);
-      url.hash = given[2] ? `#${given[2]}` : "";
+  // The sign-in is oidc-client-ts's, as the workbench's (authorization code with PKCE S256, the realm's public
+  // client); the session is kept in the browser tab's sessionStorage and renewed with the refresh token a minute
+  // before the access token expires. No token is ever taken from the address.
+  let manager = null;
+  // The API refused the token once already and a renewal was tried: a second refusal is shown, not signed in
+  // again, so that a token the service never accepts (another realm, a wrong audience) cannot loop through sign-ins.
+  let renewed = false;
+  // The account may not read the figures (403): the board stays hidden until the person signs out.
+  let refused = false;
+
+  // The page's own address is the redirect after sign-in and sign-out: projections' root (:8005/) and the proxy's
+  // /dashboard/ alike, each allowed by the realm's client.
+  function pageAddress() {
+    return `${window.location.origin}${window.location.pathname}`;
+  }
+
+  // A drill-down the person was on (#/list?…, #/case/…) is carried through the sign-in; nothing else is, so an old
+  // link's #token=… goes no further than this page's address bar, which drops it.
+  function routeHash(hash) {
+    return typeof hash === "string" && /^#\/[^#]*$/.test(hash) ? hash : "";
+  }
+
+  function settleAddress(hash) {
+    const wanted = `${window.location.pathname}${hash}`;
+    if (`${window.location.pathname}${window.location.search}${window.location.hash}` !== wanted) {
+      history.replaceState(null, "", wanted);
     }
-    if (inQuery || given) history.replaceState(null, "", `${url.pathname}${url.search}${url.hash}`);
-    if (inQuery && !given) tokenInQuery = true;
-    return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  class SignInProblem extends Error {}
+
+  async function loadConfig() {
+    let config;
+    try {
+      const response = await fetch(apiUrl("/dashboard/config.json"), { cache: "no-store" });
+      if (!response.ok) throw new SignInProblem(`无法读取登录配置（HTTP ${response.status}），请联系系统管理员`);
+      config = await response.json();
+    } catch (error) {
+      if (error instanceof SignInProblem) throw error;
+      throw new SignInProblem("无法读取登录配置，请检查网络后刷新页面");
+    }
+    const { authority, client_id: clientId } = config || {};
+    if (typeof authority !== "string" || !/^https?:\/\/[^/]+\/realms\/[^/]+$/.test(authority) || !clientId) {
+      throw new SignInProblem("登录配置有误（dashboard/config.json），请联系系统管理员");
+    }
+    return { authority, clientId };
+  }
+
+  async function startSession() {
+    if (!window.oidc) throw new SignInProblem("登录组件未安装：请在项目目录运行 make assets 后刷新页面");
+    const { authority, clientId } = await loadConfig();
+    manager = new window.oidc.UserManager({
+      authority,
+      client_id: clientId,
+      redirect_uri: pageAddress(),
+      post_logout_redirect_uri: pageAddress(),
+      response_type: "code",
+      scope: "openid profile",
+      automaticSilentRenew: true,
+      loadUserInfo: false,
+      userStore: new window.oidc.WebStorageStateStore({ store: window.sessionStorage }),
+    });
+    const params = new URLSearchParams(window.location.search);
+    let user;
+    if (params.has("state") && (params.has("code") || params.has("error"))) {
+      try {
+        user = await manager.signinRedirectCallback();
+      } catch (error) {
+        settleAddress("");
+        throw new SignInProblem(`登录未完成：${error.message}`);
+      }
+      settleAddress(routeHash(user.state));
+    } else {
+      settleAddress(routeHash(window.location.hash));
+      user = await manager.getUser();
+      if (user && user.expired) user = await manager.signinSilent().catch(() => null);
+    }
+    if (!user) {
+      await signInAgain();
+      return null;
+    }
+    showPerson(user);
+    manager.events.addUserLoaded(showPerson);
+    // Renewal failed (the sign-in ended at the identity provider, or it cannot be reached): sign in again.
+    manager.events.addSilentRenewError(() => signInAgain());
+    manager.events.addAccessTokenExpired(() => signInAgain());
+    return user;
+  }
+
+  async function signInAgain() {
+    try {
+      await manager.signinRedirect({ state: routeHash(window.location.hash) });
+    } catch (error) {
+      showNotice(`无法连接统一身份认证（${error.message}），请稍后重新登录`, { signIn: true });
+    }
+  }
+
+  async function signOut() {
+    try {
+      await manager.signoutRedirect();
+    } catch (error) {
+      await manager.removeUser();
+      showNotice(`已在本页退出登录；统一身份认证暂不可用（${error.message}）`, { signIn: true });
+    }
+  }
+
+  const ROLE_LABELS = {
+    public: "公众", operator: "受理员", inspection_office: "督察办", unit: "责任单位",
+    leader: "县领导", discipline: "纪委监委", enforcement: "执法人员", viewer: "查看人员",
+  };
+
+  // The access token's claims (its roles are in realm_access, which the ID token need not carry); shown, not trusted:
+  // what the person may read is the API's answer.
+  function claimsOf(token) {
+    try {
+      const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+    } catch {
+      return {};
+    }
+  }
+
+  function whoIs(user) {
+    const claims = { ...user.profile, ...claimsOf(user.access_token) };
+    const roles = (claims.realm_access?.roles || []).filter((role) => ROLE_LABELS[role]).map((role) => ROLE_LABELS[role]);
+    return [claims.preferred_username, roles.join("、") || "未分配角色", claims.unit].filter(Boolean).join(" · ");
+  }
+
+  function showPerson(user) {
+    $("who").textContent = whoIs(user);
+    $("sign-out").hidden = false;
+  }
+
+  async function accessToken() {
+    const user = manager && (await manager.getUser());
+    return user && !user.expired ? user.access_token : null;
   }
 
   // The API's paths ("/v1/…") relative to the page: at projections' own root, or under the proxy's /dashboard/.
@@ -150,17 +264,22 @@
     return new URL(path.replace(/^\//, ""), window.location.href).href;
   }
 
-  async function api(path) {
-    let response;
+  async function call(path, accept, timeoutMs = REQUEST_TIMEOUT_MS) {
+    const token = await accessToken();
+    if (!token) throw new AuthError(401, "登录已过期");
     try {
-      response = await fetch(apiUrl(path), {
-        headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+      return await fetch(apiUrl(path), {
+        headers: { Authorization: `Bearer ${token}`, Accept: accept },
         cache: "no-store",
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new Error(`无法连接统计服务（${error.name === "TimeoutError" ? "请求超时" : "网络错误"}）`);
     }
+  }
+
+  async function api(path) {
+    const response = await call(path, "application/json");
     if (response.status === 401 || response.status === 403) {
       throw new AuthError(response.status, await errorMessage(response));
     }
@@ -177,26 +296,39 @@
     }
   }
 
-  function askForToken(message) {
+  function showNotice(message, actions) {
     $("notice").hidden = false;
     $("notice-text").textContent = message;
-    $("token-form").hidden = false;
+    $("sign-in-again").hidden = !actions.signIn;
+    $("notice-sign-out").hidden = !actions.signOut;
     $("refreshed").textContent = "未加载";
   }
 
-  function authProblem(error) {
-    if (error.status === 401) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      token = null;
-      askForToken(
-        `身份凭证无效或已过期（${error.message}）。请使用管理员发给您的带 #token= 的链接重新打开本页，` +
-          "或在下面粘贴新的凭证（在项目目录运行 make token ROLE=viewer 可获取查看人员凭证）。",
+  // 401: the token is renewed once and the request tried again (true); a renewal that fails signs in again,
+  // a renewed token the API refuses as well is shown. 403: this account may not read the figures at all.
+  async function authProblem(error) {
+    if (error.status === 403) {
+      refused = true;
+      $("board").hidden = true;
+      $("drawer").hidden = true;
+      showNotice(
+        `当前账号（${$("who").textContent}）无权查看统计大屏：${error.message}。` +
+          "请退出登录后换用有权查看统计的账号（如查看人员、县领导）登录，或联系管理员分配角色。",
+        { signOut: true },
       );
-    } else {
-      askForToken(
-        `当前身份无权查看统计数据（${error.message}）。请使用查看人员、县领导等工作人员的凭证打开本页。`,
-      );
+      return false;
     }
+    if (!renewed) {
+      renewed = true;
+      if (await manager.signinSilent().catch(() => null)) return true;
+      await signInAgain();
+      return false;
+    }
+    showNotice(`统计服务不接受当前的登录（${error.message}）。请重新登录；仍不行请联系系统管理员。`, {
+      signIn: true,
+      signOut: true,
+    });
+    return false;
   }
 
   // ---------------------------------------------------------------- the figures
@@ -557,33 +689,24 @@
     node.className = lag ? "lagging" : "";
   }
 
-  // Each section draws what it got; a failed section says so and the others still show.
+  // Each section draws what it got; a failed section says so and the others still show. A section the account may not read (a unit's, of the county's enforcement figures) says so; the first one's
+  // refusal, or an expired sign-in, is the page's.
   function section(id, promise, draw) {
     return promise.then(draw, (error) => {
-      if (error instanceof AuthError) throw error;
+      if (error instanceof AuthError && (error.status === 401 || id === "kpi-list")) throw error;
       const target = $(id);
       if (charts[id]) {
         charts[id].dispose();
         delete charts[id];
       }
-      fill(target, el("p", { class: "failed" }, `加载失败：${error.message}`));
+      fill(target, el("p", { class: "failed" }, `${error instanceof AuthError ? "无权查看" : "加载失败"}：${error.message}`));
     });
   }
 
   async function refresh() {
-    if (refreshing) return;
-    if (!token) {
-      askForToken(
-        (tokenInQuery
-          ? "链接把身份凭证放在了“?token=”中，本页不使用这样的凭证：它已随请求发给服务器，可能留在服务器或代理的日志里，" +
-            "请让管理员作废并重新签发。"
-          : "本页需要身份凭证才能显示统计数据。") +
-          "请使用管理员发给您的带 #token= 的链接打开本页，" +
-          "或在下面粘贴凭证（在项目目录运行 make token ROLE=viewer 可获取查看人员凭证）。",
-      );
-      return;
-    }
+    if (refreshing || refused) return;
     refreshing = true;
+    let again = false;
     try {
       const bySource = api("/v1/stats/closure-rates?group_by=source");
       await Promise.all([
@@ -601,15 +724,17 @@
         section("enforcement-figures", api("/v1/stats/enforcement"), enforcementFigures),
         section("work-summary-text", api("/v1/reports/work-summary"), workSummary),
       ]);
+      renewed = false;
       $("notice").hidden = true;
       $("refreshed").textContent = `更新于 ${shanghaiClock.format(new Date())} · 每${REFRESH_MS / 1000}秒自动刷新`;
       document.body.dataset.loaded = String(Date.now());
     } catch (error) {
-      if (error instanceof AuthError) authProblem(error);
+      if (error instanceof AuthError) again = await authProblem(error);
       else $("refreshed").textContent = `刷新失败：${error.message}`;
     } finally {
       refreshing = false;
     }
+    if (again) await refresh();
   }
 
   // ---------------------------------------------------------------- drill-down and timelines
@@ -641,8 +766,7 @@
       const table = kind === "cases" ? caseTable(answer) : kind === "measures" ? measureTable(answer) : enforcementTable(answer);
       fill($("drawer-body"), table, pager(answer, path, title, offset));
     } catch (error) {
-      if (error instanceof AuthError) return authProblem(error);
-      fill($("drawer-body"), el("p", { class: "failed" }, `加载失败：${error.message}`));
+      await drawerProblem(error);
     }
   }
 
@@ -763,9 +887,17 @@
         el("ol", { class: "timeline", id: "timeline" }, items),
       );
     } catch (error) {
-      if (error instanceof AuthError) return authProblem(error);
-      fill($("drawer-body"), el("p", { class: "failed" }, `加载失败：${error.message}`));
+      await drawerProblem(error);
     }
+  }
+
+  // A list or timeline this account may not read says so in the drawer; an expired sign-in is renewed and tried again.
+  async function drawerProblem(error) {
+    if (error instanceof AuthError && error.status === 401) {
+      if (await authProblem(error)) route();
+      return;
+    }
+    fill($("drawer-body"), el("p", { class: "failed" }, `${error instanceof AuthError ? "无权查看" : "加载失败"}：${error.message}`));
   }
 
   function back(event) {
@@ -775,7 +907,7 @@
 
   function route() {
     const hash = window.location.hash;
-    if (!token) return;
+    if (!manager || refused) return;
     if (hash.startsWith("#/list?")) showList(new URLSearchParams(hash.slice("#/list?".length)));
     else if (hash.startsWith("#/case/")) showTimeline(decodeURIComponent(hash.slice("#/case/".length)));
     else $("drawer").hidden = true;
@@ -784,9 +916,8 @@
   // ---------------------------------------------------------------- the ledger (整改台账)
 
   async function exportLedger() {
-    if (!token) return refresh();
     try {
-      const response = await fetch(apiUrl("/v1/exports/ledger.xlsx"), { headers: { Authorization: `Bearer ${token}` } });
+      const response = await call("/v1/exports/ledger.xlsx", "*/*", LEDGER_TIMEOUT_MS);
       if (response.status === 401 || response.status === 403) throw new AuthError(response.status, await errorMessage(response));
       if (!response.ok) throw new Error(await errorMessage(response));
       const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "整改台账.xlsx" });
@@ -798,34 +929,34 @@
       const next = /[?&]offset=(\d+)[^>]*>;\s*rel="next"/.exec(response.headers.get("Link") || "");
       if (next) $("refreshed").textContent = `整改台账共${total}个案件，已导出前${next[1]}个；其余请按 offset 分批导出`;
     } catch (error) {
-      if (error instanceof AuthError) authProblem(error);
-      else $("refreshed").textContent = `导出失败：${error.message}`;
+      if (error instanceof AuthError && error.status === 401) {
+        if (await authProblem(error)) await exportLedger();
+      } else $("refreshed").textContent = `${error instanceof AuthError ? "无权导出" : "导出失败"}：${error.message}`;
     }
   }
 
   // ---------------------------------------------------------------- start
 
-  function start() {
-    token = takeToken();
-    $("token-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      const given = $("token-input").value.trim();
-      if (!given) return;
-      sessionStorage.setItem(TOKEN_KEY, given);
-      token = given;
-      $("token-input").value = "";
-      $("notice").hidden = true;
-      refresh().then(route);
-    });
+  async function start() {
     $("refresh-now").addEventListener("click", () => refresh());
     $("export-ledger").addEventListener("click", exportLedger);
+    $("sign-out").addEventListener("click", signOut);
+    $("notice-sign-out").addEventListener("click", signOut);
+    $("sign-in-again").addEventListener("click", () => (manager ? signInAgain() : window.location.reload()));
     window.addEventListener("hashchange", () => {
-      if (!window.location.hash.startsWith("#token=")) return route();
-      // A link with a token opened on this very page changes only the fragment: take the new token.
-      token = takeToken();
-      refresh().then(route);
+      // An old link's token opened on this very page: dropped from the address, never read.
+      if (window.location.hash && !routeHash(window.location.hash)) settleAddress("");
+      route();
     });
     window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
+    let user;
+    try {
+      user = await startSession();
+    } catch (error) {
+      showNotice(error.message, { signIn: true });
+      return;
+    }
+    if (!user) return; // on the way to the sign-in page
     refresh().then(route);
     setInterval(refresh, REFRESH_MS);
   }
