@@ -106,7 +106,7 @@ dlq-replay: install
 
 # The dashboard's assets from npm (ECharts, oidc-client-ts), installed into its own ignored node_modules: no CDN at run time.
 DASHBOARD := services/projections/dashboard
-.PHONY: assets browser demo dashboard-screenshot
+.PHONY: assets browser demo dashboard-screenshot workbench-screenshot
 assets: $(DASHBOARD)/node_modules/.package-lock.json workbench
 
 $(DASHBOARD)/node_modules/.package-lock.json: $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
@@ -152,3 +152,7 @@ demo: up assets
 # docs/dashboard.png: the demo on a private stack (own ports, topics, databases; make up's Keycloak), then a screenshot.
 dashboard-screenshot: install assets browser
 	@ENVIRONMENT=development $(PY) -m demo.screenshot
+
+# docs/workbench-unit-phone.png: the unit's page at phone width, from the browser test of the whole loop.
+workbench-screenshot: install assets browser
+	@WORKBENCH_SCREENSHOT=$(CURDIR)/docs/workbench-unit-phone.png $(PY) -m pytest -q tests/e2e/test_workbench_loop.py

@@ -77,7 +77,7 @@ async def test_the_workbench_signs_in_at_keycloak_with_pkce_shows_the_unit_and_i
         await page.wait_for_url(f"{keycloak.issuer}/protocol/openid-connect/auth?**")
 
 
-async def test_a_county_leader_gets_the_read_only_pages_and_the_dashboard_with_the_token_in_the_fragment(
+async def test_a_county_leader_gets_the_read_only_pages_and_a_dashboard_link_that_carries_no_token(
     keycloak: Keycloak,
 ) -> None:
     """No service runs, so the pages say they cannot read; what is checked is what the leader is offered."""
@@ -95,4 +95,5 @@ async def test_a_county_leader_gets_the_read_only_pages_and_the_dashboard_with_t
         await dashboard.wait_for_url(f"{origin}/dashboard/**")
         address = urlsplit(dashboard.url)
         assert f"{address.scheme}://{address.netloc}{address.path}" == f"{origin}/dashboard/"
-        assert address.fragment.startswith("token=ey") and "token" not in address.query
+        # The dashboard signs in by itself (the loop's test sees it do so): nothing of the session is in the address.
+        assert "token" not in address.fragment and "token" not in address.query

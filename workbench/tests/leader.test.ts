@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
 import { jobsOf, personOf } from '../src/auth/identity'
-import { dashboardAddress } from '../src/dashboard'
 import { caseQuery, ledgerFilter, routeQuery } from '../src/ledger'
 
 describe('the ledger’s filters in the address', () => {
@@ -47,12 +46,5 @@ describe('each role’s menu', () => {
   it('gives the 交办表 upload to 督察办 and 受理员, whom intake lets upload', () => {
     expect(jobsOf(personOf({ sub: 'o', role: 'operator' })).map((j) => j.path)).toContain('/office/batches')
     expect(jobsOf(personOf({ sub: 'u', role: 'unit', unit: '城关镇人民政府' })).map((j) => j.path)).not.toContain('/office/batches')
-  })
-})
-
-describe('the dashboard link', () => {
-  it('opens the dashboard with the token in the fragment, never the query', () => {
-    expect(dashboardAddress('a.b+c')).toBe('/dashboard/#token=a.b%2Bc')
-    expect(dashboardAddress(null)).toBe('/dashboard/')
   })
 })
