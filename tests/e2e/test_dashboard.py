@@ -34,10 +34,10 @@ from shared.auth import Role
 from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
 from tests.e2e.test_proxy import proxy
-from tests.e2e.test_workbench import redirects_allowed
 from tests.support.issuer import Bearer, issue_token, people
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port, service_processes
+from tests.support.workbench import redirects_allowed
 
 FATES = (
     Fate.CLOSED,
@@ -207,8 +207,8 @@ async def test_a_county_leader_signs_in_at_keycloak_and_sees_the_closure_rate_mo
         with (
             proxy([p]) as front,
             identity.admin_client(keycloak.url, keycloak.admin_password) as admin,
-            redirects_allowed(admin, front),
-            redirects_allowed(admin, p.url),
+            redirects_allowed(keycloak, front),
+            redirects_allowed(keycloak, p.url),
         ):
             password = identity.ensure_user(admin, leader, None)
             async with async_playwright() as playwright:
