@@ -1,14 +1,21 @@
 """The workbench (工作台, workbench/) as `make assets` builds it: its own unit tests (vitest: the API client's
-error mapping, identity, deadlines), and a build that holds no development sign-in and reads its identity provider
-from config.json. make test builds it first (`assets`), type-checked by vue-tsc."""
+error mapping, identity, deadlines, credit codes, money, the daily penalty, request bodies), and a build that holds no
+development sign-in and reads its identity provider from config.json. make test builds it first (`assets`),
+type-checked by vue-tsc. What the workbench mirrors of the services (the codes its forms offer, the bodies they send)
+is checked against the services here."""
 
+import importlib
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
+
+from shared.contracts.codes import DOMAIN_LABELS, MEASURE_LABELS, PERSON_MEASURES, SOURCE_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKBENCH = ROOT / "workbench"
@@ -64,3 +71,39 @@ def test_config_json_names_the_realm_and_the_public_pkce_client_of_the_realm_fil
     (client,) = [c for c in realm["clients"] if c["clientId"] == config["client_id"]]
     assert client["publicClient"] and client["attributes"]["pkce.code.challenge.method"] == "S256"
     assert "http://127.0.0.1:8000/*" in client["redirectUris"]
+
+
+def _ts_constant(name: str) -> str:
+    source = (WORKBENCH / "src" / "codes.ts").read_text(encoding="utf-8")
+    found = re.search(rf"export const {name}\b[^=]*= ([{{\[].*?[}}\]])\n", source, re.S)
+    assert found is not None, name
+    return found.group(1)
+
+
+def _ts_labels(name: str) -> dict[str, str]:
+    return dict(re.findall(r"(\w+): '([^']*)'", _ts_constant(name)))
+
+
+def test_the_codes_the_workbench_offers_are_the_services_with_their_labels() -> None:
+    assert _ts_labels("DOMAIN_LABELS") == {d.value: label for d, label in DOMAIN_LABELS.items()}
+    assert _ts_labels("MEASURE_LABELS") == {m.value: label for m, label in MEASURE_LABELS.items()}
+    assert set(re.findall(r"'(\w+)'", _ts_constant("PERSON_MEASURES"))) == {m.value for m in PERSON_MEASURES}
+    hotlines = _ts_labels("HOTLINE_LABELS")
+    assert hotlines == {s.value: label for s, label in SOURCE_LABELS.items() if s.value in hotlines}
+    assert set(hotlines) == {"hotline_12369", "county_hotline"}
+
+
+def _model(path: str) -> type[BaseModel]:
+    module, name = path.split(":")
+    model: type[BaseModel] = getattr(importlib.import_module(module), name)
+    return model
+
+
+@pytest.mark.parametrize(
+    "example",
+    json.loads((WORKBENCH / "tests" / "request-bodies.json").read_text(encoding="utf-8"))["bodies"],
+    ids=lambda example: str(example["name"]),
+)
+def test_every_body_the_workbench_sends_is_taken_by_the_apis_own_model(example: dict[str, Any]) -> None:
+    """workbench/tests/bodies.test.ts checks that the forms build exactly these bodies."""
+    _model(example["model"]).model_validate(example["body"])

@@ -13,6 +13,8 @@ export interface CommandState {
   errors: Ref<Record<string, string>>
   busy: Ref<boolean>
   run(action: () => Promise<unknown>, success: string): Promise<boolean>
+  /** As `run`, for a command whose answer the page shows (the new issue, measure or case): undefined when refused. */
+  answer<T>(action: () => Promise<T>, success: string): Promise<T | undefined>
 }
 
 export function useCommand(reload: () => Promise<void> | void): CommandState {
@@ -50,7 +52,15 @@ export function useCommand(reload: () => Promise<void> | void): CommandState {
     }
   }
 
-  return { errors, busy, run }
+  async function answer<T>(action: () => Promise<T>, success: string): Promise<T | undefined> {
+    let value: T | undefined
+    const done = await run(async () => {
+      value = await action()
+    }, success)
+    return done ? value : undefined
+  }
+
+  return { errors, busy, run, answer }
 }
 
 /** The messages of fields that the form does not show, as "field：message" lines, to show above it. */

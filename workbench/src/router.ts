@@ -10,6 +10,7 @@ import BatchUpload from './views/office/BatchUpload.vue'
 import CaseQueue from './views/office/CaseQueue.vue'
 import Overdue from './views/Overdue.vue'
 import UnitCases from './views/unit/UnitCases.vue'
+import { roleRoutes } from './views/roleRoutes'
 
 export function workbenchRouter(): Router {
   return createRouter({
@@ -36,6 +37,7 @@ export function workbenchRouter(): Router {
       { path: '/office/batches/:uploadId', component: BatchUpload, props: true, meta: { title: '导入结果' } },
       { path: '/cases/:id', component: CaseDetail, props: true, meta: { title: '案件详情' } },
       { path: '/cases/:id/assign', component: AssignCase, props: true, meta: { title: '交办' } },
+      ...roleRoutes,
       { path: '/:rest(.*)*', redirect: '/' },
     ],
   })

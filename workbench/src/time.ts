@@ -53,3 +53,8 @@ export function shanghaiMoment(moment: string): string | null {
   const weekday = WEEKDAYS[new Date(at + 8 * 3_600_000).getUTCDay()] ?? ''
   return `${parts.year}-${parts.month}-${parts.day}（周${weekday}）${parts.hour}:${parts.minute}`
 }
+
+/** Today's date in 北京时间, "2026-06-30": the default of a form's date. */
+export function todayInBeijing(now: number = Date.now()): string {
+  return new Date(now + 8 * 3_600_000).toISOString().slice(0, 10)
+}

@@ -27,8 +27,15 @@ describe('who is signed in', () => {
     expect(jobsOf(person).map((j) => j.title)).toEqual(['待交办', '待验收', '案件台账', '交办表导入', '超期清单'])
   })
 
-  it('offers no job to a role the workbench has no page for yet', () => {
-    expect(jobsOf(personOf({ sub: 'x', role: 'enforcement' }))).toEqual([])
+  it('offers no job to a role the workbench has no page for', () => {
+    expect(jobsOf(personOf({ sub: 'x', role: 'public' }))).toEqual([])
+  })
+
+  it('offers the operator, the discipline commission and enforcement their own pages', () => {
+    const titles = (role: string) => jobsOf(personOf({ sub: 'x', realm_access: { roles: [role] } })).map((j) => j.title)
+    expect(titles('operator')).toEqual(['热线录入', '举报查询', '交办表导入'])
+    expect(titles('discipline')).toEqual(['问责措施', '单位问责记录', '超期清单'])
+    expect(titles('enforcement')).toEqual(['执法案件', '立案'])
   })
 
   it('reads nothing from what is not a token', () => {

@@ -1,5 +1,6 @@
 """统一社会信用代码 against GB 32100-2015, with codes of real organizations."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,11 @@ def test_registration_authorities_a_n_and_y_are_allowed_in_the_first_position() 
 
 def test_blanks_and_lower_case_are_forgiven_by_normalizing() -> None:
     assert normalize(" 9144030071526726xg ") == TENCENT
+
+
+def test_the_workbench_samples_say_what_the_service_says() -> None:
+    """The workbench checks codes as they are typed (workbench/src/creditCode.ts) against the same file."""
+    path = Path(__file__).parents[3] / "workbench" / "tests" / "credit-codes.json"
+    samples = json.loads(path.read_text(encoding="utf-8"))["samples"]
+    assert len(samples) >= 100 and any(s["problem"] is None for s in samples)
+    assert [problem(normalize(s["typed"])) for s in samples] == [s["problem"] for s in samples]

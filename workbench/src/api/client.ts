@@ -1,6 +1,7 @@
 /**
  * The one way the pages reach the services: `/api/<service>/…` on the page's own origin (the proxy), with the
- * signed-in person's access token as the bearer, and `If-Match` on every command.
+ * signed-in person's access token as the bearer, and `If-Match` on every command on something that exists (a case,
+ * a measure): the version the page showed. A command that makes something new (`create`) has no version to send.
  *
  * The token comes from a `TokenSource`: the OIDC session (auth/session.ts) in production, a pasted development
  * token only in a development build (auth/devToken.ts). When the services answer 401 because the token expired,
@@ -60,13 +61,19 @@ export class Api {
 
   /** A command: POST with a JSON body, decided on `version` (If-Match); a stale version is a 409 conflict. */
   async command<T>(service: Service, path: string, body: unknown, version: number): Promise<T> {
-    const init: RequestInit = {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'If-Match': String(version) },
-      body: JSON.stringify(body),
-    }
-    const answer = await this.send<T>(address(this.base, service, path), init, version)
-    return answer.data
+    return (await this.post<T>(service, path, body, version)).data
+  }
+
+  /** A command that makes something new (立案, 问责措施, 热线录入): there is no version yet, so no If-Match. */
+  async create<T>(service: Service, path: string, body: unknown): Promise<T> {
+    return (await this.post<T>(service, path, body)).data
+  }
+
+  private post<T>(service: Service, path: string, body: unknown, version?: number): Promise<Answer<T>> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' }
+    if (version !== undefined) headers['If-Match'] = String(version)
+    const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(body) }
+    return this.send<T>(address(this.base, service, path), init, version)
   }
 
   /**
