@@ -1,6 +1,6 @@
 /**
- * DEVELOPMENT ONLY (开发专用): sign in by pasting a token from `make token ROLE=… [UNIT=…]`, while the services
- * still verify the project's HS256 tokens and not yet the identity provider's.
+ * DEVELOPMENT ONLY (开发专用): sign in by pasting a development user's access token from `make token ROLE=… [UNIT=…]`
+ * (Keycloak's, 5 minutes), to try pages in Vite's dev server without the redirect to Keycloak.
  *
  * This module exists only in the Vite dev server (`make workbench-dev`, http://127.0.0.1:5173/?dev): main.ts imports
  * it behind `import.meta.env.DEV`, a constant when building, so no build (`make assets`) contains it
