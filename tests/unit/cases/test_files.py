@@ -59,4 +59,3 @@ def test_files_are_uploaded_only_while_the_case_is_being_rectified() -> None:
         with pytest.raises(RuleViolation) as caught:
             domain.check_upload(status)
         assert caught.value.code == code
-
