@@ -34,10 +34,10 @@ from shared.auth import Role
 from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
 from tests.e2e.test_proxy import proxy
-from tests.e2e.test_workbench import redirects_allowed
 from tests.support.issuer import Bearer, issue_token, people
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port, service_processes
+from tests.support.workbench import redirects_allowed
 
 FATES = (
     Fate.CLOSED,
@@ -207,8 +207,8 @@ async def test_a_county_leader_signs_in_at_keycloak_and_sees_the_closure_rate_mo
         with (
             proxy([p]) as front,
             identity.admin_client(keycloak.url, keycloak.admin_password) as admin,
-            redirects_allowed(admin, front),
-            redirects_allowed(admin, p.url),
+            redirects_allowed(keycloak, front),
+            redirects_allowed(keycloak, p.url),
         ):
             password = identity.ensure_user(admin, leader, None)
             async with async_playwright() as playwright:
@@ -240,9 +240,16 @@ async def test_a_county_leader_signs_in_at_keycloak_and_sees_the_closure_rate_mo
                         "deadline_working_days": 10,
                         "measures": "按期完成通报表扬，逾期约谈",
                     }
-                    evidence = {"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "ab" * 32}
+                    assigned = await client.post(f"{case}/assign", json=assign, auth=office)
+                    assert assigned.status_code == 200, assigned.text
+                    report = {"file": ("整改报告.pdf", b"%PDF-1.4\n%%EOF\n")}  # 佐证材料 are uploaded, then named
+                    stored = (await client.post(f"{case}/evidence", files=report, auth=unit)).json()
+                    evidence = {
+                        "description": "整改后现场照片",
+                        "file_name": stored["file_name"],
+                        "sha256": stored["sha256"],
+                    }
                     for path, auth, body in (
-                        ("assign", office, assign),
                         ("request-closure", unit, {"summary": "设备已清理", "evidence": [evidence]}),
                         ("verify", office, {"passed": True, "verifier": "县生态环境局 李娜", "note": "已整改"}),
                     ):
