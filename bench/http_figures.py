@@ -152,6 +152,15 @@ async def _command(
         raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
 
 
+async def _upload_evidence(client: httpx.AsyncClient, url: str, case_id: str, tokens: Tokens) -> None:
+    """The unit's 佐证材料, before its closure request names it (not a command: the version stays)."""
+    response = await client.post(
+        f"{url}/v1/cases/{case_id}/evidence", files=samples.EVIDENCE_FILE, auth=tokens.for_command("evidence")
+    )
+    if response.status_code not in (200, 201):
+        raise RuntimeError(f"evidence: {response.status_code} {response.text[:200]}")
+
+
 async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> None:
     sizes = config.sizes
     intake, cases = config.url("intake"), config.url("cases")
@@ -167,6 +176,7 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
             tokens = config.tokens
             await _until_case(client, cases, case_id, tokens)
             await _command(client, cases, case_id, "assign", samples.assignment(timedelta(days=30)), 1, tokens)
+            await _upload_evidence(client, cases, case_id, tokens)
             await _command(client, cases, case_id, "request-closure", samples.CLOSURE_REQUEST, 2, tokens)
             await _command(client, cases, case_id, "verify", samples.VERIFICATION, 3, tokens)
             return True, case_id
@@ -174,7 +184,7 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
         outcomes, elapsed = await closed_loop(sizes.loop_clients, sizes.loop_seconds, one_loop)
     done = _accepted(outcomes)
     lat = _latencies(outcomes)
-    note = f"{sizes.loop_clients} clients; report, wait for the case, assign, request closure, verify"
+    note = f"{sizes.loop_clients} clients; report, wait for the case, assign, upload evidence, request closure, verify"
     failures = [o.value for o in outcomes if not o.ok]
     if failures:
         note += f"; {len(failures)} failed, first: {failures[0]}"

@@ -5,6 +5,7 @@ external reference (交办编号) in the run's batch, so a retried submission is
 as the same report instead of opening a second issue.
 """
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,15 @@ DOMAINS = tuple(Domain)
 SOURCES = (Source.HOTLINE_12369, Source.COUNTY_HOTLINE, Source.CENTRAL_INSPECTION, Source.MAILBOX)
 
 UNIT = "城关镇人民政府"
-EVIDENCE = [{"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "0f" * 32}]
+# 佐证材料: a closure request names a file uploaded to the case first. A PDF is kept as sent, so its hash is known.
+EVIDENCE_FILE = {"file": ("整改报告.pdf", b"%PDF-1.4\n% load test\n%%EOF\n", "application/pdf")}
+EVIDENCE = [
+    {
+        "description": "整改报告",
+        "file_name": "整改报告.pdf",
+        "sha256": hashlib.sha256(EVIDENCE_FILE["file"][1]).hexdigest(),
+    }
+]
 
 
 def report(batch: str, n: int) -> dict[str, Any]:

@@ -22,7 +22,7 @@ class Tokens:
     reader: SignedIn
 
     def for_command(self, path: str) -> SignedIn:
-        return self.unit if path in ("request-closure", "progress") else self.office
+        return self.unit if path in ("request-closure", "progress", "evidence") else self.office
 
 
 def tokens(settings: SignInSettings | None = None) -> Tokens:

@@ -63,6 +63,7 @@ class County:
         subject: str = "demo",
         unit: str | None = None,
         body: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
         params: dict[str, str] | None = None,
         missing_ok: bool = False,
     ) -> dict[str, Any] | None:
@@ -73,7 +74,7 @@ class County:
             try:
                 async with self._slots:
                     self.requests += 1
-                    response = await self._client.request(method, url, json=body, params=params, auth=auth)
+                    response = await self._client.request(method, url, json=body, files=files, params=params, auth=auth)
             except httpx.TransportError as exc:
                 if attempt == ATTEMPTS:
                     raise DemoError(f"{method} {url}: {exc!r}") from exc

@@ -6,9 +6,12 @@ and are left to pass: cases' own poller records the miss (DeadlineMissed), accou
 
 import asyncio
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from PIL import Image
 
 from demo import county as names
 from demo.client import County, DemoError
@@ -49,9 +52,12 @@ class Tally:
     revoked: int = 0
 
 
-def evidence(problem: Problem, what: str) -> list[dict[str, str]]:
-    digest = hashlib.sha256(f"{problem.number}:{problem.title}:{what}".encode()).hexdigest()
-    return [{"description": f"{what}现场照片", "file_name": f"{what}-{problem.number}.jpg", "sha256": digest}]
+def site_photo(problem: Problem) -> bytes:
+    """A small picture standing for the unit's photo of the site after the work (整改后现场照片), one per problem."""
+    digest = hashlib.sha256(f"{problem.number}:{problem.title}".encode()).digest()
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (digest[0], digest[1], digest[2])).save(out, format="PNG")
+    return out.getvalue()
 
 
 class Player:
@@ -198,7 +204,15 @@ class Player:
         await self._case(issue, "progress", Role.UNIT, f"{p.unit} 联络员", body, unit=p.unit)
 
     async def request_closure(self, p: Problem, issue: str) -> None:
-        body = {"summary": f"{p.task}，已整改到位", "evidence": evidence(p, "整改后")}
+        """The unit uploads its photo of the site (佐证材料; the same photo again is the same file) and names it."""
+        url = f"{self.county.urls.cases}/v1/cases/{issue}/evidence"
+        photo = {"file": (f"整改后-{p.number}.png", site_photo(p))}
+        stored = await self.county.send(
+            "POST", url, role=Role.UNIT, subject=f"{p.unit} 联络员", unit=p.unit, files=photo
+        )
+        assert stored is not None
+        evidence = [{"description": "整改后现场照片", "file_name": stored["file_name"], "sha256": stored["sha256"]}]
+        body = {"summary": f"{p.task}，已整改到位", "evidence": evidence}
         await self._case(issue, "request-closure", Role.UNIT, f"{p.unit} 联络员", body, unit=p.unit)
 
     async def verify(self, p: Problem, issue: str, *, passed: bool) -> None:

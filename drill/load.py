@@ -144,10 +144,27 @@ class SteadyLoad:
                     self.ledger.late.add(issue_id)
             elif await self._command(issue_id, "assign", lambda k: samples.assignment(LONG_DEADLINE), 1):
                 self.ledger.on_time.add(issue_id)
-                if await self._command(
-                    issue_id, "request-closure", lambda k: samples.CLOSURE_REQUEST, 2
-                ) and await self._command(issue_id, "verify", lambda k: samples.VERIFICATION, 3):
+                if (
+                    await self._evidence(issue_id)
+                    and await self._command(issue_id, "request-closure", lambda k: samples.CLOSURE_REQUEST, 2)
+                    and await self._command(issue_id, "verify", lambda k: samples.VERIFICATION, 3)
+                ):
                     self.ledger.closed.add(issue_id)
+
+    async def _evidence(self, case_id: str) -> bool:
+        """The unit uploads the file its closure request names (the same bytes again are the same file)."""
+        response = await self._retrying(
+            f"evidence {case_id}",
+            lambda: self._client.post(
+                f"{self.urls['cases']}/v1/cases/{case_id}/evidence",
+                files=samples.EVIDENCE_FILE,
+                auth=self.tokens.for_command("evidence"),
+            ),
+        )
+        if response.status_code in (200, 201):
+            return True
+        self.ledger.refused.append(f"evidence {case_id}: {response.status_code} {response.text[:200]}")
+        return False
 
     async def _case_opened(self, case_id: str) -> None:
         give_up_at = time.monotonic() + RETRY_FOR

@@ -54,7 +54,12 @@ OFFICE_COMMANDS = (
     _cases("verify", Stage.CLOSURE_REQUESTED),
     _cases("reopen", Stage.CLOSED),
 )
-UNIT_COMMANDS = (_cases("progress", Stage.ASSIGNED), _cases("request-closure", Stage.ASSIGNED))
+UNIT_COMMANDS = (
+    _cases("progress", Stage.ASSIGNED),
+    _cases("request-closure", Stage.ASSIGNED),
+    # 佐证材料: not a command of the case (no event), but a write with the case's id in its path.
+    _cases("evidence", Stage.ASSIGNED),
+)
 CASE_COMMANDS = OFFICE_COMMANDS + UNIT_COMMANDS
 ENFORCEMENT_COMMANDS = tuple(
     _enforcement(command)

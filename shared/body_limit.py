@@ -8,6 +8,7 @@ arrives and refused at the first chunk over the limit, so at most the limit is e
 
 import html
 import json
+import re
 from collections.abc import Mapping
 
 from fastapi import HTTPException
@@ -28,16 +29,30 @@ def too_large_message(limit: int) -> str:
     return f"提交的内容超过 {limit / MIB:g} MB 的上限，请减少或压缩照片、文件后再提交"
 
 
+def _template(path: str) -> re.Pattern[str]:
+    """A route's path with `{name}` parameters as a pattern: each parameter is one path segment."""
+    return re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part) for part in _PARTS.split(path)))
+
+
+_PARTS = re.compile(r"(\{[^/{}]+\})")
+
+
 class BodyLimit:
-    """ASGI middleware: `default` bytes for every path, unless `paths` names a larger (or smaller) one for it."""
+    """ASGI middleware: `default` bytes for every path, unless `paths` names a larger (or smaller) one for it.
+
+    A path in `paths` is exact (`/report`) or a route's template (`/v1/cases/{case_id}/evidence`).
+    """
 
     def __init__(self, app: ASGIApp, *, default: int, paths: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.default = default
-        self.paths = dict(paths or {})
+        self.paths = {path: limit for path, limit in (paths or {}).items() if "{" not in path}
+        self.templates = [(_template(path), limit) for path, limit in (paths or {}).items() if "{" in path]
 
     def limit_for(self, path: str) -> int:
-        return self.paths.get(path, self.default)
+        if path in self.paths:
+            return self.paths[path]
+        return next((limit for pattern, limit in self.templates if pattern.fullmatch(path)), self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -30,6 +30,12 @@ log = structlog.get_logger()
 CORRELATION_HEADER = "X-Correlation-ID"
 
 
+def multipart_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """The OpenAPI of a route that reads its multipart form itself (bounded), for its `openapi_extra`."""
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": {"code": code, "message": message, **extra}})
 

@@ -1,9 +1,13 @@
 """Commands on a rectification case (整改案件): what a person or the system asks for.
 
-Every command carries `now`, the moment it is decided at, so that the rules stay pure.
+Every command carries `now`, the moment it is decided at, so that the rules stay pure. A command that
+names files (佐证材料, photos) carries `uploaded` for the same reason: which of them are stored for the
+case, by SHA-256, with their content type, as the handler's caller looked them up (files are never
+removed, so what it found stays true).
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shared.contracts.cases import Evidence, Leader
@@ -56,13 +60,19 @@ class Supervise:
     new_deadline: DeadlineSpec | None = None
 
 
+# SHA-256 → content type of the files stored for the case, among those a command names.
+Uploaded = Mapping[str, str]
+
+
 @dataclass(frozen=True)
 class ReportProgress:
-    """反馈."""
+    """反馈, perhaps with photos of the site (现场照片) uploaded to the case."""
 
     note: str
     now: datetime
     percent: int | None = None
+    photos: tuple[Evidence, ...] = ()
+    uploaded: Uploaded = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,11 +87,12 @@ class ExtendDeadline:
 
 @dataclass(frozen=True)
 class RequestClosure:
-    """申请销号 with evidence."""
+    """申请销号 with evidence: files uploaded to the case."""
 
     summary: str
     evidence: tuple[Evidence, ...]
     now: datetime
+    uploaded: Uploaded = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

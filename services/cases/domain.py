@@ -19,6 +19,7 @@ from services.cases.commands import (
     ReportProgress,
     RequestClosure,
     Supervise,
+    Uploaded,
     Verify,
     WarnDeadline,
 )
@@ -197,14 +198,14 @@ def decide(command: Command, state: Case | None) -> list[Event]:
         case MarkDeadlineMissed():
             return _miss(command, state)
     if state.status not in ALLOWED[type(command)]:
-        raise _refusal(command, state.status)
+        raise _refusal(type(command), state.status)
     match command:
         case Assign():
             return _assign(command, state)
         case Supervise():
             return _supervise(command, state)
         case ReportProgress():
-            return [ProgressReported(note=command.note, percent=command.percent)]
+            return _report_progress(command)
         case ExtendDeadline():
             return _extend(command, state)
         case RequestClosure():
@@ -216,17 +217,17 @@ def decide(command: Command, state: Case | None) -> list[Event]:
     raise TypeError(f"unknown command {command!r}")
 
 
-def _refusal(command: Command, status: CaseStatus) -> RuleViolation:
-    """The rule a command broke, most specific first."""
-    if isinstance(command, Reopen):
+def _refusal(kind: type, status: CaseStatus) -> RuleViolation:
+    """The rule a command of `kind` broke, most specific first."""
+    if kind is Reopen:
         return RuleViolation("not_closed", "只有已销号的案件才能“回头看”重新打开")
     if status is CaseStatus.CLOSED:
         return RuleViolation("case_closed", "案件已销号，不能再办理；如问题反弹，请通过“回头看”重新打开")
-    if isinstance(command, Verify):
+    if kind is Verify:
         return RuleViolation("no_pending_closure", "没有待验收的销号申请；请整改单位先申请销号")
     if status is CaseStatus.CLOSURE_REQUESTED:
         return RuleViolation("closure_pending", "案件已申请销号、正在等待验收；请先验收（通过或不通过）再办理")
-    if isinstance(command, RequestClosure):
+    if kind is RequestClosure:
         return RuleViolation("not_assigned", "案件尚未交办，不能申请销号；请先交办（五定）")
     return RuleViolation("not_assigned", "案件尚未交办；请先交办（五定）")
 
@@ -314,10 +315,35 @@ def _extend(command: ExtendDeadline, state: Case) -> list[Event]:
     ]
 
 
+def _report_progress(command: ReportProgress) -> list[Event]:
+    _check_files(command.photos, command.uploaded, "photos", "张照片")
+    for n, photo in enumerate(command.photos):
+        if not command.uploaded[photo.sha256].startswith("image/"):
+            raise InvalidCommand(f"photos.{n}.sha256", f"第 {n + 1} 张照片（{photo.file_name}）不是图片文件")
+    return [ProgressReported(note=command.note, percent=command.percent, photos=list(command.photos))]
+
+
 def _request_closure(command: RequestClosure) -> list[Event]:
     if not command.evidence:
         raise InvalidCommand("evidence", "申请销号须至少附一项佐证材料")
+    _check_files(command.evidence, command.uploaded, "evidence", "项佐证材料")
     return [ClosureRequested(summary=command.summary, evidence=list(command.evidence))]
+
+
+def _check_files(items: tuple[Evidence, ...], uploaded: Uploaded, field: str, what: str) -> None:
+    """A command names only files uploaded to this case: a client may not claim a file it did not upload."""
+    for n, item in enumerate(items):
+        if item.sha256 not in uploaded:
+            raise InvalidCommand(
+                f"{field}.{n}.sha256",
+                f"第 {n + 1} {what}（{item.file_name}）不是本案件已上传的文件，请先上传该文件再提交",
+            )
+
+
+def check_upload(status: CaseStatus) -> None:
+    """佐证材料 and photos are uploaded while the unit rectifies (整改中), for its 反馈 or 申请销号 to name."""
+    if status not in ALLOWED[RequestClosure]:
+        raise _refusal(ReportProgress, status)
 
 
 def _verify(command: Verify, state: Case) -> list[Event]:

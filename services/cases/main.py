@@ -4,7 +4,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.cases import api, consumers, deadlines
+from services.cases import consumers, deadlines
+from services.cases.api import calendar, cases, evidence
 from services.cases.deps import Deps
 from services.cases.settings import CasesSettings
 from shared.service import Platform, build_app, serve
@@ -17,11 +18,13 @@ def compose(platform: Platform[CasesSettings]) -> Deps:
 
 
 def create_app(settings: CasesSettings | None = None) -> FastAPI:
+    settings = settings or CasesSettings()
     return build_app(
-        settings or CasesSettings(),
+        settings,
         title="整改案件服务 cases: the closed loop 交办 → 督办 → 反馈 → 销号",
         compose=compose,
-        routers=[api.router],
+        routers=[cases.router, evidence.router, calendar.router],
+        body_limits=evidence.body_limits(settings.evidence_max_bytes),
         migrations=MIGRATIONS,
         consumers=consumers.consumers,
         jobs=[deadlines.poll_deadlines],

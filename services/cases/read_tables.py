@@ -103,3 +103,10 @@ async def list_cases(
         (page - 1) * page_size,
     )
     return int(total), list(rows)
+
+
+async def case_row(conn: Connection, case_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    """The case's status and current unit (None: no such case); with `lock`, held until the transaction ends, as a
+    command on the case holds it (its append updates this row)."""
+    lock_clause = " for update" if lock else ""
+    return await conn.fetchrow(f"select status, unit from cases where case_id = $1{lock_clause}", case_id)

@@ -3,7 +3,7 @@
 Labels are zh-CN; moments are shown in Asia/Shanghai.
 """
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
@@ -17,15 +17,17 @@ from services.cases.commands import (
     ReportProgress,
     RequestClosure,
     Supervise,
+    Uploaded,
     Verify,
 )
 from services.cases.domain import Case, is_overdue
-from shared.clock import shown
+from shared.clock import SHANGHAI, shown
 from shared.contracts import Event
 from shared.contracts.base import Moment, Note, ShortText
 from shared.contracts.cases import Closed, Evidence, Leader
 from shared.contracts.codes import CASE_STATUS_LABELS, DOMAIN_LABELS, SOURCE_LABELS, CaseStatus, Domain, Source
 from shared.envelope import Envelope
+from shared.workdays import working_days_deadline
 
 WorkingDays = Annotated[int, Field(ge=1, le=365, description="工作日数，跳过法定节假日、计入调休上班日")]
 
@@ -78,12 +80,26 @@ class SuperviseIn(NewDeadlineIn):
         return Supervise(note=self.note, letter_no=self.letter_no, new_deadline=spec if given else None, now=now)
 
 
+# How many photos one 进展反馈 may name.
+MAX_PROGRESS_PHOTOS = 20
+
+
 class ProgressIn(BaseModel):
     note: Note
     percent: int | None = Field(default=None, ge=0, le=100)
+    photos: list[Evidence] = Field(
+        default_factory=list,
+        max_length=MAX_PROGRESS_PHOTOS,
+        description="现场照片：先上传到本案件（POST /v1/cases/{case_id}/evidence），再按 sha256 引用",
+    )
 
-    def command(self, actor: str, now: datetime) -> Command:
-        return ReportProgress(note=self.note, percent=self.percent, now=now)
+    def files(self) -> list[Evidence]:
+        return self.photos
+
+    def command(self, actor: str, now: datetime, uploaded: Uploaded) -> Command:
+        return ReportProgress(
+            note=self.note, percent=self.percent, photos=tuple(self.photos), uploaded=uploaded, now=now
+        )
 
 
 class ExtendIn(NewDeadlineIn):
@@ -98,10 +114,17 @@ class ExtendIn(NewDeadlineIn):
 
 class ClosureIn(BaseModel):
     summary: Note = Field(description="整改完成情况")
-    evidence: list[Evidence] = Field(min_length=1, max_length=100, description="佐证材料")
+    evidence: list[Evidence] = Field(
+        min_length=1,
+        max_length=100,
+        description="佐证材料：先上传到本案件（POST /v1/cases/{case_id}/evidence），再按 sha256 引用",
+    )
 
-    def command(self, actor: str, now: datetime) -> Command:
-        return RequestClosure(summary=self.summary, evidence=tuple(self.evidence), now=now)
+    def files(self) -> list[Evidence]:
+        return self.evidence
+
+    def command(self, actor: str, now: datetime, uploaded: Uploaded) -> Command:
+        return RequestClosure(summary=self.summary, evidence=tuple(self.evidence), uploaded=uploaded, now=now)
 
 
 class VerifyIn(BaseModel):
@@ -142,6 +165,7 @@ class AssignmentOut(BaseModel):
 class ProgressOut(BaseModel):
     note: str
     percent: int | None
+    photos: list[Evidence]
 
 
 class ClosureOut(BaseModel):
@@ -209,7 +233,9 @@ def case_out(case: Case, history: list[Envelope], now: datetime) -> CaseOut:
         overdue=is_overdue(case, now),
         deadline_warned=case.deadline_warned,
         times_missed=case.times_missed,
-        progress=ProgressOut(note=case.progress.note, percent=case.progress.percent) if case.progress else None,
+        progress=ProgressOut(note=case.progress.note, percent=case.progress.percent, photos=case.progress.photos)
+        if case.progress
+        else None,
         closure_request=ClosureOut(summary=case.closure.summary, evidence=list(case.closure.evidence))
         if case.closure
         else None,
@@ -312,3 +338,64 @@ class CaseList(BaseModel):
     page_size: int
     total: int
     items: list[CaseSummary]
+
+
+# ---------------------------------------------------------------- 佐证材料 (files uploaded to a case)
+
+
+class EvidenceOut(BaseModel):
+    """A file stored for the case: name it by `sha256` in a 进展反馈's photos or a 申请销号's evidence."""
+
+    sha256: str
+    file_name: str = Field(description="上传时的文件名（已清理），仅作显示")
+    content_type: str
+    size: int = Field(description="保存的字节数（照片为去除 EXIF/GPS 后的大小）")
+    uploaded_by: str
+    uploaded_at: str
+
+
+def evidence_out(row: Any) -> EvidenceOut:
+    return EvidenceOut(
+        sha256=row["sha256"],
+        file_name=row["file_name"],
+        content_type=row["content_type"],
+        size=row["size_bytes"],
+        uploaded_by=row["uploaded_by"],
+        uploaded_at=shown(row["uploaded_at"]),
+    )
+
+
+class EvidenceList(BaseModel):
+    case_id: str
+    total: int
+    max_files: int = Field(description="每个案件最多可上传的文件数")
+    items: list[EvidenceOut]
+
+
+# ---------------------------------------------------------------- 工作日时限预览
+
+
+class DeadlinePreview(BaseModel):
+    """The deadline `working_days` 工作日 from now, as 交办, 督办, 延期 and 回头看 would set it now."""
+
+    working_days: int
+    counted_from: date = Field(description="起算日（北京时间的今天，不计入）")
+    deadline: str = Field(description="截止时间，北京时间（+08:00）")
+    deadline_utc: str = Field(description="截止时间，UTC")
+    label: str = Field(description="截止时间，供显示")
+
+
+_WEEKDAYS = "一二三四五六日"
+
+
+def deadline_preview(now: datetime, working_days: int) -> DeadlinePreview:
+    """By the function the rules use (domain.resolve_deadline), so the preview is what the command will set."""
+    at = working_days_deadline(now, working_days)
+    local = at.astimezone(SHANGHAI)
+    return DeadlinePreview(
+        working_days=working_days,
+        counted_from=now.astimezone(SHANGHAI).date(),
+        deadline=shown(at),
+        deadline_utc=at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        label=f"{local.year}年{local.month}月{local.day}日（星期{_WEEKDAYS[local.weekday()]}）{local:%H:%M} 北京时间",
+    )

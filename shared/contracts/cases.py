@@ -20,7 +20,7 @@ class Leader(Contract):
 
 
 class Evidence(Contract):
-    """One item of evidence for a closure request: what it shows, the file, its SHA-256."""
+    """佐证材料 or a progress photo: what it shows, the file's name, the SHA-256 of a file uploaded to the case."""
 
     description: Annotated[str, Field(min_length=1, max_length=500), Readable]
     file_name: Annotated[str, Field(min_length=1, max_length=255), Readable]
@@ -90,6 +90,9 @@ class ProgressReported(Event):
 
     note: str
     percent: int | None = Field(default=None, ge=0, le=100)
+    photos: list[Evidence] = Field(
+        default_factory=list, description="现场照片: files uploaded to the case; empty in events recorded before"
+    )
 
 
 class DeadlineExtended(Event):

@@ -10,10 +10,9 @@ from services.cases.settings import CasesSettings
 from services.intake.settings import IntakeSettings
 from shared.clock import now
 from tests.conftest import SettingsFactory
+from tests.integration.cases.support import evidence_for
 from tests.support.kafka import read_events
 from tests.support.service import free_port, service_processes, staff_client
-
-EVIDENCE = [{"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "0f" * 32}]
 
 
 def report(title: str, address: str) -> dict[str, Any]:
@@ -67,8 +66,9 @@ async def test_reports_become_cases_one_closes_and_one_misses_its_deadline_once(
         for url, case_id, deadline_in in ((a.url, closing, timedelta(days=30)), (b.url, late, timedelta(seconds=1.5))):
             assigned = await client.post(f"{url}/v1/cases/{case_id}/assign", json=five_definitions(deadline_in))
             assert assigned.status_code == 200, assigned.text
+        evidence = await evidence_for(client, closing, base=b.url)
         requested = await client.post(
-            f"{b.url}/v1/cases/{closing}/request-closure", json={"summary": "已整改", "evidence": EVIDENCE}
+            f"{b.url}/v1/cases/{closing}/request-closure", json={"summary": "已整改", "evidence": evidence}
         )
         assert requested.json()["version"] == 3
         verified = await client.post(

@@ -240,9 +240,16 @@ async def test_a_county_leader_signs_in_at_keycloak_and_sees_the_closure_rate_mo
                         "deadline_working_days": 10,
                         "measures": "按期完成通报表扬，逾期约谈",
                     }
-                    evidence = {"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "ab" * 32}
+                    assigned = await client.post(f"{case}/assign", json=assign, auth=office)
+                    assert assigned.status_code == 200, assigned.text
+                    report = {"file": ("整改报告.pdf", b"%PDF-1.4\n%%EOF\n")}  # 佐证材料 are uploaded, then named
+                    stored = (await client.post(f"{case}/evidence", files=report, auth=unit)).json()
+                    evidence = {
+                        "description": "整改后现场照片",
+                        "file_name": stored["file_name"],
+                        "sha256": stored["sha256"],
+                    }
                     for path, auth, body in (
-                        ("assign", office, assign),
                         ("request-closure", unit, {"summary": "设备已清理", "evidence": [evidence]}),
                         ("verify", office, {"passed": True, "verifier": "县生态环境局 李娜", "note": "已整改"}),
                     ):

@@ -15,6 +15,7 @@ from services.intake.settings import IntakeSettings
 from shared.contracts.intake import IssueReported
 from shared.contracts.province import ASSIGNMENT_TYPE
 from tests.conftest import SettingsFactory
+from tests.integration.cases.support import evidence_for
 from tests.integration.intake.conftest import produce
 from tests.support.kafka import read_topic, wait_for_events
 from tests.support.service import free_port, service_processes, staff_client
@@ -98,14 +99,9 @@ async def test_the_province_follows_its_assignment_from_intake_to_closure(
                 )
             assert (again.status_code, again.json()["status"], again.json()["issue_id"]) == (202, "linked", issue_id)
 
+            evidence = await evidence_for(county, issue_id)
             for path, body in [
-                (
-                    "request-closure",
-                    {
-                        "summary": "已建成沉淀池并接入还田管网",
-                        "evidence": [{"description": "整改后照片", "file_name": "after.jpg", "sha256": "c" * 64}],
-                    },
-                ),
+                ("request-closure", {"summary": "已建成沉淀池并接入还田管网", "evidence": evidence}),
                 ("verify", {"passed": True, "note": "现场复核无直排", "verifier": "督察办陈静"}),
             ]:
                 answer = await county.post(f"/v1/cases/{issue_id}/{path}", json=body)

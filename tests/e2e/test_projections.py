@@ -17,13 +17,13 @@ from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
 from shared.clock import now
 from tests.conftest import SettingsFactory
+from tests.integration.cases.support import evidence_for
 from tests.integration.projections.county import publish, simulate
 from tests.integration.projections.support import caught_up, eventually
 from tests.support.service import free_port, service_processes, settings_env, staff_client
 from tests.support.stack import ROOT
 
 UNIT = "城关镇人民政府"
-EVIDENCE = [{"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "0f" * 32}]
 
 
 def report(title: str) -> dict[str, Any]:
@@ -73,8 +73,9 @@ async def test_the_services_events_become_closure_rates_timelines_and_the_work_r
             )
             assigned = await client.post(f"{c.url}/v1/cases/{case_id}/assign", json=five_definitions(deadline_in))
             assert assigned.status_code == 200, assigned.text
+        evidence = await evidence_for(client, closing, base=c.url)
         await client.post(
-            f"{c.url}/v1/cases/{closing}/request-closure", json={"summary": "已整改", "evidence": EVIDENCE}
+            f"{c.url}/v1/cases/{closing}/request-closure", json={"summary": "已整改", "evidence": evidence}
         )
         verified = await client.post(f"{c.url}/v1/cases/{closing}/verify", json={"passed": True})
         assert verified.json()["status"] == "closed", verified.text

@@ -68,9 +68,14 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/v1/cases/{case_id}/reopen"): OFFICE,
         ("POST", "/v1/cases/{case_id}/progress"): frozenset({R.UNIT}),
         ("POST", "/v1/cases/{case_id}/request-closure"): frozenset({R.UNIT}),
+        # 佐证材料: uploaded by the unit holding the case (another's is 404), read by whoever reads the case.
+        ("POST", "/v1/cases/{case_id}/evidence"): frozenset({R.UNIT}),
+        ("GET", "/v1/cases/{case_id}/evidence"): STAFF,
+        ("GET", "/v1/cases/{case_id}/evidence/{sha256}"): STAFF,
         ("GET", "/v1/cases/{case_id}"): STAFF,
         ("GET", "/v1/cases/{case_id}/history"): STAFF,
         ("GET", "/v1/cases"): STAFF,
+        ("GET", "/v1/calendar/deadline"): STAFF,
     },
     "enforcement": {
         ("POST", "/v1/enforcement-cases"): frozenset({R.ENFORCEMENT}),
@@ -343,6 +348,14 @@ async def _fill(county: County) -> None:
         assigned = await cases.post(f"/v1/cases/{case_id}/assign", json=body)
         assert assigned.status_code == 200, assigned.text
     county.ids["photo"] = (await intake.get(f"/v1/reports/{other}")).json()["attachments"][0]["attachment_id"]
+    uploaded = await cases.post(
+        f"/v1/cases/{other}/evidence",
+        files={"file": ("p.png", png(), "image/png")},
+        headers=county.unit(OTHER),
+        auth=_no_auth,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    county.ids["other_file"] = uploaded.json()["sha256"]
 
     accountability = county.clients["accountability"]
     for name, unit, case_ids in (("own_measure", OWN, [own, other]), ("other_measure", OTHER, [other])):
@@ -430,9 +443,15 @@ async def test_a_unit_reads_only_its_own_cases_on_every_read_route(county: Count
     assert [c["case_id"] for c in listed["items"]] == [own] and listed["total"] == 1
     assert (await get("cases", "/v1/cases", a, {"unit": OTHER})).json()["total"] == 0
     assert [c["case_id"] for c in (await get("cases", "/v1/cases", b)).json()["items"]] == [other]
-    for route in ("/v1/cases/{other_case}", "/v1/cases/{other_case}/history"):
+    for route in (
+        "/v1/cases/{other_case}",
+        "/v1/cases/{other_case}/history",
+        "/v1/cases/{other_case}/evidence",
+        "/v1/cases/{other_case}/evidence/{other_file}",
+    ):
         _hidden(await get("cases", route, a))
         assert (await get("cases", route, b)).status_code == 200
+    assert (await get("cases", "/v1/calendar/deadline", a, {"working_days": "5"})).status_code == 200  # no case
 
     # intake: the report and its photo
     for route in ("/v1/reports/{other_case}", "/v1/attachments/{photo}"):

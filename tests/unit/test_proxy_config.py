@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from services.cases.api.evidence import body_limits as evidence_limits
+from services.cases.settings import CasesSettings
 from services.intake.limits import body_limits
 from services.intake.settings import IntakeSettings
 from shared.body_limit import MIB
@@ -53,7 +55,15 @@ def test_every_service_has_its_upstream_and_its_prefix(config: str) -> None:
 
 def test_the_proxy_takes_the_largest_body_a_service_takes_and_no_more(config: str) -> None:
     intake = IntakeSettings(environment="development")
-    largest = max([ServiceSettings().max_body_bytes, intake.max_json_bytes, *body_limits(intake).values()])
+    cases = CasesSettings(environment="development")
+    largest = max(
+        [
+            ServiceSettings().max_body_bytes,
+            intake.max_json_bytes,
+            *body_limits(intake).values(),
+            *evidence_limits(cases.evidence_max_bytes).values(),
+        ]
+    )
     size = re.search(r"client_max_body_size (\d+)m;", config)
     assert size and int(size.group(1)) * MIB == largest
     assert f"超过 {largest // MIB} MB 的上限" in config

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from services.intake import access, commands
-from services.intake.attachments import ACCEPTED_LABEL, PhotoRefused, inspect_photos
+from services.intake.attachments import inspect_photos
 from services.intake.deps import DepsDep
 from services.intake.duplicates import Outcome
 from services.intake.handlers import Submission, handle
@@ -32,6 +32,8 @@ from shared.contracts.base import has_control_characters
 from shared.contracts.codes import DOMAIN_LABELS, Domain
 from shared.contracts.intake import Channel, Location
 from shared.errors import InvalidCommand
+from shared.photos import ACCEPTED_LABEL, PhotoRefused
+from shared.web import multipart_body
 
 router = APIRouter(tags=["public report form"])
 
@@ -44,31 +46,21 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-FORM_SCHEMA: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["title", "description", "township", "domain"],
-                    "properties": {
-                        "title": {"type": "string", "maxLength": 200, "description": "标题"},
-                        "description": {"type": "string", "maxLength": 5000, "description": "问题描述"},
-                        "township": {"type": "string", "maxLength": 100, "description": "所在乡镇"},
-                        "domain": {"type": "string", "enum": [d.value for d in Domain], "description": "问题领域"},
-                        "address": {"type": "string", "maxLength": 500, "description": "地址 (or lat and lon)"},
-                        "lat": {"type": "string", "description": "纬度"},
-                        "lon": {"type": "string", "description": "经度"},
-                        "name": {"type": "string", "maxLength": 50, "description": "姓名（选填，加密保存）"},
-                        "phone": {"type": "string", "maxLength": 30, "description": "联系电话（选填，加密保存）"},
-                        "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                    },
-                }
-            }
-        },
-    }
-}
+FORM_SCHEMA = multipart_body(
+    {
+        "title": {"type": "string", "maxLength": 200, "description": "标题"},
+        "description": {"type": "string", "maxLength": 5000, "description": "问题描述"},
+        "township": {"type": "string", "maxLength": 100, "description": "所在乡镇"},
+        "domain": {"type": "string", "enum": [d.value for d in Domain], "description": "问题领域"},
+        "address": {"type": "string", "maxLength": 500, "description": "地址 (or lat and lon)"},
+        "lat": {"type": "string", "description": "纬度"},
+        "lon": {"type": "string", "description": "经度"},
+        "name": {"type": "string", "maxLength": 50, "description": "姓名（选填，加密保存）"},
+        "phone": {"type": "string", "maxLength": 30, "description": "联系电话（选填，加密保存）"},
+        "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
+    },
+    required=["title", "description", "township", "domain"],
+)
 
 
 @functools.cache

@@ -15,7 +15,33 @@ from shared.envelope import Envelope, to_record
 from shared.settings import ServiceSettings
 from tests.support.kafka import read_events
 
-EVIDENCE = [{"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "ab" * 32}]
+# Evidence naming a file no one uploaded: refused by request-closure, which names only files of the case.
+NOT_UPLOADED = [{"description": "整改后现场照片", "file_name": "after.jpg", "sha256": "ab" * 32}]
+# The smallest file cases takes as 佐证材料: a PDF is kept as sent, so its hash is known before it is uploaded.
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    case_id: str,
+    content: bytes = PDF,
+    name: str = "整改报告.pdf",
+    base: str = "",
+    **kwargs: Any,
+) -> httpx.Response:
+    """POST one file to the case's evidence (at `base`, a service's URL, if the client has none), as the unit the
+    case is assigned to (unless `headers` say otherwise)."""
+    return await client.post(f"{base}/v1/cases/{case_id}/evidence", files={"file": (name, content)}, **kwargs)
+
+
+async def evidence_for(
+    client: httpx.AsyncClient, case_id: str, content: bytes = PDF, base: str = ""
+) -> list[dict[str, str]]:
+    """Uploads a file to the case and answers the evidence that names it, for a closure request."""
+    answer = await upload(client, case_id, content, base=base)
+    assert answer.status_code in (200, 201), answer.text
+    stored = answer.json()
+    return [{"description": "整改后现场照片", "file_name": stored["file_name"], "sha256": stored["sha256"]}]
 
 
 def issue_reported(issue_id: str, **fields: Any) -> IssueReported:

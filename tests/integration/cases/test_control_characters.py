@@ -7,7 +7,7 @@ import json
 
 from services.cases.main import create_app
 from services.cases.settings import CasesSettings
-from tests.integration.cases.support import EVIDENCE, five_definitions, open_case
+from tests.integration.cases.support import NOT_UPLOADED, five_definitions, open_case
 from tests.support.service import running
 
 JSON = {"content-type": "application/json"}
@@ -32,7 +32,7 @@ async def test_a_control_character_in_the_leader_or_the_evidence_is_422_naming_t
             assert answer.json()["error"]["fields"][0]["field"] == f"leader.{field}"
         assert (await client.post(f"{base}/assign", json=five_definitions())).status_code == 200
         for field in ("description", "file_name"):
-            evidence = [EVIDENCE[0] | {field: "after\u0000.jpg"}]
+            evidence = [NOT_UPLOADED[0] | {field: "after\u0000.jpg"}]
             body = {"summary": "已整改", "evidence": evidence}
             answer = await client.post(f"{base}/request-closure", content=raw(body), headers=JSON)
             assert answer.status_code == 422, answer.text

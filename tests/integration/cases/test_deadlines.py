@@ -15,7 +15,13 @@ from shared import clock
 from shared.contracts.cases import DeadlineApproaching, DeadlineMissed
 from shared.envelope import from_record
 from tests.conftest import SettingsFactory
-from tests.integration.cases.support import EVIDENCE, events_on_topic, five_definitions, open_case, wait_on_topic
+from tests.integration.cases.support import (
+    events_on_topic,
+    evidence_for,
+    five_definitions,
+    open_case,
+    wait_on_topic,
+)
 from tests.support.events import payload, payloads
 from tests.support.kafka import read_topic
 from tests.support.service import running, settings_env
@@ -139,7 +145,8 @@ async def test_a_case_closed_in_time_never_misses(settings: CasesSettings) -> No
         case_id = await open_case(client, settings)
         due = soon(1.5)
         await assign(client, case_id, due)
-        await client.post(f"/v1/cases/{case_id}/request-closure", json={"summary": "已整改", "evidence": EVIDENCE})
+        evidence = await evidence_for(client, case_id)
+        await client.post(f"/v1/cases/{case_id}/request-closure", json={"summary": "已整改", "evidence": evidence})
         closed = await client.post(f"/v1/cases/{case_id}/verify", json={"passed": True})
         assert closed.json()["status"] == "closed"
         await sleep_until(due + timedelta(seconds=1))
@@ -154,7 +161,8 @@ async def test_a_deadline_waits_for_a_pending_verification_and_misses_once_the_c
         case_id = await open_case(client, settings)
         due = soon(1.0)
         await assign(client, case_id, due)
-        await client.post(f"/v1/cases/{case_id}/request-closure", json={"summary": "已整改", "evidence": EVIDENCE})
+        evidence = await evidence_for(client, case_id)
+        await client.post(f"/v1/cases/{case_id}/request-closure", json={"summary": "已整改", "evidence": evidence})
         await sleep_until(due + timedelta(seconds=1))
         assert await events_on_topic(settings, "DeadlineMissed") == []  # the unit asked in time: no verdict yet
         rejected = await client.post(f"/v1/cases/{case_id}/verify", json={"passed": False, "note": "未整改到位"})
@@ -168,7 +176,8 @@ async def test_a_reopened_case_can_miss_again(settings: CasesSettings) -> None:
         case_id = await open_case(client, settings)
         await assign(client, case_id, soon(1.0))
         await wait_on_topic(settings, 1, "DeadlineMissed")
-        await client.post(f"/v1/cases/{case_id}/request-closure", json={"summary": "已整改", "evidence": EVIDENCE})
+        evidence = await evidence_for(client, case_id)
+        await client.post(f"/v1/cases/{case_id}/request-closure", json={"summary": "已整改", "evidence": evidence})
         await client.post(f"/v1/cases/{case_id}/verify", json={"passed": True})
         again = soon(1.0)
         reopened = await client.post(

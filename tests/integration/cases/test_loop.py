@@ -9,9 +9,10 @@ from shared import clock
 from shared.clock import shown
 from shared.workdays import working_days_deadline
 from tests.integration.cases.support import (
-    EVIDENCE,
+    NOT_UPLOADED,
     envelope_of,
     events_on_topic,
+    evidence_for,
     five_definitions,
     issue_reported,
     open_case,
@@ -57,8 +58,9 @@ async def test_assign_request_closure_verify_closes_the_case_and_closed_reaches_
             "events": ["Assigned"],
         }
         assert assigned.headers["ETag"] == '"2"'
+        evidence = await evidence_for(client, case_id)
         requested = await client.post(
-            f"/v1/cases/{case_id}/request-closure", json={"summary": "设备已清理，河岸已复绿", "evidence": EVIDENCE}
+            f"/v1/cases/{case_id}/request-closure", json={"summary": "设备已清理，河岸已复绿", "evidence": evidence}
         )
         assert requested.json()["version"] == 3 and requested.json()["status"] == "closure_requested"
         verified = await client.post(
@@ -87,7 +89,7 @@ async def test_assign_request_closure_verify_closes_the_case_and_closed_reaches_
         ]
         case = (await client.get(f"/v1/cases/{case_id}")).json()
         assert case["status"] == "closed" and case["verification"]["passed_label"] == "通过"
-        assert case["closure_request"]["evidence"] == EVIDENCE
+        assert case["closure_request"]["evidence"] == evidence
 
 
 async def test_every_step_of_the_loop_is_in_the_history_and_on_the_topic(settings: CasesSettings) -> None:
@@ -118,13 +120,15 @@ async def test_every_step_of_the_loop_is_in_the_history_and_on_the_topic(setting
                 },
                 office,
             ),
-            ("request-closure", {"summary": "已整改", "evidence": EVIDENCE}, {"X-Actor": "water-bureau"}),
+            ("request-closure", {"summary": "已整改"}, {"X-Actor": "water-bureau"}),
             ("verify", {"passed": False, "note": "河岸未复绿"}, office),
-            ("request-closure", {"summary": "已复绿", "evidence": EVIDENCE}, {"X-Actor": "water-bureau"}),
+            ("request-closure", {"summary": "已复绿"}, {"X-Actor": "water-bureau"}),
             ("verify", {"passed": True}, office),
             ("reopen", {"reason": "回头看发现反弹", "new_deadline": (now + timedelta(days=15)).isoformat()}, office),
         ]
         for version, (path, body, headers) in enumerate(steps, start=2):
+            if path == "request-closure":  # the unit the case is assigned to then uploads its evidence first
+                body |= {"evidence": await evidence_for(client, case_id)}
             response = await client.post(f"{base}/{path}", json=body, headers=headers)
             assert response.status_code == 200, (path, response.text)
             assert response.json()["version"] == version
@@ -158,6 +162,7 @@ async def test_every_step_of_the_loop_is_in_the_history_and_on_the_topic(setting
         assert case["assignment"]["unit"] == "县水利局" and case["progress"] == {
             "note": "已拆除采砂设备",
             "percent": 60,
+            "photos": [],
         }
         assert case["deadline"].endswith("+08:00") and case["version"] == 11
 
@@ -172,7 +177,7 @@ async def test_the_rules_answer_409_and_bad_fields_422_with_the_field(settings: 
         base = f"/v1/cases/{case_id}"
 
         # No unit has the case yet, so no unit may ask for its closure (the domain's not_assigned rule is unit-tested).
-        early = await client.post(f"{base}/request-closure", json={"summary": "已整改", "evidence": EVIDENCE})
+        early = await client.post(f"{base}/request-closure", json={"summary": "已整改", "evidence": NOT_UPLOADED})
         assert early.status_code == 403 and early.json()["error"]["code"] == "forbidden"
         unverifiable = await client.post(f"{base}/verify", json={"passed": True})
         assert unverifiable.status_code == 409 and unverifiable.json()["error"]["code"] == "no_pending_closure"
@@ -186,7 +191,7 @@ async def test_the_rules_answer_409_and_bad_fields_422_with_the_field(settings: 
         no_evidence = await client.post(f"{base}/request-closure", json={"summary": "已整改", "evidence": []})
         assert no_evidence.status_code == 422 and no_evidence.json()["error"]["fields"][0]["field"] == "evidence"
         bad_hash = await client.post(
-            f"{base}/request-closure", json={"summary": "x", "evidence": [EVIDENCE[0] | {"sha256": "nope"}]}
+            f"{base}/request-closure", json={"summary": "x", "evidence": [NOT_UPLOADED[0] | {"sha256": "nope"}]}
         )
         assert bad_hash.status_code == 422 and bad_hash.json()["error"]["fields"][0]["field"] == "evidence.0.sha256"
         earlier = await client.post(

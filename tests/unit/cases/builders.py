@@ -19,6 +19,8 @@ from shared.contracts.codes import Domain, Source
 NOW = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Shanghai
 LEADER = Leader(name="王建国", post="城关镇党委书记")
 EVIDENCE = Evidence(description="整改后现场照片", file_name="after.jpg", sha256="a" * 64)
+# The files stored for the case, as the API looks them up for a command that names them.
+UPLOADED = {EVIDENCE.sha256: "image/jpeg"}
 
 
 def at(**delta: float) -> datetime:
@@ -50,7 +52,7 @@ def assign(unit: str = "城关镇人民政府", deadline: datetime | None = None
 
 
 def request_closure(now: datetime = NOW) -> RequestClosure:
-    return RequestClosure(summary="设备已清理，河岸已复绿", evidence=(EVIDENCE,), now=now)
+    return RequestClosure(summary="设备已清理，河岸已复绿", evidence=(EVIDENCE,), now=now, uploaded=UPLOADED)
 
 
 def verify(passed: bool = True, now: datetime = NOW, note: str | None = "现场核实") -> Verify:

@@ -33,7 +33,7 @@ from shared.contracts.cases import (
 )
 from shared.contracts.codes import CaseStatus
 from shared.errors import InvalidCommand, RuleViolation
-from tests.unit.cases.builders import EVIDENCE, NOW, assign, open_case, verify
+from tests.unit.cases.builders import EVIDENCE, NOW, UPLOADED, assign, open_case, verify
 
 # Weighted towards the commands that move a case along, so that sequences reach closure and reopening often.
 KINDS = [
@@ -82,7 +82,9 @@ def command_for(step: Step, now: datetime, state: domain.Case | None) -> Command
                 now=now,
             )
         case "request":
-            return RequestClosure(summary="已整改", evidence=(EVIDENCE,) if step.flag else (), now=now)
+            return RequestClosure(
+                summary="已整改", evidence=(EVIDENCE,) if step.flag else (), now=now, uploaded=UPLOADED
+            )
         case "verify":
             return verify(passed=step.flag, now=now, note="验收意见")
         case "reopen":

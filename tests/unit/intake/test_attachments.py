@@ -8,8 +8,9 @@ import zlib
 import pytest
 from PIL import ExifTags, Image
 
-from services.intake.attachments import MAX_PIXELS, PhotoRefused, inspect_photos, sniff, without_metadata
+from services.intake.attachments import inspect_photos
 from shared.body_limit import PayloadTooLarge
+from shared.photos import MAX_PIXELS, PhotoRefused, sniff, without_metadata
 
 
 def photo(kind: str, size: tuple[int, int] = (8, 6), **save: object) -> bytes:
@@ -86,7 +87,7 @@ def test_gps_device_author_and_xmp_are_gone_and_the_hash_is_of_what_is_kept(kind
 def test_a_colour_profile_and_transparency_are_kept() -> None:
     out = io.BytesIO()
     Image.new("P", (4, 4), 0).save(out, format="PNG", transparency=0, icc_profile=b"profile")
-    cleaned, _, _ = without_metadata(out.getvalue(), "image/png", 1)
+    cleaned, _, _ = without_metadata(out.getvalue(), "image/png")
     image = Image.open(io.BytesIO(cleaned))
     assert (image.info.get("transparency"), image.info.get("icc_profile")) == (0, b"profile")
 

@@ -1,21 +1,25 @@
 """Routes of cases: each command enters here and answers with the case's new version; the reads follow.
 
 督察办 assigns, supervises, extends, verifies and reopens; the responsible unit reports and asks for closure.
+A 进展反馈 or 申请销号 names files uploaded to the case (api/evidence.py) by their SHA-256: the route
+looks up which of them the case holds, and the rules refuse any other (domain.py).
 """
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Path, Query, Response
 
-from services.cases import domain, handlers, read_tables, schemas
-from services.cases.commands import Command
+from services.cases import domain, evidence, handlers, read_tables, schemas
+from services.cases.commands import Command, Uploaded
 from services.cases.deps import Deps, DepsDep
 from shared import clock
 from shared.aggregate import load
 from shared.auth import STAFF, Principal, Role, require
 from shared.commands import CommandRequest, answer_version, command_request
+from shared.contracts.cases import Evidence
 from shared.contracts.codes import CASE_STATUS_LABELS, CaseStatus
 from shared.errors import Forbidden, NotFound
 from shared.scope import ScopeDep
@@ -28,10 +32,16 @@ OfficeCommand = Annotated[CommandRequest, command_request(Role.INSPECTION_OFFICE
 UnitCommand = Annotated[CommandRequest, command_request(Role.UNIT)]
 
 
-class CommandBody(Protocol):
-    """A request body that knows its command (schemas.AssignIn and the others)."""
+# How a route makes its command, given the actor and the moment (a body's `command`).
+BuildCommand = Callable[[str, datetime], Command]
 
-    def command(self, actor: str, now: datetime) -> Command: ...
+
+class NamesFiles(Protocol):
+    """A request body that names files of the case (schemas.ProgressIn, schemas.ClosureIn)."""
+
+    def files(self) -> list[Evidence]: ...
+
+    def command(self, actor: str, now: datetime, uploaded: Uploaded) -> Command: ...
 
 
 def _own_cases_only(principal: Principal) -> Callable[[domain.Case | None], None]:
@@ -45,7 +55,7 @@ def _own_cases_only(principal: Principal) -> Callable[[domain.Case | None], None
     return authorize
 
 
-async def _run(deps: Deps, case_id: str, body: CommandBody, request: CommandRequest) -> schemas.CommandOut:
+async def _run(deps: Deps, case_id: str, build: BuildCommand, request: CommandRequest) -> schemas.CommandOut:
     """Durable before it answers: the events and their outbox rows are committed when this returns."""
     principal = request.principal
     async with deps.pool.acquire() as conn:
@@ -53,7 +63,7 @@ async def _run(deps: Deps, case_id: str, body: CommandBody, request: CommandRequ
             conn,
             deps.store,
             case_id,
-            body.command(principal.actor, clock.now()),
+            build(principal.actor, clock.now()),
             request.meta,
             expected_version=request.expected_version,
             authorize=_own_cases_only(principal),
@@ -69,6 +79,13 @@ async def _run(deps: Deps, case_id: str, body: CommandBody, request: CommandRequ
     )
 
 
+async def _run_naming_files(deps: Deps, case_id: str, body: NamesFiles, request: CommandRequest) -> schemas.CommandOut:
+    """Like `_run`, for a command that names files: which of them the case holds goes into the command."""
+    async with deps.pool.acquire() as conn:
+        uploaded = await evidence.uploaded(conn, case_id, [item.sha256 for item in body.files()])
+    return await _run(deps, case_id, functools.partial(body.command, uploaded=uploaded), request)
+
+
 # ---------------------------------------------------------------- commands: POST /v1/cases/{case_id}/<command>
 
 
@@ -76,45 +93,47 @@ async def _run(deps: Deps, case_id: str, body: CommandBody, request: CommandRequ
     "/{case_id}/assign", response_model=schemas.CommandOut, summary="交办（五定）；已交办的案件再交办即为重新交办"
 )
 async def assign(case_id: CaseId, body: schemas.AssignIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
-    return await _run(deps, case_id, body, request)
+    return await _run(deps, case_id, body.command, request)
 
 
 @router.post("/{case_id}/supervise", response_model=schemas.CommandOut, summary="督办：督办函，可提前整改时限")
 async def supervise(
     case_id: CaseId, body: schemas.SuperviseIn, deps: DepsDep, request: OfficeCommand
 ) -> schemas.CommandOut:
-    return await _run(deps, case_id, body, request)
+    return await _run(deps, case_id, body.command, request)
 
 
-@router.post("/{case_id}/progress", response_model=schemas.CommandOut, summary="反馈整改进展")
+@router.post("/{case_id}/progress", response_model=schemas.CommandOut, summary="反馈整改进展（可附已上传的现场照片）")
 async def progress(
     case_id: CaseId, body: schemas.ProgressIn, deps: DepsDep, request: UnitCommand
 ) -> schemas.CommandOut:
-    return await _run(deps, case_id, body, request)
+    return await _run_naming_files(deps, case_id, body, request)
 
 
 @router.post(
     "/{case_id}/extend", response_model=schemas.CommandOut, summary="延期：晚于当前时限的新时限，须写明理由和批准人"
 )
 async def extend(case_id: CaseId, body: schemas.ExtendIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
-    return await _run(deps, case_id, body, request)
+    return await _run(deps, case_id, body.command, request)
 
 
-@router.post("/{case_id}/request-closure", response_model=schemas.CommandOut, summary="申请销号：整改情况和佐证材料")
+@router.post(
+    "/{case_id}/request-closure", response_model=schemas.CommandOut, summary="申请销号：整改情况和已上传的佐证材料"
+)
 async def request_closure(
     case_id: CaseId, body: schemas.ClosureIn, deps: DepsDep, request: UnitCommand
 ) -> schemas.CommandOut:
-    return await _run(deps, case_id, body, request)
+    return await _run_naming_files(deps, case_id, body, request)
 
 
 @router.post("/{case_id}/verify", response_model=schemas.CommandOut, summary="验收：通过即销号，不通过则退回整改")
 async def verify(case_id: CaseId, body: schemas.VerifyIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
-    return await _run(deps, case_id, body, request)
+    return await _run(deps, case_id, body.command, request)
 
 
 @router.post("/{case_id}/reopen", response_model=schemas.CommandOut, summary="回头看：问题反弹，重新打开并给出新时限")
 async def reopen(case_id: CaseId, body: schemas.ReopenIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
-    return await _run(deps, case_id, body, request)
+    return await _run(deps, case_id, body.command, request)
 
 
 # ---------------------------------------------------------------- reads
