@@ -100,10 +100,16 @@ async def assign(page: Page, origin: str, title: str, unit: str) -> None:
     await expect(page.locator(".el-result").get_by_text("已交办", exact=True)).to_be_visible()
 
 
+async def attach(page: Page, photo: Path) -> None:
+    """Picks the photo in the open tab's form; it is uploaded at once and shown from the service."""
+    await page.locator('.el-tab-pane:visible input[type="file"]').set_input_files(photo)
+    await expect(page.locator(".el-tab-pane:visible .evidence-file img")).to_be_visible()
+
+
 async def request_closure(page: Page, photo: Path, summary: str) -> None:
     await page.get_by_role("tab", name="申请销号").click()
     await field(page, "整改完成情况").locator("textarea").fill(summary)
-    await page.locator('input[type="file"]').set_input_files(photo)
+    await attach(page, photo)
     await page.get_by_placeholder("这份材料说明什么").fill("整改后现场照片")
     await page.get_by_role("button", name="申请销号", exact=True).click()
     await expect(page.locator(".el-tag", has_text="待验收").first).to_be_visible()
@@ -207,8 +213,12 @@ async def test_four_people_run_one_problem_through_the_loop_in_the_workbench(
                     await unit_page.goto(f"{origin}/#/cases/{case_id}")
                     await unit_page.get_by_role("tab", name="进展反馈").click()
                     await field(unit_page, "进展情况").locator("textarea").fill("已清运建筑垃圾约 60%，围挡已设置")
+                    await attach(unit_page, photo)
+                    await unit_page.get_by_placeholder("照片说明").fill("清运现场")
                     await unit_page.get_by_role("button", name="提交进展").click()
                     await expect(unit_page.locator(".case-history, .el-timeline")).to_contain_text("60%")
+                    # The progress photo, shown in the case's facts from the cases service.
+                    await expect(unit_page.locator(".facts .evidence-file img")).to_be_visible()
                     await request_closure(unit_page, photo, "建筑垃圾全部清运，围挡和巡河制度已落实")
 
                     # 督察办 fails the first verification; a second page it left open is stale and gets the 409.
@@ -218,7 +228,9 @@ async def test_four_people_run_one_problem_through_the_loop_in_the_workbench(
                     await expect(stale.get_by_role("button", name="提交验收")).to_be_visible()
                     await office_page.goto(f"{origin}/#/office/to-verify")
                     await office_page.locator(".case-card", has_text=title).click()
-                    await expect(office_page.get_by_text("整改后现场照片")).to_be_visible()
+                    # The photo to look at, fetched from the cases service with the office's token.
+                    evidence = office_page.locator(".facts .evidence-file", has_text="整改后现场照片")
+                    await expect(evidence.locator("img")).to_be_visible()
                     await office_page.get_by_text("不通过（退回整改）").click()
                     await field(office_page, "验收意见").locator("textarea").fill("河道内仍有少量垃圾，需彻底清理")
                     await office_page.get_by_role("button", name="提交验收").click()

@@ -66,7 +66,7 @@ export interface Case {
   deadline_working_days: number | null
   overdue: boolean
   times_missed: number
-  progress: { note: string; percent: number | null } | null
+  progress: { note: string; percent: number | null; photos: Evidence[] } | null
   closure_request: { summary: string; evidence: Evidence[] } | null
   verification: { passed: boolean; passed_label: string; verifier: string; note: string | null } | null
   supervisions: number

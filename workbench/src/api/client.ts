@@ -85,15 +85,28 @@ export class Api {
     return answer.data
   }
 
+  /** A file the API serves (a photo, a PDF) as a Blob of its type, read with the session's token like any answer. */
+  async file(service: Service, path: string): Promise<Blob> {
+    const response = await this.authorized(address(this.base, service, path), { method: 'GET' })
+    if (!response.ok) throw new ApiError(problemOf(response.status, await json(response)))
+    return response.blob()
+  }
+
   private async send<T>(url: string, init: RequestInit, sentVersion?: number): Promise<Answer<T>> {
+    const response = await this.authorized(url, init)
+    const body: unknown = await json(response)
+    if (!response.ok) throw new ApiError(problemOf(response.status, body, sentVersion))
+    return { data: body as T, version: versionOf(response.headers.get('ETag')) }
+  }
+
+  /** The request with the session's token, once more with a renewed one when the first had expired. */
+  private async authorized(url: string, init: RequestInit): Promise<Response> {
     let response = await this.attempt(url, init, await this.tokens.token())
     if (response.status === 401 && (await expired(response))) {
       const fresh = await this.tokens.renew()
       if (fresh !== null) response = await this.attempt(url, init, fresh)
     }
-    const body: unknown = await json(response)
-    if (!response.ok) throw new ApiError(problemOf(response.status, body, sentVersion))
-    return { data: body as T, version: versionOf(response.headers.get('ETag')) }
+    return response
   }
 
   private async attempt(url: string, init: RequestInit, token: string | null): Promise<Response> {
