@@ -198,7 +198,8 @@ async def test_four_people_run_one_problem_through_the_loop_in_the_workbench(
                     width = await unit_page.evaluate("document.documentElement.scrollWidth")
                     assert width <= PHONE["width"], f"the unit's page is {width} px wide on a 390 px phone"
                     if shot := os.environ.get("WORKBENCH_SCREENSHOT"):
-                        await unit_page.screenshot(path=shot, full_page=True)
+                        await expect(unit_page.locator(".case-card .el-tag")).to_have_text("整改中")
+                        await unit_page.screenshot(path=shot, full_page=True, animations="disabled")
                     await unit_page.goto(f"{origin}/#/cases/{other_id}")
                     await expect(unit_page.locator(".el-alert")).to_contain_text("未找到")
 
