@@ -193,6 +193,7 @@ async def test_enforcement_officer_files_fines_and_closes_a_case_and_a_unit_is_r
         await close(stale, "企业已整改，罚款申请法院强制执行")
         await expect(stale.locator(".el-message-box")).to_contain_text("案件已被他人修改")
         await expect(stale.locator(".el-message-box")).to_contain_text("您看到的是第 1 版，现为第 2 版")
+        await expect(card(stale, "行政处罚")).to_contain_text("53,210.55 元")  # reloaded: the fine is there now
 
         await close(page, "企业已整改，罚款申请法院强制执行")
         await expect(page.locator(".el-descriptions .el-tag")).to_have_text("已结案")
