@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Page, async_playwright, expect
 
 from demo.browser import launch
 from services.cases.settings import CasesSettings
@@ -31,9 +31,8 @@ from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port, service_processes
-from tests.support.workbench import DIST, proxy_serving, redirects_allowed
+from tests.support.workbench import DIST, TIMEOUT_MS, field, proxy_serving, redirects_allowed, signed_in_page
 
-TIMEOUT_MS = 30_000
 UNIT, OTHER_UNIT = identity.DEV_UNITS[0], identity.DEV_UNITS[1]
 PHONE = {"width": 390, "height": 844}
 
@@ -63,26 +62,6 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0
     while not await check():
         assert asyncio.get_running_loop().time() < deadline, "not within the time allowed"
         await asyncio.sleep(0.3)
-
-
-async def signed_in_page(
-    browser: Browser, origin: str, path: str, username: str, password: str, **context: Any
-) -> tuple[BrowserContext, Page]:
-    """A person of their own (a browser context: their own session storage) signed in at Keycloak on `path`."""
-    person = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context)
-    page = await person.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    await page.goto(f"{origin}{path}")
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("#kc-login")
-    await page.wait_for_url(f"{origin}{path}")
-    return person, page
-
-
-def field(page: Page, label: str) -> Any:
-    """The form item whose label is `label` (Element Plus: the label and its control share one .el-form-item)."""
-    return page.locator(".el-form-item", has=page.locator(".el-form-item__label", has_text=label))
 
 
 async def assign(page: Page, origin: str, title: str, unit: str) -> None:

@@ -1,20 +1,27 @@
 """The built workbench in a browser test: the tests' Keycloak accepting the test's origin for a while, and a proxy
 (infra/proxy.sh) on a port of the test's serving a copy of workbench/dist with the test's config.json in front of
-the test's services."""
+the test's services; a person signing in there in a browser context of their own, and a form's fields by label."""
 
 import contextlib
 import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
+from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright
+
+from demo.browser import launch
 from shared import identity
+from shared.settings import ServiceSettings
 from tests.support.keycloak import Keycloak
+from tests.support.service import free_port, service_processes
 from tests.support.stack import ROOT
 
 DIST = ROOT / "workbench" / "dist"
+TIMEOUT_MS = 30_000
+SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
 
 
 @contextlib.contextmanager
@@ -76,3 +83,47 @@ def proxy_serving(
         shutil.rmtree(state, ignore_errors=True)
         for log in (ROOT / ".run" / "logs").glob(f"proxy-{port}*.log"):
             log.unlink()
+
+
+@contextlib.asynccontextmanager
+async def workbench_with(
+    keycloak: Keycloak, *services: tuple[str, ServiceSettings]
+) -> AsyncIterator[tuple[str, Browser]]:
+    """The workbench's origin behind a proxy of the test's, in front of these services as processes, and Debian's
+    Chromium. A service the test does not start answers from a port nothing listens on (the proxy's 502), never
+    from another stack's service on make up's ports."""
+    assert (DIST / "index.html").exists(), "workbench/dist is missing: run make assets"
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    config = {"authority": keycloak.issuer, "client_id": identity.WORKBENCH_CLIENT}
+    nowhere = f"127.0.0.1:{free_port()}"
+    async with service_processes(*services):
+        upstreams = {name: nowhere for name in SERVICES}
+        upstreams |= {settings.service_name: f"127.0.0.1:{settings.port}" for _, settings in services}
+        with redirects_allowed(keycloak, origin), proxy_serving(config, port, keycloak.url, upstreams):
+            async with async_playwright() as playwright:
+                browser = await launch(playwright)
+                try:
+                    yield origin, browser
+                finally:
+                    await browser.close()
+
+
+async def signed_in_page(
+    browser: Browser, origin: str, path: str, username: str, password: str, **context: Any
+) -> tuple[BrowserContext, Page]:
+    """A person of their own (a browser context: their own session storage) signed in at Keycloak on `path`."""
+    person = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context)
+    page = await person.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    await page.goto(f"{origin}{path}")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#kc-login")
+    await page.wait_for_url(f"{origin}{path}")
+    return person, page
+
+
+def field(page: Page, label: str) -> Locator:
+    """The form item whose label is `label` (Element Plus: the label and its control share one .el-form-item)."""
+    return page.locator(".el-form-item", has=page.locator(".el-form-item__label", has_text=label))
