@@ -24,19 +24,20 @@ TIMEOUT_MS = 30_000
 SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
 
 
+def change_workbench_client(keycloak: Keycloak, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Edits the realm's workbench client through the admin API, signed in as the admin afresh (a browser test
+    outlives the admin's one-minute token)."""
+    with identity.admin_client(keycloak.url, keycloak.admin_password) as admin:
+        (client,) = admin.get(f"/{identity.REALM}/clients", params={"clientId": identity.WORKBENCH_CLIENT}).json()
+        edit(client)
+        admin.put(f"/{identity.REALM}/clients/{client['id']}", json=client).raise_for_status()
+
+
 @contextlib.contextmanager
 def redirects_allowed(keycloak: Keycloak, origin: str) -> Iterator[None]:
     """The workbench client of the tests' Keycloak also accepts `origin` (redirects, CORS, sign-out), then no more.
-
-    Each change signs in as the admin again (a browser test outlives the admin's one-minute token) and touches only
-    this origin's entries, so another test's are kept."""
+    Only this origin's entries are touched, so another test's are kept."""
     redirect, logout = f"{origin}/*", f"##{origin}/*"
-
-    def change(edit: Callable[[dict[str, Any]], None]) -> None:
-        with identity.admin_client(keycloak.url, keycloak.admin_password) as admin:
-            (client,) = admin.get(f"/{identity.REALM}/clients", params={"clientId": identity.WORKBENCH_CLIENT}).json()
-            edit(client)
-            admin.put(f"/{identity.REALM}/clients/{client['id']}", json=client).raise_for_status()
 
     def allow(client: dict[str, Any]) -> None:
         client["redirectUris"].append(redirect)
@@ -49,11 +50,30 @@ def redirects_allowed(keycloak: Keycloak, origin: str) -> Iterator[None]:
         attributes = client["attributes"]
         attributes["post.logout.redirect.uris"] = attributes["post.logout.redirect.uris"].replace(logout, "")
 
-    change(allow)
+    change_workbench_client(keycloak, allow)
     try:
         yield
     finally:
-        change(disallow)
+        change_workbench_client(keycloak, disallow)
+
+
+@contextlib.contextmanager
+def short_lived_tokens(keycloak: Keycloak, seconds: int) -> Iterator[None]:
+    """The workbench client's access tokens live `seconds` (the realm's lifespan again afterwards), so a session's
+    renewal comes at once and again and again, as it would at the end of a real token's five minutes."""
+
+    def shorten(client: dict[str, Any]) -> None:
+        client["attributes"]["access.token.lifespan"] = str(seconds)
+
+    def restore(client: dict[str, Any]) -> None:
+        # An attribute left out of an update is kept by Keycloak; an empty one means the realm's lifespan.
+        client["attributes"]["access.token.lifespan"] = ""
+
+    change_workbench_client(keycloak, shorten)
+    try:
+        yield
+    finally:
+        change_workbench_client(keycloak, restore)
 
 
 @contextlib.contextmanager
