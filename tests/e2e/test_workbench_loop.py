@@ -211,6 +211,8 @@ async def test_four_people_run_one_problem_through_the_loop_in_the_workbench(
                     # The photo to look at, fetched from the cases service with the office's token.
                     evidence = office_page.locator(".facts .evidence-file", has_text="整改后现场照片")
                     await expect(evidence.locator("img")).to_be_visible()
+                    shown = await evidence.locator("img").evaluate("img => img.complete && img.naturalWidth")
+                    assert shown == 64, "the photo is drawn from the service's bytes (the page's policy allows blob:)"
                     await office_page.get_by_text("不通过（退回整改）").click()
                     await field(office_page, "验收意见").locator("textarea").fill("河道内仍有少量垃圾，需彻底清理")
                     await office_page.get_by_role("button", name="提交验收").click()
