@@ -194,7 +194,7 @@ def require(*roles: Role) -> Any:
     """A dependency that lets only the given roles through (403 otherwise); it yields the Principal."""
     allowed = frozenset(roles)
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in allowed:
             names = "、".join(ROLE_LABELS[r] for r in Role if r in allowed)
             raise Forbidden(f"{ROLE_LABELS[principal.role]}无权进行此操作（需要：{names}）")
@@ -206,7 +206,7 @@ def require(*roles: Role) -> Any:
 def acting_as(*roles: Role) -> Any:
     """Like require(), but yields the actor's name for the events the request causes."""
 
-    def actor(principal: Annotated[Principal, require(*roles)]) -> str:
+    async def actor(principal: Annotated[Principal, require(*roles)]) -> str:
         return principal.actor
 
     return Depends(actor)
