@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from shared.aggregate import Decider, execute
 from shared.consumer import ConsumerRunner, dlq_topic
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
@@ -155,6 +156,22 @@ async def test_an_append_wakes_the_relay_of_its_slot(
         assert heard.empty()
     finally:
         await listener.close()
+
+
+async def test_a_command_on_a_new_stream_whose_id_is_taken_after_all_is_a_conflict(
+    pool: asyncpg.Pool, store: EventStore
+) -> None:
+    """`execute(new=True)` reads no history: the append at version 0 is what refuses a stream that exists."""
+    decider: Decider[str, int] = Decider(
+        decide=lambda title, _: [reported("taken", title)], evolve=lambda n, _: n + 1, initial=0
+    )
+    async with pool.acquire() as conn:
+        first = await execute(conn, store, "taken", "first", decider, meta=META, new=True)
+        assert (first.version, first.state) == (1, 1)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            await execute(conn, store, "taken", "second", decider, meta=META, new=True)
+        assert caught.value.actual == 1
+        assert [e.stream_version for e in await store.read(conn, "taken")] == [1]
 
 
 async def test_two_relays_publish_each_event_once_and_in_stream_order(
