@@ -61,11 +61,14 @@ async def execute(
     meta: Metadata,
     expected_version: int | None = None,
     authorize: Callable[[S], None] | None = None,
+    new: bool = False,
 ) -> Decided[S]:
     """Run one command against one stream. `expected_version` comes from If-Match when the caller sent one;
     `authorize` may refuse the caller (shared.errors.Forbidden) on what the stream's state says, such as its unit.
+    `new`: the stream id was made for this command (a fresh UUID), so there is no history to read; should the
+    stream exist after all, the append at version 0 is the conflict.
     """
-    state, version, _ = await load(conn, store, stream_id, decider)
+    state, version = (decider.initial, 0) if new else (await load(conn, store, stream_id, decider))[:2]
     if authorize is not None:
         authorize(state)
     if expected_version is not None and expected_version != version:

@@ -50,7 +50,7 @@ def request_metadata(actor: str) -> Metadata:
     return Metadata(actor=actor, correlation_id=correlation_id.get() or str(uuid.uuid4()))
 
 
-def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
     """`If-Match: 3` (or the ETag form `"3"`): the version the client decided on; a stale one is a 409."""
     if if_match is None:
         return None
@@ -118,7 +118,7 @@ def command_request(*roles: Role) -> Any:
     Use: `OfficeCommand = Annotated[CommandRequest, command_request(Role.INSPECTION_OFFICE)]`.
     """
 
-    def build(
+    async def build(
         principal: Annotated[Principal, require(*roles)], expected: ExpectedVersionDep, response: Response
     ) -> CommandRequest:
         return CommandRequest(principal=principal, expected_version=expected, response=response)

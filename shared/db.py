@@ -37,11 +37,14 @@ async def ensure_database(settings: ServiceSettings) -> None:
         await conn.close()
 
 
+def json_text(value: object) -> str:
+    """A value as the json and jsonb columns store it (the pool's codec, and queries that send JSON as text)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 async def init_connection(conn: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):
-        await conn.set_type_codec(
-            type_name, encoder=lambda v: json.dumps(v, ensure_ascii=False), decoder=json.loads, schema="pg_catalog"
-        )
+        await conn.set_type_codec(type_name, encoder=json_text, decoder=json.loads, schema="pg_catalog")
 
 
 async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from shared.contracts import Event
-from shared.db import Connection
+from shared.db import Connection, json_text
 from shared.envelope import Envelope, decode_payload
 from shared.metrics import EVENTS_APPENDED
 
@@ -33,6 +33,33 @@ class Metadata:
     actor: str
     correlation_id: str
     causation_id: str | None = None
+
+
+# The append (see EventStore.append): $1 stream, $2 expected version, $3-$8 one array element per event,
+# $9-$11 the metadata every event of one append shares, $12 the outbox slot, $13 the topic. The outbox rows are
+# inserted in stream order, so the relay publishes a stream's events in order.
+APPEND = """
+with current as (
+    select coalesce(max(stream_version), 0) as version from events where stream_id = $1
+), appended as (
+    insert into events (event_id, stream_id, stream_version, type, schema_version,
+                        occurred_at, correlation_id, causation_id, actor, payload)
+    select e.event_id, $1, e.stream_version, e.type, e.schema_version,
+           e.occurred_at, $9::text, $10::text, $11::text, e.payload::jsonb
+      from unnest($3::uuid[], $4::integer[], $5::text[], $6::integer[], $7::timestamptz[], $8::text[])
+           as e (event_id, stream_version, type, schema_version, occurred_at, payload)
+     where (select version from current) = $2
+    on conflict (stream_id, stream_version) do nothing
+    returning event_id, stream_version
+), queued as (
+    insert into outbox (event_id, slot, topic)
+    select event_id, $12::integer, $13::text from appended order by stream_version
+    returning slot
+)
+select (select version from current) as version,
+       (select count(*) from queued)::integer as appended,
+       (select count(*) from (select pg_notify('outbox', $12::text) from queued limit 1) as notified) as notified
+"""
 
 
 def outbox_slot(stream_id: str, slots: int) -> int:
@@ -62,6 +89,14 @@ class EventStore:
 
         Runs in the caller's transaction when there is one, so a consumer's inbox row
         and the events it causes commit together.
+
+        One statement (`APPEND`) checks the version, inserts the events and their outbox rows
+        and notifies the relay: one round trip, atomic on its own. A version another writer
+        took, before or during the statement, inserts nothing for that row (`on conflict do
+        nothing`, which waits for the other writer's commit): one event is then all or nothing
+        and needs no savepoint, so the caller's transaction stays usable and the conflict is
+        raised. Several events run in a (sub)transaction of their own, which a conflict on some
+        of them rolls back whole.
         """
         envelopes = [
             Envelope.wrap(
@@ -77,42 +112,42 @@ class EventStore:
         if not envelopes:
             return []
         try:
-            async with conn.transaction():
-                actual = await self.version(conn, stream_id)
-                if actual != expected_version:
-                    raise ConcurrencyConflict(stream_id, expected_version, actual)
-                await conn.executemany(
-                    """insert into events (event_id, stream_id, stream_version, type, schema_version,
-                                           occurred_at, correlation_id, causation_id, actor, payload)
-                       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
-                    [
-                        (
-                            e.event_id,
-                            e.stream_id,
-                            e.stream_version,
-                            e.type,
-                            e.schema_version,
-                            e.occurred_at,
-                            e.correlation_id,
-                            e.causation_id,
-                            e.actor,
-                            e.payload.model_dump(mode="json"),
-                        )
-                        for e in envelopes
-                    ],
-                )
-                slot = outbox_slot(stream_id, self.slots)
-                await conn.executemany(
-                    "insert into outbox (event_id, slot, topic) values ($1, $2, $3)",
-                    [(e.event_id, slot, self.topic) for e in envelopes],
-                )
-                await conn.execute("select pg_notify('outbox', $1)", str(slot))
-        except asyncpg.UniqueViolationError as exc:
-            # A concurrent writer committed the same version between our check and our insert.
-            raise ConcurrencyConflict(stream_id, expected_version, await self.version(conn, stream_id)) from exc
+            if len(envelopes) == 1:
+                await self._insert(conn, stream_id, envelopes, expected_version)
+            else:
+                async with conn.transaction():
+                    await self._insert(conn, stream_id, envelopes, expected_version)
+        except ConcurrencyConflict as conflict:
+            if conflict.actual != expected_version:
+                raise
+            # Another writer committed this version while the statement ran: where the stream is now.
+            raise ConcurrencyConflict(stream_id, expected_version, await self.version(conn, stream_id)) from None
         for e in envelopes:
             EVENTS_APPENDED.labels(e.type).inc()
         return envelopes
+
+    async def _insert(self, conn: Connection, stream_id: str, envelopes: list[Envelope], expected_version: int) -> None:
+        slot = outbox_slot(stream_id, self.slots)
+        first = envelopes[0]
+        row = await conn.fetchrow(
+            APPEND,
+            stream_id,
+            expected_version,
+            [e.event_id for e in envelopes],
+            [e.stream_version for e in envelopes],
+            [e.type for e in envelopes],
+            [e.schema_version for e in envelopes],
+            [e.occurred_at for e in envelopes],
+            [json_text(e.payload.model_dump(mode="json")) for e in envelopes],
+            first.correlation_id,
+            first.causation_id,
+            first.actor,
+            slot,
+            self.topic,
+        )
+        assert row is not None
+        if row["appended"] != len(envelopes):
+            raise ConcurrencyConflict(stream_id, expected_version, row["version"])
 
     async def read(self, conn: Connection, stream_id: str) -> list[Envelope]:
         rows = await conn.fetch("select * from events where stream_id = $1 order by stream_version", stream_id)

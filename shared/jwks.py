@@ -10,6 +10,8 @@ provider's document cannot grow the services' memory.
 
 When the provider cannot be reached the keys already held keep working; with none held yet, verification fails
 with `KeysUnavailable` (the request gets 503, not 401: the token may be good).
+
+`verified` remembers the tokens these keys have verified (shared/auth.py), at most MAX_VERIFIED of them.
 """
 
 import asyncio
@@ -25,6 +27,8 @@ from jwt import PyJWK, PyJWKError
 log = structlog.get_logger(__name__)
 
 MAX_KEYS = 16
+# Tokens remembered as verified (a few hundred bytes each): one per signed-in person in practice.
+MAX_VERIFIED = 4096
 TIMEOUT = httpx.Timeout(5.0)
 
 
@@ -54,6 +58,9 @@ class SigningKeys:
         self._fetched_at: float | None = None  # the last fetch that gave keys
         self._attempted_at: float | None = None  # the last fetch, good or not
         self.fetches = 0
+        # Tokens already verified with these keys, each with what it names, the key that signed it and when it
+        # expires: shared.auth.verify_token fills and reads it.
+        self.verified: dict[str, Any] = {}
 
     async def key(self, kid: str) -> RSAPublicKey | None:
         """The key with this id, or None when the provider has none by that id (after one allowed fetch)."""

@@ -51,7 +51,7 @@ def scope_of(principal: Principal) -> Scope:
     return Scope()
 
 
-def _scope(principal: Annotated[Principal, Depends(current_principal)]) -> Scope:
+async def _scope(principal: Annotated[Principal, Depends(current_principal)]) -> Scope:
     return scope_of(principal)
 
 

@@ -152,14 +152,14 @@ def dependency(kind: type[D]) -> Any:
     Use it once per service, in its `deps.py`: `DepsDep = Annotated[Deps, dependency(Deps)]`.
     """
 
-    def get(request: Request) -> D:
+    async def get(request: Request) -> D:
         deps: D = request.state.deps
         return deps
 
     return Depends(get)
 
 
-def settings_of(request: Request) -> ServiceSettings:
+async def settings_of(request: Request) -> ServiceSettings:
     """The running service's settings, for what every service shares (token verification)."""
     settings: ServiceSettings = request.state.settings
     return settings

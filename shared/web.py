@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import hmac
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -184,14 +184,14 @@ def health_router(readiness: Readiness) -> APIRouter:
     return router
 
 
-def metrics_access(settings: ServiceSettings) -> Callable[[Request], None]:
+def metrics_access(settings: ServiceSettings) -> Callable[[Request], Awaitable[None]]:
     """Who may read /metrics: with METRICS_TOKEN set, a request bearing it; without, anyone only in development.
 
     Prometheus sends it with `authorization: {type: Bearer, credentials_file: …}` in its scrape config.
     """
     token = settings.metrics_token
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:
         if token is None:
             if settings.environment == DEVELOPMENT:
                 return

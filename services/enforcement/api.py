@@ -73,7 +73,7 @@ async def run(deps: Deps, command: cmd.Command, request: CommandRequest) -> s.Co
 Send = Callable[[cmd.Command], Awaitable[s.CommandResult]]
 
 
-def sender(deps: DepsDep, request: OfficerCommand) -> Send:
+async def sender(deps: DepsDep, request: OfficerCommand) -> Send:
     """How a route sends a command on an existing case: as the officer, at the If-Match version when given."""
     return lambda command: run(deps, command, request)
 

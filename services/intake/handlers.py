@@ -12,7 +12,7 @@ two instances never open two issues for one place.
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -27,8 +27,6 @@ from shared.commands import request_metadata, write
 from shared.contracts.intake import DuplicateRule
 from shared.db import Connection
 from shared.eventstore import EventStore, Metadata
-
-_PLACE_LOCK = 7_301_101
 
 
 @dataclass(frozen=True)
@@ -92,11 +90,8 @@ class Intake:
         )
         # Not stream concurrency (write() guards each issue's version) but places: without this lock two
         # instances could each find no open issue at one place and each open a new issue for it.
-        await conn.execute(
-            "select pg_advisory_xact_lock($1, hashtext($2))", _PLACE_LOCK, f"{report.township}\x1f{report.domain}"
-        )
         reference = reference_of(report.channel, report.source.value, report.batch, report.external_ref)
-        known_ref = await read_tables.find_reference(conn, reference) if reference else None
+        known_ref = await read_tables.lock_place(conn, report.township, report.domain, reference)
         now = clock.now()
         candidates = (
             await read_tables.open_candidates(conn, report.township, report.domain, now - self.policy.window)
@@ -115,12 +110,16 @@ class Intake:
             issue_id = known_ref[0].issue_id
             version = await self.store.version(conn, issue_id)
             return Receipt(issue_id=issue_id, report_id=str(known_ref[1]), outcome=match.outcome, version=version)
-        issue_id, version = await self._record(conn, report, report_id, match, meta)
+        issue_id, version, reported_at = await self._record(conn, report, report_id, match, meta)
         await read_tables.add_report(
-            conn, report_id=report_id, issue_id=issue_id, channel=report.channel, outcome=match.outcome
+            conn,
+            report_id=report_id,
+            issue_id=issue_id,
+            channel=report.channel,
+            outcome=match.outcome,
+            new_issue=(report, reported_at) if reported_at is not None else None,
+            reference=reference,
         )
-        if reference:
-            await read_tables.add_reference(conn, reference=reference, issue_id=issue_id, report_id=report_id)
         if submission.contact or original_text:
             await keep_contact(
                 conn,
@@ -143,8 +142,9 @@ class Intake:
 
     async def _record(
         self, conn: Connection, report: commands.Report, report_id: uuid.UUID, match: Match, meta: Metadata
-    ) -> tuple[str, int]:
-        """The report's event appended to its issue (a new one, or the one it repeats): the issue and its version."""
+    ) -> tuple[str, int, datetime | None]:
+        """The report's event appended to its issue (a new one, or the one it repeats): the issue, its version and,
+        for a new issue, when it was reported."""
         command: commands.Command
         if match.outcome is Outcome.NEW:
             issue_id = str(uuid.uuid4())
@@ -155,10 +155,10 @@ class Intake:
             command = commands.LinkDuplicate(
                 issue_id=issue_id, report_id=str(report_id), report=report, rule=match.rule, distance_m=match.distance_m
             )
-        decided = await execute(conn, self.store, issue_id, command, domain.decider, meta=meta)
-        if match.outcome is Outcome.NEW:
-            await read_tables.add_issue(conn, issue_id, report, decided.events[0].occurred_at)
-        return issue_id, decided.version
+        decided = await execute(
+            conn, self.store, issue_id, command, domain.decider, meta=meta, new=match.outcome is Outcome.NEW
+        )
+        return issue_id, decided.version, decided.events[0].occurred_at if match.outcome is Outcome.NEW else None
 
 
 async def handle(pool: asyncpg.Pool, intake: Intake, submission: Submission, actor: str) -> Receipt:

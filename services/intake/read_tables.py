@@ -16,18 +16,34 @@ from shared.contracts.codes import Domain
 from shared.contracts.intake import Channel, Location
 from shared.db import Connection
 
+# The advisory lock under which the reports of one township and domain are decided (with hashtext of the place).
+PLACE_LOCK = 7_301_101
 
-async def find_reference(conn: Connection, reference: Reference) -> tuple[KnownReference, UUID] | None:
-    """The issue of a reference as the same channel and issuer brought it before, and the report that did."""
+
+async def lock_place(
+    conn: Connection, township: str, domain: Domain, reference: Reference | None
+) -> tuple[KnownReference, UUID] | None:
+    """Takes the place's lock, held until the transaction ends, and finds the issue of the report's reference as
+    the same channel and issuer brought it before, and the report that did: one round trip.
+
+    The reference is read in the statement's snapshot, taken before the lock was granted, so a reference another
+    report committed while this one waited is not seen here: inserting it again then fails on issue_references'
+    key, and the report is decided again (Intake.receive). What the lock guards, the open issues of the place
+    (`open_candidates`), is read after it, in a statement of its own.
+    """
     row = await conn.fetchrow(
-        """select issue_id, report_id from issue_references
-            where channel = $1 and issuer = $2 and batch = $3 and ref = $4""",
-        reference.channel.value,
-        reference.issuer,
-        reference.batch,
-        reference.ref,
+        """select r.issue_id, r.report_id
+             from (select pg_advisory_xact_lock($1, hashtext($2))) as place_lock
+             left join issue_references r
+               on r.channel = $3 and r.issuer = $4 and r.batch = $5 and r.ref = $6""",
+        PLACE_LOCK,
+        f"{township}\x1f{domain.value}",
+        reference.channel.value if reference else None,
+        reference.issuer if reference else None,
+        reference.batch if reference else None,
+        reference.ref if reference else None,
     )
-    if row is None:
+    if row is None or row["issue_id"] is None:
         return None
     return KnownReference(issue_id=row["issue_id"]), row["report_id"]
 
@@ -51,42 +67,45 @@ async def open_candidates(conn: Connection, township: str, domain: Domain, since
     ]
 
 
-async def add_issue(conn: Connection, issue_id: str, report: Report, reported_at: datetime) -> None:
-    location = report.location
+async def add_report(
+    conn: Connection,
+    *,
+    report_id: UUID,
+    issue_id: str,
+    channel: Channel,
+    outcome: str,
+    new_issue: tuple[Report, datetime] | None,
+    reference: Reference | None,
+) -> None:
+    """The report in `reports`; the issue it opened, with when, in `issue_index`; its reference in
+    `issue_references`: one statement. Raises UniqueViolationError when another report took the reference first:
+    the caller decides again."""
+    report, reported_at = new_issue if new_issue else (None, None)
+    location = report.location if report else None
     await conn.execute(
-        """insert into issue_index (issue_id, township, domain, lat, lon, address_key, reported_at)
-           values ($1, $2, $3, $4, $5, $6, $7)""",
-        issue_id,
-        report.township,
-        report.domain.value,
-        location.lat if location else None,
-        location.lon if location else None,
-        address_key(location.address) if location else None,
-        reported_at,
-    )
-
-
-async def add_report(conn: Connection, *, report_id: UUID, issue_id: str, channel: Channel, outcome: str) -> None:
-    await conn.execute(
-        "insert into reports (report_id, issue_id, channel, outcome) values ($1, $2, $3, $4)",
+        """with issue as (
+               insert into issue_index (issue_id, township, domain, lat, lon, address_key, reported_at)
+               select $2::text, $5::text, $6::text, $7::float8, $8::float8, $9::text, $10::timestamptz
+                where $10::timestamptz is not null
+           ), reference as (
+               insert into issue_references (channel, issuer, batch, ref, issue_id, report_id)
+               select $3::text, $11::text, $12::text, $13::text, $2::text, $1::uuid
+                where $13::text is not null
+           )
+           insert into reports (report_id, issue_id, channel, outcome) values ($1, $2, $3, $4)""",
         report_id,
         issue_id,
         channel.value,
         outcome,
-    )
-
-
-async def add_reference(conn: Connection, *, reference: Reference, issue_id: str, report_id: UUID) -> None:
-    """Raises UniqueViolationError when another report took the reference first: the caller decides again."""
-    await conn.execute(
-        """insert into issue_references (channel, issuer, batch, ref, issue_id, report_id)
-           values ($1, $2, $3, $4, $5, $6)""",
-        reference.channel.value,
-        reference.issuer,
-        reference.batch,
-        reference.ref,
-        issue_id,
-        report_id,
+        report.township if report else None,
+        report.domain.value if report else None,
+        location.lat if location else None,
+        location.lon if location else None,
+        address_key(location.address) if location else None,
+        reported_at,
+        reference.issuer if reference else None,
+        reference.batch if reference else None,
+        reference.ref if reference else None,
     )
 
 

@@ -14,12 +14,13 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from shared.aggregate import Decider, execute
 from shared.consumer import ConsumerRunner, dlq_topic
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
 from shared.db import Connection, create_pool, migrate
 from shared.envelope import Envelope, to_record
-from shared.eventstore import ConcurrencyConflict, EventStore, Metadata
+from shared.eventstore import ConcurrencyConflict, EventStore, Metadata, outbox_slot
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
@@ -97,6 +98,80 @@ async def test_concurrent_appends_at_the_same_version_let_exactly_one_win(
     assert outcomes.count(True) == 1
     async with pool.acquire() as conn:
         assert await conn.fetchval("select count(*) from outbox") == 1
+
+
+async def test_a_conflict_inside_the_callers_transaction_leaves_it_usable(
+    pool: asyncpg.Pool, store: EventStore
+) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await store.append(conn, "in-tx", [reported("in-tx")], 0, META)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            await store.append(conn, "in-tx", [reported("in-tx", "again")], 0, META)
+        assert caught.value.actual == 1
+        await store.append(conn, "in-tx", [reported("in-tx", "next")], 1, META)
+    async with pool.acquire() as conn:
+        assert [e.payload.title for e in await store.read(conn, "in-tx")] == ["河道非法采砂", "next"]  # type: ignore[attr-defined]
+        assert (
+            await conn.fetchval(
+                "select count(*) from outbox o join events e using (event_id) where stream_id = 'in-tx'"
+            )
+            == 2
+        )
+
+
+async def test_several_events_of_which_another_writer_took_one_are_not_appended_at_all(
+    pool: asyncpg.Pool, store: EventStore
+) -> None:
+    """The other writer takes version 1 while this append of versions 1 and 2 waits for it: version 2 is not kept."""
+    async with pool.acquire() as first, pool.acquire() as second:
+        async with first.transaction():
+            await store.append(first, "part", [reported("part", "first")], 0, META)
+            late = asyncio.create_task(
+                store.append(second, "part", [reported("part", "a"), reported("part", "b")], 0, META)
+            )
+            await asyncio.sleep(0.3)  # the second append now waits on the first writer's version 1
+            assert not late.done()
+        with pytest.raises(ConcurrencyConflict) as caught:
+            await late
+        assert caught.value.actual == 1
+        assert [e.stream_version for e in await store.read(second, "part")] == [1]
+        assert (
+            await second.fetchval(
+                "select count(*) from outbox o join events e using (event_id) where stream_id = 'part'"
+            )
+            == 1
+        )
+
+
+async def test_an_append_wakes_the_relay_of_its_slot(
+    pool: asyncpg.Pool, store: EventStore, settings: ServiceSettings
+) -> None:
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(settings.database_dsn)
+    try:
+        await listener.add_listener("outbox", lambda *args: heard.put_nowait(args[3]))
+        async with pool.acquire() as conn:
+            await store.append(conn, "wake", [reported("wake", "a"), reported("wake", "b")], 0, META)
+        assert await asyncio.wait_for(heard.get(), 5) == str(outbox_slot("wake", store.slots))
+        assert heard.empty()
+    finally:
+        await listener.close()
+
+
+async def test_a_command_on_a_new_stream_whose_id_is_taken_after_all_is_a_conflict(
+    pool: asyncpg.Pool, store: EventStore
+) -> None:
+    """`execute(new=True)` reads no history: the append at version 0 is what refuses a stream that exists."""
+    decider: Decider[str, int] = Decider(
+        decide=lambda title, _: [reported("taken", title)], evolve=lambda n, _: n + 1, initial=0
+    )
+    async with pool.acquire() as conn:
+        first = await execute(conn, store, "taken", "first", decider, meta=META, new=True)
+        assert (first.version, first.state) == (1, 1)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            await execute(conn, store, "taken", "second", decider, meta=META, new=True)
+        assert caught.value.actual == 1
+        assert [e.stream_version for e in await store.read(conn, "taken")] == [1]
 
 
 async def test_two_relays_publish_each_event_once_and_in_stream_order(

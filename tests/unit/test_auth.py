@@ -1,6 +1,8 @@
 """Token verification without a service: the rules of shared/auth.py and the key cache of shared/jwks.py, with the
 issuer's JWKS answered in memory (httpx.MockTransport) so that each fetch can be counted and made to fail."""
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +12,7 @@ import jwt
 import pytest
 from fastapi import HTTPException
 
+from shared import auth
 from shared.auth import Role, verify_token
 from shared.errors import Forbidden
 from shared.jwks import MAX_KEYS, SigningKeys, rsa_signing_keys
@@ -246,3 +249,53 @@ def test_only_rsa_signing_keys_are_kept_and_at_most_a_bounded_number() -> None:
     assert list(kept) == [f"sig-{n}" for n in range(MAX_KEYS)]
     with pytest.raises(ValueError):
         rsa_signing_keys({"no": "keys"})
+
+
+async def test_a_verified_token_is_remembered_and_its_signature_not_checked_again(
+    settings: ServiceSettings, keys: SigningKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[str] = []
+    decoded = auth._decoded
+
+    def counted(*args: Any) -> dict[str, Any]:
+        checks.append("decoded")
+        return decoded(*args)
+
+    monkeypatch.setattr(auth, "_decoded", counted)
+    raw = token(username="zhao", roles=["operator"])
+    for _ in range(3):
+        assert (await verify_token(settings, keys, raw)).subject == "zhao"
+    assert checks == ["decoded"]
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(settings: ServiceSettings, keys: SigningKeys) -> None:
+    issued = now() - timedelta(hours=1)
+    raw = token(issued=issued, ttl=timedelta(hours=1) - timedelta(seconds=28))  # expired, within the 30 s leeway
+    assert await verify_token(settings, keys, raw)
+    expires = (issued + timedelta(hours=1) - timedelta(seconds=28)).timestamp() + settings.jwt_leeway_seconds
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.05)
+    assert await refused(settings, keys, raw) == "token_expired"
+    assert raw not in keys.verified
+
+
+async def test_a_remembered_token_of_a_key_the_issuer_withdrew_is_refused(
+    settings: ServiceSettings, keys: SigningKeys, fake: FakeIssuer, clock: Clock
+) -> None:
+    issuer = session_issuer()
+    rotated = new_key()
+    fake.document = {"keys": [*fake.document["keys"], public_jwk(rotated, "rotated")]}
+    raw = issuer.sign(issuer.claims(username="wang", roles=["leader"]), key=rotated, kid="rotated")
+    assert await verify_token(settings, keys, raw)
+    fake.document = {"keys": fake.document["keys"][:1]}
+    clock.now += 601  # older than JWKS_MAX_AGE_SECONDS: fetched again, without the withdrawn key
+    assert await refused(settings, keys, raw) == "token_invalid"
+
+
+async def test_at_most_a_bounded_number_of_tokens_is_remembered(
+    settings: ServiceSettings, keys: SigningKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "MAX_VERIFIED", 2)
+    tokens = [token(username=name) for name in ("a", "b", "c")]
+    for raw in tokens:
+        await verify_token(settings, keys, raw)
+    assert list(keys.verified) == tokens[1:]

@@ -69,7 +69,7 @@ class SignIn:
         }
 
 
-def sign_in(deps: DepsDep) -> SignIn:
+async def sign_in(deps: DepsDep) -> SignIn:
     return SignIn.of(deps.settings)
 
 

@@ -116,3 +116,16 @@ async def test_simultaneous_reports_of_one_place_open_exactly_one_issue(client: 
     assert sorted(a["status"] for a in answers) == ["accepted"] + ["linked"] * 5
     assert await db.fetchval("select count(*) from issue_index") == 1
     assert await db.fetchval("select count(*) from events") == 6
+
+
+async def test_simultaneous_resends_of_one_reference_open_one_issue_and_record_one_event(
+    client: httpx.AsyncClient, db: Any
+) -> None:
+    """The place lock and the reference are read in one statement (read_tables.lock_place): a resend that waited on
+    the lock does not see the reference committed meanwhile, fails on its key and is decided again."""
+    answers = await asyncio.gather(*(report(client, batch="2026-09", external_ref="交办-7") for _ in range(6)))
+    assert len({a["issue_id"] for a in answers}) == 1
+    assert sorted(a["status"] for a in answers) == ["accepted"] + ["already_received"] * 5
+    assert await db.fetchval("select count(*) from events") == 1
+    assert await db.fetchval("select count(*) from issue_references") == 1
+    assert await db.fetchval("select count(*) from reports") == 1
