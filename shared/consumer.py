@@ -51,6 +51,9 @@ from shared.settings import ServiceSettings
 log = structlog.get_logger()
 
 Handler = Callable[[Connection, Envelope], Awaitable[None]]
+# Runs first in each batch's transaction; False: the batch's events are recorded as seen (inbox, position) and not
+# handed to the handler. What is the same for every event of a batch (a lock, a search path) is done here once.
+Begin = Callable[[Connection], Awaitable[bool]]
 # Reads a record's value and headers into an envelope; raises InvalidEvent or UnknownEventType for poison.
 Decoder = Callable[[bytes | None, Headers], Envelope]
 
@@ -124,6 +127,10 @@ class Dispatch:
             if not isinstance(envelope.payload, line.event):
                 raise PoisonMessage(f"{envelope.type} carries a {type(envelope.payload).__name__}")
             await line.handle(conn, envelope, envelope.payload)
+
+
+async def _ignore(conn: Connection, envelope: Envelope) -> None:
+    """The handler of a batch whose `begin` said no."""
 
 
 def dlq_topic(topic: str) -> str:
@@ -229,12 +236,14 @@ class ConsumerRunner:
         max_records: int = 200,
         group_id: str | None = None,
         decode: Decoder = from_record,
+        begin: Begin | None = None,
     ) -> None:
         """`name` is the consumer's identity (its inbox and, by default, its group); `handles` limits it to some types
         (by default, the types a Dispatch table names).
 
         A different `group_id` reads the topics from the beginning again, as a rebuild does.
         `decode` reads records that are not our own events, such as another platform's CloudEvents.
+        `begin` runs first in each batch's transaction (see Begin).
         """
         self._settings = settings
         self._pool = pool
@@ -247,6 +256,7 @@ class ConsumerRunner:
         self._max_records = max_records
         self._group_id = group_id
         self._decode = decode
+        self._begin = begin
         self._stopping = asyncio.Event()
         self._processing = asyncio.Lock()
         self._consumer: AIOKafkaConsumer | None = None
@@ -472,6 +482,7 @@ class ConsumerRunner:
         """The types of the events applied (not repeats, not dead letters), once the transaction has committed."""
         applied: list[str] = []
         async with self._pool.acquire() as conn, conn.transaction():
+            handler = self._handler if self._begin is None or await self._begin(conn) else _ignore
             fresh: set[UUID] = set()
             if not one_at_a_time:
                 fresh = await self._claim(conn, [item.event_id for item in read if isinstance(item, Envelope)])
@@ -481,11 +492,11 @@ class ConsumerRunner:
                 elif item is None:
                     continue
                 elif one_at_a_time:
-                    if await self._apply_alone(conn, index, record, item, producer):
+                    if await self._apply_alone(conn, handler, index, record, item, producer):
                         applied.append(item.type)
                 elif item.event_id in fresh:
                     fresh.discard(item.event_id)  # the same event twice in one batch: applied once
-                    await self._handle(conn, index, item)
+                    await self._handle(conn, handler, index, item)
                     applied.append(item.type)
             await conn.execute(
                 """insert into consumer_positions (consumer, topic, partition, "offset")
@@ -511,16 +522,16 @@ class ConsumerRunner:
         )
         return {row["event_id"] for row in rows}
 
-    async def _handle(self, conn: Connection, index: int, envelope: Envelope) -> None:
+    async def _handle(self, conn: Connection, handler: Handler, index: int, envelope: Envelope) -> None:
         """Runs the handler in the batch's transaction; a refusal makes the batch go one event at a time."""
         with _handling(envelope, index):
             try:
-                await self._handler(conn, envelope)
+                await handler(conn, envelope)
             except CONTRACT_ERRORS as exc:
                 raise _Isolate from exc
 
     async def _apply_alone(
-        self, conn: Connection, index: int, record: ConsumerRecord, envelope: Envelope, producer: Any
+        self, conn: Connection, handler: Handler, index: int, record: ConsumerRecord, envelope: Envelope, producer: Any
     ) -> bool:
         """Applies one event in a savepoint with its inbox row; True when it was applied (not a repeat, not refused)."""
         with _handling(envelope, index):
@@ -532,7 +543,7 @@ class ConsumerRunner:
                         envelope.event_id,
                     )
                     if fresh:
-                        await self._handler(conn, envelope)
+                        await handler(conn, envelope)
                 return bool(fresh)
             except CONTRACT_ERRORS as exc:  # the handler says this event can never be applied
                 await self._dead_letter(producer, record, dead_letter_reason(exc))
