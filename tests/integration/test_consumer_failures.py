@@ -141,7 +141,7 @@ async def test_an_event_refused_in_the_middle_of_a_batch_goes_to_the_dlq_and_the
     async def caught_up() -> bool:
         last = max(r.offset for r in await read_topic(settings.broker, topic)) + 1
         position = 'select "offset" from consumer_positions where consumer = $1'
-        return await pool.fetchval(position, "batched") == last
+        return bool(await pool.fetchval(position, "batched") == last)
 
     await run_consumer_until(runner, caught_up)
     applied = await pool.fetch("select title, count(*) as n from applied group by title")
