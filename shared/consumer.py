@@ -2,7 +2,10 @@
 
 For each partition batch: one database transaction holds the handler's effects, an
 inbox row per event (a redelivery finds it and does nothing) and the partition's
-position; only after it commits is the Kafka offset committed.
+position; only after it commits is the Kafka offset committed. The batch's inbox rows
+are claimed in one statement and its events applied without a savepoint each; only when
+a handler refuses an event is the batch rolled back and applied again one event at a
+time, each in a savepoint, to send that event alone to the DLQ.
 
 Two kinds of failure get two answers:
 
@@ -24,10 +27,12 @@ Two kinds of failure get two answers:
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Collection, MutableSet
+from collections import Counter
+from collections.abc import Awaitable, Callable, Collection, Iterator, MutableSet
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import asyncpg
 import structlog
@@ -46,6 +51,9 @@ from shared.settings import ServiceSettings
 log = structlog.get_logger()
 
 Handler = Callable[[Connection, Envelope], Awaitable[None]]
+# Runs first in each batch's transaction; False: the batch's events are recorded as seen (inbox, position) and not
+# handed to the handler. What is the same for every event of a batch (a lock, a search path) is done here once.
+Begin = Callable[[Connection], Awaitable[bool]]
 # Reads a record's value and headers into an envelope; raises InvalidEvent or UnknownEventType for poison.
 Decoder = Callable[[bytes | None, Headers], Envelope]
 
@@ -121,6 +129,10 @@ class Dispatch:
             await line.handle(conn, envelope, envelope.payload)
 
 
+async def _ignore(conn: Connection, envelope: Envelope) -> None:
+    """The handler of a batch whose `begin` said no."""
+
+
 def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
@@ -148,6 +160,10 @@ def dead_letter_reason(exc: Exception) -> str:
     return text[:MAX_REASON_CHARS]
 
 
+class _Isolate(Exception):
+    """A handler refused an event of a batch applied as a whole: the batch is applied again one event at a time."""
+
+
 class HandlerFailed(Exception):
     """The handler raised on the batch's record at `index`: the batch's transaction is rolled back."""
 
@@ -155,6 +171,28 @@ class HandlerFailed(Exception):
         super().__init__(f"record {index}: {error!r}")
         self.index = index
         self.error = error
+
+
+# What a handler's fault is not turned into HandlerFailed for: its caller answers these.
+_PASSED_ON: tuple[type[BaseException], ...] = (*CONTRACT_ERRORS, *TRANSIENT_ERRORS, _Isolate)
+
+
+@contextlib.contextmanager
+def _handling(envelope: Envelope, index: int) -> Iterator[None]:
+    """The event's ids in the log context while its handler runs; a fault that is neither a contract error nor
+    transient becomes HandlerFailed at `index`: the event is tried again, never skipped."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(
+        correlation_id=envelope.correlation_id, event_id=str(envelope.event_id), event_type=envelope.type
+    )
+    try:
+        yield
+    except _PASSED_ON:
+        raise
+    except Exception as exc:  # a bug or a fault
+        raise HandlerFailed(index, exc) from exc
+    finally:
+        structlog.contextvars.clear_contextvars()
 
 
 @dataclass
@@ -198,12 +236,14 @@ class ConsumerRunner:
         max_records: int = 200,
         group_id: str | None = None,
         decode: Decoder = from_record,
+        begin: Begin | None = None,
     ) -> None:
         """`name` is the consumer's identity (its inbox and, by default, its group); `handles` limits it to some types
         (by default, the types a Dispatch table names).
 
         A different `group_id` reads the topics from the beginning again, as a rebuild does.
         `decode` reads records that are not our own events, such as another platform's CloudEvents.
+        `begin` runs first in each batch's transaction (see Begin).
         """
         self._settings = settings
         self._pool = pool
@@ -216,6 +256,7 @@ class ConsumerRunner:
         self._max_records = max_records
         self._group_id = group_id
         self._decode = decode
+        self._begin = begin
         self._stopping = asyncio.Event()
         self._processing = asyncio.Lock()
         self._consumer: AIOKafkaConsumer | None = None
@@ -402,9 +443,61 @@ class ConsumerRunner:
             CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(highwater - next_offset, 0))
 
     async def _apply(self, tp: TopicPartition, records: list[ConsumerRecord], producer: Any) -> None:
+        """Applies the batch in one transaction with its inbox rows and the partition's position.
+
+        First as a whole: the inbox rows claimed in one statement, no savepoint per event. When a handler refuses an
+        event (a contract error), that transaction is rolled back and the batch applied again one event at a time,
+        each in a savepoint with its inbox row, so the refused event alone goes to the DLQ and has no inbox row.
+        """
+        read = [self._read(record) for record in records]
+        try:
+            applied = await self._apply_batch(tp, records, read, producer, one_at_a_time=False)
+        except _Isolate:
+            applied = await self._apply_batch(tp, records, read, producer, one_at_a_time=True)
+        self.applied += len(applied)
+        for event_type, count in Counter(applied).items():
+            EVENTS_CONSUMED.labels(self.name, event_type).inc(count)
+
+    def _read(self, record: ConsumerRecord) -> Envelope | str | None:
+        """The record's event to apply, or the reason it goes to the DLQ, or None when this consumer ignores it."""
+        try:
+            envelope = self._decode(record.value, list(record.headers or ()))
+        except CONTRACT_ERRORS as exc:
+            return dead_letter_reason(exc)
+        if not self._topic_owner_publishes(record.topic, envelope.type):
+            return f"event type {envelope.type} does not belong to {record.topic}: its owner does not publish it"
+        if self._handles is not None and envelope.type not in self._handles:
+            return None
+        return envelope
+
+    async def _apply_batch(
+        self,
+        tp: TopicPartition,
+        records: list[ConsumerRecord],
+        read: list[Envelope | str | None],
+        producer: Any,
+        *,
+        one_at_a_time: bool,
+    ) -> list[str]:
+        """The types of the events applied (not repeats, not dead letters), once the transaction has committed."""
+        applied: list[str] = []
         async with self._pool.acquire() as conn, conn.transaction():
-            for index, record in enumerate(records):
-                await self._apply_one(conn, index, record, producer)
+            handler = self._handler if self._begin is None or await self._begin(conn) else _ignore
+            fresh: set[UUID] = set()
+            if not one_at_a_time:
+                fresh = await self._claim(conn, [item.event_id for item in read if isinstance(item, Envelope)])
+            for index, (record, item) in enumerate(zip(records, read, strict=True)):
+                if isinstance(item, str):
+                    await self._dead_letter(producer, record, item)
+                elif item is None:
+                    continue
+                elif one_at_a_time:
+                    if await self._apply_alone(conn, handler, index, record, item, producer):
+                        applied.append(item.type)
+                elif item.event_id in fresh:
+                    fresh.discard(item.event_id)  # the same event twice in one batch: applied once
+                    await self._handle(conn, handler, index, item)
+                    applied.append(item.type)
             await conn.execute(
                 """insert into consumer_positions (consumer, topic, partition, "offset")
                    values ($1, $2, $3, $4)
@@ -415,42 +508,46 @@ class ConsumerRunner:
                 tp.partition,
                 records[-1].offset + 1,
             )
+        return applied
 
-    async def _apply_one(self, conn: Connection, index: int, record: ConsumerRecord, producer: Any) -> None:
-        try:
-            envelope = self._decode(record.value, list(record.headers or ()))
-        except CONTRACT_ERRORS as exc:
-            await self._dead_letter(producer, record, dead_letter_reason(exc))
-            return
-        if not self._topic_owner_publishes(record.topic, envelope.type):
-            reason = f"event type {envelope.type} does not belong to {record.topic}: its owner does not publish it"
-            await self._dead_letter(producer, record, reason)
-            return
-        if self._handles is not None and envelope.type not in self._handles:
-            return
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            correlation_id=envelope.correlation_id, event_id=str(envelope.event_id), event_type=envelope.type
+    async def _claim(self, conn: Connection, event_ids: list[UUID]) -> set[UUID]:
+        """Inbox rows for the batch's events in one statement: the ids not seen before, to be applied."""
+        if not event_ids:
+            return set()
+        rows = await conn.fetch(
+            """insert into inbox (consumer, event_id) select $1, unnest($2::uuid[])
+               on conflict do nothing returning event_id""",
+            self.name,
+            event_ids,
         )
-        try:
-            async with conn.transaction():
-                fresh = await conn.fetchval(
-                    "insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing returning true",
-                    self.name,
-                    envelope.event_id,
-                )
-                if fresh:
-                    await self._handler(conn, envelope)
-                    self.applied += 1
-                    EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
-        except CONTRACT_ERRORS as exc:  # the handler says this event can never be applied
-            await self._dead_letter(producer, record, dead_letter_reason(exc))
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception as exc:  # a bug or a fault: the event is tried again, never skipped
-            raise HandlerFailed(index, exc) from exc
-        finally:
-            structlog.contextvars.clear_contextvars()
+        return {row["event_id"] for row in rows}
+
+    async def _handle(self, conn: Connection, handler: Handler, index: int, envelope: Envelope) -> None:
+        """Runs the handler in the batch's transaction; a refusal makes the batch go one event at a time."""
+        with _handling(envelope, index):
+            try:
+                await handler(conn, envelope)
+            except CONTRACT_ERRORS as exc:
+                raise _Isolate from exc
+
+    async def _apply_alone(
+        self, conn: Connection, handler: Handler, index: int, record: ConsumerRecord, envelope: Envelope, producer: Any
+    ) -> bool:
+        """Applies one event in a savepoint with its inbox row; True when it was applied (not a repeat, not refused)."""
+        with _handling(envelope, index):
+            try:
+                async with conn.transaction():
+                    fresh = await conn.fetchval(
+                        "insert into inbox (consumer, event_id) values ($1, $2) on conflict do nothing returning true",
+                        self.name,
+                        envelope.event_id,
+                    )
+                    if fresh:
+                        await handler(conn, envelope)
+                return bool(fresh)
+            except CONTRACT_ERRORS as exc:  # the handler says this event can never be applied
+                await self._dead_letter(producer, record, dead_letter_reason(exc))
+                return False
 
     def _topic_owner_publishes(self, topic: str, event_type: str) -> bool:
         """Whether the service that owns the topic publishes this type (a topic outside the system has no rule)."""

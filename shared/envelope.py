@@ -94,24 +94,52 @@ Headers = list[tuple[str, bytes]]
 
 def to_record(envelope: Envelope, *, source: str) -> tuple[bytes, bytes, Headers]:
     """Key, value and headers of the Kafka record for an envelope (CloudEvents binary mode)."""
-    attributes = {
-        "ce_specversion": CE_SPECVERSION,
-        "ce_id": str(envelope.event_id),
-        "ce_source": source,
-        "ce_type": envelope.type,
-        "ce_time": envelope.occurred_at.astimezone(UTC).isoformat(),
-        "ce_subject": envelope.stream_id,
-        "ce_schemaversion": str(envelope.schema_version),
-        "ce_streamversion": str(envelope.stream_version),
-        "ce_correlationid": envelope.correlation_id,
-        "ce_actor": envelope.actor,
-        "content-type": CONTENT_TYPE,
-    }
-    if envelope.causation_id:
-        attributes["ce_causationid"] = envelope.causation_id
-    headers = [(name, value.encode()) for name, value in attributes.items()]
+    headers = ce_headers(
+        event_id=envelope.event_id,
+        type=envelope.type,
+        schema_version=envelope.schema_version,
+        stream_id=envelope.stream_id,
+        stream_version=envelope.stream_version,
+        occurred_at=envelope.occurred_at,
+        correlation_id=envelope.correlation_id,
+        causation_id=envelope.causation_id,
+        actor=envelope.actor,
+        source=source,
+    )
     value = envelope.payload.model_dump_json().encode()
     return envelope.stream_id.encode(), value, headers
+
+
+def ce_headers(
+    *,
+    event_id: UUID,
+    type: str,  # the envelope's own name for it, so a row's columns pass as they are
+    schema_version: int,
+    stream_id: str,
+    stream_version: int,
+    occurred_at: datetime,
+    correlation_id: str,
+    causation_id: str | None,
+    actor: str,
+    source: str,
+) -> Headers:
+    """The CloudEvents headers of a record: every envelope field but the payload."""
+    attributes = {
+        "ce_specversion": CE_SPECVERSION,
+        "ce_id": str(event_id),
+        "ce_source": source,
+        "ce_type": type,
+        "ce_time": occurred_at.astimezone(UTC).isoformat(),
+        "ce_subject": stream_id,
+        "ce_schemaversion": str(schema_version),
+        "ce_streamversion": str(stream_version),
+        "ce_correlationid": correlation_id,
+        "ce_actor": actor,
+        "content-type": CONTENT_TYPE,
+    }
+    if causation_id:
+        attributes["ce_causationid"] = causation_id
+    return [(name, value.encode()) for name, value in attributes.items()]
 
 
 def from_record(value: bytes | None, headers: Headers | tuple[tuple[str, bytes], ...]) -> Envelope:

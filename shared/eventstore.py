@@ -12,7 +12,7 @@ import asyncpg
 
 from shared.contracts import Event
 from shared.db import Connection, json_text
-from shared.envelope import Envelope, decode_payload
+from shared.envelope import Envelope, Headers, ce_headers, decode_payload
 from shared.metrics import EVENTS_APPENDED
 
 
@@ -154,16 +154,32 @@ class EventStore:
         return [row_to_envelope(row) for row in rows]
 
 
+# The events table's columns that are envelope fields of the same name (all but the payload).
+ENVELOPE_COLUMNS = (
+    "event_id",
+    "type",
+    "schema_version",
+    "stream_id",
+    "stream_version",
+    "occurred_at",
+    "correlation_id",
+    "causation_id",
+    "actor",
+)
+
+
 def row_to_envelope(row: asyncpg.Record) -> Envelope:
     return Envelope(
-        event_id=row["event_id"],
-        type=row["type"],
-        schema_version=row["schema_version"],
-        stream_id=row["stream_id"],
-        stream_version=row["stream_version"],
-        occurred_at=row["occurred_at"],
-        correlation_id=row["correlation_id"],
-        causation_id=row["causation_id"],
-        actor=row["actor"],
+        **{column: row[column] for column in ENVELOPE_COLUMNS},
         payload=decode_payload(row["type"], row["schema_version"], row["payload"]),
     )
+
+
+def stored_record(row: asyncpg.Record, *, source: str) -> tuple[bytes, bytes, Headers]:
+    """The Kafka record of a stored event, its payload sent as stored (`payload_json`, the column as text).
+
+    The payload was validated when it was appended; the relay sends it without parsing it again, with the schema
+    version it was stored under, so a consumer upcasts it as it would any older record.
+    """
+    headers = ce_headers(**{column: row[column] for column in ENVELOPE_COLUMNS}, source=source)
+    return row["stream_id"].encode(), row["payload_json"].encode(), headers

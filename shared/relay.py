@@ -14,6 +14,7 @@ event id. Nothing is dropped: rows leave the outbox only after acknowledgement.
 
 import asyncio
 import contextlib
+from collections import Counter
 from typing import Any
 
 import asyncpg
@@ -23,8 +24,7 @@ from aiokafka.errors import KafkaError
 
 from shared.broker import Broker
 from shared.db import Connection, init_connection
-from shared.envelope import to_record
-from shared.eventstore import row_to_envelope
+from shared.eventstore import stored_record
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 from shared.settings import ServiceSettings
 
@@ -111,6 +111,8 @@ class OutboxRelay:
                 await conn.close()
 
     async def _claim_free_slots(self, conn: Connection) -> None:
+        if len(self._owned) >= self._settings.outbox_slots:
+            return  # every slot is this relay's: no round trip per batch to learn it
         claimed = await conn.fetch(
             # offset 0 keeps the planner from trying locks on slots this relay already owns
             """select slot
@@ -124,8 +126,12 @@ class OutboxRelay:
         self._owned.update(r["slot"] for r in claimed)
 
     async def _publish_batch(self, conn: Connection, producer: AIOKafkaProducer) -> int:
+        """Sends up to BATCH_SIZE rows in id order, awaits their acknowledgements together, then deletes them in
+        one statement. A failure before the delete leaves every row to be sent again (at least once)."""
         rows = await conn.fetch(
-            """select o.id as outbox_id, o.topic, e.*
+            """select o.id as outbox_id, o.topic, e.event_id, e.stream_id, e.stream_version, e.type,
+                      e.schema_version, e.occurred_at, e.correlation_id, e.causation_id, e.actor,
+                      e.payload::text as payload_json
                  from outbox o join events e using (event_id)
                 where o.slot = any($1::int[])
                 order by o.id
@@ -137,13 +143,13 @@ class OutboxRelay:
             return 0
         deliveries = []
         for row in rows:
-            key, value, headers = to_record(row_to_envelope(row), source=self._settings.ce_source)
+            key, value, headers = stored_record(row, source=self._settings.ce_source)
             deliveries.append(await producer.send(row["topic"], value=value, key=key, headers=headers))
         await asyncio.gather(*deliveries)
         await conn.execute("delete from outbox where id = any($1::bigint[])", [r["outbox_id"] for r in rows])
         self.published += len(rows)
-        for row in rows:
-            EVENTS_PUBLISHED.labels(row["topic"]).inc()
+        for topic, count in Counter(row["topic"] for row in rows).items():
+            EVENTS_PUBLISHED.labels(topic).inc(count)
         return len(rows)
 
     async def _measure_backlog(self, conn: Connection) -> None:

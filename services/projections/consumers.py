@@ -10,7 +10,7 @@ import asyncpg
 
 from services.projections.generations import Generation
 from services.projections.read_tables import accountability, case_history, closure, enforcement, facts
-from shared.consumer import ConsumerRunner, Dispatch, Handler, On
+from shared.consumer import Begin, ConsumerRunner, Dispatch, Handler, On
 from shared.contracts import cases
 from shared.contracts.accountability import (
     CriticismNoticeIssued,
@@ -65,18 +65,31 @@ async def apply(conn: Connection, envelope: Envelope) -> None:
         await DERIVED(conn, envelope)
 
 
-def project(generation: Generation) -> Handler:
-    """The handler that applies events to one generation's read models, inside the caller's transaction."""
+def enter(generation: Generation) -> Begin:
+    """Once per batch, in its transaction: the generation's read models on the search path; False when it was dropped.
 
-    async def apply_to_generation(conn: Connection, envelope: Envelope) -> None:
-        # The share lock keeps the generation from being dropped under this batch; a dropped one ignores events.
+    The share lock keeps the generation from being dropped under this batch; a dropped one ignores events.
+    """
+
+    async def enter_generation(conn: Connection) -> bool:
         live = await conn.fetchval(
             """select set_config('search_path', $2, true) from read_model_generations
                 where generation = $1 and status <> 'dropped' for share""",
             generation.number,
             generation.search_path,
         )
-        if live is not None:
+        return live is not None
+
+    return enter_generation
+
+
+def project(generation: Generation) -> Handler:
+    """The handler that applies one event to one generation's read models, inside the caller's transaction (the
+    runner instead enters the generation once per batch: `runner`)."""
+    entered = enter(generation)
+
+    async def apply_to_generation(conn: Connection, envelope: Envelope) -> None:
+        if await entered(conn):
             await apply(conn, envelope)
 
     return apply_to_generation
@@ -91,7 +104,8 @@ def runner(
         pool,
         name=generation.consumer,
         topics=facts.topics(settings),
-        handler=project(generation),
+        handler=apply,
+        begin=enter(generation),
         handles=HANDLED,
         max_records=max_records,
         group_id=generation.group_id,

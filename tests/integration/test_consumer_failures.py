@@ -127,6 +127,35 @@ async def test_a_handler_that_keeps_failing_holds_its_consumer_at_the_event_and_
     assert await read_topic(settings.broker, dlq_topic(settings.topic("intake.events"))) == []
 
 
+async def test_an_event_refused_in_the_middle_of_a_batch_goes_to_the_dlq_and_the_others_are_applied_once(
+    settings: ServiceSettings, pool: asyncpg.Pool
+) -> None:
+    # One stream, so one partition, produced before the consumer starts: one batch, with a repeat after the refusal.
+    records = [record_of(reported("s-1", t), v) for v, t in enumerate(["one", "two", "refused", "three", "four"], 1)]
+    await produce(settings, [*records[:3], records[0], *records[3:]])
+    topic = settings.topic("intake.events")
+    handler = Handler()
+    handler.refused.add("refused")
+    runner = ConsumerRunner(settings, pool, name="batched", topics=[topic], handler=handler)
+
+    async def caught_up() -> bool:
+        last = max(r.offset for r in await read_topic(settings.broker, topic)) + 1
+        position = 'select "offset" from consumer_positions where consumer = $1'
+        return bool(await pool.fetchval(position, "batched") == last)
+
+    await run_consumer_until(runner, caught_up)
+    applied = await pool.fetch("select title, count(*) as n from applied group by title")
+    assert {r["title"]: r["n"] for r in applied} == {"one": 1, "two": 1, "three": 1, "four": 1}
+    assert runner.applied == 4
+    [letter] = await read_topic(settings.broker, dlq_topic(topic))
+    assert dict(letter.headers)["dlq_reason"] == b"the title breaks a rule of this test"
+    [refused] = [r for r in await read_topic(settings.broker, topic) if r.value == letter.value]
+    assert dict(letter.headers)["dlq_offset"] == str(refused.offset).encode()
+    # The refused event has no inbox row, so its dead letter replayed after a fix is applied; the others have one.
+    inbox = await pool.fetchval("select count(*) from inbox where consumer = $1", "batched")
+    assert inbox == 4
+
+
 def dlq_command(settings: ServiceSettings, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m shared.dlq …` as an operator runs it, against this test's topics."""
     return subprocess.run(

@@ -318,6 +318,41 @@ async def test_the_same_event_delivered_twice_is_applied_once(
     assert await pool.fetchval("select count(*) from applied") == 2
 
 
+async def test_begin_runs_in_each_batch_transaction_before_its_events_and_its_no_leaves_them_seen_not_handled(
+    settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
+) -> None:
+    # One stream, so one partition and the records in order.
+    await produce(settings, [record_of(reported("b-1", t), v) for v, t in enumerate(["one", "two", "three"], 1)])
+    topic = settings.topic("intake.events")
+    settings_seen: list[str] = []
+
+    async def handler(conn: Connection, envelope: Envelope) -> None:
+        settings_seen.append(await conn.fetchval("select current_setting('test.batch', true)"))
+
+    async def begin_yes(conn: Connection) -> bool:
+        await conn.execute("select set_config('test.batch', 'entered', true)")  # local to the batch's transaction
+        return True
+
+    async def begin_no(conn: Connection) -> bool:
+        return False
+
+    def caught_up(name: str) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            return bool(await pool.fetchval('select "offset" from consumer_positions where consumer = $1', name) == 3)
+
+        return check
+
+    yes = ConsumerRunner(settings, pool, name="yes", topics=[topic], handler=handler, begin=begin_yes)
+    await run_consumer_until(yes, caught_up("yes"))
+    assert settings_seen == ["entered"] * 3
+    assert await pool.fetchval("select current_setting('test.batch', true)") in (None, "")  # nothing leaks
+
+    no = ConsumerRunner(settings, pool, name="no", topics=[topic], handler=handler, begin=begin_no)
+    await run_consumer_until(no, caught_up("no"))
+    assert settings_seen == ["entered"] * 3  # not handed to the handler
+    assert await pool.fetchval("select count(*) from inbox where consumer = 'no'") == 3  # but recorded as seen
+
+
 async def test_a_poison_message_goes_to_the_dlq_and_the_next_one_is_applied(
     settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
 ) -> None:
