@@ -12,7 +12,7 @@ writes docs/workbench-unit-phone.png).
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +37,7 @@ UNIT, OTHER_UNIT = identity.DEV_UNITS[0], identity.DEV_UNITS[1]
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(autouse=True)
-def patient_assertions() -> Iterator[None]:
-    """Assertions wait as long as the pages' actions (a sign-in and a round through Kafka take seconds on 2 cores)."""
-    expect.set_options(timeout=TIMEOUT_MS)
-    yield
-    expect.set_options(timeout=5_000)  # Playwright's default
+pytestmark = pytest.mark.usefixtures("patient_assertions")
 
 
 def problem(title: str, township: str, domain: str, address: str) -> dict[str, Any]:

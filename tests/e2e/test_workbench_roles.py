@@ -11,7 +11,7 @@ is Keycloak's.
 """
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -36,12 +36,7 @@ WRONG_CHECK_DIGIT = "91110108551385082R"
 ROLE_PAGES = ("热线录入", "举报查询", "问责措施", "单位问责记录", "执法案件", "立案")
 
 
-@pytest.fixture(autouse=True)
-def patient_assertions() -> Iterator[None]:
-    """Assertions wait as long as the pages' actions (a sign-in takes seconds on 2 cores)."""
-    expect.set_options(timeout=TIMEOUT_MS)
-    yield
-    expect.set_options(timeout=5_000)  # Playwright's default
+pytestmark = pytest.mark.usefixtures("patient_assertions")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ After signing in, the unit is on the same case with the unsent 进展反馈 rest
 """
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,17 +20,13 @@ from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port
-from tests.support.workbench import TIMEOUT_MS, field, short_lived_tokens, signed_in_page, workbench_with
+from tests.support.workbench import field, short_lived_tokens, signed_in_page, workbench_with
 
 UNIT_USER, UNIT = "dev-unit-1", identity.DEV_UNITS[0]
 NOTE = "东侧排口已封堵，西侧管网改造过半（写到一半时登录过期）"
 
 
-@pytest.fixture(autouse=True)
-def patient_assertions() -> Iterator[None]:
-    expect.set_options(timeout=TIMEOUT_MS)
-    yield
-    expect.set_options(timeout=5_000)  # Playwright's default
+pytestmark = pytest.mark.usefixtures("patient_assertions")
 
 
 async def assigned_case(office: httpx.AsyncClient, intake: str, cases: str) -> str:
