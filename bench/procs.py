@@ -1,0 +1,174 @@
+"""The stack's processes and the CPU time they spend (utime + stime from /proc), for the CPU-per-report figures.
+
+Every process that serves a report is watched: the five services (pid file, else the process listening on
+the service's port), Kafka's JVM (listening on the bootstrap port) and the whole PostgreSQL cluster (the
+postmaster listening on the database port and every process it started: backends, walwriter, checkpointer…).
+Keycloak is not watched (it does no work per report once tokens are cached); neither is the bench nor its
+load generator. A backend that exits during a window is still counted: the postmaster reaps it, and its
+time moves into the postmaster's cutime + cstime, which the window counts too (minus what the backend had
+already spent when the window began).
+"""
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench import memory
+from bench.config import SERVICES, BenchConfig
+
+TICK = 1 / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Ticks:
+    own: int  # utime + stime
+    reaped: int  # cutime + cstime: the children it waited for
+
+
+def ticks(pid: int) -> Ticks | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces; fields after it from state (3rd)
+    return Ticks(own=int(fields[11]) + int(fields[12]), reaped=int(fields[13]) + int(fields[14]))
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def _port(address: str) -> int | None:
+    return urlsplit(address if "//" in address else f"//{address}").port
+
+
+def stack_processes(config: BenchConfig) -> dict[str, int]:
+    """Name → pid of every process watched (services, kafka, postgresql); those not found are left out."""
+    found: dict[str, int] = {}
+    for service in SERVICES:
+        if service in config.urls:
+            pid = memory.service_pid(service, config.url(service), config.pids_dir)
+            if pid:
+                found[service] = pid
+    kafka_port = _port(config.kafka_bootstrap_servers.split(",")[0])
+    pg_port = _port(config.database_url) or 5432
+    for name, port in (("kafka", kafka_port), ("postgresql", pg_port)):
+        pid = memory.listening_pid(port) if port else None
+        if pid:
+            found[name] = pid
+    return found
+
+
+@dataclass
+class _Tree:
+    """One watched process; for PostgreSQL (`tree`), the postmaster and every child it starts."""
+
+    pid: int
+    tree: bool
+    start: Ticks = field(init=False)
+    children_start: dict[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.start = ticks(self.pid) or Ticks(0, 0)
+        self.children_start = dict(self._children()) if self.tree else {}
+
+    def _children(self) -> Iterator[tuple[int, int]]:
+        for child in children(self.pid):
+            t = ticks(child)
+            if t:
+                yield child, t.own
+
+    def spent(self) -> float:
+        end = ticks(self.pid)
+        if end is None:
+            return 0.0
+        total = end.own - self.start.own
+        if self.tree:
+            now = dict(self._children())
+            total += end.reaped - self.start.reaped
+            total += sum(t - self.children_start.get(child, 0) for child, t in now.items())
+            total -= sum(t for child, t in self.children_start.items() if child not in now)
+        return max(total, 0) * TICK
+
+
+class CpuWindow:
+    """CPU seconds each watched process spends between `start` and `stop`, and the machine's busy time."""
+
+    def __init__(self, processes: dict[str, int]) -> None:
+        self.processes = processes
+        self._trees: dict[str, _Tree] = {}
+        self._started = 0.0
+        self._busy_start = 0.0
+
+    def start(self) -> "CpuWindow":
+        self._trees = {name: _Tree(pid, tree=name == "postgresql") for name, pid in self.processes.items()}
+        self._started = time.monotonic()
+        self._busy_start = machine_busy_seconds()
+        return self
+
+    def stop(self) -> "CpuSpent":
+        return CpuSpent(
+            seconds={name: tree.spent() for name, tree in self._trees.items()},
+            wall=time.monotonic() - self._started,
+            machine_busy=machine_busy_seconds() - self._busy_start,
+        )
+
+
+@dataclass(frozen=True)
+class CpuSpent:
+    seconds: dict[str, float]  # CPU seconds per watched process
+    wall: float  # the window's length
+    machine_busy: float  # CPU seconds of every process on the machine (from /proc/stat)
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+    def cores(self, name: str) -> float:
+        """How many cores the process kept busy on average (1.0: a whole core)."""
+        return self.seconds[name] / self.wall if self.wall > 0 else 0.0
+
+    def busiest(self) -> tuple[str, float]:
+        """The process nearest its ceiling: a Python service's is one core (one event loop), Kafka's and
+        PostgreSQL's the machine's cores."""
+        cpus = os.cpu_count() or 1
+
+        def load(name: str) -> float:
+            return self.cores(name) / (cpus if name in ("kafka", "postgresql") else 1)
+
+        name = max(self.seconds, key=load)
+        return name, load(name)
+
+    def shares(self) -> str:
+        total = self.total or 1.0
+        ranked = sorted(self.seconds.items(), key=lambda kv: -kv[1])
+        return ", ".join(f"{name} {100 * s / total:.0f} %" for name, s in ranked)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "cpu_seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "wall_seconds": round(self.wall, 3),
+            "machine_busy_cpu_seconds": round(self.machine_busy, 3),
+            "cores_busy": {k: round(self.cores(k), 3) for k in self.seconds},
+        }
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent not idle (user, nice, system, irq, softirq, steal) since boot."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    values = [int(v) for v in fields]
+    busy = sum(values[:3]) + sum(values[5:8])  # skip idle (3) and iowait (4)
+    return busy * TICK
