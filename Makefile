@@ -58,8 +58,22 @@ logs:
 
 .PHONY: bench drill
 # Benchmarks of the running stack (after make up) beside their baselines: python -m bench --help
-bench: install
+# The open-loop generator, vegeta (Go), is built once into .cache/go/bin; without Go the bench says it skipped it.
+VEGETA_VERSION := v12.13.0
+VEGETA := .cache/go/bin/vegeta
+GO_ENV := GOPATH=$(CURDIR)/.cache/go GOMODCACHE=$(CURDIR)/.cache/go/mod GOCACHE=$(CURDIR)/.cache/go/build GOFLAGS=-modcacherw
+bench: install $(VEGETA)
 	@$(PY) -m bench $(ARGS)
+
+$(VEGETA):
+	@if ! command -v go >/dev/null; then \
+	  echo "go is not installed: the bench skips the open-loop figure (vegeta); apt-get install golang-go to run it" >&2; \
+	else \
+	  mkdir -p .cache/go; \
+	  echo "building vegeta $(VEGETA_VERSION) into $(VEGETA) (go install; log .cache/go-install.log)" >&2; \
+	  $(GO_ENV) go install github.com/tsenart/vegeta/v12@$(VEGETA_VERSION) >.cache/go-install.log 2>&1 \
+	    || { tail -n 30 .cache/go-install.log; exit 1; }; \
+	fi
 
 # Fault drill on a Kafka and PostgreSQL of its own (19092/19093, 55433): python -m drill --help
 drill: install

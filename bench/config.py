@@ -25,6 +25,9 @@ class Sizes:
     store_events: int  # events each event-store figure appends (ours and the baselines alike)
     store_clients: int
     producer_records: int  # records of Kafka's ProducerPerformance
+    open_rate: float  # reports/s vegeta offers in the sustained open loop (--open-rate)
+    open_seconds: float  # (--open-seconds)
+    read_requests: int  # requests of each dashboard query, one after another, for its p99
 
 
 FULL = Sizes(
@@ -39,6 +42,9 @@ FULL = Sizes(
     store_events=4000,
     store_clients=4,
     producer_records=50_000,
+    open_rate=500,
+    open_seconds=60,
+    read_requests=100,
 )
 SMOKE = Sizes(
     fixed_rate=5,
@@ -52,6 +58,9 @@ SMOKE = Sizes(
     store_events=60,
     store_clients=2,
     producer_records=1000,
+    open_rate=20,
+    open_seconds=2,
+    read_requests=5,
 )
 
 
@@ -67,6 +76,7 @@ class BenchConfig:
     sizes: Sizes = FULL
     smoke: bool = False
     skip: frozenset[str] = field(default_factory=frozenset)
+    history_sizes: tuple[int, ...] = ()  # cases of history at which the reads are measured (--history-sizes)
 
     @property
     def broker(self) -> Broker:

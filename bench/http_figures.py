@@ -7,6 +7,7 @@
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -89,44 +90,70 @@ async def _counted(client: httpx.AsyncClient, url: str, batch: str, tokens: Toke
     return sum(int(row["total"]) for row in response.json()["rows"])
 
 
-async def end_to_end(config: BenchConfig, report: Report, batch: str, *, settle_seconds: float = 30.0) -> None:
-    """Each 202 is matched, in order, with the moment the batch's count in the closure rates reached it.
+class Counted:
+    """Watches a batch's count in the projections' closure rates, polled every 20 ms (which bounds the resolution).
 
-    The count is polled every 20 ms, which bounds the resolution. Matching by rank assumes the
-    projections count reports about in the order they were accepted; reports travel on three
+    `seen[k]` is when the count first exceeded k, on `clock` (monotonic by default; wall time to match the send
+    times an external generator records). The k-th accepted report is matched with `seen[k]`: matching by rank
+    assumes the projections count reports about in the order they were accepted; reports travel on three
     partitions, so two close ones may swap, which moves single samples but not the distribution.
     """
+
+    def __init__(self, config: BenchConfig, batch: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.url, self.batch, self.tokens, self.clock = config.url("projections"), batch, config.tokens, clock
+        self.seen: list[float] = []
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "Counted":
+        self._task = asyncio.create_task(self._watch())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._task:
+            await self._task
+
+    async def _watch(self) -> None:
+        async with _client(2) as client:
+            while not self._stop.is_set():
+                try:
+                    count = await _counted(client, self.url, self.batch, self.tokens)
+                except httpx.HTTPError:
+                    count = len(self.seen)
+                now = self.clock()
+                while len(self.seen) < count:
+                    self.seen.append(now)
+                await asyncio.sleep(0.02)
+
+    async def until(self, count: int, timeout: float) -> bool:
+        """Waits until the batch's count reaches `count`; False if it did not within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while len(self.seen) < count:
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
+    def delays(self, accepted_at: list[float]) -> tuple[list[float], int]:
+        """Each accepted report's time to be counted (`accepted_at` sorted, on `clock`), and how many were not."""
+        delays = [self.seen[k] - t for k, t in enumerate(accepted_at) if k < len(self.seen)]
+        return delays, len(accepted_at) - len(delays)
+
+
+async def end_to_end(config: BenchConfig, report: Report, batch: str, *, settle_seconds: float = 30.0) -> None:
+    """Each 202 is matched, in order, with the moment the batch's count in the closure rates reached it (`Counted`)."""
     sizes = config.sizes
-    intake, projections = config.url("intake"), config.url("projections")
-    seen: list[float] = []  # seen[k]: when the count first exceeded k
-    stop = asyncio.Event()
-
-    async def watch(client: httpx.AsyncClient) -> None:
-        while not stop.is_set():
-            try:
-                count = await _counted(client, projections, batch, config.tokens)
-            except httpx.HTTPError:
-                count = len(seen)
-            now = time.monotonic()
-            while len(seen) < count:
-                seen.append(now)
-            await asyncio.sleep(0.02)
-
-    async with _client(64) as client, _client(2) as watcher:
-        watching = asyncio.create_task(watch(watcher))
+    intake = config.url("intake")
+    async with _client(64) as client, Counted(config, batch) as counted:
         outcomes, _ = await open_loop(
             sizes.e2e_rate,
             sizes.e2e_seconds,
             lambda n: post_report(client, intake, samples.report(batch, n), config.tokens.operator),
         )
         accepted_at = sorted(o.value[1] for o in outcomes if o.ok)
-        deadline = time.monotonic() + settle_seconds
-        while len(seen) < len(accepted_at) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        stop.set()
-        await watching
-    delays = [seen[k] - t for k, t in enumerate(accepted_at) if k < len(seen)]
-    missing = len(accepted_at) - len(delays)
+        await counted.until(len(accepted_at), settle_seconds)
+    delays, missing = counted.delays(accepted_at)
     note = f"offered {sizes.e2e_rate:g}/s for {sizes.e2e_seconds:g}s; stats polled every 20 ms"
     if missing:
         note += f"; {missing} reports not counted within {settle_seconds:g}s"

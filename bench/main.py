@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import time
@@ -9,7 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bench import http_figures, steps
+from bench import http_figures, open_loop, reads, saturation, steps
 from bench.config import FULL, ROOT, SERVICES, SMOKE, BenchConfig
 from bench.report import Report, Spec
 from shared.logging import configure_logging
@@ -27,6 +28,27 @@ SPECS: list[Spec] = [
     ),
     Spec("intake.saturation.p50_ms", "受理：饱和时 p50", "ms", "pgbench.saturation.p50_ms"),
     Spec("intake.saturation.p99_ms", "受理：饱和时 p99", "ms", "pgbench.saturation.p99_ms"),
+    Spec(
+        "cpu.total_ms_per_report",
+        "每件 CPU：全部进程合计（wrk 饱和）",
+        "ms",
+        "bare.cpu_ms_per_request",
+        "≤ 4 ms",
+    ),
+    *(Spec(f"cpu.{name}.ms_per_report", f"每件 CPU：{name}", "ms", may_be_zero=True) for name in saturation.WATCHED),
+    Spec(
+        "intake.alone.accepted_per_s", "受理单独（下游暂停）：wrk 饱和每秒受理", "件/s", "bare.accepted_per_s", "≥ 40 %"
+    ),
+    Spec("intake.alone.p50_ms", "受理单独：p50", "ms", "bare.p50_ms"),
+    Spec("intake.alone.p99_ms", "受理单独：p99", "ms", "bare.p99_ms"),
+    Spec("intake.alone.cpu_ms_per_report", "受理单独：每件 CPU（intake）", "ms", "bare.cpu_ms_per_request"),
+    Spec("intake.alone.catch_up_s", "受理单独之后：下游追平用时", "s"),
+    Spec("open.accepted_per_s", "持续开环（vegeta）：每秒受理", "件/s", "open.offered_per_s", "= 提供的负载"),
+    Spec("open.p50_ms", "持续开环：受理 p50", "ms"),
+    Spec("open.p99_ms", "持续开环：受理 p99", "ms", bar="< 100 ms"),
+    Spec("open.e2e_p50_ms", "持续开环：受理→计入统计 p50", "ms"),
+    Spec("open.e2e_p99_ms", "持续开环：受理→计入统计 p99", "ms", bar="< 1000 ms"),
+    *reads.specs(),
     Spec("e2e.p50_ms", "端到端：202→计入统计 p50", "ms", "kafka.producer_steady.p50_ms"),
     Spec("e2e.p99_ms", "端到端：202→计入统计 p99", "ms", "kafka.producer_steady.p99_ms"),
     Spec("loop.per_s", "闭环：受理→交办→申请销号→销号 每秒", "个/s", "pgbench.loop.per_s"),
@@ -49,6 +71,11 @@ def plan(config: BenchConfig) -> list[tuple[str, Step]]:
         ("intake", lambda c, r: http_figures.intake_saturation(c, r, batch)),
         ("e2e", lambda c, r: http_figures.end_to_end(c, r, f"{batch}-e2e")),
         ("loop", lambda c, r: http_figures.closed_case_loop(c, r, batch)),
+        ("cpu", lambda c, r: saturation.cpu_per_report(c, r, f"{batch}-cpu")),
+        ("alone", lambda c, r: saturation.intake_alone(c, r, f"{batch}-alone")),
+        ("open", lambda c, r: open_loop.sustained(c, r, f"{batch}-open")),
+        ("reads", lambda c, r: reads.measure_reads(c, r, requests=c.sizes.read_requests)),
+        ("history", reads.reads_at_sizes),
         ("store", steps.event_store),
         ("pgbench", steps.pgbench_baselines),
         ("kafka", steps.kafka_producer_baselines),
@@ -66,10 +93,11 @@ async def run(config: BenchConfig) -> Report:
             "run": config.run,
             "smoke": config.smoke,
             "sizes": config.sizes.__dict__,
+            "history_sizes": list(config.history_sizes),
         }
     )
     for name, step in plan(config):
-        if name in config.skip:
+        if name in config.skip or (name == "history" and not config.history_sizes):
             continue
         started = time.monotonic()
         print(f"bench: {name} …", file=sys.stderr, flush=True)
@@ -108,10 +136,22 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         action="store_true",
         help="a tiny run of every measurement, in seconds: checks the harness, not the speed",
     )
+    parser.add_argument("--open-rate", type=float, help="reports/s vegeta offers in the sustained open loop (500)")
+    parser.add_argument("--open-seconds", type=float, help="how long it offers them (60)")
+    parser.add_argument("--read-requests", type=int, help="requests of each dashboard query for its p99 (100; smoke 5)")
+    parser.add_argument(
+        "--history-sizes",
+        type=_sizes,
+        default=(),
+        help="e.g. 2000,20000: grow the history to each size (bench.history.ensure) and measure the reads there",
+    )
     parser.add_argument(
         "--skip", action="append", default=[], choices=sorted({name for name, _ in plan(BenchConfig(urls={}))})
     )
     args = parser.parse_args(argv)
+    sizes = SMOKE if args.smoke else FULL
+    overrides = {"open_rate": args.open_rate, "open_seconds": args.open_seconds, "read_requests": args.read_requests}
+    sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v is not None})
     return BenchConfig(
         urls={s: getattr(args, f"{s}_url") for s in DEFAULT_PORTS},
         database_url=args.database_url,
@@ -120,10 +160,21 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         run=args.run or f"bench{uuid.uuid4().hex[:8]}",
         pids_dir=args.pids_dir,
         out=args.out,
-        sizes=SMOKE if args.smoke else FULL,
+        sizes=sizes,
         smoke=args.smoke,
         skip=frozenset(args.skip),
+        history_sizes=args.history_sizes,
     )
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: comma-separated numbers of cases, e.g. 2000,20000") from None
+    if not sizes or min(sizes) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least one positive number of cases")
+    return sizes
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -131,7 +182,8 @@ def main(argv: list[str] | None = None) -> None:
     config = parse(argv)
     configure_logging("WARNING", json=False)  # the table is the output; the platform's info logs are noise here
     report = asyncio.run(run(config))
-    report.write(config.out, SPECS)
-    print(report.table(SPECS))
+    specs = [*SPECS, *(spec for size in config.history_sizes for spec in reads.specs(str(size)))]
+    report.write(config.out, specs)
+    print(report.table(specs))
     print(f"\nJSON: {config.out}")
     sys.exit(1 if report.errors else 0)

@@ -17,6 +17,8 @@ class Spec:
     label: str
     unit: str
     baseline: str | None = None  # key of a baseline value
+    bar: str = ""  # what issue 14 asks of the figure, shown beside it (e.g. "≤ 4 ms")
+    may_be_zero: bool = False  # a share that a short run may not see at all (a process idle in a smoke run)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Figure:
     label: str
     value: float | None
     unit: str
+    bar: str
     baseline: str | None
     baseline_label: str | None
     baseline_value: float | None
@@ -53,12 +56,18 @@ class Report:
     baseline_labels: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)  # what each tool printed, for a reader who doubts a figure
     errors: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # figure key → why it was not measured
     load_before: float = field(default_factory=lambda: os.getloadavg()[0])
 
     def measure(self, key: str, value: float | None, note: str = "") -> None:
         self.measured[key] = None if value is None else round(value, 3)
         if note:
             self.notes[key] = note
+
+    def skip(self, keys: list[str], reason: str) -> None:
+        """Figures not measured in this run for a stated reason (a generator not installed): shown, not errors."""
+        for key in keys:
+            self.skipped[key] = reason
 
     def baseline(self, key: str, label: str, value: float | None, note: str = "") -> None:
         self.baselines[key] = None if value is None else round(value, 3)
@@ -75,6 +84,7 @@ class Report:
                 label=s.label,
                 value=self.measured[s.key],
                 unit=s.unit,
+                bar=s.bar,
                 baseline=s.baseline,
                 baseline_label=self.baseline_labels.get(s.baseline) if s.baseline else None,
                 baseline_value=self.baselines.get(s.baseline) if s.baseline else None,
@@ -95,6 +105,7 @@ class Report:
                     "label": f.label,
                     "value": f.value,
                     "unit": f.unit,
+                    "bar": f.bar,
                     "baseline": f.baseline,
                     "baseline_label": f.baseline_label,
                     "baseline_value": f.baseline_value,
@@ -109,6 +120,7 @@ class Report:
             },
             "raw": self.raw,
             "errors": self.errors,
+            "skipped": self.skipped,
         }
 
     def write(self, path: Path, specs: list[Spec]) -> None:
@@ -117,9 +129,17 @@ class Report:
 
     def table(self, specs: list[Spec]) -> str:
         figures = self.figures(specs)
-        header = ("指标", "数值", "单位", "基线", "基线数值", "比值")
+        header = ("指标", "数值", "单位", "要求", "基线", "基线数值", "比值")
         rows = [
-            (f.label, _fmt(f.value), f.unit, f.baseline_label or "—", _fmt(f.baseline_value), _ratio(f.ratio))
+            (
+                f.label,
+                _fmt(f.value),
+                f.unit,
+                f.bar or "—",
+                f.baseline_label or "—",
+                _fmt(f.baseline_value),
+                _ratio(f.ratio),
+            )
             for f in figures
         ]
         widths = [max(_width(r[i]) for r in (header, *rows)) for i in range(len(header))]
@@ -139,6 +159,11 @@ class Report:
             "",
             f"机器：{load['cpus']} 核，测前 1 分钟负载 {self.load_before:.2f}，测后 {load['load_average_1m']:.2f}",
         ]
+        if self.skipped:
+            reasons: dict[str, list[str]] = {}
+            for key, reason in self.skipped.items():
+                reasons.setdefault(reason, []).append(key)
+            lines += ["", "本次未测：", *(f"  {', '.join(keys)}：{reason}" for reason, keys in reasons.items())]
         if self.errors:
             lines += ["", "未能测得：", *(f"  {e}" for e in self.errors)]
         return "\n".join(lines)

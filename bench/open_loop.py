@@ -1,0 +1,65 @@
+"""The whole pipeline sustained: vegeta offers reports at a fixed rate (open loop) with every service running.
+
+Figures: accepted reports/s beside the rate offered, the 202's p50/p99 as vegeta measured them, and each
+report's time from its 202 to its count in the projections (the polling method of the end-to-end figure,
+`Counted`, on wall time: vegeta records when it sent each request). Every watched process's CPU over the
+offered load names the one that reaches its ceiling first.
+"""
+
+import os
+import time
+
+from bench import generators
+from bench.config import BenchConfig
+from bench.http_figures import Counted
+from bench.procs import CpuWindow, stack_processes
+from bench.report import Report
+from bench.stats import ms, percentile
+
+NO_VEGETA = f"vegeta 未构建：{generators.VEGETA_INSTALL}"
+KEYS = ["open.accepted_per_s", "open.p50_ms", "open.p99_ms", "open.e2e_p50_ms", "open.e2e_p99_ms"]
+
+
+async def sustained(config: BenchConfig, report: Report, batch: str) -> None:
+    offered, seconds = config.sizes.open_rate, config.sizes.open_seconds
+    if generators.vegeta_binary() is None:
+        report.skip(KEYS, NO_VEGETA)
+        return
+    processes = stack_processes(config)
+    token = await config.tokens.operator.atoken()
+    settle = 30.0 if config.smoke else 120.0
+    async with Counted(config, batch, clock=time.time) as counted:
+        window = CpuWindow(processes).start()
+        hits = await generators.vegeta(
+            f"{config.url('intake')}/v1/reports", token=token, batch=batch, rate=offered, seconds=seconds
+        )
+        spent = window.stop()
+        accepted_at = sorted(h.done_at for h in hits if h.code == 202)
+        await counted.until(len(accepted_at), settle)
+    if not accepted_at:
+        codes = sorted({h.code for h in hits})
+        raise RuntimeError(f"vegeta got no 202 from intake (status codes {codes})")
+    delays, missing = counted.delays(accepted_at)
+    latencies = [h.latency for h in hits if h.code == 202]
+    span = max(h.done_at for h in hits) - min(h.sent_at for h in hits)
+    busiest, load = spent.busiest()
+    cores = ", ".join(
+        f"{name} {spent.cores(name):.2f}" for name in sorted(spent.seconds, key=lambda n: -spent.cores(n))
+    )
+    note = (
+        f"vegeta offered {offered:g}/s for {seconds:g}s: {len(hits)} sent, {len(accepted_at)} accepted, "
+        f"{len(hits) - len(accepted_at)} not; first to saturate: {busiest} at {100 * load:.0f} % of its ceiling "
+        f"(one core for a service, {os.cpu_count()} for Kafka or PostgreSQL); cores busy: {cores}; the machine "
+        f"{spent.machine_busy / spent.wall:.2f} of {os.cpu_count()}"
+    )
+    report.measure("open.accepted_per_s", len(accepted_at) / span if span > 0 else None, note)
+    report.baseline("open.offered_per_s", "vegeta 提供的负载 /s", offered)
+    report.measure("open.p50_ms", ms(percentile(latencies, 50)))
+    report.measure("open.p99_ms", ms(percentile(latencies, 99)))
+    e2e_note = "the k-th 202 matched with the moment the batch's count reached k (polled every 20 ms)"
+    if missing:
+        e2e_note += f"; {missing} reports not counted within {settle:g}s"
+        report.errors.append(f"open loop: {missing} accepted reports not counted within {settle:g}s")
+    report.measure("open.e2e_p50_ms", ms(percentile(delays, 50)), e2e_note)
+    report.measure("open.e2e_p99_ms", ms(percentile(delays, 99)))
+    report.raw["open_loop"] = {**spent.as_json(), "busiest": busiest, "busiest_load": round(load, 3)}
