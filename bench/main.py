@@ -145,8 +145,14 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         default=(),
         help="e.g. 2000,20000: grow the history to each size (bench.history.ensure) and measure the reads there",
     )
+    steps_named = sorted({name for name, _ in plan(BenchConfig(urls={}))})
+    parser.add_argument("--skip", action="append", default=[], choices=steps_named)
     parser.add_argument(
-        "--skip", action="append", default=[], choices=sorted({name for name, _ in plan(BenchConfig(urls={}))})
+        "--only",
+        action="append",
+        default=[],
+        choices=steps_named,
+        help="run only these steps, e.g. --only reads: the dashboard's reads on the stack as it is now",
     )
     args = parser.parse_args(argv)
     sizes = SMOKE if args.smoke else FULL
@@ -162,7 +168,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         out=args.out,
         sizes=sizes,
         smoke=args.smoke,
-        skip=frozenset(args.skip),
+        skip=frozenset(args.skip) | (frozenset(steps_named) - set(args.only) if args.only else frozenset()),
         history_sizes=args.history_sizes,
     )
 

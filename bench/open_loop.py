@@ -6,8 +6,8 @@ report's time from its 202 to its count in the projections (the polling method o
 offered load names the one that reaches its ceiling first.
 """
 
-import os
 import time
+from collections import Counter
 
 from bench import generators
 from bench.config import BenchConfig
@@ -42,15 +42,14 @@ async def sustained(config: BenchConfig, report: Report, batch: str) -> None:
     delays, missing = counted.delays(accepted_at)
     latencies = [h.latency for h in hits if h.code == 202]
     span = max(h.done_at for h in hits) - min(h.sent_at for h in hits)
-    busiest, load = spent.busiest()
+    refused = Counter(h.code for h in hits if h.code != 202)
     cores = ", ".join(
         f"{name} {spent.cores(name):.2f}" for name in sorted(spent.seconds, key=lambda n: -spent.cores(n))
     )
     note = (
         f"vegeta offered {offered:g}/s for {seconds:g}s: {len(hits)} sent, {len(accepted_at)} accepted, "
-        f"{len(hits) - len(accepted_at)} not; first to saturate: {busiest} at {100 * load:.0f} % of its ceiling "
-        f"(one core for a service, {os.cpu_count()} for Kafka or PostgreSQL); cores busy: {cores}; the machine "
-        f"{spent.machine_busy / spent.wall:.2f} of {os.cpu_count()}"
+        f"{refused.total()} not (by status, 0 = no answer within 30 s: {dict(refused.most_common())}); "
+        f"{spent.saturation()}; cores busy: {cores}"
     )
     report.measure("open.accepted_per_s", len(accepted_at) / span if span > 0 else None, note)
     report.baseline("open.offered_per_s", "vegeta 提供的负载 /s", offered)
@@ -62,4 +61,4 @@ async def sustained(config: BenchConfig, report: Report, batch: str) -> None:
         report.errors.append(f"open loop: {missing} accepted reports not counted within {settle:g}s")
     report.measure("open.e2e_p50_ms", ms(percentile(delays, 50)), e2e_note)
     report.measure("open.e2e_p99_ms", ms(percentile(delays, 99)))
-    report.raw["open_loop"] = {**spent.as_json(), "busiest": busiest, "busiest_load": round(load, 3)}
+    report.raw["open_loop"] = {**spent.as_json(), "not_accepted_by_status": dict(refused)}

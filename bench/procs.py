@@ -152,6 +152,20 @@ class CpuSpent:
         name = max(self.seconds, key=load)
         return name, load(name)
 
+    def saturation(self) -> str:
+        """Which process reaches its ceiling first, and whether the machine itself was the ceiling."""
+        cpus = os.cpu_count() or 1
+        name, load = self.busiest()
+        busy = self.machine_busy / self.wall if self.wall > 0 else 0.0
+        text = (
+            f"nearest its ceiling: {name} at {100 * load:.0f} % (one core for a service, {cpus} for Kafka or "
+            f"PostgreSQL); the machine {busy:.2f} of {cpus} cores busy"
+        )
+        if busy >= 0.95 * cpus:
+            ours = self.total / self.wall if self.wall > 0 else 0.0
+            text += f", so the cores were the ceiling ({ours:.2f} of them ours, the rest other processes)"
+        return text
+
     def shares(self) -> str:
         total = self.total or 1.0
         ranked = sorted(self.seconds.items(), key=lambda kv: -kv[1])

@@ -78,13 +78,11 @@ async def cpu_per_report(config: BenchConfig, report: Report, batch: str) -> Non
     if not run.accepted:
         report.errors.append(f"cpu: wrk got no 202 ({run.summary})")
         return
-    busiest, load = spent.busiest()
     note = (
         f"wrk {sizes.saturation_clients} connections for {sizes.saturation_seconds:g}s at saturation: {run.accepted} "
         f"accepted ({run.accepted_per_s:.0f}/s), {run.others} not; CPU counted over {spent.wall:.1f}s, until the "
         f"projections counted them{'' if caught_up else ' (they did not all: the window ended at the timeout)'}; "
-        f"shares: {spent.shares()}; busiest: {busiest} at {100 * load:.0f} % of its ceiling; the machine "
-        f"{spent.machine_busy / spent.wall:.2f} of {os.cpu_count()} cores busy; Keycloak, the bench and wrk not counted"
+        f"shares: {spent.shares()}; {spent.saturation()}; Keycloak, the bench and wrk not counted"
     )
     report.measure("cpu.total_ms_per_report", 1000 * spent.total / run.accepted, note)
     for name, seconds in spent.seconds.items():
