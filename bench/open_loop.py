@@ -43,12 +43,13 @@ async def sustained(config: BenchConfig, report: Report, batch: str) -> None:
     latencies = [h.latency for h in hits if h.code == 202]
     span = max(h.done_at for h in hits) - min(h.sent_at for h in hits)
     refused = Counter(h.code for h in hits if h.code != 202)
+    by_status = f" (by status, 0 = no answer within 30 s: {dict(refused.most_common())})" if refused else ""
     cores = ", ".join(
         f"{name} {spent.cores(name):.2f}" for name in sorted(spent.seconds, key=lambda n: -spent.cores(n))
     )
     note = (
         f"vegeta offered {offered:g}/s for {seconds:g}s: {len(hits)} sent, {len(accepted_at)} accepted, "
-        f"{refused.total()} not (by status, 0 = no answer within 30 s: {dict(refused.most_common())}); "
+        f"{refused.total()} not{by_status}; "
         f"{spent.saturation()}; cores busy: {cores}"
     )
     report.measure("open.accepted_per_s", len(accepted_at) / span if span > 0 else None, note)

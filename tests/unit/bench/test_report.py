@@ -28,3 +28,18 @@ def test_a_figure_without_a_measured_baseline_has_no_ratio() -> None:
     (figure,) = report.figures([Spec("loop.per_s", "闭环每秒", "个/s", "pgbench.loop")])
     assert figure.ratio is None
     assert report.as_json([Spec("loop.per_s", "闭环每秒", "个/s", "pgbench.loop")])["figures"][0]["ratio"] is None
+
+
+def test_a_figure_skipped_for_a_missing_tool_is_listed_with_the_reason_and_its_bar_is_shown() -> None:
+    report = Report()
+    report.measure("cpu.total_ms_per_report", 3.5)
+    report.skip(["open.p99_ms", "open.e2e_p99_ms"], "vegeta 未构建")
+    specs = [
+        Spec("cpu.total_ms_per_report", "每件 CPU", "ms", bar="≤ 4 ms"),
+        Spec("open.p99_ms", "持续开环 p99", "ms", bar="< 100 ms"),
+    ]
+    table = report.table(specs)
+    assert "≤ 4 ms" in table and "持续开环 p99" not in table
+    assert "open.p99_ms, open.e2e_p99_ms：vegeta 未构建" in table
+    assert report.as_json(specs)["skipped"] == {"open.p99_ms": "vegeta 未构建", "open.e2e_p99_ms": "vegeta 未构建"}
+    assert report.errors == []
