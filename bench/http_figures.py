@@ -6,6 +6,7 @@
 """
 
 import asyncio
+import itertools
 import time
 from datetime import timedelta
 from typing import Any
@@ -193,7 +194,7 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
             marks.append(time.monotonic())
             await _command(client, cases, case_id, "verify", samples.VERIFICATION, 3, tokens)
             marks.append(time.monotonic())
-            for step, start, end in zip(LOOP_STEPS, marks, marks[1:], strict=True):
+            for step, (start, end) in zip(LOOP_STEPS, itertools.pairwise(marks), strict=True):
                 steps[step].append(end - start)
             return True, case_id
 
