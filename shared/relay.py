@@ -7,10 +7,11 @@ connection closes and PostgreSQL drops the lock). Within a slot, rows go out in 
 order, which is stream order: an append reads the previous version as committed
 before it inserts, so a stream's later events always get larger ids.
 
-The relay publishes while batches come back full or not, and waits only after an empty one: for a
-notification (an append into an empty slot sends one, shared/eventstore.py) or `relay_poll_seconds`.
-An append that saw the rows being published sends none; should it commit just after the relay found
-the outbox empty, the relay looks again `RECHECK_SECONDS` later, and at the latest after the poll.
+The relay publishes while batches come back full. After a batch that emptied the outbox it looks again
+`RECHECK_SECONDS` later (or at once when notified): an append that saw the rows being published sent no
+notification (an append notifies only into an empty slot, shared/eventstore.py). After an empty batch it
+waits for a notification or `relay_poll_seconds`, the latest an event can wait should such an append
+commit after that second look.
 
 Delivery is at least once: a relay that dies after the broker acknowledged and
 before it deleted the rows publishes them again; consumers drop the repeat by
@@ -38,8 +39,8 @@ log = structlog.get_logger()
 _SLOT_LOCK_NAMESPACE = 7_301_002
 BATCH_SIZE = 500
 BACKLOG_MEASURE_SECONDS = 2.0
-# After publishing, how soon an empty outbox is looked at again before the relay waits for a notification.
-RECHECK_SECONDS = 0.05
+# After a batch that emptied the outbox, how soon it is looked at again before the relay waits for a notification.
+RECHECK_SECONDS = 0.02
 
 
 def make_producer(broker: Broker, **overrides: Any) -> AIOKafkaProducer:
@@ -102,16 +103,14 @@ class OutboxRelay:
         try:
             await conn.add_listener("outbox", self._on_notify)
             await producer.start()
-            busy = False
             while not self._stopping.is_set():
                 await self._claim_free_slots(conn)
                 sent = await self._publish_batch(conn, producer) if self._owned else 0
                 await self._measure_backlog(conn)
-                if sent == 0:
+                if sent < BATCH_SIZE:
                     # An append notifies only a slot it found empty (shared/eventstore.py, APPEND): one that found
-                    # the rows just published, and commits after this empty batch, is looked for again soon.
-                    await self._wait_for_work(RECHECK_SECONDS if busy else self._settings.relay_poll_seconds)
-                busy = sent > 0
+                    # the rows just published, and commits after them, is looked for again soon.
+                    await self._wait_for_work(RECHECK_SECONDS if sent else self._settings.relay_poll_seconds)
         finally:
             self._owned.clear()
             # The producer may be stuck on an out-of-order sequence after a broker
