@@ -6,6 +6,7 @@
 """
 
 import asyncio
+import itertools
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,6 +22,10 @@ from bench.stats import ms, percentile, rate
 from bench.tokens import Tokens
 
 TIMEOUT = httpx.Timeout(30.0)
+# How long one read of a case not yet opened waits for its opening before cases answers 404.
+CASE_WAIT_SECONDS = 5
+# The closed loop's steps, each timed on its own (raw JSON `loop_steps`: p50/p99 in ms).
+LOOP_STEPS = ("report", "case", "assign", "evidence", "request_closure", "verify")
 
 
 def _client(clients: int) -> httpx.AsyncClient:
@@ -162,8 +167,10 @@ async def end_to_end(config: BenchConfig, report: Report, batch: str, *, settle_
 
 
 async def _until_case(client: httpx.AsyncClient, url: str, case_id: str, tokens: Tokens, timeout: float = 30.0) -> None:
+    """Reads the case, which cases holds back until it is opened (`?wait=`, services/cases/openings.py)."""
     deadline = time.monotonic() + timeout
-    while (await client.get(f"{url}/v1/cases/{case_id}", auth=tokens.reader)).status_code != 200:
+    wait = {"wait": CASE_WAIT_SECONDS}
+    while (await client.get(f"{url}/v1/cases/{case_id}", params=wait, auth=tokens.reader)).status_code != 200:
         if time.monotonic() > deadline:
             raise TimeoutError(f"case {case_id} not opened within {timeout:g}s")
         await asyncio.sleep(0.02)
@@ -192,20 +199,30 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
     sizes = config.sizes
     intake, cases = config.url("intake"), config.url("cases")
     offset = 20_000_000
+    steps: dict[str, list[float]] = {step: [] for step in LOOP_STEPS}
 
     async with _client(sizes.loop_clients * 2) as client:
 
         async def one_loop(n: int) -> tuple[bool, Any]:
-            ok, value = await post_report(client, intake, samples.report(batch, offset + n), config.tokens.operator)
+            tokens = config.tokens
+            marks = [time.monotonic()]
+            ok, value = await post_report(client, intake, samples.report(batch, offset + n), tokens.operator)
             if not ok:
                 return False, value
             case_id = value[0]
-            tokens = config.tokens
+            marks.append(time.monotonic())
             await _until_case(client, cases, case_id, tokens)
+            marks.append(time.monotonic())
             await _command(client, cases, case_id, "assign", samples.assignment(timedelta(days=30)), 1, tokens)
+            marks.append(time.monotonic())
             await _upload_evidence(client, cases, case_id, tokens)
+            marks.append(time.monotonic())
             await _command(client, cases, case_id, "request-closure", samples.CLOSURE_REQUEST, 2, tokens)
+            marks.append(time.monotonic())
             await _command(client, cases, case_id, "verify", samples.VERIFICATION, 3, tokens)
+            marks.append(time.monotonic())
+            for step, (start, end) in zip(LOOP_STEPS, itertools.pairwise(marks), strict=True):
+                steps[step].append(end - start)
             return True, case_id
 
         outcomes, elapsed = await closed_loop(sizes.loop_clients, sizes.loop_seconds, one_loop)
@@ -218,3 +235,7 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
     report.measure("loop.per_s", rate(len(done), elapsed), note)
     report.measure("loop.p50_ms", ms(percentile(lat, 50)))
     report.measure("loop.p99_ms", ms(percentile(lat, 99)))
+    report.raw["loop_steps"] = {
+        step: {"p50_ms": ms(percentile(times, 50)), "p99_ms": ms(percentile(times, 99))}
+        for step, times in steps.items()
+    }

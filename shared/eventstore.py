@@ -38,9 +38,17 @@ class Metadata:
 # The append (see EventStore.append): $1 stream, $2 expected version, $3-$8 one array element per event,
 # $9-$11 the metadata every event of one append shares, $12 the outbox slot, $13 the topic. The outbox rows are
 # inserted in stream order, so the relay publishes a stream's events in order.
+#
+# The relay is woken (NOTIFY outbox) only when the slot held no row as the statement began: a relay that waits has
+# emptied its slots, and one that finds rows keeps publishing until a batch comes back empty (shared/relay.py), so a
+# row appended behind others needs no wake-up. A notifying commit takes a lock every notifying commit of the server
+# waits for (PostgreSQL queues notifications in commit order), so a notification per append serialises the
+# appends' commits under load; this way only the first append after an idle spell pays for it.
 APPEND = """
 with current as (
     select coalesce(max(stream_version), 0) as version from events where stream_id = $1
+), idle as (
+    select not exists (select 1 from outbox where slot = $12::integer) as idle
 ), appended as (
     insert into events (event_id, stream_id, stream_version, type, schema_version,
                         occurred_at, correlation_id, causation_id, actor, payload)
@@ -58,7 +66,8 @@ with current as (
 )
 select (select version from current) as version,
        (select count(*) from queued)::integer as appended,
-       (select count(*) from (select pg_notify('outbox', $12::text) from queued limit 1) as notified) as notified
+       (select count(*) from (select pg_notify('outbox', $12::text) from queued
+                               where (select idle from idle) limit 1) as notified) as notified
 """
 
 

@@ -7,6 +7,12 @@ connection closes and PostgreSQL drops the lock). Within a slot, rows go out in 
 order, which is stream order: an append reads the previous version as committed
 before it inserts, so a stream's later events always get larger ids.
 
+The relay publishes while batches come back full. After a batch that emptied the outbox it looks again
+`RECHECK_SECONDS` later (or at once when notified): an append that saw the rows being published sent no
+notification (an append notifies only into an empty slot, shared/eventstore.py). After an empty batch it
+waits for a notification or `relay_poll_seconds`, the latest an event can wait should such an append
+commit after that second look.
+
 Delivery is at least once: a relay that dies after the broker acknowledged and
 before it deleted the rows publishes them again; consumers drop the repeat by
 event id. Nothing is dropped: rows leave the outbox only after acknowledgement.
@@ -33,6 +39,8 @@ log = structlog.get_logger()
 _SLOT_LOCK_NAMESPACE = 7_301_002
 BATCH_SIZE = 500
 BACKLOG_MEASURE_SECONDS = 2.0
+# After a batch that emptied the outbox, how soon it is looked at again before the relay waits for a notification.
+RECHECK_SECONDS = 0.02
 
 
 def make_producer(broker: Broker, **overrides: Any) -> AIOKafkaProducer:
@@ -100,7 +108,9 @@ class OutboxRelay:
                 sent = await self._publish_batch(conn, producer) if self._owned else 0
                 await self._measure_backlog(conn)
                 if sent < BATCH_SIZE:
-                    await self._wait_for_work()
+                    # An append notifies only a slot it found empty (shared/eventstore.py, APPEND): one that found
+                    # the rows just published, and commits after them, is looked for again soon.
+                    await self._wait_for_work(RECHECK_SECONDS if sent else self._settings.relay_poll_seconds)
         finally:
             self._owned.clear()
             # The producer may be stuck on an out-of-order sequence after a broker
@@ -164,9 +174,9 @@ class OutboxRelay:
     def _on_notify(self, *_: object) -> None:
         self._wakeup.set()
 
-    async def _wait_for_work(self) -> None:
+    async def _wait_for_work(self, seconds: float) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), self._settings.relay_poll_seconds)
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
         self._wakeup.clear()
 
     async def _sleep(self, seconds: float) -> None:

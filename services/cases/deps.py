@@ -5,6 +5,7 @@ from typing import Annotated
 
 import asyncpg
 
+from services.cases.openings import Openings
 from services.cases.settings import CasesSettings
 from shared.eventstore import EventStore
 from shared.service import dependency
@@ -15,6 +16,7 @@ class Deps:
     settings: CasesSettings
     pool: asyncpg.Pool
     store: EventStore
+    openings: Openings
 
 
 DepsDep = Annotated[Deps, dependency(Deps)]

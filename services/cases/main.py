@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.cases import consumers, deadlines
+from services.cases import consumers, deadlines, openings
 from services.cases.api import calendar, cases, evidence
 from services.cases.deps import Deps
 from services.cases.settings import CasesSettings
@@ -14,7 +14,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def compose(platform: Platform[CasesSettings]) -> Deps:
-    return Deps(settings=platform.settings, pool=platform.pool, store=platform.store)
+    return Deps(settings=platform.settings, pool=platform.pool, store=platform.store, openings=openings.Openings())
 
 
 def create_app(settings: CasesSettings | None = None) -> FastAPI:
@@ -27,7 +27,7 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
         body_limits=evidence.body_limits(settings.evidence_max_bytes),
         migrations=MIGRATIONS,
         consumers=consumers.consumers,
-        jobs=[deadlines.poll_deadlines],
+        jobs=[deadlines.poll_deadlines, openings.listen],
     )
 
 

@@ -13,19 +13,50 @@ from services.cases.domain import Case
 from shared.contracts.codes import CaseStatus
 from shared.db import Connection
 
+# The channel a case's opening is announced on (its payload: the case id), for readers waiting for it (openings.py).
+OPENED_CHANNEL = "case_opened"
+
+
+# The case's row in the list and its deadline row in one statement ($16: the case has a deadline row to keep, else
+# any is deleted), and the wake-up of a reader waiting for the case to be opened (`openings.py`: NOTIFY when the
+# case is at version 1; PostgreSQL delivers it at commit, never for a rolled-back opening).
+_SAVE = """
+with listed as (
+    insert into cases (case_id, status, source, title, township, domain, batch, unit, leader_name,
+                       leader_post, deadline, deadline_missed, times_missed, version, reported_at)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+    on conflict (case_id) do update set
+        status = excluded.status, unit = excluded.unit, leader_name = excluded.leader_name,
+        leader_post = excluded.leader_post, deadline = excluded.deadline,
+        deadline_missed = excluded.deadline_missed, times_missed = excluded.times_missed,
+        version = excluded.version, updated_at = now()
+    returning case_id
+), dropped as (
+    delete from case_deadlines where case_id = $1 and not $16::boolean returning case_id
+), kept as (
+    -- The moments stay as first marked while the deadline is the same one; a new deadline clears them.
+    insert into case_deadlines (case_id, deadline, held, warned_at, missed_at)
+    select $1, $11, $17, case when $18 then now() end, case when $12 then now() end
+     where $16::boolean
+    on conflict (case_id) do update set
+        deadline = excluded.deadline,
+        held = excluded.held,
+        warned_at = case when $18 then coalesce(case_deadlines.warned_at, now()) end,
+        missed_at = case when $12 then coalesce(case_deadlines.missed_at, now()) end,
+        updated_at = now()
+    returning case_id
+)
+select (select count(*) from listed) + (select count(*) from dropped) + (select count(*) from kept) as written,
+       (select count(*) from (select pg_notify($19, $1) where $14 = 1) as woken) as woken
+"""
+
 
 async def save(conn: Connection, case: Case) -> None:
-    """The case's row in the list and its deadline row, as the case's state after the command says."""
+    """The case's row in the list and its deadline row, as the case's state after the command says: one round trip."""
     a = case.assignment
+    keeps_deadline = case.deadline is not None and case.status not in (CaseStatus.REPORTED, CaseStatus.CLOSED)
     await conn.execute(
-        """insert into cases (case_id, status, source, title, township, domain, batch, unit, leader_name,
-                              leader_post, deadline, deadline_missed, times_missed, version, reported_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-           on conflict (case_id) do update set
-               status = excluded.status, unit = excluded.unit, leader_name = excluded.leader_name,
-               leader_post = excluded.leader_post, deadline = excluded.deadline,
-               deadline_missed = excluded.deadline_missed, times_missed = excluded.times_missed,
-               version = excluded.version, updated_at = now()""",
+        _SAVE,
         case.case_id,
         case.status.value,
         case.source.value,
@@ -41,29 +72,10 @@ async def save(conn: Connection, case: Case) -> None:
         case.times_missed,
         case.version,
         case.reported_at,
-    )
-    await _save_deadline(conn, case)
-
-
-async def _save_deadline(conn: Connection, case: Case) -> None:
-    if case.deadline is None or case.status in (CaseStatus.REPORTED, CaseStatus.CLOSED):
-        await conn.execute("delete from case_deadlines where case_id = $1", case.case_id)
-        return
-    # The moments stay as first marked while the deadline is the same one; a new deadline clears them.
-    await conn.execute(
-        """insert into case_deadlines (case_id, deadline, held, warned_at, missed_at)
-           values ($1, $2, $3, case when $4 then now() end, case when $5 then now() end)
-           on conflict (case_id) do update set
-               deadline = excluded.deadline,
-               held = excluded.held,
-               warned_at = case when $4 then coalesce(case_deadlines.warned_at, now()) end,
-               missed_at = case when $5 then coalesce(case_deadlines.missed_at, now()) end,
-               updated_at = now()""",
-        case.case_id,
-        case.deadline,
+        keeps_deadline,
         case.status is CaseStatus.CLOSURE_REQUESTED,
         case.deadline_warned,
-        case.deadline_missed,
+        OPENED_CHANNEL,
     )
 
 

@@ -143,19 +143,66 @@ async def test_several_events_of_which_another_writer_took_one_are_not_appended_
         )
 
 
-async def test_an_append_wakes_the_relay_of_its_slot(
-    pool: asyncpg.Pool, store: EventStore, settings: ServiceSettings
-) -> None:
+@pytest.fixture
+async def outbox_notifications(settings: ServiceSettings) -> AsyncIterator[asyncio.Queue[str]]:
+    """The payloads (slots) of the relay's wake-ups, as a listener on the service's database hears them."""
     heard: asyncio.Queue[str] = asyncio.Queue()
     listener = await asyncpg.connect(settings.database_dsn)
     try:
         await listener.add_listener("outbox", lambda *args: heard.put_nowait(args[3]))
-        async with pool.acquire() as conn:
-            await store.append(conn, "wake", [reported("wake", "a"), reported("wake", "b")], 0, META)
-        assert await asyncio.wait_for(heard.get(), 5) == str(outbox_slot("wake", store.slots))
-        assert heard.empty()
+        yield heard
     finally:
         await listener.close()
+
+
+async def test_an_append_wakes_the_relay_of_its_slot(
+    pool: asyncpg.Pool, store: EventStore, outbox_notifications: asyncio.Queue[str]
+) -> None:
+    async with pool.acquire() as conn:
+        await store.append(conn, "wake", [reported("wake", "a"), reported("wake", "b")], 0, META)
+    assert await asyncio.wait_for(outbox_notifications.get(), 5) == str(outbox_slot("wake", store.slots))
+    assert outbox_notifications.empty()
+
+
+async def test_an_append_behind_rows_waiting_in_its_slot_sends_no_notification(
+    pool: asyncpg.Pool, store: EventStore, outbox_notifications: asyncio.Queue[str]
+) -> None:
+    """The relay that owns the slot is publishing them, and looks again before it waits (shared/relay.py)."""
+    heard = outbox_notifications
+    async with pool.acquire() as conn:
+        await store.append(conn, "first", [reported("first")], 0, META)
+        assert await asyncio.wait_for(heard.get(), 5) == str(outbox_slot("first", store.slots))
+        behind = [f"behind-{n}" for n in range(store.slots * 4)]
+        for stream in behind:
+            await store.append(conn, stream, [reported(stream)], 0, META)
+    # Only the first append into each slot that was empty notifies; none into the first stream's slot.
+    empty_slots = {outbox_slot(stream, store.slots) for stream in behind} - {outbox_slot("first", store.slots)}
+    await asyncio.sleep(0.5)
+    assert sorted(heard.get_nowait() for _ in range(heard.qsize())) == sorted(str(s) for s in empty_slots)
+
+
+async def test_a_relay_publishes_a_burst_of_appends_without_waiting_for_its_poll(
+    make_settings: SettingsFactory, settings: ServiceSettings, pool: asyncpg.Pool, store: EventStore
+) -> None:
+    """Most of a burst's appends find rows waiting and notify nobody; the relay publishes them all the same."""
+    relay = OutboxRelay(make_settings(service_name="intake", relay_poll_seconds=60.0))
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(1.0)  # started and waiting for work
+        streams = [f"burst-{n}" for n in range(40)]
+
+        async def append(stream: str) -> None:
+            async with pool.acquire() as conn:
+                for version in range(3):
+                    await store.append(conn, stream, [reported(stream, f"v{version + 1}")], version, META)
+
+        await asyncio.gather(*(append(stream) for stream in streams))
+        events = await wait_for_events(settings.broker, settings.own_topic, 120, timeout=10)
+        assert len(events) == 120
+        assert await pool.fetchval("select count(*) from outbox") == 0
+    finally:
+        relay.stop()
+        await asyncio.wait_for(running, 15)
 
 
 async def test_a_command_on_a_new_stream_whose_id_is_taken_after_all_is_a_conflict(

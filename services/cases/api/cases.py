@@ -5,6 +5,8 @@ A 进展反馈 or 申请销号 names files uploaded to the case (api/evidence.py
 looks up which of them the case holds, and the rules refuse any other (domain.py).
 """
 
+import asyncio
+import contextlib
 import functools
 from collections.abc import Callable
 from datetime import datetime
@@ -15,6 +17,7 @@ from fastapi import APIRouter, Path, Query, Response
 from services.cases import domain, evidence, handlers, read_tables, schemas
 from services.cases.commands import Command, Uploaded
 from services.cases.deps import Deps, DepsDep
+from services.cases.openings import MAX_WAIT_SECONDS
 from shared import clock
 from shared.aggregate import load
 from shared.auth import STAFF, Principal, Role, require
@@ -55,10 +58,19 @@ def _own_cases_only(principal: Principal) -> Callable[[domain.Case | None], None
     return authorize
 
 
-async def _run(deps: Deps, case_id: str, build: BuildCommand, request: CommandRequest) -> schemas.CommandOut:
-    """Durable before it answers: the events and their outbox rows are committed when this returns."""
+async def _run(
+    deps: Deps, case_id: str, build: BuildCommand | None, request: CommandRequest, names: NamesFiles | None = None
+) -> schemas.CommandOut:
+    """Durable before it answers: the events and their outbox rows are committed when this returns.
+
+    `names` instead of `build`: a body that names files of the case; which of them the case holds goes into its
+    command, looked up on the command's connection (files are never removed, so what it finds stays true)."""
     principal = request.principal
     async with deps.pool.acquire() as conn:
+        if names is not None:
+            uploaded = await evidence.uploaded(conn, case_id, [item.sha256 for item in names.files()])
+            build = functools.partial(names.command, uploaded=uploaded)
+        assert build is not None, "a command route gives its body's command or a body that names files"
         decided = await handlers.handle(
             conn,
             deps.store,
@@ -77,13 +89,6 @@ async def _run(deps: Deps, case_id: str, build: BuildCommand, request: CommandRe
         status_label=CASE_STATUS_LABELS[decided.state.status],
         events=[e.type for e in decided.events],
     )
-
-
-async def _run_naming_files(deps: Deps, case_id: str, body: NamesFiles, request: CommandRequest) -> schemas.CommandOut:
-    """Like `_run`, for a command that names files: which of them the case holds goes into the command."""
-    async with deps.pool.acquire() as conn:
-        uploaded = await evidence.uploaded(conn, case_id, [item.sha256 for item in body.files()])
-    return await _run(deps, case_id, functools.partial(body.command, uploaded=uploaded), request)
 
 
 # ---------------------------------------------------------------- commands: POST /v1/cases/{case_id}/<command>
@@ -107,7 +112,7 @@ async def supervise(
 async def progress(
     case_id: CaseId, body: schemas.ProgressIn, deps: DepsDep, request: UnitCommand
 ) -> schemas.CommandOut:
-    return await _run_naming_files(deps, case_id, body, request)
+    return await _run(deps, case_id, None, request, names=body)
 
 
 @router.post(
@@ -123,7 +128,7 @@ async def extend(case_id: CaseId, body: schemas.ExtendIn, deps: DepsDep, request
 async def request_closure(
     case_id: CaseId, body: schemas.ClosureIn, deps: DepsDep, request: UnitCommand
 ) -> schemas.CommandOut:
-    return await _run_naming_files(deps, case_id, body, request)
+    return await _run(deps, case_id, None, request, names=body)
 
 
 @router.post("/{case_id}/verify", response_model=schemas.CommandOut, summary="验收：通过即销号，不通过则退回整改")
@@ -140,10 +145,27 @@ async def reopen(case_id: CaseId, body: schemas.ReopenIn, deps: DepsDep, request
 
 
 @router.get("/{case_id}", response_model=schemas.CaseOut, summary="案件详情（由事件流折叠而来）")
-async def get_case(case_id: CaseId, deps: DepsDep, scope: ScopeDep, response: Response) -> schemas.CaseOut:
-    """A responsible unit reads only the cases assigned to it; any other is 404, as if it did not exist."""
-    async with deps.pool.acquire() as conn:
-        case, version, history = await load(conn, deps.store, case_id, domain.decider)
+async def get_case(
+    case_id: CaseId,
+    deps: DepsDep,
+    scope: ScopeDep,
+    response: Response,
+    wait: Annotated[
+        float, Query(ge=0, le=MAX_WAIT_SECONDS, description="尚未立案时最多等待的秒数（刚受理的问题稍后才立案）")
+    ] = 0,
+) -> schemas.CaseOut:
+    """A responsible unit reads only the cases assigned to it; any other is 404, as if it did not exist.
+
+    `wait`: a case not opened yet is waited for that long (openings.py), then read again; still none is the 404.
+    """
+    with deps.openings.watch(case_id) as opened:
+        async with deps.pool.acquire() as conn:
+            case, version, history = await load(conn, deps.store, case_id, domain.decider)
+        if case is None and wait > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(opened.wait(), wait)
+            async with deps.pool.acquire() as conn:
+                case, version, history = await load(conn, deps.store, case_id, domain.decider)
     if case is None:
         raise NotFound("整改案件", case_id)
     scope.check(_unit_of(case), "整改案件", case_id)

@@ -299,3 +299,26 @@ async def test_a_deadline_in_working_days_is_counted_by_the_holiday_calendar(set
         case = (await client.get(f"/v1/cases/{case_id}")).json()
         assert (case["deadline"], case["deadline_working_days"]) == (expected, 5)
         assert case["deadline"].endswith("T23:59:59+08:00")
+
+
+async def test_a_read_that_waits_answers_as_soon_as_the_reported_issue_is_opened(settings: CasesSettings) -> None:
+    async with running(create_app(settings)) as client:
+        waiting = asyncio.create_task(client.get("/v1/cases/issue-awaited", params={"wait": 10}))
+        await asyncio.sleep(0.5)  # the read has found no case and waits for its opening
+        assert not waiting.done()
+        started = asyncio.get_running_loop().time()
+        await produce(settings, envelope_of(issue_reported("issue-awaited")))
+        answer = await asyncio.wait_for(waiting, 15)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "reported" and answer.headers["ETag"] == '"1"'
+        assert asyncio.get_running_loop().time() - started < 8  # woken by the opening, not at the end of the wait
+
+
+async def test_a_read_that_waits_for_a_case_never_opened_is_a_404_after_the_wait(settings: CasesSettings) -> None:
+    async with running(create_app(settings)) as client:
+        started = asyncio.get_running_loop().time()
+        answer = await client.get("/v1/cases/never-reported", params={"wait": 0.3})
+        assert answer.status_code == 404
+        assert asyncio.get_running_loop().time() - started >= 0.3
+        too_long = await client.get("/v1/cases/never-reported", params={"wait": 11})
+        assert too_long.status_code == 422 and "wait" in too_long.text
