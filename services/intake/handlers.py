@@ -118,13 +118,14 @@ class Intake:
         # instances could each find no open issue at one place and each open a new issue for it.
         known_ref = await read_tables.lock_place(conn, report.township, report.domain, reference)
         now = clock.now()
+        place = Place(report.township, report.domain, report.location)
         candidates = (
-            await read_tables.open_candidates(conn, report.township, report.domain, now - self.policy.window)
+            await read_tables.open_candidates(conn, place, now - self.policy.window, self.policy.distance_m)
             if report.location is not None and known_ref is None
             else []
         )
         match = classify(
-            place=Place(report.township, report.domain, report.location),
+            place=place,
             by_reference=known_ref[0] if known_ref else None,
             candidates=candidates,
             policy=self.policy,

@@ -6,6 +6,7 @@ closed); `issue_references` maps external references, per channel and issuer, to
 batch import's result.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from services.intake.commands import Report
-from services.intake.duplicates import KnownIssue, KnownReference, Place, Reference, address_key
+from services.intake.duplicates import EARTH_RADIUS_M, KnownIssue, KnownReference, Place, Reference, address_key
 from shared.contracts.codes import Domain
 from shared.contracts.intake import Channel, Location
 from shared.db import Connection
@@ -67,18 +68,40 @@ async def lock_place(
     return KnownReference(issue_id=row["issue_id"]), row["report_id"]
 
 
-async def open_candidates(conn: Connection, township: str, domain: Domain, since: datetime) -> list[KnownIssue]:
+# Metres in a degree of latitude (and of longitude at the equator), on the sphere duplicates.distance_m uses.
+METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
+
+
+def bounding_box(near: Location, metres: float) -> tuple[float, float, float, float]:
+    """Latitudes and longitudes (south, north, west, east) of a box that holds every point within `metres` of
+    `near`, with a little to spare; the exact distance is for duplicates.match_place to judge."""
+    assert near.lat is not None and near.lon is not None
+    dlat = metres * 1.01 / METRES_PER_DEGREE
+    dlon = dlat / max(math.cos(math.radians(near.lat)), 0.01)
+    return near.lat - dlat, near.lat + dlat, near.lon - dlon, near.lon + dlon
+
+
+async def open_candidates(conn: Connection, place: Place, since: datetime, within_m: float) -> list[KnownIssue]:
+    """The open issues of the place, reported since `since`, that could be the same problem: with coordinates, in
+    the box around the report's (when it has them); without, at the same address. Their number stays flat as the
+    open issues of a township and domain grow."""
+    box = bounding_box(place.location, within_m) if place.has_coordinates and place.location else None
     rows = await conn.fetch(
         """select issue_id, lat, lon, address_key, reported_at, closed from issue_index
-            where township = $1 and domain = $2 and not closed and reported_at >= $3""",
-        township,
-        domain.value,
+            where township = $1 and domain = $2 and not closed and reported_at >= $3
+              and (case when lat is not null and lon is not null and $4::float8 is not null
+                        then lat between $4 and $5 and lon between $6 and $7
+                        else address_key = $8 end)""",
+        place.township,
+        place.domain.value,
         since,
+        *(box or (None, None, None, None)),
+        address_key(place.location.address if place.location else None),
     )
     return [
         KnownIssue(
             issue_id=r["issue_id"],
-            place=Place(township, domain, Location(address=r["address_key"], lat=r["lat"], lon=r["lon"])),
+            place=Place(place.township, place.domain, Location(address=r["address_key"], lat=r["lat"], lon=r["lon"])),
             reported_at=r["reported_at"],
             closed=r["closed"],
         )
