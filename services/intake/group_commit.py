@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from services.intake import read_tables
 from services.intake.handlers import Intake, Receipt, Received, Submission
 from shared.commands import request_metadata
 from shared.db import Connection
@@ -66,38 +65,47 @@ class GroupCommit:
         return await answer
 
     async def _write_queued(self) -> None:
+        """Writes batches while reports are queued, on one connection (no pool round trip per batch)."""
+        task = asyncio.current_task()
+        assert task is not None
         try:
-            await self._write_batches()
+            async with self.pool.acquire() as conn:
+                while self._queue:
+                    batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+                    await self._write(conn, batch)
+                # Leaves the set in the same step that found the queue empty (before the connection's release):
+                # a report queued from now on starts a writer of its own.
+                self._writing.discard(task)
+        except Exception as exc:  # no connection: those still queued cannot be written by this writer
+            self._writing.discard(task)
+            queued, self._queue = self._queue, []
+            for waiting in queued:
+                if not waiting.answer.done():
+                    waiting.answer.set_exception(exc)
+            log.warning("group_commit_failed", error=repr(exc))
         finally:
-            # Left the set in the same step that found the queue empty: a report queued after this starts a writer.
-            task = asyncio.current_task()
-            assert task is not None
             self._writing.discard(task)
 
-    async def _write_batches(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-            # A request that went away (its client disconnected) before its batch began is not written.
-            batch = [w for w in batch if not w.answer.done()]
-            try:
-                if batch:
-                    await self._write(batch)
-            finally:
-                for waiting in batch:  # never leave a request waiting, whatever stopped the writer
-                    if not waiting.answer.done():
-                        waiting.answer.set_exception(RuntimeError("group commit stopped before the report was written"))
+    async def _write(self, conn: Connection, batch: list[_Waiting]) -> None:
+        # A request that went away (its client disconnected) before its batch began is not written.
+        batch = [w for w in batch if not w.answer.done()]
+        try:
+            if batch:
+                await self._write_batch(conn, batch)
+        finally:
+            for waiting in batch:  # never leave a request waiting, whatever stopped the writer
+                if not waiting.answer.done():
+                    waiting.answer.set_exception(RuntimeError("group commit stopped before the report was written"))
 
-    async def _write(self, batch: list[_Waiting]) -> None:
-        async with self.pool.acquire() as conn:
-            try:
-                async with conn.transaction():
-                    await read_tables.lock_places(conn, [w.received.submission.report for w in batch])
-                    receipts = await self.intake.record_many(conn, [w.received for w in batch])
-            except Exception as exc:
-                if len(batch) > 1:
-                    log.info("group_commit_one_by_one", reports=len(batch), error=type(exc).__name__)
-                await self._one_by_one(conn, batch)
-                return
+    async def _write_batch(self, conn: Connection, batch: list[_Waiting]) -> None:
+        try:
+            async with conn.transaction():
+                receipts = await self.intake.record_many(conn, [w.received for w in batch])
+        except Exception as exc:
+            if len(batch) > 1:
+                log.info("group_commit_one_by_one", reports=len(batch), error=type(exc).__name__)
+            await self._one_by_one(conn, batch)
+            return
         for waiting, receipt in zip(batch, receipts, strict=True):
             if not waiting.answer.done():
                 waiting.answer.set_result(receipt)

@@ -178,8 +178,8 @@ class Intake:
             await keep_photos(conn, report_id=report_id, issue_id=issue_id, photos=list(submission.photos))
 
     async def record_many(self, conn: Connection, reports: Sequence[Received]) -> list[Receipt]:
-        """Decides and records several reports in the caller's transaction, in order, their places locked already
-        (`read_tables.lock_places`); no retry, as `record`.
+        """Decides and records several reports in the caller's transaction, in order, their places locked first
+        (`read_tables.lock_places`, in a stable order); no retry, as `record`.
 
         A report with a location goes through `record`, as it would alone: the place rule reads the open issues of
         its place. The place rule never matches a report without one, nor matches another against it (it has no
@@ -188,15 +188,18 @@ class Intake:
         first; a reference that a report with a location takes as well fails on issue_references' key, and the
         caller decides again.
         """
-        receipts: dict[int, Receipt] = {}
-        plain = []
-        for i, received in enumerate(reports):
-            if received.submission.report.location is not None:
-                receipts[i] = await self.record(conn, received.submission, received.report_id, received.meta)
-            else:
-                plain.append((i, received, *self._masked(received.submission)))
+        plain = [
+            (i, received, *self._masked(received.submission))
+            for i, received in enumerate(reports)
+            if received.submission.report.location is None
+        ]
         references = [reference for *_, reference in plain if reference is not None]
-        known = await read_tables.known_references(conn, references) if references else {}
+        known = await read_tables.lock_places(conn, [r.submission.report for r in reports], references)
+        receipts = {
+            i: await self.record(conn, received.submission, received.report_id, received.meta)
+            for i, received in enumerate(reports)
+            if received.submission.report.location is not None
+        }
         taken: dict[Reference, Receipt] = {}
         new: list[tuple[int, Received, commands.Report, dict[str, str], Reference | None]] = []
         streams: list[tuple[str, Sequence[Event], Metadata]] = []

@@ -28,16 +28,39 @@ def place_key(township: str, domain: Domain) -> str:
     return f"{township}\x1f{domain.value}"
 
 
-async def lock_places(conn: Connection, reports: Sequence[Report]) -> None:
+async def lock_places(
+    conn: Connection, reports: Sequence[Report], references: Sequence[Reference]
+) -> dict[Reference, tuple[KnownReference, UUID]]:
     """Takes the locks of every place of a batch of reports, held until the transaction ends, in the order of their
-    keys: two batches (in two processes) that share places take them in the same order and never wait in a cycle.
-    `lock_place` then finds each lock already held."""
-    await conn.execute(
-        """select pg_advisory_xact_lock($1, key)
-             from (select distinct hashtext(place) as key from unnest($2::text[]) as place order by key) as places""",
+    keys (two batches in two processes that share places take them in the same order and never wait in a cycle),
+    and finds the issues of these references and the reports that brought them: one round trip. `lock_place` then
+    finds each lock already held.
+
+    As in `lock_place`, the references are read in the snapshot taken before the locks were granted: one that
+    another process committed meanwhile fails on issue_references' key when it is inserted again, and the batch is
+    decided again.
+    """
+    rows = await conn.fetch(
+        """select known.i, known.issue_id, known.report_id
+             from (select count(pg_advisory_xact_lock($1, key)) as locked
+                     from (select distinct hashtext(place) as key from unnest($2::text[]) as place order by key)
+                          as keys) as locks
+             left join (select q.i, r.issue_id, r.report_id
+                          from unnest($3::text[], $4::text[], $5::text[], $6::text[])
+                               with ordinality as q (channel, issuer, batch, ref, i)
+                          join issue_references r using (channel, issuer, batch, ref)) as known on true""",
         PLACE_LOCK,
         [place_key(r.township, r.domain) for r in reports],
+        [r.channel.value for r in references],
+        [r.issuer for r in references],
+        [r.batch for r in references],
+        [r.ref for r in references],
     )
+    return {
+        references[row["i"] - 1]: (KnownReference(issue_id=row["issue_id"]), row["report_id"])
+        for row in rows
+        if row["i"] is not None
+    }
 
 
 async def lock_place(
@@ -119,24 +142,6 @@ class ReportRow:
     outcome: str
     new_issue: tuple[Report, datetime] | None
     reference: Reference | None
-
-
-async def known_references(
-    conn: Connection, references: Sequence[Reference]
-) -> dict[Reference, tuple[KnownReference, UUID]]:
-    """The issues (and the reports that brought them) of these references, as the same channel and issuer brought
-    them before: one round trip for a batch of reports, under their places' locks (`lock_places`)."""
-    rows = await conn.fetch(
-        """select q.i, r.issue_id, r.report_id
-             from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as q (channel, issuer, batch,
-                  ref, i)
-             join issue_references r using (channel, issuer, batch, ref)""",
-        [r.channel.value for r in references],
-        [r.issuer for r in references],
-        [r.batch for r in references],
-        [r.ref for r in references],
-    )
-    return {references[row["i"] - 1]: (KnownReference(issue_id=row["issue_id"]), row["report_id"]) for row in rows}
 
 
 async def add_reports(conn: Connection, rows: Sequence[ReportRow]) -> None:
