@@ -143,3 +143,51 @@ async def test_a_report_answered_202_is_stored_even_if_intake_is_killed_right_af
         assert await count(conn, "reports") == 12
     finally:
         await conn.close()
+
+
+async def test_two_intake_processes_keep_the_duplicate_rules_between_their_batches(settings: IntakeSettings) -> None:
+    """Two processes on one database, each writing batches: one place is one issue, one reference one report."""
+    processes = [ServiceProcess("services.intake", settings.model_copy(update={"port": free_port()})) for _ in "ab"]
+    for process in processes:
+        process.start()
+    try:
+        await asyncio.gather(*(process.wait_ready() for process in processes))
+        here = {"address": "城关镇河西村", "lat": 30.12, "lon": 114.31}
+        body = {
+            "source": "hotline_12369",
+            "description": "群众反映附近有环境问题",
+            "township": "城关镇",
+            "domain": "water",
+        }
+        clients = [staff_client(base_url=process.url) for process in processes]
+        try:
+            answers = await asyncio.gather(
+                *(
+                    clients[n % 2].post("/v1/reports", json={**body, "title": f"第{n}位", "location": here})
+                    for n in range(10)
+                ),
+                *(
+                    clients[n % 2].post(
+                        "/v1/reports", json={**body, "title": "交办", "batch": "2026-12", "external_ref": "交办-9"}
+                    )
+                    for n in range(10)
+                ),
+            )
+        finally:
+            for client in clients:
+                await client.aclose()
+    finally:
+        for process in processes:
+            process.stop()
+    assert [a.status_code for a in answers] == [202] * 20
+    by_place, by_reference = [a.json() for a in answers[:10]], [a.json() for a in answers[10:]]
+    assert len({a["issue_id"] for a in by_place}) == 1
+    assert sorted(a["status"] for a in by_place) == ["accepted"] + ["linked"] * 9
+    assert len({a["issue_id"] for a in by_reference}) == 1
+    assert sorted(a["status"] for a in by_reference) == ["accepted"] + ["already_received"] * 9
+    conn = await asyncpg.connect(settings.database_dsn)
+    try:
+        assert await count(conn, "issue_index") == 2
+        assert await count(conn, "events") == 11  # one issue with ten reports, one issue with one
+    finally:
+        await conn.close()
