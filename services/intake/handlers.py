@@ -1,6 +1,7 @@
-"""受理: every channel hands its report to `Intake.receive`, which decides new, repeat or resend.
+"""受理: every channel hands its report to `Intake.receive`, which decides new, repeat or resend; the reports sent
+over HTTP come in batches (group_commit.py) to `Intake.record_many`, which decides each of them the same way.
 
-One transaction holds the issue's events (and their outbox rows), the read tables,
+One transaction (the batch's) holds the issue's events (and their outbox rows), the read tables,
 the sealed reporter contact and the photos: the report is durable, whole, before
 anyone is answered. It goes through `shared.commands.write`: when another report took
 the same reference or appended to the same issue first, the report is decided again.
