@@ -7,6 +7,7 @@ published if and only if it was stored.
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -70,10 +71,65 @@ select (select version from current) as version,
                                where (select idle from idle) limit 1) as notified) as notified
 """
 
+# The append of new streams (see EventStore.append_new): one array element per event, each with its stream, version,
+# metadata and outbox slot; a stream that exists already inserts nothing for that row. The outbox rows follow each
+# stream's order; the relay is notified once per slot.
+APPEND_NEW = """
+with appended as (
+    insert into events (event_id, stream_id, stream_version, type, schema_version,
+                        occurred_at, correlation_id, causation_id, actor, payload)
+    select e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
+           e.occurred_at, e.correlation_id, e.causation_id, e.actor, e.payload::jsonb
+      from unnest($1::uuid[], $2::integer[], $3::text[], $4::integer[], $5::timestamptz[], $6::text[], $7::text[],
+                  $8::text[], $9::text[], $10::text[])
+           as e (event_id, stream_version, type, schema_version, occurred_at, payload, stream_id,
+                 correlation_id, causation_id, actor)
+     where not exists (select 1 from events known where known.stream_id = e.stream_id)
+    on conflict (stream_id, stream_version) do nothing
+    returning event_id, stream_id, stream_version
+), queued as (
+    insert into outbox (event_id, slot, topic)
+    select a.event_id, s.slot, $12::text
+      from appended a join unnest($1::uuid[], $11::integer[]) as s (event_id, slot) on s.event_id = a.event_id
+     order by a.stream_id, a.stream_version
+    returning slot
+)
+select (select count(*) from queued)::integer as appended,
+       (select count(*) from (select pg_notify('outbox', slot::text) from (select distinct slot from queued) as slots)
+          as notified) as notified
+"""
+
 
 def outbox_slot(stream_id: str, slots: int) -> int:
     """The outbox partition of a stream: stable across processes (unlike hash())."""
     return zlib.crc32(stream_id.encode()) % slots
+
+
+def wrap(stream_id: str, events: Sequence[Event], after_version: int, meta: Metadata) -> list[Envelope]:
+    """The events as the stream's next versions after `after_version`, with the metadata of their command."""
+    return [
+        Envelope.wrap(
+            event,
+            stream_id=stream_id,
+            stream_version=after_version + i,
+            actor=meta.actor,
+            correlation_id=meta.correlation_id,
+            causation_id=meta.causation_id,
+        )
+        for i, event in enumerate(events, start=1)
+    ]
+
+
+def event_columns(envelopes: Sequence[Envelope]) -> tuple[list[Any], ...]:
+    """The per-event arrays both appends send: event id, stream version, type, schema version, time, payload."""
+    return (
+        [e.event_id for e in envelopes],
+        [e.stream_version for e in envelopes],
+        [e.type for e in envelopes],
+        [e.schema_version for e in envelopes],
+        [e.occurred_at for e in envelopes],
+        [json_text(e.payload.model_dump(mode="json")) for e in envelopes],
+    )
 
 
 @dataclass(frozen=True)
@@ -107,17 +163,7 @@ class EventStore:
         raised. Several events run in a (sub)transaction of their own, which a conflict on some
         of them rolls back whole.
         """
-        envelopes = [
-            Envelope.wrap(
-                event,
-                stream_id=stream_id,
-                stream_version=expected_version + i,
-                actor=meta.actor,
-                correlation_id=meta.correlation_id,
-                causation_id=meta.causation_id,
-            )
-            for i, event in enumerate(events, start=1)
-        ]
+        envelopes = wrap(stream_id, events, expected_version, meta)
         if not envelopes:
             return []
         try:
@@ -135,6 +181,35 @@ class EventStore:
             EVENTS_APPENDED.labels(e.type).inc()
         return envelopes
 
+    async def append_new(
+        self, conn: Connection, streams: Sequence[tuple[str, Sequence[Event], Metadata]]
+    ) -> list[list[Envelope]]:
+        """Start several new streams at once, each with its events and metadata: one statement (`APPEND_NEW`) for
+        all, in the caller's transaction. Should any of them exist already, nothing is appended and
+        ConcurrencyConflict is raised (for the first such stream): the caller's transaction is then spoilt
+        only if it goes on as if the events were there, so roll it back and decide again."""
+        appended = [wrap(stream_id, events, 0, meta) for stream_id, events, meta in streams]
+        envelopes = [e for stream in appended for e in stream]
+        if not envelopes:
+            return appended
+        row = await conn.fetchrow(
+            APPEND_NEW,
+            *event_columns(envelopes),
+            [e.stream_id for e in envelopes],
+            [e.correlation_id for e in envelopes],
+            [e.causation_id for e in envelopes],
+            [e.actor for e in envelopes],
+            [outbox_slot(e.stream_id, self.slots) for e in envelopes],
+            self.topic,
+        )
+        assert row is not None
+        if row["appended"] != len(envelopes):
+            # Which of them existed is not worth a round trip: the caller decides the whole set again.
+            raise ConcurrencyConflict(envelopes[0].stream_id, 0, 1)
+        for e in envelopes:
+            EVENTS_APPENDED.labels(e.type).inc()
+        return appended
+
     async def _insert(self, conn: Connection, stream_id: str, envelopes: list[Envelope], expected_version: int) -> None:
         slot = outbox_slot(stream_id, self.slots)
         first = envelopes[0]
@@ -142,12 +217,7 @@ class EventStore:
             APPEND,
             stream_id,
             expected_version,
-            [e.event_id for e in envelopes],
-            [e.stream_version for e in envelopes],
-            [e.type for e in envelopes],
-            [e.schema_version for e in envelopes],
-            [e.occurred_at for e in envelopes],
-            [json_text(e.payload.model_dump(mode="json")) for e in envelopes],
+            *event_columns(envelopes),
             first.correlation_id,
             first.causation_id,
             first.actor,

@@ -1,6 +1,9 @@
 """Prometheus metrics of the platform; each service serves them at /metrics (shared/web.py: who may read them)."""
 
+import time
+
 from prometheus_client import Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 EVENTS_APPENDED = Counter("events_appended_total", "Events appended to this service's event store", ["type"])
 OUTBOX_BACKLOG = Gauge("outbox_backlog", "Outbox rows waiting to be published")
@@ -20,3 +23,47 @@ DEADLINE_POLLER_DELAY = Histogram(
     "How long after a deadline passed its DeadlineMissed was appended",
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
 )
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total",
+    "HTTP requests answered, by route template, method and status class",
+    ["handler", "method", "status"],
+)
+HTTP_REQUEST_DURATION = Histogram(
+    "http_request_duration_seconds",
+    "Time from a request's arrival to its last byte sent, by route template and method",
+    ["handler", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+# Routes that are probes or the metrics themselves: not counted.
+UNTRACKED = frozenset({"/metrics", "/healthz", "/readyz"})
+
+
+class RequestMetrics:
+    """Plain ASGI, outermost: one count and one duration per request, labelled by the template of the route that
+    answered it (`/v1/cases/{case_id}`, never the raw path, so ids never become labels; `none` when no route did)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            # The router sets the matched route on the scope it was given, which is this one.
+            handler = getattr(scope.get("route"), "path", None) or "none"
+            if handler not in UNTRACKED:
+                HTTP_REQUESTS.labels(handler, scope["method"], f"{status // 100}xx").inc()
+                HTTP_REQUEST_DURATION.labels(handler, scope["method"]).observe(time.perf_counter() - started)

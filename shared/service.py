@@ -18,7 +18,6 @@ import asyncpg
 import structlog
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
-from prometheus_fastapi_instrumentator import Instrumentator
 
 from shared.auth import signing_keys
 from shared.body_limit import BodyLimit
@@ -27,10 +26,11 @@ from shared.db import create_pool, migrate
 from shared.eventstore import EventStore
 from shared.jwks import SigningKeys
 from shared.logging import configure_logging
+from shared.metrics import RequestMetrics
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.topics import ensure_topics
-from shared.web import Readiness, consumer_check, install, metrics_access
+from shared.web import Readiness, consumer_check, install, metrics_router
 
 log = structlog.get_logger()
 
@@ -208,9 +208,9 @@ def build_app(
     # Added before install's middleware, so it runs inside it: a 413 still carries the correlation id.
     app.add_middleware(BodyLimit, default=body_limit or settings.max_body_bytes, paths=body_limits)
     install(app, readiness)
-    Instrumentator(excluded_handlers=["/metrics", "/healthz", "/readyz"]).instrument(app).expose(
-        app, endpoint="/metrics", include_in_schema=False, dependencies=[Depends(metrics_access(settings))]
-    )
+    # Outermost: each request's count and duration (shared/metrics.py); /metrics serves them.
+    app.add_middleware(RequestMetrics)
+    app.include_router(metrics_router(settings))
     for router in routers:
         app.include_router(router)
     return app

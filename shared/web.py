@@ -11,9 +11,10 @@ from urllib.parse import parse_qsl
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -180,6 +181,17 @@ def health_router(readiness: Readiness) -> APIRouter:
         checks = await readiness.check()
         ready = all(v == OK for v in checks.values())
         return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
+
+    return router
+
+
+def metrics_router(settings: ServiceSettings) -> APIRouter:
+    """/metrics in Prometheus' text format, for those `metrics_access` admits."""
+    router = APIRouter()
+
+    @router.get("/metrics", include_in_schema=False, dependencies=[Depends(metrics_access(settings))])
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
 

@@ -6,6 +6,7 @@ from typing import Annotated
 import asyncpg
 
 from services.intake.batch_file import BatchReader
+from services.intake.group_commit import GroupCommit
 from services.intake.handlers import Intake
 from services.intake.province_inbound import ProvinceInbound
 from services.intake.province_outbound import ProvinceOutbound
@@ -22,6 +23,8 @@ class Deps:
     store: EventStore
     # Receives every report, whichever door it came through.
     intake: Intake
+    # The reports sent over HTTP, through `intake` in batches: one transaction for the reports that come together.
+    reports: GroupCommit
     # 省级平台: its 交办 in, and the cases' progress back out.
     province_inbound: ProvinceInbound
     province_outbound: ProvinceOutbound

@@ -1,6 +1,7 @@
-"""受理: every channel hands its report to `Intake.receive`, which decides new, repeat or resend.
+"""受理: every channel hands its report to `Intake.receive`, which decides new, repeat or resend; the reports sent
+over HTTP come in batches (group_commit.py) to `Intake.record_many`, which decides each of them the same way.
 
-One transaction holds the issue's events (and their outbox rows), the read tables,
+One transaction (the batch's) holds the issue's events (and their outbox rows), the read tables,
 the sealed reporter contact and the photos: the report is durable, whole, before
 anyone is answered. It goes through `shared.commands.write`: when another report took
 the same reference or appended to the same issue first, the report is decided again.
@@ -11,6 +12,7 @@ two instances never open two issues for one place.
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -18,12 +20,13 @@ import asyncpg
 
 from services.intake import commands, domain, masking, read_tables
 from services.intake.attachments import Photo, keep_photos
-from services.intake.duplicates import DuplicatePolicy, Match, Outcome, Place, classify, reference_of
+from services.intake.duplicates import DuplicatePolicy, Match, Outcome, Place, Reference, classify, reference_of
 from services.intake.privacy import ContactVault, ReporterContact, keep_contact
 from services.intake.settings import IntakeSettings
 from shared import clock
 from shared.aggregate import execute
-from shared.commands import request_metadata, write
+from shared.commands import write
+from shared.contracts import Event
 from shared.contracts.intake import DuplicateRule
 from shared.db import Connection
 from shared.eventstore import EventStore, Metadata
@@ -36,6 +39,15 @@ class Submission:
     report: commands.Report
     contact: ReporterContact | None = None
     photos: tuple[Photo, ...] = ()
+
+
+@dataclass(frozen=True)
+class Received:
+    """A report on its way into a batch (group_commit.py): what was sent, its id and the request's metadata."""
+
+    submission: Submission
+    report_id: uuid.UUID
+    meta: Metadata
 
 
 @dataclass(frozen=True)
@@ -74,32 +86,47 @@ class Intake:
         )
         return cls(store, policy, ContactVault(settings.contact_keys))
 
-    async def receive(self, conn: Connection, submission: Submission, meta: Metadata) -> Receipt:
+    async def receive(
+        self, conn: Connection, submission: Submission, meta: Metadata, *, report_id: uuid.UUID | None = None
+    ) -> Receipt:
         """Runs in the caller's transaction when there is one (a consumer's), else in its own."""
-        report_id = uuid.uuid4()
+        report_id = report_id or uuid.uuid4()
 
         async def attempt() -> Receipt:
-            return await self._receive(conn, submission, report_id, meta)
+            return await self.record(conn, submission, report_id, meta)
 
         # A reference taken by another report in the meantime (issue_references is unique) means: decide again.
         return await write(conn, attempt, expected_version=None, also_retry=(asyncpg.UniqueViolationError,))
 
-    async def _receive(self, conn: Connection, submission: Submission, report_id: uuid.UUID, meta: Metadata) -> Receipt:
+    @staticmethod
+    def _masked(submission: Submission) -> tuple[commands.Report, dict[str, str], Reference | None]:
+        """The report as it will be recorded (numbers in its text masked, its photos named), the text before
+        masking when there was any to mask, and its reference."""
         report, original_text = masking.masked(
             replace(submission.report, attachments=tuple(p.attachment for p in submission.photos))
         )
+        return (
+            report,
+            original_text,
+            reference_of(report.channel, report.source.value, report.batch, report.external_ref),
+        )
+
+    async def record(self, conn: Connection, submission: Submission, report_id: uuid.UUID, meta: Metadata) -> Receipt:
+        """Decides and records one report in the caller's transaction (no retry: `receive` and group_commit.py
+        decide what a conflict does)."""
+        report, original_text, reference = self._masked(submission)
         # Not stream concurrency (write() guards each issue's version) but places: without this lock two
         # instances could each find no open issue at one place and each open a new issue for it.
-        reference = reference_of(report.channel, report.source.value, report.batch, report.external_ref)
         known_ref = await read_tables.lock_place(conn, report.township, report.domain, reference)
         now = clock.now()
+        place = Place(report.township, report.domain, report.location)
         candidates = (
-            await read_tables.open_candidates(conn, report.township, report.domain, now - self.policy.window)
+            await read_tables.open_candidates(conn, place, now - self.policy.window, self.policy.distance_m)
             if report.location is not None and known_ref is None
             else []
         )
         match = classify(
-            place=Place(report.township, report.domain, report.location),
+            place=place,
             by_reference=known_ref[0] if known_ref else None,
             candidates=candidates,
             policy=self.policy,
@@ -111,8 +138,7 @@ class Intake:
             version = await self.store.version(conn, issue_id)
             return Receipt(issue_id=issue_id, report_id=str(known_ref[1]), outcome=match.outcome, version=version)
         issue_id, version, reported_at = await self._record(conn, report, report_id, match, meta)
-        await read_tables.add_report(
-            conn,
+        row = read_tables.ReportRow(
             report_id=report_id,
             issue_id=issue_id,
             channel=report.channel,
@@ -120,6 +146,26 @@ class Intake:
             new_issue=(report, reported_at) if reported_at is not None else None,
             reference=reference,
         )
+        await read_tables.add_reports(conn, [row])
+        await self._keep(conn, submission, report_id, issue_id, original_text)
+        return Receipt(
+            issue_id=issue_id,
+            report_id=str(report_id),
+            outcome=match.outcome,
+            version=version,
+            rule=match.rule,
+            distance_m=match.distance_m,
+        )
+
+    async def _keep(
+        self,
+        conn: Connection,
+        submission: Submission,
+        report_id: uuid.UUID,
+        issue_id: str,
+        original_text: dict[str, str],
+    ) -> None:
+        """The reporter's sealed contact (with the text before masking) and the photos, beside the report."""
         if submission.contact or original_text:
             await keep_contact(
                 conn,
@@ -131,14 +177,67 @@ class Intake:
             )
         if submission.photos:
             await keep_photos(conn, report_id=report_id, issue_id=issue_id, photos=list(submission.photos))
-        return Receipt(
-            issue_id=issue_id,
-            report_id=str(report_id),
-            outcome=match.outcome,
-            version=version,
-            rule=match.rule,
-            distance_m=match.distance_m,
-        )
+
+    async def record_many(self, conn: Connection, reports: Sequence[Received]) -> list[Receipt]:
+        """Decides and records several reports in the caller's transaction, in order, their places locked first
+        (`read_tables.lock_places`, in a stable order); no retry, as `record`.
+
+        A report with a location goes through `record`, as it would alone: the place rule reads the open issues of
+        its place. The place rule never matches a report without one, nor matches another against it (it has no
+        coordinates and no address), so those are decided together: their references found in one statement, the
+        new issues appended in one, their rows written in one. A reference twice among them is a resend of the
+        first; a reference that a report with a location takes as well fails on issue_references' key, and the
+        caller decides again.
+        """
+        plain = [
+            (i, received, *self._masked(received.submission))
+            for i, received in enumerate(reports)
+            if received.submission.report.location is None
+        ]
+        references = [reference for *_, reference in plain if reference is not None]
+        known = await read_tables.lock_places(conn, [r.submission.report for r in reports], references)
+        receipts = {
+            i: await self.record(conn, received.submission, received.report_id, received.meta)
+            for i, received in enumerate(reports)
+            if received.submission.report.location is not None
+        }
+        taken: dict[Reference, Receipt] = {}
+        new: list[tuple[int, Received, commands.Report, dict[str, str], Reference | None]] = []
+        streams: list[tuple[str, Sequence[Event], Metadata]] = []
+        for i, received, report, original_text, reference in plain:
+            if reference is not None and reference in known:
+                (issue, earlier) = known[reference]
+                version = await self.store.version(conn, issue.issue_id)
+                receipts[i] = Receipt(issue.issue_id, str(earlier), Outcome.ALREADY_RECEIVED, version)
+            elif reference is not None and reference in taken:
+                receipts[i] = replace(taken[reference], outcome=Outcome.ALREADY_RECEIVED)
+            else:
+                issue_id = str(uuid.uuid4())
+                command = commands.ReportIssue(issue_id=issue_id, report_id=str(received.report_id), report=report)
+                streams.append((issue_id, domain.decider.decide(command, domain.decider.initial), received.meta))
+                new.append((i, received, report, original_text, reference))
+                receipts[i] = Receipt(issue_id, str(received.report_id), Outcome.NEW, version=len(streams[-1][1]))
+                if reference is not None:
+                    taken[reference] = receipts[i]
+        appended = await self.store.append_new(conn, streams)
+        rows = [
+            read_tables.ReportRow(
+                report_id=received.report_id,
+                issue_id=issue_id,
+                channel=report.channel,
+                outcome=Outcome.NEW,
+                new_issue=(report, events[0].occurred_at),
+                reference=reference,
+            )
+            for (_, received, report, _, reference), (issue_id, _, _), events in zip(
+                new, streams, appended, strict=True
+            )
+        ]
+        if rows:
+            await read_tables.add_reports(conn, rows)
+        for i, received, _, original_text, _ in new:
+            await self._keep(conn, received.submission, received.report_id, receipts[i].issue_id, original_text)
+        return [receipts[i] for i in range(len(reports))]
 
     async def _record(
         self, conn: Connection, report: commands.Report, report_id: uuid.UUID, match: Match, meta: Metadata
@@ -159,9 +258,3 @@ class Intake:
             conn, self.store, issue_id, command, domain.decider, meta=meta, new=match.outcome is Outcome.NEW
         )
         return issue_id, decided.version, decided.events[0].occurred_at if match.outcome is Outcome.NEW else None
-
-
-async def handle(pool: asyncpg.Pool, intake: Intake, submission: Submission, actor: str) -> Receipt:
-    """A report sent over HTTP, by any channel: received on a connection of its own, with the request's metadata."""
-    async with pool.acquire() as conn:
-        return await intake.receive(conn, submission, request_metadata(actor))

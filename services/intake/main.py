@@ -10,6 +10,7 @@ from services.intake.batch_file import BatchReader
 from services.intake.case_units import backfill_case_units
 from services.intake.consumers import consumers
 from services.intake.deps import Deps
+from services.intake.group_commit import GroupCommit
 from services.intake.handlers import Intake
 from services.intake.limits import body_limits, default_body_limit
 from services.intake.province_inbound import ProvinceInbound
@@ -33,6 +34,9 @@ def compose(platform: Platform[IntakeSettings]) -> Deps:
         pool=platform.pool,
         store=platform.store,
         intake=intake,
+        reports=GroupCommit(
+            platform.pool, intake, max_batch=settings.report_batch_max, writers=settings.report_writers
+        ),
         province_inbound=ProvinceInbound(intake, outbound),
         province_outbound=outbound,
         public_rate_limit=PublicRateLimit(platform.pool, settings.public_rate_limit, settings.trusted_proxies),

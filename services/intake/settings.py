@@ -20,6 +20,9 @@ class IntakeSettings(ServiceSettings):
     # 重复举报: same township and domain, within this distance and this time of an open issue.
     duplicate_distance_m: float = Field(default=200.0, gt=0)
     duplicate_window_hours: float = Field(default=24.0 * 30, gt=0)
+    # Group commit (group_commit.py): reports written per transaction at most, and transactions written at once.
+    report_batch_max: int = Field(default=64, ge=1, le=1000)
+    report_writers: int = Field(default=1, ge=1, le=32)
 
     # Anonymous public submissions per client address (limits' notation, e.g. "20/minute");
     # staff with a token are not limited.

@@ -205,6 +205,53 @@ async def test_a_relay_publishes_a_burst_of_appends_without_waiting_for_its_poll
         await asyncio.wait_for(running, 15)
 
 
+async def test_new_streams_appended_together_each_get_their_events_outbox_rows_metadata_and_a_wake_up(
+    pool: asyncpg.Pool, store: EventStore, settings: ServiceSettings
+) -> None:
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(settings.database_dsn)
+    other = Metadata(actor="operator-2", correlation_id="corr-2")
+    try:
+        await listener.add_listener("outbox", lambda *args: heard.put_nowait(args[3]))
+        async with pool.acquire() as conn:
+            appended = await store.append_new(
+                conn,
+                [
+                    ("new-a", [reported("new-a", "a")], META),
+                    ("new-b", [reported("new-b", "b1"), reported("new-b", "b2")], other),
+                ],
+            )
+            assert [[e.stream_version for e in stream] for stream in appended] == [[1], [1, 2]]
+            rows = await conn.fetch(
+                """select e.stream_id, e.stream_version, e.actor, e.correlation_id, o.slot
+                     from events e join outbox o using (event_id) order by o.id"""
+            )
+        slot_a, slot_b = outbox_slot("new-a", store.slots), outbox_slot("new-b", store.slots)
+        assert [tuple(r) for r in rows] == [
+            ("new-a", 1, "test", "corr-1", slot_a),
+            ("new-b", 1, "operator-2", "corr-2", slot_b),
+            ("new-b", 2, "operator-2", "corr-2", slot_b),
+        ]
+        woken = {await asyncio.wait_for(heard.get(), 5) for _ in range(len({slot_a, slot_b}))}
+        assert woken == {str(slot_a), str(slot_b)}
+    finally:
+        await listener.close()
+
+
+async def test_new_streams_of_which_one_exists_are_a_conflict_and_the_transaction_rolls_back_whole(
+    pool: asyncpg.Pool, store: EventStore
+) -> None:
+    async with pool.acquire() as conn:
+        await store.append(conn, "exists", [reported("exists")], 0, META)
+        with pytest.raises(ConcurrencyConflict):
+            async with conn.transaction():
+                await store.append_new(
+                    conn, [("fresh", [reported("fresh")], META), ("exists", [reported("exists", "again")], META)]
+                )
+        assert await conn.fetchval("select count(*) from events") == 1
+        assert await store.read(conn, "fresh") == []
+
+
 async def test_a_command_on_a_new_stream_whose_id_is_taken_after_all_is_a_conflict(
     pool: asyncpg.Pool, store: EventStore
 ) -> None:

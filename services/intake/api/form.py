@@ -22,7 +22,7 @@ from services.intake import access, commands
 from services.intake.attachments import inspect_photos
 from services.intake.deps import DepsDep
 from services.intake.duplicates import Outcome
-from services.intake.handlers import Submission, handle
+from services.intake.handlers import Submission
 from services.intake.privacy import ReporterContact, contact_from
 from services.intake.schemas import ReportAccepted
 from services.intake.settings import IntakeSettings
@@ -201,8 +201,8 @@ async def submit_form(
         if as_json:
             raise
         return _refused(as_json, values, {"photos": exc.message}, settings, status_code=413)
-    receipt = await handle(
-        deps.pool, deps.intake, Submission(report=report, contact=contact, photos=tuple(photos)), submitter.actor
+    receipt = await deps.reports.handle(
+        Submission(report=report, contact=contact, photos=tuple(photos)), submitter.actor
     )
     answer: Response
     if as_json:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Response, status
 from services.intake import access, domain, privacy, read_tables
 from services.intake.commands import Report
 from services.intake.deps import DepsDep
-from services.intake.handlers import Submission, handle
+from services.intake.handlers import Submission
 from services.intake.schemas import ContactReadOut, ContactsOut, ReportAccepted, ReportIn, ReportOut
 from shared.aggregate import load
 from shared.auth import Principal
@@ -40,7 +40,7 @@ async def submit_report(
         else None
     )
     report_ = _as_submitted(report, submitter)
-    receipt = await handle(deps.pool, deps.intake, Submission(report=report_, contact=contact), submitter.actor)
+    receipt = await deps.reports.handle(Submission(report=report_, contact=contact), submitter.actor)
     answer_version(response, receipt.version)
     return ReportAccepted.of(receipt)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from services.intake import access, privacy
 from services.intake.deps import DepsDep
-from services.intake.handlers import Submission, handle
+from services.intake.handlers import Submission
 from services.intake.schemas import HotlineCallIn, InspectionIn, ReportAccepted
 from shared.auth import Role
 from shared.commands import answer_version
@@ -26,7 +26,7 @@ async def enter_hotline_call(
     """Entering the same call reference again returns the issue already opened for it and creates nothing."""
     contact = privacy.contact_from(call.caller.name, call.caller.phone, field_prefix="caller.") if call.caller else None
     report = call.report(Source(call.line), Channel.HOTLINE_OPERATOR, external_ref=call.call_ref)
-    receipt = await handle(deps.pool, deps.intake, Submission(report=report, contact=contact), actor)
+    receipt = await deps.reports.handle(Submission(report=report, contact=contact), actor)
     answer_version(response, receipt.version)
     return ReportAccepted.of(receipt)
 
@@ -39,6 +39,6 @@ async def enter_inspection_finding(
     actor: Annotated[str, access.staff(Role.INSPECTION_OFFICE, Role.UNIT)],
 ) -> ReportAccepted:
     report = finding.report(Source(finding.kind), Channel.INSPECTION_STAFF, external_ref=finding.inspection_ref)
-    receipt = await handle(deps.pool, deps.intake, Submission(report=report), actor)
+    receipt = await deps.reports.handle(Submission(report=report), actor)
     answer_version(response, receipt.version)
     return ReportAccepted.of(receipt)
