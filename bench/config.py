@@ -25,6 +25,7 @@ class Sizes:
     store_events: int  # events each event-store figure appends (ours and the baselines alike)
     store_clients: int
     producer_records: int  # records of Kafka's ProducerPerformance
+    history_events: int  # the replay's history made once on the topics (bench/history.py); 0: the stack's own
 
 
 FULL = Sizes(
@@ -39,6 +40,7 @@ FULL = Sizes(
     store_events=4000,
     store_clients=4,
     producer_records=50_000,
+    history_events=200_000,
 )
 SMOKE = Sizes(
     fixed_rate=5,
@@ -52,6 +54,7 @@ SMOKE = Sizes(
     store_events=60,
     store_clients=2,
     producer_records=1000,
+    history_events=0,
 )
 
 
@@ -61,6 +64,7 @@ class BenchConfig:
     database_url: str = LOCAL_DATABASE_URL  # the PostgreSQL server: scratch databases are made on it
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = ""  # the stack's topics (TOPIC_PREFIX of its services)
+    projections_database: str = "projections"  # the live read models, which a replay's must equal
     run: str = "bench"  # names the run's batch, scratch databases and topics
     pids_dir: Path = ROOT / ".run" / "pids"
     out: Path = ROOT / ".run" / "bench" / "latest.json"
