@@ -142,6 +142,10 @@ def ce_headers(
     return [(name, value.encode()) for name, value in attributes.items()]
 
 
+REQUIRED_HEADERS_IN_ORDER = ("ce_id", "ce_type", "ce_time", "ce_subject", "ce_streamversion", "ce_actor")
+REQUIRED_HEADERS = frozenset(REQUIRED_HEADERS_IN_ORDER)
+
+
 def ce_type(headers: Headers | tuple[tuple[str, bytes], ...]) -> str | None:
     """The record's event type from its `ce_type` header, without reading its value (None: no such header)."""
     for name, raw in headers:
@@ -158,12 +162,8 @@ def from_record(value: bytes | None, headers: Headers | tuple[tuple[str, bytes],
     value that does not pass goes the slow way (JSON, upcasting, validation), which says why it is refused.
     """
     attrs = {name: raw.decode("utf-8", errors="replace") for name, raw in headers}
-    missing = [
-        name
-        for name in ("ce_id", "ce_type", "ce_time", "ce_subject", "ce_streamversion", "ce_actor")
-        if name not in attrs
-    ]
-    if missing:
+    if not attrs.keys() >= REQUIRED_HEADERS:
+        missing = [name for name in REQUIRED_HEADERS_IN_ORDER if name not in attrs]
         raise InvalidEvent(f"missing CloudEvents headers: {', '.join(missing)}")
     if attrs.get("ce_specversion") != CE_SPECVERSION:
         raise InvalidEvent(f"unsupported ce_specversion {attrs.get('ce_specversion')!r}")
