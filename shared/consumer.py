@@ -5,7 +5,11 @@ inbox row per event (a redelivery finds it and does nothing) and the partition's
 position; only after it commits is the Kafka offset committed. The batch's inbox rows
 are claimed in one statement and its events applied without a savepoint each; only when
 a handler refuses an event is the batch rolled back and applied again one event at a
-time, each in a savepoint, to send that event alone to the DLQ.
+time, each in a savepoint, to send that event alone to the DLQ. A consumer with a batch
+handler hands it the batch's fresh events at once, in the same transaction; whatever it
+raises but a transient error sends the batch the same way, one event at a time through
+the per-event handler. A record whose type the consumer does not handle is passed over
+by its `ce_type` header, before its value is read.
 
 Two kinds of failure get two answers:
 
@@ -568,8 +572,10 @@ class ConsumerRunner:
             await self._batch_handler(conn, batch)
         except TRANSIENT_ERRORS:
             raise
-        except Exception as exc:
-            log.info("batch_isolating", consumer=self.name, events=len(batch), error=repr(exc))
+        except CONTRACT_ERRORS as exc:
+            raise _Isolate from exc
+        except Exception as exc:  # a fault: the per-event handler finds the event it holds at (or applies them all)
+            log.warning("batch_handler_failed", consumer=self.name, events=len(batch), error=repr(exc))
             raise _Isolate from exc
 
     async def _apply_alone(
