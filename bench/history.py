@@ -58,9 +58,10 @@ class History:
     seconds: float
 
 
-def service_settings(service: str, database_url: str, bootstrap: str, topic_prefix: str) -> ServiceSettings:
+def settings_for(database_url: str, bootstrap: str, topic_prefix: str) -> ServiceSettings:
+    """The stack's server, broker (with the sign-in the environment gives) and topic prefix."""
     return ServiceSettings(
-        service_name=service,
+        service_name="projections",
         database_url=database_url,
         kafka_bootstrap_servers=bootstrap,
         topic_prefix=topic_prefix,
@@ -68,6 +69,21 @@ def service_settings(service: str, database_url: str, bootstrap: str, topic_pref
         log_level="WARNING",
         relay_poll_seconds=0.1,
     )
+
+
+def service_settings(base: ServiceSettings, service: str, database_prefix: str) -> ServiceSettings:
+    """One service's settings on the base's server and broker: its database (`<prefix><service>`) and topic."""
+    return base.model_copy(
+        update={"service_name": service, "database_name": f"{database_prefix}{service}" if database_prefix else None}
+    )
+
+
+def county_of(events: int) -> list[Envelope]:
+    """The county's events, at least `events` of them (a small county makes fewer per issue)."""
+    issues = max(10, events // EVENTS_PER_ISSUE)
+    while len(envelopes := simulate(seed=SEED, issues=issues, span_days=SPAN_DAYS).envelopes) < events:
+        issues = issues * events // len(envelopes) + 1
+    return envelopes
 
 
 def streams(envelopes: list[Envelope]) -> dict[str, dict[str, list[Envelope]]]:
@@ -156,27 +172,30 @@ async def _publish(settings: ServiceSettings, timeout: float = 1800) -> None:
 
 
 async def make_history(
-    database_url: str, bootstrap: str, topic_prefix: str, events: int, *, clients: int = 4, force: bool = False
+    base: ServiceSettings, events: int, *, database_prefix: str = "", clients: int = 4, force: bool = False
 ) -> History:
-    """Makes the history unless the four topics already hold `events` events."""
+    """Makes the history unless the four topics already hold `events` events.
+
+    `base` gives the server, the broker and the topic prefix; each service's database is `<database_prefix><service>`
+    (by default the service's own name, as `make up` names them).
+    """
     started = time.monotonic()
-    any_settings = service_settings("projections", database_url, bootstrap, topic_prefix)
-    names = [any_settings.topic(f"{short}.events") for short in TOPICS]
-    await ensure_topics(any_settings, names)
-    on_topics = sum((await topic_sizes(any_settings.broker, names)).values())
+    names = [base.topic(f"{short}.events") for short in TOPICS]
+    await ensure_topics(base, names)
+    on_topics = sum((await topic_sizes(base.broker, names)).values())
     if on_topics >= events and not force:
         return History(events, on_topics, made=False, appended=0, seconds=round(time.monotonic() - started, 1))
-    county = simulate(seed=SEED, issues=max(10, events // EVENTS_PER_ISSUE), span_days=SPAN_DAYS)
-    by_service = streams(county.envelopes)
+    by_service = streams(county_of(events))
     appended = 0
     # Every store first, the reports last: a running stack's cases service opens a case for each report it hears
     # of, and finds it opened already (it opens nothing more). Then the relays.
     for service in APPEND_ORDER:
-        settings = service_settings(service, database_url, bootstrap, topic_prefix)
-        appended += await _append(settings, by_service.get(service, {}), clients)
+        appended += await _append(
+            service_settings(base, service, database_prefix), by_service.get(service, {}), clients
+        )
     for service in APPEND_ORDER:
-        await _publish(service_settings(service, database_url, bootstrap, topic_prefix))
-    on_topics = sum((await topic_sizes(any_settings.broker, names)).values())
+        await _publish(service_settings(base, service, database_prefix))
+    on_topics = sum((await topic_sizes(base.broker, names)).values())
     return History(events, on_topics, made=True, appended=appended, seconds=round(time.monotonic() - started, 1))
 
 
@@ -191,9 +210,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--force", action="store_true", help="append what is missing even when the topics are full")
     args = parser.parse_args(argv)
     use_stack_keys()
-    history = asyncio.run(
-        make_history(args.database_url, args.kafka_bootstrap_servers, args.topic_prefix, args.events, force=args.force)
-    )
+    base = settings_for(args.database_url, args.kafka_bootstrap_servers, args.topic_prefix)
+    history = asyncio.run(make_history(base, args.events, force=args.force))
     print(json.dumps(asdict(history), ensure_ascii=False))
 
 

@@ -151,9 +151,8 @@ async def _delete_topic(broker: Broker, topic: str) -> None:
 async def projections_replay(config: BenchConfig, report: Report) -> None:
     topics = [f"{config.topic_prefix}{name}" for name in EVENT_TOPICS if not name.startswith("province")]
     if config.sizes.history_events:
-        made = await history.make_history(
-            config.database_url, config.kafka_bootstrap_servers, config.topic_prefix, config.sizes.history_events
-        )
+        base = history.settings_for(config.database_url, config.kafka_bootstrap_servers, config.topic_prefix)
+        made = await history.make_history(base, config.sizes.history_events)
         report.raw["history"] = asdict(made)
     sizes = await replay.topic_sizes(config.broker, topics)
     async with scratch_database(config.database_url, f"{config.run}_replay") as dsn:
