@@ -28,6 +28,7 @@ class Sizes:
     open_rate: float  # reports/s vegeta offers in the sustained open loop (--open-rate)
     open_seconds: float  # (--open-seconds)
     read_requests: int  # requests of each dashboard query, one after another, for its p99
+    history_events: int  # the replay's history made once on the topics (bench/history.py); 0: the stack's own
 
 
 FULL = Sizes(
@@ -45,6 +46,7 @@ FULL = Sizes(
     open_rate=500,
     open_seconds=60,
     read_requests=100,
+    history_events=200_000,
 )
 SMOKE = Sizes(
     fixed_rate=5,
@@ -61,6 +63,7 @@ SMOKE = Sizes(
     open_rate=20,
     open_seconds=2,
     read_requests=5,
+    history_events=0,
 )
 
 
@@ -70,6 +73,7 @@ class BenchConfig:
     database_url: str = LOCAL_DATABASE_URL  # the PostgreSQL server: scratch databases are made on it
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = ""  # the stack's topics (TOPIC_PREFIX of its services)
+    projections_database: str = "projections"  # the live read models, which a replay's must equal
     run: str = "bench"  # names the run's batch, scratch databases and topics
     pids_dir: Path = ROOT / ".run" / "pids"
     out: Path = ROOT / ".run" / "bench" / "latest.json"

@@ -127,6 +127,11 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         "--topic-prefix", default=os.environ.get("TOPIC_PREFIX", ""), help="TOPIC_PREFIX of the stack's services"
     )
     parser.add_argument(
+        "--projections-database",
+        default=os.environ.get("PROJECTIONS_DATABASE", "projections"),
+        help="the live projections' database, whose read models the replay's must equal",
+    )
+    parser.add_argument(
         "--run", default=None, help="names this run's batch, scratch databases and topics (default: random)"
     )
     parser.add_argument("--pids-dir", type=Path, default=ROOT / ".run" / "pids")
@@ -163,6 +168,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         database_url=args.database_url,
         kafka_bootstrap_servers=args.kafka_bootstrap_servers,
         topic_prefix=args.topic_prefix,
+        projections_database=args.projections_database,
         run=args.run or f"bench{uuid.uuid4().hex[:8]}",
         pids_dir=args.pids_dir,
         out=args.out,

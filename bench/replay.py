@@ -1,15 +1,21 @@
 """The projections' replay rate: the rebuild command (`python -m services.projections.rebuild`)
 replays the stack's whole history into a scratch database, so the live read models are not touched.
+
+Beside it, Kafka's ConsumerPerformance fetches the same topics, and the rebuilt read models are compared with the
+live ones table by table (rows and a digest of them).
 """
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer
 
+from bench.baselines import consumer_performance
 from bench.config import ROOT
 from shared.broker import Broker
 from shared.topics import existing_partitions
@@ -67,3 +73,86 @@ async def topic_sizes(broker: Broker, topics: list[str]) -> dict[str, int]:
         return sizes
     finally:
         await consumer.stop()
+
+
+def consumer_performance_of(broker: Broker, sizes: dict[str, int]) -> tuple[float, list[str]]:
+    """ConsumerPerformance over the same topics as the replay: each topic's fetch, the rate of all of them together
+    (records ÷ the sum of each topic's fetch time); and each run's summary line."""
+    seconds = 0.0
+    lines = []
+    for topic, records in sizes.items():
+        if records:
+            rate, line = consumer_performance(broker, topic, records)
+            seconds += records / rate
+            lines.append(f"{topic}: {line}")
+    return (sum(sizes.values()) / seconds if seconds else 0.0), lines
+
+
+# The read models of a generation, each compared by its rows (the generation's own bookkeeping left out).
+READ_TABLES = (
+    "facts",
+    "issues",
+    "case_history",
+    "escalations",
+    "measures",
+    "measure_revocations",
+    "enforcement_cases",
+    "penalties",
+    "payments",
+    "enforcement_actions",
+)
+
+
+async def read_model_digests(dsn: str) -> dict[str, tuple[int, int]]:
+    """Rows and a digest of the rows (order left out) of each read table of the database's active generation."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        schema = await conn.fetchval("select schema_name from read_model_generations where status = 'active'")
+        if schema is None:
+            return {}
+        digests = {}
+        for table in READ_TABLES:
+            row = await conn.fetchrow(
+                f'select count(*) as n, coalesce(sum(hashtext(t::text)), 0) as digest from "{schema}".{table} t'
+            )
+            assert row is not None
+            digests[table] = (int(row["n"]), int(row["digest"]))
+        return digests
+    finally:
+        await conn.close()
+
+
+async def applied_events(dsn: str) -> int:
+    """Events the active generation has applied in all (the sum of its consumer's positions)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(
+            await conn.fetchval(
+                """select coalesce(sum(p."offset"), 0) from consumer_positions p
+                    join read_model_generations g on g.consumer = p.consumer and g.status = 'active'"""
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def same_read_models(live_dsn: str, rebuilt_dsn: str, *, timeout: float = 120) -> dict[str, Any]:
+    """Whether the rebuilt read models equal the live ones, once the live consumer has applied as much as the
+    rebuild did (it is given `timeout` seconds to catch up); the tables that differ. None: no live database."""
+    try:
+        await (await asyncpg.connect(live_dsn)).close()
+    except asyncpg.InvalidCatalogNameError:
+        return {"equal": None, "differ": [], "why": "no live projections database to compare with"}
+    rebuilt_events = await applied_events(rebuilt_dsn)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await applied_events(live_dsn) < rebuilt_events and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(1)
+    live, rebuilt = await read_model_digests(live_dsn), await read_model_digests(rebuilt_dsn)
+    differ = sorted(table for table in READ_TABLES if live.get(table) != rebuilt.get(table))
+    return {
+        "equal": not differ and bool(live),
+        "differ": differ,
+        "rows": {table: rebuilt.get(table, (0, 0))[0] for table in READ_TABLES},
+        "live_events": await applied_events(live_dsn),
+        "rebuilt_events": rebuilt_events,
+    }

@@ -5,7 +5,11 @@ inbox row per event (a redelivery finds it and does nothing) and the partition's
 position; only after it commits is the Kafka offset committed. The batch's inbox rows
 are claimed in one statement and its events applied without a savepoint each; only when
 a handler refuses an event is the batch rolled back and applied again one event at a
-time, each in a savepoint, to send that event alone to the DLQ.
+time, each in a savepoint, to send that event alone to the DLQ. A consumer with a batch
+handler hands it the batch's fresh events at once, in the same transaction; whatever it
+raises but a transient error sends the batch the same way, one event at a time through
+the per-event handler. A record whose type the consumer does not handle is passed over
+by its `ce_type` header, before its value is read.
 
 Two kinds of failure get two answers:
 
@@ -42,7 +46,7 @@ from pydantic import ValidationError
 
 from shared.contracts import TOPIC_EVENTS, Event
 from shared.db import Connection
-from shared.envelope import Envelope, Headers, InvalidEvent, UnknownEventType, from_record
+from shared.envelope import Envelope, Headers, InvalidEvent, UnknownEventType, ce_type, from_record
 from shared.eventstore import ConcurrencyConflict
 from shared.metrics import CONSUMER_LAG, CONSUMER_RETRIES, CONSUMER_STALLED, DLQ_MESSAGES, EVENTS_CONSUMED
 from shared.relay import make_producer
@@ -51,6 +55,11 @@ from shared.settings import ServiceSettings
 log = structlog.get_logger()
 
 Handler = Callable[[Connection, Envelope], Awaitable[None]]
+# Applies the fresh events of a batch (in the order they came, repeats already left out) in a few statements. It must
+# leave the same effects as the per-event handler applied to each in turn: when it raises anything but a transient
+# error, the batch is rolled back and applied again one event at a time with the per-event handler, which finds the
+# refused event (DLQ) or the faulty one (held) exactly.
+BatchHandler = Callable[[Connection, list[Envelope]], Awaitable[None]]
 # Runs first in each batch's transaction; False: the batch's events are recorded as seen (inbox, position) and not
 # handed to the handler. What is the same for every event of a batch (a lock, a search path) is done here once.
 Begin = Callable[[Connection], Awaitable[bool]]
@@ -237,6 +246,7 @@ class ConsumerRunner:
         group_id: str | None = None,
         decode: Decoder = from_record,
         begin: Begin | None = None,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         """`name` is the consumer's identity (its inbox and, by default, its group); `handles` limits it to some types
         (by default, the types a Dispatch table names).
@@ -244,6 +254,7 @@ class ConsumerRunner:
         A different `group_id` reads the topics from the beginning again, as a rebuild does.
         `decode` reads records that are not our own events, such as another platform's CloudEvents.
         `begin` runs first in each batch's transaction (see Begin).
+        `batch_handler` applies a batch's fresh events at once (see BatchHandler); `handler` isolates one.
         """
         self._settings = settings
         self._pool = pool
@@ -257,6 +268,7 @@ class ConsumerRunner:
         self._group_id = group_id
         self._decode = decode
         self._begin = begin
+        self._batch_handler = batch_handler
         self._stopping = asyncio.Event()
         self._processing = asyncio.Lock()
         self._consumer: AIOKafkaConsumer | None = None
@@ -460,8 +472,20 @@ class ConsumerRunner:
 
     def _read(self, record: ConsumerRecord) -> Envelope | str | None:
         """The record's event to apply, or the reason it goes to the DLQ, or None when this consumer ignores it."""
+        headers = list(record.headers or ())
+        event_type = ce_type(headers)
+        # Most events of a topic are not this consumer's: the type header says so before the value is read.
+        if (
+            self._decode is from_record
+            and event_type is not None
+            and self._handles is not None
+            and event_type not in self._handles
+        ):
+            if not self._topic_owner_publishes(record.topic, event_type):
+                return f"event type {event_type} does not belong to {record.topic}: its owner does not publish it"
+            return None
         try:
-            envelope = self._decode(record.value, list(record.headers or ()))
+            envelope = self._decode(record.value, headers)
         except CONTRACT_ERRORS as exc:
             return dead_letter_reason(exc)
         if not self._topic_owner_publishes(record.topic, envelope.type):
@@ -482,10 +506,15 @@ class ConsumerRunner:
         """The types of the events applied (not repeats, not dead letters), once the transaction has committed."""
         applied: list[str] = []
         async with self._pool.acquire() as conn, conn.transaction():
-            handler = self._handler if self._begin is None or await self._begin(conn) else _ignore
+            entered = self._begin is None or await self._begin(conn)
+            handler = self._handler if entered else _ignore
+            batch: list[Envelope] | None = [] if self._batch_handler is not None and entered else None
             fresh: set[UUID] = set()
             if not one_at_a_time:
-                fresh = await self._claim(conn, [item.event_id for item in read if isinstance(item, Envelope)])
+                # (an envelope is what is neither a reason nor None: isinstance on a pydantic class is slow)
+                fresh = await self._claim(
+                    conn, [item.event_id for item in read if item is not None and not isinstance(item, str)]
+                )
             for index, (record, item) in enumerate(zip(records, read, strict=True)):
                 if isinstance(item, str):
                     await self._dead_letter(producer, record, item)
@@ -496,8 +525,13 @@ class ConsumerRunner:
                         applied.append(item.type)
                 elif item.event_id in fresh:
                     fresh.discard(item.event_id)  # the same event twice in one batch: applied once
-                    await self._handle(conn, handler, index, item)
+                    if batch is None:
+                        await self._handle(conn, handler, index, item)
+                    else:
+                        batch.append(item)
                     applied.append(item.type)
+            if batch and not one_at_a_time:
+                await self._handle_batch(conn, batch)
             await conn.execute(
                 """insert into consumer_positions (consumer, topic, partition, "offset")
                    values ($1, $2, $3, $4)
@@ -529,6 +563,20 @@ class ConsumerRunner:
                 await handler(conn, envelope)
             except CONTRACT_ERRORS as exc:
                 raise _Isolate from exc
+
+    async def _handle_batch(self, conn: Connection, batch: list[Envelope]) -> None:
+        """Runs the batch handler in the batch's transaction; anything but a transient error makes the batch go one
+        event at a time, where the per-event handler finds the event at fault."""
+        assert self._batch_handler is not None
+        try:
+            await self._batch_handler(conn, batch)
+        except TRANSIENT_ERRORS:
+            raise
+        except CONTRACT_ERRORS as exc:
+            raise _Isolate from exc
+        except Exception as exc:  # a fault: the per-event handler finds the event it holds at (or applies them all)
+            log.warning("batch_handler_failed", consumer=self.name, events=len(batch), error=repr(exc))
+            raise _Isolate from exc
 
     async def _apply_alone(
         self, conn: Connection, handler: Handler, index: int, record: ConsumerRecord, envelope: Envelope, producer: Any

@@ -210,6 +210,20 @@ class EventStore:
             EVENTS_APPENDED.labels(e.type).inc()
         return appended
 
+    async def append_recorded(self, conn: Connection, envelopes: Sequence[Envelope]) -> None:
+        """Appends one stream's events already made elsewhere (a recorded or simulated history: bench/history.py),
+        with their ids, times and metadata, after the version before the first; with their outbox rows, as `append`.
+
+        One append's events share the first one's actor and correlation; raises ConcurrencyConflict as `append`.
+        """
+        if not envelopes:
+            return
+        first = envelopes[0]
+        async with conn.transaction():
+            await self._insert(conn, first.stream_id, list(envelopes), first.stream_version - 1)
+        for e in envelopes:
+            EVENTS_APPENDED.labels(e.type).inc()
+
     async def _insert(self, conn: Connection, stream_id: str, envelopes: list[Envelope], expected_version: int) -> None:
         slot = outbox_slot(stream_id, self.slots)
         first = envelopes[0]

@@ -1,17 +1,21 @@
-"""Events of the four topics → read models: the one table of which handler runs for which event.
+"""Events of the four topics → read models: the one table of which rows each event type writes.
 
-Every event is first recorded as a fact (read_tables/facts.py); a repeat stops there. The lines of
-`DERIVED` run after it, in the order given, only for a fresh event. They only insert rows keyed by
-their event or derive rows from facts, so any interleaving of the topics and any number of repeats
-give the same read models.
+A batch's events are first recorded as facts (read_tables/facts.py), in one statement; a repeat stops there. For the
+fresh ones, each line of `DERIVED` then writes its read table's rows for the events of its types, in one or a few
+statements. The lines only insert rows keyed by their event or derive rows from facts, so any interleaving of the
+topics, any cut into batches and any number of repeats give the same read models.
 """
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
 from services.projections.generations import Generation
 from services.projections.read_tables import accountability, case_history, closure, enforcement, facts
-from shared.consumer import Begin, ConsumerRunner, Dispatch, Handler, On
-from shared.contracts import cases
+from shared.consumer import Begin, ConsumerRunner, PoisonMessage
+from shared.contracts import EVENT_TYPES, cases
 from shared.contracts.accountability import (
     CriticismNoticeIssued,
     DisciplineReferralMade,
@@ -20,6 +24,7 @@ from shared.contracts.accountability import (
     SummonsIssued,
     WarningIssued,
 )
+from shared.contracts.base import Event
 from shared.contracts.enforcement import (
     CriminalMeasuresTaken,
     DetentionOrdered,
@@ -34,35 +39,63 @@ from shared.db import Connection
 from shared.envelope import Envelope
 from shared.settings import ServiceSettings
 
+
+@dataclass(frozen=True)
+class Derive:
+    """One line of the table: the fresh events of these types in a batch go to `write`, with their payloads."""
+
+    events: tuple[type[Event], ...]
+    write: Callable[[Connection, list[tuple[Envelope, Any]]], Awaitable[None]]
+
+
 # What each event type does beyond being recorded as a fact (and so appearing on timelines).
-DERIVED = Dispatch(
-    On(IssueReported, closure.on_issue_reported),
-    # A case's own copy of its problem first, then its state history (every event of a case's stream).
-    On(cases.CaseOpened, closure.on_case_opened),
-    *(On(event, case_history.on_case_event) for event in cases.EVENTS),
-    On(EnforcementCaseOpened, enforcement.on_case_opened),
-    On(PenaltyIssued, enforcement.on_penalty_issued),
-    On(PenaltyPaid, enforcement.on_penalty_paid),
-    On(DetentionOrdered, enforcement.on_action),
-    On(CriminalMeasuresTaken, enforcement.on_action),
-    On(ReferredForProsecution, enforcement.on_action),
-    On(EnforcementCaseClosed, enforcement.on_action),
-    On(WarningIssued, accountability.on_escalation),
-    On(SummonsIssued, accountability.on_escalation),
-    On(CriticismNoticeIssued, accountability.on_escalation),
-    On(DisciplineReferralMade, accountability.on_escalation),
-    On(MeasureImposed, accountability.on_measure_imposed),
-    On(MeasureRevoked, accountability.on_measure_revoked),
+DERIVED: tuple[Derive, ...] = (
+    # A problem's own record, or a case's copy of it; then each case's state history (every event of its stream).
+    Derive((IssueReported,), closure.issues_reported),
+    Derive((cases.CaseOpened,), closure.cases_opened),
+    Derive(cases.EVENTS, case_history.case_events),
+    Derive((EnforcementCaseOpened,), enforcement.cases_opened),
+    Derive((PenaltyIssued,), enforcement.penalties_issued),
+    Derive((PenaltyPaid,), enforcement.penalties_paid),
+    Derive(
+        (DetentionOrdered, CriminalMeasuresTaken, ReferredForProsecution, EnforcementCaseClosed), enforcement.actions
+    ),
+    Derive((WarningIssued, SummonsIssued, CriticismNoticeIssued, DisciplineReferralMade), accountability.escalations),
+    Derive((MeasureImposed,), accountability.measures_imposed),
+    Derive((MeasureRevoked,), accountability.measures_revoked),
 )
 
 # Every event of the four topics is recorded as a fact, DERIVED or not.
 HANDLED: frozenset[str] = frozenset(facts.TOPIC_OF)
 
 
+# Each event type's line of DERIVED (at most one).
+_LINE_OF: dict[str, Derive] = {cls.event_type(): line for line in DERIVED for cls in line.events}
+
+
+async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
+    """Applies a batch of events, in the order they came, to the read models on the connection's search path.
+
+    A payload that is not the class its type names can never be applied: it is poison (the runner then applies the
+    batch one event at a time to find it).
+    """
+    for envelope in envelopes:
+        expected = EVENT_TYPES[envelope.type]
+        if type(envelope.payload) is not expected and not isinstance(envelope.payload, expected):
+            raise PoisonMessage(f"{envelope.type} carries a {type(envelope.payload).__name__}")
+    of_line: dict[Derive, list[tuple[Envelope, Any]]] = {line: [] for line in DERIVED}
+    for envelope in await facts.record(conn, envelopes):
+        line = _LINE_OF.get(envelope.type)
+        if line is not None:
+            of_line[line].append((envelope, envelope.payload))
+    for line, events in of_line.items():
+        if events:
+            await line.write(conn, events)
+
+
 async def apply(conn: Connection, envelope: Envelope) -> None:
-    """Applies one event to the read models on the connection's search path."""
-    if await facts.record(conn, envelope):
-        await DERIVED(conn, envelope)
+    """Applies one event (a batch of one: how the runner isolates a refused event)."""
+    await apply_batch(conn, [envelope])
 
 
 def enter(generation: Generation) -> Begin:
@@ -83,14 +116,14 @@ def enter(generation: Generation) -> Begin:
     return enter_generation
 
 
-def project(generation: Generation) -> Handler:
-    """The handler that applies one event to one generation's read models, inside the caller's transaction (the
-    runner instead enters the generation once per batch: `runner`)."""
+def project(generation: Generation) -> Callable[[Connection, list[Envelope]], Awaitable[None]]:
+    """Applies a batch of events to one generation's read models, inside the caller's transaction (the runner
+    instead enters the generation once per batch: `runner`)."""
     entered = enter(generation)
 
-    async def apply_to_generation(conn: Connection, envelope: Envelope) -> None:
+    async def apply_to_generation(conn: Connection, envelopes: list[Envelope]) -> None:
         if await entered(conn):
-            await apply(conn, envelope)
+            await apply_batch(conn, envelopes)
 
     return apply_to_generation
 
@@ -105,6 +138,7 @@ def runner(
         name=generation.consumer,
         topics=facts.topics(settings),
         handler=apply,
+        batch_handler=apply_batch,
         begin=enter(generation),
         handles=HANDLED,
         max_records=max_records,

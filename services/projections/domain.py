@@ -11,6 +11,7 @@ verification (Closed) closes; Reopened opens again.
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from shared.contracts.base import Event
 from shared.contracts.cases import (
@@ -66,53 +67,65 @@ class Interval:
 def evolve(state: CaseState, fact: Fact) -> CaseState:
     """The state after one event: its status as the contracts say (`status_after`), and what the event records."""
     status = status_after(fact.event, state.status) or state.status
-    return replace(_record(state, fact), status=status)
+    return replace(state, status=status, **_record(state, fact))
 
 
-def _record(state: CaseState, fact: Fact) -> CaseState:
+def _record(state: CaseState, fact: Fact) -> dict[str, Any]:
     """What the event records besides the status: the 五定, the deadline, when it closed, the counts."""
     match fact.event:
         case Assigned() | Reassigned() as e:
-            return replace(
-                state,
-                unit=e.unit,
-                leader=e.leader,
-                problem=e.problem,
-                task=e.task,
-                measures=e.measures,
-                deadline=e.deadline,
-            )
+            return {
+                "unit": e.unit,
+                "leader": e.leader,
+                "problem": e.problem,
+                "task": e.task,
+                "measures": e.measures,
+                "deadline": e.deadline,
+            }
         case Supervised(new_deadline=new_deadline) if new_deadline is not None:
-            return replace(state, deadline=new_deadline)
+            return {"deadline": new_deadline}
         case DeadlineExtended(new_deadline=new_deadline):
-            return replace(state, deadline=new_deadline)
+            return {"deadline": new_deadline}
         case Closed(unit=unit):
-            return replace(state, closed_at=fact.occurred_at, unit=state.unit or unit)
+            return {"closed_at": fact.occurred_at, "unit": state.unit or unit}
         case ClosureRejected(unit=unit):
-            return replace(state, unit=state.unit or unit)
+            return {"unit": state.unit or unit}
         case Reopened(new_deadline=new_deadline, unit=unit):
-            return replace(
-                state, closed_at=None, deadline=new_deadline, unit=unit, reopened_count=state.reopened_count + 1
-            )
+            return {
+                "closed_at": None,
+                "deadline": new_deadline,
+                "unit": unit,
+                "reopened_count": state.reopened_count + 1,
+            }
         case DeadlineMissed(unit=unit, leader=leader):
-            return replace(
-                state, missed_count=state.missed_count + 1, unit=state.unit or unit, leader=state.leader or leader
-            )
+            return {
+                "missed_count": state.missed_count + 1,
+                "unit": state.unit or unit,
+                "leader": state.leader or leader,
+            }
         case DeadlineApproaching(unit=unit, leader=leader):
-            return replace(state, unit=state.unit or unit, leader=state.leader or leader)
+            return {"unit": state.unit or unit, "leader": state.leader or leader}
         case _:
-            return state
+            return {}
 
 
 def history(facts: Iterable[Fact]) -> list[Interval]:
     """The intervals of the case's state, one per event, in stream order."""
+    return extend(None, facts)
+
+
+def extend(last: Interval | None, facts: Iterable[Fact]) -> list[Interval]:
+    """The intervals that follow `last` (None: the stream's start), one per event, in stream order; the first one
+    begins where `last` ends (its valid_to is the first one's valid_from)."""
     by_version = {fact.stream_version: fact for fact in facts}
     intervals: list[Interval] = []
-    state = CaseState()
-    valid_from: datetime | None = None
-    for seq, version in enumerate(sorted(by_version), start=1):
+    state = last.state if last else CaseState()
+    seq = last.seq if last else 0
+    valid_from: datetime | None = last.valid_from if last else None
+    for version in sorted(by_version):
         fact = by_version[version]
         state = evolve(state, fact)
+        seq += 1
         # Stream order is the truth; a clock that stepped back must not make an interval run backwards.
         valid_from = fact.occurred_at if valid_from is None else max(valid_from, fact.occurred_at)
         if intervals:

@@ -5,7 +5,7 @@ shape of the payload it is. A new field is optional or has a default; a breaking
 change is a new schema_version with an upcaster in `shared.contracts.UPCASTERS`.
 """
 
-import unicodedata
+import re
 from datetime import datetime
 from typing import Annotated, ClassVar
 
@@ -32,9 +32,14 @@ class Event(Contract):
         return cls.__name__
 
 
+# Unicode's categories Cc (C0 and C1 controls) and Cs (surrogates), but for line breaks and tabs: one regular
+# expression scans a text in C, where a loop over its characters cost every event's validation tens of microseconds.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def has_control_characters(value: str) -> bool:
     """Control characters (other than line breaks and tabs) and lone surrogates are never text a person typed."""
-    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r\t" for char in value)
+    return _CONTROL_CHARACTERS.search(value) is not None
 
 
 def _readable(value: str) -> str:

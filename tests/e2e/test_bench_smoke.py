@@ -58,6 +58,8 @@ async def test_the_bench_smoke_gives_every_figure_beside_its_baseline(
             any_settings.kafka_bootstrap_servers,
             "--topic-prefix",
             any_settings.topic_prefix,
+            "--projections-database",
+            settings["projections"].database,
             "--run",
             prefix,
             "--pids-dir",

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from bench.county import publish, simulate
 from services.accountability.settings import AccountabilitySettings
 from services.cases.settings import CasesSettings
 from services.enforcement.settings import EnforcementSettings
@@ -18,7 +19,6 @@ from services.projections.settings import ProjectionsSettings
 from shared.clock import now
 from tests.conftest import SettingsFactory
 from tests.integration.cases.support import evidence_for
-from tests.integration.projections.county import publish, simulate
 from tests.integration.projections.support import caught_up, eventually
 from tests.support.service import free_port, service_processes, settings_env, staff_client
 from tests.support.stack import ROOT

@@ -71,6 +71,13 @@ async def eventually(condition: Callable[[], Awaitable[bool]], what: str, timeou
         await asyncio.sleep(0.2)
 
 
+async def at_log_end(settings: ServiceSettings, pool: asyncpg.Pool, runner: ConsumerRunner) -> bool:
+    """Whether the consumer's position on the one-partition stream of these tests is past the topic's last record."""
+    last = max(r.offset for r in await read_topic(settings.broker, settings.topic("intake.events"))) + 1
+    position = 'select "offset" from consumer_positions where consumer = $1'
+    return bool(await pool.fetchval(position, runner.name) == last)
+
+
 async def committed(settings: ServiceSettings, group_id: str) -> dict[TopicPartition, int]:
     admin = AIOKafkaAdminClient(**settings.broker.client_options())
     await admin.start()
@@ -137,13 +144,7 @@ async def test_an_event_refused_in_the_middle_of_a_batch_goes_to_the_dlq_and_the
     handler = Handler()
     handler.refused.add("refused")
     runner = ConsumerRunner(settings, pool, name="batched", topics=[topic], handler=handler)
-
-    async def caught_up() -> bool:
-        last = max(r.offset for r in await read_topic(settings.broker, topic)) + 1
-        position = 'select "offset" from consumer_positions where consumer = $1'
-        return bool(await pool.fetchval(position, "batched") == last)
-
-    await run_consumer_until(runner, caught_up)
+    await run_consumer_until(runner, lambda: at_log_end(settings, pool, runner))
     applied = await pool.fetch("select title, count(*) as n from applied group by title")
     assert {r["title"]: r["n"] for r in applied} == {"one": 1, "two": 1, "three": 1, "four": 1}
     assert runner.applied == 4
@@ -154,6 +155,56 @@ async def test_an_event_refused_in_the_middle_of_a_batch_goes_to_the_dlq_and_the
     # The refused event has no inbox row, so its dead letter replayed after a fix is applied; the others have one.
     inbox = await pool.fetchval("select count(*) from inbox where consumer = $1", "batched")
     assert inbox == 4
+
+
+class BatchHandler:
+    """Applies a batch's events in one statement, refusing the whole batch when one title is refused (the runner
+    then isolates that event with the per-event handler); records what each call was given."""
+
+    def __init__(self, refused: set[str]) -> None:
+        self.refused = refused
+        self.calls: list[list[str]] = []
+
+    async def __call__(self, conn: Connection, envelopes: list[Envelope]) -> None:
+        titles = [payload(envelope, IssueReported).title for envelope in envelopes]
+        self.calls.append(titles)
+        if self.refused & set(titles):
+            raise PoisonMessage("the title breaks a rule of this test")
+        await conn.execute(
+            "insert into applied (event_id, title) select unnest($1::uuid[]), unnest($2::text[])",
+            [envelope.event_id for envelope in envelopes],
+            titles,
+        )
+
+
+async def test_a_batch_handler_gets_the_fresh_events_once_and_a_refusal_among_them_is_isolated_to_the_dlq(
+    settings: ServiceSettings, pool: asyncpg.Pool
+) -> None:
+    # One partition, one batch: a repeat of "one" and a refused event in the middle; then a clean batch.
+    records = [record_of(reported("s-1", t), v) for v, t in enumerate(["one", "two", "refused", "three", "four"], 1)]
+    await produce(settings, [*records[:2], records[0], *records[2:]])
+    topic = settings.topic("intake.events")
+    handler = Handler()
+    handler.refused.add("refused")
+    batch = BatchHandler(handler.refused)
+    runner = ConsumerRunner(settings, pool, name="set-based", topics=[topic], handler=handler, batch_handler=batch)
+    await run_consumer_until(runner, lambda: at_log_end(settings, pool, runner))
+    # The batch handler was given each fresh event once, in order; its refusal sent the batch one event at a time.
+    assert batch.calls == [["one", "two", "refused", "three", "four"]]
+    applied = await pool.fetch("select title, count(*) as n from applied group by title")
+    assert {r["title"]: r["n"] for r in applied} == {"one": 1, "two": 1, "three": 1, "four": 1}
+    assert runner.applied == 4 and runner.dead_lettered == 1
+    [letter] = await read_topic(settings.broker, dlq_topic(topic))
+    assert dict(letter.headers)["dlq_reason"] == b"the title breaks a rule of this test"
+    assert await pool.fetchval("select count(*) from inbox where consumer = $1", "set-based") == 4
+
+    # A batch without a refusal is applied by the batch handler alone; a repeat of an applied event is left out.
+    await produce(settings, [records[1], record_of(reported("s-1", "five"), 6), record_of(reported("s-1", "six"), 7)])
+    again = ConsumerRunner(settings, pool, name="set-based", topics=[topic], handler=handler, batch_handler=batch)
+    await run_consumer_until(again, lambda: at_log_end(settings, pool, again))
+    assert batch.calls[1:] == [["five", "six"]]
+    assert again.applied == 2 and again.dead_lettered == 0
+    assert await titles(pool) == ["five", "four", "one", "six", "three", "two"]
 
 
 def dlq_command(settings: ServiceSettings, *args: str) -> subprocess.CompletedProcess[str]:

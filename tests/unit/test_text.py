@@ -1,3 +1,4 @@
+import unicodedata
 from typing import Any
 
 import pytest
@@ -6,7 +7,7 @@ from pydantic import BaseModel, ValidationError
 from services.accountability.schemas import RevokeIn
 from services.cases.schemas import ProgressIn
 from services.enforcement.schemas import EnterpriseIn, ProductionStopIn, ReinspectionIn
-from shared.contracts.base import PersonName
+from shared.contracts.base import PersonName, has_control_characters
 
 
 class Note(BaseModel):
@@ -60,3 +61,11 @@ def test_enforcement_free_text_refuses_control_characters(
     with pytest.raises(ValidationError) as refused:
         model.model_validate({**body, field: "已停产\x00"})
     assert refused.value.errors()[0]["loc"] == (field,)
+
+
+def test_control_characters_are_exactly_unicodes_controls_and_surrogates_but_line_breaks_and_tabs() -> None:
+    """The regular expression that finds them agrees with Unicode's categories on every code point."""
+    for code in range(0x110000):
+        char = chr(code)
+        expected = unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\r\t"
+        assert has_control_characters(f"文{char}字") is expected, hex(code)

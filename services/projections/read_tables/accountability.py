@@ -11,7 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from services.projections.filters import TallyGroupBy
-from services.projections.read_tables.sql import Params, insert, where
+from services.projections.read_tables.sql import Params, insert_rows, where
 from shared.contracts.accountability import (
     CriticismNoticeIssued,
     DisciplineReferralMade,
@@ -35,45 +35,61 @@ ESCALATION_KINDS: dict[type[Escalation], str] = {
 }
 
 
-async def on_escalation(conn: Connection, envelope: Envelope, event: Escalation) -> None:
-    await insert(
+async def escalations(conn: Connection, events: list[tuple[Envelope, Escalation]]) -> None:
+    """预警, 约谈, 通报批评, 移交纪委监委 of a batch."""
+    await insert_rows(
         conn,
         "escalations",
-        event_id=envelope.event_id,
-        kind=ESCALATION_KINDS[type(event)],
-        unit=event.unit,
-        case_ids=sorted(set(event.case_ids)),
-        summons_date=event.summons_date if isinstance(event, SummonsIssued) else None,
-        occurred_at=envelope.occurred_at,
+        [
+            {
+                "event_id": envelope.event_id,
+                "kind": ESCALATION_KINDS[type(event)],
+                "unit": event.unit,
+                "case_ids": sorted(set(event.case_ids)),
+                "summons_date": event.summons_date if isinstance(event, SummonsIssued) else None,
+                "occurred_at": envelope.occurred_at,
+            }
+            for envelope, event in events
+        ],
     )
 
 
-async def on_measure_imposed(conn: Connection, envelope: Envelope, event: MeasureImposed) -> None:
-    await insert(
+async def measures_imposed(conn: Connection, events: list[tuple[Envelope, MeasureImposed]]) -> None:
+    await insert_rows(
         conn,
         "measures",
-        event_id=envelope.event_id,
-        measure_id=event.measure_id,
-        kind=event.measure.value,
-        target_kind=event.target.kind.value,
-        unit=event.target.unit,
-        person_name=event.target.name,
-        person_post=event.target.post,
-        reason=event.reason,
-        case_ids=sorted(set(event.case_ids)),
-        imposed_by=event.imposed_by,
-        occurred_at=envelope.occurred_at,
+        [
+            {
+                "event_id": envelope.event_id,
+                "measure_id": event.measure_id,
+                "kind": event.measure.value,
+                "target_kind": event.target.kind.value,
+                "unit": event.target.unit,
+                "person_name": event.target.name,
+                "person_post": event.target.post,
+                "reason": event.reason,
+                "case_ids": sorted(set(event.case_ids)),
+                "imposed_by": event.imposed_by,
+                "occurred_at": envelope.occurred_at,
+            }
+            for envelope, event in events
+        ],
     )
 
 
-async def on_measure_revoked(conn: Connection, envelope: Envelope, event: MeasureRevoked) -> None:
-    await insert(
+async def measures_revoked(conn: Connection, events: list[tuple[Envelope, MeasureRevoked]]) -> None:
+    await insert_rows(
         conn,
         "measure_revocations",
-        event_id=envelope.event_id,
-        measure_id=event.measure_id,
-        reason=event.reason,
-        occurred_at=envelope.occurred_at,
+        [
+            {
+                "event_id": envelope.event_id,
+                "measure_id": event.measure_id,
+                "reason": event.reason,
+                "occurred_at": envelope.occurred_at,
+            }
+            for envelope, event in events
+        ],
     )
 
 

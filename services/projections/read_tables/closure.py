@@ -13,7 +13,7 @@ import asyncpg
 
 from services.projections import labels
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, day_start
-from services.projections.read_tables.sql import Params, insert, where
+from services.projections.read_tables.sql import Params, insert_rows, rows_json, where
 from shared.contracts.cases import CaseOpened
 from shared.contracts.intake import IssueReported
 from shared.db import Connection
@@ -22,43 +22,57 @@ from shared.envelope import Envelope
 # ---- the write side: the problem's own record (its state history: case_history.py) ----
 
 
-async def on_issue_reported(conn: Connection, envelope: Envelope, event: IssueReported) -> None:
-    """受理: the problem's own record wins over what the case repeats of it."""
-    await conn.execute(
-        """insert into issues (issue_id, origin, source, township, domain, batch, title, description, external_ref,
-                               reported_at)
-           values ($1, 'intake', $2, $3, $4, $5, $6, $7, $8, $9)
-           on conflict (issue_id) do update
-              set origin = 'intake', source = excluded.source, township = excluded.township, domain = excluded.domain,
-                  batch = excluded.batch, title = excluded.title, description = excluded.description,
-                  external_ref = excluded.external_ref, reported_at = excluded.reported_at
-            where issues.origin <> 'intake'""",
-        event.issue_id,
-        event.source.value,
-        event.township,
-        event.domain.value,
-        event.batch,
-        event.title,
-        event.description,
-        event.external_ref,
-        envelope.occurred_at,
-    )
+async def issues_reported(conn: Connection, events: list[tuple[Envelope, IssueReported]]) -> None:
+    """受理: the problem's own record wins over what the case repeats of it (the first report of an issue counts)."""
+    rows: dict[str, dict[str, object]] = {}
+    for envelope, event in events:
+        rows.setdefault(
+            event.issue_id,
+            {
+                "issue_id": event.issue_id,
+                "origin": "intake",
+                "source": event.source.value,
+                "township": event.township,
+                "domain": event.domain.value,
+                "batch": event.batch,
+                "title": event.title,
+                "description": event.description,
+                "external_ref": event.external_ref,
+                "reported_at": envelope.occurred_at,
+            },
+        )
+    if rows:
+        await conn.execute(
+            """insert into issues select * from jsonb_populate_recordset(null::issues, $1::text::jsonb)
+               on conflict (issue_id) do update
+                  set origin = 'intake', source = excluded.source, township = excluded.township,
+                      domain = excluded.domain, batch = excluded.batch, title = excluded.title,
+                      description = excluded.description, external_ref = excluded.external_ref,
+                      reported_at = excluded.reported_at
+                where issues.origin <> 'intake'""",
+            rows_json(list(rows.values())),
+        )
 
 
-async def on_case_opened(conn: Connection, envelope: Envelope, event: CaseOpened) -> None:
-    """A case opened without its report on intake.events (yet): its own copy of the problem's attributes."""
-    await insert(
+async def cases_opened(conn: Connection, events: list[tuple[Envelope, CaseOpened]]) -> None:
+    """Cases opened without their report on intake.events (yet): their own copy of the problem's attributes."""
+    await insert_rows(
         conn,
         "issues",
-        issue_id=envelope.stream_id,
-        origin="cases",
-        source=event.source.value,
-        township=event.township,
-        domain=event.domain.value,
-        batch=event.batch,
-        title=event.title,
-        external_ref=event.external_ref,
-        reported_at=event.reported_at,
+        [
+            {
+                "issue_id": envelope.stream_id,
+                "origin": "cases",
+                "source": event.source.value,
+                "township": event.township,
+                "domain": event.domain.value,
+                "batch": event.batch,
+                "title": event.title,
+                "external_ref": event.external_ref,
+                "reported_at": event.reported_at,
+            }
+            for envelope, event in events
+        ],
     )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.projections.read_tables.sql import Params, insert, where
+from services.projections.read_tables.sql import Params, insert_rows, where
 from shared.contracts.enforcement import (
     CriminalMeasuresTaken,
     DetentionOrdered,
@@ -28,45 +28,61 @@ from shared.envelope import Envelope
 # ---- the write side ----
 
 
-async def on_case_opened(conn: Connection, envelope: Envelope, event: EnforcementCaseOpened) -> None:
-    await insert(
+async def cases_opened(conn: Connection, events: list[tuple[Envelope, EnforcementCaseOpened]]) -> None:
+    """立案 of a batch."""
+    await insert_rows(
         conn,
         "enforcement_cases",
-        event_id=envelope.event_id,
-        case_id=envelope.stream_id,
-        enterprise_name=event.enterprise.name,
-        credit_code=event.enterprise.credit_code,
-        violation=event.violation,
-        issue_id=event.issue_id,
-        occurred_at=envelope.occurred_at,
+        [
+            {
+                "event_id": envelope.event_id,
+                "case_id": envelope.stream_id,
+                "enterprise_name": event.enterprise.name,
+                "credit_code": event.enterprise.credit_code,
+                "violation": event.violation,
+                "issue_id": event.issue_id,
+                "occurred_at": envelope.occurred_at,
+            }
+            for envelope, event in events
+        ],
     )
 
 
-async def on_penalty_issued(conn: Connection, envelope: Envelope, event: PenaltyIssued) -> None:
-    await insert(
+async def penalties_issued(conn: Connection, events: list[tuple[Envelope, PenaltyIssued]]) -> None:
+    await insert_rows(
         conn,
         "penalties",
-        event_id=envelope.event_id,
-        case_id=envelope.stream_id,
-        penalty_id=event.penalty_id,
-        amount_fen=event.amount_fen,
-        basis=event.basis.value,
-        decision_no=event.decision_no,
-        days=event.days,
-        occurred_at=envelope.occurred_at,
+        [
+            {
+                "event_id": envelope.event_id,
+                "case_id": envelope.stream_id,
+                "penalty_id": event.penalty_id,
+                "amount_fen": event.amount_fen,
+                "basis": event.basis.value,
+                "decision_no": event.decision_no,
+                "days": event.days,
+                "occurred_at": envelope.occurred_at,
+            }
+            for envelope, event in events
+        ],
     )
 
 
-async def on_penalty_paid(conn: Connection, envelope: Envelope, event: PenaltyPaid) -> None:
-    await insert(
+async def penalties_paid(conn: Connection, events: list[tuple[Envelope, PenaltyPaid]]) -> None:
+    await insert_rows(
         conn,
         "payments",
-        event_id=envelope.event_id,
-        case_id=envelope.stream_id,
-        penalty_id=event.penalty_id,
-        amount_fen=event.amount_fen,
-        paid_on=event.paid_on,
-        occurred_at=envelope.occurred_at,
+        [
+            {
+                "event_id": envelope.event_id,
+                "case_id": envelope.stream_id,
+                "penalty_id": event.penalty_id,
+                "amount_fen": event.amount_fen,
+                "paid_on": event.paid_on,
+                "occurred_at": envelope.occurred_at,
+            }
+            for envelope, event in events
+        ],
     )
 
 
@@ -80,19 +96,22 @@ ACTION_KINDS: dict[type[Action], str] = {
 }
 
 
-async def on_action(conn: Connection, envelope: Envelope, event: Action) -> None:
-    """行政拘留, 刑事强制措施, 移送起诉 (with the persons) and 结案."""
-    persons = [] if isinstance(event, EnforcementCaseClosed) else event.persons
-    await insert(
-        conn,
-        "enforcement_actions",
-        event_id=envelope.event_id,
-        case_id=envelope.stream_id,
-        kind=ACTION_KINDS[type(event)],
-        persons=len(persons),
-        person_names=[person.name for person in persons],
-        occurred_at=envelope.occurred_at,
-    )
+async def actions(conn: Connection, events: list[tuple[Envelope, Action]]) -> None:
+    """行政拘留, 刑事强制措施, 移送起诉 (with the persons) and 结案 of a batch."""
+    rows = []
+    for envelope, event in events:
+        persons = [] if isinstance(event, EnforcementCaseClosed) else event.persons
+        rows.append(
+            {
+                "event_id": envelope.event_id,
+                "case_id": envelope.stream_id,
+                "kind": ACTION_KINDS[type(event)],
+                "persons": len(persons),
+                "person_names": [person.name for person in persons],
+                "occurred_at": envelope.occurred_at,
+            }
+        )
+    await insert_rows(conn, "enforcement_actions", rows)
 
 
 # ---- the read side ----

@@ -8,6 +8,7 @@ resolved when read.
 
 from typing import Any
 
+from services.projections.read_tables.sql import array_literal
 from shared.contracts import EVENT_TYPES, accountability, cases, enforcement, intake
 from shared.contracts.accountability import Escalation, MeasureImposed
 from shared.contracts.base import Event
@@ -47,27 +48,41 @@ def issue_ids(envelope: Envelope) -> list[str]:
             return []
 
 
-async def record(conn: Connection, envelope: Envelope) -> bool:
-    """Records the event; False when it was already recorded (a repeat changes nothing)."""
-    inserted = await conn.fetchval(
-        """insert into facts (event_id, topic, type, schema_version, stream_id, stream_version, occurred_at,
-                              actor, correlation_id, payload, issue_ids)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+async def record(conn: Connection, envelopes: list[Envelope]) -> list[Envelope]:
+    """Records the events in one statement; the ones recorded now, in their order (a repeat changes nothing: an event
+    id, or a stream's version, already recorded)."""
+    if not envelopes:
+        return []
+    recorded = await conn.fetch(
+        """insert into facts (event_id, topic, type, schema_version, stream_id, stream_version, occurred_at, actor,
+                              correlation_id, payload, issue_ids)
+           select e.event_id, e.topic, e.type, e.schema_version, e.stream_id, e.stream_version, e.occurred_at,
+                  e.actor, e.correlation_id, e.payload::jsonb, e.issue_ids::text[]
+             from unnest($1::uuid[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::integer[],
+                         $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[])
+                  as e (event_id, topic, type, schema_version, stream_id, stream_version, occurred_at, actor,
+                        correlation_id, payload, issue_ids)
            on conflict do nothing
-           returning true""",
-        envelope.event_id,
-        TOPIC_OF[envelope.type],
-        envelope.type,
-        envelope.schema_version,
-        envelope.stream_id,
-        envelope.stream_version,
-        envelope.occurred_at,
-        envelope.actor,
-        envelope.correlation_id,
-        envelope.payload.model_dump(mode="json"),
-        issue_ids(envelope),
+           returning event_id""",
+        [e.event_id for e in envelopes],
+        [TOPIC_OF[e.type] for e in envelopes],
+        [e.type for e in envelopes],
+        [e.schema_version for e in envelopes],
+        [e.stream_id for e in envelopes],
+        [e.stream_version for e in envelopes],
+        [e.occurred_at for e in envelopes],
+        [e.actor for e in envelopes],
+        [e.correlation_id for e in envelopes],
+        [e.payload.model_dump_json() for e in envelopes],
+        [array_literal(issue_ids(e)) for e in envelopes],
     )
-    return bool(inserted)
+    fresh = {row["event_id"] for row in recorded}
+    applied = []
+    for envelope in envelopes:
+        if envelope.event_id in fresh:
+            fresh.discard(envelope.event_id)  # the same event twice in one batch: recorded once
+            applied.append(envelope)
+    return applied
 
 
 def payload_of(event_type: str, payload: dict[str, Any]) -> Event:

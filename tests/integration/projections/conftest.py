@@ -35,9 +35,7 @@ async def new_generation(pool: asyncpg.Pool, settings: ProjectionsSettings) -> G
 
 async def feed(pool: asyncpg.Pool, generation: Generation, envelopes: list[Envelope], batch: int = 50) -> None:
     """Applies the events in this order, a batch per transaction, as the consumer runner would (without its inbox)."""
-    handler = consumers.project(generation)
+    apply = consumers.project(generation)
     for start in range(0, len(envelopes), batch):
         async with pool.acquire() as conn, conn.transaction():
-            for envelope in envelopes[start : start + batch]:
-                async with conn.transaction():
-                    await handler(conn, envelope)
+            await apply(conn, envelopes[start : start + batch])

@@ -12,6 +12,7 @@ import httpx
 import openpyxl
 import pytest
 
+from bench.county import County, publish, simulate
 from services.projections.ledger import HEADERS
 from services.projections.main import create_app
 from services.projections.read_tables.facts import TOPIC_OF
@@ -24,7 +25,6 @@ from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
 from shared.envelope import Envelope
 from tests.conftest import SettingsFactory
-from tests.integration.projections.county import County, publish, simulate
 from tests.integration.projections.support import caught_up
 from tests.support.service import running
 

@@ -19,6 +19,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
+from bench.county import County, publish, simulate
 from services.projections.api.closure import MAX_TREND_POINTS
 from services.projections.api.reports import LEDGER_MAX_ROWS
 from services.projections.ledger import HEADERS
@@ -30,7 +31,6 @@ from shared.contracts.base import Event
 from shared.contracts.codes import Domain, Source
 from shared.envelope import Envelope
 from tests.conftest import SettingsFactory
-from tests.integration.projections.county import County, publish, simulate
 from tests.integration.projections.support import caught_up
 from tests.support.service import running
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.county import County, simulate
 from services.projections import timeline
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, TallyGroupBy
 from services.projections.generations import Generation
@@ -23,7 +24,6 @@ from shared.contracts import accountability as acc
 from shared.contracts import enforcement
 from shared.envelope import Envelope
 from tests.integration.projections.conftest import feed, new_generation
-from tests.integration.projections.county import County, simulate
 
 
 async def snapshot(pool: asyncpg.Pool, generation: Generation, county: County, at: datetime) -> dict[Any, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.county import publish, simulate
 from services.projections.api import read_models
 from services.projections.main import compose, create_app
 from services.projections.rebuild import REBUILD_LOCK, RebuildRefused, rebuild
@@ -17,7 +18,6 @@ from shared.db import create_pool
 from shared.envelope import Envelope
 from shared.service import start_platform
 from tests.conftest import SettingsFactory
-from tests.integration.projections.county import publish, simulate
 from tests.integration.projections.support import caught_up
 from tests.support.service import running
 

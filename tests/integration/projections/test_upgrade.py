@@ -3,11 +3,11 @@
 import shutil
 from pathlib import Path
 
+from bench.county import publish, simulate
 from services.projections.main import MIGRATIONS, create_app
 from services.projections.settings import ProjectionsSettings
 from shared.db import create_pool, migrate
 from tests.conftest import SettingsFactory
-from tests.integration.projections.county import publish, simulate
 from tests.integration.projections.support import caught_up
 from tests.support.service import running
 

@@ -1,11 +1,12 @@
 """The state history of a case, folded from its facts: honest closure, exact intervals, order does not matter."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.projections.domain import Fact, history
+from services.projections.domain import Fact, extend, history
 from shared.contracts import cases
 from shared.contracts.base import Event
 from shared.contracts.codes import CaseStatus, Domain, Source
@@ -90,3 +91,12 @@ def test_the_history_is_the_same_whatever_the_order_and_repeats_of_the_facts(
     loop = facts(*LOOP)
     shuffled = [loop[i] for i in order] + [loop[i] for i in repeats]
     assert history(shuffled) == history(loop)
+
+
+@given(st.integers(0, 4))
+def test_a_history_extended_by_the_rest_of_the_stream_is_the_history_of_the_whole_stream(cut: int) -> None:
+    loop = facts(*LOOP, cases.Reopened(reason="反弹", new_deadline=at(500), unit="城管局"))
+    kept = history(loop[:cut])
+    extended = extend(kept[-1] if kept else None, loop[cut:])
+    whole = history(loop)
+    assert [*kept[:-1], *([replace(kept[-1], valid_to=extended[0].valid_from)] if kept else []), *extended] == whole
