@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 import asyncpg
 import structlog
 
+from bench.config import BenchConfig
 from bench.county import simulate
 from bench.replay import topic_sizes
 from services.projections.read_tables.facts import TOPIC_OF, TOPICS
@@ -197,6 +198,12 @@ async def make_history(
         await _publish(service_settings(base, service, database_prefix))
     on_topics = sum((await topic_sizes(base.broker, names)).values())
     return History(events, on_topics, made=True, appended=appended, seconds=round(time.monotonic() - started, 1))
+
+
+async def ensure(config: BenchConfig, cases: int) -> History:
+    """The stack's history grown to about `cases` issues (bench --history-sizes): made once, as `make_history`."""
+    base = settings_for(config.database_url, config.kafka_bootstrap_servers, config.topic_prefix)
+    return await make_history(base, cases * EVENTS_PER_ISSUE)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -71,10 +71,11 @@ def plan(config: BenchConfig) -> list[tuple[str, Step]]:
         ("intake", lambda c, r: http_figures.intake_saturation(c, r, batch)),
         ("e2e", lambda c, r: http_figures.end_to_end(c, r, f"{batch}-e2e")),
         ("loop", lambda c, r: http_figures.closed_case_loop(c, r, batch)),
+        # The reads first at the history the short loads left (a few thousand cases), then at the sizes asked for.
+        ("reads", lambda c, r: reads.measure_reads(c, r, requests=c.sizes.read_requests)),
         ("cpu", lambda c, r: saturation.cpu_per_report(c, r, f"{batch}-cpu")),
         ("alone", lambda c, r: saturation.intake_alone(c, r, f"{batch}-alone")),
         ("open", lambda c, r: open_loop.sustained(c, r, f"{batch}-open")),
-        ("reads", lambda c, r: reads.measure_reads(c, r, requests=c.sizes.read_requests)),
         ("history", reads.reads_at_sizes),
         ("store", steps.event_store),
         ("pgbench", steps.pgbench_baselines),
@@ -148,7 +149,8 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         "--history-sizes",
         type=_sizes,
         default=(),
-        help="e.g. 2000,20000: grow the history to each size (bench.history.ensure) and measure the reads there",
+        help="e.g. 20000: grow the history to each size (bench.history.ensure) and measure the reads there "
+        "(default 20000 cases, the replay's history; none with --smoke)",
     )
     steps_named = sorted({name for name, _ in plan(BenchConfig(urls={}))})
     parser.add_argument("--skip", action="append", default=[], choices=steps_named)
@@ -175,7 +177,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         sizes=sizes,
         smoke=args.smoke,
         skip=frozenset(args.skip) | (frozenset(steps_named) - set(args.only) if args.only else frozenset()),
-        history_sizes=args.history_sizes,
+        history_sizes=args.history_sizes or (() if args.smoke else (20_000,)),
     )
 
 
