@@ -221,4 +221,12 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     configure_logging(settings.log_level, settings.log_json)
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 and rewrite the client's
     # address before the app sees it; which proxies are trusted is the app's setting (intake's TRUSTED_PROXIES).
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        limit_concurrency=settings.max_concurrency,
+    )

@@ -100,6 +100,10 @@ class ServiceSettings(BrokerSettings):
     database_name: str | None = None
     database_pool_size: int = 10
 
+    # Connections and requests a process holds at once; beyond it uvicorn answers 503 at once (the workbench shows
+    # 服务暂时无法访问), rather than queueing work it cannot do in time and growing its memory with the queue.
+    max_concurrency: int = Field(default=256, ge=1)
+
     outbox_slots: int = 8
     relay_poll_seconds: float = 0.5
 
