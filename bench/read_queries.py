@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 
 from bench.stats import percentile
-from services.projections import consumers, generations, report
+from services.projections import consumers, generations, readside, report
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, TallyGroupBy
 from services.projections.main import MIGRATIONS
 from services.projections.read_tables import accountability, closure, enforcement, timeline
@@ -48,14 +48,14 @@ async def load(base_url: str, cases: int) -> str:
     try:
         exists = await admin.fetchval("select 1 from pg_database where datname = $1", database)
         if exists:
-            conn = await asyncpg.connect(url)
+            probe = await asyncpg.connect(url)
             try:
-                generation = await generations.active(conn)
-                have = await conn.fetchval(f"select count(*) from {generation.schema}.issues") if generation else 0
+                found = await generations.active(probe)
+                have = await probe.fetchval(f"select count(*) from {found.schema}.issues") if found else 0
             except asyncpg.UndefinedTableError:  # a load that stopped half way
                 have = 0
             finally:
-                await conn.close()
+                await probe.close()
             if have == cases:
                 return url
             await admin.execute(f'drop database "{database}"')
@@ -75,9 +75,9 @@ async def load(base_url: str, cases: int) -> str:
                 for envelope in county.envelopes[start : start + BATCH]:
                     async with conn.transaction():
                         await handler(conn, envelope)
-        async with pool.acquire() as conn:
-            await conn.execute(f"set search_path = {generation.search_path}")
-            await conn.execute("vacuum analyze")
+        async with pool.acquire() as done:
+            await done.execute(f"set search_path = {generation.search_path}")
+            await done.execute("vacuum analyze")
         print(
             json.dumps(
                 {"loaded": cases, "events": len(county.envelopes), "seconds": round(time.monotonic() - started, 1)}
@@ -104,7 +104,7 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
         return await trend_points(conn, everything, None, PeriodUnit.month, at, assigned_to=None)
 
     async def enforcement_stats(conn: asyncpg.Connection) -> Any:
-        await enforcement.per_case_year(conn, year=None, as_of=None)
+        await enforcement.per_year(conn, year=None, as_of=None)
         return await enforcement.repeat_offenders(conn, year=None, as_of=None)
 
     async def enforcement_cases(conn: asyncpg.Connection) -> Any:
@@ -114,6 +114,7 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
         return await enforcement.case_details(conn, on_page)
 
     return {
+        "floor": lambda c: c.fetchval("select 1"),  # a round trip: what the machine's load adds to every query
         "rates_source": lambda c: closure.rates(c, everything, Moment(None, at), GroupBy.source),
         "rates_township": lambda c: closure.rates(c, everything, Moment(None, at), GroupBy.township),
         "trend": trend,
@@ -137,7 +138,17 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
     }
 
 
-async def measure(url: str, requests: int, *, explain: bool) -> dict[str, Any]:
+def _print_plan(message: str) -> None:
+    """A statement's plan from auto_explain, without its text, if it took more than a millisecond."""
+    head, _, plan = message.partition("\n")
+    if float(head.split()[1]) < 1.0:
+        return
+    lines = plan.split("\n")
+    body = lines[next((n for n, line in enumerate(lines) if "  (cost=" in line), 0) :]
+    print(head, *(line[:200] for line in body if "Buffers:" not in line), sep="\n", flush=True)
+
+
+async def measure(url: str, requests: int, *, explain: bool, only: list[str] | None = None) -> dict[str, Any]:
     conn = await asyncpg.connect(url)
     await init_connection(conn)
     out: dict[str, Any] = {}
@@ -155,15 +166,18 @@ async def measure(url: str, requests: int, *, explain: bool) -> dict[str, Any]:
             await conn.execute("set auto_explain.log_buffers = on")
             await conn.execute("set client_min_messages = log")
             await conn.execute("set auto_explain.log_level = log")
-            conn.add_log_listener(lambda _c, message: print(message.message, flush=True))
+            conn.add_log_listener(lambda _c, message: _print_plan(message.message))
         at = now()
         for name, query in queries(first, at).items():
+            if only and name not in only:
+                continue
             if explain:
                 print(f"===== {name}", flush=True)
             latencies = []
             for _ in range(1 if explain else requests):
                 async with conn.transaction(isolation="repeatable_read", readonly=True):
                     started = time.monotonic()
+                    await readside.enter(conn, generation)
                     await query(conn)
                     latencies.append(time.monotonic() - started)
             out[name] = {
@@ -185,7 +199,7 @@ async def main() -> None:
     args = parser.parse_args()
     for size in sorted(args.cases):
         url = await load(args.database_url, size)
-        figures = await measure(url, args.requests, explain=args.explain)
+        figures = await measure(url, args.requests, explain=args.explain, only=args.only)
         print(json.dumps({"size": size, **figures}, ensure_ascii=False), flush=True)
 
 

@@ -174,11 +174,13 @@ async def trend_points(
         first = await conn.fetchval("select min(reported_at) from issues")
         start = first.astimezone(SHANGHAI).date() if first else last
         keys = trend_periods(start, last, interval, refuse_beyond=False)
+    ends = [
+        min(day_start(period_bounds(key)[1] + timedelta(days=1)) - timedelta(microseconds=1), moment_now)
+        for key in keys
+    ]
+    figures = await closure.trend(conn, filters, ends, assigned_to=assigned_to)
     points = []
-    for key in keys:
-        as_of = min(day_start(period_bounds(key)[1] + timedelta(days=1)) - timedelta(microseconds=1), moment_now)
-        moment = Moment(as_of, moment_now)
-        counts = (await closure.rates(conn, filters, moment, None, assigned_to=assigned_to))[0]
+    for key, as_of, counts in zip(keys, ends, figures, strict=True):
         row = present.rate_row(counts, {**filters.query(), "as_of": as_of.isoformat()})
         points.append(
             TrendPoint(
