@@ -19,6 +19,8 @@ from shared.settings import ServiceSettings
 log = structlog.get_logger()
 
 DDL = Path(__file__).parent / "read_models.sql"
+# The read side's indexes: not part of the shape (a generation without them answers the same, slower).
+INDEXES = Path(__file__).parent / "read_indexes.sql"
 
 # Serialises creating, switching and dropping generations between instances and the rebuild command.
 _GENERATIONS_LOCK = 7_305_001
@@ -82,6 +84,7 @@ async def create(conn: Connection, settings: ServiceSettings, *, status: str) ->
     await conn.execute(f'create schema "{generation.schema}"')
     await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
     await conn.execute(DDL.read_text(encoding="utf-8"))
+    await conn.execute(INDEXES.read_text(encoding="utf-8"))
     await conn.execute("select set_config('search_path', 'public', true)")
     await conn.execute(
         """insert into read_model_generations (generation, schema_name, consumer, group_id, status, shape, activated_at)

@@ -35,14 +35,14 @@ async def gather(conn: Connection, *, year: int, as_of: datetime | None, now: da
     moment = Moment(as_of, now)
     filters = CaseFilters(as_of=as_of)
     by_source = await closure.rates(conn, filters, moment, GroupBy.source)
-    per_case = await enforcement.per_case_year(conn, year=year, as_of=as_of)
+    per_year = await enforcement.per_year(conn, year=year, as_of=as_of)
     tally = await accountability.tally(conn, None, year=year, as_of=as_of)
     return WorkSummary(
         year=year,
         at=moment.at,
         overall=closure.total(by_source),
         by_source={row.key: row for row in by_source},
-        enforcement=enforcement.add(list(per_case.values())),
+        enforcement=enforcement.add(list(per_year.values())),
         accountability=tally[0][1],
     )
 

@@ -1,6 +1,6 @@
 """Closure rates (完成率) and the closure trend: the figures, and the cases behind each of them."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -26,6 +26,7 @@ from services.projections.readside import View, read
 from services.projections.schemas import CaseList, ClosureRates, ClosureTrend, TrendPoint
 from shared.auth import STAFF, require
 from shared.clock import SHANGHAI, now
+from shared.db import Connection
 from shared.errors import InvalidCommand
 from shared.scope import ScopeDep
 
@@ -145,25 +146,7 @@ async def closure_trend(
     asked = None if period.from_ is None else trend_periods(period.from_, end, interval, refuse_beyond=True)
 
     async def query(view: View) -> ClosureTrend:
-        keys = asked
-        if keys is None:
-            first = await view.conn.fetchval("select min(reported_at) from issues")
-            start = first.astimezone(SHANGHAI).date() if first else end
-            keys = trend_periods(start, end, interval, refuse_beyond=False)
-        points = []
-        for key in keys:
-            as_of = min(day_start(period_bounds(key)[1] + timedelta(days=1)) - timedelta(microseconds=1), moment_now)
-            moment = Moment(as_of, moment_now)
-            counts = (await closure.rates(view.conn, filters, moment, None, assigned_to=scope.unit))[0]
-            row = present.rate_row(counts, {**filters.query(), "as_of": as_of.isoformat()})
-            points.append(
-                TrendPoint(
-                    key=key,
-                    label=labels.period(key),
-                    as_of=present.when(as_of) or "",
-                    **row.model_dump(exclude={"key", "label"}),
-                )
-            )
+        points = await trend_points(view.conn, filters, asked, interval, moment_now, end=end, assigned_to=scope.unit)
         return await view.answer(
             ClosureTrend,
             interval=interval,
@@ -172,6 +155,42 @@ async def closure_trend(
         )
 
     return await read(deps, query)
+
+
+async def trend_points(
+    conn: Connection,
+    filters: CaseFilters,
+    asked: list[str] | None,
+    interval: PeriodUnit,
+    moment_now: datetime,
+    *,
+    end: date | None = None,
+    assigned_to: str | None,
+) -> list[TrendPoint]:
+    """The trend's points: the figures as of the end of each period (`asked`, or from the first report to `end`)."""
+    keys = asked
+    if keys is None:
+        last = end or moment_now.astimezone(SHANGHAI).date()
+        first = await conn.fetchval("select min(reported_at) from issues")
+        start = first.astimezone(SHANGHAI).date() if first else last
+        keys = trend_periods(start, last, interval, refuse_beyond=False)
+    ends = [
+        min(day_start(period_bounds(key)[1] + timedelta(days=1)) - timedelta(microseconds=1), moment_now)
+        for key in keys
+    ]
+    figures = await closure.trend(conn, filters, ends, assigned_to=assigned_to)
+    points = []
+    for key, as_of, counts in zip(keys, ends, figures, strict=True):
+        row = present.rate_row(counts, {**filters.query(), "as_of": as_of.isoformat()})
+        points.append(
+            TrendPoint(
+                key=key,
+                label=labels.period(key),
+                as_of=present.when(as_of) or "",
+                **row.model_dump(exclude={"key", "label"}),
+            )
+        )
+    return points
 
 
 def trend_periods(start: date, end: date, interval: PeriodUnit, *, refuse_beyond: bool) -> list[str]:

@@ -28,22 +28,20 @@ async def enforcement(deps: DepsDep, filters: Annotated[YearFilter, Query()]) ->
     """Cases filed, fines issued and paid (yuan, exact), daily penalties, detentions, referrals; repeat offenders."""
 
     async def query(view: View) -> EnforcementStats:
-        per_case = await enforcement_figures.per_case_year(view.conn, year=filters.year, as_of=filters.as_of)
-        years = sorted({year for _, year in per_case})
+        per_year = await enforcement_figures.per_year(view.conn, year=filters.year, as_of=filters.as_of)
+        years = sorted(per_year)
         base = present.query_of(as_of=filters.as_of)
         offenders = await enforcement_figures.repeat_offenders(view.conn, year=filters.year, as_of=filters.as_of)
         return await view.answer(
             EnforcementStats,
             year=filters.year,
             as_of=present.when(filters.as_of),
-            totals=present.enforcement_figures(enforcement_figures.add(list(per_case.values()))),
+            totals=present.enforcement_figures(enforcement_figures.add(list(per_year.values()))),
             rows=[
                 YearRow(
                     key=str(year),
                     label=f"{year}年",
-                    figures=present.enforcement_figures(
-                        enforcement_figures.add([f for (_, y), f in per_case.items() if y == year])
-                    ),
+                    figures=present.enforcement_figures(per_year[year]),
                     cases=present.link("/v1/stats/enforcement/cases", {**base, "year": str(year)}),
                 )
                 for year in years

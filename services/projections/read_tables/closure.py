@@ -92,12 +92,19 @@ class Moment:
 
 
 def state_sql(
-    filters: CaseFilters, moment: Moment, p: Params, *, key_sql: str = "''", assigned_to: str | None = None
+    filters: CaseFilters,
+    moment: Moment,
+    p: Params,
+    *,
+    key_sql: str = "''",
+    assigned_to: str | None = None,
+    figure: Figure | None = None,
 ) -> str:
     """Every case the filters select, with its state and standing at the moment, and a grouping key.
 
     `assigned_to` is the caller's scope (shared.scope), not a filter: only the cases assigned to that unit
-    now (whatever the moment asked), for a responsible unit's token.
+    now (whatever the moment asked), for a responsible unit's token. `figure`: only the cases of that figure
+    (IN_FORCE_SQL's condition, which says the same as FIGURE_SQL's on the standing).
     """
     at = p(moment.at)
     if moment.as_of is None:
@@ -105,23 +112,13 @@ def state_sql(
     else:
         in_force = f"h.valid_from <= {at} and (h.valid_to is null or h.valid_to > {at})"
     conditions = [] if moment.as_of is None else [f"i.reported_at <= {at}"]
-    if assigned_to is not None:
-        conditions.append(
-            "exists (select 1 from case_history c where c.issue_id = i.issue_id and c.valid_to is null"
-            f" and c.unit = {p(assigned_to)})"
-        )
-    for column in ("source", "township", "domain"):
-        value = getattr(filters, column)
-        if value is not None:
-            conditions.append(f"i.{column} = {p(str(value))}")
-    if filters.batch is not None:
-        conditions.append(f"i.batch = {p(filters.batch)}" if filters.batch else "i.batch is null")
+    conditions += issue_conditions(filters, p, assigned_to=assigned_to)
     if filters.unit is not None:
-        conditions.append(f"h.unit = {p(filters.unit)}" if filters.unit else "h.unit is null")
-    if filters.from_ is not None:
-        conditions.append(f"i.reported_at >= {p(day_start(filters.from_))}")
-    if filters.to is not None:
-        conditions.append(f"i.reported_at < {p(day_start(filters.to + timedelta(days=1)))}")
+        conditions.append(unit_condition(filters.unit, p))
+    if figure is not None and figure in IN_FORCE_SQL:
+        # the figure's condition on the state in force (not on the standing computed from it): the planner
+        # estimates it and can start the join from the states
+        conditions.append(IN_FORCE_SQL[figure].format(at=at))
     return f"""
         select {key_sql} as key, i.issue_id, i.source, i.township, i.domain, i.batch, i.title, i.description,
                i.external_ref, i.reported_at, coalesce(h.status, 'reported') as status, h.unit, h.leader_name,
@@ -135,6 +132,32 @@ def state_sql(
          where {where(conditions)}"""
 
 
+def issue_conditions(filters: CaseFilters, p: Params, *, assigned_to: str | None) -> list[str]:
+    """The filters on what a case is (`i`, issues), whatever its state: all of them but the unit."""
+    conditions = []
+    if assigned_to is not None:
+        conditions.append(
+            "exists (select 1 from case_history c where c.issue_id = i.issue_id and c.valid_to is null"
+            f" and c.unit = {p(assigned_to)})"
+        )
+    for column in ("source", "township", "domain"):
+        value = getattr(filters, column)
+        if value is not None:
+            conditions.append(f"i.{column} = {p(str(value))}")
+    if filters.batch is not None:
+        conditions.append(f"i.batch = {p(filters.batch)}" if filters.batch else "i.batch is null")
+    if filters.from_ is not None:
+        conditions.append(f"i.reported_at >= {p(day_start(filters.from_))}")
+    if filters.to is not None:
+        conditions.append(f"i.reported_at < {p(day_start(filters.to + timedelta(days=1)))}")
+    return conditions
+
+
+def unit_condition(unit: str, p: Params) -> str:
+    """责任单位 at the moment (`h`, the state in force); empty: not yet assigned."""
+    return f"h.unit = {p(unit)}" if unit else "h.unit is null"
+
+
 FIGURE_SQL: dict[Figure, str] = {
     Figure.ALL: "true",
     Figure.CLOSED: "standing = 'closed'",
@@ -142,6 +165,14 @@ FIGURE_SQL: dict[Figure, str] = {
     Figure.ON_SCHEDULE: "standing = 'on_schedule'",
     Figure.OVERDUE: "standing = 'overdue'",
     Figure.REOPENED: "reopened_count > 0",
+}
+
+# The figures' conditions on the state in force (`h`), equivalent to FIGURE_SQL's on the standing: a case without
+# a state (reported only) is in none of these figures.
+IN_FORCE_SQL: dict[Figure, str] = {
+    Figure.CLOSED: "h.status = 'closed'",
+    Figure.OVERDUE: "h.status <> 'closed' and h.deadline < {at}",
+    Figure.REOPENED: "h.reopened_count > 0",
 }
 
 PERIOD_SQL: dict[PeriodUnit, str] = {
@@ -256,14 +287,102 @@ async def cases(
 ) -> tuple[int, list[asyncpg.Record]]:
     """The cases behind a figure, and how many there are in all."""
     p = Params()
-    state = state_sql(filters, moment, p, assigned_to=assigned_to)
+    state = state_sql(filters, moment, p, assigned_to=assigned_to, figure=figure)
+    # a figure with a condition on the state in force has it in `state` already (IN_FORCE_SQL)
+    selected = f"select s.* from ({state}) s where {'true' if figure in IN_FORCE_SQL else FIGURE_SQL[figure]}"
+    count = await conn.fetchval(f"select count(*) from ({selected}) c", *p.values)
+    order = "deadline, issue_id" if overdue_first else "reported_at, issue_id"
+    # the page first, then the repeats of its cases only
+    page = f"{selected} order by {order} limit {p(limit)} offset {p(offset)}"
     # 重复举报: further reports of the same problem, linked to it by intake
     repeats = (
         "(select count(*) from facts f where f.topic = 'intake' and f.type = 'DuplicateReportLinked'"
         f" and f.stream_id = s.issue_id and f.occurred_at <= {p(moment.at)})"
     )
-    selected = f"select s.*, {repeats} as repeat_reports from ({state}) s where {FIGURE_SQL[figure]}"
-    count = await conn.fetchval(f"select count(*) from ({selected}) c", *p.values)
-    order = "deadline, issue_id" if overdue_first else "reported_at, issue_id"
-    rows = await conn.fetch(f"{selected} order by {order} limit {p(limit)} offset {p(offset)}", *p.values)
+    rows = await conn.fetch(f"select s.*, {repeats} as repeat_reports from ({page}) s order by {order}", *p.values)
     return count, rows
+
+
+async def trend(
+    conn: Connection, filters: CaseFilters, moments: list[datetime], *, assigned_to: str | None = None
+) -> list[Counts]:
+    """The figures as of each of these moments (ascending), in one pass over the cases' histories.
+
+    The same counts as `rates(…, Moment(moment, …), None)` at each moment, without a query per moment: each
+    stretch of a case's states (from its report, or from a state's start, to the next state) counts at the
+    moments it covers, from the first moment in it to the first after it (0: it has not ended); overdue from the
+    first moment past its deadline. Those moments are found by width_bucket over the moments (the number of
+    moments before an instant, plus one), the stretches are counted by those numbers in the database, and the
+    counts are spread over the moments here.
+    """
+    if not moments:
+        return []
+    p = Params()
+    ats = p(moments)
+    conditions = [f"i.reported_at <= {p(moments[-1])}", *issue_conditions(filters, p, assigned_to=assigned_to)]
+    unit = "true" if filters.unit is None else unit_condition(filters.unit, p)
+
+    def first_at(instant: str) -> str:
+        """The number of the first moment at or after an instant (timestamps have microseconds)."""
+        return f"width_bucket({instant} - interval '1 microsecond', {ats}::timestamptz[]) + 1"
+
+    rows = await conn.fetch(
+        f"""with selected as (
+                select i.issue_id, i.reported_at from issues i where {where(conditions)}
+            ), stretches as (
+                -- each state of a case from when it is counted (its report) to the next state
+                select greatest(h.valid_from, s.reported_at) as since, h.valid_to as until, h.status, h.unit,
+                       h.deadline, h.reopened_count
+                  from selected s join case_history h on h.issue_id = s.issue_id
+                 where h.valid_to is null or h.valid_to > s.reported_at
+                union all
+                -- reported, no case yet: until its first state
+                select s.reported_at, f.first_from, 'reported', null, null, 0
+                  from selected s
+                  left join (select issue_id, min(valid_from) as first_from from case_history group by issue_id) f
+                    on f.issue_id = s.issue_id
+            )
+            select {first_at("since")} as since,
+                   coalesce({first_at("until")}, 0) as until,
+                   case when status <> 'closed' and deadline is not null
+                        then {first_at("greatest(since, deadline + interval '1 microsecond')")} end as overdue,
+                   status = 'closed' as closed, reopened_count > 0 as reopened, count(*)::int as cases
+              from stretches h
+             where (until is null or until > since) and {unit}
+             group by 1, 2, 3, 4, 5""",
+        *p.values,
+    )
+    size = len(moments) + 2  # moments 1..n; n + 1: after the last
+    changes = {name: [0] * size for name in ("total", "closed", "overdue", "reopened")}
+
+    def count(name: str, first: int, until: int, cases: int) -> None:
+        if first < until:
+            changes[name][first] += cases
+            changes[name][until] -= cases
+
+    for r in rows:
+        until = r["until"] or size - 1
+        count("total", r["since"], until, r["cases"])
+        if r["closed"]:
+            count("closed", r["since"], until, r["cases"])
+        if r["reopened"]:
+            count("reopened", r["since"], until, r["cases"])
+        if r["overdue"] is not None:
+            count("overdue", r["overdue"], until, r["cases"])
+    figures: list[Counts] = []
+    running = dict.fromkeys(changes, 0)
+    for k in range(1, len(moments) + 1):
+        for name, change in changes.items():
+            running[name] += change[k]
+        figures.append(
+            Counts(
+                key="",
+                label="合计",
+                total=running["total"],
+                closed=running["closed"],
+                on_schedule=running["total"] - running["closed"] - running["overdue"],
+                overdue=running["overdue"],
+                reopened=running["reopened"],
+            )
+        )
+    return figures

@@ -138,14 +138,15 @@ _YEAR = "extract(year from occurred_at at time zone 'Asia/Shanghai')::int"
 
 # Each table's contribution to the figures, per case and year.
 _PARTS = (
-    "select case_id, {year} as year, count(distinct case_id) as cases_filed"
+    "select {case} as case_id, {year} as year, count(distinct case_id) as cases_filed"
     " from enforcement_cases where {cond} group by 1, 2",
-    "select case_id, {year} as year, count(*) as penalties, sum(amount_fen) as fines_issued_fen,"
+    "select {case} as case_id, {year} as year, count(*) as penalties, sum(amount_fen) as fines_issued_fen,"
     f" count(*) filter (where basis = '{PenaltyBasis.DAILY_CONTINUOUS.value}') as daily_penalty_rounds,"
     f" coalesce(sum(amount_fen) filter (where basis = '{PenaltyBasis.DAILY_CONTINUOUS.value}'), 0)"
     " as daily_penalty_fen from penalties where {cond} group by 1, 2",
-    "select case_id, {year} as year, sum(amount_fen) as fines_paid_fen from payments where {cond} group by 1, 2",
-    "select case_id, {year} as year,"
+    "select {case} as case_id, {year} as year, sum(amount_fen) as fines_paid_fen"
+    " from payments where {cond} group by 1, 2",
+    "select {case} as case_id, {year} as year,"
     " count(*) filter (where kind = 'detention') as detention_orders,"
     " coalesce(sum(persons) filter (where kind = 'detention'), 0) as persons_detained,"
     " count(*) filter (where kind = 'criminal_measures') as criminal_measures,"
@@ -165,9 +166,26 @@ async def per_case_year(
     cond = _conditions(p, year=year, as_of=as_of, case_ids=case_ids)
     merged: dict[tuple[str, int], dict[str, int]] = {}
     for part in _PARTS:
-        for row in await conn.fetch(part.format(year=_YEAR, cond=cond), *p.values):
+        for row in await conn.fetch(part.format(case="case_id", year=_YEAR, cond=cond), *p.values):
             figures = merged.setdefault((row["case_id"], row["year"]), {})
             figures.update({k: int(v) for k, v in row.items() if k not in ("case_id", "year")})
+    return {key: Figures(**values) for key, values in merged.items()}
+
+
+async def per_year(conn: Connection, *, year: int | None, as_of: datetime | None) -> dict[int, Figures]:
+    """The figures of each year that has any: what `per_case_year` gives, added up per year in the database.
+
+    The same sums (a case filed in a year counts once in it, as it does once per case and year), without a row
+    per case to read and add here.
+    """
+    p = Params()
+    cond = _conditions(p, year=year, as_of=as_of, case_ids=None)
+    merged: dict[int, dict[str, int]] = {}
+    for part in _PARTS:
+        for row in await conn.fetch(part.format(case="''", year=_YEAR, cond=cond), *p.values):
+            merged.setdefault(row["year"], {}).update(
+                {k: int(v) for k, v in row.items() if k not in ("case_id", "year")}
+            )
     return {key: Figures(**values) for key, values in merged.items()}
 
 

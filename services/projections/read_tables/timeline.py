@@ -23,11 +23,16 @@ async def events(conn: Connection, issue_id: str, *, seen_by: str | None = None)
                  where type = 'MeasureImposed' and issue_ids @> array[$1]
             )
             select * from (
+                -- each by its own index (issue ids; topic and stream; measure id): as one condition with OR,
+                -- every enforcement and accountability fact was read (62,000 at 20,000 cases)
+                select * from facts where issue_ids @> array[$1]
+                union
                 select * from facts
-                 where issue_ids @> array[$1]
-                    or (topic = 'enforcement' and stream_id in (select stream_id from enforcement_cases))
-                    or (topic = 'accountability' and type = 'MeasureRevoked'
-                        and payload ->> 'measure_id' in (select measure_id from measures))
+                 where topic = 'enforcement' and stream_id in (select stream_id from enforcement_cases)
+                union
+                select * from facts
+                 where topic = 'accountability' and type = 'MeasureRevoked'
+                   and payload ->> 'measure_id' in (select measure_id from measures)
             ) f
              where $2::text is null
                 or topic in ('intake', 'cases')

@@ -1,0 +1,10 @@
+-- Indexes of the read side: run with search_path set to the generation's schema, after read_models.sql, when a
+-- generation is made (generations.create), and for the generations made before them by migration
+-- 003_read_indexes.sql (the same statements, one schema after the other). Kept apart from read_models.sql: they
+-- change how fast the figures are read, not what the tables hold, so a generation needs no rebuild for them.
+
+-- The figures as of a moment: the states in force then (valid_to after it, or none).
+create index if not exists case_history_valid_to_idx on case_history (valid_to);
+-- The overdue list, longest overdue first: the states in force now by deadline.
+create index if not exists case_history_current_deadline_idx on case_history (deadline, issue_id)
+    where valid_to is null;

@@ -1,0 +1,72 @@
+"""The reads computed in one pass give exactly what the per-moment and per-case queries give."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from services.projections import readside
+from services.projections.filters import CaseFilters
+from services.projections.read_tables import closure
+from services.projections.read_tables import enforcement as enforcement_figures
+from services.projections.read_tables.closure import Moment
+from services.projections.settings import ProjectionsSettings
+from shared.clock import now
+from shared.contracts.codes import Source
+from shared.db import Connection
+from tests.integration.projections.conftest import feed, new_generation
+from tests.integration.projections.county import simulate
+
+
+@asynccontextmanager
+async def county_read(
+    pool: asyncpg.Pool, settings: ProjectionsSettings, *, seed: int, issues: int, span_days: int
+) -> AsyncIterator[tuple[Connection, datetime]]:
+    """A simulated county fed to a new generation, and a read transaction on it as the API reads."""
+    at = now()
+    generation = await new_generation(pool, settings)
+    await feed(pool, generation, simulate(seed=seed, issues=issues, now=at, span_days=span_days).envelopes)
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        await readside.enter(conn, generation)
+        yield conn, at
+
+
+async def test_the_trend_in_one_pass_equals_the_figures_as_of_each_moment(
+    pool: asyncpg.Pool, settings: ProjectionsSettings
+) -> None:
+    async with county_read(pool, settings, seed=23, issues=120, span_days=400) as (conn, at):
+        units = [r["unit"] for r in await conn.fetch("select distinct unit from case_history where unit is not null")]
+        # period ends, and the exact instants where figures change: state starts, deadlines, reports
+        instants = {at - timedelta(days=d) for d in range(0, 420, 30)}
+        for column, table in (("valid_from", "case_history"), ("deadline", "case_history"), ("reported_at", "issues")):
+            instants |= {r[0] for r in await conn.fetch(f"select {column} from {table} where {column} is not null")}
+        moments = sorted(m for m in instants if m <= at)
+        selections = [
+            (CaseFilters(), None),
+            (CaseFilters(unit=units[0]), None),
+            (CaseFilters(unit=""), None),
+            (CaseFilters(township="城关镇"), None),
+            (CaseFilters(source=Source.CENTRAL_INSPECTION), None),
+            (CaseFilters(), units[1]),
+        ]
+        for filters, scope in selections:
+            trend = await closure.trend(conn, filters, moments, assigned_to=scope)
+            each = [(await closure.rates(conn, filters, Moment(m, at), None, assigned_to=scope))[0] for m in moments]
+            assert trend == each, (filters, scope)
+        assert trend[-1].total > 0 and any(c.overdue for c in trend) and any(c.closed for c in trend)
+
+
+async def test_the_enforcement_figures_per_year_are_the_per_case_figures_added_up(
+    pool: asyncpg.Pool, settings: ProjectionsSettings
+) -> None:
+    async with county_read(pool, settings, seed=29, issues=80, span_days=700) as (conn, at):
+        for year in (None, at.year - 1, at.year):
+            for as_of in (None, at - timedelta(days=200)):
+                per_case = await enforcement_figures.per_case_year(conn, year=year, as_of=as_of)
+                per_year = await enforcement_figures.per_year(conn, year=year, as_of=as_of)
+                years = {y for _, y in per_case}
+                assert per_year == {
+                    y: enforcement_figures.add([f for (_, yy), f in per_case.items() if yy == y]) for y in years
+                }
+        assert sum(f.cases_filed for f in (await enforcement_figures.per_year(conn, year=None, as_of=None)).values())
