@@ -4,7 +4,7 @@
 
 For each size a database `reads_<size>` is made (once: kept, and reused while it holds that many cases) with the
 projections' migrations and one active generation, filled with the tests' simulated county
-(tests/integration/projections/county.py, `simulate(issues=size)`) applied through the real handlers
+(bench/county.py, `simulate(issues=size)`) applied through the real handlers
 (services.projections.consumers), a batch of events per transaction. Then every query behind the dashboard's
 reads (bench/reads.py) runs `--requests` times in a row on one connection in a repeatable-read transaction, as
 the API runs it (readside.read), without HTTP, tokens or Kafka: p50/p99 per query, one JSON line per size.
@@ -40,7 +40,7 @@ def _url(base: str, database: str) -> str:
 
 async def load(base_url: str, cases: int) -> str:
     """The database of this size, made and filled unless it is already there."""
-    from tests.integration.projections.county import simulate  # the tests' county: only when loading
+    from bench.county import simulate  # the tests' county: only when loading
 
     database = f"reads_{cases}"
     url = _url(base_url, database)
@@ -72,9 +72,7 @@ async def load(base_url: str, cases: int) -> str:
         started = time.monotonic()
         for start in range(0, len(county.envelopes), BATCH):
             async with pool.acquire() as conn, conn.transaction():
-                for envelope in county.envelopes[start : start + BATCH]:
-                    async with conn.transaction():
-                        await handler(conn, envelope)
+                await handler(conn, county.envelopes[start : start + BATCH])
         async with pool.acquire() as done:
             await done.execute(f"set search_path = {generation.search_path}")
             await done.execute("vacuum analyze")

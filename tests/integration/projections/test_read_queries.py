@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from bench.county import simulate
 from services.projections import readside
 from services.projections.filters import CaseFilters
 from services.projections.read_tables import closure
@@ -16,7 +17,6 @@ from shared.clock import now
 from shared.contracts.codes import Source
 from shared.db import Connection
 from tests.integration.projections.conftest import feed, new_generation
-from tests.integration.projections.county import simulate
 
 
 @asynccontextmanager
