@@ -54,9 +54,18 @@ async def users(infrastructure: Infrastructure, prefix: str, topics: list[str]) 
     await asyncio.to_thread(remove, infrastructure.broker, list(names.values()))
 
 
+async def _may_write_once_signed_in(broker: Broker, topic: str) -> bool:
+    """A new user's SCRAM credential, like its grants, reaches the broker through the metadata log: until it does,
+    the user's sign-in fails (seen on a loaded machine), which here means "not yet", not "never"."""
+    try:
+        return await may_write(broker, topic)
+    except KafkaConnectionError:
+        return False
+
+
 async def _until_allowed(broker: Broker, topic: str, within: float = 15.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
-    while not await may_write(broker, topic):
+    while not await _may_write_once_signed_in(broker, topic):
         assert asyncio.get_running_loop().time() < deadline, f"{broker.username} never got {topic}"
         await asyncio.sleep(0.3)
 

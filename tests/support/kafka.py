@@ -55,8 +55,8 @@ async def wait_for_events(broker: Broker, topic: str, count: int, *, timeout: fl
 
 async def may_write(broker: Broker, topic: str) -> bool:
     producer = AIOKafkaProducer(**broker.client_options(), request_timeout_ms=5000)
-    await producer.start()
     try:
+        await producer.start()
         await producer.send_and_wait(topic, b"probe")
         return True
     except TopicAuthorizationFailedError:
