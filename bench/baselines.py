@@ -146,10 +146,10 @@ class PgbenchRun:
     summary: str
 
 
-def prepare_pgbench(dsn: str, payload: str) -> Path:
-    """The one-row insert script and its table; the payload is the same JSON an event carries."""
+def prepare_pgbench(dsn: str, payload: str, folder: Path) -> Path:
+    """The one-row insert script (in `folder`) and its table; the payload is the same JSON an event carries."""
     _psql(dsn, "create table if not exists pgbench_rows (id bigserial primary key, payload jsonb not null)")
-    script = Path(tempfile.mkdtemp(prefix="bench-pgbench-")) / "insert_one_row.sql"
+    script = folder / "insert_one_row.sql"
     script.write_text(
         f"insert into pgbench_rows (payload) values ('{payload.replace(chr(39), chr(39) * 2)}');\n", encoding="utf-8"
     )
@@ -202,20 +202,22 @@ def pgbench(
     if rate is not None:
         args += ["-R", str(rate)]
     env = {"PGPASSWORD": parts["password"], "PATH": "/usr/bin:/bin"}
-    out = _run([*args, parts["dbname"]], timeout=600, env=env)
-    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
-    done = re.search(r"number of transactions actually processed: (\d+)", out)
-    if not tps or not done:
-        raise BaselineFailed(f"could not read pgbench output: {out[-400:]}")
-    latencies = []
-    for log in logs.glob("tx*"):
-        for line in log.read_text().splitlines():
-            fields = line.split()
-            if len(fields) >= 3 and fields[2].isdigit():
-                # with -R the time is counted from the scheduled start, as our open loop counts it
-                lag = int(fields[6]) if rate is not None and len(fields) >= 7 and fields[6].isdigit() else 0
-                latencies.append((int(fields[2]) + lag) / 1000)  # microseconds → ms
-    shutil.rmtree(logs, ignore_errors=True)
+    try:
+        out = _run([*args, parts["dbname"]], timeout=600, env=env)
+        tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+        done = re.search(r"number of transactions actually processed: (\d+)", out)
+        if not tps or not done:
+            raise BaselineFailed(f"could not read pgbench output: {out[-400:]}")
+        latencies = []
+        for log in logs.glob("tx*"):
+            for line in log.read_text().splitlines():
+                fields = line.split()
+                if len(fields) >= 3 and fields[2].isdigit():
+                    # with -R the time is counted from the scheduled start, as our open loop counts it
+                    lag = int(fields[6]) if rate is not None and len(fields) >= 7 and fields[6].isdigit() else 0
+                    latencies.append((int(fields[2]) + lag) / 1000)  # microseconds → ms
+    finally:
+        shutil.rmtree(logs, ignore_errors=True)
     summary = " ".join(
         line.strip() for line in out.splitlines() if line.startswith(("tps", "latency", "number of clients"))
     )

@@ -2,8 +2,10 @@
 
 import asyncio
 import contextlib
+import tempfile
 import uuid
 from dataclasses import asdict
+from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -56,20 +58,21 @@ async def event_store(config: BenchConfig, report: Report) -> None:
 async def pgbench_baselines(config: BenchConfig, report: Report) -> None:
     sizes = config.sizes
     payload = store.payload_bytes(store.sample_event(0)).decode()
-    async with scratch_database(config.database_url, f"{config.run}_pgbench") as dsn:
-        script = await asyncio.to_thread(baselines.prepare_pgbench, dsn, payload)
-        fixed = await asyncio.to_thread(
-            baselines.pgbench, dsn, script, clients=4, seconds=sizes.fixed_seconds, rate=sizes.fixed_rate
-        )
-        saturated = await asyncio.to_thread(
-            baselines.pgbench, dsn, script, clients=sizes.saturation_clients, seconds=sizes.saturation_seconds
-        )
-        stored = await asyncio.to_thread(
-            baselines.pgbench, dsn, script, clients=sizes.store_clients, transactions=sizes.store_events
-        )
-        looped = await asyncio.to_thread(
-            baselines.pgbench, dsn, script, clients=sizes.loop_clients, transactions=sizes.store_events
-        )
+    with tempfile.TemporaryDirectory(prefix="bench-pgbench-") as folder:
+        async with scratch_database(config.database_url, f"{config.run}_pgbench") as dsn:
+            script = await asyncio.to_thread(baselines.prepare_pgbench, dsn, payload, Path(folder))
+            fixed = await asyncio.to_thread(
+                baselines.pgbench, dsn, script, clients=4, seconds=sizes.fixed_seconds, rate=sizes.fixed_rate
+            )
+            saturated = await asyncio.to_thread(
+                baselines.pgbench, dsn, script, clients=sizes.saturation_clients, seconds=sizes.saturation_seconds
+            )
+            stored = await asyncio.to_thread(
+                baselines.pgbench, dsn, script, clients=sizes.store_clients, transactions=sizes.store_events
+            )
+            looped = await asyncio.to_thread(
+                baselines.pgbench, dsn, script, clients=sizes.loop_clients, transactions=sizes.store_events
+            )
     report.raw["pgbench"] = {
         "fixed": fixed.summary,
         "saturation": saturated.summary,
