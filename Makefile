@@ -79,8 +79,9 @@ $(VEGETA):
 drill: install
 	@$(PY) -m drill $(ARGS)
 
+# Two workers (pytest-xdist), a test file each at a time: most tests wait on the broker or the database, not a core.
 test: lint assets browser
-	@$(PY) -m pytest -q
+	@$(PY) -m pytest -q -n 2 --dist loadfile
 
 # Format, lint rules and types (pyproject.toml): make test runs this first, so CI fails on a violation.
 .PHONY: lint format

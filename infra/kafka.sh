@@ -239,6 +239,11 @@ secure_old_store() {
 cmd_start() {
   local t0 pid
   t0=$(now_ms)
+  # One start at a time per broker: parallel test workers each start it and find it up (the broker is
+  # launched with fd 9 closed, so it never holds the lock).
+  mkdir -p "$PID_DIR"
+  exec 9>"$PID_DIR/$NAME.start.lock"
+  flock 9
   if pid="$(live_pid)"; then
     if broker_ready; then info "already running (pid $pid) on $BOOTSTRAP"; return 0; fi
     info "process $pid exists but is not ready yet; waiting"
@@ -277,7 +282,7 @@ launch() {
       -Dlog4j2.configurationFile="$LOG4J_BROKER" \
       -Dkafka.logs.dir="$LOG_DIR" \
       -cp "$LIBS/*" kafka.Kafka "$PROPS" \
-    >"$LOG_FILE" 2>&1 </dev/null &
+    >"$LOG_FILE" 2>&1 </dev/null 9>&- &
   local i=0
   while [[ ! -s "$PID_FILE" && $i -lt 50 ]]; do sleep 0.1; i=$((i + 1)); done
   [[ -n "$(read_pid)" ]] || die "could not start the broker (no pid written; see $LOG_FILE)"

@@ -185,6 +185,11 @@ cmd_start() {
     return 0
   fi
   local t0; t0=$(now_ms)
+  # One start at a time per server: parallel test workers each start it and find it up. The server is spawned
+  # with fd 9 closed, so the lock is released with this script, never held by PostgreSQL.
+  mkdir -p "$PID_DIR"
+  exec 9>"$PID_DIR/$NAME.start.lock"
+  flock 9
   cmd_install
   BIN="$(find_bin)"
   setup_layout
@@ -201,7 +206,7 @@ cmd_start() {
     check_version
     write_conf
     local out
-    if ! out="$(cd / && as_pg "$BIN/pg_ctl" start -D "$DATA" -l "$LOG_FILE" -w -t 60 -s 2>&1)"; then
+    if ! out="$(cd / && as_pg "$BIN/pg_ctl" start -D "$DATA" -l "$LOG_FILE" -w -t 60 -s 2>&1 9>&-)"; then
       echo "$out" >&2
       tail -n 30 "$LOG_FILE" >&2 || true
       die "PostgreSQL failed to start (log: $LOG_FILE)"

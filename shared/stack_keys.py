@@ -23,6 +23,7 @@ PostgreSQL listens on 127.0.0.1 only and does not use it.
 
 import argparse
 import base64
+import fcntl
 import os
 import secrets
 import sys
@@ -80,15 +81,22 @@ def read(state_dir: Path | None = None) -> dict[str, str]:
 
 
 def ensure(state_dir: Path | None = None) -> dict[str, str]:
-    """This install's keys: those in the file, plus a new random one for each that is missing (written, mode 600)."""
-    keys = read(state_dir)
-    missing = {name: make() for name, make in GENERATORS.items() if not keys.get(name)}
-    if missing:
-        keys.update(missing)
-        _write(secrets_file(state_dir), keys)
-    else:
-        secrets_file(state_dir).chmod(0o600)
-    return keys
+    """This install's keys: those in the file, plus a new random one for each that is missing (written, mode 600).
+
+    One at a time: the broker, Keycloak and parallel test workers may each ensure them on a fresh machine, and two
+    that both found a key missing would each write their own."""
+    path = secrets_file(state_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(f".{path.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        keys = read(state_dir)
+        missing = {name: make() for name, make in GENERATORS.items() if not keys.get(name)}
+        if missing:
+            keys.update(missing)
+            _write(path, keys)
+        else:
+            path.chmod(0o600)
+        return keys
 
 
 def _write(path: Path, keys: dict[str, str]) -> None:

@@ -32,7 +32,7 @@ from shared.topics import all_topics, ensure_topics
 from tests.support.issuer import session_issuer
 from tests.support.keycloak import Keycloak, launch_early, start_keycloak
 from tests.support.keys import session_keys
-from tests.support.stack import Infrastructure, start_infrastructure
+from tests.support.stack import Infrastructure, exclusive, start_infrastructure
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -76,13 +76,16 @@ def dev_sign_in(keycloak: Keycloak) -> SignInSettings:
     users (shared/identity.py). Where the tools sign in. Their passwords are kept beside the server's state, as
     `make up` keeps its own: a second session (a test run while another runs) finds them and changes none."""
     passwords = keycloak.dev_users_file
-    subprocess.run(
-        [sys.executable, "-m", "shared.identity", "dev-users", "--url", keycloak.url, "--passwords", str(passwords)],
-        env=os.environ | {"ENVIRONMENT": "development", "KEYCLOAK_ADMIN_PASSWORD": keycloak.admin_password},
-        cwd=Path(__file__).resolve().parents[1],
-        check=True,
-        capture_output=True,
-    )
+    # One worker at a time (make test runs two): two that found no passwords file would each set their own.
+    command = ["-m", "shared.identity", "dev-users", "--url", keycloak.url, "--passwords", str(passwords)]
+    with exclusive(passwords.with_suffix(".lock")):
+        subprocess.run(
+            [sys.executable, *command],
+            env=os.environ | {"ENVIRONMENT": "development", "KEYCLOAK_ADMIN_PASSWORD": keycloak.admin_password},
+            cwd=Path(__file__).resolve().parents[1],
+            check=True,
+            capture_output=True,
+        )
     return SignInSettings(oidc_issuer=keycloak.issuer, dev_users_file=passwords)
 
 

@@ -85,7 +85,7 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
         urls = Urls(i.url, c.url, e.url, a.url, p.url)
         year = short_year()
         player = Player(
-            County(urls, people, client, concurrency=8), year, Pace(month_seconds=0.2, deadline_seconds=1.5)
+            County(urls, people, client, concurrency=8), year, Pace(month_seconds=0.2, deadline_seconds=3.0)
         )
         await player.play()
         hostile = await client.post(

@@ -35,7 +35,9 @@ class Keycloak:
 
 
 def _environment() -> dict[str, str]:
-    return os.environ | {"KEYCLOAK_PORT": str(PORT)}
+    # The first start on a fresh machine makes Keycloak's schema and imports the realm while the other test worker
+    # runs: minutes on 2 busy cores. Waiting longer costs nothing once it is up.
+    return {"KEYCLOAK_START_TIMEOUT": "600"} | os.environ | {"KEYCLOAK_PORT": str(PORT)}
 
 
 def launch_early() -> None:

@@ -1,11 +1,13 @@
 """Where the tests' Kafka broker and PostgreSQL server come from."""
 
+import fcntl
 import os
 import secrets
 import shutil
 import socket
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +29,15 @@ class Infrastructure:
     def stop(self) -> None:
         for stop in reversed(self._stop):
             stop()
+
+
+@contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Holds an exclusive lock on `lock_file` (made if missing): one test worker at a time in the block."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _docker_engine_answers() -> bool:
