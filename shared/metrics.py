@@ -1,6 +1,7 @@
 """Prometheus metrics of the platform; each service serves them at /metrics (shared/web.py: who may read them)."""
 
 import time
+from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +38,8 @@ HTTP_REQUEST_DURATION = Histogram(
 )
 # Routes that are probes or the metrics themselves: not counted.
 UNTRACKED = frozenset({"/metrics", "/healthz", "/readyz"})
+# Label sets whose children RequestMetrics keeps at hand; beyond them it asks prometheus_client each time.
+MAX_LABEL_SETS = 1024
 
 
 class RequestMetrics:
@@ -45,6 +48,7 @@ class RequestMetrics:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._labelled: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,5 +69,20 @@ class RequestMetrics:
             # The router sets the matched route on the scope it was given, which is this one.
             handler = getattr(scope.get("route"), "path", None) or "none"
             if handler not in UNTRACKED:
-                HTTP_REQUESTS.labels(handler, scope["method"], f"{status // 100}xx").inc()
-                HTTP_REQUEST_DURATION.labels(handler, scope["method"]).observe(time.perf_counter() - started)
+                count, duration = self._children(handler, scope["method"], status // 100)
+                count.inc()
+                duration.observe(time.perf_counter() - started)
+
+    def _children(self, handler: str, method: str, status_class: int) -> tuple[Any, Any]:
+        """The labelled count and duration, looked up once per label set (prometheus_client's `labels` checks and
+        locks on every call: issue 14, intake's request path)."""
+        key = (handler, method, status_class)
+        children = self._labelled.get(key)
+        if children is None:
+            children = (
+                HTTP_REQUESTS.labels(handler, method, f"{status_class}xx"),
+                HTTP_REQUEST_DURATION.labels(handler, method),
+            )
+            if len(self._labelled) < MAX_LABEL_SETS:  # methods are the client's: never an unbounded dict
+                self._labelled[key] = children
+        return children

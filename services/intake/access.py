@@ -12,12 +12,12 @@ the province's 交办 on `province.inbound`.
 """
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Depends, Request
 
-from services.intake.deps import DepsDep
-from shared.auth import Principal, Role, acting_as, optional_principal, require
+from services.intake.deps import Deps
+from shared.auth import Role, acting_as, require, sender_of
 from shared.contracts.codes import Source
 
 # Who reads reports and their photos.
@@ -50,12 +50,14 @@ def staff(*roles: Role) -> Any:
 def public() -> Any:
     """Public submission: no token needed but limited per address, like a `public` token; a token must be valid."""
 
-    async def submitter(
-        request: Request, deps: DepsDep, principal: Annotated[Principal | None, Depends(optional_principal)]
-    ) -> Submitter:
+    async def submitter(request: Request) -> Submitter:
+        # One dependency without sub-dependencies: the token and the service's dependencies read here, not solved
+        # by FastAPI on every report (shared.auth.sender_of).
+        principal = await sender_of(request)
         if principal is not None and principal.role in ENTRY_ROLES:
             return Submitter(actor=principal.actor, official=True)
         if principal is None or principal.role is Role.PUBLIC:
+            deps: Deps = request.state.deps
             await deps.public_rate_limit.check(request)
         return Submitter(actor=principal.actor if principal else "public", official=False)
 
