@@ -32,9 +32,26 @@ create table issues (
     title         text        not null,
     description   text,
     external_ref  text,
-    reported_at   timestamptz not null
+    reported_at   timestamptz not null,
+    -- The case's state now: a copy of its case_history row in force (valid_to is null), kept on write by
+    -- closure.current_states for every issue a batch touches, so the figures and drill-downs "as of now" read one
+    -- row per case without the join. 'reported' and the zeros: no case yet. As-of figures read case_history.
+    status          text        not null default 'reported',
+    unit            text,
+    leader_name     text,
+    leader_post     text,
+    problem         text,
+    task            text,
+    measures        text,
+    deadline        timestamptz,
+    closed_at       timestamptz,
+    reopened_count  integer     not null default 0,
+    missed_count    integer     not null default 0,
+    first_state_at  timestamptz  -- when its case_history begins (null: no case yet)
 );
 create index issues_reported_at_idx on issues (reported_at);
+-- The overdue list (the longest overdue first) and the overdue figure now: the open cases by deadline.
+create index issues_open_deadline_idx on issues (deadline, issue_id) where status <> 'closed';
 
 -- 整改状态历史: the case's state between one event and the next, folded from its facts
 -- (case_history.py). The state as of T is the row with valid_from <= T < valid_to.
