@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from services.projections.generations import Generation
-from services.projections.read_tables import accountability, case_history, closure, enforcement, facts
+from services.projections.read_tables import accountability, case_history, changes, closure, enforcement, facts
 from shared.consumer import Begin, ConsumerRunner, PoisonMessage
 from shared.contracts import EVENT_TYPES, cases
 from shared.contracts.accountability import (
@@ -100,6 +100,7 @@ async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
     touched = {_issue_of(envelope, payload) for envelope, payload in of_line[_ISSUE_LINE] + of_line[_CASE_LINE]}
     if touched:
         await closure.current_states(conn, sorted(touched))
+        await changes.record(conn, sorted(touched))
 
 
 def _issue_of(envelope: Envelope, payload: Any) -> str:

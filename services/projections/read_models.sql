@@ -76,6 +76,34 @@ create table case_history (
 );
 create index case_history_current_idx on case_history (issue_id) where valid_to is null;
 
+-- 状态变化: the changes of each problem's figures at the instants they happen (read_tables/changes.py): +1 total
+-- from its report, ± closed, reopened and overdue as its states begin and end, overdue from the instant its
+-- deadline passes. The figures as of T are the sums of the changes at or before T. Kept on write from issues and
+-- case_history for the problems a batch touched (their rows replaced), with the per-day sums beside them.
+create table state_changes (
+    issue_id  text        not null,
+    at        timestamptz not null,
+    source    text        not null,
+    total     integer     not null,
+    closed    integer     not null,
+    overdue   integer     not null,
+    reopened  integer     not null
+);
+create index state_changes_issue_idx on state_changes (issue_id);
+create index state_changes_at_idx on state_changes (at);
+
+-- The same changes added up per county day (Asia/Shanghai) and source: the figures as of the end of a day read
+-- days × sources rows; as of an instant within a day, that day's state_changes up to it are added.
+create table daily_changes (
+    day       date    not null,
+    source    text    not null,
+    total     bigint  not null,
+    closed    bigint  not null,
+    overdue   bigint  not null,
+    reopened  bigint  not null,
+    primary key (day, source)
+);
+
 -- 督办问责阶梯: escalations of units (预警, 约谈, 通报批评, 移交纪委监委).
 create table escalations (
     event_id      uuid        primary key,

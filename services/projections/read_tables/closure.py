@@ -13,6 +13,7 @@ import asyncpg
 
 from services.projections import labels
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, day_start
+from services.projections.read_tables import changes
 from services.projections.read_tables.sql import Params, rows_json, where
 from shared.contracts.cases import CaseOpened
 from shared.contracts.intake import IssueReported
@@ -263,8 +264,13 @@ async def rates(
     period_unit: PeriodUnit = PeriodUnit.month,
     *,
     assigned_to: str | None = None,
+    summaries: bool = True,
 ) -> list[Counts]:
-    """The figures per group (or one row, key "", without grouping)."""
+    """The figures per group (or one row, key "", without grouping). As of a past moment, by source or in all, from
+    the changes kept on write (changes.py; `summaries=False`: from the history, what they are checked against)."""
+    as_of_by_source = moment.as_of is not None and group_by in (None, GroupBy.source)
+    if summaries and as_of_by_source and changes.answers(filters, assigned_to):
+        return _from_changes(await changes.by_source(conn, filters, moment.at), group_by)
     p = Params()
     if group_by is None:
         key_sql = "''"
@@ -297,6 +303,25 @@ async def rates(
         )
         for r in rows
     ]
+
+
+def _counts(key: str, label: str, sums: changes.Sums) -> Counts:
+    return Counts(
+        key=key,
+        label=label,
+        total=sums.total,
+        closed=sums.closed,
+        on_schedule=sums.total - sums.closed - sums.overdue,
+        overdue=sums.overdue,
+        reopened=sums.reopened,
+    )
+
+
+def _from_changes(per_source: dict[str, changes.Sums], group_by: GroupBy | None) -> list[Counts]:
+    rows = [_counts(key, labels.group_key(GroupBy.source.value, key), sums) for key, sums in per_source.items()]
+    if group_by is None:
+        return [total(rows)]
+    return sorted(rows, key=lambda row: (-row.total, row.key))
 
 
 def total(rows: list[Counts]) -> Counts:
@@ -341,7 +366,12 @@ async def cases(
 
 
 async def trend(
-    conn: Connection, filters: CaseFilters, moments: list[datetime], *, assigned_to: str | None = None
+    conn: Connection,
+    filters: CaseFilters,
+    moments: list[datetime],
+    *,
+    assigned_to: str | None = None,
+    summaries: bool = True,
 ) -> list[Counts]:
     """The figures as of each of these moments (ascending), in one pass over the cases' histories.
 
@@ -354,6 +384,9 @@ async def trend(
     """
     if not moments:
         return []
+    if summaries and changes.answers(filters, assigned_to):
+        # every case, or a source's: the changes kept on write, added up to each moment (changes.py)
+        return [_counts("", "合计", sums) for sums in await changes.at_moments(conn, filters, moments)]
     p = Params()
     ats = p(moments)
     conditions = [f"i.reported_at <= {p(moments[-1])}", *issue_conditions(filters, p, assigned_to=assigned_to)]
@@ -390,12 +423,12 @@ async def trend(
         *p.values,
     )
     size = len(moments) + 2  # moments 1..n; n + 1: after the last
-    changes = {name: [0] * size for name in ("total", "closed", "overdue", "reopened")}
+    deltas = {name: [0] * size for name in ("total", "closed", "overdue", "reopened")}
 
     def count(name: str, first: int, until: int, cases: int) -> None:
         if first < until:
-            changes[name][first] += cases
-            changes[name][until] -= cases
+            deltas[name][first] += cases
+            deltas[name][until] -= cases
 
     for r in rows:
         until = r["until"] or size - 1
@@ -407,9 +440,9 @@ async def trend(
         if r["overdue"] is not None:
             count("overdue", r["overdue"], until, r["cases"])
     figures: list[Counts] = []
-    running = dict.fromkeys(changes, 0)
+    running = dict.fromkeys(deltas, 0)
     for k in range(1, len(moments) + 1):
-        for name, change in changes.items():
+        for name, change in deltas.items():
             running[name] += change[k]
         figures.append(
             Counts(

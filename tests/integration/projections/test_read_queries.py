@@ -8,7 +8,7 @@ import asyncpg
 
 from bench.county import simulate
 from services.projections import readside
-from services.projections.filters import CaseFilters
+from services.projections.filters import CaseFilters, GroupBy
 from services.projections.read_tables import closure
 from services.projections.read_tables import enforcement as enforcement_figures
 from services.projections.read_tables.closure import Moment
@@ -52,8 +52,17 @@ async def test_the_trend_in_one_pass_equals_the_figures_as_of_each_moment(
         ]
         for filters, scope in selections:
             trend = await closure.trend(conn, filters, moments, assigned_to=scope)
-            each = [(await closure.rates(conn, filters, Moment(m, at), None, assigned_to=scope))[0] for m in moments]
-            assert trend == each, (filters, scope)
+            from_history = await closure.trend(conn, filters, moments, assigned_to=scope, summaries=False)
+            each = [
+                (await closure.rates(conn, filters, Moment(m, at), None, assigned_to=scope, summaries=False))[0]
+                for m in moments
+            ]
+            assert trend == from_history == each, (filters, scope)
+        # the figures per source as of each moment, from the changes kept on write and from the history
+        for m in moments:
+            for group_by in (GroupBy.source, None):
+                summed = await closure.rates(conn, CaseFilters(), Moment(m, at), group_by)
+                assert summed == await closure.rates(conn, CaseFilters(), Moment(m, at), group_by, summaries=False), m
         assert trend[-1].total > 0 and any(c.overdue for c in trend) and any(c.closed for c in trend)
 
 
