@@ -179,3 +179,26 @@ create table enforcement_actions (
     person_names  text[]      not null,
     occurred_at   timestamptz not null
 );
+
+-- 执法统计 per (enforcement case, year, Asia/Shanghai): the four tables above added up on write, in the statement that
+-- inserts their rows (enforcement.py), so the figures and their drill-down as of now read a row per case and year.
+-- As of a past moment they are added up from the four tables.
+create table enforcement_years (
+    year                       integer not null,
+    case_id                    text    not null,
+    cases_filed                integer not null default 0,
+    penalties                  integer not null default 0,
+    fines_issued_fen           bigint  not null default 0,
+    fines_paid_fen             bigint  not null default 0,
+    daily_penalty_rounds       integer not null default 0,
+    daily_penalty_fen          bigint  not null default 0,
+    detention_orders           integer not null default 0,
+    persons_detained           integer not null default 0,
+    criminal_measures          integer not null default 0,
+    persons_criminal_measures  integer not null default 0,
+    referrals                  integer not null default 0,
+    persons_referred           integer not null default 0,
+    cases_closed               integer not null default 0,
+    primary key (year, case_id)
+);
+create index enforcement_years_case_id_idx on enforcement_years (case_id);

@@ -78,4 +78,19 @@ async def test_the_enforcement_figures_per_year_are_the_per_case_figures_added_u
                 assert per_year == {
                     y: enforcement_figures.add([f for (_, yy), f in per_case.items() if yy == y]) for y in years
                 }
+            # now: the sums kept on write (enforcement_years) are the four tables' added up (as of a later moment)
+            later = at + timedelta(days=1)
+            for case_ids in (None, ["no-such-case"]):
+                kept = await enforcement_figures.per_case_year(conn, year=year, as_of=None, case_ids=case_ids)
+                assert kept == await enforcement_figures.per_case_year(conn, year=year, as_of=later, case_ids=case_ids)
+            assert await enforcement_figures.per_year(conn, year=year, as_of=None) == (
+                await enforcement_figures.per_year(conn, year=year, as_of=later)
+            )
+            for offset in (0, 7):
+                now_page = await enforcement_figures.case_years(
+                    conn, year=year, as_of=None, case_ids=None, limit=10, offset=offset
+                )
+                assert now_page == await enforcement_figures.case_years(
+                    conn, year=year, as_of=later, case_ids=None, limit=10, offset=offset
+                )
         assert sum(f.cases_filed for f in (await enforcement_figures.per_year(conn, year=None, as_of=None)).values())
