@@ -138,6 +138,18 @@ create table measure_revocations (
 );
 create index measure_revocations_measure_id_idx on measure_revocations (measure_id);
 
+-- 问责统计 now: escalations and measures counted per (year, Asia/Shanghai; unit; kind) on write, with how many of
+-- them are revoked (accountability.py: each insert adds its rows, a first revocation of a measure moves it to
+-- `revoked`). The tally as of now reads these rows; as of a past moment it counts the items.
+create table accountability_counts (
+    year     integer not null,
+    unit     text    not null,
+    kind     text    not null,
+    items    integer not null,
+    revoked  integer not null,
+    primary key (year, unit, kind)
+);
+
 -- 环境执法: cases filed (立案), penalties (处罚) and payments in integer fen, and the actions
 -- against persons (行政拘留, 刑事强制措施, 移送起诉) and closures (结案).
 create table enforcement_cases (

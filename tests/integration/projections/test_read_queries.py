@@ -8,8 +8,8 @@ import asyncpg
 
 from bench.county import simulate
 from services.projections import readside
-from services.projections.filters import CaseFilters, GroupBy
-from services.projections.read_tables import closure
+from services.projections.filters import CaseFilters, GroupBy, TallyGroupBy
+from services.projections.read_tables import accountability, closure
 from services.projections.read_tables import enforcement as enforcement_figures
 from services.projections.read_tables.closure import Moment
 from services.projections.settings import ProjectionsSettings
@@ -94,3 +94,19 @@ async def test_the_enforcement_figures_per_year_are_the_per_case_figures_added_u
                     conn, year=year, as_of=later, case_ids=None, limit=10, offset=offset
                 )
         assert sum(f.cases_filed for f in (await enforcement_figures.per_year(conn, year=None, as_of=None)).values())
+
+
+async def test_the_accountability_tally_kept_on_write_is_the_items_counted(
+    pool: asyncpg.Pool, settings: ProjectionsSettings
+) -> None:
+    async with county_read(pool, settings, seed=31, issues=120, span_days=700) as (conn, at):
+        later = at + timedelta(days=1)
+        units = [r["unit"] for r in await conn.fetch("select distinct unit from escalations order by unit limit 2")]
+        assert await conn.fetchval("select count(*) from measure_revocations") > 0
+        for group_by in (None, *TallyGroupBy):
+            for year in (None, at.year - 1, at.year):
+                for scope in (None, *units):
+                    kept = await accountability.tally(conn, group_by, year=year, as_of=None, assigned_to=scope)
+                    counted = await accountability.tally(conn, group_by, year=year, as_of=later, assigned_to=scope)
+                    assert kept == counted, (group_by, year, scope)
+        assert any(t.revoked_measures for _, t in await accountability.tally(conn, None, year=None, as_of=None))
