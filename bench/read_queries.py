@@ -1,9 +1,12 @@
 """The read side's queries alone, at a history size: a scratch database per size, loaded once, timed in-process.
 
     .venv/bin/python -m bench.read_queries --cases 2000 --cases 20000 [--requests 50] [--database-url URL] [--explain]
+        [--prefix reads] [--only trend]
 
-For each size a database `reads_<size>` is made (once: kept, and reused while it holds that many cases) with the
-projections' migrations and one active generation, filled with the tests' simulated county
+For each size a database `<prefix>_<size>` (`--prefix`, default `reads`) is made once: kept, and reused while it
+holds that many cases in tables of this code's shape (another shape, e.g. before the summaries: made again; compare
+two versions of the code with two prefixes). It gets the projections' migrations and one active generation, filled
+with the tests' simulated county
 (bench/county.py, `simulate(issues=size)`) applied through the real handlers
 (services.projections.consumers), a batch of events per transaction. Then every query behind the dashboard's
 reads (bench/reads.py) runs `--requests` times in a row on one connection in a repeatable-read transaction, as
@@ -38,11 +41,11 @@ def _url(base: str, database: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + database
 
 
-async def load(base_url: str, cases: int) -> str:
+async def load(base_url: str, cases: int, prefix: str = "reads") -> str:
     """The database of this size, made and filled unless it is already there."""
     from bench.county import simulate  # the tests' county: only when loading
 
-    database = f"reads_{cases}"
+    database = f"{prefix}_{cases}"
     url = _url(base_url, database)
     admin = await asyncpg.connect(base_url)
     try:
@@ -51,7 +54,9 @@ async def load(base_url: str, cases: int) -> str:
             probe = await asyncpg.connect(url)
             try:
                 found = await generations.active(probe)
-                have = await probe.fetchval(f"select count(*) from {found.schema}.issues") if found else 0
+                # made by code with other tables (summaries): filled again
+                current = found if found is not None and found.shape == generations.shape() else None
+                have = await probe.fetchval(f"select count(*) from {current.schema}.issues") if current else 0
             except asyncpg.UndefinedTableError:  # a load that stopped half way
                 have = 0
             finally:
@@ -193,10 +198,11 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:55432/postgres")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--prefix", default="reads", help="the scratch databases' names: <prefix>_<cases>")
     parser.add_argument("--only", action="append", default=None, help="measure only these queries")
     args = parser.parse_args()
     for size in sorted(args.cases):
-        url = await load(args.database_url, size)
+        url = await load(args.database_url, size, args.prefix)
         figures = await measure(url, args.requests, explain=args.explain, only=args.only)
         print(json.dumps({"size": size, **figures}, ensure_ascii=False), flush=True)
 

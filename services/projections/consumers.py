@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from services.projections.generations import Generation
-from services.projections.read_tables import accountability, case_history, closure, enforcement, facts
+from services.projections.read_tables import accountability, case_history, changes, closure, enforcement, facts
 from shared.consumer import Begin, ConsumerRunner, PoisonMessage
 from shared.contracts import EVENT_TYPES, cases
 from shared.contracts.accountability import (
@@ -65,12 +65,18 @@ DERIVED: tuple[Derive, ...] = (
     Derive((MeasureRevoked,), accountability.measures_revoked),
 )
 
+# The lines whose events change a problem's state now (closure.current_states): its report, its case's events.
+_ISSUE_LINE, _CASE_LINE = DERIVED[0], DERIVED[2]
+
 # Every event of the four topics is recorded as a fact, DERIVED or not.
 HANDLED: frozenset[str] = frozenset(facts.TOPIC_OF)
 
 
-# Each event type's line of DERIVED (at most one).
-_LINE_OF: dict[str, Derive] = {cls.event_type(): line for line in DERIVED for cls in line.events}
+# Each event type's lines of DERIVED (CaseOpened has two: the problem's record and the case's history).
+_LINES_OF: dict[str, list[Derive]] = {}
+for _line in DERIVED:
+    for _cls in _line.events:
+        _LINES_OF.setdefault(_cls.event_type(), []).append(_line)
 
 
 async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
@@ -85,12 +91,20 @@ async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
             raise PoisonMessage(f"{envelope.type} carries a {type(envelope.payload).__name__}")
     of_line: dict[Derive, list[tuple[Envelope, Any]]] = {line: [] for line in DERIVED}
     for envelope in await facts.record(conn, envelopes):
-        line = _LINE_OF.get(envelope.type)
-        if line is not None:
+        for line in _LINES_OF.get(envelope.type, ()):
             of_line[line].append((envelope, envelope.payload))
     for line, events in of_line.items():
         if events:
             await line.write(conn, events)
+    # the summaries kept beside the rows: each problem's state now, once its report and history are written
+    touched = {_issue_of(envelope, payload) for envelope, payload in of_line[_ISSUE_LINE] + of_line[_CASE_LINE]}
+    if touched:
+        await closure.current_states(conn, sorted(touched))
+        await changes.record(conn, sorted(touched))
+
+
+def _issue_of(envelope: Envelope, payload: Any) -> str:
+    return payload.issue_id if isinstance(payload, IssueReported) else envelope.stream_id
 
 
 async def apply(conn: Connection, envelope: Envelope) -> None:

@@ -32,9 +32,26 @@ create table issues (
     title         text        not null,
     description   text,
     external_ref  text,
-    reported_at   timestamptz not null
+    reported_at   timestamptz not null,
+    -- The case's state now: a copy of its case_history row in force (valid_to is null), kept on write by
+    -- closure.current_states for every issue a batch touches, so the figures and drill-downs "as of now" read one
+    -- row per case without the join. 'reported' and the zeros: no case yet. As-of figures read case_history.
+    status          text        not null default 'reported',
+    unit            text,
+    leader_name     text,
+    leader_post     text,
+    problem         text,
+    task            text,
+    measures        text,
+    deadline        timestamptz,
+    closed_at       timestamptz,
+    reopened_count  integer     not null default 0,
+    missed_count    integer     not null default 0,
+    first_state_at  timestamptz  -- when its case_history begins (null: no case yet)
 );
 create index issues_reported_at_idx on issues (reported_at);
+-- The overdue list (the longest overdue first) and the overdue figure now: the open cases by deadline.
+create index issues_open_deadline_idx on issues (deadline, issue_id) where status <> 'closed';
 
 -- 整改状态历史: the case's state between one event and the next, folded from its facts
 -- (case_history.py). The state as of T is the row with valid_from <= T < valid_to.
@@ -58,6 +75,34 @@ create table case_history (
     primary key (issue_id, seq)
 );
 create index case_history_current_idx on case_history (issue_id) where valid_to is null;
+
+-- 状态变化: the changes of each problem's figures at the instants they happen (read_tables/changes.py): +1 total
+-- from its report, ± closed, reopened and overdue as its states begin and end, overdue from the instant its
+-- deadline passes. The figures as of T are the sums of the changes at or before T. Kept on write from issues and
+-- case_history for the problems a batch touched (their rows replaced), with the per-day sums beside them.
+create table state_changes (
+    issue_id  text        not null,
+    at        timestamptz not null,
+    source    text        not null,
+    total     integer     not null,
+    closed    integer     not null,
+    overdue   integer     not null,
+    reopened  integer     not null
+);
+create index state_changes_issue_idx on state_changes (issue_id);
+create index state_changes_at_idx on state_changes (at);
+
+-- The same changes added up per county day (Asia/Shanghai) and source: the figures as of the end of a day read
+-- days × sources rows; as of an instant within a day, that day's state_changes up to it are added.
+create table daily_changes (
+    day       date    not null,
+    source    text    not null,
+    total     bigint  not null,
+    closed    bigint  not null,
+    overdue   bigint  not null,
+    reopened  bigint  not null,
+    primary key (day, source)
+);
 
 -- 督办问责阶梯: escalations of units (预警, 约谈, 通报批评, 移交纪委监委).
 create table escalations (
@@ -92,6 +137,18 @@ create table measure_revocations (
     occurred_at  timestamptz not null
 );
 create index measure_revocations_measure_id_idx on measure_revocations (measure_id);
+
+-- 问责统计 now: escalations and measures counted per (year, Asia/Shanghai; unit; kind) on write, with how many of
+-- them are revoked (accountability.py: each insert adds its rows, a first revocation of a measure moves it to
+-- `revoked`). The tally as of now reads these rows; as of a past moment it counts the items.
+create table accountability_counts (
+    year     integer not null,
+    unit     text    not null,
+    kind     text    not null,
+    items    integer not null,
+    revoked  integer not null,
+    primary key (year, unit, kind)
+);
 
 -- 环境执法: cases filed (立案), penalties (处罚) and payments in integer fen, and the actions
 -- against persons (行政拘留, 刑事强制措施, 移送起诉) and closures (结案).
@@ -134,3 +191,26 @@ create table enforcement_actions (
     person_names  text[]      not null,
     occurred_at   timestamptz not null
 );
+
+-- 执法统计 per (enforcement case, year, Asia/Shanghai): the four tables above added up on write, in the statement that
+-- inserts their rows (enforcement.py), so the figures and their drill-down as of now read a row per case and year.
+-- As of a past moment they are added up from the four tables.
+create table enforcement_years (
+    year                       integer not null,
+    case_id                    text    not null,
+    cases_filed                integer not null default 0,
+    penalties                  integer not null default 0,
+    fines_issued_fen           bigint  not null default 0,
+    fines_paid_fen             bigint  not null default 0,
+    daily_penalty_rounds       integer not null default 0,
+    daily_penalty_fen          bigint  not null default 0,
+    detention_orders           integer not null default 0,
+    persons_detained           integer not null default 0,
+    criminal_measures          integer not null default 0,
+    persons_criminal_measures  integer not null default 0,
+    referrals                  integer not null default 0,
+    persons_referred           integer not null default 0,
+    cases_closed               integer not null default 0,
+    primary key (year, case_id)
+);
+create index enforcement_years_case_id_idx on enforcement_years (case_id);

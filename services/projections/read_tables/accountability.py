@@ -7,11 +7,12 @@ an as-of tally counts it if it was revoked only later. One person measure is one
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
 from services.projections.filters import TallyGroupBy
-from services.projections.read_tables.sql import Params, insert_rows, where
+from services.projections.read_tables.sql import Params, rows_json, where
 from shared.contracts.accountability import (
     CriticismNoticeIssued,
     DisciplineReferralMade,
@@ -37,7 +38,7 @@ ESCALATION_KINDS: dict[type[Escalation], str] = {
 
 async def escalations(conn: Connection, events: list[tuple[Envelope, Escalation]]) -> None:
     """预警, 约谈, 通报批评, 移交纪委监委 of a batch."""
-    await insert_rows(
+    await _insert_counted(
         conn,
         "escalations",
         [
@@ -55,7 +56,7 @@ async def escalations(conn: Connection, events: list[tuple[Envelope, Escalation]
 
 
 async def measures_imposed(conn: Connection, events: list[tuple[Envelope, MeasureImposed]]) -> None:
-    await insert_rows(
+    await _insert_counted(
         conn,
         "measures",
         [
@@ -78,18 +79,54 @@ async def measures_imposed(conn: Connection, events: list[tuple[Envelope, Measur
 
 
 async def measures_revoked(conn: Connection, events: list[tuple[Envelope, MeasureRevoked]]) -> None:
-    await insert_rows(
-        conn,
-        "measure_revocations",
-        [
-            {
-                "event_id": envelope.event_id,
-                "measure_id": event.measure_id,
-                "reason": event.reason,
-                "occurred_at": envelope.occurred_at,
-            }
-            for envelope, event in events
-        ],
+    """撤销 of a batch; the measures they revoke for the first time move to `revoked` in accountability_counts (the
+    statement's other parts see the revocations as they were before it)."""
+    rows = [
+        {
+            "event_id": envelope.event_id,
+            "measure_id": event.measure_id,
+            "reason": event.reason,
+            "occurred_at": envelope.occurred_at,
+        }
+        for envelope, event in events
+    ]
+    await conn.execute(
+        f"""with inserted as (
+                insert into measure_revocations
+                select * from jsonb_populate_recordset(null::measure_revocations, $1::text::jsonb)
+                on conflict do nothing returning measure_id
+            )
+            insert into accountability_counts as c (year, unit, kind, items, revoked)
+            select {_YEAR_OF}, m.unit, m.kind, 0, count(*) from measures m
+             where m.measure_id in (select measure_id from inserted)
+               and not exists (select 1 from measure_revocations r where r.measure_id = m.measure_id)
+             group by 1, 2, 3
+            on conflict (year, unit, kind) do update set revoked = c.revoked + excluded.revoked""",
+        rows_json(rows),
+    )
+
+
+_YEAR_OF = "extract(year from occurred_at at time zone 'Asia/Shanghai')::int"
+
+
+async def _insert_counted(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """A batch's escalations or measures (each once, by its event), counted in accountability_counts in the same
+    statement; a measure whose revocation came first is counted revoked."""
+    revoked = (
+        "count(*) filter (where exists (select 1 from measure_revocations r where r.measure_id = i.measure_id))"
+        if table == "measures"
+        else "0"
+    )
+    await conn.execute(
+        f"""with i as (
+                insert into {table} select * from jsonb_populate_recordset(null::{table}, $1::text::jsonb)
+                on conflict do nothing returning *
+            )
+            insert into accountability_counts as c (year, unit, kind, items, revoked)
+            select {_YEAR_OF}, unit, kind, count(*), {revoked} from i group by 1, 2, 3
+            on conflict (year, unit, kind) do update
+               set items = c.items + excluded.items, revoked = c.revoked + excluded.revoked""",
+        rows_json(rows),
     )
 
 
@@ -129,6 +166,30 @@ _TALLY_SQL: dict[str, str] = {
     "revoked_measures": "count(*) filter (where revoked)",
 }
 assert set(_TALLY_SQL) == {f.name for f in fields(Tally)}
+
+# The same fields from accountability_counts (the tally now): the items not revoked of each kind, the units with a
+# criticism notice not revoked, the revoked measures.
+_COUNTS_SQL: dict[str, str] = {
+    **{
+        name: f"coalesce(sum(items - revoked) filter (where kind = '{kind}'), 0)"
+        for name, kind in (
+            ("warnings", "warning"),
+            ("summons", "summons"),
+            ("criticism_notices", MeasureKind.CRITICISM_NOTICE.value),
+            ("discipline_referrals", "discipline_referral"),
+        )
+    },
+    "criticism_notice_units": (
+        f"count(distinct unit) filter (where kind = '{MeasureKind.CRITICISM_NOTICE.value}' and items > revoked)"
+    ),
+    **{
+        kind.value: f"coalesce(sum(items - revoked) filter (where kind = '{kind.value}'), 0)"
+        for kind in MeasureKind
+        if kind is not MeasureKind.CRITICISM_NOTICE
+    },
+    "revoked_measures": "coalesce(sum(revoked), 0)",
+}
+assert set(_COUNTS_SQL) == set(_TALLY_SQL)
 
 _KEY_SQL: dict[TallyGroupBy, str] = {
     TallyGroupBy.unit: "unit",
@@ -187,15 +248,27 @@ async def tally(
     as_of: datetime | None,
     assigned_to: str | None = None,
 ) -> list[tuple[str, Tally]]:
-    """(key, figures) per group; one row with key "" without grouping."""
+    """(key, figures) per group; one row with key "" without grouping. Now: from accountability_counts."""
     p = Params()
-    key_sql = _KEY_SQL[group_by] if group_by else "''"
-    figures = ", ".join(f"{sql} as {name}" for name, sql in _TALLY_SQL.items())
-    selected = items_sql(p, year=year, as_of=as_of, unit=None, kind=None, assigned_to=assigned_to)
-    rows = await conn.fetch(
-        f"select {key_sql} as key, {figures} from ({selected}) i group by 1 order by 1",
-        *p.values,
-    )
+    if as_of is None:
+        key_sql = ("year::text" if group_by is TallyGroupBy.year else group_by.value) if group_by else "''"
+        figures = ", ".join(f"{sql} as {name}" for name, sql in _COUNTS_SQL.items())
+        conditions = [] if year is None else [f"year = {p(year)}"]
+        if assigned_to is not None:
+            conditions.append(f"unit = {p(assigned_to)}")
+        rows = await conn.fetch(
+            f"select {key_sql} as key, {figures} from accountability_counts where {where(conditions)}"
+            " group by 1 order by 1",
+            *p.values,
+        )
+    else:
+        key_sql = _KEY_SQL[group_by] if group_by else "''"
+        figures = ", ".join(f"{sql} as {name}" for name, sql in _TALLY_SQL.items())
+        selected = items_sql(p, year=year, as_of=as_of, unit=None, kind=None, assigned_to=assigned_to)
+        rows = await conn.fetch(
+            f"select {key_sql} as key, {figures} from ({selected}) i group by 1 order by 1",
+            *p.values,
+        )
     if group_by is None and not rows:
         return [("", Tally())]
     return [(r["key"], Tally(**{name: r[name] for name in _TALLY_SQL})) for r in rows]

@@ -13,13 +13,31 @@ import asyncpg
 
 from services.projections import labels
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, day_start
-from services.projections.read_tables.sql import Params, insert_rows, rows_json, where
+from services.projections.read_tables import changes
+from services.projections.read_tables.sql import Params, rows_json, where
 from shared.contracts.cases import CaseOpened
 from shared.contracts.intake import IssueReported
 from shared.db import Connection
 from shared.envelope import Envelope
 
 # ---- the write side: the problem's own record (its state history: case_history.py) ----
+
+# What a problem is (written by its report or its case's opening); the rest of an issues row is its state now.
+PROBLEM_COLUMNS = "issue_id, origin, source, township, domain, batch, title, description, external_ref, reported_at"
+# The state columns issues copies from case_history's row in force.
+STATE_COLUMNS = (
+    "status",
+    "unit",
+    "leader_name",
+    "leader_post",
+    "problem",
+    "task",
+    "measures",
+    "deadline",
+    "closed_at",
+    "reopened_count",
+    "missed_count",
+)
 
 
 async def issues_reported(conn: Connection, events: list[tuple[Envelope, IssueReported]]) -> None:
@@ -43,7 +61,8 @@ async def issues_reported(conn: Connection, events: list[tuple[Envelope, IssueRe
         )
     if rows:
         await conn.execute(
-            """insert into issues select * from jsonb_populate_recordset(null::issues, $1::text::jsonb)
+            f"""insert into issues ({PROBLEM_COLUMNS})
+               select {PROBLEM_COLUMNS} from jsonb_populate_recordset(null::issues, $1::text::jsonb)
                on conflict (issue_id) do update
                   set origin = 'intake', source = excluded.source, township = excluded.township,
                       domain = excluded.domain, batch = excluded.batch, title = excluded.title,
@@ -56,23 +75,40 @@ async def issues_reported(conn: Connection, events: list[tuple[Envelope, IssueRe
 
 async def cases_opened(conn: Connection, events: list[tuple[Envelope, CaseOpened]]) -> None:
     """Cases opened without their report on intake.events (yet): their own copy of the problem's attributes."""
-    await insert_rows(
-        conn,
-        "issues",
-        [
-            {
-                "issue_id": envelope.stream_id,
-                "origin": "cases",
-                "source": event.source.value,
-                "township": event.township,
-                "domain": event.domain.value,
-                "batch": event.batch,
-                "title": event.title,
-                "external_ref": event.external_ref,
-                "reported_at": event.reported_at,
-            }
-            for envelope, event in events
-        ],
+    rows = [
+        {
+            "issue_id": envelope.stream_id,
+            "origin": "cases",
+            "source": event.source.value,
+            "township": event.township,
+            "domain": event.domain.value,
+            "batch": event.batch,
+            "title": event.title,
+            "external_ref": event.external_ref,
+            "reported_at": event.reported_at,
+        }
+        for envelope, event in events
+    ]
+    await conn.execute(
+        f"""insert into issues ({PROBLEM_COLUMNS})
+            select {PROBLEM_COLUMNS} from jsonb_populate_recordset(null::issues, $1::text::jsonb)
+            on conflict do nothing""",
+        rows_json(rows),
+    )
+
+
+async def current_states(conn: Connection, issue_ids: list[str]) -> None:
+    """The state now beside each problem (issues' state columns): a copy of the case_history row in force, for the
+    problems a batch touched (reported, opened, or an event of their case), in one statement after the batch's
+    history is written. A problem reported after its case's events arrived gets its state here too."""
+    await conn.execute(
+        f"""update issues i
+               set {", ".join(f"{column} = h.{column}" for column in STATE_COLUMNS)},
+                   first_state_at = (select f.valid_from from case_history f where f.issue_id = i.issue_id
+                                      order by f.seq limit 1)
+              from case_history h
+             where h.issue_id = i.issue_id and h.valid_to is null and i.issue_id = any($1::text[])""",
+        issue_ids,
     )
 
 
@@ -108,27 +144,32 @@ def state_sql(
     """
     at = p(moment.at)
     if moment.as_of is None:
-        in_force = "h.valid_to is null"
+        # now: the state beside each problem (issues' state columns), one row per case and no join
+        h = "i"
+        cases_sql = "issues i"
+        conditions = []
     else:
-        in_force = f"h.valid_from <= {at} and (h.valid_to is null or h.valid_to > {at})"
-    conditions = [] if moment.as_of is None else [f"i.reported_at <= {at}"]
+        # as of a moment: the state in force then, from the history
+        h = "h"
+        cases_sql = f"""issues i left join case_history h on h.issue_id = i.issue_id
+                          and h.valid_from <= {at} and (h.valid_to is null or h.valid_to > {at})"""
+        conditions = [f"i.reported_at <= {at}"]
     conditions += issue_conditions(filters, p, assigned_to=assigned_to)
     if filters.unit is not None:
-        conditions.append(unit_condition(filters.unit, p))
+        conditions.append(unit_condition(filters.unit, p, h))
     if figure is not None and figure in IN_FORCE_SQL:
         # the figure's condition on the state in force (not on the standing computed from it): the planner
-        # estimates it and can start the join from the states
-        conditions.append(IN_FORCE_SQL[figure].format(at=at))
+        # estimates it and can start from the states
+        conditions.append(IN_FORCE_SQL[figure].format(at=at, h=h))
     return f"""
-        select {key_sql} as key, i.issue_id, i.source, i.township, i.domain, i.batch, i.title, i.description,
-               i.external_ref, i.reported_at, coalesce(h.status, 'reported') as status, h.unit, h.leader_name,
-               h.leader_post, h.problem, h.task, h.measures, h.deadline, h.closed_at,
-               coalesce(h.reopened_count, 0) as reopened_count, coalesce(h.missed_count, 0) as missed_count,
-               case when h.status = 'closed' then 'closed'
-                    when h.deadline < {at} then 'overdue'
+        select {key_sql.format(h=h)} as key, i.issue_id, i.source, i.township, i.domain, i.batch, i.title,
+               i.description, i.external_ref, i.reported_at, coalesce({h}.status, 'reported') as status, {h}.unit,
+               {h}.leader_name, {h}.leader_post, {h}.problem, {h}.task, {h}.measures, {h}.deadline, {h}.closed_at,
+               coalesce({h}.reopened_count, 0) as reopened_count, coalesce({h}.missed_count, 0) as missed_count,
+               case when {h}.status = 'closed' then 'closed'
+                    when {h}.deadline < {at} then 'overdue'
                     else 'on_schedule' end as standing
-          from issues i
-          left join case_history h on h.issue_id = i.issue_id and {in_force}
+          from {cases_sql}
          where {where(conditions)}"""
 
 
@@ -136,10 +177,7 @@ def issue_conditions(filters: CaseFilters, p: Params, *, assigned_to: str | None
     """The filters on what a case is (`i`, issues), whatever its state: all of them but the unit."""
     conditions = []
     if assigned_to is not None:
-        conditions.append(
-            "exists (select 1 from case_history c where c.issue_id = i.issue_id and c.valid_to is null"
-            f" and c.unit = {p(assigned_to)})"
-        )
+        conditions.append(f"i.unit = {p(assigned_to)}")  # the unit now (issues' state columns)
     for column in ("source", "township", "domain"):
         value = getattr(filters, column)
         if value is not None:
@@ -153,9 +191,9 @@ def issue_conditions(filters: CaseFilters, p: Params, *, assigned_to: str | None
     return conditions
 
 
-def unit_condition(unit: str, p: Params) -> str:
-    """责任单位 at the moment (`h`, the state in force); empty: not yet assigned."""
-    return f"h.unit = {p(unit)}" if unit else "h.unit is null"
+def unit_condition(unit: str, p: Params, h: str = "h") -> str:
+    """责任单位 at the moment (`h`: the state in force, or `i` now); empty: not yet assigned."""
+    return f"{h}.unit = {p(unit)}" if unit else f"{h}.unit is null"
 
 
 FIGURE_SQL: dict[Figure, str] = {
@@ -167,12 +205,12 @@ FIGURE_SQL: dict[Figure, str] = {
     Figure.REOPENED: "reopened_count > 0",
 }
 
-# The figures' conditions on the state in force (`h`), equivalent to FIGURE_SQL's on the standing: a case without
-# a state (reported only) is in none of these figures.
+# The figures' conditions on the state in force (`{h}`: the history's row, or issues' own state now), equivalent to
+# FIGURE_SQL's on the standing: a case without a state (reported only) is in none of these figures.
 IN_FORCE_SQL: dict[Figure, str] = {
-    Figure.CLOSED: "h.status = 'closed'",
-    Figure.OVERDUE: "h.status <> 'closed' and h.deadline < {at}",
-    Figure.REOPENED: "h.reopened_count > 0",
+    Figure.CLOSED: "{h}.status = 'closed'",
+    Figure.OVERDUE: "{h}.status <> 'closed' and {h}.deadline < {at}",
+    Figure.REOPENED: "{h}.reopened_count > 0",
 }
 
 PERIOD_SQL: dict[PeriodUnit, str] = {
@@ -185,7 +223,7 @@ GROUP_SQL: dict[GroupBy, str] = {
     GroupBy.source: "i.source",
     GroupBy.batch: "coalesce(i.batch, '')",
     GroupBy.township: "i.township",
-    GroupBy.unit: "coalesce(h.unit, '')",
+    GroupBy.unit: "coalesce({h}.unit, '')",
     GroupBy.domain: "i.domain",
 }
 
@@ -226,8 +264,13 @@ async def rates(
     period_unit: PeriodUnit = PeriodUnit.month,
     *,
     assigned_to: str | None = None,
+    summaries: bool = True,
 ) -> list[Counts]:
-    """The figures per group (or one row, key "", without grouping)."""
+    """The figures per group (or one row, key "", without grouping). As of a past moment, by source or in all, from
+    the changes kept on write (changes.py; `summaries=False`: from the history, what they are checked against)."""
+    as_of_by_source = moment.as_of is not None and group_by in (None, GroupBy.source)
+    if summaries and as_of_by_source and changes.answers(filters, assigned_to):
+        return _from_changes(await changes.by_source(conn, filters, moment.at), group_by)
     p = Params()
     if group_by is None:
         key_sql = "''"
@@ -260,6 +303,25 @@ async def rates(
         )
         for r in rows
     ]
+
+
+def _counts(key: str, label: str, sums: changes.Sums) -> Counts:
+    return Counts(
+        key=key,
+        label=label,
+        total=sums.total,
+        closed=sums.closed,
+        on_schedule=sums.total - sums.closed - sums.overdue,
+        overdue=sums.overdue,
+        reopened=sums.reopened,
+    )
+
+
+def _from_changes(per_source: dict[str, changes.Sums], group_by: GroupBy | None) -> list[Counts]:
+    rows = [_counts(key, labels.group_key(GroupBy.source.value, key), sums) for key, sums in per_source.items()]
+    if group_by is None:
+        return [total(rows)]
+    return sorted(rows, key=lambda row: (-row.total, row.key))
 
 
 def total(rows: list[Counts]) -> Counts:
@@ -304,7 +366,12 @@ async def cases(
 
 
 async def trend(
-    conn: Connection, filters: CaseFilters, moments: list[datetime], *, assigned_to: str | None = None
+    conn: Connection,
+    filters: CaseFilters,
+    moments: list[datetime],
+    *,
+    assigned_to: str | None = None,
+    summaries: bool = True,
 ) -> list[Counts]:
     """The figures as of each of these moments (ascending), in one pass over the cases' histories.
 
@@ -317,6 +384,9 @@ async def trend(
     """
     if not moments:
         return []
+    if summaries and changes.answers(filters, assigned_to):
+        # every case, or a source's: the changes kept on write, added up to each moment (changes.py)
+        return [_counts("", "合计", sums) for sums in await changes.at_moments(conn, filters, moments)]
     p = Params()
     ats = p(moments)
     conditions = [f"i.reported_at <= {p(moments[-1])}", *issue_conditions(filters, p, assigned_to=assigned_to)]
@@ -353,12 +423,12 @@ async def trend(
         *p.values,
     )
     size = len(moments) + 2  # moments 1..n; n + 1: after the last
-    changes = {name: [0] * size for name in ("total", "closed", "overdue", "reopened")}
+    deltas = {name: [0] * size for name in ("total", "closed", "overdue", "reopened")}
 
     def count(name: str, first: int, until: int, cases: int) -> None:
         if first < until:
-            changes[name][first] += cases
-            changes[name][until] -= cases
+            deltas[name][first] += cases
+            deltas[name][until] -= cases
 
     for r in rows:
         until = r["until"] or size - 1
@@ -370,9 +440,9 @@ async def trend(
         if r["overdue"] is not None:
             count("overdue", r["overdue"], until, r["cases"])
     figures: list[Counts] = []
-    running = dict.fromkeys(changes, 0)
+    running = dict.fromkeys(deltas, 0)
     for k in range(1, len(moments) + 1):
-        for name, change in changes.items():
+        for name, change in deltas.items():
             running[name] += change[k]
         figures.append(
             Counts(

@@ -6,12 +6,14 @@ A figure belongs to the year (Asia/Shanghai) of the event that makes it: a fine 
 December and paid in January counts as issued in one year and paid in the next.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
-from services.projections.read_tables.sql import Params, insert_rows, where
+from services.projections.read_tables.sql import Params, rows_json, where
 from shared.contracts.enforcement import (
     CriminalMeasuresTaken,
     DetentionOrdered,
@@ -30,7 +32,7 @@ from shared.envelope import Envelope
 
 async def cases_opened(conn: Connection, events: list[tuple[Envelope, EnforcementCaseOpened]]) -> None:
     """立案 of a batch."""
-    await insert_rows(
+    await _insert(
         conn,
         "enforcement_cases",
         [
@@ -49,7 +51,7 @@ async def cases_opened(conn: Connection, events: list[tuple[Envelope, Enforcemen
 
 
 async def penalties_issued(conn: Connection, events: list[tuple[Envelope, PenaltyIssued]]) -> None:
-    await insert_rows(
+    await _insert(
         conn,
         "penalties",
         [
@@ -69,7 +71,7 @@ async def penalties_issued(conn: Connection, events: list[tuple[Envelope, Penalt
 
 
 async def penalties_paid(conn: Connection, events: list[tuple[Envelope, PenaltyPaid]]) -> None:
-    await insert_rows(
+    await _insert(
         conn,
         "payments",
         [
@@ -111,7 +113,26 @@ async def actions(conn: Connection, events: list[tuple[Envelope, Action]]) -> No
                 "occurred_at": envelope.occurred_at,
             }
         )
-    await insert_rows(conn, "enforcement_actions", rows)
+    await _insert(conn, "enforcement_actions", rows)
+
+
+async def _insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """A batch's rows of one table (each once, by its event), and what they add to their (case, year) in
+    enforcement_years: one statement, the table's part of the figures (`_PARTS`) over the rows it inserted."""
+    columns = _PART_COLUMNS[table]
+    added = ", ".join(
+        f"{c} = greatest(y.{c}, excluded.{c})" if c == "cases_filed" else f"{c} = y.{c} + excluded.{c}" for c in columns
+    )
+    await conn.execute(
+        f"""with {table} as (
+                insert into {table} select * from jsonb_populate_recordset(null::{table}, $1::text::jsonb)
+                on conflict do nothing returning *
+            )
+            insert into enforcement_years as y (case_id, year, {", ".join(columns)})
+            {_PART_OF[table].format(case="case_id", year=_YEAR, cond="true")}
+            on conflict (year, case_id) do update set {added}""",
+        rows_json(rows),
+    )
 
 
 # ---- the read side ----
@@ -163,6 +184,11 @@ async def per_case_year(
 ) -> dict[tuple[str, int], Figures]:
     """The figures of each (enforcement case, year) that has any."""
     p = Params()
+    if as_of is None:  # now: the sums kept on write
+        rows = await conn.fetch(
+            f"select * from enforcement_years where {_now_conditions(p, year=year, case_ids=case_ids)}", *p.values
+        )
+        return {(r["case_id"], r["year"]): _figures(r) for r in rows}
     cond = _conditions(p, year=year, as_of=as_of, case_ids=case_ids)
     merged: dict[tuple[str, int], dict[str, int]] = {}
     for part in _PARTS:
@@ -179,6 +205,14 @@ async def per_year(conn: Connection, *, year: int | None, as_of: datetime | None
     per case to read and add here.
     """
     p = Params()
+    if as_of is None:  # now: the sums kept on write
+        sums = ", ".join(f"sum({name})::bigint as {name}" for name in Figures.__dataclass_fields__)
+        rows = await conn.fetch(
+            f"""select year, {sums} from enforcement_years
+                 where {_now_conditions(p, year=year, case_ids=None)} group by year""",
+            *p.values,
+        )
+        return {r["year"]: _figures(r) for r in rows}
     cond = _conditions(p, year=year, as_of=as_of, case_ids=None)
     merged: dict[int, dict[str, int]] = {}
     for part in _PARTS:
@@ -191,6 +225,26 @@ async def per_year(conn: Connection, *, year: int | None, as_of: datetime | None
 
 # The tables the parts above read: a (case, year) has figures if any of them has a row for it.
 _TABLES = ("enforcement_cases", "penalties", "payments", "enforcement_actions")
+_PART_OF = dict(zip(_TABLES, _PARTS, strict=True))
+# The figures each table's part gives (the names after "as" in its select list).
+_PART_COLUMNS = {
+    table: tuple(name for name in re.findall(r" as (\w+)", part) if name not in ("case_id", "year"))
+    for table, part in _PART_OF.items()
+}
+
+
+def _figures(row: asyncpg.Record) -> Figures:
+    return Figures(**{name: int(row[name]) for name in Figures.__dataclass_fields__})
+
+
+def _now_conditions(p: Params, *, year: int | None, case_ids: list[str] | None) -> str:
+    """The conditions on enforcement_years (the figures now)."""
+    conditions = []
+    if year is not None:
+        conditions.append(f"year = {p(year)}")
+    if case_ids is not None:
+        conditions.append(f"case_id = any({p(case_ids)}::text[])")
+    return where(conditions)
 
 
 def _conditions(p: Params, *, year: int | None, as_of: datetime | None, case_ids: list[str] | None) -> str:
@@ -215,6 +269,15 @@ async def case_years(
 ) -> tuple[int, list[tuple[str, int]]]:
     """A page of the (enforcement case, year) pairs that have figures, by year and case; and how many there are."""
     p = Params()
+    if as_of is None:  # now: a row per (case, year) kept on write
+        cond = _now_conditions(p, year=year, case_ids=case_ids)
+        total_now: int = await conn.fetchval(f"select count(*) from enforcement_years where {cond}", *p.values)
+        rows = await conn.fetch(
+            f"""select case_id, year from enforcement_years where {cond}
+                 order by year, case_id limit {p(limit)} offset {p(offset)}""",
+            *p.values,
+        )
+        return total_now, [(r["case_id"], r["year"]) for r in rows]
     cond = _conditions(p, year=year, as_of=as_of, case_ids=case_ids)
     keys = " union ".join(f"select case_id, {_YEAR} as year from {table} where {cond}" for table in _TABLES)
     total: int = await conn.fetchval(f"select count(*) from ({keys}) k", *p.values)

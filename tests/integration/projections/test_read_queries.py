@@ -8,8 +8,8 @@ import asyncpg
 
 from bench.county import simulate
 from services.projections import readside
-from services.projections.filters import CaseFilters
-from services.projections.read_tables import closure
+from services.projections.filters import CaseFilters, GroupBy, TallyGroupBy
+from services.projections.read_tables import accountability, closure
 from services.projections.read_tables import enforcement as enforcement_figures
 from services.projections.read_tables.closure import Moment
 from services.projections.settings import ProjectionsSettings
@@ -52,8 +52,17 @@ async def test_the_trend_in_one_pass_equals_the_figures_as_of_each_moment(
         ]
         for filters, scope in selections:
             trend = await closure.trend(conn, filters, moments, assigned_to=scope)
-            each = [(await closure.rates(conn, filters, Moment(m, at), None, assigned_to=scope))[0] for m in moments]
-            assert trend == each, (filters, scope)
+            from_history = await closure.trend(conn, filters, moments, assigned_to=scope, summaries=False)
+            each = [
+                (await closure.rates(conn, filters, Moment(m, at), None, assigned_to=scope, summaries=False))[0]
+                for m in moments
+            ]
+            assert trend == from_history == each, (filters, scope)
+        # the figures per source as of each moment, from the changes kept on write and from the history
+        for m in moments:
+            for group_by in (GroupBy.source, None):
+                summed = await closure.rates(conn, CaseFilters(), Moment(m, at), group_by)
+                assert summed == await closure.rates(conn, CaseFilters(), Moment(m, at), group_by, summaries=False), m
         assert trend[-1].total > 0 and any(c.overdue for c in trend) and any(c.closed for c in trend)
 
 
@@ -69,4 +78,35 @@ async def test_the_enforcement_figures_per_year_are_the_per_case_figures_added_u
                 assert per_year == {
                     y: enforcement_figures.add([f for (_, yy), f in per_case.items() if yy == y]) for y in years
                 }
+            # now: the sums kept on write (enforcement_years) are the four tables' added up (as of a later moment)
+            later = at + timedelta(days=1)
+            for case_ids in (None, ["no-such-case"]):
+                kept = await enforcement_figures.per_case_year(conn, year=year, as_of=None, case_ids=case_ids)
+                assert kept == await enforcement_figures.per_case_year(conn, year=year, as_of=later, case_ids=case_ids)
+            assert await enforcement_figures.per_year(conn, year=year, as_of=None) == (
+                await enforcement_figures.per_year(conn, year=year, as_of=later)
+            )
+            for offset in (0, 7):
+                now_page = await enforcement_figures.case_years(
+                    conn, year=year, as_of=None, case_ids=None, limit=10, offset=offset
+                )
+                assert now_page == await enforcement_figures.case_years(
+                    conn, year=year, as_of=later, case_ids=None, limit=10, offset=offset
+                )
         assert sum(f.cases_filed for f in (await enforcement_figures.per_year(conn, year=None, as_of=None)).values())
+
+
+async def test_the_accountability_tally_kept_on_write_is_the_items_counted(
+    pool: asyncpg.Pool, settings: ProjectionsSettings
+) -> None:
+    async with county_read(pool, settings, seed=31, issues=120, span_days=700) as (conn, at):
+        later = at + timedelta(days=1)
+        units = [r["unit"] for r in await conn.fetch("select distinct unit from escalations order by unit limit 2")]
+        assert await conn.fetchval("select count(*) from measure_revocations") > 0
+        for group_by in (None, *TallyGroupBy):
+            for year in (None, at.year - 1, at.year):
+                for scope in (None, *units):
+                    kept = await accountability.tally(conn, group_by, year=year, as_of=None, assigned_to=scope)
+                    counted = await accountability.tally(conn, group_by, year=year, as_of=later, assigned_to=scope)
+                    assert kept == counted, (group_by, year, scope)
+        assert any(t.revoked_measures for _, t in await accountability.tally(conn, None, year=None, as_of=None))
