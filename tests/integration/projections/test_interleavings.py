@@ -167,16 +167,33 @@ async def test_a_case_closed_before_its_report_arrives_counts_once_it_is_known(
     own = [e for e in county.envelopes if e.stream_id == closed.issue_id]
     generation = await new_generation(pool, settings)
 
-    async def figures() -> tuple[int, int]:
-        async with pool.acquire() as conn, conn.transaction():
-            await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
-            row = (await closure.rates(conn, CaseFilters(), Moment(None, at), None))[0]
-            return row.total, row.closed
-
     cases_events = [e for e in own if TOPIC_OF[e.type] == "cases" and e.type != "CaseOpened"]
     await feed(pool, generation, list(reversed(cases_events)))
-    assert await figures() == (0, 0)  # nothing says yet what the problem is
+    assert await total_and_closed(pool, generation, at) == (0, 0)  # nothing says yet what the problem is
     await feed(pool, generation, [e for e in own if e.type == "IssueReported"])
-    assert await figures() == (1, 1)
+    assert await total_and_closed(pool, generation, at) == (1, 1)
     await feed(pool, generation, own)
-    assert await figures() == (1, 1)
+    assert await total_and_closed(pool, generation, at) == (1, 1)
+
+
+async def test_a_case_whose_report_never_reaches_intake_events_counts_from_its_opening(
+    pool: asyncpg.Pool, settings: ProjectionsSettings
+) -> None:
+    # CaseOpened carries its copy of the problem (a case opened from the province's inbound, say): it feeds both the
+    # problem's record and the case's history, in one batch with the case's later events.
+    at = now()
+    county = simulate(seed=21, issues=30, now=at)
+    closed = next(i for i in county.issues if i.standing_at(at) == "closed")
+    cases_events = [e for e in county.envelopes if e.stream_id == closed.issue_id and TOPIC_OF[e.type] == "cases"]
+    assert cases_events[0].type == "CaseOpened"
+    generation = await new_generation(pool, settings)
+    await feed(pool, generation, cases_events)
+    assert await total_and_closed(pool, generation, at) == (1, 1)
+
+
+async def total_and_closed(pool: asyncpg.Pool, generation: Generation, at: datetime) -> tuple[int, int]:
+    """The closure rate's total and closed problems as of now, in all."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
+        row = (await closure.rates(conn, CaseFilters(), Moment(None, at), None))[0]
+        return row.total, row.closed
