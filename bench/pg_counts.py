@@ -8,7 +8,6 @@ waits one second first. Other clients of the same server count too: run it on a 
 """
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,14 +34,14 @@ class Snapshot:
     wal_records: int = 0
 
 
-async def snapshot(config: BenchConfig) -> Snapshot:
+async def snapshot(config: BenchConfig, *, statements: bool) -> Snapshot:
     shot = Snapshot()
     for database in DATABASES:
         conn = await asyncpg.connect(dsn_for(config.database_url, database))
         try:
             await conn.execute("select pg_stat_clear_snapshot()")
             shot.commits[database] = int(await conn.fetchval(_COMMITS))
-            with contextlib.suppress(asyncpg.UndefinedTableError):  # not loaded, or no `create extension` yet
+            if statements:
                 shot.statements[database] = int(await conn.fetchval(_STATEMENTS))
             for row in await conn.fetch(_TABLES):
                 shot.rows[f"{database}.{row['relname']}"] = {
@@ -59,17 +58,19 @@ async def snapshot(config: BenchConfig) -> Snapshot:
 
 
 async def enable_statements(config: BenchConfig) -> bool:
-    """Creates the pg_stat_statements extension in each service database when the server loaded it."""
-    enabled = True
+    """Creates the pg_stat_statements extension in each service database when the server loaded it (else False)."""
     for database in DATABASES:
         conn = await asyncpg.connect(dsn_for(config.database_url, database))
         try:
+            loaded = await conn.fetchval("select current_setting('shared_preload_libraries')")
+            if "pg_stat_statements" not in loaded:
+                return False
             await conn.execute("create extension if not exists pg_stat_statements")
         except asyncpg.PostgresError:
-            enabled = False
+            return False
         finally:
             await conn.close()
-    return enabled
+    return True
 
 
 def per_report(before: Snapshot, after: Snapshot, reports: int) -> dict[str, Any]:
@@ -112,13 +113,13 @@ class PgCounts:
                 await conn.execute("select pg_stat_statements_reset()")
             finally:
                 await conn.close()
-        self._before = await snapshot(self._config)
+        self._before = await snapshot(self._config, statements=self._statements)
         return self
 
     async def stop(self, reports: int) -> dict[str, Any]:
         assert self._before is not None
         await asyncio.sleep(1.0)
-        counts = per_report(self._before, await snapshot(self._config), max(reports, 1))
+        counts = per_report(self._before, await snapshot(self._config, statements=self._statements), max(reports, 1))
         if self._statements:
             counts["top_statements"] = await top_statements(self._config, max(reports, 1))
         return counts
