@@ -96,7 +96,7 @@ async def _counted(client: httpx.AsyncClient, url: str, batch: str, tokens: Toke
 
 
 class Counted:
-    """Watches a batch's count in the projections' closure rates, polled every 20 ms (which bounds the resolution).
+    """Watches a batch's count in the projections' closure rates, polled every `interval` (20 ms: the resolution).
 
     `seen[k]` is when the count first exceeded k, on `clock` (monotonic by default; wall time to match the send
     times an external generator records). The k-th accepted report is matched with `seen[k]`: matching by rank
@@ -104,8 +104,11 @@ class Counted:
     partitions, so two close ones may swap, which moves single samples but not the distribution.
     """
 
-    def __init__(self, config: BenchConfig, batch: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, config: BenchConfig, batch: str, clock: Callable[[], float] = time.monotonic, *, interval: float = 0.02
+    ) -> None:
         self.url, self.batch, self.tokens, self.clock = config.url("projections"), batch, config.tokens, clock
+        self.interval = interval
         self.seen: list[float] = []
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -129,7 +132,7 @@ class Counted:
                 now = self.clock()
                 while len(self.seen) < count:
                     self.seen.append(now)
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(self.interval)
 
     async def until(self, count: int, timeout: float) -> bool:
         """Waits until the batch's count reaches `count`; False if it did not within `timeout` seconds."""

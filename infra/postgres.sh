@@ -16,6 +16,7 @@
 #                  cluster (.run/pg-<port>/), so a second server can run alongside.
 #   PG_BIN         PostgreSQL bin dir (default: newest /usr/lib/postgresql/*/bin)
 #   PG_VERBOSE=1   show progress messages
+#   PG_STAT_STATEMENTS=1  load pg_stat_statements (to count statements per report; bench/README.md)
 #
 # Layout: data in .run/pg/data, unix socket in .run/pg/sock, log in
 # .run/logs/postgres.log, pid copy in .run/pids/postgres.pid.  When run as root the
@@ -147,6 +148,10 @@ log_min_error_statement = error
 log_connections = off
 log_disconnections = off
 EOF
+  # PG_STAT_STATEMENTS=1: statements per report can be counted (bench/README.md, "CPU per report, PostgreSQL's share")
+  if [[ "${PG_STAT_STATEMENTS:-0}" == 1 ]]; then
+    echo "shared_preload_libraries = 'pg_stat_statements'" | as_pg tee -a "$tmp" >/dev/null
+  fi
   as_pg mv "$tmp" "$DATA/local.conf"
 }
 

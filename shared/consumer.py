@@ -32,7 +32,7 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection, Iterator, MutableSet
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, MutableSet
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -42,6 +42,7 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import ValidationError
 
 from shared.contracts import TOPIC_EVENTS, Event
@@ -273,6 +274,7 @@ class ConsumerRunner:
         self._processing = asyncio.Lock()
         self._consumer: AIOKafkaConsumer | None = None
         self._held: dict[TopicPartition, Held] = {}
+        self._conn: PoolConnectionProxy[asyncpg.Record] | None = None  # see _connection
         # Dead letters sent from a batch not yet committed: a retry of that batch does not send them again.
         self._dead_letters_sent: set[tuple[str, int, int]] = set()
         self.dead_lettered = 0
@@ -336,6 +338,7 @@ class ConsumerRunner:
                             await self._process(consumer, tp, records, producer)
         finally:
             self._consumer = None
+            await self._give_back_connection()
             # Holds belong to this member's assignment: a new consumer starts from the committed offsets.
             self._forget_holds(set())
             with contextlib.suppress(Exception):
@@ -505,7 +508,12 @@ class ConsumerRunner:
     ) -> list[str]:
         """The types of the events applied (not repeats, not dead letters), once the transaction has committed."""
         applied: list[str] = []
-        async with self._pool.acquire() as conn, conn.transaction():
+        if not one_at_a_time and self._begin is None and all(item is None for item in read):
+            # Nothing of this consumer's in the batch: its position alone, one statement, no transaction around it.
+            async with self._connection() as conn:
+                await self._save_position(conn, tp, records[-1].offset + 1)
+            return applied
+        async with self._connection() as conn, conn.transaction():
             entered = self._begin is None or await self._begin(conn)
             handler = self._handler if entered else _ignore
             batch: list[Envelope] | None = [] if self._batch_handler is not None and entered else None
@@ -532,17 +540,40 @@ class ConsumerRunner:
                     applied.append(item.type)
             if batch and not one_at_a_time:
                 await self._handle_batch(conn, batch)
-            await conn.execute(
-                """insert into consumer_positions (consumer, topic, partition, "offset")
-                   values ($1, $2, $3, $4)
-                   on conflict (consumer, topic, partition)
-                   do update set "offset" = excluded."offset", updated_at = now()""",
-                self.name,
-                tp.topic,
-                tp.partition,
-                records[-1].offset + 1,
-            )
+            await self._save_position(conn, tp, records[-1].offset + 1)
         return applied
+
+    async def _save_position(self, conn: Connection, tp: TopicPartition, next_offset: int) -> None:
+        await conn.execute(
+            """insert into consumer_positions (consumer, topic, partition, "offset")
+               values ($1, $2, $3, $4)
+               on conflict (consumer, topic, partition)
+               do update set "offset" = excluded."offset", updated_at = now()""",
+            self.name,
+            tp.topic,
+            tp.partition,
+            next_offset,
+        )
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator["PoolConnectionProxy[asyncpg.Record]"]:
+        """The connection this consumer applies its batches on: borrowed from the pool once and kept while batches
+        apply, so that a batch does not pay the pool's reset (four statements: RESET ALL, UNLISTEN *, ...) on every
+        return. Whatever a batch raises gives it back to the pool (which closes a broken one); the next batch borrows
+        another. `_run_consumer` gives it back when the consumer stops."""
+        if self._conn is None:
+            self._conn = await self._pool.acquire()
+        try:
+            yield self._conn
+        except BaseException:
+            await self._give_back_connection()
+            raise
+
+    async def _give_back_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection is the pool's to close
+                await self._pool.release(conn)
 
     async def _claim(self, conn: Connection, event_ids: list[UUID]) -> set[UUID]:
         """Inbox rows for the batch's events in one statement: the ids not seen before, to be applied."""

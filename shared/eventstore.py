@@ -73,7 +73,8 @@ select (select version from current) as version,
 
 # The append of new streams (see EventStore.append_new): one array element per event, each with its stream, version,
 # metadata and outbox slot; a stream that exists already inserts nothing for that row. The outbox rows follow each
-# stream's order; the relay is notified once per slot.
+# stream's order; the relay is notified once per slot that held no row as the statement began (as APPEND: the
+# statement's own rows are not visible to its `not exists`).
 APPEND_NEW = """
 with appended as (
     insert into events (event_id, stream_id, stream_version, type, schema_version,
@@ -95,8 +96,10 @@ with appended as (
     returning slot
 )
 select (select count(*) from queued)::integer as appended,
-       (select count(*) from (select pg_notify('outbox', slot::text) from (select distinct slot from queued) as slots)
-          as notified) as notified
+       (select count(*) from (select pg_notify('outbox', slot::text)
+                                from (select distinct slot from queued) as slots
+                               where not exists (select 1 from outbox o where o.slot = slots.slot)) as notified)
+          as notified
 """
 
 

@@ -139,7 +139,7 @@ class OutboxRelay:
         """Sends up to BATCH_SIZE rows in id order, awaits their acknowledgements together, then deletes them in
         one statement. A failure before the delete leaves every row to be sent again (at least once)."""
         rows = await conn.fetch(
-            """select o.id as outbox_id, o.topic, e.event_id, e.stream_id, e.stream_version, e.type,
+            """select o.slot, o.id as outbox_id, o.topic, e.event_id, e.stream_id, e.stream_version, e.type,
                       e.schema_version, e.occurred_at, e.correlation_id, e.causation_id, e.actor,
                       e.payload::text as payload_json
                  from outbox o join events e using (event_id)
@@ -156,7 +156,11 @@ class OutboxRelay:
             key, value, headers = stored_record(row, source=self._settings.ce_source)
             deliveries.append(await producer.send(row["topic"], value=value, key=key, headers=headers))
         await asyncio.gather(*deliveries)
-        await conn.execute("delete from outbox where id = any($1::bigint[])", [r["outbox_id"] for r in rows])
+        await conn.execute(
+            "delete from outbox where (slot, id) in (select * from unnest($1::integer[], $2::bigint[]))",
+            [r["slot"] for r in rows],
+            [r["outbox_id"] for r in rows],
+        )
         self.published += len(rows)
         for topic, count in Counter(row["topic"] for row in rows).items():
             EVENTS_PUBLISHED.labels(topic).inc(count)

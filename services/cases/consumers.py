@@ -1,9 +1,15 @@
-"""Events of other services that cases reacts to: a reported problem becomes a case (立案)."""
+"""Events of other services that cases reacts to: a reported problem becomes a case (立案).
 
-from services.cases import handlers
+A batch of reports is opened at once (`open_many`): the cases never seen before in one append and one write of their
+read tables; a report of an issue whose case exists already goes through the one command handler, as a single report
+does (`opening`), which the consumer runner also falls back to, one report at a time, when the batch fails.
+"""
+
+from services.cases import domain, handlers, read_tables
 from services.cases.commands import OpenCase
 from services.cases.deps import Deps
-from shared.consumer import ConsumerRunner, Dispatch, On
+from shared.aggregate import fold
+from shared.consumer import BatchHandler, ConsumerRunner, Dispatch, On, PoisonMessage
 from shared.contracts.intake import IssueReported
 from shared.db import Connection
 from shared.envelope import Envelope
@@ -12,25 +18,64 @@ from shared.eventstore import Metadata
 ACTOR = "system:intake"
 
 
+def _command(envelope: Envelope, event: IssueReported) -> tuple[OpenCase, Metadata]:
+    """The case id is the issue id; the events it causes name the report as their cause."""
+    command = OpenCase(
+        case_id=event.issue_id,
+        source=event.source,
+        title=event.title,
+        township=event.township,
+        domain=event.domain,
+        batch=event.batch,
+        external_ref=event.external_ref,
+        reported_at=envelope.occurred_at,
+    )
+    return command, Metadata(actor=ACTOR, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id))
+
+
 def opening(deps: Deps) -> Dispatch:
     """Which handler runs for which event type: the one place to look."""
 
     async def on_issue_reported(conn: Connection, envelope: Envelope, event: IssueReported) -> None:
-        """The case id is the issue id; a report seen again (even under another event id) opens nothing more."""
-        command = OpenCase(
-            case_id=event.issue_id,
-            source=event.source,
-            title=event.title,
-            township=event.township,
-            domain=event.domain,
-            batch=event.batch,
-            external_ref=event.external_ref,
-            reported_at=envelope.occurred_at,
-        )
-        meta = Metadata(actor=ACTOR, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id))
+        """A report seen again (even under another event id) opens nothing more."""
+        command, meta = _command(envelope, event)
         await handlers.handle(conn, deps.store, event.issue_id, command, meta)
 
     return Dispatch(On(IssueReported, on_issue_reported))
+
+
+def open_many(deps: Deps) -> BatchHandler:
+    """The batch's reports, with the effects `opening` has on each in turn, in a few statements for all."""
+
+    async def open_batch(conn: Connection, envelopes: list[Envelope]) -> None:
+        commands: dict[str, tuple[OpenCase, Metadata]] = {}
+        for envelope in envelopes:
+            event = envelope.payload
+            if not isinstance(event, IssueReported):
+                raise PoisonMessage(f"{envelope.type} carries a {type(event).__name__}")
+            # A second report of the same issue in the batch opens nothing more (its case is the first's).
+            commands.setdefault(event.issue_id, _command(envelope, event))
+        known = {
+            row["stream_id"]
+            for row in await conn.fetch(
+                "select distinct stream_id from events where stream_id = any($1::text[])", list(commands)
+            )
+        }
+        for case_id in known:  # opened before: the command handler brings its read tables in line, as one would
+            await handlers.handle(conn, deps.store, case_id, *commands[case_id])
+        fresh = [
+            (case_id, domain.decide(command, None), meta)
+            for case_id, (command, meta) in commands.items()
+            if case_id not in known
+        ]
+        if not fresh:
+            return
+        # Another writer opening one of them in between raises ConcurrencyConflict: the runner applies the batch again.
+        appended = await deps.store.append_new(conn, fresh)
+        cases = [fold(domain.evolve, None, (e.payload for e in stream)) for stream in appended]
+        await read_tables.save_many(conn, [case for case in cases if case is not None])
+
+    return open_batch
 
 
 def consumers(deps: Deps) -> list[ConsumerRunner]:
@@ -41,5 +86,6 @@ def consumers(deps: Deps) -> list[ConsumerRunner]:
             name="cases",
             topics=[deps.settings.topic("intake.events")],
             handler=opening(deps),
+            batch_handler=open_many(deps),
         )
     ]

@@ -4,6 +4,7 @@ Both are a function of the case's folded state and are written in the transactio
 the append that changed it, so they never disagree with the stream.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,14 +18,23 @@ from shared.db import Connection
 OPENED_CHANNEL = "case_opened"
 
 
-# The case's row in the list and its deadline row in one statement ($16: the case has a deadline row to keep, else
-# any is deleted), and the wake-up of a reader waiting for the case to be opened (`openings.py`: NOTIFY when the
-# case is at version 1; PostgreSQL delivers it at commit, never for a rolled-back opening).
+# The cases' rows in the list and their deadline rows in one statement, one array element per case ($16: the case has
+# a deadline row to keep, else any is deleted), and the wake-up of a reader waiting for a case to be opened
+# (`openings.py`: NOTIFY when the case is at version 1; PostgreSQL delivers it at commit, never for a rolled-back
+# opening). The same statement for one case (a command) and for a consumer's batch of openings.
 _SAVE = """
-with listed as (
+with given as (
+    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::boolean[], $13::integer[],
+                         $14::integer[], $15::timestamptz[], $16::boolean[], $17::boolean[], $18::boolean[])
+        as g (case_id, status, source, title, township, domain, batch, unit, leader_name, leader_post, deadline,
+              deadline_missed, times_missed, version, reported_at, keeps_deadline, held, warned)
+), listed as (
     insert into cases (case_id, status, source, title, township, domain, batch, unit, leader_name,
                        leader_post, deadline, deadline_missed, times_missed, version, reported_at)
-    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+    select case_id, status, source, title, township, domain, batch, unit, leader_name,
+           leader_post, deadline, deadline_missed, times_missed, version, reported_at
+      from given
     on conflict (case_id) do update set
         status = excluded.status, unit = excluded.unit, leader_name = excluded.leader_name,
         leader_post = excluded.leader_post, deadline = excluded.deadline,
@@ -32,51 +42,61 @@ with listed as (
         version = excluded.version, updated_at = now()
     returning case_id
 ), dropped as (
-    delete from case_deadlines where case_id = $1 and not $16::boolean returning case_id
+    delete from case_deadlines d using given g
+     where d.case_id = g.case_id and not g.keeps_deadline
+    returning d.case_id
 ), kept as (
     -- The moments stay as first marked while the deadline is the same one; a new deadline clears them.
     insert into case_deadlines (case_id, deadline, held, warned_at, missed_at)
-    select $1, $11, $17, case when $18 then now() end, case when $12 then now() end
-     where $16::boolean
+    select case_id, deadline, held, case when warned then now() end, case when deadline_missed then now() end
+      from given where keeps_deadline
     on conflict (case_id) do update set
         deadline = excluded.deadline,
         held = excluded.held,
-        warned_at = case when $18 then coalesce(case_deadlines.warned_at, now()) end,
-        missed_at = case when $12 then coalesce(case_deadlines.missed_at, now()) end,
+        warned_at = case when excluded.warned_at is not null then coalesce(case_deadlines.warned_at, now()) end,
+        missed_at = case when excluded.missed_at is not null then coalesce(case_deadlines.missed_at, now()) end,
         updated_at = now()
     returning case_id
 )
 select (select count(*) from listed) + (select count(*) from dropped) + (select count(*) from kept) as written,
-       (select count(*) from (select pg_notify($19, $1) where $14 = 1) as woken) as woken
+       (select count(*) from (select pg_notify($19, case_id) from given where version = 1) as woken) as woken
 """
 
 
 async def save(conn: Connection, case: Case) -> None:
     """The case's row in the list and its deadline row, as the case's state after the command says: one round trip."""
-    a = case.assignment
-    keeps_deadline = case.deadline is not None and case.status not in (CaseStatus.REPORTED, CaseStatus.CLOSED)
-    await conn.execute(
-        _SAVE,
-        case.case_id,
-        case.status.value,
-        case.source.value,
-        case.title,
-        case.township,
-        case.domain.value,
-        case.batch,
-        a.unit if a else None,
-        a.leader.name if a else None,
-        a.leader.post if a else None,
-        case.deadline,
-        case.deadline_missed,
-        case.times_missed,
-        case.version,
-        case.reported_at,
-        keeps_deadline,
-        case.status is CaseStatus.CLOSURE_REQUESTED,
-        case.deadline_warned,
-        OPENED_CHANNEL,
-    )
+    await save_many(conn, [case])
+
+
+async def save_many(conn: Connection, cases: Sequence[Case]) -> None:
+    """The rows of several cases (distinct ones), each as its state says: one round trip for all."""
+    columns: list[list[object]] = [[] for _ in range(18)]
+    for case in cases:
+        a = case.assignment
+        keeps_deadline = case.deadline is not None and case.status not in (CaseStatus.REPORTED, CaseStatus.CLOSED)
+        row = (
+            case.case_id,
+            case.status.value,
+            case.source.value,
+            case.title,
+            case.township,
+            case.domain.value,
+            case.batch,
+            a.unit if a else None,
+            a.leader.name if a else None,
+            a.leader.post if a else None,
+            case.deadline,
+            case.deadline_missed,
+            case.times_missed,
+            case.version,
+            case.reported_at,
+            keeps_deadline,
+            case.status is CaseStatus.CLOSURE_REQUESTED,
+            case.deadline_warned,
+        )
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    await conn.execute(_SAVE, *columns, OPENED_CHANNEL)
 
 
 @dataclass(frozen=True)

@@ -35,5 +35,6 @@ def consumers(deps: Deps) -> list[ConsumerRunner]:
             name="case-progress",
             topics=[settings.topic("cases.events")],
             handler=case_progress(deps.province_outbound),
+            batch_handler=deps.province_outbound.on_case_events,
         ),
     ]

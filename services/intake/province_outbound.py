@@ -14,10 +14,12 @@ only what each event is called to the province is written here.
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+import asyncpg
 import structlog
 
 from shared import clock
 from shared.clock import SHANGHAI
+from shared.consumer import PoisonMessage
 from shared.contracts import Event
 from shared.contracts.cases import (
     Assigned,
@@ -152,6 +154,21 @@ def stream_of(issue_id: str) -> str:
     return f"province:{issue_id}"
 
 
+def _issue_of(envelope: Envelope) -> str:
+    """The issue a case event is about: the case stream's id is the issue id (shared.contracts.cases)."""
+    event = envelope.payload
+    return event.case_id if isinstance(event, CaseOpened) else envelope.stream_id
+
+
+def _tracked_of(row: asyncpg.Record) -> Tracked:
+    return Tracked(
+        status=CaseStatus(row["case_status"]) if row["case_status"] else None,
+        closure_summary=row["closure_summary"],
+        closure_evidence=tuple(Evidence.model_validate(e) for e in row["closure_evidence"] or ()),
+        unit=row["case_unit"],
+    )
+
+
 class ProvinceOutbound:
     def __init__(self, store: EventStore) -> None:
         self.store = store
@@ -162,14 +179,7 @@ class ProvinceOutbound:
                 where issue_id = $1 for update""",
             issue_id,
         )
-        if row is None:
-            return None
-        return Tracked(
-            status=CaseStatus(row["case_status"]) if row["case_status"] else None,
-            closure_summary=row["closure_summary"],
-            closure_evidence=tuple(Evidence.model_validate(e) for e in row["closure_evidence"] or ()),
-            unit=row["case_unit"],
-        )
+        return None if row is None else _tracked_of(row)
 
     async def _references(self, conn: Connection, issue_id: str) -> list[str]:
         rows = await conn.fetch("select reference from province_links where issue_id = $1 order by reference", issue_id)
@@ -181,7 +191,7 @@ class ProvinceOutbound:
 
     async def on_case_event(self, conn: Connection, envelope: Envelope, event: Event) -> None:
         """A case event of one of CHANGES' types: the issue's status follows it, and the province hears of it."""
-        issue_id = event.case_id if isinstance(event, CaseOpened) else envelope.stream_id
+        issue_id = _issue_of(envelope)
         before = await self._tracked(conn, issue_id)
         if before is None:
             log.info("case_of_unknown_issue", issue_id=issue_id)  # not opened by this intake: nothing to follow
@@ -206,6 +216,69 @@ class ProvinceOutbound:
         if outbound:
             meta = Metadata(actor="intake", correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id))
             await self._append(conn, issue_id, outbound, meta)
+
+    async def on_case_events(self, conn: Connection, envelopes: list[Envelope]) -> None:
+        """A batch of case events at once, with the effects of `on_case_event` on each in turn: the issues' rows
+        (locked, in issue order) and their province references read in two statements, each issue's row written
+        once, after its last event; only the province's own events (issues with a reference) are appended one by one.
+        """
+        for envelope in envelopes:
+            if type(envelope.payload) not in CHANGES:
+                raise PoisonMessage(f"{envelope.type} carries a {type(envelope.payload).__name__}")
+        issue_ids = sorted({_issue_of(envelope) for envelope in envelopes})
+        rows = await conn.fetch(
+            """select issue_id, case_status, closure_summary, closure_evidence, case_unit from issue_index
+                where issue_id = any($1::text[]) order by issue_id for update""",
+            issue_ids,
+        )
+        tracked = {row["issue_id"]: _tracked_of(row) for row in rows}
+        references: dict[str, list[str]] = {}
+        for row in await conn.fetch(
+            "select issue_id, reference from province_links where issue_id = any($1::text[]) order by reference",
+            list(tracked),
+        ):
+            references.setdefault(row["issue_id"], []).append(row["reference"])
+        changed: dict[str, Tracked] = {}
+        for envelope in envelopes:
+            issue_id, event = _issue_of(envelope), envelope.payload
+            before = tracked.get(issue_id)
+            if before is None:
+                log.info("case_of_unknown_issue", issue_id=issue_id)  # not opened by this intake: nothing to follow
+                continue
+            after = tracked[issue_id] = changed[issue_id] = track(before, event)
+            outbound = [
+                e
+                for reference in references.get(issue_id, ())
+                for e in to_province(
+                    event, reference=reference, issue_id=issue_id, at=envelope.occurred_at, tracked=after
+                )
+            ]
+            if outbound:
+                meta = Metadata(
+                    actor="intake", correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)
+                )
+                await self._append(conn, issue_id, outbound, meta)
+        if changed:
+            await conn.execute(
+                """update issue_index i
+                      set case_status = r.case_status, closed = r.closed, closure_summary = r.closure_summary,
+                          closure_evidence = r.closure_evidence, case_unit = r.case_unit
+                     from jsonb_to_recordset($1::jsonb)
+                          as r (issue_id text, case_status text, closed boolean, closure_summary text,
+                                closure_evidence jsonb, case_unit text)
+                    where i.issue_id = r.issue_id""",
+                [
+                    {
+                        "issue_id": issue_id,
+                        "case_status": after.status.value if after.status else None,
+                        "closed": after.status is CaseStatus.CLOSED,
+                        "closure_summary": after.closure_summary,
+                        "closure_evidence": [e.model_dump(mode="json") for e in after.closure_evidence],
+                        "case_unit": after.unit,
+                    }
+                    for issue_id, after in changed.items()
+                ],
+            )
 
     async def announce_merge(self, conn: Connection, issue_id: str, reference: str, meta: Metadata) -> None:
         tracked = await self._tracked(conn, issue_id) or Tracked()
