@@ -56,8 +56,12 @@ _CHANGES = """
 
 async def record(conn: Connection, issue_ids: list[str]) -> None:
     """The problems' changes replaced by those of their rows now, and the difference added to the days'; one statement,
-    after the batch's issues, case_history and state columns are written."""
-    await conn.execute(
+    after the batch's issues, case_history and state columns are written.
+
+    A day whose changes come to nothing has no row, however the events were batched: a rebuild that sees a +1 and its
+    -1 in one batch never writes that day's row, so a day the live consumer brought back to zero is deleted (a second
+    statement, only then)."""
+    emptied = await conn.fetch(
         f"""with old as (
                 delete from state_changes where issue_id = any($1::text[])
                 returning at, source, -total as total, -closed as closed, -overdue as overdue, -reopened as reopened
@@ -69,15 +73,26 @@ async def record(conn: Connection, issue_ids: list[str]) -> None:
                        sum(closed) as closed, sum(overdue) as overdue, sum(reopened) as reopened
                   from (select * from old union all select * from new) d
                  group by 1, 2
+            ), added as (
+                insert into daily_changes select * from difference
+                 where total <> 0 or closed <> 0 or overdue <> 0 or reopened <> 0
+                on conflict (day, source) do update
+                   set total = daily_changes.total + excluded.total, closed = daily_changes.closed + excluded.closed,
+                       overdue = daily_changes.overdue + excluded.overdue,
+                       reopened = daily_changes.reopened + excluded.reopened
+                returning day, source, total, closed, overdue, reopened
             )
-            insert into daily_changes select * from difference
-             where total <> 0 or closed <> 0 or overdue <> 0 or reopened <> 0
-            on conflict (day, source) do update
-               set total = daily_changes.total + excluded.total, closed = daily_changes.closed + excluded.closed,
-                   overdue = daily_changes.overdue + excluded.overdue,
-                   reopened = daily_changes.reopened + excluded.reopened""",
+            select day, source from added where total = 0 and closed = 0 and overdue = 0 and reopened = 0""",
         issue_ids,
     )
+    if emptied:
+        await conn.execute(
+            """delete from daily_changes d using unnest($1::date[], $2::text[]) as e(day, source)
+                where d.day = e.day and d.source = e.source
+                  and d.total = 0 and d.closed = 0 and d.overdue = 0 and d.reopened = 0""",
+            [r["day"] for r in emptied],
+            [r["source"] for r in emptied],
+        )
 
 
 def answers(filters: CaseFilters, assigned_to: str | None) -> bool:
