@@ -7,6 +7,7 @@ carry its label. The queries are those of services/projections/dashboard/static/
 taken from the answers, as the dashboard takes them (a figure's `cases` link, a row's `items`, a case's timeline).
 """
 
+import asyncio
 import importlib
 import importlib.util
 import inspect
@@ -137,4 +138,23 @@ async def reads_at_sizes(config: BenchConfig, report: Report) -> None:
         made = module.ensure(config, cases=size)
         if inspect.isawaitable(made):
             await made
+        # The history is on the topics now; the live read models apply it first (else the reads would be timed
+        # against projections busy folding 200,000 events, and against read models still growing).
+        waited = await read_models_caught_up(config)
+        report.raw.setdefault("reads_waited_s", {})[str(size)] = round(waited, 1)
         await measure_reads(config, report, requests=config.sizes.read_requests, label=str(size))
+
+
+async def read_models_caught_up(config: BenchConfig, timeout: float = 1800.0) -> float:
+    """Seconds until the projections' read models lag on no partition (`GET /v1/read-models`)."""
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as client:
+        while True:
+            response = await client.get(f"{config.url('projections')}/v1/read-models", auth=config.tokens.reader)
+            response.raise_for_status()
+            positions = response.json()["positions"]
+            if all(p["lag"] == 0 for topic in positions.values() for p in topic.values()):
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"the read models still lag after {timeout:.0f}s")
+            await asyncio.sleep(1.0)

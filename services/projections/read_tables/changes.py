@@ -155,27 +155,28 @@ async def at_moments(conn: Connection, filters: CaseFilters, moments: list[datet
     running: list[tuple[int, ...]] = [(0, 0, 0, 0)]  # running[k]: the days before days[k] added up
     for r in rows:
         running.append(_add(running[-1], tuple(r[1:])))
-    within: dict[date, list[tuple[datetime, tuple[int, ...]]]] = {}
-    for day in sorted({_day(m) for m in moments if m != _day_end(_day(m))}):
+    # within a day: that day's changes up to the moment, added up in the database (a busy day has tens of thousands)
+    partial = sorted({m for m in moments if m != _day_end(_day(m))})
+    within: dict[datetime, tuple[int, ...]] = {}
+    if partial:
         q = Params()
-        condition = f"at >= {q(day_start(day))} and at < {q(day_start(day + timedelta(days=1)))}"
-        within[day] = [
-            (r["at"], tuple(r[name] for name in FIGURES))
+        instants, since = q(partial), q([day_start(_day(m)) for m in partial])
+        within = {
+            r[0]: tuple(r[1:])
             for r in await conn.fetch(
-                f"""select at, total, closed, overdue, reopened from state_changes
-                     where {condition} and {_source(filters, q)} order by at""",
+                f"""select m.moment, coalesce(sum(total), 0)::bigint, coalesce(sum(closed), 0)::bigint,
+                           coalesce(sum(overdue), 0)::bigint, coalesce(sum(reopened), 0)::bigint
+                      from unnest({instants}::timestamptz[], {since}::timestamptz[]) as m(moment, since)
+                      left join state_changes c on c.at >= m.since and c.at <= m.moment and {_source(filters, q)}
+                     group by m.moment""",
                 *q.values,
             )
-        ]
+        }
     sums = []
     for moment in moments:
         day = _day(moment)
-        if day in within:
-            figures = running[bisect_left(days, day)]
-            for at, change in within[day]:
-                if at > moment:
-                    break
-                figures = _add(figures, change)
+        if moment in within:
+            figures = _add(running[bisect_left(days, day)], within[moment])
         else:  # the end of the day: the day's sum
             figures = running[bisect_left(days, day + timedelta(days=1))]
         sums.append(Sums(*figures))
