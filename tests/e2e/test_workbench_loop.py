@@ -31,7 +31,7 @@ from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port, service_processes
-from tests.support.workbench import DIST, TIMEOUT_MS, field, proxy_serving, redirects_allowed, signed_in_page
+from tests.support.workbench import DIST, TIMEOUT_MS, choose, field, proxy_serving, redirects_allowed, signed_in_page
 
 UNIT, OTHER_UNIT = identity.DEV_UNITS[0], identity.DEV_UNITS[1]
 PHONE = {"width": 390, "height": 844}
@@ -64,9 +64,7 @@ async def assign(page: Page, origin: str, title: str, unit: str) -> None:
     await page.locator(".case-card", has_text=title).click()
     await field(page, "具体问题").locator("textarea").fill(f"{title}：两岸建筑垃圾未清运")
     await field(page, "整改目标与措施").locator("textarea").fill("清运全部建筑垃圾，设置围挡，建立巡河制度")
-    await field(page, "责任单位").locator(".el-select").click()
-    await page.keyboard.type(unit)
-    await page.locator(".el-select-dropdown__item:visible", has_text=unit).first.click()
+    await choose(page, "责任单位", unit, typed=True)
     await page.get_by_placeholder("姓名").fill("王某某")
     await page.get_by_placeholder("职务，例如：城关镇党委书记").fill("城关镇党委书记")
     await field(page, "奖惩措施").locator("textarea").fill("按期完成通报表扬，逾期约谈")

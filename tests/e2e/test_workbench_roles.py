@@ -27,7 +27,7 @@ from shared.signin import SignInSettings
 from tests.conftest import SettingsFactory
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port
-from tests.support.workbench import TIMEOUT_MS, field, signed_in_page, workbench_with
+from tests.support.workbench import TIMEOUT_MS, choose, field, signed_in_page, workbench_with
 
 UNIT = identity.DEV_UNITS[0]  # 城关镇人民政府, dev-unit-1's
 CALLER_PHONE = "13912345678"
@@ -70,15 +70,6 @@ def workbench(
             yield Workbench(origin, browser, passwords)
 
     return opening
-
-
-async def choose(page: Page, label: str, option: str, *, typed: bool = False) -> None:
-    """Picks `option` in the select of the form item `label`; `typed` types it first (a picker that takes new
-    values, such as a unit or a township not known yet)."""
-    await field(page, label).locator(".el-select").click()
-    if typed:
-        await page.keyboard.type(option)
-    await page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
 
 
 def card(page: Page, header: str) -> Locator:

@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
 
 from demo.browser import launch
 from shared import identity
@@ -147,3 +147,22 @@ async def signed_in_page(
 def field(page: Page, label: str) -> Locator:
     """The form item whose label is `label` (Element Plus: the label and its control share one .el-form-item)."""
     return page.locator(".el-form-item", has=page.locator(".el-form-item__label", has_text=label))
+
+
+async def choose(page: Page, label: str, option: str, *, typed: bool = False) -> None:
+    """Picks `option` in the select of the form item `label`; `typed` types it first (a picker that takes new
+    values, such as a unit or a township not known yet).
+
+    Then waits until the select shows it, and picks again if not: on a busy machine a click can land while the
+    dropdown before it is still closing, and the form would go out without the value."""
+    select = field(page, label).locator(".el-select")
+    for _ in range(3):
+        await select.click()
+        if typed:
+            await page.keyboard.type(option)
+        await page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+        with contextlib.suppress(AssertionError):
+            await expect(select).to_contain_text(option, timeout=5_000)
+            return
+        await page.keyboard.press("Escape")
+    await expect(select).to_contain_text(option)
