@@ -5,6 +5,7 @@ the one `active` generation; a rebuild fills a `building` one beside it and then
 transaction, so a reader sees either the old figures or the new ones, never a mix.
 """
 
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,11 @@ DDL = Path(__file__).parent / "read_models.sql"
 # The read side's indexes: not part of the shape (a generation without them answers the same, slower).
 INDEXES = Path(__file__).parent / "read_indexes.sql"
 
+# The version of read_models.sql, raised with every change of its tables (tests/unit/projections/
+# test_generations.py holds the two together). A service rebuilds an active generation of a lower version by itself
+# (`live.py`); one of a higher version was made by a newer instance beside it (a rolling upgrade) and is left alone.
+VERSION = 1
+
 # Serialises creating, switching and dropping generations between instances and the rebuild command.
 _GENERATIONS_LOCK = 7_305_001
 
@@ -34,6 +40,17 @@ class Generation:
     group_id: str
     status: str
     shape: str = ""  # the fingerprint of read_models.sql it was built with
+    version: int = 0  # VERSION of the code that built it
+
+    @property
+    def current(self) -> bool:
+        """Built by this code's read_models.sql: every query of this code finds its tables and columns."""
+        return self.shape == shape()
+
+    @property
+    def older(self) -> bool:
+        """Built by an older read_models.sql: this code rebuilds it."""
+        return self.version < VERSION
 
     @property
     def search_path(self) -> str:
@@ -41,6 +58,7 @@ class Generation:
         return f"{self.schema}, public"
 
 
+@functools.cache
 def shape() -> str:
     """A fingerprint of the read models' tables: a generation built with another shape needs a rebuild."""
     return hashlib.sha256(DDL.read_bytes()).hexdigest()[:16]
@@ -54,6 +72,7 @@ def _generation(row: asyncpg.Record) -> Generation:
         group_id=row["group_id"],
         status=row["status"],
         shape=row["shape"],
+        version=row["version"],
     )
 
 
@@ -80,6 +99,7 @@ async def create(conn: Connection, settings: ServiceSettings, *, status: str) ->
         group_id=f"{settings.topic_prefix}{settings.service_name}.read-models.g{number}.{uuid.uuid4().hex[:8]}",
         status=status,
         shape=shape(),
+        version=VERSION,
     )
     await conn.execute(f'create schema "{generation.schema}"')
     await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
@@ -87,14 +107,16 @@ async def create(conn: Connection, settings: ServiceSettings, *, status: str) ->
     await conn.execute(INDEXES.read_text(encoding="utf-8"))
     await conn.execute("select set_config('search_path', 'public', true)")
     await conn.execute(
-        """insert into read_model_generations (generation, schema_name, consumer, group_id, status, shape, activated_at)
-           values ($1, $2, $3, $4, $5, $6, case when $5 = 'active' then now() end)""",
+        """insert into read_model_generations
+                  (generation, schema_name, consumer, group_id, status, shape, version, activated_at)
+           values ($1, $2, $3, $4, $5, $6, $7, case when $5 = 'active' then now() end)""",
         generation.number,
         generation.schema,
         generation.consumer,
         generation.group_id,
         status,
         generation.shape,
+        generation.version,
     )
     log.info("read_models_generation_created", generation=number, status=status)
     return generation

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
+from fastapi import HTTPException
 
 from services.projections import generations
 from services.projections.deps import Deps
@@ -78,8 +79,12 @@ async def enter(conn: Connection, generation: Generation) -> None:
     )
 
 
-async def read(deps: Deps, query: Callable[[View], Awaitable[T]]) -> T:
-    """Runs `query` on the active generation; once more if a switch dropped the tables under it."""
+async def read(deps: Deps, query: Callable[[View], Awaitable[T]], *, tables: bool = True) -> T:
+    """Runs `query` on the active generation; once more if a switch dropped the tables under it.
+
+    A query that reads the generation's tables (`tables`) gets 503 while they are of another shape than this code's;
+    one that reads only the generations and positions answers throughout (how far a rebuild has come).
+    """
     # Requests arriving together (a dashboard's widgets) share one answer of the broker.
     ends = await deps.log_ends.ends(max_age=LOG_ENDS_MAX_AGE)
     for attempt in range(3):
@@ -87,6 +92,8 @@ async def read(deps: Deps, query: Callable[[View], Awaitable[T]]) -> T:
             async with deps.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
                 generation = await generations.active(conn)
                 if generation is not None:
+                    if tables and not generation.current:
+                        raise _outdated(generation)
                     await enter(conn, generation)
                     return await query(View(conn, generation, ends, topics(deps.settings)))
             await generations.ensure_active(deps.pool, deps.settings)  # the service's very first moments
@@ -94,3 +101,17 @@ async def read(deps: Deps, query: Callable[[View], Awaitable[T]]) -> T:
             if attempt == 2:
                 raise
     raise RuntimeError("no active generation of the read models")
+
+
+def _outdated(generation: Generation) -> HTTPException:
+    """Tables of another shape than this code's queries: an answer could fail or be wrong, so none is given."""
+    return HTTPException(
+        status_code=503,
+        detail={
+            "code": "read_models_rebuilding",
+            "message": "统计数据正在按新版本重新生成，请稍后再试"
+            if generation.older
+            else "统计服务正在升级，请稍后再试",
+        },
+        headers={"Retry-After": "30"},
+    )

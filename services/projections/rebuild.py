@@ -17,7 +17,6 @@ import structlog
 
 from services.projections import consumers, generations
 from services.projections.generations import Generation
-from services.projections.main import MIGRATIONS
 from services.projections.offsets import LogEnds
 from services.projections.read_tables.facts import topics
 from services.projections.settings import ProjectionsSettings
@@ -93,31 +92,51 @@ async def rebuild(
 
     Not caught up within `give_up_after` seconds, it gives up and the old generation stays active.
     """
+    # Imported here: the composition root imports `live`, which runs `replace_generation` below.
+    from services.projections.main import MIGRATIONS
+
     async with start_platform(settings, migrations=MIGRATIONS) as platform:
-        pool = platform.pool
-        async with pool.acquire() as lock:
-            if not await lock.fetchval("select pg_try_advisory_lock($1)", REBUILD_LOCK):
-                raise RebuildRefused("另一个读模型重建正在进行，请等待其完成")
+        return await replace_generation(
+            platform.pool,
+            settings,
+            give_up_after=give_up_after,
+            grace_seconds=grace_seconds,
+            max_records=max_records,
+        )
+
+
+async def replace_generation(
+    pool: asyncpg.Pool,
+    settings: ProjectionsSettings,
+    *,
+    give_up_after: float = 3600.0,
+    grace_seconds: float = 3.0,
+    max_records: int = 1000,
+) -> Replay:
+    """The rebuild on a pool already migrated: the command's, or the service's own when its tables are outdated."""
+    async with pool.acquire() as lock:
+        if not await lock.fetchval("select pg_try_advisory_lock($1)", REBUILD_LOCK):
+            raise RebuildRefused("另一个读模型重建正在进行，请等待其完成")
+        try:
+            # Holding the lock, any generation still 'building' was left by a rebuild that died.
+            await generations.drop(pool, statuses=("building",))
+            await generations.ensure_active(pool, settings)
+            async with pool.acquire() as conn, conn.transaction():
+                generation = await generations.create(conn, settings, status="building")
+            log.info("rebuild_started", generation=generation.number, group_id=generation.group_id)
             try:
-                # Holding the lock, any generation still 'building' was left by a rebuild that died.
+                events, seconds, first_after = await _replay(
+                    settings, pool, generation, give_up_after=give_up_after, max_records=max_records
+                )
+                await generations.activate(pool, generation, replayed_events=events, seconds=seconds)
+            except BaseException:
                 await generations.drop(pool, statuses=("building",))
-                await generations.ensure_active(pool, settings)
-                async with pool.acquire() as conn, conn.transaction():
-                    generation = await generations.create(conn, settings, status="building")
-                log.info("rebuild_started", generation=generation.number, group_id=generation.group_id)
-                try:
-                    events, seconds, first_after = await _replay(
-                        settings, pool, generation, give_up_after=give_up_after, max_records=max_records
-                    )
-                    await generations.activate(pool, generation, replayed_events=events, seconds=seconds)
-                except BaseException:
-                    await generations.drop(pool, statuses=("building",))
-                    raise
-                # Readers that took the old generation just before the switch finish first.
-                await asyncio.sleep(grace_seconds)
-                dropped = await generations.drop(pool, statuses=("retired",))
-            finally:
-                await lock.execute("select pg_advisory_unlock($1)", REBUILD_LOCK)
+                raise
+            # Readers that took the old generation just before the switch finish first.
+            await asyncio.sleep(grace_seconds)
+            dropped = await generations.drop(pool, statuses=("retired",))
+        finally:
+            await lock.execute("select pg_advisory_unlock($1)", REBUILD_LOCK)
     return Replay(
         generation=generation.number,
         events=events,

@@ -20,7 +20,7 @@ async def positions(deps: Deps) -> dict[str, Any]:
     async def query(view: View) -> dict[str, Any]:
         return await view.positions()
 
-    return await read(deps, query)
+    return await read(deps, query, tables=False)
 
 
 @router.get("", response_model=ReadModels, summary="Generations of the read models and their positions")
@@ -46,4 +46,4 @@ async def read_models(deps: DepsDep) -> ReadModels:
             ],
         )
 
-    return await read(deps, query)
+    return await read(deps, query, tables=False)

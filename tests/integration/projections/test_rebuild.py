@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from bench.county import publish, simulate
+from services.projections import generations
 from services.projections.api import read_models
 from services.projections.main import compose, create_app
 from services.projections.rebuild import REBUILD_LOCK, RebuildRefused, rebuild
@@ -18,7 +19,7 @@ from shared.db import create_pool
 from shared.envelope import Envelope
 from shared.service import start_platform
 from tests.conftest import SettingsFactory
-from tests.integration.projections.support import caught_up
+from tests.integration.projections.support import caught_up, eventually
 from tests.support.service import running
 
 PAGES: tuple[tuple[str, dict[str, str]], ...] = (
@@ -152,3 +153,65 @@ async def test_a_rebuild_that_cannot_finish_leaves_the_old_models_active_and_dro
         await pool.close()
     assert statuses == {1: "active", 2: "dropped"}
     assert "read_models_g1" in schemas and "read_models_g2" not in schemas
+
+
+async def test_after_an_upgrade_the_service_rebuilds_read_models_of_an_older_version_by_itself(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
+    settings = make_settings(ProjectionsSettings)
+    county = simulate(seed=5, issues=30)
+    await publish(settings, county.envelopes)
+    async with running(create_app(settings)) as client:
+        await caught_up(client, len(county.envelopes))
+        before = await figures(client)
+
+    # As an older release left them: another shape of tables, built by version 0.
+    pool = await create_pool(settings)
+    try:
+        await pool.execute("update read_model_generations set shape = 'older', version = 0 where generation = 1")
+    finally:
+        await pool.close()
+
+    async with running(create_app(settings)) as client:
+        refused = await client.get(PAGES[0][0], params=PAGES[0][1])
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["retry-after"] == "30"
+        assert refused.json()["error"] == {
+            "code": "read_models_rebuilding",
+            "message": "统计数据正在按新版本重新生成，请稍后再试",
+        }
+        # How far it has come answers throughout.
+        assert (await client.get("/v1/read-models")).status_code == 200
+
+        async def generation() -> int:
+            return int((await client.get("/v1/read-models")).json()["read_model"]["generation"])
+
+        await eventually(generation, lambda number: number == 2, "the rebuilt generation switched in", timeout=60)
+        await caught_up(client, len(county.envelopes))
+        assert await figures(client) == before
+
+
+async def test_read_models_of_a_newer_version_are_left_to_the_newer_instance(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
+    """A rolling upgrade: the older instance answers 503 and does not rebuild the newer one's tables back."""
+    settings = make_settings(ProjectionsSettings)
+    await publish(settings, simulate(seed=6, issues=5).envelopes)
+    async with running(create_app(settings)) as client:
+        await client.get("/v1/read-models")
+    pool = await create_pool(settings)
+    try:
+        await pool.execute(
+            "update read_model_generations set shape = 'newer', version = $1 where generation = 1",
+            generations.VERSION + 1,
+        )
+        async with running(create_app(settings)) as client:
+            refused = await client.get(PAGES[0][0], params=PAGES[0][1])
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["error"]["message"] == "统计服务正在升级，请稍后再试"
+            # The job looks once a second; three looks later nothing has been built.
+            await asyncio.sleep(3.5)
+            rows = await pool.fetch("select generation, status from read_model_generations order by generation")
+        assert [tuple(r) for r in rows] == [(1, "active")]
+    finally:
+        await pool.close()
