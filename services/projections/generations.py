@@ -134,6 +134,17 @@ async def ensure_active(pool: asyncpg.Pool, settings: ServiceSettings) -> Genera
             return found if found is not None else await create(conn, settings, status="active")
 
 
+async def analyze(pool: asyncpg.Pool, generation: Generation) -> None:
+    """Statistics for a generation's tables before it answers: a rebuilt one has none until autovacuum comes by,
+    and the figures' plans (which index, which join) are chosen from them."""
+    async with pool.acquire() as conn:
+        tables = await conn.fetch(
+            "select tablename from pg_tables where schemaname = $1 order by tablename", generation.schema
+        )
+        for row in tables:
+            await conn.execute(f'analyze "{generation.schema}"."{row["tablename"]}"')
+
+
 async def activate(pool: asyncpg.Pool, generation: Generation, *, replayed_events: int, seconds: float) -> None:
     """The switch: from now on every reader gets this generation; the one before is retired."""
     async with pool.acquire() as conn, conn.transaction():

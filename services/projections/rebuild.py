@@ -128,6 +128,7 @@ async def replace_generation(
                 events, seconds, first_after = await _replay(
                     settings, pool, generation, give_up_after=give_up_after, max_records=max_records
                 )
+                await generations.analyze(pool, generation)
                 await generations.activate(pool, generation, replayed_events=events, seconds=seconds)
             except BaseException:
                 await generations.drop(pool, statuses=("building",))
