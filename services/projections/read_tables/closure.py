@@ -266,10 +266,11 @@ async def rates(
     assigned_to: str | None = None,
     summaries: bool = True,
 ) -> list[Counts]:
-    """The figures per group (or one row, key "", without grouping). As of a past moment, by source or in all, from
-    the changes kept on write (changes.py; `summaries=False`: from the history, what they are checked against)."""
-    as_of_by_source = moment.as_of is not None and group_by in (None, GroupBy.source)
-    if summaries and as_of_by_source and changes.answers(filters, assigned_to):
+    """The figures per group (or one row, key "", without grouping). By source or in all, now or as of a past moment,
+    from the changes kept on write (changes.py: days × sources rows, however many cases); `summaries=False`: from
+    the cases' states (now) or the history (as of), what they are checked against."""
+    by_source = group_by in (None, GroupBy.source)
+    if summaries and by_source and changes.answers(filters, assigned_to):
         return _from_changes(await changes.by_source(conn, filters, moment.at), group_by)
     p = Params()
     if group_by is None:

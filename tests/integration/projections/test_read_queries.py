@@ -63,6 +63,11 @@ async def test_the_trend_in_one_pass_equals_the_figures_as_of_each_moment(
             for group_by in (GroupBy.source, None):
                 summed = await closure.rates(conn, CaseFilters(), Moment(m, at), group_by)
                 assert summed == await closure.rates(conn, CaseFilters(), Moment(m, at), group_by, summaries=False), m
+        # now: from the changes, and from the state beside each case
+        for group_by in (GroupBy.source, None):
+            for filters in (CaseFilters(), CaseFilters(source=Source.CENTRAL_INSPECTION)):
+                summed = await closure.rates(conn, filters, Moment(None, at), group_by)
+                assert summed == await closure.rates(conn, filters, Moment(None, at), group_by, summaries=False)
         assert trend[-1].total > 0 and any(c.overdue for c in trend) and any(c.closed for c in trend)
 
 
