@@ -8,7 +8,7 @@ import asyncpg
 
 from bench.county import simulate
 from services.projections import readside
-from services.projections.filters import CaseFilters, GroupBy, TallyGroupBy
+from services.projections.filters import CaseFilters, Figure, GroupBy, TallyGroupBy
 from services.projections.read_tables import accountability, closure
 from services.projections.read_tables import enforcement as enforcement_figures
 from services.projections.read_tables.closure import Moment
@@ -63,6 +63,15 @@ async def test_the_trend_in_one_pass_equals_the_figures_as_of_each_moment(
             for group_by in (GroupBy.source, None):
                 summed = await closure.rates(conn, CaseFilters(), Moment(m, at), group_by)
                 assert summed == await closure.rates(conn, CaseFilters(), Moment(m, at), group_by, summaries=False), m
+        # how many cases a drill-down lists, from the changes and counted from the cases, now and as of moments
+        for when in [None, *moments[:: max(1, len(moments) // 12)]]:
+            for figure in Figure:
+                for filters in (CaseFilters(), CaseFilters(source=Source.CENTRAL_INSPECTION)):
+                    listed, _ = await closure.cases(conn, filters, Moment(when, at), figure, limit=1, offset=0)
+                    counted, _ = await closure.cases(
+                        conn, filters, Moment(when, at), figure, limit=1, offset=0, summaries=False
+                    )
+                    assert listed == counted, (when, figure, filters)
         # now: from the changes, and from the state beside each case
         for group_by in (GroupBy.source, None):
             for filters in (CaseFilters(), CaseFilters(source=Source.CENTRAL_INSPECTION)):
