@@ -18,6 +18,7 @@ import asyncpg
 import structlog
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
+from starlette.middleware import Middleware
 
 from shared.auth import signing_keys
 from shared.body_limit import BodyLimit
@@ -179,11 +180,14 @@ def build_app(
     jobs: Sequence[Job[D]] = (),
     body_limit: int | None = None,
     body_limits: Mapping[str, int] | None = None,
+    inner: Sequence[Middleware] = (),
 ) -> FastAPI:
     """A service's FastAPI app: its routers, plus health, correlation ids, the error mapping and the body limit.
 
     Every request body is limited to `body_limit` bytes (default: MAX_BODY_BYTES), or to what `body_limits`
     names for its path, before anything reads it: a larger one is refused with 413 (shared/body_limit.py).
+    `inner` is the service's own middleware, just inside the request metrics (outside the correlation id, the URL
+    check and the body limit): intake's report fast path (services/intake/api/fast_path.py).
     """
     readiness = Readiness(settings.broker)
 
@@ -213,6 +217,8 @@ def build_app(
     # Added before install's middleware, so it runs inside it: a 413 still carries the correlation id.
     app.add_middleware(BodyLimit, default=body_limit or settings.max_body_bytes, paths=body_limits)
     install(app, readiness)
+    for middleware in reversed(inner):
+        app.add_middleware(middleware.cls, *middleware.args, **middleware.kwargs)
     # Outermost: each request's count and duration (shared/metrics.py); /metrics serves them.
     app.add_middleware(RequestMetrics)
     app.include_router(metrics_router(settings))
