@@ -12,9 +12,14 @@ import httpx
 import pytest
 
 from services.intake.api.fast_path import ReportFastPath
+from services.intake.handlers import Receipt, Submission
+from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
 from shared.auth import Role
+from shared.errors import InvalidCommand, RuleViolation
+from shared.eventstore import ConcurrencyConflict
 from tests.integration.intake.conftest import ANONYMOUS, bearer, problem
+from tests.support.service import serving
 
 ROUTE = "/v1/reports?via=route"
 
@@ -107,3 +112,29 @@ async def test_every_refusal_is_the_routes_own_answer(
     assert fast.status_code in (401, 403, 422), case
     assert _comparable(fast) == _comparable(routed)
     assert fast_answers == []
+
+
+RAISED: list[tuple[str, Exception]] = [
+    ("a stream that moved on", ConcurrencyConflict("issue-1", 1, 2)),
+    ("a rule of the decision", RuleViolation("closed", "问题已办结")),
+    ("a later field check", InvalidCommand("township", "乡镇不在本县")),
+]
+
+
+@pytest.mark.parametrize(("case", "raised"), RAISED, ids=[r[0] for r in RAISED])
+async def test_what_the_group_commit_raises_is_answered_by_the_apps_own_handlers(
+    settings: IntakeSettings, fast_answers: list[str], case: str, raised: Exception
+) -> None:
+    async with serving(create_app(settings)) as (client, state):
+
+        async def refuse(submission: Submission, actor: str) -> Receipt:
+            raise raised
+
+        state["deps"].reports.handle = refuse
+        staff = bearer(settings, Role.OPERATOR)
+        fast = await client.post("/v1/reports", json=problem(source="media"), headers=staff)
+        routed = await client.post(ROUTE, json=problem(source="media"), headers=staff)
+    assert fast_answers == ["tester"], case
+    assert fast.status_code in (409, 422)
+    assert _comparable(fast) == _comparable(routed)
+    assert list(fast.headers) == list(routed.headers)
