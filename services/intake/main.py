@@ -4,8 +4,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware import Middleware
 
 from services.intake.api import attachments, batches, form, reports, staff
+from services.intake.api.fast_path import ReportFastPath
 from services.intake.batch_file import BatchReader
 from services.intake.case_units import backfill_case_units
 from services.intake.consumers import consumers
@@ -60,6 +62,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         jobs=[backfill_case_units],
         body_limit=default_body_limit(settings),
         body_limits=body_limits(settings),
+        # Official reports without FastAPI's request machinery; everything else through it (issue 14).
+        inner=[Middleware(ReportFastPath, limit=body_limits(settings).get(reports.PATH, default_body_limit(settings)))],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -31,8 +31,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# The fewest digits any of the numbers has (a mobile number's eleven), half- or full-width.
+_FEWEST_DIGITS = 11
+_DIGIT = re.compile("[0-9０-９]")
+
+
 def mask_numbers(text: str) -> str:
     """The text with every mobile and ID-card number replaced by a note that one was there."""
+    if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
+        return text  # too few digits for any number (most texts): neither the twin nor the three scans are needed
     twin = text.translate(_HALF_WIDTH)
     spans = sorted((m.start(), m.end(), mask) for pattern, mask in _PATTERNS for m in pattern.finditer(twin))
     parts: list[str] = []

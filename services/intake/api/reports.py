@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Request, Response, status
 from services.intake import access, domain, privacy, read_tables
 from services.intake.commands import Report
 from services.intake.deps import Deps, DepsDep
-from services.intake.handlers import Submission
+from services.intake.handlers import Receipt, Submission
 from services.intake.schemas import ContactReadOut, ContactsOut, ReportAccepted, ReportIn, ReportOut
 from shared.aggregate import load
 from shared.auth import Principal
@@ -17,7 +17,9 @@ from shared.contracts.intake import Channel
 from shared.errors import InvalidCommand, NotFound
 from shared.scope import ScopeDep
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+PATH = "/v1/reports"
+
+router = APIRouter(prefix=PATH, tags=["reports"])
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -37,21 +39,29 @@ async def submit_report(
     The receipt is serialised here, once, by its model (issue 14: FastAPI would validate the returned model
     against `response_model` again and encode it with a second pass); `response_model` still documents it.
     """
+    # The service's dependencies from the request's state, as `DepsDep` gives them, without a sub-dependency for
+    # FastAPI to solve on the busiest route (issue 14).
+    deps: Deps = request.state.deps
+    receipt = await deps.reports.handle(submission_of(report, submitter), submitter.actor)
+    body, version = the_receipt(receipt)
+    answer = Response(body, status.HTTP_202_ACCEPTED, media_type="application/json")
+    answer_version(answer, version)
+    return answer
+
+
+def submission_of(report: ReportIn, submitter: access.Submitter) -> Submission:
+    """The report as its sender may make it, with the reporter's contact kept apart (422 for what they may not)."""
     contact = (
         privacy.contact_from(report.reporter.name, report.reporter.phone, field_prefix="reporter.")
         if report.reporter
         else None
     )
-    report_ = _as_submitted(report, submitter)
-    # The service's dependencies from the request's state, as `DepsDep` gives them, without a sub-dependency for
-    # FastAPI to solve on the busiest route (issue 14).
-    deps: Deps = request.state.deps
-    receipt = await deps.reports.handle(Submission(report=report_, contact=contact), submitter.actor)
-    answer = Response(
-        ReportAccepted.of(receipt).model_dump_json(), status.HTTP_202_ACCEPTED, media_type="application/json"
-    )
-    answer_version(answer, receipt.version)
-    return answer
+    return Submission(report=_as_submitted(report, submitter), contact=contact)
+
+
+def the_receipt(receipt: Receipt) -> tuple[bytes, int]:
+    """The 202's body, the receipt serialised once by its model, and the version its ETag names."""
+    return ReportAccepted.of(receipt).model_dump_json().encode(), receipt.version
 
 
 PUBLIC_CLAIMS = {
