@@ -8,11 +8,12 @@ field travels as a `ce_*` header, so other platforms read it without our code.
 import json
 from datetime import UTC, datetime
 from typing import Any, Self
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
 
 from shared.contracts import EVENT_TYPES, UPCASTERS, Event
+from shared.ids import new_id
 
 CE_SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -31,7 +32,7 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    event_id: UUID = Field(default_factory=uuid4)
+    event_id: UUID = Field(default_factory=new_id)
     type: str
     schema_version: int
     stream_id: str

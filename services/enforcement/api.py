@@ -6,7 +6,6 @@ units may read. Enforcement cases are against enterprises and persons, not units
 (反馈 and 申请销号 on its own cases) needs them: a unit token gets 403 here (shared.scope).
 """
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
@@ -19,6 +18,7 @@ from services.enforcement.deps import Deps, DepsDep
 from services.enforcement.domain import credit_code as codes
 from services.enforcement.domain import decider
 from services.enforcement.handlers import handle
+from shared import ids
 from shared.aggregate import load
 from shared.auth import Role, require
 from shared.commands import CommandRequest, command_request
@@ -51,7 +51,7 @@ DONE = {
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return str(ids.new_id())
 
 
 async def run(deps: Deps, command: cmd.Command, request: CommandRequest) -> s.CommandResult:

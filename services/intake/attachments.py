@@ -14,6 +14,7 @@ import asyncpg
 from shared.body_limit import MIB, PayloadTooLarge
 from shared.contracts.intake import Attachment
 from shared.db import Connection
+from shared.ids import new_id
 from shared.photos import ACCEPTED_LABEL, PhotoRefused, sniff, without_metadata
 
 
@@ -39,7 +40,7 @@ def inspect_photos(files: list[bytes], *, max_photos: int, max_photo_bytes: int)
         photos.append(
             Photo(
                 attachment=Attachment(
-                    attachment_id=str(uuid.uuid4()),
+                    attachment_id=str(new_id()),
                     file_name=f"photo-{n}.{extension}",
                     content_type=content_type,
                     size_bytes=len(content),

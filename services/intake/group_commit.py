@@ -14,7 +14,6 @@ being written the next requests queue, so the batch grows with the load and a lo
 """
 
 import asyncio
-import uuid
 from dataclasses import dataclass
 
 import asyncpg
@@ -24,6 +23,7 @@ from services.intake.handlers import Intake, Receipt, Received, Submission
 from shared.commands import request_metadata
 from shared.db import Connection
 from shared.eventstore import Metadata
+from shared.ids import new_id
 
 log = structlog.get_logger()
 
@@ -59,7 +59,7 @@ class GroupCommit:
     async def receive(self, submission: Submission, meta: Metadata) -> Receipt:
         """The report's receipt, once the transaction that recorded it has committed."""
         answer: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Waiting(Received(submission, uuid.uuid4(), meta), answer))
+        self._queue.append(_Waiting(Received(submission, new_id(), meta), answer))
         if len(self._writing) < self.writers:
             self._writing.add(asyncio.create_task(self._write_queued(), name="intake-group-commit"))
         return await answer

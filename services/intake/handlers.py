@@ -30,6 +30,7 @@ from shared.contracts import Event
 from shared.contracts.intake import DuplicateRule
 from shared.db import Connection
 from shared.eventstore import EventStore, Metadata
+from shared.ids import new_id
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class Intake:
         self, conn: Connection, submission: Submission, meta: Metadata, *, report_id: uuid.UUID | None = None
     ) -> Receipt:
         """Runs in the caller's transaction when there is one (a consumer's), else in its own."""
-        report_id = report_id or uuid.uuid4()
+        report_id = report_id or new_id()
 
         async def attempt() -> Receipt:
             return await self.record(conn, submission, report_id, meta)
@@ -212,7 +213,7 @@ class Intake:
             elif reference is not None and reference in taken:
                 receipts[i] = replace(taken[reference], outcome=Outcome.ALREADY_RECEIVED)
             else:
-                issue_id = str(uuid.uuid4())
+                issue_id = str(new_id())
                 command = commands.ReportIssue(issue_id=issue_id, report_id=str(received.report_id), report=report)
                 streams.append((issue_id, domain.decider.decide(command, domain.decider.initial), received.meta))
                 new.append((i, received, report, original_text, reference))
@@ -246,7 +247,7 @@ class Intake:
         for a new issue, when it was reported."""
         command: commands.Command
         if match.outcome is Outcome.NEW:
-            issue_id = str(uuid.uuid4())
+            issue_id = str(new_id())
             command = commands.ReportIssue(issue_id=issue_id, report_id=str(report_id), report=report)
         else:
             assert match.issue_id is not None and match.rule is not None

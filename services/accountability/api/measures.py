@@ -5,7 +5,6 @@ The discipline commission (纪委监委) imposes and revokes measures; the 督�
 A responsible unit reads the measures against itself and its own officials only (shared.scope).
 """
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -18,6 +17,7 @@ from shared.commands import CommandRequest, command_request
 from shared.contracts.accountability import Authority
 from shared.contracts.codes import MeasureKind
 from shared.errors import NotFound
+from shared.ids import new_id
 from shared.scope import ScopeDep
 
 router = APIRouter(prefix="/v1/measures", tags=["measures"], dependencies=[require(*STAFF)])
@@ -34,7 +34,7 @@ MAX_PAGE = 500
 async def impose_measure(body: schemas.MeasureIn, deps: DepsDep, request: MeasureCommandRequest) -> schemas.MeasureOut:
     """Imposes a measure (MeasureImposed); stored with its read row before the 201, its version in the ETag."""
     command = ImposeMeasure(
-        measure_id=str(uuid.uuid4()),
+        measure_id=str(new_id()),
         target_kind=body.target.kind,
         unit=body.target.unit,
         name=body.target.name,
