@@ -204,16 +204,19 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
     return apply
 
 
-async def derive_all(conn: Connection, generation: Generation, *, indexes: list[str]) -> None:
+async def derive_all(conn: Connection, generation: Generation, *, indexes: list[str]) -> int:
     """Every read table of the generation derived from all its facts, by the statements of `derive`: the batch they
     read is all the facts (a view in the generation's schema, found before the session's own batch table). What a
     batch derived already is derived again to the same rows (each line is idempotent). First the facts get their
-    keys and indexes again (`indexes`: what facts.drop_indexes dropped). In the caller's transaction."""
+    keys and indexes again (`indexes`: what facts.drop_indexes dropped). In the caller's transaction. The number of
+    facts: the events replayed, each once (a record fetched twice, e.g. again after a rebalance, counts once)."""
     await conn.execute("select set_config('search_path', $1, true)", f"{generation.schema}, public, pg_temp")
     await facts.index_again(conn, indexes)
     await conn.execute(f"create view {facts.BATCH} as select * from facts")
     await derive(conn, await conn.fetchval("select coalesce(array_agg(distinct type), '{}') from facts"))
     await conn.execute(f"drop view {facts.BATCH}")
+    recorded: int = await conn.fetchval("select count(*) from facts")
+    return recorded
 
 
 def enter(generation: Generation) -> Begin:

@@ -99,9 +99,9 @@ async def _replay(
         await log_ends.close()
     # the read tables from all the facts at once, as the live consumer would have derived them batch by batch
     async with pool.acquire() as conn, conn.transaction():
-        await consumers.derive_all(conn, generation, indexes=indexes)
+        events = await consumers.derive_all(conn, generation, indexes=indexes)
     finished = time.monotonic()
-    return sum(r.applied for r in runners), finished - started, (first_event_at or finished) - started
+    return events, finished - started, (first_event_at or finished) - started
 
 
 async def rebuild(
