@@ -42,6 +42,7 @@ class Replay:
     events_per_second: float
     first_event_after_seconds: float
     replay_events_per_second: float
+    derive_seconds: float  # of `seconds`: every read table derived from the facts at the end (consumers.derive_all)
     dropped_generations: list[int]
 
 
@@ -60,7 +61,7 @@ async def _replay(
     give_up_after: float,
     max_records: int,
     members: int,
-) -> tuple[int, float, float]:
+) -> tuple[int, float, float, float]:
     """Runs the generation's consumer until it has recorded every partition's facts up to its log end, then derives
     the read tables from them (consumers.derive_all).
 
@@ -98,10 +99,11 @@ async def _replay(
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
         await log_ends.close()
     # the read tables from all the facts at once, as the live consumer would have derived them batch by batch
+    loaded = time.monotonic()
     async with pool.acquire() as conn, conn.transaction():
         events = await consumers.derive_all(conn, generation, indexes=indexes)
     finished = time.monotonic()
-    return events, finished - started, (first_event_at or finished) - started
+    return events, finished - started, (first_event_at or finished) - started, finished - loaded
 
 
 async def rebuild(
@@ -129,7 +131,7 @@ async def rebuild(
                     generation = await generations.create(conn, settings, status="building")
                 log.info("rebuild_started", generation=generation.number, group_id=generation.group_id)
                 try:
-                    events, seconds, first_after = await _replay(
+                    events, seconds, first_after, derive_seconds = await _replay(
                         settings,
                         pool,
                         generation,
@@ -153,6 +155,7 @@ async def rebuild(
         events_per_second=round(events / seconds, 1) if seconds else 0.0,
         first_event_after_seconds=round(first_after, 3),
         replay_events_per_second=round(events / (seconds - first_after), 1) if seconds > first_after else 0.0,
+        derive_seconds=round(derive_seconds, 3),
         dropped_generations=dropped,
     )
 
