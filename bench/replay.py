@@ -100,6 +100,11 @@ READ_TABLES = (
     "penalties",
     "payments",
     "enforcement_actions",
+    # the summaries kept on write
+    "state_changes",
+    "daily_changes",
+    "enforcement_years",
+    "accountability_counts",
 )
 
 

@@ -9,7 +9,9 @@ time, each in a savepoint, to send that event alone to the DLQ. A consumer with 
 handler hands it the batch's fresh events at once, in the same transaction; whatever it
 raises but a transient error sends the batch the same way, one event at a time through
 the per-event handler. A record whose type the consumer does not handle is passed over
-by its `ce_type` header, before its value is read.
+by its `ce_type` header, before its value is read. A consumer whose effects are idempotent by
+themselves may give a raw batch handler (RawBatchHandler), tried first on each batch with the
+records as fetched; what it leaves goes the way above.
 
 Two kinds of failure get two answers:
 
@@ -61,6 +63,11 @@ Handler = Callable[[Connection, Envelope], Awaitable[None]]
 # error, the batch is rolled back and applied again one event at a time with the per-event handler, which finds the
 # refused event (DLQ) or the faulty one (held) exactly.
 BatchHandler = Callable[[Connection, list[Envelope]], Awaitable[None]]
+# The fast path of a consumer whose effects are idempotent by themselves (projections: its facts are keyed by event):
+# a partition's records as fetched, applied in the batch's transaction without reading them into envelopes and
+# without inbox rows. False (or any error but a transient one): not for this path, and the batch, rolled back, goes the
+# envelope way (inbox, batch handler, one at a time to find a refused event for the DLQ).
+RawBatchHandler = Callable[[Connection, str, list[ConsumerRecord]], Awaitable[bool]]
 # Runs first in each batch's transaction; False: the batch's events are recorded as seen (inbox, position) and not
 # handed to the handler. What is the same for every event of a batch (a lock, a search path) is done here once.
 Begin = Callable[[Connection], Awaitable[bool]]
@@ -174,6 +181,10 @@ class _Isolate(Exception):
     """A handler refused an event of a batch applied as a whole: the batch is applied again one event at a time."""
 
 
+class _NotRaw(Exception):
+    """The raw handler left a batch to the envelope way: its transaction is rolled back."""
+
+
 class HandlerFailed(Exception):
     """The handler raised on the batch's record at `index`: the batch's transaction is rolled back."""
 
@@ -248,6 +259,7 @@ class ConsumerRunner:
         decode: Decoder = from_record,
         begin: Begin | None = None,
         batch_handler: BatchHandler | None = None,
+        raw_batch_handler: RawBatchHandler | None = None,
     ) -> None:
         """`name` is the consumer's identity (its inbox and, by default, its group); `handles` limits it to some types
         (by default, the types a Dispatch table names).
@@ -256,6 +268,7 @@ class ConsumerRunner:
         `decode` reads records that are not our own events, such as another platform's CloudEvents.
         `begin` runs first in each batch's transaction (see Begin).
         `batch_handler` applies a batch's fresh events at once (see BatchHandler); `handler` isolates one.
+        `raw_batch_handler` is tried first on every batch (see RawBatchHandler).
         """
         self._settings = settings
         self._pool = pool
@@ -270,6 +283,7 @@ class ConsumerRunner:
         self._decode = decode
         self._begin = begin
         self._batch_handler = batch_handler
+        self._raw_batch_handler = raw_batch_handler
         self._stopping = asyncio.Event()
         self._processing = asyncio.Lock()
         self._consumer: AIOKafkaConsumer | None = None
@@ -464,6 +478,8 @@ class ConsumerRunner:
         event (a contract error), that transaction is rolled back and the batch applied again one event at a time,
         each in a savepoint with its inbox row, so the refused event alone goes to the DLQ and has no inbox row.
         """
+        if self._raw_batch_handler is not None and await self._apply_raw(tp, records):
+            return
         read = [self._read(record) for record in records]
         try:
             applied = await self._apply_batch(tp, records, read, producer, one_at_a_time=False)
@@ -472,6 +488,26 @@ class ConsumerRunner:
         self.applied += len(applied)
         for event_type, count in Counter(applied).items():
             EVENTS_CONSUMED.labels(self.name, event_type).inc(count)
+
+    async def _apply_raw(self, tp: TopicPartition, records: list[ConsumerRecord]) -> bool:
+        """The batch through the raw handler, with the partition's position, in one transaction; False when it is not
+        for that path (nothing of it committed)."""
+        assert self._raw_batch_handler is not None
+        try:
+            async with self._connection() as conn, conn.transaction():
+                entered = self._begin is None or await self._begin(conn)
+                if entered and not await self._raw_batch_handler(conn, tp.topic, records):
+                    raise _NotRaw
+                await self._save_position(conn, tp, records[-1].offset + 1)
+        except _NotRaw:
+            return False
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:  # e.g. a header SQL could not read: the envelope way says which record and why
+            log.warning("raw_batch_failed", consumer=self.name, records=len(records), error=repr(exc))
+            return False
+        self.applied += len(records)
+        return True
 
     def _read(self, record: ConsumerRecord) -> Envelope | str | None:
         """The record's event to apply, or the reason it goes to the DLQ, or None when this consumer ignores it."""

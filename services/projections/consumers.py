@@ -6,16 +6,18 @@ statements. The lines only insert rows keyed by their event or derive rows from 
 topics, any cut into batches and any number of repeats give the same read models.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal, Union
 
 import asyncpg
+from aiokafka import ConsumerRecord
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 
 from services.projections.generations import Generation
 from services.projections.read_tables import accountability, case_history, changes, closure, enforcement, facts
-from shared.consumer import Begin, ConsumerRunner, PoisonMessage
-from shared.contracts import EVENT_TYPES, cases
+from shared.consumer import Begin, ConsumerRunner, PoisonMessage, RawBatchHandler
+from shared.contracts import EVENT_TYPES, TOPIC_EVENTS, cases
 from shared.contracts.accountability import (
     CriticismNoticeIssued,
     DisciplineReferralMade,
@@ -42,10 +44,18 @@ from shared.settings import ServiceSettings
 
 @dataclass(frozen=True)
 class Derive:
-    """One line of the table: the fresh events of these types in a batch go to `write`, with their payloads."""
+    """One line of the table: the batch's fresh facts of these types go to `write`, which derives its read table's
+    rows from them in SQL (`facts.BATCH`)."""
 
     events: tuple[type[Event], ...]
-    write: Callable[[Connection, list[tuple[Envelope, Any]]], Awaitable[None]]
+    write: Callable[[Connection], Awaitable[None]]
+
+
+def _rows_of(table: str) -> Callable[[Connection], Awaitable[None]]:
+    async def write(conn: Connection) -> None:
+        await enforcement.derive(conn, table)
+
+    return write
 
 
 # What each event type does beyond being recorded as a fact (and so appearing on timelines).
@@ -53,30 +63,24 @@ DERIVED: tuple[Derive, ...] = (
     # A problem's own record, or a case's copy of it; then each case's state history (every event of its stream).
     Derive((IssueReported,), closure.issues_reported),
     Derive((cases.CaseOpened,), closure.cases_opened),
-    Derive(cases.EVENTS, case_history.case_events),
-    Derive((EnforcementCaseOpened,), enforcement.cases_opened),
-    Derive((PenaltyIssued,), enforcement.penalties_issued),
-    Derive((PenaltyPaid,), enforcement.penalties_paid),
+    Derive(cases.EVENTS, case_history.derive),
+    Derive((EnforcementCaseOpened,), _rows_of("enforcement_cases")),
+    Derive((PenaltyIssued,), _rows_of("penalties")),
+    Derive((PenaltyPaid,), _rows_of("payments")),
     Derive(
-        (DetentionOrdered, CriminalMeasuresTaken, ReferredForProsecution, EnforcementCaseClosed), enforcement.actions
+        (DetentionOrdered, CriminalMeasuresTaken, ReferredForProsecution, EnforcementCaseClosed),
+        _rows_of("enforcement_actions"),
     ),
     Derive((WarningIssued, SummonsIssued, CriticismNoticeIssued, DisciplineReferralMade), accountability.escalations),
     Derive((MeasureImposed,), accountability.measures_imposed),
     Derive((MeasureRevoked,), accountability.measures_revoked),
 )
 
-# The lines whose events change a problem's state now (closure.current_states): its report, its case's events.
-_ISSUE_LINE, _CASE_LINE = DERIVED[0], DERIVED[2]
+# The types whose facts change a problem's state now (closure.current_states): its report, its case's events.
+_STATE_TYPES = frozenset({IssueReported.event_type(), *(cls.event_type() for cls in cases.EVENTS)})
 
 # Every event of the four topics is recorded as a fact, DERIVED or not.
 HANDLED: frozenset[str] = frozenset(facts.TOPIC_OF)
-
-
-# Each event type's lines of DERIVED (CaseOpened has two: the problem's record and the case's history).
-_LINES_OF: dict[str, list[Derive]] = {}
-for _line in DERIVED:
-    for _cls in _line.events:
-        _LINES_OF.setdefault(_cls.event_type(), []).append(_line)
 
 
 async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
@@ -89,27 +93,130 @@ async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
         expected = EVENT_TYPES[envelope.type]
         if type(envelope.payload) is not expected and not isinstance(envelope.payload, expected):
             raise PoisonMessage(f"{envelope.type} carries a {type(envelope.payload).__name__}")
-    of_line: dict[Derive, list[tuple[Envelope, Any]]] = {line: [] for line in DERIVED}
-    for envelope in await facts.record(conn, envelopes):
-        for line in _LINES_OF.get(envelope.type, ()):
-            of_line[line].append((envelope, envelope.payload))
-    for line, events in of_line.items():
-        if events:
-            await line.write(conn, events)
+    await facts.begin(conn)
+    await derive(conn, await facts.record(conn, envelopes))
+
+
+async def derive(conn: Connection, types: Collection[str]) -> None:
+    """The read tables' rows of the batch's fresh facts (`facts.BATCH`, of these types): each line of DERIVED that
+    has events among them, then the summaries kept beside the rows. The one derivation of every read table, for the
+    live consumer and the rebuild alike, however the facts came in (validated envelopes or raw records)."""
+    present = set(types)
+    for line in DERIVED:
+        if any(cls.event_type() in present for cls in line.events):
+            await line.write(conn)
     # the summaries kept beside the rows: each problem's state now, once its report and history are written
-    touched = {_issue_of(envelope, payload) for envelope, payload in of_line[_ISSUE_LINE] + of_line[_CASE_LINE]}
-    if touched:
-        await closure.current_states(conn, sorted(touched))
-        await changes.record(conn, sorted(touched))
-
-
-def _issue_of(envelope: Envelope, payload: Any) -> str:
-    return payload.issue_id if isinstance(payload, IssueReported) else envelope.stream_id
+    if present & _STATE_TYPES:
+        touched: list[str] = await conn.fetchval(
+            f"""select coalesce(array_agg(distinct case when type = '{IssueReported.event_type()}'
+                                                        then payload ->> 'issue_id' else stream_id end
+                                          order by case when type = '{IssueReported.event_type()}'
+                                                        then payload ->> 'issue_id' else stream_id end), '{{}}')
+                  from {facts.BATCH} where type = '{IssueReported.event_type()}' or topic = 'cases'"""
+        )
+        await closure.current_states(conn, touched)
+        await changes.record(conn, touched)
 
 
 async def apply(conn: Connection, envelope: Envelope) -> None:
     """Applies one event (a batch of one: how the runner isolates a refused event)."""
     await apply_batch(conn, [envelope])
+
+
+# ---- raw records: the batch as fetched, checked against its contracts in one call, recorded and derived in SQL ----
+
+
+def _wrapper(name: str, cls: type[Event]) -> type[BaseModel]:
+    return create_model(f"Record{name}", t=(Literal[name], ...), p=(cls, ...))  # type: ignore[arg-type]
+
+
+# A batch's values as one JSON array of {"t": type, "p": value}: each value validated as its type's contract.
+_RECORD_OF_ANY_TYPE: Any = Union[tuple(_wrapper(name, cls) for name, cls in EVENT_TYPES.items())]  # noqa: UP007
+_CONTRACTS: TypeAdapter[list[Any]] = TypeAdapter(list[Annotated[_RECORD_OF_ANY_TYPE, Field(discriminator="t")]])
+
+# Per topic (short name): the types its owner publishes, with the schema version this code reads without upcasting.
+_PUBLISHED: dict[str, dict[bytes, bytes]] = {
+    short: {name.encode(): str(EVENT_TYPES[name].schema_version).encode() for name in TOPIC_EVENTS[f"{short}.events"]}
+    for short in facts.TOPICS
+}
+
+
+def _raw(short: str, records: list[ConsumerRecord]) -> list[tuple[bytes | None, ...]] | None:
+    """The batch's rows for facts.load, or None when a record is not for this path: an unknown type or one its topic's
+    owner does not publish, an older schema version (upcast by the envelope path), a value that breaks its contract.
+    The runner then reads the batch the envelope way, which applies the good ones and sends the others to the DLQ."""
+    published = _PUBLISHED.get(short)
+    if published is None:
+        return None
+    rows: list[tuple[bytes | None, ...]] = []
+    parts: list[bytes] = []
+    for record in records:
+        headers = dict(record.headers or ())
+        event_type = headers.get("ce_type")
+        value = record.value
+        if (
+            event_type is None
+            or value is None
+            or published.get(event_type) != headers.get("ce_schemaversion", b"1")
+            or headers.get("ce_specversion") != b"1.0"
+        ):
+            return None
+        rows.append(
+            (
+                headers.get("ce_id"),
+                event_type,
+                headers.get("ce_time"),
+                headers.get("ce_subject"),
+                headers.get("ce_streamversion"),
+                headers.get("ce_schemaversion"),
+                headers.get("ce_correlationid"),
+                headers.get("ce_actor"),
+                value,
+            )
+        )
+        parts.append(b'{"t":"' + event_type + b'","p":' + value + b"}")
+    try:
+        _CONTRACTS.validate_json(b"[" + b",".join(parts) + b"]")
+    except ValidationError:
+        return None
+    return rows
+
+
+def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawBatchHandler:
+    """The runner's fast path (shared.consumer.RawBatchHandler): a partition's records, checked against their
+    contracts in one call (`_raw`), recorded as facts from their bytes (facts.load) and derived (`derive`).
+
+    `derive_now=False` (the rebuild) records the facts only: `derive_all` derives every read table from all of them
+    at once when the replay has caught up, before the generation is switched to."""
+    short_of = {settings.topic(name): short for short, name in zip(facts.TOPICS, facts.TOPIC_NAMES, strict=True)}
+
+    async def apply(conn: Connection, topic: str, records: list[ConsumerRecord]) -> bool:
+        short = short_of.get(topic)
+        rows = None if short is None else _raw(short, records)
+        if short is None or rows is None:
+            return False
+        await facts.begin(conn)
+        types = await facts.load(conn, short, rows, batch=derive_now)
+        if derive_now:
+            await derive(conn, types)
+        return True
+
+    return apply
+
+
+async def derive_all(conn: Connection, generation: Generation, *, indexes: list[str]) -> int:
+    """Every read table of the generation derived from all its facts, by the statements of `derive`: the batch they
+    read is all the facts (a view in the generation's schema, found before the session's own batch table). What a
+    batch derived already is derived again to the same rows (each line is idempotent). First the facts get their
+    keys and indexes again (`indexes`: what facts.drop_indexes dropped). In the caller's transaction. The number of
+    facts: the events replayed, each once (a record fetched twice, e.g. again after a rebalance, counts once)."""
+    await conn.execute("select set_config('search_path', $1, true)", f"{generation.schema}, public, pg_temp")
+    await facts.index_again(conn, indexes)
+    await conn.execute(f"create view {facts.BATCH} as select * from facts")
+    await derive(conn, await conn.fetchval("select coalesce(array_agg(distinct type), '{}') from facts"))
+    await conn.execute(f"drop view {facts.BATCH}")
+    recorded: int = await conn.fetchval("select count(*) from facts")
+    return recorded
 
 
 def enter(generation: Generation) -> Begin:
@@ -143,9 +250,15 @@ def project(generation: Generation) -> Callable[[Connection, list[Envelope]], Aw
 
 
 def runner(
-    settings: ServiceSettings, pool: asyncpg.Pool, generation: Generation, *, max_records: int = 500
+    settings: ServiceSettings,
+    pool: asyncpg.Pool,
+    generation: Generation,
+    *,
+    max_records: int = 500,
+    derive_now: bool = True,
 ) -> ConsumerRunner:
-    """The consumer that fills a generation: all four topics, from offset 0 for a new generation's group."""
+    """The consumer that fills a generation: all four topics, from offset 0 for a new generation's group.
+    `derive_now=False`: the rebuild's, which records facts only until `derive_all` (see apply_records)."""
     return ConsumerRunner(
         settings,
         pool,
@@ -153,6 +266,7 @@ def runner(
         topics=facts.topics(settings),
         handler=apply,
         batch_handler=apply_batch,
+        raw_batch_handler=apply_records(settings, derive_now=derive_now),
         begin=enter(generation),
         handles=HANDLED,
         max_records=max_records,

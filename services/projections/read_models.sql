@@ -214,3 +214,84 @@ create table enforcement_years (
     primary key (year, case_id)
 );
 create index enforcement_years_case_id_idx on enforcement_years (case_id);
+
+-- 整改状态历史 folded from the facts of these cases' streams (read_tables/case_history.py): one row per event in stream
+-- order, each the case's state from that event until the next (valid_to), as domain.py describes it. The one
+-- definition of the fold: the live batches and the rebuild both replace a case's rows by these.
+create function case_history_of(case_ids text[]) returns setof case_history
+language plpgsql stable set search_path from current as $$
+declare
+    f record;
+    p jsonb;
+    h case_history;
+    status text;
+begin
+    for f in select stream_id, stream_version, occurred_at, type, payload from facts
+              where topic = 'cases' and stream_id = any(case_ids) order by stream_id, stream_version
+    loop
+        p := f.payload;
+        if h.issue_id is distinct from f.stream_id then
+            if h.issue_id is not null then
+                return next h;
+            end if;
+            h := row(f.stream_id, 0, 0, f.occurred_at, null, 'reported', null, null, null, null, null, null, null,
+                     null, 0, 0)::case_history;
+        else
+            -- the interval before ends where this one begins (stream order is the truth: never backwards)
+            h.valid_to := greatest(h.valid_from, f.occurred_at);
+            return next h;
+            h.valid_from := h.valid_to;
+            h.valid_to := null;
+        end if;
+        h.seq := h.seq + 1;
+        h.stream_version := f.stream_version;
+        -- the status after the event (shared.contracts.cases.STATUS_AFTER), then what it records (domain._record)
+        status := case f.type
+            when 'CaseOpened' then 'reported'
+            when 'Assigned' then 'assigned'
+            when 'Reassigned' then 'assigned'
+            when 'ClosureRequested' then 'closure_requested'
+            when 'Closed' then 'closed'
+            when 'ClosureRejected' then 'assigned'
+            when 'Reopened' then 'assigned'
+        end;
+        h.status := coalesce(status, h.status);
+        case f.type
+            when 'Assigned', 'Reassigned' then
+                h.unit := p ->> 'unit';
+                h.leader_name := p -> 'leader' ->> 'name';
+                h.leader_post := p -> 'leader' ->> 'post';
+                h.problem := p ->> 'problem';
+                h.task := p ->> 'task';
+                h.measures := p ->> 'measures';
+                h.deadline := (p ->> 'deadline')::timestamptz;
+            when 'Supervised' then
+                h.deadline := coalesce((p ->> 'new_deadline')::timestamptz, h.deadline);
+            when 'DeadlineExtended' then
+                h.deadline := (p ->> 'new_deadline')::timestamptz;
+            when 'Closed' then
+                h.closed_at := f.occurred_at;
+                h.unit := case when coalesce(h.unit, '') = '' then p ->> 'unit' else h.unit end;
+            when 'ClosureRejected' then
+                h.unit := case when coalesce(h.unit, '') = '' then p ->> 'unit' else h.unit end;
+            when 'Reopened' then
+                h.closed_at := null;
+                h.deadline := (p ->> 'new_deadline')::timestamptz;
+                h.unit := p ->> 'unit';
+                h.reopened_count := h.reopened_count + 1;
+            when 'DeadlineMissed', 'DeadlineApproaching' then
+                h.missed_count := h.missed_count + (f.type = 'DeadlineMissed')::int;
+                h.unit := case when coalesce(h.unit, '') = '' then p ->> 'unit' else h.unit end;
+                if h.leader_name is null then
+                    h.leader_name := p -> 'leader' ->> 'name';
+                    h.leader_post := p -> 'leader' ->> 'post';
+                end if;
+            else
+                null;
+        end case;
+    end loop;
+    if h.issue_id is not null then
+        return next h;
+    end if;
+end
+$$;

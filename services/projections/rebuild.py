@@ -18,6 +18,7 @@ import structlog
 from services.projections import consumers, generations
 from services.projections.generations import Generation
 from services.projections.offsets import LogEnds
+from services.projections.read_tables import facts
 from services.projections.read_tables.facts import topics
 from services.projections.settings import ProjectionsSettings
 from shared.logging import configure_logging
@@ -40,6 +41,7 @@ class Replay:
     events_per_second: float
     first_event_after_seconds: float
     replay_events_per_second: float
+    derive_seconds: float  # of `seconds`: every read table derived from the facts at the end (consumers.derive_all)
     dropped_generations: list[int]
 
 
@@ -51,19 +53,36 @@ async def _applied(pool: asyncpg.Pool, generation: Generation) -> dict[tuple[str
 
 
 async def _replay(
-    settings: ProjectionsSettings, pool: asyncpg.Pool, generation: Generation, *, give_up_after: float, max_records: int
-) -> tuple[int, float, float]:
-    """Runs the generation's consumer until it has applied every partition up to its log end."""
-    runner = consumers.runner(settings, pool, generation, max_records=max_records)
+    settings: ProjectionsSettings,
+    pool: asyncpg.Pool,
+    generation: Generation,
+    *,
+    give_up_after: float,
+    max_records: int,
+    members: int,
+) -> tuple[int, float, float, float]:
+    """Runs the generation's consumer until it has recorded every partition's facts up to its log end, then derives
+    the read tables from them (consumers.derive_all).
+
+    `members` consumers of the generation's group share the partitions: while one waits for its batch's statements,
+    another checks and copies its own (facts are keyed by event, so which member records a partition changes
+    nothing)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
+        indexes = await facts.drop_indexes(conn)
+    runners = [
+        consumers.runner(settings, pool, generation, max_records=max_records, derive_now=False) for _ in range(members)
+    ]
     log_ends = LogEnds(settings.broker, topics(settings))
     started = time.monotonic()
     first_event_at: float | None = None
-    task = asyncio.create_task(runner.run(), name=f"rebuild-{runner.name}")
+    tasks = [asyncio.create_task(r.run(), name=f"rebuild-{r.name}-{n}") for n, r in enumerate(runners)]
     try:
         while True:
-            if task.done():
-                raise RebuildRefused(f"the rebuild's consumer stopped: {task.exception()!r}")
-            if first_event_at is None and runner.applied:
+            for task in tasks:
+                if task.done():
+                    raise RebuildRefused(f"the rebuild's consumer stopped: {task.exception()!r}")
+            if first_event_at is None and any(r.applied for r in runners):
                 first_event_at = time.monotonic()
             if time.monotonic() - started > give_up_after:
                 raise RebuildRefused(f"not caught up after {give_up_after:.0f}s; the old read models stay active")
@@ -73,12 +92,17 @@ async def _replay(
                 if all(applied.get(tp, 0) >= end for tp, end in ends.items()):
                     break
             await asyncio.sleep(0.1)
-        finished = time.monotonic()
     finally:
-        runner.stop()
-        await asyncio.wait_for(task, 30)
+        for r in runners:
+            r.stop()
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
         await log_ends.close()
-    return runner.applied, finished - started, (first_event_at or finished) - started
+    # the read tables from all the facts at once, as the live consumer would have derived them batch by batch
+    loaded = time.monotonic()
+    async with pool.acquire() as conn, conn.transaction():
+        events = await consumers.derive_all(conn, generation, indexes=indexes)
+    finished = time.monotonic()
+    return events, finished - started, (first_event_at or finished) - started, finished - loaded
 
 
 async def rebuild(
@@ -87,6 +111,7 @@ async def rebuild(
     give_up_after: float = 3600.0,
     grace_seconds: float = 3.0,
     max_records: int = 1000,
+    members: int = 2,
 ) -> Replay:
     """Builds a new generation from offset 0, switches to it once caught up, then drops the old one.
 
@@ -102,6 +127,7 @@ async def rebuild(
             give_up_after=give_up_after,
             grace_seconds=grace_seconds,
             max_records=max_records,
+            members=members,
         )
 
 
@@ -112,6 +138,7 @@ async def replace_generation(
     give_up_after: float = 3600.0,
     grace_seconds: float = 3.0,
     max_records: int = 1000,
+    members: int = 2,
 ) -> Replay:
     """The rebuild on a pool already migrated: the command's, or the service's own when its tables are outdated."""
     async with pool.acquire() as lock:
@@ -125,8 +152,8 @@ async def replace_generation(
                 generation = await generations.create(conn, settings, status="building")
             log.info("rebuild_started", generation=generation.number, group_id=generation.group_id)
             try:
-                events, seconds, first_after = await _replay(
-                    settings, pool, generation, give_up_after=give_up_after, max_records=max_records
+                events, seconds, first_after, derive_seconds = await _replay(
+                    settings, pool, generation, give_up_after=give_up_after, max_records=max_records, members=members
                 )
                 await generations.analyze(pool, generation)
                 await generations.activate(pool, generation, replayed_events=events, seconds=seconds)
@@ -145,6 +172,7 @@ async def replace_generation(
         events_per_second=round(events / seconds, 1) if seconds else 0.0,
         first_event_after_seconds=round(first_after, 3),
         replay_events_per_second=round(events / (seconds - first_after), 1) if seconds > first_after else 0.0,
+        derive_seconds=round(derive_seconds, 3),
         dropped_generations=dropped,
     )
 
@@ -154,11 +182,18 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600.0, help="give up (and keep the old models) after this")
     parser.add_argument("--grace-seconds", type=float, default=3.0, help="wait this long before dropping the old")
     parser.add_argument("--max-records", type=int, default=1000, help="events per batch and transaction")
+    parser.add_argument("--members", type=int, default=2, help="consumers of the group sharing the partitions")
     args = parser.parse_args()
     settings = ProjectionsSettings()
     configure_logging(settings.log_level, settings.log_json)
     replay = asyncio.run(
-        rebuild(settings, give_up_after=args.timeout, grace_seconds=args.grace_seconds, max_records=args.max_records)
+        rebuild(
+            settings,
+            give_up_after=args.timeout,
+            grace_seconds=args.grace_seconds,
+            max_records=args.max_records,
+            members=args.members,
+        )
     )
     print(json.dumps(asdict(replay), ensure_ascii=False))
     print(

@@ -7,12 +7,12 @@ an as-of tally counts it if it was revoked only later. One person measure is one
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from services.projections.filters import TallyGroupBy
-from services.projections.read_tables.sql import Params, rows_json, where
+from services.projections.read_tables.facts import BATCH
+from services.projections.read_tables.sql import Params, where
 from shared.contracts.accountability import (
     CriticismNoticeIssued,
     DisciplineReferralMade,
@@ -24,7 +24,6 @@ from shared.contracts.accountability import (
 )
 from shared.contracts.codes import MeasureKind
 from shared.db import Connection
-from shared.envelope import Envelope
 
 # ---- the write side ----
 
@@ -36,64 +35,42 @@ ESCALATION_KINDS: dict[type[Escalation], str] = {
 }
 
 
-async def escalations(conn: Connection, events: list[tuple[Envelope, Escalation]]) -> None:
-    """预警, 约谈, 通报批评, 移交纪委监委 of a batch."""
+# A list of case ids as the tables keep it: each once, in code point order.
+_CASE_IDS = "array(select distinct c collate \"C\" from jsonb_array_elements_text(payload -> 'case_ids') c order by 1)"
+
+
+async def escalations(conn: Connection) -> None:
+    """预警, 约谈, 通报批评, 移交纪委监委 of the batch's facts."""
+    kinds = " ".join(f"when '{cls.event_type()}' then '{kind}'" for cls, kind in ESCALATION_KINDS.items())
     await _insert_counted(
         conn,
         "escalations",
-        [
-            {
-                "event_id": envelope.event_id,
-                "kind": ESCALATION_KINDS[type(event)],
-                "unit": event.unit,
-                "case_ids": sorted(set(event.case_ids)),
-                "summons_date": event.summons_date if isinstance(event, SummonsIssued) else None,
-                "occurred_at": envelope.occurred_at,
-            }
-            for envelope, event in events
-        ],
+        f"""select event_id, case type {kinds} end, payload ->> 'unit', {_CASE_IDS},
+                   (payload ->> 'summons_date')::date, occurred_at
+              from {BATCH} where type in ({", ".join(f"'{cls.event_type()}'" for cls in ESCALATION_KINDS)})""",
     )
 
 
-async def measures_imposed(conn: Connection, events: list[tuple[Envelope, MeasureImposed]]) -> None:
+async def measures_imposed(conn: Connection) -> None:
+    """问责措施 of the batch's facts."""
     await _insert_counted(
         conn,
         "measures",
-        [
-            {
-                "event_id": envelope.event_id,
-                "measure_id": event.measure_id,
-                "kind": event.measure.value,
-                "target_kind": event.target.kind.value,
-                "unit": event.target.unit,
-                "person_name": event.target.name,
-                "person_post": event.target.post,
-                "reason": event.reason,
-                "case_ids": sorted(set(event.case_ids)),
-                "imposed_by": event.imposed_by,
-                "occurred_at": envelope.occurred_at,
-            }
-            for envelope, event in events
-        ],
+        f"""select event_id, payload ->> 'measure_id', payload ->> 'measure', payload -> 'target' ->> 'kind',
+                   payload -> 'target' ->> 'unit', payload -> 'target' ->> 'name', payload -> 'target' ->> 'post',
+                   payload ->> 'reason', {_CASE_IDS}, payload ->> 'imposed_by', occurred_at
+              from {BATCH} where type = '{MeasureImposed.event_type()}'""",
     )
 
 
-async def measures_revoked(conn: Connection, events: list[tuple[Envelope, MeasureRevoked]]) -> None:
-    """撤销 of a batch; the measures they revoke for the first time move to `revoked` in accountability_counts (the
-    statement's other parts see the revocations as they were before it)."""
-    rows = [
-        {
-            "event_id": envelope.event_id,
-            "measure_id": event.measure_id,
-            "reason": event.reason,
-            "occurred_at": envelope.occurred_at,
-        }
-        for envelope, event in events
-    ]
+async def measures_revoked(conn: Connection) -> None:
+    """撤销 of the batch's facts; the measures they revoke for the first time move to `revoked` in
+    accountability_counts (the statement's other parts see the revocations as they were before it)."""
     await conn.execute(
         f"""with inserted as (
                 insert into measure_revocations
-                select * from jsonb_populate_recordset(null::measure_revocations, $1::text::jsonb)
+                select event_id, payload ->> 'measure_id', payload ->> 'reason', occurred_at
+                  from {BATCH} where type = '{MeasureRevoked.event_type()}'
                 on conflict do nothing returning measure_id
             )
             insert into accountability_counts as c (year, unit, kind, items, revoked)
@@ -101,17 +78,16 @@ async def measures_revoked(conn: Connection, events: list[tuple[Envelope, Measur
              where m.measure_id in (select measure_id from inserted)
                and not exists (select 1 from measure_revocations r where r.measure_id = m.measure_id)
              group by 1, 2, 3
-            on conflict (year, unit, kind) do update set revoked = c.revoked + excluded.revoked""",
-        rows_json(rows),
+            on conflict (year, unit, kind) do update set revoked = c.revoked + excluded.revoked"""
     )
 
 
 _YEAR_OF = "extract(year from occurred_at at time zone 'Asia/Shanghai')::int"
 
 
-async def _insert_counted(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    """A batch's escalations or measures (each once, by its event), counted in accountability_counts in the same
-    statement; a measure whose revocation came first is counted revoked."""
+async def _insert_counted(conn: Connection, table: str, rows: str) -> None:
+    """The batch's escalations or measures (each once, by its event; `rows` selects them from its facts), counted in
+    accountability_counts in the same statement; a measure whose revocation came first is counted revoked."""
     revoked = (
         "count(*) filter (where exists (select 1 from measure_revocations r where r.measure_id = i.measure_id))"
         if table == "measures"
@@ -119,14 +95,13 @@ async def _insert_counted(conn: Connection, table: str, rows: list[dict[str, Any
     )
     await conn.execute(
         f"""with i as (
-                insert into {table} select * from jsonb_populate_recordset(null::{table}, $1::text::jsonb)
+                insert into {table} {rows}
                 on conflict do nothing returning *
             )
             insert into accountability_counts as c (year, unit, kind, items, revoked)
             select {_YEAR_OF}, unit, kind, count(*), {revoked} from i group by 1, 2, 3
             on conflict (year, unit, kind) do update
-               set items = c.items + excluded.items, revoked = c.revoked + excluded.revoked""",
-        rows_json(rows),
+               set items = c.items + excluded.items, revoked = c.revoked + excluded.revoked"""
     )
 
 

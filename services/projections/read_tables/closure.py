@@ -14,11 +14,9 @@ import asyncpg
 from services.projections import labels
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, day_start
 from services.projections.read_tables import changes
-from services.projections.read_tables.sql import Params, rows_json, where
-from shared.contracts.cases import CaseOpened
-from shared.contracts.intake import IssueReported
+from services.projections.read_tables.facts import BATCH
+from services.projections.read_tables.sql import Params, where
 from shared.db import Connection
-from shared.envelope import Envelope
 
 # ---- the write side: the problem's own record (its state history: case_history.py) ----
 
@@ -40,60 +38,35 @@ STATE_COLUMNS = (
 )
 
 
-async def issues_reported(conn: Connection, events: list[tuple[Envelope, IssueReported]]) -> None:
-    """受理: the problem's own record wins over what the case repeats of it (the first report of an issue counts)."""
-    rows: dict[str, dict[str, object]] = {}
-    for envelope, event in events:
-        rows.setdefault(
-            event.issue_id,
-            {
-                "issue_id": event.issue_id,
-                "origin": "intake",
-                "source": event.source.value,
-                "township": event.township,
-                "domain": event.domain.value,
-                "batch": event.batch,
-                "title": event.title,
-                "description": event.description,
-                "external_ref": event.external_ref,
-                "reported_at": envelope.occurred_at,
-            },
-        )
-    if rows:
-        await conn.execute(
-            f"""insert into issues ({PROBLEM_COLUMNS})
-               select {PROBLEM_COLUMNS} from jsonb_populate_recordset(null::issues, $1::text::jsonb)
-               on conflict (issue_id) do update
-                  set origin = 'intake', source = excluded.source, township = excluded.township,
-                      domain = excluded.domain, batch = excluded.batch, title = excluded.title,
-                      description = excluded.description, external_ref = excluded.external_ref,
-                      reported_at = excluded.reported_at
-                where issues.origin <> 'intake'""",
-            rows_json(list(rows.values())),
-        )
-
-
-async def cases_opened(conn: Connection, events: list[tuple[Envelope, CaseOpened]]) -> None:
-    """Cases opened without their report on intake.events (yet): their own copy of the problem's attributes."""
-    rows = [
-        {
-            "issue_id": envelope.stream_id,
-            "origin": "cases",
-            "source": event.source.value,
-            "township": event.township,
-            "domain": event.domain.value,
-            "batch": event.batch,
-            "title": event.title,
-            "external_ref": event.external_ref,
-            "reported_at": event.reported_at,
-        }
-        for envelope, event in events
-    ]
+async def issues_reported(conn: Connection) -> None:
+    """受理, from the batch's facts: the problem's own record wins over what the case repeats of it (the first report
+    of an issue counts)."""
     await conn.execute(
         f"""insert into issues ({PROBLEM_COLUMNS})
-            select {PROBLEM_COLUMNS} from jsonb_populate_recordset(null::issues, $1::text::jsonb)
-            on conflict do nothing""",
-        rows_json(rows),
+            select distinct on (payload ->> 'issue_id') payload ->> 'issue_id', 'intake', payload ->> 'source',
+                   payload ->> 'township', payload ->> 'domain', payload ->> 'batch', payload ->> 'title',
+                   payload ->> 'description', payload ->> 'external_ref', occurred_at
+              from {BATCH} where type = 'IssueReported'
+             order by payload ->> 'issue_id', stream_version, occurred_at, event_id
+            on conflict (issue_id) do update
+               set origin = 'intake', source = excluded.source, township = excluded.township,
+                   domain = excluded.domain, batch = excluded.batch, title = excluded.title,
+                   description = excluded.description, external_ref = excluded.external_ref,
+                   reported_at = excluded.reported_at
+             where issues.origin <> 'intake'"""
+    )
+
+
+async def cases_opened(conn: Connection) -> None:
+    """Cases opened without their report on intake.events (yet), from the batch's facts: their own copy of the
+    problem's attributes."""
+    await conn.execute(
+        f"""insert into issues ({PROBLEM_COLUMNS})
+            select stream_id, 'cases', payload ->> 'source', payload ->> 'township', payload ->> 'domain',
+                   payload ->> 'batch', payload ->> 'title', null, payload ->> 'external_ref',
+                   (payload ->> 'reported_at')::timestamptz
+              from {BATCH} where type = 'CaseOpened'
+            on conflict do nothing"""
     )
 
 

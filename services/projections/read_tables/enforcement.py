@@ -9,11 +9,11 @@ December and paid in January counts as issued in one year and paid in the next.
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
-from services.projections.read_tables.sql import Params, rows_json, where
+from services.projections.read_tables.facts import BATCH
+from services.projections.read_tables.sql import Params, where
 from shared.contracts.enforcement import (
     CriminalMeasuresTaken,
     DetentionOrdered,
@@ -25,67 +25,8 @@ from shared.contracts.enforcement import (
     ReferredForProsecution,
 )
 from shared.db import Connection
-from shared.envelope import Envelope
 
 # ---- the write side ----
-
-
-async def cases_opened(conn: Connection, events: list[tuple[Envelope, EnforcementCaseOpened]]) -> None:
-    """立案 of a batch."""
-    await _insert(
-        conn,
-        "enforcement_cases",
-        [
-            {
-                "event_id": envelope.event_id,
-                "case_id": envelope.stream_id,
-                "enterprise_name": event.enterprise.name,
-                "credit_code": event.enterprise.credit_code,
-                "violation": event.violation,
-                "issue_id": event.issue_id,
-                "occurred_at": envelope.occurred_at,
-            }
-            for envelope, event in events
-        ],
-    )
-
-
-async def penalties_issued(conn: Connection, events: list[tuple[Envelope, PenaltyIssued]]) -> None:
-    await _insert(
-        conn,
-        "penalties",
-        [
-            {
-                "event_id": envelope.event_id,
-                "case_id": envelope.stream_id,
-                "penalty_id": event.penalty_id,
-                "amount_fen": event.amount_fen,
-                "basis": event.basis.value,
-                "decision_no": event.decision_no,
-                "days": event.days,
-                "occurred_at": envelope.occurred_at,
-            }
-            for envelope, event in events
-        ],
-    )
-
-
-async def penalties_paid(conn: Connection, events: list[tuple[Envelope, PenaltyPaid]]) -> None:
-    await _insert(
-        conn,
-        "payments",
-        [
-            {
-                "event_id": envelope.event_id,
-                "case_id": envelope.stream_id,
-                "penalty_id": event.penalty_id,
-                "amount_fen": event.amount_fen,
-                "paid_on": event.paid_on,
-                "occurred_at": envelope.occurred_at,
-            }
-            for envelope, event in events
-        ],
-    )
 
 
 Action = DetentionOrdered | CriminalMeasuresTaken | ReferredForProsecution | EnforcementCaseClosed
@@ -98,26 +39,30 @@ ACTION_KINDS: dict[type[Action], str] = {
 }
 
 
-async def actions(conn: Connection, events: list[tuple[Envelope, Action]]) -> None:
-    """行政拘留, 刑事强制措施, 移送起诉 (with the persons) and 结案 of a batch."""
-    rows = []
-    for envelope, event in events:
-        persons = [] if isinstance(event, EnforcementCaseClosed) else event.persons
-        rows.append(
-            {
-                "event_id": envelope.event_id,
-                "case_id": envelope.stream_id,
-                "kind": ACTION_KINDS[type(event)],
-                "persons": len(persons),
-                "person_names": [person.name for person in persons],
-                "occurred_at": envelope.occurred_at,
-            }
-        )
-    await _insert(conn, "enforcement_actions", rows)
+# Each table's rows from the batch's facts (`facts.BATCH`) of its events.
+_ROWS: dict[str, str] = {
+    "enforcement_cases": f"""select event_id, stream_id, payload -> 'enterprise' ->> 'name',
+        payload -> 'enterprise' ->> 'credit_code', payload ->> 'violation', payload ->> 'issue_id', occurred_at
+        from {BATCH} where type = '{EnforcementCaseOpened.event_type()}'""",
+    "penalties": f"""select event_id, stream_id, payload ->> 'penalty_id', (payload ->> 'amount_fen')::bigint,
+        payload ->> 'basis', payload ->> 'decision_no', (payload ->> 'days')::integer, occurred_at
+        from {BATCH} where type = '{PenaltyIssued.event_type()}'""",
+    "payments": f"""select event_id, stream_id, payload ->> 'penalty_id', (payload ->> 'amount_fen')::bigint,
+        (payload ->> 'paid_on')::date, occurred_at
+        from {BATCH} where type = '{PenaltyPaid.event_type()}'""",
+    # 行政拘留, 刑事强制措施, 移送起诉 (with the persons, in their order) and 结案
+    "enforcement_actions": f"""select event_id, stream_id,
+        case type {" ".join(f"when '{cls.event_type()}' then '{kind}'" for cls, kind in ACTION_KINDS.items())} end,
+        coalesce(jsonb_array_length(payload -> 'persons'), 0),
+        array(select p ->> 'name' from jsonb_array_elements(coalesce(payload -> 'persons', '[]')) with ordinality
+                                  as x(p, n) order by n),
+        occurred_at
+        from {BATCH} where type in ({", ".join(f"'{cls.event_type()}'" for cls in ACTION_KINDS)})""",
+}
 
 
-async def _insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    """A batch's rows of one table (each once, by its event), and what they add to their (case, year) in
+async def derive(conn: Connection, table: str) -> None:
+    """A table's rows of the batch's facts (each once, by its event), and what they add to their (case, year) in
     enforcement_years: one statement, the table's part of the figures (`_PARTS`) over the rows it inserted."""
     columns = _PART_COLUMNS[table]
     added = ", ".join(
@@ -125,13 +70,12 @@ async def _insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> N
     )
     await conn.execute(
         f"""with {table} as (
-                insert into {table} select * from jsonb_populate_recordset(null::{table}, $1::text::jsonb)
+                insert into {table} {_ROWS[table]}
                 on conflict do nothing returning *
             )
             insert into enforcement_years as y (case_id, year, {", ".join(columns)})
             {_PART_OF[table].format(case="case_id", year=_YEAR, cond="true")}
-            on conflict (year, case_id) do update set {added}""",
-        rows_json(rows),
+            on conflict (year, case_id) do update set {added}"""
     )
 
 

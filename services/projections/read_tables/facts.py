@@ -8,11 +8,9 @@ resolved when read.
 
 from typing import Any
 
-from services.projections.read_tables.sql import array_literal
 from shared.contracts import EVENT_TYPES, accountability, cases, enforcement, intake
 from shared.contracts.accountability import Escalation, MeasureImposed
 from shared.contracts.base import Event
-from shared.contracts.enforcement import EnforcementCaseOpened
 from shared.db import Connection
 from shared.envelope import Envelope
 from shared.settings import ServiceSettings
@@ -34,36 +32,65 @@ def topics(settings: ServiceSettings) -> list[str]:
     return [settings.topic(name) for name in TOPIC_NAMES]
 
 
-def issue_ids(envelope: Envelope) -> list[str]:
-    """The issues (= rectification cases) this event names itself."""
-    event = envelope.payload
-    match TOPIC_OF[envelope.type]:
-        case "intake" | "cases":
-            return [envelope.stream_id]  # the issue's stream; the case id is the issue id
-        case _ if isinstance(event, EnforcementCaseOpened):
-            return [event.issue_id] if event.issue_id else []
-        case _ if isinstance(event, Escalation | MeasureImposed):
-            return sorted(set(event.case_ids))
-        case _:
-            return []
+# The columns of a fact, as both ways in select them (`record`: from envelopes; `load`: from raw records).
+_COLUMNS = (
+    "event_id, topic, type, schema_version, stream_id, stream_version, occurred_at, actor, correlation_id, payload"
+)
+
+_NAMING_CASES = [name for name, cls in EVENT_TYPES.items() if issubclass(cls, Escalation | MeasureImposed)]
+# The issues (= rectification cases) a fact names itself, from its own columns: an issue's streams (intake, cases)
+# name it; an enforcement case its issue, if any; escalations and measures their case ids, each once, in code point
+# order. Links that need another event are resolved when read (timeline.py).
+_ISSUE_IDS = f"""case
+    when e.topic in ('intake', 'cases') then array[e.stream_id]
+    when e.type = 'EnforcementCaseOpened' then array_remove(array[nullif(e.payload ->> 'issue_id', '')], null)
+    when e.type in ({", ".join(f"'{name}'" for name in _NAMING_CASES)})
+        then array(select distinct c collate "C" from jsonb_array_elements_text(e.payload -> 'case_ids') c order by 1)
+    else '{{}}'::text[] end"""
+
+# The batch's facts recorded now (not repeats) are also written to `BATCH`, a temporary table of the session emptied
+# at each commit, which every derivation of the read tables reads (consumers.derive); the statement answers the
+# types among them.
+BATCH = "batch_facts"
+_RECORD = f"""with recorded as (
+        insert into facts ({_COLUMNS}, issue_ids)
+        select {_COLUMNS}, {_ISSUE_IDS} from ({{source}}) e
+        on conflict do nothing
+        returning *
+    ), batch as (
+        insert into {BATCH} select * from recorded returning type
+    )
+    select coalesce(array_agg(distinct type), '{{}}') from batch"""
+# The same without the batch table (the rebuild derives from all facts at the end: consumers.derive_all).
+_RECORD_ONLY = f"""insert into facts ({_COLUMNS}, issue_ids)
+    select {_COLUMNS}, {_ISSUE_IDS} from ({{source}}) e
+    on conflict do nothing"""
 
 
-async def record(conn: Connection, envelopes: list[Envelope]) -> list[Envelope]:
-    """Records the events in one statement; the ones recorded now, in their order (a repeat changes nothing: an event
-    id, or a stream's version, already recorded)."""
+async def begin(conn: Connection) -> None:
+    """The session's batch tables, once per session (in the generation's search path: facts' shape)."""
+    await conn.execute(
+        f"""create temporary table if not exists {BATCH} (like facts) on commit delete rows;
+            create temporary table if not exists {RECORDS} (
+                ce_id bytea, ce_type bytea, ce_time bytea, ce_subject bytea, ce_streamversion bytea,
+                ce_schemaversion bytea, ce_correlationid bytea, ce_actor bytea, value bytea
+            ) on commit delete rows"""
+    )
+
+
+async def record(conn: Connection, envelopes: list[Envelope]) -> list[str]:
+    """Records the events (validated envelopes) in one statement; the types of those recorded now (a repeat changes
+    nothing: an event id, or a stream's version, already recorded)."""
     if not envelopes:
         return []
-    recorded = await conn.fetch(
-        """insert into facts (event_id, topic, type, schema_version, stream_id, stream_version, occurred_at, actor,
-                              correlation_id, payload, issue_ids)
-           select e.event_id, e.topic, e.type, e.schema_version, e.stream_id, e.stream_version, e.occurred_at,
-                  e.actor, e.correlation_id, e.payload::jsonb, e.issue_ids::text[]
-             from unnest($1::uuid[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::integer[],
-                         $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[])
-                  as e (event_id, topic, type, schema_version, stream_id, stream_version, occurred_at, actor,
-                        correlation_id, payload, issue_ids)
-           on conflict do nothing
-           returning event_id""",
+    source = """select event_id, topic, type, schema_version, stream_id, stream_version, occurred_at, actor,
+                       correlation_id, payload::jsonb as payload
+                  from unnest($1::uuid[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::integer[],
+                              $7::timestamptz[], $8::text[], $9::text[], $10::text[])
+                    as e (event_id, topic, type, schema_version, stream_id, stream_version, occurred_at, actor,
+                          correlation_id, payload)"""
+    types: list[str] = await conn.fetchval(
+        _RECORD.replace("{source}", source),
         [e.event_id for e in envelopes],
         [TOPIC_OF[e.type] for e in envelopes],
         [e.type for e in envelopes],
@@ -74,15 +101,90 @@ async def record(conn: Connection, envelopes: list[Envelope]) -> list[Envelope]:
         [e.actor for e in envelopes],
         [e.correlation_id for e in envelopes],
         [e.payload.model_dump_json() for e in envelopes],
-        [array_literal(issue_ids(e)) for e in envelopes],
     )
-    fresh = {row["event_id"] for row in recorded}
-    applied = []
-    for envelope in envelopes:
-        if envelope.event_id in fresh:
-            fresh.discard(envelope.event_id)  # the same event twice in one batch: recorded once
-            applied.append(envelope)
-    return applied
+    return types
+
+
+# The raw records of a batch as fetched (`load`): the headers a fact needs and the value, bytes as they came.
+RECORDS = "batch_records"
+RECORD_COLUMNS = (
+    "ce_id",
+    "ce_type",
+    "ce_time",
+    "ce_subject",
+    "ce_streamversion",
+    "ce_schemaversion",
+    "ce_correlationid",
+    "ce_actor",
+    "value",
+)
+# A moment with its offset, as a CloudEvents time is written (a time without one is refused, not read in some zone).
+_MOMENT = r"'^\d{4}-\d\d-\d\d[T ][0-9:.]+(Z|[+-]\d\d(:?\d\d)?)$'"
+
+
+async def load(conn: Connection, topic: str, rows: list[tuple[bytes | None, ...]], *, batch: bool = True) -> list[str]:
+    """Records a batch of raw records of one topic (its short name; rows of `RECORD_COLUMNS`, checked against their
+    contracts already: consumers.apply_records) by the statement of `record`, the headers read in SQL from the bytes
+    copied as they came. A header that is not what our CloudEvents carry (an id that is not a UUID, a moment without
+    its offset) fails the statement. `batch=False`: not written to the batch table either (nothing is derived now)."""
+    await conn.copy_records_to_table(RECORDS, records=rows, columns=RECORD_COLUMNS)
+    if not batch:
+        await conn.execute(_RECORD_ONLY.replace("{source}", _FROM_RECORDS), topic)
+        return []
+    types: list[str] = await conn.fetchval(_RECORD.replace("{source}", _FROM_RECORDS), topic)
+    return types
+
+
+async def drop_indexes(conn: Connection) -> list[str]:
+    """Drops the facts table's keys and indexes (a rebuild loads its facts without them: building them once at the end
+    costs a third of keeping them row by row); the statements that make them again, as the catalog has them, for
+    `index_again`."""
+    keys = await conn.fetch(
+        """select conname, pg_get_constraintdef(oid) as definition from pg_constraint
+            where conrelid = 'facts'::regclass and contype in ('p', 'u') order by conname"""
+    )
+    indexes = await conn.fetch(
+        """select indexname, indexdef from pg_indexes
+            where schemaname = current_schema() and tablename = 'facts'
+              and indexname not in (select conname from pg_constraint where conrelid = 'facts'::regclass)
+            order by indexname"""
+    )
+    for key in keys:
+        await conn.execute(f'alter table facts drop constraint "{key["conname"]}"')
+    for index in indexes:
+        await conn.execute(f'drop index "{index["indexname"]}"')
+    return [f'alter table facts add constraint "{k["conname"]}" {k["definition"]}' for k in keys] + [
+        i["indexdef"] for i in indexes
+    ]
+
+
+async def index_again(conn: Connection, statements: list[str]) -> None:
+    """The facts loaded without keys, as `record` would have kept them: of the same event id, or another id at a
+    stream's version already recorded, the first to arrive (the heap's order: facts are only ever appended); then
+    the keys and indexes made again."""
+    for key in ("event_id", "topic, stream_id, stream_version"):
+        await conn.execute(
+            f"""delete from facts where ctid = any(array(
+                    select ctid from (select ctid, row_number() over (partition by {key} order by ctid) as n
+                                        from facts) f
+                     where n > 1))"""
+        )
+    for statement in statements:
+        await conn.execute(statement)
+
+
+def _text(column: str) -> str:
+    return f"convert_from({column}, 'UTF8')"
+
+
+_FROM_RECORDS = f"""select {_text("ce_id")}::uuid as event_id, $1::text as topic, {_text("ce_type")} as type,
+        coalesce({_text("ce_schemaversion")}, '1')::integer as schema_version, {_text("ce_subject")} as stream_id,
+        {_text("ce_streamversion")}::integer as stream_version,
+        (case when {_text("ce_time")} ~ {_MOMENT} then {_text("ce_time")} else 'no offset' end)::timestamptz
+            as occurred_at,
+        {_text("ce_actor")} as actor, coalesce({_text("ce_correlationid")}, {_text("ce_id")}) as correlation_id,
+        {_text("value")}::jsonb as payload
+      from {RECORDS}"""
 
 
 def payload_of(event_type: str, payload: dict[str, Any]) -> Event:

@@ -1,11 +1,14 @@
 """Rebuilding the read models from offset 0 while the service answers from the old ones, then switching."""
 
 import asyncio
+import json
 import os
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from bench.county import publish, simulate
 from services.projections import generations
@@ -13,13 +16,15 @@ from services.projections.api import read_models
 from services.projections.main import compose, create_app
 from services.projections.rebuild import REBUILD_LOCK, RebuildRefused, rebuild
 from services.projections.settings import ProjectionsSettings
+from shared.consumer import dlq_topic
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
 from shared.db import create_pool
-from shared.envelope import Envelope
+from shared.envelope import Envelope, to_record
 from shared.service import start_platform
 from tests.conftest import SettingsFactory
 from tests.integration.projections.support import caught_up, eventually
+from tests.support.kafka import read_topic
 from tests.support.service import running
 
 PAGES: tuple[tuple[str, dict[str, str]], ...] = (
@@ -221,3 +226,55 @@ async def test_read_models_of_a_newer_version_are_left_to_the_newer_instance(
         assert [tuple(r) for r in rows] == [(1, "active")]
     finally:
         await pool.close()
+
+
+async def test_a_rebuild_checks_every_record_against_its_contract_and_sends_the_ones_that_break_it_to_the_dlq(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
+    """The rebuild's fast path (raw records checked in one call per batch, recorded from their bytes) leaves a batch
+    with a bad record to the envelope way, which records the good ones and sends each bad one to the DLQ."""
+    settings = make_settings(ProjectionsSettings)
+    county = simulate(seed=17, issues=12)
+    reported = next(e for e in county.envelopes if isinstance(e.payload, IssueReported))
+    key, value, headers = to_record(reported, source="/test")
+
+    def changed(**changes: bytes) -> list[tuple[str, bytes]]:
+        """The report's headers with these changed, under a new event id."""
+        return [(name, changes.get(name, raw)) for name, raw in headers if name != "ce_id"]
+
+    no_title = json.dumps({**json.loads(value), "title": ""}).encode()
+    bad = [
+        (no_title, changed()),  # breaks the contract: an empty title
+        (value, changed(ce_time=b"2025-03-01T08:00:00")),  # a moment without its offset
+        (value, changed(ce_type=b"Closed")),  # a type intake does not publish
+    ]
+    await publish(settings, county.envelopes[:40])
+    producer = AIOKafkaProducer(**settings.broker.client_options())
+    await producer.start()
+    try:
+        for bad_value, bad_headers in bad:
+            unique = [(n, r) for n, r in bad_headers if n != "ce_id"] + [("ce_id", str(uuid.uuid4()).encode())]
+            await producer.send_and_wait(settings.topic("intake.events"), value=bad_value, key=key, headers=unique)
+    finally:
+        await producer.stop()
+    await publish(settings, county.envelopes[40:])
+
+    replay = await rebuild(settings, grace_seconds=0)
+
+    assert replay.events == len(county.envelopes)  # the bad ones dead-lettered, not applied
+    letters = await read_topic(settings.broker, dlq_topic(settings.topic("intake.events")))
+    reasons = sorted(dict(letter.headers)["dlq_reason"].decode() for letter in letters)
+    assert len(reasons) == 3, reasons
+    assert any("title" in reason for reason in reasons)
+    assert any("timezone" in reason for reason in reasons)
+    assert any("Closed" in reason for reason in reasons)
+    pool = await create_pool(settings)
+    try:
+        async with pool.acquire() as conn:
+            schema = await conn.fetchval("select schema_name from read_model_generations where status = 'active'")
+            recorded = await conn.fetchval(f'select count(*) from "{schema}".facts')
+            issues = await conn.fetchval(f'select count(*) from "{schema}".issues')
+    finally:
+        await pool.close()
+    assert recorded == len(county.envelopes)
+    assert issues == len(county.issues)
