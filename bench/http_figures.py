@@ -17,6 +17,7 @@ import httpx
 from bench import samples
 from bench.config import BenchConfig
 from bench.load import Outcome, closed_loop, open_loop
+from bench.procs import CpuWindow, stack_processes
 from bench.report import Report
 from bench.stats import ms, percentile, rate
 from bench.tokens import Tokens
@@ -228,7 +229,9 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
                 steps[step].append(end - start)
             return True, case_id
 
+        window = CpuWindow(stack_processes(config)).start()
         outcomes, elapsed = await closed_loop(sizes.loop_clients, sizes.loop_seconds, one_loop)
+        spent = window.stop()
     done = _accepted(outcomes)
     lat = _latencies(outcomes)
     note = f"{sizes.loop_clients} clients; report, wait for the case, assign, upload evidence, request closure, verify"
@@ -238,6 +241,11 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
     report.measure("loop.per_s", rate(len(done), elapsed), note)
     report.measure("loop.p50_ms", ms(percentile(lat, 50)))
     report.measure("loop.p99_ms", ms(percentile(lat, 99)))
+    loops = max(len(done), 1)
+    report.measure("loop.cpu.total_ms_per_loop", 1000 * spent.total / loops, spent.saturation())
+    for name, seconds in spent.seconds.items():
+        report.measure(f"loop.cpu.{name}.ms_per_loop", 1000 * seconds / loops)
+    report.raw["loop_cpu"] = spent.as_json()
     report.raw["loop_steps"] = {
         step: {"p50_ms": ms(percentile(times, 50)), "p99_ms": ms(percentile(times, 99))}
         for step, times in steps.items()

@@ -54,6 +54,11 @@ SPECS: list[Spec] = [
     Spec("loop.per_s", "闭环：受理→交办→申请销号→销号 每秒", "个/s", "pgbench.loop.per_s"),
     Spec("loop.p50_ms", "闭环：单个闭环 p50", "ms", "pgbench.loop.p50_ms"),
     Spec("loop.p99_ms", "闭环：单个闭环 p99", "ms", "pgbench.loop.p99_ms"),
+    Spec("loop.cpu.total_ms_per_loop", "闭环：每个闭环 CPU（全部进程合计）", "ms", bar="< 20 ms"),
+    *(
+        Spec(f"loop.cpu.{name}.ms_per_loop", f"闭环：每个闭环 CPU：{name}", "ms", may_be_zero=True)
+        for name in saturation.WATCHED
+    ),
     Spec("store.single.events_per_s", "事件库：单事件追加 每秒", "事件/s", "pgbench.store.tps"),
     Spec("store.single.events_per_s", "事件库：单事件追加（对 eventsourcing）", "事件/s", "eventsourcing.single"),
     Spec("store.batch.events_per_s", "事件库：10 个一批追加 每秒", "事件/s", "eventsourcing.batch"),

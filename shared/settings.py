@@ -116,6 +116,9 @@ class ServiceSettings(BrokerSettings):
     consumer_retry_attempts: int = Field(default=8, ge=1)
     consumer_retry_seconds: float = Field(default=60.0, gt=0)
     consumer_max_backoff_seconds: float = Field(default=30.0, gt=0)
+    # A consumer no person waits on (a status copy, an escalation count, the province's progress) lets records gather
+    # this long after each batch (ConsumerRunner's gather_ms): under load fewer fetches, transactions and commits.
+    background_gather_ms: int = Field(default=100, ge=0, le=1000)
 
     # /metrics: when set, it answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, only in development.
     metrics_token: str | None = Field(default=None, repr=False, min_length=32)

@@ -29,5 +29,6 @@ def consumers(deps: Deps) -> list[ConsumerRunner]:
             name="escalation",
             topics=[deps.settings.topic("cases.events")],
             handler=escalation(deps),
+            gather_ms=deps.settings.background_gather_ms,
         )
     ]

@@ -75,5 +75,6 @@ def consumers(deps: Deps) -> list[ConsumerRunner]:
             topics=[deps.settings.topic("cases.events")],
             handler=RECTIFICATION_STATUS,
             batch_handler=on_status_changes,
+            gather_ms=deps.settings.background_gather_ms,
         )
     ]

@@ -36,5 +36,6 @@ def consumers(deps: Deps) -> list[ConsumerRunner]:
             topics=[settings.topic("cases.events")],
             handler=case_progress(deps.province_outbound),
             batch_handler=deps.province_outbound.on_case_events,
+            gather_ms=deps.settings.background_gather_ms,
         ),
     ]

@@ -412,6 +412,60 @@ async def test_the_same_event_delivered_twice_is_applied_once(
     assert await pool.fetchval("select count(*) from applied") == 2
 
 
+async def test_a_consumer_that_gathers_takes_the_first_record_at_once_and_those_of_its_pause_together(
+    settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
+) -> None:
+    handler = Counter()
+    batches: list[int] = []
+
+    async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
+        batches.append(len(envelopes))
+        for envelope in envelopes:
+            await handler(conn, envelope)
+
+    runner = ConsumerRunner(
+        settings,
+        pool,
+        name="gatherer",
+        topics=[settings.topic("intake.events")],
+        handler=handler,
+        batch_handler=apply_batch,
+        gather_ms=3000,
+    )
+
+    async def applied(count: int) -> bool:
+        return bool(await pool.fetchval("select count(*) from applied") == count)
+
+    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
+    await producer.start()
+    task = asyncio.create_task(runner.run())
+    try:
+        key, value, headers = record_of(reported("g-0", "first"))
+        await producer.send_and_wait(settings.topic("intake.events"), value=value, key=key, headers=headers)
+        await eventually_true(lambda: applied(1))
+        assert batches == [1]  # after a quiet spell the first record is taken at once
+        # One stream, one partition: six records, one after the other, while the consumer pauses.
+        for n in range(1, 7):
+            key, value, headers = record_of(reported("g-1", f"next {n}"), n)
+            await producer.send_and_wait(settings.topic("intake.events"), value=value, key=key, headers=headers)
+        await eventually_true(lambda: applied(7))
+    finally:
+        runner.stop()
+        await task
+        await producer.stop()
+    assert sorted(handler.seen) == ["first", *(f"next {n}" for n in range(1, 7))]
+    # The record the consumer's next fetch (sent as it took the last batch) brought back first, and the rest of the
+    # pause together: not one batch per record.
+    assert len(batches) <= 3, batches
+
+
+async def eventually_true(condition: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)
+
+
 async def test_begin_runs_in_each_batch_transaction_before_its_events_and_its_no_leaves_them_seen_not_handled(
     settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
 ) -> None:
