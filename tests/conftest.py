@@ -30,9 +30,11 @@ from shared.settings import ServiceSettings, dsn_for
 from shared.signin import SignInSettings
 from shared.topics import all_topics, ensure_topics
 from tests.support.issuer import session_issuer
-from tests.support.keycloak import Keycloak, launch_early, start_keycloak
+from tests.support.keycloak import Keycloak, start_keycloak
+from tests.support.keycloak import launch_early as launch_keycloak_early
 from tests.support.keys import session_keys
 from tests.support.stack import Infrastructure, exclusive, start_infrastructure
+from tests.support.stack import launch_early as launch_infrastructure_early
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -162,9 +164,19 @@ async def delete_topics(broker: Broker, prefix: str) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Keycloak boots slowly: when a selected test needs it, it boots while the others run.
-    if any("keycloak" in getattr(item, "fixturenames", ()) for item in items):
-        launch_early()
+    # What boots slowly boots while other tests run: the local Kafka and PostgreSQL (on a fresh clone Kafka's jars are
+    # resolved first) and Keycloak (its download, build and first start: minutes). The tests that need none of them
+    # run first, then those that need the broker and database, then those that need Keycloak (each group in its order).
+    def needs(item: pytest.Item) -> int:
+        fixtures = getattr(item, "fixturenames", ())
+        return 2 if "keycloak" in fixtures else 1 if "infrastructure" in fixtures else 0
+
+    waits = {id(item): needs(item) for item in items}
+    if any(waits.values()):
+        launch_infrastructure_early()
+    if 2 in waits.values():
+        launch_keycloak_early()
+    items.sort(key=lambda item: waits[id(item)])
     # Integration and e2e tests are marked by folder, so a test cannot forget its marker.
     for item in items:
         path = str(item.path)

@@ -1,9 +1,12 @@
 """A session that ends while a form is half typed: the workbench signs in again and the form comes back as it was.
 
-The tests' Keycloak gives the workbench 30-second access tokens for this test, so the page renews its token by the
-refresh token right away and keeps doing so; then the person's sessions are ended at Keycloak (as an administrator
+The test signs in through a client of its own whose access tokens live 30 seconds, so the page renews its token by
+the refresh token right away and keeps doing so; then the person's sessions are ended at Keycloak (as an administrator
 would, or as the SSO session's own end does), the next renewal fails, and the page goes back to the sign-in page.
 After signing in, the unit is on the same case with the unsent 进展反馈 restored, and sending it works.
+
+The person is a unit user of the test's own, not dev-unit-1: ending dev-unit-1's sessions signed out the pages of
+another browser test using it on the other worker (make test runs two), which then found the sign-in page.
 """
 
 import asyncio
@@ -20,9 +23,9 @@ from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port
-from tests.support.workbench import field, short_lived_tokens, signed_in_page, workbench_with
+from tests.support.workbench import field, person_of_their_own, signed_in_page, workbench_with
 
-UNIT_USER, UNIT = "dev-unit-1", identity.DEV_UNITS[0]
+UNIT = identity.DEV_UNITS[0]
 NOTE = "东侧排口已封堵，西侧管网改造过半（写到一半时登录过期）"
 
 
@@ -72,29 +75,27 @@ def end_sessions(keycloak: Keycloak, username: str) -> None:
 async def test_an_ended_session_signs_in_again_and_keeps_the_unsent_form(
     keycloak: Keycloak, dev_sign_in: SignInSettings, make_settings: SettingsFactory, topics: list[str]
 ) -> None:
-    passwords = identity.read_passwords(dev_sign_in.dev_users_file)
     intake = make_settings(IntakeSettings, port=free_port(), oidc_issuer=keycloak.issuer)
     cases = make_settings(CasesSettings, port=free_port(), oidc_issuer=keycloak.issuer)
     intake_url, cases_url = f"http://127.0.0.1:{intake.port}", f"http://127.0.0.1:{cases.port}"
-    with short_lived_tokens(keycloak, 30):
-        async with workbench_with(keycloak, ("services.intake", intake), ("services.cases", cases)) as (
-            origin,
-            browser,
-        ):
+    with person_of_their_own(keycloak, Role.UNIT, UNIT) as (unit_user, password):
+        async with workbench_with(
+            keycloak, ("services.intake", intake), ("services.cases", cases), token_seconds=30
+        ) as (origin, browser):
             office = signed_in(Role.INSPECTION_OFFICE, settings=dev_sign_in)
             async with httpx.AsyncClient(timeout=30, auth=office) as client:
                 case_id = await assigned_case(client, intake_url, cases_url)
 
             path = f"/#/cases/{case_id}"
-            _, page = await signed_in_page(browser, origin, path, UNIT_USER, passwords[UNIT_USER])
+            _, page = await signed_in_page(browser, origin, path, unit_user, password)
             await page.get_by_role("tab", name="进展反馈").click()
             await field(page, "进展情况").locator("textarea").fill(NOTE)
 
-            end_sessions(keycloak, UNIT_USER)
+            end_sessions(keycloak, unit_user)
             # The next renewal is refused: back to Keycloak's sign-in page, the draft kept in the tab.
             await page.wait_for_url(f"{keycloak.issuer}/protocol/openid-connect/auth?**")
-            await page.fill("#username", UNIT_USER)
-            await page.fill("#password", passwords[UNIT_USER])
+            await page.fill("#username", unit_user)
+            await page.fill("#password", password)
             await page.click("#kc-login")
             await page.wait_for_url(f"{origin}{path}")
 

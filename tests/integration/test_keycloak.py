@@ -31,8 +31,10 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILT_IN_ROLES = {"default-roles-county", "offline_access", "uma_authorization"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def admin(keycloak: Keycloak) -> Iterator[httpx.Client]:
+    """Signed in afresh for each test: the admin's token lives a minute, which this module outlasts on a busy machine
+    (a module-wide client got 401s in its last tests under two test workers)."""
     with identity.admin_client(keycloak.url, keycloak.admin_password) as client:
         yield client
 

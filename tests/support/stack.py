@@ -105,11 +105,32 @@ def _from_local_stack() -> Infrastructure:
     return Infrastructure(broker=broker, database_url=url, origin="local stack")
 
 
+def _from_environment() -> bool:
+    return bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("DATABASE_URL"))
+
+
+def launch_early() -> None:
+    """When the tests will use the local stack: PostgreSQL and Kafka are started in the background now, while the
+    tests that need neither run (on a fresh clone Kafka's jars are first resolved from Maven Central: minutes). The
+    `infrastructure` fixture's start then finds them up, or waits for the start under way (the scripts' lock)."""
+    if _from_environment() or _docker_engine_answers():
+        return
+    log = ROOT / ".run" / "logs" / f"infrastructure-{os.environ.get('KAFKA_PORT', '9092')}-launch.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    infra = ROOT / "infra"
+    with log.open("wb") as out:
+        subprocess.Popen(
+            ["bash", "-c", f'bash "{infra}/postgres.sh" start && bash "{infra}/kafka.sh" start'],
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+
+
 def start_infrastructure() -> Infrastructure:
-    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    database = os.environ.get("DATABASE_URL")
-    if kafka and database:
+    if _from_environment():
         # The same variables as the services: KAFKA_USERNAME/KAFKA_PASSWORD of a user allowed everything (admin).
+        database = os.environ["DATABASE_URL"]
         return Infrastructure(broker=BrokerSettings().broker, database_url=database, origin="environment")
     if _docker_engine_answers():
         return _from_testcontainers()

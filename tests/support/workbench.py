@@ -5,6 +5,7 @@ the test's services; a person signing in there in a browser context of their own
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -14,10 +15,12 @@ from playwright.async_api import Browser, BrowserContext, Locator, Page, async_p
 
 from demo.browser import launch
 from shared import identity
+from shared.auth import Role
 from shared.settings import ServiceSettings
+from tests.support.keycloak import PORT as KEYCLOAK_PORT
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port, service_processes
-from tests.support.stack import ROOT
+from tests.support.stack import ROOT, exclusive
 
 DIST = ROOT / "workbench" / "dist"
 TIMEOUT_MS = 30_000
@@ -26,8 +29,14 @@ SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
 
 def change_workbench_client(keycloak: Keycloak, edit: Callable[[dict[str, Any]], None]) -> None:
     """Edits the realm's workbench client through the admin API, signed in as the admin afresh (a browser test
-    outlives the admin's one-minute token)."""
-    with identity.admin_client(keycloak.url, keycloak.admin_password) as admin:
+    outlives the admin's one-minute token).
+
+    One test worker at a time: the edit reads the whole client and writes it back, so two workers editing at once
+    would each write the client without the other's change (a lost redirect: that test's sign-in is refused)."""
+    with (
+        exclusive(ROOT / ".run" / f"keycloak-{KEYCLOAK_PORT}-workbench-client.lock"),
+        identity.admin_client(keycloak.url, keycloak.admin_password) as admin,
+    ):
         (client,) = admin.get(f"/{identity.REALM}/clients", params={"clientId": identity.WORKBENCH_CLIENT}).json()
         edit(client)
         admin.put(f"/{identity.REALM}/clients/{client['id']}", json=client).raise_for_status()
@@ -58,22 +67,48 @@ def redirects_allowed(keycloak: Keycloak, origin: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def short_lived_tokens(keycloak: Keycloak, seconds: int) -> Iterator[None]:
-    """The workbench client's access tokens live `seconds` (the realm's lifespan again afterwards), so a session's
-    renewal comes at once and again and again, as it would at the end of a real token's five minutes."""
+def short_lived_client(keycloak: Keycloak, origin: str, seconds: int) -> Iterator[str]:
+    """A client of this test's alone, the workbench client's copy (its token mappers) for `origin` only, whose access
+    tokens live `seconds`, so a session's renewal comes at once and again and again, as it would at the end of a
+    real token's five minutes; deleted afterwards. Yields its client id.
 
-    def shorten(client: dict[str, Any]) -> None:
-        client["attributes"]["access.token.lifespan"] = str(seconds)
-
-    def restore(client: dict[str, Any]) -> None:
-        # An attribute left out of an update is kept by Keycloak; an empty one means the realm's lifespan.
-        client["attributes"]["access.token.lifespan"] = ""
-
-    change_workbench_client(keycloak, shorten)
+    Never the workbench client itself: every other browser test running meanwhile (make test runs two workers) would
+    get the short tokens too and renew all the time, and a renewal late on a busy machine signs its page out."""
+    client_id = f"{identity.WORKBENCH_CLIENT}-{secrets.token_hex(4)}"
+    with identity.admin_client(keycloak.url, keycloak.admin_password) as admin:
+        (workbench,) = admin.get(f"/{identity.REALM}/clients", params={"clientId": identity.WORKBENCH_CLIENT}).json()
+        copy = {key: value for key, value in workbench.items() if key not in ("id", "clientId")}
+        copy["protocolMappers"] = [{k: v for k, v in m.items() if k != "id"} for m in workbench["protocolMappers"]]
+        copy |= {"clientId": client_id, "redirectUris": [f"{origin}/*"], "webOrigins": [origin]}
+        copy["attributes"] = workbench["attributes"] | {
+            "post.logout.redirect.uris": f"{origin}/*",
+            "access.token.lifespan": str(seconds),
+        }
+        created = admin.post(f"/{identity.REALM}/clients", json=copy)
+        created.raise_for_status()
+        location = created.headers["Location"]
     try:
-        yield
+        yield client_id
     finally:
-        change_workbench_client(keycloak, restore)
+        with identity.admin_client(keycloak.url, keycloak.admin_password) as admin:
+            admin.delete(location).raise_for_status()
+
+
+@contextlib.contextmanager
+def person_of_their_own(keycloak: Keycloak, role: Role, unit: str | None = None) -> Iterator[tuple[str, str]]:
+    """A throwaway user of `role` (and `unit`) in the tests' Keycloak, deleted afterwards: (username, password).
+    For a test that ends its person's sessions: a development user's would end another test's pages too."""
+    person = identity.DevUser(f"test-{role.value.replace('_', '-')}-{secrets.token_hex(4)}", role, unit)
+    with identity.admin_client(keycloak.url, keycloak.admin_password) as admin:
+        password = identity.ensure_user(admin, person, None)
+    try:
+        yield person.username, password
+    finally:
+        with identity.admin_client(keycloak.url, keycloak.admin_password) as admin:
+            (user,) = admin.get(
+                f"/{identity.REALM}/users", params={"username": person.username, "exact": "true"}
+            ).json()
+            admin.delete(f"/{identity.REALM}/users/{user['id']}").raise_for_status()
 
 
 @contextlib.contextmanager
@@ -107,20 +142,27 @@ def proxy_serving(
 
 @contextlib.asynccontextmanager
 async def workbench_with(
-    keycloak: Keycloak, *services: tuple[str, ServiceSettings]
+    keycloak: Keycloak, *services: tuple[str, ServiceSettings], token_seconds: int | None = None
 ) -> AsyncIterator[tuple[str, Browser]]:
     """The workbench's origin behind a proxy of the test's, in front of these services as processes, and Debian's
     Chromium. A service the test does not start answers from a port nothing listens on (the proxy's 502), never
-    from another stack's service on make up's ports."""
+    from another stack's service on make up's ports. `token_seconds`: signed in through a client of the test's own
+    whose access tokens live that long (short_lived_client)."""
     assert (DIST / "index.html").exists(), "workbench/dist is missing: run make assets"
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    config = {"authority": keycloak.issuer, "client_id": identity.WORKBENCH_CLIENT}
     nowhere = f"127.0.0.1:{free_port()}"
     async with service_processes(*services):
         upstreams = {name: nowhere for name in SERVICES}
         upstreams |= {settings.service_name: f"127.0.0.1:{settings.port}" for _, settings in services}
-        with redirects_allowed(keycloak, origin), proxy_serving(config, port, keycloak.url, upstreams):
+        with contextlib.ExitStack() as stack:
+            if token_seconds is None:
+                stack.enter_context(redirects_allowed(keycloak, origin))
+                client_id = identity.WORKBENCH_CLIENT
+            else:
+                client_id = stack.enter_context(short_lived_client(keycloak, origin, token_seconds))
+            config = {"authority": keycloak.issuer, "client_id": client_id}
+            stack.enter_context(proxy_serving(config, port, keycloak.url, upstreams))
             async with async_playwright() as playwright:
                 browser = await launch(playwright)
                 try:
