@@ -124,7 +124,8 @@ def _source(filters: CaseFilters, p: Params) -> str:
 
 
 async def by_source(conn: Connection, filters: CaseFilters, at: datetime) -> dict[str, Sums]:
-    """The figures as of `at` per source (only the filter's source, if it has one)."""
+    """The figures as of `at` per source (only the filter's source, if it has one): the days up to `at`'s own, less
+    that day's changes after `at` (now: the deadlines still to pass today, a handful however busy the day was)."""
     p = Params()
     source = _source(filters, p)
     day = _day(at)
@@ -132,10 +133,10 @@ async def by_source(conn: Connection, filters: CaseFilters, at: datetime) -> dic
         f"""select source, sum(total)::bigint as total, sum(closed)::bigint as closed,
                    sum(overdue)::bigint as overdue, sum(reopened)::bigint as reopened
               from (select source, total, closed, overdue, reopened from daily_changes
-                     where day < {p(day)} and {source}
+                     where day <= {p(day)} and {source}
                     union all
-                    select source, total, closed, overdue, reopened from state_changes
-                     where at >= {p(day_start(day))} and at <= {p(at)} and {source}) c
+                    select source, -total, -closed, -overdue, -reopened from state_changes
+                     where at > {p(at)} and at < {p(day_start(day + timedelta(days=1)))} and {source}) c
              group by source""",
         *p.values,
     )
@@ -155,31 +156,28 @@ async def at_moments(conn: Connection, filters: CaseFilters, moments: list[datet
     running: list[tuple[int, ...]] = [(0, 0, 0, 0)]  # running[k]: the days before days[k] added up
     for r in rows:
         running.append(_add(running[-1], tuple(r[1:])))
-    # within a day: that day's changes up to the moment, added up in the database (a busy day has tens of thousands)
+    # within a day: the day's sum less its changes after the moment, subtracted in the database
     partial = sorted({m for m in moments if m != _day_end(_day(m))})
-    within: dict[datetime, tuple[int, ...]] = {}
+    after: dict[datetime, tuple[int, ...]] = {}
     if partial:
         q = Params()
-        instants, since = q(partial), q([day_start(_day(m)) for m in partial])
-        within = {
+        instants, until = q(partial), q([day_start(_day(m) + timedelta(days=1)) for m in partial])
+        after = {
             r[0]: tuple(r[1:])
             for r in await conn.fetch(
                 f"""select m.moment, coalesce(sum(total), 0)::bigint, coalesce(sum(closed), 0)::bigint,
                            coalesce(sum(overdue), 0)::bigint, coalesce(sum(reopened), 0)::bigint
-                      from unnest({instants}::timestamptz[], {since}::timestamptz[]) as m(moment, since)
-                      left join state_changes c on c.at >= m.since and c.at <= m.moment and {_source(filters, q)}
+                      from unnest({instants}::timestamptz[], {until}::timestamptz[]) as m(moment, until)
+                      left join state_changes c on c.at > m.moment and c.at < m.until and {_source(filters, q)}
                      group by m.moment""",
                 *q.values,
             )
         }
     sums = []
     for moment in moments:
-        day = _day(moment)
-        if moment in within:
-            figures = _add(running[bisect_left(days, day)], within[moment])
-        else:  # the end of the day: the day's sum
-            figures = running[bisect_left(days, day + timedelta(days=1))]
-        sums.append(Sums(*figures))
+        through_day = running[bisect_left(days, _day(moment) + timedelta(days=1))]
+        later = after.get(moment, (0, 0, 0, 0))
+        sums.append(Sums(*(x - y for x, y in zip(through_day, later, strict=True))))
     return sums
 
 
