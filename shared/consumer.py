@@ -65,9 +65,10 @@ Handler = Callable[[Connection, Envelope], Awaitable[None]]
 BatchHandler = Callable[[Connection, list[Envelope]], Awaitable[None]]
 # The fast path of a consumer whose effects are idempotent by themselves (projections: its facts are keyed by event):
 # a partition's records as fetched, applied in the batch's transaction without reading them into envelopes and
-# without inbox rows. False (or any error but a transient one): not for this path, and the batch, rolled back, goes the
-# envelope way (inbox, batch handler, one at a time to find a refused event for the DLQ).
-RawBatchHandler = Callable[[Connection, str, list[ConsumerRecord]], Awaitable[bool]]
+# without inbox rows; it answers the types of the events it applied (repeats left out: they count in no metric). None
+# (or any error but a transient one): not for this path, and the batch, rolled back, goes the envelope way (inbox,
+# batch handler, one at a time to find a refused event for the DLQ).
+RawBatchHandler = Callable[[Connection, str, list[ConsumerRecord]], Awaitable[list[str] | None]]
 # Runs first in each batch's transaction; False: the batch's events are recorded as seen (inbox, position) and not
 # handed to the handler. What is the same for every event of a batch (a lock, a search path) is done here once.
 Begin = Callable[[Connection], Awaitable[bool]]
@@ -505,7 +506,8 @@ class ConsumerRunner:
         try:
             async with self._connection() as conn, conn.transaction():
                 entered = self._begin is None or await self._begin(conn)
-                if entered and not await self._raw_batch_handler(conn, tp.topic, records):
+                applied = await self._raw_batch_handler(conn, tp.topic, records) if entered else []
+                if applied is None:
                     raise _NotRaw
                 await self._save_position(conn, tp, records[-1].offset + 1)
         except _NotRaw:
@@ -516,6 +518,8 @@ class ConsumerRunner:
             log.warning("raw_batch_failed", consumer=self.name, records=len(records), error=repr(exc))
             return False
         self.applied += len(records)
+        for event_type, count in Counter(applied).items():
+            EVENTS_CONSUMED.labels(self.name, event_type).inc(count)
         return True
 
     def _read(self, record: ConsumerRecord) -> Envelope | str | None:

@@ -190,16 +190,16 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
     at once when the replay has caught up, before the generation is switched to."""
     short_of = {settings.topic(name): short for short, name in zip(facts.TOPICS, facts.TOPIC_NAMES, strict=True)}
 
-    async def apply(conn: Connection, topic: str, records: list[ConsumerRecord]) -> bool:
+    async def apply(conn: Connection, topic: str, records: list[ConsumerRecord]) -> list[str] | None:
         short = short_of.get(topic)
         rows = None if short is None else _raw(short, records)
         if short is None or rows is None:
-            return False
+            return None
         await facts.begin(conn)
         types = await facts.load(conn, short, rows, batch=derive_now)
         if derive_now:
             await derive(conn, types)
-        return True
+        return types
 
     return apply
 

@@ -29,6 +29,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.intake import access
+from services.intake.api import reports
 from services.intake.api.reports import PATH, submission_of, the_receipt
 from services.intake.deps import Deps
 from services.intake.handlers import Submission
@@ -96,7 +97,7 @@ class ReportFastPath:
     ) -> None:
         cid = _correlation_id(given_id)
         correlation_id.set(cid)
-        scope["route"] = self._report_route(scope)  # the request metrics' label, as the router would set it
+        scope["route"] = self._report_route()  # the request metrics' label, as the router would set it
         deps: Deps = scope["state"]["deps"]
         try:
             receipt = await deps.reports.handle(submission, submitter.actor)
@@ -124,9 +125,11 @@ class ReportFastPath:
         await send(start)
         await send({"type": "http.response.body", "body": body})
 
-    def _report_route(self, scope: Scope) -> APIRoute | None:
+    def _report_route(self) -> APIRoute | None:
+        # From the route's own router: the app's route list holds FastAPI's wrappers of the included routers
+        # (`_IncludedRouter` since FastAPI 0.16x), not the routes themselves.
         if self._route is None:
-            for route in scope["app"].router.routes:
+            for route in reports.router.routes:
                 if isinstance(route, APIRoute) and route.path == PATH and "POST" in (route.methods or ()):
                     self._route = route
         return self._route

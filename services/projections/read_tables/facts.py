@@ -60,7 +60,7 @@ _RECORD = f"""with recorded as (
     ), batch as (
         insert into {BATCH} select * from recorded returning type
     )
-    select coalesce(array_agg(distinct type), '{{}}') from batch"""
+    select coalesce(array_agg(type), '{{}}') from batch"""
 # The same without the batch table (the rebuild derives from all facts at the end: consumers.derive_all).
 _RECORD_ONLY = f"""insert into facts ({_COLUMNS}, issue_ids)
     select {_COLUMNS}, {_ISSUE_IDS} from ({{source}}) e
