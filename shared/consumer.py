@@ -43,7 +43,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import ValidationError
 
@@ -414,8 +414,9 @@ class ConsumerRunner:
         }
         try:
             await consumer.commit({tp: next_offset})
-        except CommitFailedError as exc:
-            # The partition moved in a rebalance; its new owner redelivers and the inbox drops repeats.
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The partition moved in a rebalance (before the commit, or during it); its new owner redelivers from the
+            # last committed offset and the inbox drops repeats.
             log.warning("commit_failed", consumer=self.name, partition=str(tp), error=repr(exc))
 
     def _hold(
@@ -428,6 +429,11 @@ class ConsumerRunner:
         counted: bool,
     ) -> None:
         """Seek back to the failed event and pause the partition until its retry is due."""
+        if tp not in consumer.assignment():
+            # Revoked while its batch was applied: the new owner starts from the last committed offset, the failed
+            # event included, so there is nothing to hold here.
+            log.warning("event_retry_left_to_new_owner", consumer=self.name, partition=str(tp), error=repr(error))
+            return
         now = asyncio.get_running_loop().time()
         held = self._held.get(tp)
         if held is None or held.offset != record.offset:
@@ -477,6 +483,8 @@ class ConsumerRunner:
                 CONSUMER_STALLED.labels(self.name, tp.topic, str(tp.partition)).set(0)
 
     def _measure_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+        if tp not in consumer.assignment():  # revoked while its batch was applied: its new owner measures it
+            return
         highwater = consumer.highwater(tp)
         if highwater is not None:
             CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(highwater - next_offset, 0))

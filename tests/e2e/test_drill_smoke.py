@@ -6,12 +6,11 @@ broker and restarts the database under load, and finds nothing lost and nothing 
 import asyncio
 import json
 import os
-import random
-import socket
 import sys
 from pathlib import Path
 
 from shared.signin import SignInSettings
+from tests.support.ports import free_ports
 from tests.support.stack import ROOT
 
 # Another checkout's tests may run the drill at the same time: DRILL_PORTS="kafka,controller,postgres" moves it.
@@ -23,26 +22,7 @@ KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT = (
 def five_free_ports() -> int:
     """A first port such that it and the four after it are free, and none is one the drill's own Kafka or
     PostgreSQL will take: those are not listening yet when the ports are chosen."""
-    reserved = {KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT}
-    for _ in range(50):
-        # Below the kernel's ephemeral range (32768–60999 here): a port from it can be taken by any outgoing
-        # connection between the choice and the service's bind, which failed the drill twice.
-        base = random.randrange(20_000, 32_000)
-        if reserved & set(range(base, base + 5)):
-            continue
-        try:
-            held = []
-            for port in range(base, base + 5):
-                sock = socket.socket()
-                held.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in held:
-                sock.close()
-    raise RuntimeError("no five consecutive free ports")
+    return free_ports(5, avoid=frozenset({KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT}))
 
 
 async def test_the_short_drill_loses_and_doubles_nothing_when_parts_fail(

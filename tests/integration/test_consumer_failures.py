@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.consumer import ConsumerRunner, PoisonMessage, dlq_topic
@@ -268,3 +268,27 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_once(
     assert "已重放 replayed" in listing.stdout
     replays = await read_topic(settings.broker, settings.topic("dlq.replays"))
     assert [r.key.decode() for r in replays] == [f"{dlq_topic(topic)}:{place}"] * 2
+
+
+async def test_a_batch_whose_partition_moved_while_it_was_applied_neither_stops_the_consumer_nor_is_held(
+    settings: ServiceSettings, pool: asyncpg.Pool
+) -> None:
+    # Under load a member can lose its assignment between taking a batch and committing it (a rebalance it could not
+    # wait for, e.g. a missed heartbeat). aiokafka then refuses the partition's lag, seek and commit; that refusal
+    # stopped a rebuild's consumer once ("Partition is not assigned"). The new owner redelivers from the committed
+    # offset, so the old one has nothing left to do for that partition.
+    await produce(settings, [record_of(reported("s-1", "first"))])
+    [record] = await read_topic(settings.broker, settings.topic("intake.events"))
+    runner = ConsumerRunner(settings, pool, name="moved", topics=[settings.topic("intake.events")], handler=Handler())
+    consumer = AIOKafkaConsumer(**settings.broker.client_options(), group_id=f"{settings.topic_prefix}moved")
+    consumer.subscribe([settings.topic("intake.events")])
+    await consumer.start()
+    try:
+        await eventually(lambda: asyncio.sleep(0.05, bool(consumer.assignment())), "the member is assigned")
+        moved = TopicPartition(record.topic, record.partition + 100)  # never this member's
+        await runner._commit(consumer, moved, record.offset + 1)
+        runner._hold(consumer, moved, record, RuntimeError("a bug"), counted=True)
+        assert runner.health == "ok"
+        assert moved not in consumer.paused()
+    finally:
+        await consumer.stop()

@@ -3,7 +3,6 @@ without error texts, and /metrics behind its token."""
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -21,6 +20,7 @@ from shared.service import build_app
 from shared.settings import ServiceSettings, dsn_for
 from shared.web import Readiness, install
 from tests.conftest import SettingsFactory
+from tests.support.ports import free_port
 from tests.support.service import serving
 
 
@@ -65,12 +65,6 @@ async def test_intake_takes_more_on_its_form_than_on_its_json_routes(make_settin
         assert as_form.status_code != 413, as_form.text
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_readiness_answers_a_code_per_check_and_keeps_the_errors_to_the_log(
     make_settings: SettingsFactory,
 ) -> None:
@@ -83,7 +77,7 @@ async def test_readiness_answers_a_code_per_check_and_keeps_the_errors_to_the_lo
             await admin.execute(f'drop database "{settings.database}" with (force)')
         finally:
             await admin.close()
-        readiness = Readiness(Broker(f"127.0.0.1:{closed_port()}"))
+        readiness = Readiness(Broker(f"127.0.0.1:{free_port()}"))
         readiness.pool = pool
         app = FastAPI()
         install(app, readiness)

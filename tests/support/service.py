@@ -4,7 +4,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -15,6 +14,7 @@ from fastapi import FastAPI
 
 from shared.settings import ServiceSettings
 from tests.support.auth import RoleAuth
+from tests.support.ports import free_port as free_port  # the tests take it with the processes it serves
 from tests.support.stack import ROOT
 
 
@@ -40,12 +40,6 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Starts the app's lifespan and yields an HTTP client for it."""
     async with serving(app) as (client, _):
         yield client
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def settings_env(settings: ServiceSettings, **extra: str) -> dict[str, str]:

@@ -4,7 +4,6 @@ import fcntl
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from pathlib import Path
 from shared import stack_keys
 from shared.broker import Broker
 from shared.settings import BrokerSettings
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def _from_testcontainers() -> Infrastructure:
     from testcontainers.postgres import PostgresContainer
 
     # The broker advertises the port clients reach it on: the same number inside and outside the container.
-    port = _free_port()
+    port = free_port()
     admin_password = secrets.token_urlsafe(24)
     kafka = (
         DockerContainer("apache/kafka:4.1.1")
@@ -82,13 +82,6 @@ def _from_testcontainers() -> Infrastructure:
     )
     infra._stop += [kafka.stop, postgres.stop]
     return infra
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _from_local_stack() -> Infrastructure:

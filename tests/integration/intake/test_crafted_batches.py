@@ -1,7 +1,9 @@
-"""A crafted batch file cannot take intake down (issue 12, 5): 422 in Chinese within a second, read off the loop."""
+"""A crafted batch file cannot take intake down (issue 12, 5): 422 in Chinese, read off the loop.
+
+The parser's bounds are held by its unit tests (tests/unit/intake/test_spreadsheet.py: the memory each refusal
+allocates, the read's time budget); here, that the service answers them and keeps serving meanwhile."""
 
 import asyncio
-import time
 from collections.abc import Callable
 
 import httpx
@@ -27,13 +29,10 @@ async def upload(client: httpx.AsyncClient, content: bytes) -> httpx.Response:
     ],
     ids=["1500 full-width rows", "zip bomb", "lying zip bomb"],
 )
-async def test_a_crafted_file_gets_422_in_chinese_within_a_second(
+async def test_a_crafted_file_gets_422_in_chinese(
     client: httpx.AsyncClient, make: Callable[[], bytes], expected: str
 ) -> None:
-    content = make()
-    started = time.monotonic()
-    answer = await upload(client, content)
-    assert time.monotonic() - started < 1
+    answer = await upload(client, make())
     assert answer.status_code == 422
     assert answer.json()["error"]["fields"][0]["field"] == "file"
     assert expected in answer.json()["error"]["message"]

@@ -2,7 +2,6 @@
 
 import csv
 import io
-import time
 import tracemalloc
 from collections.abc import Callable
 
@@ -15,32 +14,30 @@ from tests.unit.intake import crafted
 MIB = 1024 * 1024
 
 
-def refused(content: bytes, max_rows: int = 5000) -> tuple[str, float, float]:
-    """The refusal's message, the seconds it took and the memory the read allocated at its peak (MiB).
+def refused(content: bytes, max_rows: int = 5000) -> tuple[str, float]:
+    """The refusal's message and the memory the read allocated at its peak (MiB).
 
-    Timed and traced in two reads: tracing every allocation slows Python down severalfold.
+    The peak, not the time, is what a test can hold a parser to: it is the same on a loaded machine, and a read that
+    expands what it was sent (rows padded to Excel's width, a zip bomb inflated) shows in it. How long refusals take
+    is the read's time budget's to bound (`test_a_read_that_outlasts_its_time_budget_stops_itself`).
     """
-    started = time.monotonic()
-    with pytest.raises(BatchFileUnreadable) as caught:
-        read_table(content, max_rows=max_rows)
-    seconds = time.monotonic() - started
     tracemalloc.start()
     try:
-        with pytest.raises(BatchFileUnreadable):
+        with pytest.raises(BatchFileUnreadable) as caught:
             read_table(content, max_rows=max_rows)
         peak = tracemalloc.get_traced_memory()[1] / MIB
     finally:
         tracemalloc.stop()
-    return caught.value.message, seconds, peak
+    return caught.value.message, peak
 
 
 def test_the_issues_five_kilobyte_file_declaring_1500_full_width_rows_is_read_at_the_width_it_has() -> None:
     content = crafted.full_width_rows(1500)
     assert len(content) < 10_000
-    message, seconds, peak = refused(content)
+    message, peak = refused(content)
     # Before: every row padded to 16,384 columns, 1.2 s and 231 MB for nothing in it.
     assert message == "文件中没有内容"
-    assert seconds < 1 and peak < 20
+    assert peak < 20
 
 
 def test_a_file_declaring_full_width_rows_with_a_header_and_problems_is_read_as_it_is() -> None:
@@ -123,12 +120,9 @@ def test_a_file_declaring_full_width_rows_with_a_header_and_problems_is_read_as_
         "doctype",
     ],
 )
-def test_a_crafted_xlsx_is_refused_in_chinese_within_a_second_with_bounded_memory(
-    make: Callable[[], bytes], expected: str
-) -> None:
-    message, seconds, peak = refused(make())
+def test_a_crafted_xlsx_is_refused_in_chinese_with_bounded_memory(make: Callable[[], bytes], expected: str) -> None:
+    message, peak = refused(make())
     assert expected in message
-    assert seconds < 1, seconds
     assert peak < 40, peak
 
 
