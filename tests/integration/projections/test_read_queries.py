@@ -132,3 +132,30 @@ async def test_the_accountability_tally_kept_on_write_is_the_items_counted(
                     counted = await accountability.tally(conn, group_by, year=year, as_of=later, assigned_to=scope)
                     assert kept == counted, (group_by, year, scope)
         assert any(t.revoked_measures for _, t in await accountability.tally(conn, None, year=None, as_of=None))
+        # how many items a drill-down lists, kept and counted (a tally row's filters, revoked ones or not, a scope)
+        kinds = [r["kind"] for r in await conn.fetch("select distinct kind from accountability_counts order by kind")]
+        for year in (None, at.year):
+            for unit, kind, scope in ((None, None, None), (units[0], None, None), (None, kinds[0], units[1])):
+                for include_revoked in (False, True):
+                    listed = [
+                        (
+                            await accountability.items(
+                                conn,
+                                year=year,
+                                as_of=None,
+                                unit=unit,
+                                kind=kind,
+                                include_revoked=include_revoked,
+                                limit=5,
+                                offset=0,
+                                assigned_to=scope,
+                                summaries=summaries,
+                            )
+                        )[0]
+                        for summaries in (True, False)
+                    ]
+                    assert listed[0] == listed[1], (year, unit, kind, scope, include_revoked)
+        _, every = await accountability.items(
+            conn, year=None, as_of=None, unit=None, kind=None, include_revoked=True, limit=10_000, offset=0
+        )
+        assert any(r["revoked"] for r in every)
