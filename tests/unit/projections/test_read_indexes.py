@@ -8,7 +8,7 @@ from services.projections.main import MIGRATIONS
 
 # Indexes added with a new read models version (generations.VERSION) need no migration: a generation of an older
 # version is rebuilt (generations.create runs read_indexes.sql) before it answers.
-SINCE_VERSION_3 = {"escalations_occurred_at_idx", "measures_occurred_at_idx"}
+SINCE_VERSION_3 = {"escalations_occurred_at_idx", "measures_occurred_at_idx", "enforcement_cases_credit_code_idx"}
 INDEX = re.compile(r"create index if not exists (\w+) on (?:%I\.)?(\w+) ?(\([^)]*\))( where [^;']+)?")
 
 
