@@ -92,6 +92,12 @@ async def record(conn: Connection, issue_ids: list[str]) -> None:
     A day whose changes come to nothing has no row, however the events were batched: a rebuild that sees a +1 and its
     -1 in one batch never writes that day's row, so a day the live consumer brought back to zero is deleted (a second
     statement, only then)."""
+    # the days each grouping's difference brought back to zero, tagged by the grouping's number
+    zeroed = " union all ".join(
+        f"select {n} as grouping, day, key from {g.column}_added"
+        " where total = 0 and closed = 0 and overdue = 0 and reopened = 0"
+        for n, g in enumerate(GROUPINGS)
+    )
     emptied = await conn.fetch(
         f"""with old as (
                 delete from state_changes where issue_id = any($1::text[])
@@ -103,13 +109,7 @@ async def record(conn: Connection, issue_ids: list[str]) -> None:
             ), d as (
                 select * from old union all select * from new
             ), {", ".join(_difference(g) for g in GROUPINGS)}
-            {
-            " union all ".join(
-                f"select {n} as grouping, day, key from {g.column}_added"
-                " where total = 0 and closed = 0 and overdue = 0 and reopened = 0"
-                for n, g in enumerate(GROUPINGS)
-            )
-        }""",
+            {zeroed}""",
         issue_ids,
     )
     for n, grouping in enumerate(GROUPINGS):
