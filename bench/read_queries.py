@@ -24,6 +24,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.reads import PAGE_SIZE
 from bench.stats import percentile
 from services.projections import consumers, generations, readside, report
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, TallyGroupBy
@@ -35,6 +36,7 @@ from shared.clock import SHANGHAI, now
 from shared.db import init_connection, migrate
 
 BATCH = 500
+PAGE = PAGE_SIZE  # a drill-down's page as the dashboard opens it (bench/reads.py)
 
 
 def _url(base: str, database: str) -> str:
@@ -111,7 +113,7 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
         return await enforcement.repeat_offenders(conn, year=None, as_of=None)
 
     async def enforcement_cases(conn: asyncpg.Connection) -> Any:
-        _, keys = await enforcement.case_years(conn, year=None, as_of=None, case_ids=None, limit=1000, offset=0)
+        _, keys = await enforcement.case_years(conn, year=None, as_of=None, case_ids=None, limit=PAGE, offset=0)
         on_page = sorted({case for case, _ in keys})
         await enforcement.per_case_year(conn, year=None, as_of=None, case_ids=on_page)
         return await enforcement.case_details(conn, on_page)
@@ -129,12 +131,12 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
         "enforcement": enforcement_stats,
         "work_summary": lambda c: report.gather(c, year=year, as_of=None, now=at),
         "as_of": lambda c: closure.rates(c, CaseFilters(as_of=month_ago), Moment(month_ago, at), GroupBy.source),
-        "drill_closed": lambda c: closure.cases(c, everything, Moment(None, at), Figure.CLOSED, limit=1000, offset=0),
+        "drill_closed": lambda c: closure.cases(c, everything, Moment(None, at), Figure.CLOSED, limit=PAGE, offset=0),
         "drill_overdue_all": lambda c: closure.cases(
-            c, everything, Moment(None, at), Figure.OVERDUE, limit=1000, offset=0, overdue_first=True
+            c, everything, Moment(None, at), Figure.OVERDUE, limit=PAGE, offset=0, overdue_first=True
         ),
         "drill_accountability": lambda c: accountability.items(
-            c, year=None, as_of=None, unit=None, kind=None, include_revoked=False, limit=1000, offset=0
+            c, year=None, as_of=None, unit=None, kind=None, include_revoked=False, limit=PAGE, offset=0
         ),
         "drill_enforcement": enforcement_cases,
         "timeline": lambda c: timeline.events(c, first_issue),

@@ -103,6 +103,7 @@ READ_TABLES = (
     # the summaries kept on write
     "state_changes",
     "daily_changes",
+    "township_daily_changes",
     "enforcement_years",
     "accountability_counts",
 )

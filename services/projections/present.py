@@ -40,7 +40,9 @@ def when(moment: datetime | None) -> str | None:
 
 
 def rate_row(counts: Counts, query: dict[str, str]) -> RateRow:
-    """A row of figures, each with the link to its cases (the row's filters plus the figure)."""
+    """A row of figures, each with the link to its cases (the row's filters plus the figure; the filters encoded once:
+    the trend's points are many)."""
+    row = f"{CASES_PATH}?{urlencode(query)}&figure=" if query else f"{CASES_PATH}?figure="
     return RateRow(
         key=counts.key,
         label=counts.label,
@@ -52,7 +54,7 @@ def rate_row(counts: Counts, query: dict[str, str]) -> RateRow:
         on_schedule=counts.on_schedule,
         overdue=counts.overdue,
         reopened=counts.reopened,
-        cases={figure: link(CASES_PATH, {**query, "figure": figure.value}) for figure in Figure},
+        cases={figure: row + figure.value for figure in Figure},
     )
 
 

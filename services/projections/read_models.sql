@@ -84,6 +84,7 @@ create table state_changes (
     issue_id  text        not null,
     at        timestamptz not null,
     source    text        not null,
+    township  text        not null,
     total     integer     not null,
     closed    integer     not null,
     overdue   integer     not null,
@@ -102,6 +103,18 @@ create table daily_changes (
     overdue   bigint  not null,
     reopened  bigint  not null,
     primary key (day, source)
+);
+
+-- The same changes added up per county day and township: the figures by township (the dashboard's chart) as of now or
+-- of a past moment read days × townships rows, as daily_changes does per source.
+create table township_daily_changes (
+    day       date    not null,
+    township  text    not null,
+    total     bigint  not null,
+    closed    bigint  not null,
+    overdue   bigint  not null,
+    reopened  bigint  not null,
+    primary key (day, township)
 );
 
 -- 督办问责阶梯: escalations of units (预警, 约谈, 通报批评, 移交纪委监委).

@@ -260,13 +260,40 @@ async def items(
     limit: int,
     offset: int,
     assigned_to: str | None = None,
+    summaries: bool = True,
 ) -> tuple[int, list[asyncpg.Record]]:
-    """A page of the escalations and measures behind a tally figure, in time order, and how many there are."""
+    """A page of the escalations and measures behind a tally figure, in time order (read_indexes.sql: the two tables
+    by time, merged), and how many there are: as of now from accountability_counts, as the tally itself
+    (`summaries=False`: counted, what they are checked against)."""
     p = Params()
     selected = items_sql(p, year=year, as_of=as_of, unit=unit, kind=kind, assigned_to=assigned_to)
     revoked = "" if include_revoked else " and not revoked"
-    total: int = await conn.fetchval(f"select count(*) from ({selected}{revoked}) counted", *p.values)
+    if as_of is None and summaries:
+        total = await _counted(
+            conn, year=year, unit=unit, kind=kind, include_revoked=include_revoked, scope=assigned_to
+        )
+    else:
+        total = await conn.fetchval(f"select count(*) from ({selected}{revoked}) counted", *p.values)
     rows: list[asyncpg.Record] = await conn.fetch(
         f"{selected}{revoked} order by occurred_at, event_id limit {p(limit)} offset {p(offset)}", *p.values
     )
     return total, rows
+
+
+async def _counted(
+    conn: Connection, *, year: int | None, unit: str | None, kind: str | None, include_revoked: bool, scope: str | None
+) -> int:
+    """How many escalations and measures (revoked ones too, or not) accountability_counts holds for these filters."""
+    p = Params()
+    conditions = [
+        f"{column} = {p(value)}"
+        for column, value in (("year", year), ("unit", unit), ("kind", kind))
+        if value is not None
+    ]
+    if scope is not None:
+        conditions.append(f"unit = {p(scope)}")
+    counted = "items" if include_revoked else "items - revoked"
+    total: int = await conn.fetchval(
+        f"select coalesce(sum({counted}), 0)::bigint from accountability_counts where {where(conditions)}", *p.values
+    )
+    return total

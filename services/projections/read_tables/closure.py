@@ -239,12 +239,13 @@ async def rates(
     assigned_to: str | None = None,
     summaries: bool = True,
 ) -> list[Counts]:
-    """The figures per group (or one row, key "", without grouping). By source or in all, now or as of a past moment,
-    from the changes kept on write (changes.py: days × sources rows, however many cases); `summaries=False`: from
-    the cases' states (now) or the history (as of), what they are checked against."""
-    by_source = group_by in (None, GroupBy.source)
-    if summaries and by_source and changes.answers(filters, assigned_to):
-        return _from_changes(await changes.by_source(conn, filters, moment.at), group_by)
+    """The figures per group (or one row, key "", without grouping). By source or by township or in all (or of one
+    source or township), now or as of a past moment, from the changes kept on write (changes.py: days × groups rows,
+    however many cases); `summaries=False`: from the cases' states (now) or the history (as of), what they are
+    checked against."""
+    grouping = changes.grouping(filters, assigned_to, group_by) if summaries else None
+    if grouping is not None:
+        return _from_changes(await changes.by_group(conn, grouping, filters, moment.at), grouping, group_by)
     p = Params()
     if group_by is None:
         key_sql = "''"
@@ -291,8 +292,10 @@ def _counts(key: str, label: str, sums: changes.Sums) -> Counts:
     )
 
 
-def _from_changes(per_source: dict[str, changes.Sums], group_by: GroupBy | None) -> list[Counts]:
-    rows = [_counts(key, labels.group_key(GroupBy.source.value, key), sums) for key, sums in per_source.items()]
+def _from_changes(
+    per_key: dict[str, changes.Sums], grouping: changes.Grouping, group_by: GroupBy | None
+) -> list[Counts]:
+    rows = [_counts(key, labels.group_key(grouping.column, key), sums) for key, sums in per_key.items()]
     if group_by is None:
         return [total(rows)]
     return sorted(rows, key=lambda row: (-row.total, row.key))
@@ -340,8 +343,10 @@ async def cases(
     state = state_sql(filters, moment, p, assigned_to=assigned_to, figure=figure)
     # a figure with a condition on the state in force has it in `state` already (IN_FORCE_SQL)
     selected = f"select s.* from ({state}) s where {'true' if figure in IN_FORCE_SQL else FIGURE_SQL[figure]}"
-    if summaries and changes.answers(filters, assigned_to):
-        count = _figure(total(_from_changes(await changes.by_source(conn, filters, moment.at), None)), figure)
+    grouping = changes.grouping(filters, assigned_to) if summaries else None
+    if grouping is not None:
+        per_key = await changes.by_group(conn, grouping, filters, moment.at)
+        count = _figure(total(_from_changes(per_key, grouping, None)), figure)
     else:
         count = await conn.fetchval(f"select count(*) from ({selected}) c", *p.values)
     order = "deadline, issue_id" if overdue_first else "reported_at, issue_id"
@@ -375,9 +380,10 @@ async def trend(
     """
     if not moments:
         return []
-    if summaries and changes.answers(filters, assigned_to):
-        # every case, or a source's: the changes kept on write, added up to each moment (changes.py)
-        return [_counts("", "合计", sums) for sums in await changes.at_moments(conn, filters, moments)]
+    grouping = changes.grouping(filters, assigned_to) if summaries else None
+    if grouping is not None:
+        # every case, or a source's or township's: the changes kept on write, added up to each moment (changes.py)
+        return [_counts("", "合计", sums) for sums in await changes.at_moments(conn, grouping, filters, moments)]
     p = Params()
     ats = p(moments)
     conditions = [f"i.reported_at <= {p(moments[-1])}", *issue_conditions(filters, p, assigned_to=assigned_to)]

@@ -90,6 +90,7 @@ async def answers(
             "penalties",
             "state_changes",
             "daily_changes",
+            "township_daily_changes",
             "accountability_counts",
             "enforcement_years",
         ):

@@ -32,6 +32,12 @@ async def county_read(
         yield conn, at
 
 
+TOWNSHIP = CaseFilters(township="城关镇")
+# the groupings the changes are kept by per day (changes.GROUPINGS), in all and of one township
+GROUPED = [(GroupBy.source, CaseFilters()), (None, CaseFilters()), (GroupBy.township, CaseFilters()), (None, TOWNSHIP)]
+GROUPED += [(GroupBy.township, TOWNSHIP)]
+
+
 async def test_the_trend_in_one_pass_equals_the_figures_as_of_each_moment(
     pool: asyncpg.Pool, settings: ProjectionsSettings
 ) -> None:
@@ -58,25 +64,27 @@ async def test_the_trend_in_one_pass_equals_the_figures_as_of_each_moment(
                 for m in moments
             ]
             assert trend == from_history == each, (filters, scope)
-        # the figures per source as of each moment, from the changes kept on write and from the history
+        # the figures per source and per township as of each moment (in all, and of one township), from the changes
+        # kept on write and from the history
         for m in moments:
-            for group_by in (GroupBy.source, None):
-                summed = await closure.rates(conn, CaseFilters(), Moment(m, at), group_by)
-                assert summed == await closure.rates(conn, CaseFilters(), Moment(m, at), group_by, summaries=False), m
+            for group_by, filters in GROUPED:
+                summed = await closure.rates(conn, filters, Moment(m, at), group_by)
+                from_history = await closure.rates(conn, filters, Moment(m, at), group_by, summaries=False)
+                assert summed == from_history, (m, filters)
         # how many cases a drill-down lists, from the changes and counted from the cases, now and as of moments
         for when in [None, *moments[:: max(1, len(moments) // 12)]]:
             for figure in Figure:
-                for filters in (CaseFilters(), CaseFilters(source=Source.CENTRAL_INSPECTION)):
+                for filters in (CaseFilters(), CaseFilters(source=Source.CENTRAL_INSPECTION), TOWNSHIP):
                     listed, _ = await closure.cases(conn, filters, Moment(when, at), figure, limit=1, offset=0)
                     counted, _ = await closure.cases(
                         conn, filters, Moment(when, at), figure, limit=1, offset=0, summaries=False
                     )
                     assert listed == counted, (when, figure, filters)
         # now: from the changes, and from the state beside each case
-        for group_by in (GroupBy.source, None):
-            for filters in (CaseFilters(), CaseFilters(source=Source.CENTRAL_INSPECTION)):
-                summed = await closure.rates(conn, filters, Moment(None, at), group_by)
-                assert summed == await closure.rates(conn, filters, Moment(None, at), group_by, summaries=False)
+        for group_by, filters in [*GROUPED, (GroupBy.source, CaseFilters(source=Source.CENTRAL_INSPECTION))]:
+            summed = await closure.rates(conn, filters, Moment(None, at), group_by)
+            assert summed == await closure.rates(conn, filters, Moment(None, at), group_by, summaries=False), filters
+        assert len(await closure.rates(conn, CaseFilters(), Moment(None, at), GroupBy.township)) > 3
         assert trend[-1].total > 0 and any(c.overdue for c in trend) and any(c.closed for c in trend)
 
 
@@ -124,3 +132,30 @@ async def test_the_accountability_tally_kept_on_write_is_the_items_counted(
                     counted = await accountability.tally(conn, group_by, year=year, as_of=later, assigned_to=scope)
                     assert kept == counted, (group_by, year, scope)
         assert any(t.revoked_measures for _, t in await accountability.tally(conn, None, year=None, as_of=None))
+        # how many items a drill-down lists, kept and counted (a tally row's filters, revoked ones or not, a scope)
+        kinds = [r["kind"] for r in await conn.fetch("select distinct kind from accountability_counts order by kind")]
+        for year in (None, at.year):
+            for unit, kind, scope in ((None, None, None), (units[0], None, None), (None, kinds[0], units[1])):
+                for include_revoked in (False, True):
+                    listed = [
+                        (
+                            await accountability.items(
+                                conn,
+                                year=year,
+                                as_of=None,
+                                unit=unit,
+                                kind=kind,
+                                include_revoked=include_revoked,
+                                limit=5,
+                                offset=0,
+                                assigned_to=scope,
+                                summaries=summaries,
+                            )
+                        )[0]
+                        for summaries in (True, False)
+                    ]
+                    assert listed[0] == listed[1], (year, unit, kind, scope, include_revoked)
+        _, every = await accountability.items(
+            conn, year=None, as_of=None, unit=None, kind=None, include_revoked=True, limit=10_000, offset=0
+        )
+        assert any(r["revoked"] for r in every)

@@ -6,6 +6,9 @@ from pathlib import Path
 from services.projections import generations
 from services.projections.main import MIGRATIONS
 
+# Indexes added with a new read models version (generations.VERSION) need no migration: a generation of an older
+# version is rebuilt (generations.create runs read_indexes.sql) before it answers.
+SINCE_VERSION_3 = {"escalations_occurred_at_idx", "measures_occurred_at_idx", "enforcement_cases_credit_code_idx"}
 INDEX = re.compile(r"create index if not exists (\w+) on (?:%I\.)?(\w+) ?(\([^)]*\))( where [^;']+)?")
 
 
@@ -16,11 +19,13 @@ def _indexes(text: str) -> set[tuple[str, ...]]:
     return {tuple((part or "").strip() for part in found) for found in INDEX.findall(flat)}
 
 
-def test_the_migration_creates_in_older_generations_exactly_the_indexes_a_new_generation_gets() -> None:
+def test_the_migration_gives_older_generations_the_indexes_of_their_version_a_new_generation_gets_all() -> None:
     new = _indexes(generations.INDEXES.read_text(encoding="utf-8"))
     older = _indexes((Path(MIGRATIONS) / "003_read_indexes.sql").read_text(encoding="utf-8"))
-    assert {name for name, *_ in new} == {"case_history_valid_to_idx", "case_history_current_deadline_idx"}
-    assert older == new
+    assert {name for name, *_ in older} == {"case_history_valid_to_idx", "case_history_current_deadline_idx"}
+    assert older == {index for index in new if index[0] not in SINCE_VERSION_3}
+    assert {name for name, *_ in new} - {name for name, *_ in older} == SINCE_VERSION_3
+    assert generations.VERSION >= 3
 
 
 def test_the_indexes_are_not_part_of_the_shape_so_no_generation_needs_a_rebuild_for_them() -> None:
