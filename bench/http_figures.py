@@ -88,10 +88,10 @@ async def intake_saturation(config: BenchConfig, report: Report, batch: str) -> 
     report.measure("intake.saturation.p99_ms", ms(percentile(lat, 99)))
 
 
-async def _counted(client: httpx.AsyncClient, url: str, batch: str, tokens: Tokens) -> int:
-    response = await client.get(
-        f"{url}/v1/stats/closure-rates", params={"group_by": "batch", "batch": batch}, auth=tokens.reader
-    )
+async def _counted(client: httpx.AsyncClient, url: str, batch: str | None, tokens: Tokens) -> int:
+    """The batch's reports counted in the closure rates; `batch=None`: every report (by source, in all)."""
+    params = {"group_by": "batch", "batch": batch} if batch is not None else {"group_by": "source"}
+    response = await client.get(f"{url}/v1/stats/closure-rates", params=params, auth=tokens.reader)
     response.raise_for_status()
     return sum(int(row["total"]) for row in response.json()["rows"])
 
@@ -103,18 +103,35 @@ class Counted:
     times an external generator records). The k-th accepted report is matched with `seen[k]`: matching by rank
     assumes the projections count reports about in the order they were accepted; reports travel on three
     partitions, so two close ones may swap, which moves single samples but not the distribution.
+
+    `every_report=True` polls the figures of every report instead (by source, in all: answered from the changes kept
+    on write, a few rows however many reports), less the count at the first poll: the batch's own figure scans the
+    batch's cases, which at tens of thousands of them costs PostgreSQL and the projections more per poll than the
+    load itself. It counts only the batch's reports when nothing else reports meanwhile (the open loop's stack), and
+    the caller checks the batch's own count once at the end (`batch_count`).
     """
 
     def __init__(
-        self, config: BenchConfig, batch: str, clock: Callable[[], float] = time.monotonic, *, interval: float = 0.02
+        self,
+        config: BenchConfig,
+        batch: str,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        interval: float = 0.02,
+        every_report: bool = False,
     ) -> None:
         self.url, self.batch, self.tokens, self.clock = config.url("projections"), batch, config.tokens, clock
         self.interval = interval
+        self.every_report = every_report
+        self._before = 0  # every report's count before the load (every_report)
         self.seen: list[float] = []
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> "Counted":
+        if self.every_report:  # before the load starts, however soon the watch's first poll runs
+            async with _client(1) as client:
+                self._before = await _counted(client, self.url, None, self.tokens)
         self._task = asyncio.create_task(self._watch())
         return self
 
@@ -125,9 +142,10 @@ class Counted:
 
     async def _watch(self) -> None:
         async with _client(2) as client:
+            probe = None if self.every_report else self.batch
             while not self._stop.is_set():
                 try:
-                    count = await _counted(client, self.url, self.batch, self.tokens)
+                    count = await _counted(client, self.url, probe, self.tokens) - self._before
                 except httpx.HTTPError:
                     count = len(self.seen)
                 now = self.clock()
@@ -143,6 +161,11 @@ class Counted:
                 return False
             await asyncio.sleep(0.05)
         return True
+
+    async def batch_count(self) -> int:
+        """The batch's own count in the closure rates, now."""
+        async with _client(1) as client:
+            return await _counted(client, self.url, self.batch, self.tokens)
 
     def delays(self, accepted_at: list[float]) -> tuple[list[float], int]:
         """Each accepted report's time to be counted (`accepted_at` sorted, on `clock`), and how many were not."""

@@ -20,6 +20,8 @@ from bench import memory
 from bench.config import SERVICES, BenchConfig
 
 TICK = 1 / os.sysconf("SC_CLK_TCK")
+# Watched with every child they start: PostgreSQL's backends; the bench's own load generator (vegeta, wrk).
+TREES = ("postgresql", "bench")
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class CpuWindow:
         self._busy_start = 0.0
 
     def start(self) -> "CpuWindow":
-        self._trees = {name: _Tree(pid, tree=name == "postgresql") for name, pid in self.processes.items()}
+        self._trees = {name: _Tree(pid, tree=name in TREES) for name, pid in self.processes.items()}
         self._started = time.monotonic()
         self._busy_start = machine_busy_seconds()
         return self

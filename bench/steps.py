@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import os
 import tempfile
 import uuid
 from dataclasses import asdict
@@ -11,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import baselines, history, memory, replay, settle, store
 from bench.config import SERVICES, BenchConfig
+from bench.procs import CpuSpent, CpuWindow, stack_processes
 from bench.report import Report
 from bench.scratch import scratch_database
 from shared.broker import Broker
@@ -36,6 +38,15 @@ def record_size() -> int:
 STORE_ROUNDS = 2
 
 
+def _us_per(spent: CpuSpent, events: int) -> dict[str, float]:
+    return {name: round(1e6 * seconds / events, 1) for name, seconds in spent.seconds.items()}
+
+
+def _mean_us(rounds: list[dict[str, float]]) -> str:
+    names = sorted({name for spent in rounds for name in spent})
+    return ", ".join(f"{name} {sum(r.get(name, 0.0) for r in rounds) / len(rounds):.0f}" for name in names)
+
+
 async def event_store(config: BenchConfig, report: Report) -> None:
     """Ours against pgbench (4 clients each) alternately in the same minutes, once the services' consumers have
     applied everything the steps before left them (they would otherwise share the cores and the database)."""
@@ -50,12 +61,19 @@ async def event_store(config: BenchConfig, report: Report) -> None:
             scratch_database(config.database_url, f"{config.run}_store_pgbench") as pgbench_dsn,
         ):
             script = await asyncio.to_thread(baselines.prepare_pgbench, pgbench_dsn, payload, Path(folder))
+            # PostgreSQL's CPU (its backends) and the bench's (our client's thread, or pgbench, its child) per append
+            watched = {"postgresql": pg} if (pg := stack_processes(config).get("postgresql")) else {}
+            watched["bench"] = os.getpid()
+            cpu: dict[str, list[dict[str, float]]] = {"ours": [], "pgbench": []}
             for _ in range(STORE_ROUNDS):
+                window = CpuWindow(watched).start()
                 singles.append(
                     await asyncio.to_thread(
                         store.measure, dsn, events=sizes.store_events, clients=sizes.store_clients, batch=1
                     )
                 )
+                cpu["ours"].append(_us_per(window.stop(), sizes.store_events))
+                window = CpuWindow(watched).start()
                 inserts.append(
                     await asyncio.to_thread(
                         baselines.pgbench,
@@ -65,6 +83,7 @@ async def event_store(config: BenchConfig, report: Report) -> None:
                         transactions=sizes.store_events,
                     )
                 )
+                cpu["pgbench"].append(_us_per(window.stop(), sizes.store_events))
             batched = await asyncio.to_thread(
                 store.measure, dsn, events=sizes.store_events, clients=sizes.store_clients, batch=10
             )
@@ -72,7 +91,8 @@ async def event_store(config: BenchConfig, report: Report) -> None:
             note = (
                 f"{sizes.store_events} events, {sizes.store_clients} connections, each append a new stream; mean of "
                 f"{STORE_ROUNDS} runs alternating with pgbench's; the client (uvloop, as the services) "
-                f"{sum(a.client_cpu_us for a in singles) / len(singles):.0f} µs of CPU per append"
+                f"{sum(a.client_cpu_us for a in singles) / len(singles):.0f} µs of CPU per append; CPU per append "
+                f"(µs) ours {_mean_us(cpu['ours'])}, per pgbench insert {_mean_us(cpu['pgbench'])}"
             )
             report.measure("store.single.events_per_s", single, note)
             report.measure("store.batch.events_per_s", batched.events_per_s, "batches of 10 events")
@@ -88,6 +108,7 @@ async def event_store(config: BenchConfig, report: Report) -> None:
                 "single_client_cpu_us": [round(a.client_cpu_us) for a in singles],
                 "batch_client_cpu_us": round(batched.client_cpu_us),
                 "pgbench": [run.summary for run in inserts],
+                "cpu_us_per_append": cpu,
             }
             es_single = await asyncio.to_thread(
                 store.eventsourcing_recorder, dsn, events=sizes.store_events, clients=sizes.store_clients, batch=1

@@ -2,7 +2,8 @@
 
 Both append the same events (an IssueReported of the size intake writes) to a scratch database
 on the stack's PostgreSQL, with the same number of clients, one event per append and in batches.
-Every single append opens a new stream, as intake does for a new issue.
+Every single append opens a new stream, as intake does for a new issue, named by a new issue id (a version 7 UUID, as
+intake mints them; random ones made the bench's streams land on random leaf pages of the events' index).
 
 Ours runs on uvloop in a thread of its own (`measure`), as the services' appends do (uvicorn runs them on uvloop),
 and the thread's CPU time is counted: on two cores shared with PostgreSQL a Python client at a few hundred µs
@@ -24,21 +25,28 @@ from bench.scratch import connection_parts
 from shared.contracts.intake import IssueReported
 from shared.db import PLATFORM_MIGRATIONS, Connection, init_connection
 from shared.eventstore import EventStore, Metadata
+from shared.ids import new_id
 
 META = Metadata(actor="bench", correlation_id="bench")
 
 
 def sample_event(n: int) -> IssueReported:
     body = samples.report("bench-store", n)
-    return IssueReported(issue_id=str(uuid.uuid4()), **body)
+    return IssueReported(issue_id=str(new_id()), **body)  # as intake mints them (time-ordered: shared/ids.py)
 
 
 def payload_bytes(event: IssueReported) -> bytes:
     return event.model_dump_json().encode()
 
 
-async def _run_clients(clients: int, jobs: int, job: Callable[[Connection, int], Awaitable[None]], dsn: str) -> float:
-    """Runs `jobs` jobs spread over `clients` connections; returns the seconds taken."""
+@dataclass(frozen=True)
+class Ran:
+    seconds: float  # wall time of the jobs, connections made before
+    cpu_seconds: float  # the calling thread's CPU time over the same jobs (not the connections' set-up)
+
+
+async def _run_clients(clients: int, jobs: int, job: Callable[[Connection, int], Awaitable[None]], dsn: str) -> Ran:
+    """Runs `jobs` jobs spread over `clients` connections; the time they took."""
     conns = [await asyncpg.connect(dsn) for _ in range(clients)]
     for conn in conns:
         await init_connection(conn)
@@ -49,16 +57,17 @@ async def _run_clients(clients: int, jobs: int, job: Callable[[Connection, int],
             await job(conn, n)
 
     try:
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.thread_time()
         await asyncio.gather(*(client(c) for c in conns))
-        return time.monotonic() - started
+        return Ran(time.monotonic() - started, time.thread_time() - cpu)
     finally:
         for conn in conns:
             await conn.close()
 
 
-async def ours(dsn: str, *, events: int, clients: int, batch: int) -> float:
-    """Events appended per second by shared.eventstore.EventStore in appends of `batch` events."""
+async def ours(dsn: str, *, events: int, clients: int, batch: int) -> "Appends":
+    """Events appended per second by shared.eventstore.EventStore in appends of `batch` events, and the client's CPU
+    per append (the thread's: the envelopes, asyncpg and the event loop; not the events' making nor the connecting)."""
     conn = await asyncpg.connect(dsn)
     try:
         for path in sorted(PLATFORM_MIGRATIONS.glob("*.sql")):
@@ -71,23 +80,23 @@ async def ours(dsn: str, *, events: int, clients: int, batch: int) -> float:
     prepared = [sample_event(n) for n in range(events)]
 
     async def append(conn: Connection, n: int) -> None:
-        await store.append(conn, str(uuid.uuid4()), prepared[n * batch : (n + 1) * batch], 0, META)
+        events = prepared[n * batch : (n + 1) * batch]
+        await store.append(conn, events[0].issue_id, events, 0, META)
 
-    seconds = await _run_clients(clients, events // batch, append, dsn)
-    return (events // batch) * batch / seconds
+    appends = events // batch
+    ran = await _run_clients(clients, appends, append, dsn)
+    return Appends(appends * batch / ran.seconds, 1e6 * ran.cpu_seconds / appends)
 
 
 @dataclass(frozen=True)
 class Appends:
     events_per_s: float
-    client_cpu_us: float  # the client's CPU time per append (the thread's, on uvloop)
+    client_cpu_us: float  # the client's CPU time per append (the thread's, on uvloop, over the appends only)
 
 
 def measure(dsn: str, *, events: int, clients: int, batch: int) -> Appends:
-    """`ours` on uvloop in the calling thread (run it with asyncio.to_thread), with the thread's CPU per append."""
-    started = time.thread_time()
-    rate = uvloop.run(ours(dsn, events=events, clients=clients, batch=batch))
-    return Appends(rate, 1e6 * (time.thread_time() - started) / (events // batch))
+    """`ours` on uvloop in the calling thread (run it with asyncio.to_thread)."""
+    return uvloop.run(ours(dsn, events=events, clients=clients, batch=batch))
 
 
 def eventsourcing_recorder(dsn: str, *, events: int, clients: int, batch: int) -> float:

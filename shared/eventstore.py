@@ -45,7 +45,7 @@ class Metadata:
 # row appended behind others needs no wake-up. A notifying commit takes a lock every notifying commit of the server
 # waits for (PostgreSQL queues notifications in commit order), so a notification per append serialises the
 # appends' commits under load; this way only the first append after an idle spell pays for it.
-APPEND = """
+_APPEND = """
 with current as (
     select coalesce(max(stream_version), 0) as version from events where stream_id = $1
 ), idle as (
@@ -53,10 +53,7 @@ with current as (
 ), appended as (
     insert into events (event_id, stream_id, stream_version, type, schema_version,
                         occurred_at, correlation_id, causation_id, actor, payload)
-    select e.event_id, $1, e.stream_version, e.type, e.schema_version,
-           e.occurred_at, $9::text, $10::text, $11::text, e.payload::jsonb
-      from unnest($3::uuid[], $4::integer[], $5::text[], $6::integer[], $7::timestamptz[], $8::text[])
-           as e (event_id, stream_version, type, schema_version, occurred_at, payload)
+    {rows}
      where (select version from current) = $2
     on conflict (stream_id, stream_version) do nothing
     returning event_id, stream_version
@@ -70,6 +67,20 @@ select (select version from current) as version,
        (select count(*) from (select pg_notify('outbox', $12::text) from queued
                                where (select idle from idle) limit 1) as notified) as notified
 """
+APPEND = _APPEND.format(
+    rows="""select e.event_id, $1, e.stream_version, e.type, e.schema_version,
+           e.occurred_at, $9::text, $10::text, $11::text, e.payload::jsonb
+      from unnest($3::uuid[], $4::integer[], $5::text[], $6::integer[], $7::timestamptz[], $8::text[])
+           as e (event_id, stream_version, type, schema_version, occurred_at, payload)"""
+)
+# APPEND for one event (how intake and cases append almost always): the event's columns as scalars, $3-$8 in the order
+# of `event_columns`. No arrays to build and send, no unnest to run: measured on the local server (4,000 appends of an
+# IssueReported, 4 connections, alternately, three pairs), PostgreSQL's CPU per append 298-372 → 255-308 µs and the
+# Python client's 206-245 → 165-190 µs.
+APPEND_ONE = _APPEND.format(
+    rows="""select $3::uuid, $1, $4::integer, $5::text, $6::integer,
+           $7::timestamptz, $9::text, $10::text, $11::text, $8::text::jsonb"""
+)
 
 # The append of new streams (see EventStore.append_new): one array element per event, each with its stream, version,
 # metadata and outbox slot; a stream that exists already inserts nothing for that row. The outbox rows follow each
@@ -231,11 +242,13 @@ class EventStore:
     async def _insert(self, conn: Connection, stream_id: str, envelopes: list[Envelope], expected_version: int) -> None:
         slot = outbox_slot(stream_id, self.slots)
         first = envelopes[0]
+        one = len(envelopes) == 1
+        columns = event_columns(envelopes)
         row = await conn.fetchrow(
-            APPEND,
+            APPEND_ONE if one else APPEND,
             stream_id,
             expected_version,
-            *event_columns(envelopes),
+            *([column[0] for column in columns] if one else columns),
             first.correlation_id,
             first.causation_id,
             first.actor,

@@ -21,7 +21,7 @@ def test_the_cpu_of_a_child_that_exits_within_the_window_is_counted_for_a_cluste
     parent = subprocess.Popen([sys.executable, "-c", PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         time.sleep(0.5)  # the parent's own start-up falls before the window
-        window = CpuWindow({"postgresql": parent.pid, "single": parent.pid}).start()
+        window = CpuWindow({"postgresql": parent.pid, "bench": parent.pid, "single": parent.pid}).start()
         assert parent.stdin is not None and parent.stdout is not None
         parent.stdin.write("go\n")
         parent.stdin.flush()
@@ -31,6 +31,7 @@ def test_the_cpu_of_a_child_that_exits_within_the_window_is_counted_for_a_cluste
         parent.kill()
         parent.wait()
     assert 0.25 <= spent.seconds["postgresql"] < 2.0
+    assert 0.25 <= spent.seconds["bench"] < 2.0  # the bench with its load generator, as PostgreSQL with its backends
     assert spent.seconds["single"] < 0.2  # without the tree, the child's time is not the parent's own
-    assert spent.total == spent.seconds["postgresql"] + spent.seconds["single"]
+    assert spent.total == spent.seconds["postgresql"] + spent.seconds["bench"] + spent.seconds["single"]
     assert spent.machine_busy >= spent.seconds["postgresql"] * 0.5
