@@ -30,6 +30,9 @@ from tests.support.service import serving
 ROOT = Path(__file__).resolve().parents[2]
 BUILT_IN_ROLES = {"default-roles-county", "offline_access", "uma_authorization"}
 
+# The sign-in page's first render (its templates compiled) took over httpx's default 5 s beside another test worker.
+PAGE_TIMEOUT = 30.0
+
 
 @pytest.fixture
 def admin(keycloak: Keycloak) -> Iterator[httpx.Client]:
@@ -112,13 +115,21 @@ def test_the_workbench_client_refuses_password_sign_in_and_requires_pkce(
         "scope": "openid",
         "redirect_uri": "http://127.0.0.1:8000/callback",
     }
-    without_pkce = httpx.get(authorize, params=query)
+    without_pkce = httpx.get(authorize, params=query, timeout=PAGE_TIMEOUT)
     assert without_pkce.status_code == 302
     assert "error=invalid_request" in without_pkce.headers["Location"]
     assert "code_challenge" in without_pkce.headers["Location"]
-    plain = httpx.get(authorize, params=query | {"code_challenge": "x" * 43, "code_challenge_method": "plain"})
+    plain = httpx.get(
+        authorize,
+        params=query | {"code_challenge": "x" * 43, "code_challenge_method": "plain"},
+        timeout=PAGE_TIMEOUT,
+    )
     assert "error=invalid_request" in plain.headers["Location"]
-    s256 = httpx.get(authorize, params=query | {"code_challenge": "x" * 43, "code_challenge_method": "S256"})
+    s256 = httpx.get(
+        authorize,
+        params=query | {"code_challenge": "x" * 43, "code_challenge_method": "S256"},
+        timeout=PAGE_TIMEOUT,
+    )
     assert s256.status_code == 200, "the sign-in page"
     assert 'lang="zh-CN"' in s256.text, "in Chinese by default"
 
