@@ -18,6 +18,8 @@ from services.intake.duplicates import EARTH_RADIUS_M, KnownIssue, KnownReferenc
 from shared.contracts.codes import Domain
 from shared.contracts.intake import Channel, Location
 from shared.db import Connection
+from shared.envelope import Envelope
+from shared.eventstore import EventStore, event_columns, outbox_slot
 
 # The advisory lock under which the reports of one township and domain are decided (with hashtext of the place).
 PLACE_LOCK = 7_301_101
@@ -26,6 +28,18 @@ PLACE_LOCK = 7_301_101
 def place_key(township: str, domain: Domain) -> str:
     """The text whose hash names a place's advisory lock."""
     return f"{township}\x1f{domain.value}"
+
+
+def places_and_references(reports: Sequence[Report], references: Sequence[Reference]) -> tuple[Any, ...]:
+    """The lock namespace, the places' keys and the references' arrays `lock_places` and `record_new_issues` send."""
+    return (
+        PLACE_LOCK,
+        [place_key(r.township, r.domain) for r in reports],
+        [r.channel.value for r in references],
+        [r.issuer for r in references],
+        [r.batch for r in references],
+        [r.ref for r in references],
+    )
 
 
 async def lock_places(
@@ -49,12 +63,7 @@ async def lock_places(
                           from unnest($3::text[], $4::text[], $5::text[], $6::text[])
                                with ordinality as q (channel, issuer, batch, ref, i)
                           join issue_references r using (channel, issuer, batch, ref)) as known on true""",
-        PLACE_LOCK,
-        [place_key(r.township, r.domain) for r in reports],
-        [r.channel.value for r in references],
-        [r.issuer for r in references],
-        [r.batch for r in references],
-        [r.ref for r in references],
+        *places_and_references(reports, references),
     )
     return {
         references[row["i"] - 1]: (KnownReference(issue_id=row["issue_id"]), row["report_id"])
@@ -144,29 +153,46 @@ class ReportRow:
     reference: Reference | None
 
 
+def report_rows(first: int, gate: str = "") -> str:
+    """The common table expressions that write `report_columns`' arrays, from parameter `first` on, as rows of
+    `reports`, `issue_index` (a new issue) and `issue_references` (a reference): only when `gate` (a where clause)
+    holds."""
+    n = [f"${first + i}" for i in range(13)]
+    return f"""r as (
+    select * from unnest({n[0]}::uuid[], {n[1]}::text[], {n[2]}::text[], {n[3]}::text[], {n[4]}::text[],
+                         {n[5]}::text[], {n[6]}::float8[], {n[7]}::float8[], {n[8]}::text[], {n[9]}::timestamptz[],
+                         {n[10]}::text[], {n[11]}::text[], {n[12]}::text[])
+        as r (report_id, issue_id, channel, outcome, township, domain, lat, lon, address_key, reported_at,
+              issuer, batch, ref)
+     {gate}
+), issue as (
+    insert into issue_index (issue_id, township, domain, lat, lon, address_key, reported_at)
+    select issue_id, township, domain, lat, lon, address_key, reported_at from r
+     where reported_at is not null
+), reference as (
+    insert into issue_references (channel, issuer, batch, ref, issue_id, report_id)
+    select channel, issuer, batch, ref, issue_id, report_id from r where ref is not null
+), listed as (
+    insert into reports (report_id, issue_id, channel, outcome)
+    select report_id, issue_id, channel, outcome from r
+)"""
+
+
+ADD_REPORTS = f"with {report_rows(1)} select"
+
+
 async def add_reports(conn: Connection, rows: Sequence[ReportRow]) -> None:
     """Each report in `reports`; the issue it opened, with when, in `issue_index`; its reference in
     `issue_references`: one statement for them all. Raises UniqueViolationError when another report took a
     reference first: the caller decides again."""
+    await conn.execute(ADD_REPORTS, *report_columns(rows))
+
+
+def report_columns(rows: Sequence[ReportRow]) -> tuple[list[Any], ...]:
+    """The per-report arrays `add_reports` and `record_new_issues` send."""
     reports = [row.new_issue[0] if row.new_issue else None for row in rows]
     locations = [report.location if report else None for report in reports]
-    await conn.execute(
-        """with r as (
-               select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                    $7::float8[], $8::float8[], $9::text[], $10::timestamptz[], $11::text[],
-                                    $12::text[], $13::text[])
-                   as r (report_id, issue_id, channel, outcome, township, domain, lat, lon, address_key, reported_at,
-                         issuer, batch, ref)
-           ), issue as (
-               insert into issue_index (issue_id, township, domain, lat, lon, address_key, reported_at)
-               select issue_id, township, domain, lat, lon, address_key, reported_at from r
-                where reported_at is not null
-           ), reference as (
-               insert into issue_references (channel, issuer, batch, ref, issue_id, report_id)
-               select channel, issuer, batch, ref, issue_id, report_id from r where ref is not null
-           )
-           insert into reports (report_id, issue_id, channel, outcome)
-           select report_id, issue_id, channel, outcome from r""",
+    return (
         [row.report_id for row in rows],
         [row.issue_id for row in rows],
         [row.channel.value for row in rows],
@@ -181,6 +207,85 @@ async def add_reports(conn: Connection, rows: Sequence[ReportRow]) -> None:
         [row.reference.batch if row.reference else None for row in rows],
         [row.reference.ref if row.reference else None for row in rows],
     )
+
+
+# A batch of new issues at once (see record_new_issues): the places' locks ($1, $2); the references' known issues
+# ($3-$6, one element per reference), looked up once the locks are held; when none is known, the events ($7-$16, one
+# element per event, as shared/eventstore.py's APPEND_NEW sends them) with their outbox rows ($17 slots, $18 topic),
+# the relay notified as APPEND_NEW notifies it, and the rows of `reports`, `issue_index` and `issue_references`
+# ($19-$31, as add_reports). Each event starts a stream of its own, a new id: a stream or reference already there
+# fails the whole statement on the table's key.
+RECORD_NEW_ISSUES = f"""
+with locks as (
+    select count(pg_advisory_xact_lock($1, key)) as locked
+      from (select distinct hashtext(place) as key from unnest($2::text[]) as place order by key) as keys
+), known as (
+    select q.i
+      from unnest($3::text[], $4::text[], $5::text[], $6::text[]) with ordinality as q (channel, issuer, batch, ref, i)
+      join issue_references r using (channel, issuer, batch, ref)
+     where (select locked from locks) is not null
+), go as (
+    select not exists (select 1 from known) as go
+), appended as (
+    insert into events (event_id, stream_id, stream_version, type, schema_version,
+                        occurred_at, correlation_id, causation_id, actor, payload)
+    select e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
+           e.occurred_at, e.correlation_id, e.causation_id, e.actor, e.payload::jsonb
+      from unnest($7::uuid[], $8::integer[], $9::text[], $10::integer[], $11::timestamptz[], $12::text[],
+                  $13::text[], $14::text[], $15::text[], $16::text[])
+           as e (event_id, stream_version, type, schema_version, occurred_at, payload, stream_id,
+                 correlation_id, causation_id, actor)
+     where (select go from go)
+    returning event_id, stream_id, stream_version
+), queued as (
+    insert into outbox (event_id, slot, topic)
+    select a.event_id, s.slot, $18::text
+      from appended a join unnest($7::uuid[], $17::integer[]) as s (event_id, slot) on s.event_id = a.event_id
+     order by a.stream_id, a.stream_version
+    returning slot
+), {report_rows(19, gate="where (select go from go)")}
+select (select go from go) as recorded,
+       (select count(*) from queued)::integer as appended,
+       (select count(*) from (select pg_notify('outbox', slot::text)
+                                from (select distinct slot from queued) as slots
+                               where not exists (select 1 from outbox o where o.slot = slots.slot)) as notified)
+          as notified
+"""
+
+
+async def record_new_issues(
+    conn: Connection,
+    reports: Sequence[Report],
+    references: Sequence[Reference],
+    events: Sequence[Envelope],
+    rows: Sequence[ReportRow],
+    store: EventStore,
+) -> bool:
+    """Takes the locks of the reports' places and, unless one of `references` is known already, appends `events`
+    (each a new stream's) with their outbox rows and writes `rows`: one statement, one round trip, a transaction of
+    its own (not the caller's: it must hold none). False when a reference was known, and nothing was written.
+
+    The places' locks are those of `lock_places`, taken in the same order; the references are read, as there, in
+    the snapshot taken before the locks were granted, and one committed meanwhile fails the statement on
+    issue_references' key."""
+    row = await conn.fetchrow(
+        RECORD_NEW_ISSUES,
+        *places_and_references(reports, references),
+        *event_columns(events),
+        [e.stream_id for e in events],
+        [e.correlation_id for e in events],
+        [e.causation_id for e in events],
+        [e.actor for e in events],
+        [outbox_slot(e.stream_id, store.slots) for e in events],
+        store.topic,
+        *report_columns(rows),
+    )
+    assert row is not None
+    if not row["recorded"]:
+        return False
+    if row["appended"] != len(events):  # cannot be: every event was inserted or the statement failed
+        raise RuntimeError(f"{row['appended']} of {len(events)} events were queued")
+    return True
 
 
 async def issue_known(conn: Connection, issue_id: str) -> bool:
