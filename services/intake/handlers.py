@@ -119,8 +119,10 @@ class Intake:
     def _masked(submission: Submission) -> tuple[commands.Report, dict[str, str], Reference | None]:
         """The report as it will be recorded (numbers in its text masked, its photos named), the text before
         masking when there was any to mask, and its reference."""
+        attachments = tuple(p.attachment for p in submission.photos)
+        report = submission.report
         report, original_text = masking.masked(
-            replace(submission.report, attachments=tuple(p.attachment for p in submission.photos))
+            report if report.attachments == attachments else replace(report, attachments=attachments)
         )
         return (
             report,
