@@ -249,14 +249,12 @@ class Intake:
             if original_text:
                 return None
             plain.append((i, received, report, original_text, reference))
-        references = [reference for *_, reference in plain if reference is not None]
         receipts: dict[int, Receipt] = {}
         new, streams = await self._decide_plain(conn, plain, {}, receipts)
         envelopes = [wrap(issue_id, events, 0, meta) for issue_id, events, meta in streams]
         recorded = await read_tables.record_new_issues(
             conn,
             [r.submission.report for r in reports],
-            references,
             [e for stream in envelopes for e in stream],
             self._rows(new, streams, envelopes),
             self.store,

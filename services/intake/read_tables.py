@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from services.intake.commands import Report
 from services.intake.duplicates import EARTH_RADIUS_M, KnownIssue, KnownReference, Place, Reference, address_key
 from shared.contracts.codes import Domain
@@ -153,18 +155,29 @@ class ReportRow:
     reference: Reference | None
 
 
-def report_rows(first: int, gate: str = "") -> str:
-    """The common table expressions that write `report_columns`' arrays, from parameter `first` on, as rows of
-    `reports`, `issue_index` (a new issue) and `issue_references` (a reference): only when `gate` (a where clause)
-    holds."""
-    n = [f"${first + i}" for i in range(13)]
+# The columns of a report's row, in `report_columns`' order, with their types.
+REPORT_COLUMNS = (
+    ("report_id", "uuid"),
+    ("issue_id", "text"),
+    ("channel", "text"),
+    ("outcome", "text"),
+    ("township", "text"),
+    ("domain", "text"),
+    ("lat", "float8"),
+    ("lon", "float8"),
+    ("address_key", "text"),
+    ("reported_at", "timestamptz"),
+    ("issuer", "text"),
+    ("batch", "text"),
+    ("ref", "text"),
+)
+
+
+def report_rows(source: str) -> str:
+    """The common table expressions that write the rows `source` selects (the columns of REPORT_COLUMNS) as rows of
+    `reports`, `issue_index` (a new issue) and `issue_references` (a reference)."""
     return f"""r as (
-    select * from unnest({n[0]}::uuid[], {n[1]}::text[], {n[2]}::text[], {n[3]}::text[], {n[4]}::text[],
-                         {n[5]}::text[], {n[6]}::float8[], {n[7]}::float8[], {n[8]}::text[], {n[9]}::timestamptz[],
-                         {n[10]}::text[], {n[11]}::text[], {n[12]}::text[])
-        as r (report_id, issue_id, channel, outcome, township, domain, lat, lon, address_key, reported_at,
-              issuer, batch, ref)
-     {gate}
+    {source}
 ), issue as (
     insert into issue_index (issue_id, township, domain, lat, lon, address_key, reported_at)
     select issue_id, township, domain, lat, lon, address_key, reported_at from r
@@ -178,7 +191,14 @@ def report_rows(first: int, gate: str = "") -> str:
 )"""
 
 
-ADD_REPORTS = f"with {report_rows(1)} select"
+ADD_REPORTS = "with {} select".format(
+    report_rows(
+        "select * from unnest({}) as r ({})".format(
+            ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(REPORT_COLUMNS, start=1)),
+            ", ".join(name for name, _ in REPORT_COLUMNS),
+        )
+    )
+)
 
 
 async def add_reports(conn: Connection, rows: Sequence[ReportRow]) -> None:
@@ -209,41 +229,51 @@ def report_columns(rows: Sequence[ReportRow]) -> tuple[list[Any], ...]:
     )
 
 
-# A batch of new issues at once (see record_new_issues): the places' locks ($1, $2); the references' known issues
-# ($3-$6, one element per reference), looked up once the locks are held; when none is known, the events ($7-$16, one
-# element per event, as shared/eventstore.py's APPEND_NEW sends them) with their outbox rows ($17 slots, $18 topic),
-# the relay notified as APPEND_NEW notifies it, and the rows of `reports`, `issue_index` and `issue_references`
-# ($19-$31, as add_reports). Each event starts a stream of its own, a new id: a stream or reference already there
-# fails the whole statement on the table's key.
+# A batch of new issues at once (see record_new_issues): the places' locks ($1, $2); the rows ($5, a JSON array of
+# objects with REPORT_COLUMNS) whose references, looked up once the locks are held, must all be unknown; then the events
+# ($3, a JSON array of objects with EVENT_FIELDS) with their outbox rows ($4 the topic), the relay notified as
+# APPEND_NEW notifies it, and the rows of `reports`, `issue_index` and `issue_references`. JSON rather than an array
+# per column: asyncpg encodes 29 arrays of a batch in twice the time orjson takes to write them (bench/README.md).
+# Sent as text (the pool's jsonb codec would encode a JSON text again, shared/db.py) and cast to jsonb.
+# Each event starts a stream of its own, a new id: a stream or reference already there fails the whole statement.
+EVENT_FIELDS = (
+    ("event_id", "uuid"),
+    ("stream_version", "integer"),
+    ("type", "text"),
+    ("schema_version", "integer"),
+    ("occurred_at", "timestamptz"),
+    ("payload", "text"),
+    ("stream_id", "text"),
+    ("correlation_id", "text"),
+    ("causation_id", "text"),
+    ("actor", "text"),
+    ("slot", "integer"),
+)
+_REPORTS_IN = "jsonb_to_recordset($5::text::jsonb) as q ({})".format(", ".join(f"{n} {k}" for n, k in REPORT_COLUMNS))
 RECORD_NEW_ISSUES = f"""
 with locks as (
     select count(pg_advisory_xact_lock($1, key)) as locked
       from (select distinct hashtext(place) as key from unnest($2::text[]) as place order by key) as keys
 ), known as (
-    select q.i
-      from unnest($3::text[], $4::text[], $5::text[], $6::text[]) with ordinality as q (channel, issuer, batch, ref, i)
-      join issue_references r using (channel, issuer, batch, ref)
+    select 1 from {_REPORTS_IN} join issue_references r using (channel, issuer, batch, ref)
      where (select locked from locks) is not null
 ), go as (
     select not exists (select 1 from known) as go
+), e as (
+    select * from jsonb_to_recordset($3::text::jsonb) as e ({", ".join(f"{n} {k}" for n, k in EVENT_FIELDS)})
 ), appended as (
     insert into events (event_id, stream_id, stream_version, type, schema_version,
                         occurred_at, correlation_id, causation_id, actor, payload)
-    select e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
-           e.occurred_at, e.correlation_id, e.causation_id, e.actor, e.payload::jsonb
-      from unnest($7::uuid[], $8::integer[], $9::text[], $10::integer[], $11::timestamptz[], $12::text[],
-                  $13::text[], $14::text[], $15::text[], $16::text[])
-           as e (event_id, stream_version, type, schema_version, occurred_at, payload, stream_id,
-                 correlation_id, causation_id, actor)
-     where (select go from go)
+    select event_id, stream_id, stream_version, type, schema_version,
+           occurred_at, correlation_id, causation_id, actor, payload::jsonb
+      from e where (select go from go)
     returning event_id, stream_id, stream_version
 ), queued as (
     insert into outbox (event_id, slot, topic)
-    select a.event_id, s.slot, $18::text
-      from appended a join unnest($7::uuid[], $17::integer[]) as s (event_id, slot) on s.event_id = a.event_id
+    select a.event_id, e.slot, $4::text from appended a join e using (event_id)
      order by a.stream_id, a.stream_version
     returning slot
-), {report_rows(19, gate="where (select go from go)")}
+), {report_rows(f"select * from {_REPORTS_IN} where (select go from go)")}
 select (select go from go) as recorded,
        (select count(*) from queued)::integer as appended,
        (select count(*) from (select pg_notify('outbox', slot::text)
@@ -253,32 +283,43 @@ select (select go from go) as recorded,
 """
 
 
+def as_json_records(fields: Sequence[tuple[str, str]], columns: Sequence[Sequence[Any]]) -> str:
+    """Columns of values as a JSON array of objects named by `fields` (what jsonb_to_recordset reads)."""
+    names = [name for name, _ in fields]
+    return orjson.dumps([dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]).decode()
+
+
 async def record_new_issues(
     conn: Connection,
     reports: Sequence[Report],
-    references: Sequence[Reference],
     events: Sequence[Envelope],
     rows: Sequence[ReportRow],
     store: EventStore,
 ) -> bool:
-    """Takes the locks of the reports' places and, unless one of `references` is known already, appends `events`
-    (each a new stream's) with their outbox rows and writes `rows`: one statement, one round trip, a transaction of
-    its own (not the caller's: it must hold none). False when a reference was known, and nothing was written.
+    """Takes the locks of the reports' places and, unless the reference of one of `rows` is known already, appends
+    `events` (each a new stream's) with their outbox rows and writes `rows`: one statement, one round trip, a
+    transaction of its own (not the caller's: it must hold none). False when a reference was known, and nothing was
+    written. Every reference of `reports` must be one of `rows`' (a report that resends another of the batch has no
+    row of its own and the reference of the one it resends).
 
     The places' locks are those of `lock_places`, taken in the same order; the references are read, as there, in
     the snapshot taken before the locks were granted, and one committed meanwhile fails the statement on
     issue_references' key."""
-    row = await conn.fetchrow(
-        RECORD_NEW_ISSUES,
-        *places_and_references(reports, references),
+    event_values = (
         *event_columns(events),
         [e.stream_id for e in events],
         [e.correlation_id for e in events],
         [e.causation_id for e in events],
         [e.actor for e in events],
         [outbox_slot(e.stream_id, store.slots) for e in events],
+    )
+    row = await conn.fetchrow(
+        RECORD_NEW_ISSUES,
+        PLACE_LOCK,
+        [place_key(r.township, r.domain) for r in reports],
+        as_json_records(EVENT_FIELDS, event_values),
         store.topic,
-        *report_columns(rows),
+        as_json_records(REPORT_COLUMNS, report_columns(rows)),
     )
     assert row is not None
     if not row["recorded"]:
