@@ -20,7 +20,16 @@ import asyncpg
 
 from services.intake import commands, domain, masking, read_tables
 from services.intake.attachments import Photo, keep_photos
-from services.intake.duplicates import DuplicatePolicy, Match, Outcome, Place, Reference, classify, reference_of
+from services.intake.duplicates import (
+    DuplicatePolicy,
+    KnownReference,
+    Match,
+    Outcome,
+    Place,
+    Reference,
+    classify,
+    reference_of,
+)
 from services.intake.privacy import ContactVault, ReporterContact, keep_contact
 from services.intake.settings import IntakeSettings
 from shared import clock
@@ -29,8 +38,10 @@ from shared.commands import write
 from shared.contracts import Event
 from shared.contracts.intake import DuplicateRule
 from shared.db import Connection
-from shared.eventstore import EventStore, Metadata
+from shared.envelope import Envelope
+from shared.eventstore import EventStore, Metadata, wrap
 from shared.ids import new_id
+from shared.metrics import EVENTS_APPENDED
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,11 @@ class Received:
     submission: Submission
     report_id: uuid.UUID
     meta: Metadata
+
+
+# A report without a location as a batch decides it: its place in the batch, what was received, the report as it
+# will be recorded, its text before masking and its reference.
+_Plain = tuple[int, Received, commands.Report, dict[str, str], Reference | None]
 
 
 @dataclass(frozen=True)
@@ -103,8 +119,10 @@ class Intake:
     def _masked(submission: Submission) -> tuple[commands.Report, dict[str, str], Reference | None]:
         """The report as it will be recorded (numbers in its text masked, its photos named), the text before
         masking when there was any to mask, and its reference."""
+        attachments = tuple(p.attachment for p in submission.photos)
+        report = submission.report
         report, original_text = masking.masked(
-            replace(submission.report, attachments=tuple(p.attachment for p in submission.photos))
+            report if report.attachments == attachments else replace(report, attachments=attachments)
         )
         return (
             report,
@@ -202,8 +220,63 @@ class Intake:
             for i, received in enumerate(reports)
             if received.submission.report.location is not None
         }
+        new, streams = await self._decide_plain(conn, plain, known, receipts)
+        appended = await self.store.append_new(conn, streams)
+        rows = self._rows(new, streams, appended)
+        if rows:
+            await read_tables.add_reports(conn, rows)
+        for i, received, _, original_text, _ in new:
+            await self._keep(conn, received.submission, received.report_id, receipts[i].issue_id, original_text)
+        return [receipts[i] for i in range(len(reports))]
+
+    async def record_at_once(self, conn: Connection, reports: Sequence[Received]) -> list[Receipt] | None:
+        """Decides and records a batch of reports in one statement, its own transaction, when nothing but their issues
+        and rows is to be written: none has a location (so no place rule), a text to seal, a contact or a photo.
+
+        Each is decided as `record_many` decides it, on the assumption that no reference of theirs is known yet
+        (a reference twice among them is a resend of the first); `read_tables.record_new_issues` then takes the
+        places' locks, finds the known references and writes the events, their outbox rows and the read rows only
+        if it found none. None when the batch does not qualify or a reference was known (nothing written): the
+        caller decides it with `record_many`. A reference committed meanwhile fails on issue_references' key, the
+        whole statement with it, as in `record_many`.
+        """
+        plain = []
+        for i, received in enumerate(reports):
+            submission = received.submission
+            if submission.report.location is not None or submission.contact or submission.photos:
+                return None
+            report, original_text, reference = self._masked(submission)
+            if original_text:
+                return None
+            plain.append((i, received, report, original_text, reference))
+        receipts: dict[int, Receipt] = {}
+        new, streams = await self._decide_plain(conn, plain, {}, receipts)
+        envelopes = [wrap(issue_id, events, 0, meta) for issue_id, events, meta in streams]
+        recorded = await read_tables.record_new_issues(
+            conn,
+            [r.submission.report for r in reports],
+            [e for stream in envelopes for e in stream],
+            self._rows(new, streams, envelopes),
+            self.store,
+        )
+        if not recorded:
+            return None
+        for stream in envelopes:
+            for e in stream:
+                EVENTS_APPENDED.labels(e.type).inc()
+        return [receipts[i] for i in range(len(reports))]
+
+    async def _decide_plain(
+        self,
+        conn: Connection,
+        plain: Sequence[_Plain],
+        known: dict[Reference, tuple[KnownReference, uuid.UUID]],
+        receipts: dict[int, Receipt],
+    ) -> tuple[list[_Plain], list[tuple[str, Sequence[Event], Metadata]]]:
+        """The reports without a location decided in order: a known reference or one taken earlier in the batch is a
+        resend, anything else a new issue. Fills `receipts`; the new issues' reports and their streams."""
         taken: dict[Reference, Receipt] = {}
-        new: list[tuple[int, Received, commands.Report, dict[str, str], Reference | None]] = []
+        new: list[_Plain] = []
         streams: list[tuple[str, Sequence[Event], Metadata]] = []
         for i, received, report, original_text, reference in plain:
             if reference is not None and reference in known:
@@ -220,8 +293,16 @@ class Intake:
                 receipts[i] = Receipt(issue_id, str(received.report_id), Outcome.NEW, version=len(streams[-1][1]))
                 if reference is not None:
                     taken[reference] = receipts[i]
-        appended = await self.store.append_new(conn, streams)
-        rows = [
+        return new, streams
+
+    @staticmethod
+    def _rows(
+        new: Sequence[_Plain],
+        streams: Sequence[tuple[str, Sequence[Event], Metadata]],
+        appended: Sequence[Sequence[Envelope]],
+    ) -> list[read_tables.ReportRow]:
+        """The read rows of the new issues `_decide_plain` found, once their events are made."""
+        return [
             read_tables.ReportRow(
                 report_id=received.report_id,
                 issue_id=issue_id,
@@ -234,11 +315,6 @@ class Intake:
                 new, streams, appended, strict=True
             )
         ]
-        if rows:
-            await read_tables.add_reports(conn, rows)
-        for i, received, _, original_text, _ in new:
-            await self._keep(conn, received.submission, received.report_id, receipts[i].issue_id, original_text)
-        return [receipts[i] for i in range(len(reports))]
 
     async def _record(
         self, conn: Connection, report: commands.Report, report_id: uuid.UUID, match: Match, meta: Metadata

@@ -66,10 +66,7 @@ def masked(report: Report) -> tuple[Report, dict[str, str]]:
     location = report.location
     if location is not None and location.address:
         location = location.model_copy(update={"address": mask("address", location.address)})
-    clean = replace(
-        report,
-        title=mask("title", report.title),
-        description=mask("description", report.description),
-        location=location,
-    )
-    return clean, originals
+    title, description = mask("title", report.title), mask("description", report.description)
+    if not originals:  # nothing masked: the report as it came (no copy)
+        return report, originals
+    return replace(report, title=title, description=description, location=location), originals

@@ -13,11 +13,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from services.intake.commands import Report
 from services.intake.duplicates import EARTH_RADIUS_M, KnownIssue, KnownReference, Place, Reference, address_key
 from shared.contracts.codes import Domain
 from shared.contracts.intake import Channel, Location
 from shared.db import Connection
+from shared.envelope import Envelope
+from shared.eventstore import EventStore, event_columns, outbox_slot
 
 # The advisory lock under which the reports of one township and domain are decided (with hashtext of the place).
 PLACE_LOCK = 7_301_101
@@ -26,6 +30,18 @@ PLACE_LOCK = 7_301_101
 def place_key(township: str, domain: Domain) -> str:
     """The text whose hash names a place's advisory lock."""
     return f"{township}\x1f{domain.value}"
+
+
+def places_and_references(reports: Sequence[Report], references: Sequence[Reference]) -> tuple[Any, ...]:
+    """The lock namespace, the places' keys and the references' arrays `lock_places` and `record_new_issues` send."""
+    return (
+        PLACE_LOCK,
+        [place_key(r.township, r.domain) for r in reports],
+        [r.channel.value for r in references],
+        [r.issuer for r in references],
+        [r.batch for r in references],
+        [r.ref for r in references],
+    )
 
 
 async def lock_places(
@@ -49,12 +65,7 @@ async def lock_places(
                           from unnest($3::text[], $4::text[], $5::text[], $6::text[])
                                with ordinality as q (channel, issuer, batch, ref, i)
                           join issue_references r using (channel, issuer, batch, ref)) as known on true""",
-        PLACE_LOCK,
-        [place_key(r.township, r.domain) for r in reports],
-        [r.channel.value for r in references],
-        [r.issuer for r in references],
-        [r.batch for r in references],
-        [r.ref for r in references],
+        *places_and_references(reports, references),
     )
     return {
         references[row["i"] - 1]: (KnownReference(issue_id=row["issue_id"]), row["report_id"])
@@ -144,29 +155,64 @@ class ReportRow:
     reference: Reference | None
 
 
+# The columns of a report's row, in `report_columns`' order, with their types.
+REPORT_COLUMNS = (
+    ("report_id", "uuid"),
+    ("issue_id", "text"),
+    ("channel", "text"),
+    ("outcome", "text"),
+    ("township", "text"),
+    ("domain", "text"),
+    ("lat", "float8"),
+    ("lon", "float8"),
+    ("address_key", "text"),
+    ("reported_at", "timestamptz"),
+    ("issuer", "text"),
+    ("batch", "text"),
+    ("ref", "text"),
+)
+
+
+def report_rows(source: str) -> str:
+    """The common table expressions that write the rows `source` selects (the columns of REPORT_COLUMNS) as rows of
+    `reports`, `issue_index` (a new issue) and `issue_references` (a reference)."""
+    return f"""r as (
+    {source}
+), issue as (
+    insert into issue_index (issue_id, township, domain, lat, lon, address_key, reported_at)
+    select issue_id, township, domain, lat, lon, address_key, reported_at from r
+     where reported_at is not null
+), reference as (
+    insert into issue_references (channel, issuer, batch, ref, issue_id, report_id)
+    select channel, issuer, batch, ref, issue_id, report_id from r where ref is not null
+), listed as (
+    insert into reports (report_id, issue_id, channel, outcome)
+    select report_id, issue_id, channel, outcome from r
+)"""
+
+
+ADD_REPORTS = "with {} select".format(
+    report_rows(
+        "select * from unnest({}) as r ({})".format(
+            ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(REPORT_COLUMNS, start=1)),
+            ", ".join(name for name, _ in REPORT_COLUMNS),
+        )
+    )
+)
+
+
 async def add_reports(conn: Connection, rows: Sequence[ReportRow]) -> None:
     """Each report in `reports`; the issue it opened, with when, in `issue_index`; its reference in
     `issue_references`: one statement for them all. Raises UniqueViolationError when another report took a
     reference first: the caller decides again."""
+    await conn.execute(ADD_REPORTS, *report_columns(rows))
+
+
+def report_columns(rows: Sequence[ReportRow]) -> tuple[list[Any], ...]:
+    """The per-report arrays `add_reports` and `record_new_issues` send."""
     reports = [row.new_issue[0] if row.new_issue else None for row in rows]
     locations = [report.location if report else None for report in reports]
-    await conn.execute(
-        """with r as (
-               select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                    $7::float8[], $8::float8[], $9::text[], $10::timestamptz[], $11::text[],
-                                    $12::text[], $13::text[])
-                   as r (report_id, issue_id, channel, outcome, township, domain, lat, lon, address_key, reported_at,
-                         issuer, batch, ref)
-           ), issue as (
-               insert into issue_index (issue_id, township, domain, lat, lon, address_key, reported_at)
-               select issue_id, township, domain, lat, lon, address_key, reported_at from r
-                where reported_at is not null
-           ), reference as (
-               insert into issue_references (channel, issuer, batch, ref, issue_id, report_id)
-               select channel, issuer, batch, ref, issue_id, report_id from r where ref is not null
-           )
-           insert into reports (report_id, issue_id, channel, outcome)
-           select report_id, issue_id, channel, outcome from r""",
+    return (
         [row.report_id for row in rows],
         [row.issue_id for row in rows],
         [row.channel.value for row in rows],
@@ -181,6 +227,106 @@ async def add_reports(conn: Connection, rows: Sequence[ReportRow]) -> None:
         [row.reference.batch if row.reference else None for row in rows],
         [row.reference.ref if row.reference else None for row in rows],
     )
+
+
+# A batch of new issues at once (see record_new_issues): the places' locks ($1, $2); the rows ($5, a JSON array of
+# objects with REPORT_COLUMNS) whose references, looked up once the locks are held, must all be unknown; then the events
+# ($3, a JSON array of objects with EVENT_FIELDS) with their outbox rows ($4 the topic), the relay notified as
+# APPEND_NEW notifies it, and the rows of `reports`, `issue_index` and `issue_references`. JSON rather than an array
+# per column: asyncpg encodes 29 arrays of a batch in twice the time orjson takes to write them (bench/README.md).
+# Sent as text (the pool's jsonb codec would encode a JSON text again, shared/db.py) and cast to jsonb.
+# Each event starts a stream of its own, a new id: a stream or reference already there fails the whole statement.
+EVENT_FIELDS = (
+    ("event_id", "uuid"),
+    ("stream_version", "integer"),
+    ("type", "text"),
+    ("schema_version", "integer"),
+    ("occurred_at", "timestamptz"),
+    ("payload", "text"),
+    ("stream_id", "text"),
+    ("correlation_id", "text"),
+    ("causation_id", "text"),
+    ("actor", "text"),
+    ("slot", "integer"),
+)
+_REPORTS_IN = "jsonb_to_recordset($5::text::jsonb) as q ({})".format(", ".join(f"{n} {k}" for n, k in REPORT_COLUMNS))
+RECORD_NEW_ISSUES = f"""
+with locks as (
+    select count(pg_advisory_xact_lock($1, key)) as locked
+      from (select distinct hashtext(place) as key from unnest($2::text[]) as place order by key) as keys
+), known as (
+    select 1 from {_REPORTS_IN} join issue_references r using (channel, issuer, batch, ref)
+     where (select locked from locks) is not null
+), go as (
+    select not exists (select 1 from known) as go
+), e as (
+    select * from jsonb_to_recordset($3::text::jsonb) as e ({", ".join(f"{n} {k}" for n, k in EVENT_FIELDS)})
+), appended as (
+    insert into events (event_id, stream_id, stream_version, type, schema_version,
+                        occurred_at, correlation_id, causation_id, actor, payload)
+    select event_id, stream_id, stream_version, type, schema_version,
+           occurred_at, correlation_id, causation_id, actor, payload::jsonb
+      from e where (select go from go)
+    returning event_id, stream_id, stream_version
+), queued as (
+    insert into outbox (event_id, slot, topic)
+    select a.event_id, e.slot, $4::text from appended a join e using (event_id)
+     order by a.stream_id, a.stream_version
+    returning slot
+), {report_rows(f"select * from {_REPORTS_IN} where (select go from go)")}
+select (select go from go) as recorded,
+       (select count(*) from queued)::integer as appended,
+       (select count(*) from (select pg_notify('outbox', slot::text)
+                                from (select distinct slot from queued) as slots
+                               where not exists (select 1 from outbox o where o.slot = slots.slot)) as notified)
+          as notified
+"""
+
+
+def as_json_records(fields: Sequence[tuple[str, str]], columns: Sequence[Sequence[Any]]) -> str:
+    """Columns of values as a JSON array of objects named by `fields` (what jsonb_to_recordset reads)."""
+    names = [name for name, _ in fields]
+    return orjson.dumps([dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]).decode()
+
+
+async def record_new_issues(
+    conn: Connection,
+    reports: Sequence[Report],
+    events: Sequence[Envelope],
+    rows: Sequence[ReportRow],
+    store: EventStore,
+) -> bool:
+    """Takes the locks of the reports' places and, unless the reference of one of `rows` is known already, appends
+    `events` (each a new stream's) with their outbox rows and writes `rows`: one statement, one round trip, a
+    transaction of its own (not the caller's: it must hold none). False when a reference was known, and nothing was
+    written. Every reference of `reports` must be one of `rows`' (a report that resends another of the batch has no
+    row of its own and the reference of the one it resends).
+
+    The places' locks are those of `lock_places`, taken in the same order; the references are read, as there, in
+    the snapshot taken before the locks were granted, and one committed meanwhile fails the statement on
+    issue_references' key."""
+    event_values = (
+        *event_columns(events),
+        [e.stream_id for e in events],
+        [e.correlation_id for e in events],
+        [e.causation_id for e in events],
+        [e.actor for e in events],
+        [outbox_slot(e.stream_id, store.slots) for e in events],
+    )
+    row = await conn.fetchrow(
+        RECORD_NEW_ISSUES,
+        PLACE_LOCK,
+        [place_key(r.township, r.domain) for r in reports],
+        as_json_records(EVENT_FIELDS, event_values),
+        store.topic,
+        as_json_records(REPORT_COLUMNS, report_columns(rows)),
+    )
+    assert row is not None
+    if not row["recorded"]:
+        return False
+    if row["appended"] != len(events):  # cannot be: every event was inserted or the statement failed
+        raise RuntimeError(f"{row['appended']} of {len(events)} events were queued")
+    return True
 
 
 async def issue_known(conn: Connection, issue_id: str) -> bool:

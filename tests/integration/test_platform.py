@@ -13,13 +13,14 @@ from uuid import uuid4
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 
 from shared.aggregate import Decider, execute
 from shared.consumer import ConsumerRunner, dlq_topic
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
 from shared.db import Connection, create_pool, migrate
-from shared.envelope import Envelope, to_record
+from shared.envelope import Envelope, from_record, to_record
 from shared.eventstore import ConcurrencyConflict, EventStore, Metadata, outbox_slot
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
@@ -288,6 +289,40 @@ async def test_two_relays_publish_each_event_once_and_in_stream_order(
     for stream in streams:
         versions = [e.stream_version for e in events if e.stream_id == stream]
         assert versions == [1, 2, 3, 4, 5]
+
+
+async def test_a_relay_batch_goes_to_each_keys_own_partition_in_stream_order_across_record_batches(
+    settings: ServiceSettings, pool: asyncpg.Pool, store: EventStore
+) -> None:
+    """The relay builds record batches itself: each record on the partition `producer.send` would choose for its key
+    (the default partitioner), a stream's events in order, also when one partition's events fill several batches."""
+    streams = [f"b-{n}" for n in range(40)]
+    long_text = (
+        "群众反映" * 1225
+    )  # 15 KB of JSON each: half the events make ~1.8 MB, several record batches a partition
+    async with pool.acquire() as conn:
+        for round_ in range(6):
+            for n, stream in enumerate(streams):
+                title = f"v{round_ + 1}"
+                event = (
+                    reported(stream, title)
+                    if n % 8
+                    else reported(stream, title).model_copy(update={"description": long_text})
+                )
+                await store.append(conn, stream, [event], round_, META)
+
+    async def outbox_empty() -> bool:
+        return bool(await pool.fetchval("select count(*) from outbox") == 0)
+
+    await run_until([OutboxRelay(settings)], outbox_empty)
+
+    records = await read_topic(settings.broker, settings.own_topic)
+    partitions = sorted({r.partition for r in records})
+    assert len(records) == 240 and len(partitions) == settings.topic_partitions
+    for stream in streams:
+        mine = [r for r in records if r.key == stream.encode()]
+        assert {r.partition for r in mine} == {DefaultPartitioner()(stream.encode(), partitions, partitions)}
+        assert [from_record(r.value, r.headers).stream_version for r in mine] == [1, 2, 3, 4, 5, 6]
 
 
 async def test_relay_killed_before_publishing_still_delivers_after_restart(

@@ -191,3 +191,59 @@ async def test_two_intake_processes_keep_the_duplicate_rules_between_their_batch
         assert await count(conn, "events") == 11  # one issue with ten reports, one issue with one
     finally:
         await conn.close()
+
+
+async def test_a_batch_of_new_issues_is_written_by_one_statement_with_every_row(
+    settings: IntakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serving(create_app(settings)) as (_, state):
+        intake: Intake = state["deps"].intake
+        reports: GroupCommit = state["deps"].reports
+
+        async def not_this_way(*_: Any) -> Any:
+            raise AssertionError("a batch of new issues is written by record_at_once")
+
+        monkeypatch.setattr(intake, "record_many", not_this_way)
+        monkeypatch.setattr(intake, "receive", not_this_way)
+        answers = await in_one_batch(
+            reports, submission("交办三", ref="交办-3"), submission("交办三", ref="交办-3"), submission("无编号")
+        )
+        assert all(isinstance(a, Receipt) for a in answers), answers
+        first, again, other = (a for a in answers if isinstance(a, Receipt))
+        assert (first.outcome, again.outcome, other.outcome) == (Outcome.NEW, Outcome.ALREADY_RECEIVED, Outcome.NEW)
+        assert again.issue_id == first.issue_id and [first.version, other.version] == [1, 1]
+        conn = await asyncpg.connect(settings.database_dsn)
+        try:
+            assert await count(conn, "events") == 2
+            assert await count(conn, "reports") == 2
+            assert await count(conn, "issue_index") == 2
+            assert await count(conn, "issue_references") == 1
+            queued = await conn.fetchval("select count(*) from outbox") + state["platform"].relay.published
+            assert queued == 2
+        finally:
+            await conn.close()
+
+
+async def test_a_known_reference_in_a_batch_of_new_issues_writes_nothing_until_the_batch_is_decided_again(
+    settings: IntakeSettings,
+) -> None:
+    async with serving(create_app(settings)) as (_, state):
+        reports: GroupCommit = state["deps"].reports
+        (earlier,) = await in_one_batch(reports, submission("交办四", ref="交办-4"))
+        resent, new = await in_one_batch(
+            reports, submission("交办四", ref="交办-4"), submission("交办五", ref="交办-5")
+        )
+        assert isinstance(earlier, Receipt) and isinstance(resent, Receipt) and isinstance(new, Receipt)
+        assert (resent.outcome, resent.issue_id, resent.report_id) == (
+            Outcome.ALREADY_RECEIVED,
+            earlier.issue_id,
+            earlier.report_id,
+        )
+        assert new.outcome is Outcome.NEW
+        conn = await asyncpg.connect(settings.database_dsn)
+        try:
+            assert await count(conn, "events") == 2
+            assert await count(conn, "reports") == 2
+            assert await count(conn, "issue_references") == 2
+        finally:
+            await conn.close()
