@@ -7,6 +7,7 @@ topics, any cut into batches and any number of repeats give the same read models
 """
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
@@ -160,9 +161,16 @@ _PUBLISHED: dict[str, dict[bytes, bytes]] = {
 }
 
 
+# A CloudEvents time as ours are written, with its offset (a time without one is left to the envelope way, which
+# refuses it rather than read it in some zone): checked here, once per record, rather than by a regular expression in
+# the load's statement (7 µs a record of PostgreSQL's time there, a tenth of the statement).
+_MOMENT = re.compile(rb"\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d(?::?\d\d)?)").fullmatch
+
+
 def _raw(short: str, records: list[ConsumerRecord]) -> list[tuple[bytes | None, ...]] | None:
     """The batch's rows for facts.load, or None when a record is not for this path: an unknown type or one its topic's
-    owner does not publish, an older schema version (upcast by the envelope path), a value that breaks its contract.
+    owner does not publish, an older schema version (upcast by the envelope path), a time without its offset, a value
+    that breaks its contract.
     The runner then reads the batch the envelope way, which applies the good ones and sends the others to the DLQ."""
     published = _PUBLISHED.get(short)
     if published is None:
@@ -173,18 +181,21 @@ def _raw(short: str, records: list[ConsumerRecord]) -> list[tuple[bytes | None, 
         headers = dict(record.headers or ())
         event_type = headers.get("ce_type")
         value = record.value
+        moment = headers.get("ce_time")
         if (
             event_type is None
             or value is None
             or published.get(event_type) != headers.get("ce_schemaversion", b"1")
             or headers.get("ce_specversion") != b"1.0"
+            or moment is None
+            or _MOMENT(moment) is None
         ):
             return None
         rows.append(
             (
                 headers.get("ce_id"),
                 event_type,
-                headers.get("ce_time"),
+                moment,
                 headers.get("ce_subject"),
                 headers.get("ce_streamversion"),
                 headers.get("ce_schemaversion"),

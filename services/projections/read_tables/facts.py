@@ -125,15 +125,14 @@ RECORD_COLUMNS = (
     "ce_actor",
     "value",
 )
-# A moment with its offset, as a CloudEvents time is written (a time without one is refused, not read in some zone).
-_MOMENT = r"'^\d{4}-\d\d-\d\d[T ][0-9:.]+(Z|[+-]\d\d(:?\d\d)?)$'"
 
 
 async def load(conn: Connection, topic: str, rows: list[tuple[bytes | None, ...]], *, batch: bool = True) -> list[str]:
     """Records a batch of raw records of one topic (its short name; rows of `RECORD_COLUMNS`, checked against their
-    contracts already: consumers.apply_records) by the statement of `record`, the headers read in SQL from the bytes
-    copied as they came. A header that is not what our CloudEvents carry (an id that is not a UUID, a moment without
-    its offset) fails the statement. `batch=False`: not written to the batch table either (nothing is derived now)."""
+    contracts already: consumers.apply_records, and their times with their offsets) by the statement of `record`, the
+    headers read in SQL from the bytes copied as they came. A header that is not what our CloudEvents carry (an id
+    that is not a UUID, a version that is not a number) fails the statement. `batch=False`: not written to the batch
+    table either (nothing is derived now)."""
     await conn.copy_records_to_table(RECORDS, records=rows, columns=RECORD_COLUMNS)
     if not batch:
         await conn.execute(_RECORD_ONLY.replace("{source}", _FROM_RECORDS), topic)
@@ -203,8 +202,7 @@ def _text(column: str) -> str:
 _FROM_RECORDS = f"""select {_text("ce_id")}::uuid as event_id, $1::text as topic, {_text("ce_type")} as type,
         coalesce({_text("ce_schemaversion")}, '1')::integer as schema_version, {_text("ce_subject")} as stream_id,
         {_text("ce_streamversion")}::integer as stream_version,
-        (case when {_text("ce_time")} ~ {_MOMENT} then {_text("ce_time")} else 'no offset' end)::timestamptz
-            as occurred_at,
+{_text("ce_time")}::timestamptz as occurred_at,
         {_text("ce_actor")} as actor, coalesce({_text("ce_correlationid")}, {_text("ce_id")}) as correlation_id,
         {_text("value")}::jsonb as payload
       from {RECORDS}"""
