@@ -428,6 +428,8 @@ class ConsumerRunner:
         counted: bool,
     ) -> None:
         """Seek back to the failed event and pause the partition until its retry is due."""
+        if tp not in consumer.assignment():
+            return  # moved to another member meanwhile: its new owner reads on from the last commit
         now = asyncio.get_running_loop().time()
         held = self._held.get(tp)
         if held is None or held.offset != record.offset:
@@ -477,6 +479,8 @@ class ConsumerRunner:
                 CONSUMER_STALLED.labels(self.name, tp.topic, str(tp.partition)).set(0)
 
     def _measure_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+        if tp not in consumer.assignment():
+            return  # moved to another member while its batch was applied (aiokafka asserts it is still ours)
         highwater = consumer.highwater(tp)
         if highwater is not None:
             CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(highwater - next_offset, 0))
