@@ -6,6 +6,8 @@ statements. The lines only insert rows keyed by their event or derive rows from 
 topics, any cut into batches and any number of repeats give the same read models.
 """
 
+import asyncio
+import re
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
@@ -49,6 +51,9 @@ class Derive:
 
     events: tuple[type[Event], ...]
     write: Callable[[Connection], Awaitable[None]]
+    # What it writes that other lines write too (or its own table): the rebuild derives the lines of one in a row,
+    # and the different ones at once, each on its own connection (derive_all).
+    writes: str
 
 
 def _rows_of(table: str) -> Callable[[Connection], Awaitable[None]]:
@@ -61,19 +66,26 @@ def _rows_of(table: str) -> Callable[[Connection], Awaitable[None]]:
 # What each event type does beyond being recorded as a fact (and so appearing on timelines).
 DERIVED: tuple[Derive, ...] = (
     # A problem's own record, or a case's copy of it; then each case's state history (every event of its stream).
-    Derive((IssueReported,), closure.issues_reported),
-    Derive((cases.CaseOpened,), closure.cases_opened),
-    Derive(cases.EVENTS, case_history.derive),
-    Derive((EnforcementCaseOpened,), _rows_of("enforcement_cases")),
-    Derive((PenaltyIssued,), _rows_of("penalties")),
-    Derive((PenaltyPaid,), _rows_of("payments")),
+    Derive((IssueReported,), closure.issues_reported, "issues"),
+    Derive((cases.CaseOpened,), closure.cases_opened, "issues"),
+    Derive(cases.EVENTS, case_history.derive, "case_history"),
+    # the enforcement tables, each with its part of enforcement_years
+    Derive((EnforcementCaseOpened,), _rows_of("enforcement_cases"), "enforcement_years"),
+    Derive((PenaltyIssued,), _rows_of("penalties"), "enforcement_years"),
+    Derive((PenaltyPaid,), _rows_of("payments"), "enforcement_years"),
     Derive(
         (DetentionOrdered, CriminalMeasuresTaken, ReferredForProsecution, EnforcementCaseClosed),
         _rows_of("enforcement_actions"),
+        "enforcement_years",
     ),
-    Derive((WarningIssued, SummonsIssued, CriticismNoticeIssued, DisciplineReferralMade), accountability.escalations),
-    Derive((MeasureImposed,), accountability.measures_imposed),
-    Derive((MeasureRevoked,), accountability.measures_revoked),
+    # escalations, measures and revocations, each with its part of accountability_counts
+    Derive(
+        (WarningIssued, SummonsIssued, CriticismNoticeIssued, DisciplineReferralMade),
+        accountability.escalations,
+        "accountability_counts",
+    ),
+    Derive((MeasureImposed,), accountability.measures_imposed, "accountability_counts"),
+    Derive((MeasureRevoked,), accountability.measures_revoked, "accountability_counts"),
 )
 
 # The types whose facts change a problem's state now (closure.current_states): its report, its case's events.
@@ -103,9 +115,17 @@ async def derive(conn: Connection, types: Collection[str]) -> None:
     live consumer and the rebuild alike, however the facts came in (validated envelopes or raw records)."""
     present = set(types)
     for line in DERIVED:
-        if any(cls.event_type() in present for cls in line.events):
+        if _has_events(line, present):
             await line.write(conn)
-    # the summaries kept beside the rows: each problem's state now, once its report and history are written
+    await _summaries(conn, present)
+
+
+def _has_events(line: Derive, present: set[str]) -> bool:
+    return any(cls.event_type() in present for cls in line.events)
+
+
+async def _summaries(conn: Connection, present: set[str]) -> None:
+    """The summaries kept beside the rows: each problem's state now, once its report and history are written."""
     if present & _STATE_TYPES:
         touched: list[str] = await conn.fetchval(
             f"""select coalesce(array_agg(distinct case when type = '{IssueReported.event_type()}'
@@ -141,9 +161,16 @@ _PUBLISHED: dict[str, dict[bytes, bytes]] = {
 }
 
 
+# A CloudEvents time as ours are written, with its offset (a time without one is left to the envelope way, which
+# refuses it rather than read it in some zone): checked here, once per record, rather than by a regular expression in
+# the load's statement (7 µs a record of PostgreSQL's time there, a tenth of the statement).
+_MOMENT = re.compile(rb"\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d(?::?\d\d)?)").fullmatch
+
+
 def _raw(short: str, records: list[ConsumerRecord]) -> list[tuple[bytes | None, ...]] | None:
     """The batch's rows for facts.load, or None when a record is not for this path: an unknown type or one its topic's
-    owner does not publish, an older schema version (upcast by the envelope path), a value that breaks its contract.
+    owner does not publish, an older schema version (upcast by the envelope path), a time without its offset, a value
+    that breaks its contract.
     The runner then reads the batch the envelope way, which applies the good ones and sends the others to the DLQ."""
     published = _PUBLISHED.get(short)
     if published is None:
@@ -154,18 +181,21 @@ def _raw(short: str, records: list[ConsumerRecord]) -> list[tuple[bytes | None, 
         headers = dict(record.headers or ())
         event_type = headers.get("ce_type")
         value = record.value
+        moment = headers.get("ce_time")
         if (
             event_type is None
             or value is None
             or published.get(event_type) != headers.get("ce_schemaversion", b"1")
             or headers.get("ce_specversion") != b"1.0"
+            or moment is None
+            or _MOMENT(moment) is None
         ):
             return None
         rows.append(
             (
                 headers.get("ce_id"),
                 event_type,
-                headers.get("ce_time"),
+                moment,
                 headers.get("ce_subject"),
                 headers.get("ce_streamversion"),
                 headers.get("ce_schemaversion"),
@@ -195,7 +225,7 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
         rows = None if short is None else _raw(short, records)
         if short is None or rows is None:
             return None
-        await facts.begin(conn)
+        await facts.begin(conn, durable=derive_now)
         types = await facts.load(conn, short, rows, batch=derive_now)
         if derive_now:
             await derive(conn, types)
@@ -204,19 +234,95 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
     return apply
 
 
-async def derive_all(conn: Connection, generation: Generation, *, indexes: list[str]) -> int:
-    """Every read table of the generation derived from all its facts, by the statements of `derive`: the batch they
-    read is all the facts (a view in the generation's schema, found before the session's own batch table). What a
-    batch derived already is derived again to the same rows (each line is idempotent). First the facts get their
-    keys and indexes again (`indexes`: what facts.drop_indexes dropped). In the caller's transaction. The number of
-    facts: the events replayed, each once (a record fetched twice, e.g. again after a rebalance, counts once)."""
-    await conn.execute("select set_config('search_path', $1, true)", f"{generation.schema}, public, pg_temp")
-    await facts.index_again(conn, indexes)
-    await conn.execute(f"create view {facts.BATCH} as select * from facts")
-    await derive(conn, await conn.fetchval("select coalesce(array_agg(distinct type), '{}') from facts"))
-    await conn.execute(f"drop view {facts.BATCH}")
-    recorded: int = await conn.fetchval("select count(*) from facts")
+# The rebuild's sessions while it derives: room for its hash aggregates and sorts in memory (the defaults spill to
+# disk), and commits that do not wait for the disk (see facts.begin).
+_DERIVE_SETTINGS = {"work_mem": "64MB", "maintenance_work_mem": "128MB", "synchronous_commit": "off"}
+
+Step = Callable[[Connection], Awaitable[object]]
+
+
+async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: facts.Indexes) -> int:
+    """Every read table of the generation derived from all its facts, by the statements of `derive`, each line of
+    DERIVED reading as its batch every fact of its types (a session's own `facts.BATCH`). The number of facts: the
+    events replayed, each once (a record fetched twice, e.g. again after a rebalance, counts once).
+
+    First the facts lose their repeats (facts.deduplicate). Then, each on its own connection at once (PostgreSQL works
+    on both cores): the facts' indexes, the lines writing one table in a row (the tables at once), each half of the
+    cases' histories; the summaries once the problems and their histories are written; last the read tables'
+    indexes (`indexes`: what facts.drop_indexes dropped)."""
+
+    async def session(steps: list[Step]) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            settings = "".join(f", set_config('{name}', '{value}', true)" for name, value in _DERIVE_SETTINGS.items())
+            await conn.execute(f"select set_config('search_path', $1, true){settings}", generation.search_path)
+            for step in steps:
+                await step(conn)
+
+    def statement(sql: str) -> Step:
+        return lambda conn: conn.execute(sql)
+
+    await session([facts.deduplicate])
+    async with pool.acquire() as conn:
+        present = set(
+            await conn.fetchval(f"select coalesce(array_agg(distinct type), '{{}}') from \"{generation.schema}\".facts")
+        )
+        case_ids: list[str] = await conn.fetchval(
+            f"""select coalesce(array_agg(distinct stream_id order by stream_id), '{{}}')
+                  from "{generation.schema}".facts where topic = 'cases'"""
+        )
+    by_table: dict[str, list[Derive]] = {}
+    for line in DERIVED:
+        if _has_events(line, present) and line.writes != "case_history":
+            by_table.setdefault(line.writes, []).append(line)
+    half = len(case_ids) // 2
+    histories = [_folded(case_ids[:half]), _folded(case_ids[half:])]
+
+    async def problems_then_summaries() -> None:
+        await asyncio.gather(*(session(steps) for steps in [_lines(by_table.pop("issues", [])), *histories]))
+        await session([_all_summaries])
+
+    unique = [[statement(sql)] for sql in indexes.facts if " UNIQUE " in sql]
+    others = [statement(sql) for sql in indexes.facts if " UNIQUE " not in sql]
+    await asyncio.gather(
+        problems_then_summaries(),
+        *(session(_lines(lines)) for lines in by_table.values()),
+        *map(session, unique),
+        session(others),
+    )
+    await asyncio.gather(
+        session([statement(sql) for sql in indexes.keys]),
+        *(session([statement(sql) for sql in part]) for part in (indexes.read_tables[::2], indexes.read_tables[1::2])),
+    )
+    async with pool.acquire() as conn:
+        recorded: int = await conn.fetchval(f'select count(*) from "{generation.schema}".facts')
     return recorded
+
+
+def _lines(lines: list[Derive]) -> list[Step]:
+    """The lines on one connection: its batch is every fact of their types, then each line in turn."""
+    types = sorted({cls.event_type() for line in lines for cls in line.events})
+
+    async def batch(conn: Connection) -> None:
+        await facts.begin(conn, durable=False)
+        await conn.execute(f"insert into {facts.BATCH} select * from facts where type = any($1::text[])", types)
+
+    return [batch, *(line.write for line in lines)] if lines else []
+
+
+def _folded(case_ids: list[str]) -> list[Step]:
+    async def fold(conn: Connection) -> None:
+        await case_history.fold_again(conn, case_ids)
+
+    return [fold]
+
+
+async def _all_summaries(conn: Connection) -> None:
+    """`_summaries` of every problem (each one a report or a case made)."""
+    issue_ids: list[str] = await conn.fetchval(
+        "select coalesce(array_agg(issue_id order by issue_id), '{}') from issues"
+    )
+    await closure.current_states(conn, issue_ids)
+    await changes.record(conn, issue_ids)
 
 
 def enter(generation: Generation) -> Begin:

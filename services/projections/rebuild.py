@@ -99,8 +99,7 @@ async def _replay(
         await log_ends.close()
     # the read tables from all the facts at once, as the live consumer would have derived them batch by batch
     loaded = time.monotonic()
-    async with pool.acquire() as conn, conn.transaction():
-        events = await consumers.derive_all(conn, generation, indexes=indexes)
+    events = await consumers.derive_all(pool, generation, indexes=indexes)
     finished = time.monotonic()
     return events, finished - started, (first_event_at or finished) - started, finished - loaded
 

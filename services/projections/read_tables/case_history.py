@@ -20,9 +20,14 @@ async def derive(conn: Connection) -> None:
     cases: list[str] = await conn.fetchval(
         f"select coalesce(array_agg(distinct stream_id), '{{}}') from {BATCH} where topic = 'cases'"
     )
-    if cases:
-        await conn.execute("delete from case_history where issue_id = any($1::text[])", cases)
-        await conn.execute("insert into case_history select * from case_history_of($1::text[])", cases)
+    await fold_again(conn, cases)
+
+
+async def fold_again(conn: Connection, case_ids: list[str]) -> None:
+    """These cases' histories replaced by the fold of all their facts."""
+    if case_ids:
+        await conn.execute("delete from case_history where issue_id = any($1::text[])", case_ids)
+        await conn.execute("insert into case_history select * from case_history_of($1::text[])", case_ids)
 
 
 async def fold(conn: Connection, case_ids: list[str]) -> list[dict[str, object]]:

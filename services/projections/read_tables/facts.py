@@ -6,6 +6,7 @@ links that need another event (an enforcement case's later events, a revocation)
 resolved when read.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from shared.contracts import EVENT_TYPES, accountability, cases, enforcement, intake
@@ -67,10 +68,16 @@ _RECORD_ONLY = f"""insert into facts ({_COLUMNS}, issue_ids)
     on conflict do nothing"""
 
 
-async def begin(conn: Connection) -> None:
-    """The session's batch tables, once per session (in the generation's search path: facts' shape)."""
+async def begin(conn: Connection, *, durable: bool = True) -> None:
+    """The session's batch tables, once per session (in the generation's search path: facts' shape).
+
+    `durable=False` (the rebuild's load): the transaction commits without waiting for its WAL to reach the disk. A
+    crash may then lose the last batches, and their offsets may be committed already; but a generation still being
+    built is dropped by the next rebuild, which starts again from offset 0 with a new group, and the switch to it
+    (generations.activate) commits durably, which flushes every commit before it."""
     await conn.execute(
-        f"""create temporary table if not exists {BATCH} (like facts) on commit delete rows;
+        ("" if durable else "set local synchronous_commit = off;\n")
+        + f"""create temporary table if not exists {BATCH} (like facts) on commit delete rows;
             create temporary table if not exists {RECORDS} (
                 ce_id bytea, ce_type bytea, ce_time bytea, ce_subject bytea, ce_streamversion bytea,
                 ce_schemaversion bytea, ce_correlationid bytea, ce_actor bytea, value bytea
@@ -118,15 +125,14 @@ RECORD_COLUMNS = (
     "ce_actor",
     "value",
 )
-# A moment with its offset, as a CloudEvents time is written (a time without one is refused, not read in some zone).
-_MOMENT = r"'^\d{4}-\d\d-\d\d[T ][0-9:.]+(Z|[+-]\d\d(:?\d\d)?)$'"
 
 
 async def load(conn: Connection, topic: str, rows: list[tuple[bytes | None, ...]], *, batch: bool = True) -> list[str]:
     """Records a batch of raw records of one topic (its short name; rows of `RECORD_COLUMNS`, checked against their
-    contracts already: consumers.apply_records) by the statement of `record`, the headers read in SQL from the bytes
-    copied as they came. A header that is not what our CloudEvents carry (an id that is not a UUID, a moment without
-    its offset) fails the statement. `batch=False`: not written to the batch table either (nothing is derived now)."""
+    contracts already: consumers.apply_records, and their times with their offsets) by the statement of `record`, the
+    headers read in SQL from the bytes copied as they came. A header that is not what our CloudEvents carry (an id
+    that is not a UUID, a version that is not a number) fails the statement. `batch=False`: not written to the batch
+    table either (nothing is derived now)."""
     await conn.copy_records_to_table(RECORDS, records=rows, columns=RECORD_COLUMNS)
     if not batch:
         await conn.execute(_RECORD_ONLY.replace("{source}", _FROM_RECORDS), topic)
@@ -135,42 +141,58 @@ async def load(conn: Connection, topic: str, rows: list[tuple[bytes | None, ...]
     return types
 
 
-async def drop_indexes(conn: Connection) -> list[str]:
-    """Drops the facts table's keys and indexes (a rebuild loads its facts without them: building them once at the end
-    costs a third of keeping them row by row); the statements that make them again, as the catalog has them, for
-    `index_again`."""
+@dataclass(frozen=True)
+class Indexes:
+    """What `drop_indexes` dropped: each index's statement (a key's unique index too, which can be built beside the
+    others and beside the reads of its table), then the statements that make the keys of their indexes again."""
+
+    facts: list[str]
+    read_tables: list[str]
+    keys: list[str]
+
+
+async def drop_indexes(conn: Connection) -> Indexes:
+    """Drops the indexes of the generation's tables (on the search path) that a rebuild does without while it writes
+    them (building each once at the end costs a fraction of keeping it row by row): every index of facts, keys
+    included (the load inserts without a conflict clause), and every index of the read tables but their keys (their
+    statements' conflict clauses need them). How to make them again, as the catalog has them (`Indexes`)."""
     keys = await conn.fetch(
-        """select conname, pg_get_constraintdef(oid) as definition from pg_constraint
+        """select conname, contype::text as contype from pg_constraint
             where conrelid = 'facts'::regclass and contype in ('p', 'u') order by conname"""
     )
     indexes = await conn.fetch(
-        """select indexname, indexdef from pg_indexes
-            where schemaname = current_schema() and tablename = 'facts'
-              and indexname not in (select conname from pg_constraint where conrelid = 'facts'::regclass)
-            order by indexname"""
+        """select tablename, indexname, indexdef from pg_indexes
+            where schemaname = current_schema()
+              and (tablename = 'facts' or indexname not in (select conname from pg_constraint
+                                                              where connamespace = current_schema()::regnamespace))
+            order by tablename, indexname"""
     )
     for key in keys:
         await conn.execute(f'alter table facts drop constraint "{key["conname"]}"')
     for index in indexes:
-        await conn.execute(f'drop index "{index["indexname"]}"')
-    return [f'alter table facts add constraint "{k["conname"]}" {k["definition"]}' for k in keys] + [
-        i["indexdef"] for i in indexes
-    ]
+        await conn.execute(f'drop index if exists "{index["indexname"]}"')
+    kinds = {"p": "primary key", "u": "unique"}
+    return Indexes(
+        facts=[i["indexdef"] for i in indexes if i["tablename"] == "facts"],
+        read_tables=[i["indexdef"] for i in indexes if i["tablename"] != "facts"],
+        keys=[
+            f'alter table facts add constraint "{k["conname"]}" {kinds[k["contype"]]} using index "{k["conname"]}"'
+            for k in keys
+        ],
+    )
 
 
-async def index_again(conn: Connection, statements: list[str]) -> None:
+async def deduplicate(conn: Connection) -> None:
     """The facts loaded without keys, as `record` would have kept them: of the same event id, or another id at a
-    stream's version already recorded, the first to arrive (the heap's order: facts are only ever appended); then
-    the keys and indexes made again."""
+    stream's version already recorded, the first to arrive (the heap's order: facts are only ever appended). Found by
+    one hash aggregate per key, which finds nothing in a replay that fetched each record once."""
     for key in ("event_id", "topic, stream_id, stream_version"):
+        columns = [c.strip() for c in key.split(",")]
         await conn.execute(
-            f"""delete from facts where ctid = any(array(
-                    select ctid from (select ctid, row_number() over (partition by {key} order by ctid) as n
-                                        from facts) f
-                     where n > 1))"""
+            f"""delete from facts f
+                 using (select {key}, min(ctid) as first from facts group by {key} having count(*) > 1) d
+                 where {" and ".join(f"f.{c} = d.{c}" for c in columns)} and f.ctid <> d.first"""
         )
-    for statement in statements:
-        await conn.execute(statement)
 
 
 def _text(column: str) -> str:
@@ -180,8 +202,7 @@ def _text(column: str) -> str:
 _FROM_RECORDS = f"""select {_text("ce_id")}::uuid as event_id, $1::text as topic, {_text("ce_type")} as type,
         coalesce({_text("ce_schemaversion")}, '1')::integer as schema_version, {_text("ce_subject")} as stream_id,
         {_text("ce_streamversion")}::integer as stream_version,
-        (case when {_text("ce_time")} ~ {_MOMENT} then {_text("ce_time")} else 'no offset' end)::timestamptz
-            as occurred_at,
+{_text("ce_time")}::timestamptz as occurred_at,
         {_text("ce_actor")} as actor, coalesce({_text("ce_correlationid")}, {_text("ce_id")}) as correlation_id,
         {_text("value")}::jsonb as payload
       from {RECORDS}"""

@@ -126,6 +126,38 @@ async def test_a_rebuild_replays_every_topic_while_the_old_models_answer_then_sw
         assert all(p["lag"] == 0 for p in partitions)
 
 
+async def test_a_rebuild_keeps_each_event_once_however_often_the_topics_hold_it(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
+    """Records on the topics twice (the same event id) or another event at a stream's version already recorded: the
+    rebuild loads them all without keys, then keeps the first of each (facts.deduplicate), as the live consumer does
+    (its inbox and the facts' keys), and derives the same figures."""
+    settings = make_settings(ProjectionsSettings)
+    county = simulate(seed=21, issues=30)
+    again = county.envelopes[:25]
+    at_a_recorded_version = [e.model_copy(update={"event_id": uuid.uuid4()}) for e in county.envelopes[25:35]]
+    await publish(settings, county.envelopes + again + at_a_recorded_version)
+    app = create_app(settings)
+    async with running(app) as client:
+        await caught_up(client, len(county.envelopes) + len(again) + len(at_a_recorded_version))
+        before = await figures(client)
+        replay = await rebuild(settings, grace_seconds=0)
+        assert replay.events == len(county.envelopes)
+        assert await figures(client) == before
+    pool = await create_pool(settings)
+    try:
+        schema = await pool.fetchval("select schema_name from read_model_generations where status = 'active'")
+        recorded = {r["event_id"] for r in await pool.fetch(f'select event_id from "{schema}".facts')}
+        keys = await pool.fetchval(
+            "select count(*) from pg_constraint where conrelid = $1::regclass and contype in ('p', 'u')",
+            f'"{schema}".facts',
+        )
+    finally:
+        await pool.close()
+    assert recorded == {e.event_id for e in county.envelopes}
+    assert keys == 2  # the facts' keys made again from the unique indexes built beside the derivation
+
+
 async def test_the_replay_rate_is_measured_in_events_per_second(
     make_settings: SettingsFactory, topics: list[str]
 ) -> None:
