@@ -48,6 +48,15 @@ async def count(conn: asyncpg.Connection, table: str) -> int:
     return int(await conn.fetchval(f"select count(*) from {table}"))
 
 
+async def counts(settings: IntakeSettings, *tables: str) -> dict[str, int]:
+    """The rows of each table in intake's database, read on a connection of its own."""
+    conn = await asyncpg.connect(settings.database_dsn)
+    try:
+        return {table: await count(conn, table) for table in tables}
+    finally:
+        await conn.close()
+
+
 async def test_one_batch_at_one_place_opens_one_issue_and_links_the_others(settings: IntakeSettings) -> None:
     async with serving(create_app(settings)) as (_, state):
         reports: GroupCommit = state["deps"].reports
@@ -68,12 +77,7 @@ async def test_one_reference_twice_in_a_batch_is_one_issue_and_a_resend(settings
         assert isinstance(first, Receipt) and isinstance(again, Receipt) and isinstance(other, Receipt)
         assert (first.outcome, again.outcome, other.outcome) == (Outcome.NEW, Outcome.ALREADY_RECEIVED, Outcome.NEW)
         assert again.issue_id == first.issue_id and again.report_id == first.report_id
-        conn = await asyncpg.connect(settings.database_dsn)
-        try:
-            assert await count(conn, "events") == 2
-            assert await count(conn, "issue_references") == 1
-        finally:
-            await conn.close()
+        assert await counts(settings, "events", "issue_references") == {"events": 2, "issue_references": 1}
 
 
 async def test_a_report_that_fails_in_a_batch_fails_alone(
@@ -100,13 +104,11 @@ async def test_a_report_that_fails_in_a_batch_fails_alone(
         assert isinstance(bad, RuntimeError)
         assert isinstance(good, Receipt) and isinstance(near, Receipt) and isinstance(other, Receipt)
         assert {good.outcome, near.outcome, other.outcome} == {Outcome.NEW}
-        conn = await asyncpg.connect(settings.database_dsn)
-        try:
-            assert await count(conn, "reports") == 3
-            assert await count(conn, "issue_index") == 3
-            assert await count(conn, "events") == 3
-        finally:
-            await conn.close()
+        assert await counts(settings, "reports", "issue_index", "events") == {
+            "reports": 3,
+            "issue_index": 3,
+            "events": 3,
+        }
 
 
 async def test_a_report_answered_202_is_stored_even_if_intake_is_killed_right_after(settings: IntakeSettings) -> None:
@@ -185,12 +187,8 @@ async def test_two_intake_processes_keep_the_duplicate_rules_between_their_batch
     assert sorted(a["status"] for a in by_place) == ["accepted"] + ["linked"] * 9
     assert len({a["issue_id"] for a in by_reference}) == 1
     assert sorted(a["status"] for a in by_reference) == ["accepted"] + ["already_received"] * 9
-    conn = await asyncpg.connect(settings.database_dsn)
-    try:
-        assert await count(conn, "issue_index") == 2
-        assert await count(conn, "events") == 11  # one issue with ten reports, one issue with one
-    finally:
-        await conn.close()
+    # one issue with ten reports, one issue with one
+    assert await counts(settings, "issue_index", "events") == {"issue_index": 2, "events": 11}
 
 
 async def test_a_batch_of_new_issues_is_written_by_one_statement_with_every_row(
@@ -240,10 +238,8 @@ async def test_a_known_reference_in_a_batch_of_new_issues_writes_nothing_until_t
             earlier.report_id,
         )
         assert new.outcome is Outcome.NEW
-        conn = await asyncpg.connect(settings.database_dsn)
-        try:
-            assert await count(conn, "events") == 2
-            assert await count(conn, "reports") == 2
-            assert await count(conn, "issue_references") == 2
-        finally:
-            await conn.close()
+        assert await counts(settings, "events", "reports", "issue_references") == {
+            "events": 2,
+            "reports": 2,
+            "issue_references": 2,
+        }
