@@ -478,8 +478,9 @@ def _accountability(rng: random.Random, streams: _Streams, misses: Misses, now: 
 
 
 async def publish(settings: ServiceSettings, envelopes: list[Envelope]) -> None:
-    """Puts the events on the test's topics as the services' relays would (key = stream id)."""
-    producer = AIOKafkaProducer(**settings.broker.client_options(), linger_ms=20, acks="all")
+    """Puts the events on the test's topics as the services' relays would (key = stream id, idempotent: a retried
+    batch, e.g. after a leader moved on a new topic, keeps its place in the partition's order)."""
+    producer = AIOKafkaProducer(**settings.broker.client_options(), linger_ms=20, acks="all", enable_idempotence=True)
     await producer.start()
     try:
         pending = []
