@@ -139,10 +139,6 @@ fsync = on
 synchronous_commit = on
 full_page_writes = on
 wal_level = replica
-# A new install's read models grow from empty under its first load: planned on empty tables, projections' batch
-# statements scan whole tables (0.5 s per call, up to 14 s, seen in the bench's first minute) until autovacuum's
-# analyze finds them; it looks every 10 s instead of every minute.
-autovacuum_naptime = 10s
 timezone = 'UTC'
 log_timezone = 'UTC'
 logging_collector = off
