@@ -5,7 +5,7 @@ published if and only if it was stored.
 """
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,6 +147,12 @@ def event_columns(envelopes: Sequence[Envelope]) -> tuple[list[Any], ...]:
     )
 
 
+def count_appended(envelopes: Iterable[Envelope]) -> None:
+    """Counts committed events in `events_appended_total` by type (every way of appending counts here)."""
+    for e in envelopes:
+        EVENTS_APPENDED.labels(e.type).inc()
+
+
 @dataclass(frozen=True)
 class EventStore:
     topic: str
@@ -192,8 +198,7 @@ class EventStore:
                 raise
             # Another writer committed this version while the statement ran: where the stream is now.
             raise ConcurrencyConflict(stream_id, expected_version, await self.version(conn, stream_id)) from None
-        for e in envelopes:
-            EVENTS_APPENDED.labels(e.type).inc()
+        count_appended(envelopes)
         return envelopes
 
     async def append_new(
@@ -207,23 +212,24 @@ class EventStore:
         envelopes = [e for stream in appended for e in stream]
         if not envelopes:
             return appended
-        row = await conn.fetchrow(
-            APPEND_NEW,
+        row = await conn.fetchrow(APPEND_NEW, *self.new_stream_columns(envelopes), self.topic)
+        assert row is not None
+        if row["appended"] != len(envelopes):
+            # Which of them existed is not worth a round trip: the caller decides the whole set again.
+            raise ConcurrencyConflict(envelopes[0].stream_id, 0, 1)
+        count_appended(envelopes)
+        return appended
+
+    def new_stream_columns(self, envelopes: Sequence[Envelope]) -> tuple[list[Any], ...]:
+        """The arrays `APPEND_NEW` takes before its topic: each event's columns, stream, metadata and outbox slot."""
+        return (
             *event_columns(envelopes),
             [e.stream_id for e in envelopes],
             [e.correlation_id for e in envelopes],
             [e.causation_id for e in envelopes],
             [e.actor for e in envelopes],
             [outbox_slot(e.stream_id, self.slots) for e in envelopes],
-            self.topic,
         )
-        assert row is not None
-        if row["appended"] != len(envelopes):
-            # Which of them existed is not worth a round trip: the caller decides the whole set again.
-            raise ConcurrencyConflict(envelopes[0].stream_id, 0, 1)
-        for e in envelopes:
-            EVENTS_APPENDED.labels(e.type).inc()
-        return appended
 
     async def append_recorded(self, conn: Connection, envelopes: Sequence[Envelope]) -> None:
         """Appends one stream's events already made elsewhere (a recorded or simulated history: bench/history.py),
@@ -236,8 +242,7 @@ class EventStore:
         first = envelopes[0]
         async with conn.transaction():
             await self._insert(conn, first.stream_id, list(envelopes), first.stream_version - 1)
-        for e in envelopes:
-            EVENTS_APPENDED.labels(e.type).inc()
+        count_appended(envelopes)
 
     async def _insert(self, conn: Connection, stream_id: str, envelopes: list[Envelope], expected_version: int) -> None:
         slot = outbox_slot(stream_id, self.slots)

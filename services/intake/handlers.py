@@ -39,9 +39,8 @@ from shared.contracts import Event
 from shared.contracts.intake import DuplicateRule
 from shared.db import Connection
 from shared.envelope import Envelope
-from shared.eventstore import EventStore, Metadata, wrap
+from shared.eventstore import EventStore, Metadata, count_appended, wrap
 from shared.ids import new_id
-from shared.metrics import EVENTS_APPENDED
 
 
 @dataclass(frozen=True)
@@ -261,9 +260,7 @@ class Intake:
         )
         if not recorded:
             return None
-        for stream in envelopes:
-            for e in stream:
-                EVENTS_APPENDED.labels(e.type).inc()
+        count_appended(e for stream in envelopes for e in stream)
         return [receipts[i] for i in range(len(reports))]
 
     async def _decide_plain(

@@ -21,7 +21,7 @@ from shared.contracts.codes import Domain
 from shared.contracts.intake import Channel, Location
 from shared.db import Connection
 from shared.envelope import Envelope
-from shared.eventstore import EventStore, event_columns, outbox_slot
+from shared.eventstore import EventStore
 
 # The advisory lock under which the reports of one township and domain are decided (with hashtext of the place).
 PLACE_LOCK = 7_301_101
@@ -305,14 +305,7 @@ async def record_new_issues(
     The places' locks are those of `lock_places`, taken in the same order; the references are read, as there, in
     the snapshot taken before the locks were granted, and one committed meanwhile fails the statement on
     issue_references' key."""
-    event_values = (
-        *event_columns(events),
-        [e.stream_id for e in events],
-        [e.correlation_id for e in events],
-        [e.causation_id for e in events],
-        [e.actor for e in events],
-        [outbox_slot(e.stream_id, store.slots) for e in events],
-    )
+    event_values = store.new_stream_columns(events)
     row = await conn.fetchrow(
         RECORD_NEW_ISSUES,
         PLACE_LOCK,
