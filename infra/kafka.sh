@@ -28,7 +28,7 @@
 #   KAFKA_VERSION (4.1.1)        must be a 4.x version (log4j2 logging set-up)
 #   KAFKA_HEAP_OPTS ("-Xms256m -Xmx512m")
 #   KAFKA_START_TIMEOUT (90)     seconds to wait for the broker to become ready
-#   KAFKA_TOPIC_PARTITIONS (3)   partitions for `topics`
+#   KAFKA_TOPIC_PARTITIONS (12)  partitions for `topics` (as TOPIC_PARTITIONS, shared/settings.py)
 #   KAFKA_VERBOSE=1              show progress messages
 #
 # Generated files: .cache/m2 (Maven repo), .cache/kafka/libs (jars),
@@ -44,7 +44,7 @@ KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
-KAFKA_TOPIC_PARTITIONS="${KAFKA_TOPIC_PARTITIONS:-3}"
+KAFKA_TOPIC_PARTITIONS="${KAFKA_TOPIC_PARTITIONS:-12}"
 KAFKA_VERBOSE="${KAFKA_VERBOSE:-0}"
 
 M2_REPO="$ROOT/.cache/m2"

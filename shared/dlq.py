@@ -51,6 +51,7 @@ class DlqSettings(BrokerSettings):
 
     topic_prefix: str = ServiceSettings.model_fields["topic_prefix"].default
     topic_partitions: int = ServiceSettings.model_fields["topic_partitions"].default
+    dlq_partitions: int = ServiceSettings.model_fields["dlq_partitions"].default
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
@@ -230,6 +231,7 @@ def _as_service_settings(settings: DlqSettings) -> ServiceSettings:
         **{name: getattr(settings, name) for name in BrokerSettings.model_fields},
         topic_prefix=settings.topic_prefix,
         topic_partitions=settings.topic_partitions,
+        dlq_partitions=settings.dlq_partitions,
     )
 
 

@@ -93,7 +93,10 @@ class ServiceSettings(BrokerSettings):
 
     # Tests run side by side on one broker and one server: a prefix keeps their topics and databases apart.
     topic_prefix: str = ""
-    topic_partitions: int = 3
+    # Partitions of each event topic when shared.topics creates it: the most consumers of one group that ever work at
+    # once (README: Choosing partitions). Dead-letter topics get dlq_partitions: they are written rarely, read whole.
+    topic_partitions: int = Field(default=12, ge=1, le=1000)
+    dlq_partitions: int = Field(default=3, ge=1, le=1000)
 
     # The PostgreSQL server; the service's own database on it is `database_name`.
     database_url: str = LOCAL_DATABASE_URL

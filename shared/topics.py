@@ -1,6 +1,7 @@
 """The topics of the system, created idempotently (the broker does not auto-create)."""
 
 import asyncio
+import sys
 import time
 from collections.abc import Sequence
 
@@ -32,6 +33,15 @@ def all_topics(settings: ServiceSettings) -> list[str]:
     return names + [f"{name}.dlq" for name in names]
 
 
+def partitions_for(settings: ServiceSettings, name: str) -> int:
+    """An event topic gets `topic_partitions` (keyed by aggregate id, its consumers' ceiling of parallelism); a
+    dead-letter topic and the replay record (`.dlq`, `dlq.`: rare writes, read whole by an operator) get
+    `dlq_partitions`."""
+    if name.endswith(".dlq") or name.removeprefix(settings.topic_prefix).startswith("dlq."):
+        return settings.dlq_partitions
+    return settings.topic_partitions
+
+
 async def ensure_topics(settings: ServiceSettings, names: list[str] | None = None) -> list[str]:
     """Create the topics that are missing; returns those it created.
 
@@ -51,7 +61,7 @@ async def ensure_topics(settings: ServiceSettings, names: list[str] | None = Non
             [
                 NewTopic(
                     name,
-                    num_partitions=settings.topic_partitions,
+                    num_partitions=partitions_for(settings, name),
                     replication_factor=1,
                     # Read models are rebuilt by replaying topics from the start: keep every event.
                     topic_configs={"retention.ms": "-1", "min.insync.replicas": "1"},
@@ -86,12 +96,37 @@ async def _wait_until_listed(admin: AIOKafkaAdminClient, names: list[str], withi
         await asyncio.sleep(0.1)
 
 
+async def partition_counts(broker: Broker, topics: Sequence[str]) -> dict[str, int]:
+    """How many partitions each of those topics that exist has now."""
+    counts: dict[str, int] = {}
+    for tp in await existing_partitions(broker, topics):
+        counts[tp.topic] = counts.get(tp.topic, 0) + 1
+    return counts
+
+
+async def differing_partitions(settings: ServiceSettings) -> dict[str, tuple[int, int]]:
+    """Topics that exist with another partition count than the settings give: name → (have, setting).
+
+    They are left as they are: adding partitions to a live topic sends keys to other partitions, so the events of an
+    aggregate in flight could be consumed out of order (README: Choosing partitions)."""
+    counts = await partition_counts(settings.broker, all_topics(settings))
+    wanted = {name: partitions_for(settings, name) for name in counts}
+    return {name: (have, wanted[name]) for name, have in counts.items() if have != wanted[name]}
+
+
+async def provision(settings: ServiceSettings) -> None:
+    """`python -m shared.topics` (make up): creates the missing topics, and says which existing ones differ."""
+    await ensure_topics(settings)
+    for name, (have, wanted) in sorted((await differing_partitions(settings)).items()):
+        print(
+            f"shared.topics: {name} has {have} partitions, the setting says {wanted}; left as it is "
+            "(a live topic's partitions are never changed here: README, Choosing partitions)",
+            file=sys.stderr,
+        )
+
+
 def main() -> None:
-    asyncio.run(ensure_topics(ServiceSettings()))
-
-
-if __name__ == "__main__":
-    main()
+    asyncio.run(provision(ServiceSettings()))
 
 
 async def existing_partitions(broker: Broker, topics: Sequence[str]) -> list[TopicPartition]:
@@ -138,3 +173,7 @@ async def read_to_end(broker: Broker, topics: Sequence[str], *, within: float = 
         return records
     finally:
         await consumer.stop()
+
+
+if __name__ == "__main__":
+    main()
