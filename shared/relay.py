@@ -2,10 +2,17 @@
 
 Order per stream holds with any number of relay instances: the outbox is cut into
 slots by stream, and a relay publishes a slot only while it holds that slot's
-session advisory lock. A second instance waits until the first one dies (its
-connection closes and PostgreSQL drops the lock). Within a slot, rows go out in id
-order, which is stream order: an append reads the previous version as committed
-before it inserts, so a stream's later events always get larger ids.
+session advisory lock. Within a slot, rows go out in id order, which is stream order:
+an append reads the previous version as committed before it inserts, so a stream's
+later events always get larger ids.
+
+The relays of a service's instances share the slots: each relay holds a member lock
+for as long as its connection lives, and owns at most its share, ceil(slots / members).
+One that holds more (a member joined) lets the extra slots go between batches, after
+their rows were acknowledged and deleted, so the relay that claims them next starts
+where it stopped; one whose share grew (a member left: its connection closed and
+PostgreSQL dropped its locks) claims free slots. Members are counted every
+`SHARE_CHECK_SECONDS`.
 
 The relay publishes while batches come back full. After a batch that emptied the outbox it looks again
 `RECHECK_SECONDS` later (or at once when notified): an append that saw the rows being published sent no
@@ -43,6 +50,9 @@ from shared.settings import ServiceSettings
 log = structlog.get_logger()
 
 _SLOT_LOCK_NAMESPACE = 7_301_002
+# A relay's member lock (namespace, its backend pid): the relays holding one are those that share the slots.
+_MEMBER_LOCK_NAMESPACE = 7_301_003
+SHARE_CHECK_SECONDS = 0.5
 BATCH_SIZE = 500
 BACKLOG_MEASURE_SECONDS = 2.0
 # A record batch's size at most (aiokafka's max_batch_size; 16 KiB by default, some 20 events): a relay batch's
@@ -70,6 +80,7 @@ class OutboxRelay:
         self._settings = settings
         self._name = name
         self._owned: set[int] = set()
+        self._share_checked_at = float("-inf")
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self.published = 0
@@ -109,11 +120,13 @@ class OutboxRelay:
         await init_connection(conn)
         producer = make_producer(self._settings.broker, max_batch_size=RECORD_BATCH_BYTES)
         self._owned.clear()
+        self._share_checked_at = float("-inf")
         try:
+            await conn.execute("select pg_advisory_lock($1, pg_backend_pid())", _MEMBER_LOCK_NAMESPACE)
             await conn.add_listener("outbox", self._on_notify)
             await producer.start()
             while not self._stopping.is_set():
-                await self._claim_free_slots(conn)
+                await self._claim_share(conn)
                 sent = await self._publish_batch(conn, producer) if self._owned else 0
                 await self._measure_backlog(conn)
                 if sent < BATCH_SIZE:
@@ -129,20 +142,42 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await conn.close()
 
-    async def _claim_free_slots(self, conn: Connection) -> None:
-        if len(self._owned) >= self._settings.outbox_slots:
-            return  # every slot is this relay's: no round trip per batch to learn it
-        claimed = await conn.fetch(
-            # offset 0 keeps the planner from trying locks on slots this relay already owns
-            """select slot
-                 from (select slot from generate_series(0, $1 - 1) as slot
-                        where slot <> all($2::int[]) offset 0) as free
-                where pg_try_advisory_lock($3, slot)""",
-            self._settings.outbox_slots,
-            sorted(self._owned),
-            _SLOT_LOCK_NAMESPACE,
+    async def _claim_share(self, conn: Connection) -> None:
+        """Owns this relay's share of the slots: lets extra ones go, claims free ones up to it."""
+        now = asyncio.get_running_loop().time()
+        if now - self._share_checked_at < SHARE_CHECK_SECONDS:
+            return  # at most one count per SHARE_CHECK_SECONDS, not a round trip per batch
+        self._share_checked_at = now
+        slots = self._settings.outbox_slots
+        members = await conn.fetchval(
+            """select count(*) from pg_locks
+                where locktype = 'advisory' and granted and objsubid = 2 and classid = $1::bigint::oid
+                  and database = (select oid from pg_database where datname = current_database())""",
+            _MEMBER_LOCK_NAMESPACE,
         )
-        self._owned.update(r["slot"] for r in claimed)
+        share = -(-slots // max(int(members), 1))
+        if len(self._owned) > share:
+            extra = sorted(self._owned)[share:]
+            await conn.execute(
+                "select pg_advisory_unlock($1, slot) from unnest($2::int[]) as slot", _SLOT_LOCK_NAMESPACE, extra
+            )
+            self._owned.difference_update(extra)
+            log.info("relay_slots_released", relay=self._name, slots=extra, members=members)
+        elif len(self._owned) < share:
+            claimed = await conn.fetch(
+                # offset 0 keeps the planner from trying locks on slots this relay already owns; the limit keeps
+                # it from trying more than its share
+                """select slot
+                     from (select slot from generate_series(0, $1 - 1) as slot
+                            where slot <> all($2::int[]) offset 0) as free
+                    where pg_try_advisory_lock($3, slot)
+                    limit $4""",
+                slots,
+                sorted(self._owned),
+                _SLOT_LOCK_NAMESPACE,
+                share - len(self._owned),
+            )
+            self._owned.update(r["slot"] for r in claimed)
 
     async def _publish_batch(self, conn: Connection, producer: AIOKafkaProducer) -> int:
         """Sends up to BATCH_SIZE rows in id order, awaits their acknowledgements together, then deletes them in
