@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP_CACHE := .cache/pip
 STAMP := .venv/.installed
 
-.PHONY: install up down test logs status token fuzz
+.PHONY: install up down scale test logs status token fuzz
 
 install: $(STAMP)
 
@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml
 # This install's keys are generated the first time into .run/secrets.env (mode 600, never committed) and kept.
 # Keycloak is launched right after PostgreSQL and waited for once the services are up (it takes the longest).
 # make up is development: it alone passes ENVIRONMENT=development to the command that creates the development users.
+# SCALE="intake=3 cases=2 projections=2": instances per service (default one each), behind the balancer on each
+# service's own port (infra/services.sh, infra/balancer.sh; README: Scaling out).
 up: install assets
 	@$(PY) -m shared.stack_keys ensure
 	@bash infra/postgres.sh start
@@ -27,7 +29,7 @@ up: install assets
 	@bash infra/kafka.sh start
 	@$(PY) -m shared.stack_keys exec $(PY) -m shared.topics
 	@$(PY) -m shared.stack_keys exec $(PY) -m shared.kafka_access apply
-	@bash infra/services.sh start
+	@SCALE="$(SCALE)" bash infra/services.sh start
 	@bash infra/services.sh wait
 	@bash infra/keycloak.sh start
 	@ENVIRONMENT=development $(PY) -m shared.identity dev-users --url "$$(bash infra/keycloak.sh url)"
@@ -40,6 +42,11 @@ up: install assets
 	@echo "  kafka           127.0.0.1:9092 (SASL/SCRAM; each service its own user: python -m shared.kafka_access show)"
 	@echo "  postgresql      $$(bash infra/postgres.sh url)"
 	@echo "  logs            .run/logs/ (make logs)"
+
+# On a running stack: make scale intake=4 [cases=2 …]. Up: start, wait ready, add to the balancer; down: leave the
+# balancer, finish requests in flight, SIGTERM (consumers leave their group, the relay releases its slots).
+scale: install
+	@bash infra/services.sh scale $(filter-out SCALE=%,$(MAKEOVERRIDES))
 
 down:
 	@bash infra/proxy.sh stop

@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import re
 import sys
 import time
 import uuid
@@ -16,7 +17,15 @@ from bench.report import Report, Spec
 from shared.logging import configure_logging
 from shared.stack_keys import use_stack_keys
 
-DEFAULT_PORTS = {"intake": 8001, "cases": 8002, "enforcement": 8003, "accountability": 8004, "projections": 8005}
+
+def first_instance_ports() -> dict[str, int]:
+    """Each service's first instance's own port (infra/ports.sh, from infra/services.sh's table): the bench measures
+    a service itself, not the balancer in front of it (point --<service>-url at the service's own port for that)."""
+    table = re.search(r"^SERVICES=\(([^)]*)\)", (ROOT / "infra" / "services.sh").read_text(encoding="utf-8"), re.M)
+    assert table, "infra/services.sh has no SERVICES table"
+    base = int(os.environ.get("SERVICES_PORT_BASE", "8000"))
+    return {name: base + 10 * (int(port) - 8000) + 1 for name, port in (e.split(":") for e in table.group(1).split())}
+
 
 SPECS: list[Spec] = [
     Spec("intake.fixed.accepted_per_s", "受理：定量负载下每秒受理", "件/s", "pgbench.fixed.tps"),
@@ -119,7 +128,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="基准测试：运行中的系统及其基线（Kafka、pgbench、eventsourcing）"
     )
-    for service, port in DEFAULT_PORTS.items():
+    for service, port in first_instance_ports().items():
         parser.add_argument(f"--{service}-url", default=f"http://127.0.0.1:{port}", help=f"base URL of {service}")
     parser.add_argument(
         "--database-url",
@@ -171,7 +180,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
     overrides = {"open_rate": args.open_rate, "open_seconds": args.open_seconds, "read_requests": args.read_requests}
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v is not None})
     return BenchConfig(
-        urls={s: getattr(args, f"{s}_url") for s in DEFAULT_PORTS},
+        urls={s: getattr(args, f"{s}_url") for s in SERVICES},
         database_url=args.database_url,
         kafka_bootstrap_servers=args.kafka_bootstrap_servers,
         topic_prefix=args.topic_prefix,

@@ -16,7 +16,8 @@
 #   PROXY_PORT (8000)        port on 127.0.0.1. A non-default port gets its own state (.run/proxy-<port>/,
 #                            proxy-<port>.pid and .log), so a second proxy can run next to the default one.
 #   PROXY_INTAKE, PROXY_CASES, PROXY_ENFORCEMENT, PROXY_ACCOUNTABILITY, PROXY_PROJECTIONS
-#                            host:port of each service (default: 127.0.0.1 and its port in infra/services.sh)
+#                            host:port of each service (default: 127.0.0.1 and its own port, infra/ports.sh,
+#                            where the balancer spreads requests over its instances)
 #   PROXY_IDP_ORIGIN (http://127.0.0.1:8180)   the identity provider the workbench may talk to (CSP)
 #   PROXY_STATIC_ROOT        the folder served at / (default: workbench/dist once it holds an index.html, else the
 #                            placeholder page infra/proxy/placeholder/)
@@ -29,6 +30,10 @@ TEMPLATE="$INFRA/proxy/nginx.conf.template"
 source "$INFRA/proxy/render.sh"
 # shellcheck source=infra/apt.sh
 source "$INFRA/apt.sh"
+# shellcheck source=infra/ports.sh
+source "$INFRA/ports.sh"
+# shellcheck source=infra/daemon.sh
+source "$INFRA/daemon.sh"
 
 PROXY_PORT="${PROXY_PORT:-8000}"
 if [[ "$PROXY_PORT" == 8000 ]]; then NAME=proxy; else NAME="proxy-$PROXY_PORT"; fi
@@ -41,27 +46,18 @@ ADDRESS="http://127.0.0.1:$PROXY_PORT/"
 die() { echo "proxy.sh: error: $*" >&2; exit 1; }
 say() { echo "proxy.sh: $*" >&2; }
 
-nginx_bin() { command -v nginx 2>/dev/null || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; }; }
+nginx_bin() { sbin_path nginx; }
 
-cmd_install() {
-  nginx_bin >/dev/null && return 0
-  apt_install nginx || die "nginx is missing and could not be installed"
-  nginx_bin >/dev/null || die "nginx installed but not found on PATH or at /usr/sbin/nginx"
-  # Where the machine lets packages start services (no policy-rc.d), the system's nginx also starts, on port 80:
-  # the project never uses it.
-}
+cmd_install() { apt_ensure nginx || die "nginx is missing and could not be installed"; }
 
-# The service → port table of the local stack, from the one place that defines it.
+# Each service's own port (the balancer's, infra/balancer.sh), from the one table that defines them (infra/ports.sh).
 upstream_defaults() {
-  local line entry name
-  line="$(grep -m 1 '^SERVICES=(' "$INFRA/services.sh")" || die "infra/services.sh has no SERVICES table"
-  local -a SERVICES
-  eval "$line"
-  for entry in "${SERVICES[@]}"; do
-    name="${entry%%:*}"
-    name="PROXY_${name^^}"
-    if [[ -z "${!name:-}" ]]; then printf -v "$name" '%s' "127.0.0.1:${entry##*:}"; fi
-    export "${name?}"
+  local name var
+  load_services_table || die "infra/services.sh has no SERVICES table"
+  for name in "${STACK_NAMES[@]}"; do
+    var="PROXY_${name^^}"
+    if [[ -z "${!var:-}" ]]; then printf -v "$var" '%s' "127.0.0.1:$(service_port "$name")"; fi
+    export "${var?}"
   done
 }
 
@@ -97,14 +93,7 @@ prepare() {
     || die "nginx refused the configuration $CONF: $out"
 }
 
-# pid from the pid file, if that process is alive and is the master of our configuration
-live_pid() {
-  local pid
-  pid="$(tr -dc '0-9' 2>/dev/null <"$PID_DIR/$NAME.pid" || true)"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$CONF" || return 1
-  echo "$pid"
-}
+live_pid() { daemon_pid "$PID_DIR/$NAME.pid" "$CONF"; }
 
 answers() { curl -fsS -m 2 "${ADDRESS}healthz" >/dev/null 2>&1; }
 
@@ -129,17 +118,7 @@ cmd_start() {
   die "nginx started but ${ADDRESS}healthz does not answer; see .run/logs/$NAME.log"
 }
 
-cmd_stop() {
-  local pid
-  pid="$(live_pid)" || { rm -f "$PID_DIR/$NAME.pid"; return 0; }
-  kill -QUIT "$pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "nginx (pid $pid) did not finish its requests within 15 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$PID_DIR/$NAME.pid"
-}
+cmd_stop() { daemon_stop "$PID_DIR/$NAME.pid" "$CONF" QUIT "nginx"; }
 
 cmd_reload() {
   local pid

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One wrk run of bench/wrk/report.lua against a report endpoint, with the serving process's CPU per request (/proc).
 #   TOKEN=<operator token> bench/wrk/measure.sh URL PID [SECONDS] [CONNECTIONS]
-#   e.g. bench/wrk/measure.sh http://127.0.0.1:8901/v1/reports "$(cat .run/pids/intake.pid)" 15 16
+#   e.g. bench/wrk/measure.sh http://127.0.0.1:8901/v1/reports "$(cat .run/pids/intake-1.pid)" 15 16
 # Prints reports/s, p50/p99 and the process's user+system CPU (clock ticks of 10 ms) divided by the requests.
 set -euo pipefail
 URL=$1 PID=$2 SECONDS_=${3:-15} CONNECTIONS=${4:-16}
