@@ -1,0 +1,42 @@
+"""Partitions as a setting: new event topics get TOPIC_PARTITIONS (12), dead letters DLQ_PARTITIONS (3), and a topic
+that exists with another count is reported, never changed (adding partitions would move keys in flight)."""
+
+from shared.topics import all_topics, differing_partitions, ensure_topics, partition_counts
+from tests.conftest import SettingsFactory
+from tests.support.stack import Infrastructure
+
+
+async def test_new_event_topics_get_twelve_partitions_and_dead_letter_topics_three(
+    make_settings: SettingsFactory, infrastructure: Infrastructure
+) -> None:
+    settings = make_settings()
+    await ensure_topics(settings)
+    counts = await partition_counts(infrastructure.broker, all_topics(settings))
+    assert {name: n for name, n in counts.items() if not name.endswith(".dlq")} == {
+        settings.topic(name): 12
+        for name in (
+            "intake.events",
+            "cases.events",
+            "enforcement.events",
+            "accountability.events",
+            "province.inbound",
+            "province.outbound",
+        )
+    }
+    assert {n for name, n in counts.items() if name.endswith(".dlq")} == {3}
+    assert await differing_partitions(settings) == {}
+
+
+async def test_topics_made_with_three_partitions_are_reported_and_left_as_they_are(
+    make_settings: SettingsFactory, infrastructure: Infrastructure
+) -> None:
+    before = make_settings(topic_partitions=3)
+    await ensure_topics(before)
+    now = make_settings()
+    assert await ensure_topics(now) == [], "nothing is created again"
+    differ = await differing_partitions(now)
+    assert differ == {
+        settings_topic: (3, 12) for settings_topic in all_topics(now) if not settings_topic.endswith(".dlq")
+    }
+    counts = await partition_counts(infrastructure.broker, all_topics(now))
+    assert set(counts.values()) == {3}, "no partition was added"
