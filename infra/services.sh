@@ -161,14 +161,15 @@ free_numbers() {  # name, how many: instance numbers in use by no file
 # Down: the highest-numbered instances leave the balancer (its reload returns once the old worker finished its
 # requests), then get SIGTERM, all at once.
 drain() {
-  local pids=() name n i
+  local pids=() name n i moved=0
   for name in "${!WANT[@]}"; do
     n="${WANT[$name]}"
     for i in $(instances "$name" pid | sort -n | tail -n +"$((n + 1))"); do
       mv "$(file "$name" "$i" pid)" "$(file "$name" "$i" stopping)"
+      moved=1
     done
   done
-  if "${BALANCER[@]}" status >/dev/null 2>&1; then "${BALANCER[@]}" reload; fi
+  if ((moved)) && "${BALANCER[@]}" status >/dev/null 2>&1; then "${BALANCER[@]}" reload; fi
   for name in "${STACK_NAMES[@]}"; do
     for i in $(instances "$name" stopping); do
       pids+=("$(pid_in "$(file "$name" "$i" stopping)")")
@@ -176,15 +177,16 @@ drain() {
     done
   done
   if ((${#pids[@]})); then terminate "${pids[@]}"; fi
-  rm -f "$RUN/pids/"*"$SUFFIX.stopping"
+  rm -f "$RUN/pids/"*-[1-9]"$SUFFIX.stopping"
 }
 
+LAUNCHED=0
 launch_wanted() {
   local name n have i
   for name in "${!WANT[@]}"; do
     n="${WANT[$name]}" have="$(count "$name")"
     ((have < n)) || continue
-    for i in $(free_numbers "$name" $((n - have))); do launch "$name" "$i"; done
+    for i in $(free_numbers "$name" $((n - have))); do launch "$name" "$i"; LAUNCHED=1; done
   done
 }
 
@@ -216,7 +218,7 @@ cmd_scale() {
   parse_scale "$@"
   "${BALANCER[@]}" status >/dev/null 2>&1 || die "the stack is not running (make up first)"
   launch_wanted
-  cmd_wait 120
+  if ((LAUNCHED)); then cmd_wait 120; fi
   drain
 }
 
