@@ -165,7 +165,7 @@ cmd_status() {
   if pid="$(live_pid)"; then state="running (pid $pid)" code=0; fi
   first="$(service_port "${STACK_NAMES[0]}")"
   last="$(service_port "${STACK_NAMES[${#STACK_NAMES[@]}-1]}")"
-  printf '  %-15s 127.0.0.1:%s-%s  %s\n' "$NAME" "$first" "$last" "$state"
+  printf '  %-19s 127.0.0.1:%s-%s  %s\n' "$NAME" "$first" "$last" "$state"
   return "$code"
 }
 
