@@ -590,3 +590,46 @@ async def test_readiness_fails_when_a_background_task_has_ended(
         assert answer.status_code == 503
         assert answer.json()["checks"]["consumer:case-progress"] == "stopped"
         assert answer.json()["checks"]["consumer:province-inbound"] == "ok"
+
+
+async def test_relays_share_the_slots_and_the_slots_of_one_that_leaves_go_to_the_others(
+    settings: ServiceSettings, pool: asyncpg.Pool, store: EventStore
+) -> None:
+    streams = [f"s-{n}" for n in range(40)]
+    first, second = OutboxRelay(settings, name="first"), OutboxRelay(settings, name="second")
+    running = [asyncio.create_task(first.run())]
+    slots = frozenset(range(settings.outbox_slots))
+
+    async def append_round(round_: int) -> None:
+        async with pool.acquire() as conn:
+            for stream in streams:
+                await store.append(conn, stream, [reported(stream, f"v{round_ + 1}")], round_, META)
+
+    async def owning(*counts: int) -> bool:
+        return [len(relay.owned_slots) for relay in (first, second)][: len(counts)] == list(counts)
+
+    try:
+        await eventually_true(lambda: owning(8))
+        await append_round(0)
+        running.append(asyncio.create_task(second.run()))
+        await eventually_true(lambda: owning(4, 4))
+        assert first.owned_slots | second.owned_slots == slots
+        await append_round(1)
+        second.stop()
+        await running.pop()
+        await eventually_true(lambda: owning(8))
+        await append_round(2)
+        await eventually_true(lambda: outbox_is_empty(pool))
+    finally:
+        for relay in (first, second):
+            relay.stop()
+        await asyncio.gather(*running)
+
+    events = await read_events(settings.broker, settings.own_topic)
+    assert len(events) == len({e.event_id for e in events}) == 120
+    for stream in streams:
+        assert [e.stream_version for e in events if e.stream_id == stream] == [1, 2, 3]
+
+
+async def outbox_is_empty(pool: asyncpg.Pool) -> bool:
+    return bool(await pool.fetchval("select count(*) from outbox") == 0)
