@@ -13,6 +13,12 @@ COPY workbench/public ./public
 COPY workbench/tests ./tests
 RUN npm run build
 
+# The dashboard's ECharts and oidc-client-ts (services/projections/api/dashboard.py serves them from node_modules).
+FROM node:22-slim AS dashboard
+WORKDIR /dashboard
+COPY services/projections/dashboard/package.json services/projections/dashboard/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 # The proxy: the same template and container.sh as docker-compose.yml's; upstreams by the services' names.
 FROM nginx:1.22-alpine AS proxy
 COPY infra/proxy /infra/proxy
@@ -26,6 +32,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 COPY shared ./shared
 COPY services ./services
+COPY --from=dashboard /dashboard/node_modules ./services/projections/dashboard/node_modules
 # A fixed numeric user: Kubernetes' runAsNonRoot can check it (the Helm chart runs it as 10001).
 RUN pip install . && useradd --system --uid 10001 --no-create-home county
 USER 10001
