@@ -87,8 +87,31 @@ drill: install
 	@$(PY) -m drill $(ARGS)
 
 # Two workers (pytest-xdist), a file's tests on one of them: about 9-10 minutes where one worker took 13-15 (README: Tests).
-test: lint assets browser
+test: lint assets browser chart-tools
 	@$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The Helm chart's validation offline (deploy/helm, tests/unit/test_helm_chart.py): helm and kubeconform built from the Go
+# module proxy into .cache/go/bin (the first build of helm about 8 minutes on 2 busy cores, then kept), and the schemas
+# into .cache/chart/schemas (deploy/schemas.py: Kubernetes' from the kubernetes-validate package, Strimzi's CRDs from
+# Maven Central, KEDA's from its Go module; about a minute).
+HELM_VERSION := v3.22.0
+KUBECONFORM_VERSION := v0.8.0
+HELM := .cache/go/bin/helm
+KUBECONFORM := .cache/go/bin/kubeconform
+CHART_SCHEMAS := .cache/chart/schemas/.complete
+.PHONY: chart-tools
+chart-tools: $(HELM) $(KUBECONFORM) $(CHART_SCHEMAS)
+
+$(HELM) $(KUBECONFORM):
+	@command -v go >/dev/null || { echo "go is not installed: apt-get install golang-go (the chart's tests need helm and kubeconform)" >&2; exit 1; }
+	@mkdir -p .cache/go
+	@echo "building $(notdir $@) into $@ (go install; log .cache/go-install-$(notdir $@).log)" >&2
+	@$(GO_ENV) go install -ldflags='-s -w' \
+	  $(if $(filter $(HELM),$@),helm.sh/helm/v3/cmd/helm@$(HELM_VERSION),github.com/yannh/kubeconform/cmd/kubeconform@$(KUBECONFORM_VERSION)) \
+	  >.cache/go-install-$(notdir $@).log 2>&1 || { tail -n 30 .cache/go-install-$(notdir $@).log; exit 1; }
+
+$(CHART_SCHEMAS): deploy/schemas.py | install
+	@$(GO_ENV) $(PY) -m deploy.schemas build .cache/chart/schemas
 
 # Format, lint rules and types (pyproject.toml): make test runs this first, so CI fails on a violation.
 .PHONY: lint format

@@ -9,12 +9,15 @@ or a `Closed` for the province. A consumer also refuses an event type the topic'
 `python -m shared.kafka_access apply` creates or updates the users (SCRAM-SHA-512, passwords from
 `KAFKA_PASSWORD_<USER>` or .run/secrets.env) and makes their ACLs exactly these: missing ones are added, stray
 ones removed. It signs in as the admin (KAFKA_USERNAME/KAFKA_PASSWORD). `make up`, the drill and
-docker-compose.yml's `kafka-access` run it; `show` prints the grants.
+docker-compose.yml's `kafka-access` run it; `show` prints the grants. On Kubernetes the Strimzi operator applies
+them instead: `chart` prints the topics and these grants in its KafkaUser form, the file the Helm chart reads
+(deploy/helm/county-env-closure/files/kafka.json; tests/unit/test_helm_chart.py checks it is up to date).
 
 confluent-kafka (librdkafka) does this: aiokafka's admin client has no API for ACLs or SCRAM credentials.
 """
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -42,6 +45,7 @@ from shared import stack_keys
 from shared.broker import Broker
 from shared.consumer import dlq_topic
 from shared.settings import BrokerSettings, refusal
+from shared.topics import EVENT_TOPICS
 
 SCRAM_ITERATIONS = 8192
 TIMEOUT_SECONDS = 30.0
@@ -185,6 +189,31 @@ def passwords(environ: Mapping[str, str], keys: Mapping[str, str]) -> dict[str, 
     return found
 
 
+def strimzi_acls(user: str, access: Access) -> list[dict[str, Any]]:
+    """`bindings(user, access)` as the `acls` of a Strimzi KafkaUser (spec.authorization, type simple)."""
+    kinds = {ResourceType.TOPIC: "topic", ResourceType.GROUP: "group"}
+    patterns = {ResourcePatternType.LITERAL: "literal", ResourcePatternType.PREFIXED: "prefix"}
+    acls = [
+        {
+            "resource": {
+                "type": kinds[ResourceType(binding.restype)],
+                "name": binding.name,
+                "patternType": patterns[ResourcePatternType(binding.resource_pattern_type)],
+            },
+            "operations": [AclOperation(binding.operation).name.capitalize()],
+            "host": binding.host,
+        }
+        for binding in bindings(user, access)
+    ]
+    return sorted(acls, key=lambda acl: json.dumps(acl, sort_keys=True))
+
+
+def chart() -> dict[str, Any]:
+    """What the Helm chart creates on the broker: every topic (events and their dead letters) and each user's ACLs."""
+    topics = [*EVENT_TOPICS, *(dlq_topic(topic) for topic in EVENT_TOPICS)]
+    return {"topics": topics, "users": {user: strimzi_acls(user, access) for user, access in ACCESS.items()}}
+
+
 def describe() -> str:
     lines = []
     for user, access in ACCESS.items():
@@ -195,10 +224,13 @@ def describe() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m shared.kafka_access", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("apply", "show"))
+    parser.add_argument("command", choices=("apply", "show", "chart"))
     args = parser.parse_args(argv)
     if args.command == "show":
         print(describe())
+        return
+    if args.command == "chart":
+        print(json.dumps(chart(), indent=2))
         return
     try:
         settings = BrokerSettings()

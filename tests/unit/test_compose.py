@@ -126,6 +126,9 @@ def test_the_image_builds_from_the_project_files() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     for needed in ("COPY pyproject.toml", "COPY shared", "COPY services", "pip install ."):
         assert needed in dockerfile
+    # The dashboard's npm packages are installed in the build, not taken from the machine that builds it.
+    assert "COPY --from=dashboard /dashboard/node_modules ./services/projections/dashboard/node_modules" in dockerfile
+    assert "**/node_modules" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert "CONTACT_KEYS=" not in dockerfile and "METRICS_TOKEN=" not in dockerfile, "the image holds no secret"
     assert ".run" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split(), "the keys stay out of the build"
 
