@@ -120,6 +120,9 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
             "database_name": f"{prefix}_{service_name}",
             "oidc_issuer": session_issuer().issuer,
             "relay_poll_seconds": 0.2,
+            # Every test makes its own topics: 3 partitions each where the stack's default is 12 (shared/settings.py)
+            # spare ~1.5 s of topic creation and assignment per test; a test of partitioning asks for 12 itself.
+            "topic_partitions": 3,
             # Tests send many anonymous reports from one address; the limit itself has its own test.
             "public_rate_limit": "100000/minute",
             "log_json": False,

@@ -22,6 +22,7 @@ from services.cases.settings import CasesSettings
 from services.intake.settings import IntakeSettings
 from shared.broker import Broker
 from shared.settings import ServiceSettings
+from shared.topics import ensure_topics
 from tests.conftest import SettingsFactory
 from tests.support.kafka import wait_for_events
 from tests.support.service import ServiceProcess, free_port, staff_client
@@ -136,11 +137,14 @@ async def relays_share(settings: ServiceSettings, members: int) -> bool:
 
 
 async def test_scaling_intake_and_cases_up_and_down_under_load_loses_and_doubles_nothing(
-    make_settings: SettingsFactory, topics: list[str], infrastructure: Infrastructure
+    make_settings: SettingsFactory, infrastructure: Infrastructure
 ) -> None:
-    intake_settings = make_settings(IntakeSettings)
-    cases_settings = make_settings(CasesSettings)
-    assert intake_settings.topic_partitions == 12
+    # the stack's default number of partitions, where the other tests make theirs with 3 (tests/conftest.py)
+    stack_default = ServiceSettings.model_fields["topic_partitions"].default
+    intake_settings = make_settings(IntakeSettings, topic_partitions=stack_default)
+    cases_settings = make_settings(CasesSettings, topic_partitions=stack_default)
+    assert stack_default == 12
+    await ensure_topics(intake_settings)
     cases_group = f"{cases_settings.topic_prefix}cases.cases"  # cases' consumer of intake.events
     broker, partitions = infrastructure.broker, cases_settings.topic_partitions
     accepted: list[str] = []
