@@ -329,7 +329,7 @@ async def _all_summaries(conn: Connection) -> None:
 PLANNED_EACH_BATCH_BELOW = 10_000
 
 
-def enter(generation: Generation) -> Begin:
+def enter(generation: Generation, *, plan_young: bool = True) -> Begin:
     """Once per batch, in its transaction: the generation's read models on the search path, each statement planned for
     its values and the tables as they are now while the generation is young; False when the generation was dropped.
 
@@ -344,6 +344,7 @@ def enter(generation: Generation) -> Begin:
     costs PostgreSQL 1-4 ms per warm batch of 20-100 events (+14-22 %), so it lasts only while `issues` is unanalysed
     (reltuples -1) or was last analysed below PLANNED_EACH_BATCH_BELOW rows: after that autovacuum analyses again at
     every 10 % of growth, and the generic plans it invalidates are made again on tables of their size.
+    `plan_young=False` (the rebuild's load, which records facts only): the plans as PostgreSQL keeps them.
     """
 
     async def enter_generation(conn: Connection) -> bool:
@@ -357,7 +358,7 @@ def enter(generation: Generation) -> Begin:
             generation.number,
             generation.search_path,
             f'"{generation.schema}".issues',
-            PLANNED_EACH_BATCH_BELOW,
+            PLANNED_EACH_BATCH_BELOW if plan_young else -1,  # reltuples is never below -1
         )
         return live is not None
 
@@ -394,7 +395,7 @@ def runner(
         handler=apply,
         batch_handler=apply_batch,
         raw_batch_handler=apply_records(settings, derive_now=derive_now),
-        begin=enter(generation),
+        begin=enter(generation, plan_young=derive_now),
         handles=HANDLED,
         max_records=max_records,
         group_id=generation.group_id,

@@ -40,3 +40,11 @@ async def test_batches_are_planned_anew_until_the_problems_were_analysed_at_the_
     assert await _plan_mode_of_a_batch(pool, enter) == "auto"
     async with pool.acquire() as conn:  # the setting was the batch's own
         assert await conn.fetchval("select current_setting('plan_cache_mode')") == "auto"
+
+
+async def test_the_rebuilds_load_keeps_the_plans_as_postgresql_keeps_them(
+    pool: asyncpg.Pool, settings: ProjectionsSettings
+) -> None:
+    """The rebuild's consumers record facts only (derive_now=False): nothing to gain from planning each batch."""
+    generation = await new_generation(pool, settings)
+    assert await _plan_mode_of_a_batch(pool, consumers.enter(generation, plan_young=False)) == "auto"
