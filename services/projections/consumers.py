@@ -325,18 +325,40 @@ async def _all_summaries(conn: Connection) -> None:
     await changes.record(conn, issue_ids)
 
 
-def enter(generation: Generation) -> Begin:
-    """Once per batch, in its transaction: the generation's read models on the search path; False when it was dropped.
+# Until its problems were last counted (analysed) at this many rows, a generation's batches plan every statement anew.
+PLANNED_EACH_BATCH_BELOW = 10_000
+
+
+def enter(generation: Generation, *, plan_young: bool = True) -> Begin:
+    """Once per batch, in its transaction: the generation's read models on the search path, each statement planned for
+    its values and the tables as they are now while the generation is young; False when the generation was dropped.
 
     The share lock keeps the generation from being dropped under this batch; a dropped one ignores events.
+
+    The consumer keeps its connection, and asyncpg prepares each statement on it: after five runs PostgreSQL keeps a
+    generic plan, which a new generation makes while its tables are nearly empty and keeps until autovacuum's first
+    analyze (a minute or more) invalidates it. The state now (`closure.current_states`) then joined the batch's issues
+    to the cases' histories as if both were empty: a fresh generation fed as fast as it applies (`bench/README.md`,
+    "A fresh stack's first minute") took 13 → 98-177 ms per call over its first 55 s, until the analyze, 3-5 ms after.
+    Planned each batch instead: 4-19 ms per call over the same 75 s with no analyze at all (autovacuum off). Planning
+    costs PostgreSQL 1-4 ms per warm batch of 20-100 events (+14-22 %), so it lasts only while `issues` is unanalysed
+    (reltuples -1) or was last analysed below PLANNED_EACH_BATCH_BELOW rows: after that autovacuum analyses again at
+    every 10 % of growth, and the generic plans it invalidates are made again on tables of their size.
+    `plan_young=False` (the rebuild's load, which records facts only): the plans as PostgreSQL keeps them.
     """
 
     async def enter_generation(conn: Connection) -> bool:
         live = await conn.fetchval(
-            """select set_config('search_path', $2, true) from read_model_generations
+            """select set_config('search_path', $2, true),
+                      set_config('plan_cache_mode',
+                                 case when (select reltuples from pg_class where oid = to_regclass($3)) < $4
+                                      then 'force_custom_plan' else 'auto' end, true)
+                 from read_model_generations
                 where generation = $1 and status <> 'dropped' for share""",
             generation.number,
             generation.search_path,
+            f'"{generation.schema}".issues',
+            PLANNED_EACH_BATCH_BELOW if plan_young else -1,  # reltuples is never below -1
         )
         return live is not None
 
@@ -373,7 +395,7 @@ def runner(
         handler=apply,
         batch_handler=apply_batch,
         raw_batch_handler=apply_records(settings, derive_now=derive_now),
-        begin=enter(generation),
+        begin=enter(generation, plan_young=derive_now),
         handles=HANDLED,
         max_records=max_records,
         group_id=generation.group_id,

@@ -84,6 +84,23 @@ async def test_append_with_a_stale_expected_version_is_a_conflict(pool: asyncpg.
         assert [e.stream_version for e in await store.read(conn, "i-1")] == [1]
 
 
+async def test_one_event_at_a_version_behind_or_ahead_of_the_stream_is_a_conflict(
+    pool: asyncpg.Pool, store: EventStore
+) -> None:
+    """A stream that exists appends one event through APPEND_ONE, which reads the stream's version: a stale expected
+    version and one the stream has not reached (which the unique key alone would let through, leaving a gap) are
+    both refused, each saying where the stream is."""
+    async with pool.acquire() as conn:
+        await store.append(conn, "at-2", [reported("at-2"), reported("at-2", "second")], 0, META)
+        for expected in (1, 3):
+            with pytest.raises(ConcurrencyConflict) as caught:
+                await store.append(conn, "at-2", [reported("at-2", f"after {expected}")], expected, META)
+            assert (caught.value.expected, caught.value.actual) == (expected, 2)
+        await store.append(conn, "at-2", [reported("at-2", "third")], 2, META)
+        assert [e.stream_version for e in await store.read(conn, "at-2")] == [1, 2, 3]
+        assert await conn.fetchval("select count(*) from outbox o join events e using (event_id)") == 3
+
+
 async def test_concurrent_appends_at_the_same_version_let_exactly_one_win(
     pool: asyncpg.Pool, store: EventStore
 ) -> None:
