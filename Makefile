@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 # This install's keys are generated the first time into .run/secrets.env (mode 600, never committed) and kept.
 # Keycloak is launched right after PostgreSQL and waited for once the services are up (it takes the longest).
 # make up is development: it alone passes ENVIRONMENT=development to the command that creates the development users.
+# KAFKA_NODES=3 make up: a three-node Kafka cluster (infra/kafka.sh), whose every node the services bootstrap from.
 up: install assets
 	@$(PY) -m shared.stack_keys ensure
 	@bash infra/postgres.sh start
@@ -37,7 +38,7 @@ up: install assets
 	@bash infra/services.sh status
 	@bash infra/proxy.sh status
 	@echo "  keycloak        $$(bash infra/keycloak.sh url)/realms/county (admin console $$(bash infra/keycloak.sh url)/admin/: admin, KEYCLOAK_ADMIN_PASSWORD in .run/secrets.env)"
-	@echo "  kafka           127.0.0.1:9092 (SASL/SCRAM; each service its own user: python -m shared.kafka_access show)"
+	@echo "  kafka           $$(bash infra/kafka.sh bootstrap) (SASL/SCRAM; each service its own user: python -m shared.kafka_access show)"
 	@echo "  postgresql      $$(bash infra/postgres.sh url)"
 	@echo "  logs            .run/logs/ (make logs)"
 
