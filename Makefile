@@ -77,6 +77,7 @@ $(VEGETA):
 	fi
 
 # Fault drill on a Kafka and PostgreSQL of its own (19092/19093, 55433): python -m drill --help
+# KAFKA_NODES=3 make drill: on a three-node cluster (19092-19094), with its broker faults (drill/README.md)
 drill: install
 	@$(PY) -m drill $(ARGS)
 
