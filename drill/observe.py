@@ -224,8 +224,16 @@ async def compare_with_rebuild(stack: StackConfig, name: str) -> RebuildComparis
         await admin.execute(f'drop database if exists "{fresh}" with (force)')
         groups_before = await group_ids(stack.broker, stack.topic_prefix)
         started = time.monotonic()
+        # as the drill's admin, whose password is the install's (its broker was formatted with it), whatever
+        # KAFKA_PASSWORD the drill's own environment holds (a test session's, under pytest)
         result = await asyncio.to_thread(
-            rebuild_into, stack.database_url, fresh, stack.bootstrap, stack.topic_prefix, timeout=300
+            rebuild_into,
+            stack.database_url,
+            fresh,
+            stack.bootstrap,
+            stack.topic_prefix,
+            timeout=300,
+            signed_in_as=stack.broker,
         )
         seconds = time.monotonic() - started
         made = await group_ids(stack.broker, stack.topic_prefix) - groups_before
