@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 # make up is development: it alone passes ENVIRONMENT=development to the command that creates the development users.
 # SCALE="intake=3 cases=2 projections=2": instances per service (default one each), behind the balancer on each
 # service's own port (infra/services.sh, infra/balancer.sh; README: Scaling out).
+# KAFKA_NODES=3 make up: a three-node Kafka cluster (infra/kafka.sh), whose every node the services bootstrap from.
 up: install assets
 	@$(PY) -m shared.stack_keys ensure
 	@bash infra/postgres.sh start
@@ -39,7 +40,7 @@ up: install assets
 	@bash infra/services.sh status
 	@bash infra/proxy.sh status
 	@echo "  keycloak        $$(bash infra/keycloak.sh url)/realms/county (admin console $$(bash infra/keycloak.sh url)/admin/: admin, KEYCLOAK_ADMIN_PASSWORD in .run/secrets.env)"
-	@echo "  kafka           127.0.0.1:9092 (SASL/SCRAM; each service its own user: python -m shared.kafka_access show)"
+	@echo "  kafka           $$(bash infra/kafka.sh bootstrap) (SASL/SCRAM; each service its own user: python -m shared.kafka_access show)"
 	@echo "  postgresql      $$(bash infra/postgres.sh url)"
 	@echo "  logs            .run/logs/ (make logs)"
 
@@ -83,6 +84,7 @@ $(VEGETA):
 	fi
 
 # Fault drill on a Kafka and PostgreSQL of its own (19092/19093, 55433): python -m drill --help
+# KAFKA_NODES=3 make drill: on a three-node cluster (19092-19094), with its broker faults (drill/README.md)
 drill: install
 	@$(PY) -m drill $(ARGS)
 

@@ -26,9 +26,16 @@ class ReplayFailed(RuntimeError):
 
 
 def rebuild_into(
-    database_url: str, database_name: str, bootstrap: str, topic_prefix: str, *, timeout: float = 1800
+    database_url: str,
+    database_name: str,
+    bootstrap: str,
+    topic_prefix: str,
+    *,
+    timeout: float = 1800,
+    signed_in_as: Broker | None = None,
 ) -> dict[str, Any]:
-    """Runs the rebuild command against a scratch database; returns what it reported (events, seconds, rates)."""
+    """Runs the rebuild command against a scratch database; returns what it reported (events, seconds, rates). It
+    signs in to the broker as `signed_in_as` when given, else as this process's environment says."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -37,6 +44,12 @@ def rebuild_into(
         "TOPIC_PREFIX": topic_prefix,
         "LOG_LEVEL": "WARNING",
     }
+    if signed_in_as is not None:
+        env |= {
+            "KAFKA_USERNAME": signed_in_as.username,
+            "KAFKA_PASSWORD": signed_in_as.password,
+            "KAFKA_SECURITY_PROTOCOL": signed_in_as.security_protocol,
+        }
     done = subprocess.run(
         [sys.executable, "-m", "services.projections.rebuild", "--grace-seconds", "0"],
         cwd=ROOT,

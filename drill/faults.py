@@ -27,16 +27,48 @@ def kill_and_restart(service: str) -> Fault:
     return Fault(f"kill:{service}", f"kill -9 {service} 并重启", inject)
 
 
-def kafka_outage(seconds: float) -> Fault:
+def away_and_back(
+    name: str, label: str, away: Callable[[Stack], None], back: Callable[[Stack], None], seconds: float
+) -> Fault:
+    """Something taken away, `seconds` under load without it, then brought back."""
+
     async def inject(stack: Stack) -> float:
-        await asyncio.to_thread(stack.stop_kafka)
+        await asyncio.to_thread(away, stack)
         await asyncio.sleep(seconds)
         started = time.monotonic()
-        await asyncio.to_thread(stack.start_kafka)
+        await asyncio.to_thread(back, stack)
         await stack.wait_ready()
         return time.monotonic() - started
 
-    return Fault("kafka", f"停止 Kafka {seconds:g} 秒后启动", inject)
+    return Fault(name, label, inject)
+
+
+def kafka_outage(seconds: float) -> Fault:
+    """Every broker stopped (one node, or the whole cluster)."""
+    return away_and_back("kafka", f"停止 Kafka {seconds:g} 秒后启动", Stack.stop_kafka, Stack.start_kafka, seconds)
+
+
+def broker_kill(node: int, seconds: float) -> Fault:
+    """kill -9 one node of a three-node cluster under load; the system goes on with two, then it comes back."""
+    return away_and_back(
+        "broker:kill",
+        f"kill -9 Kafka 节点 {node}，{seconds:g} 秒后重启",
+        lambda stack: stack.kill_broker(node),
+        lambda stack: stack.start_kafka(node),
+        seconds,
+    )
+
+
+def brokers_stop(nodes: tuple[int, ...], seconds: float) -> Fault:
+    """Stop two nodes of three: fewer in-sync replicas than min.insync.replicas (2), and no controller quorum. Intake
+    goes on accepting into its outbox; publishing resumes when they are back."""
+    return away_and_back(
+        "brokers:stop",
+        f"停止 Kafka 节点 {'、'.join(map(str, nodes))}（同步副本不足）{seconds:g} 秒后启动",
+        lambda stack: stack.stop_kafka(*nodes),
+        lambda stack: stack.start_kafka(*nodes),
+        seconds,
+    )
 
 
 def postgres_restart() -> Fault:
@@ -49,5 +81,15 @@ def postgres_restart() -> Fault:
     return Fault("postgres", "重启 PostgreSQL", inject)
 
 
+CLUSTER_FAULTS = ("broker:kill", "brokers:stop")
+
+
 def all_faults(kafka_seconds: float) -> list[Fault]:
-    return [*(kill_and_restart(s) for s in SERVICES), kafka_outage(kafka_seconds), postgres_restart()]
+    """Every fault; those of CLUSTER_FAULTS only on a cluster of three (a node killed: 1; two stopped: 2 and 3)."""
+    return [
+        *(kill_and_restart(s) for s in SERVICES),
+        broker_kill(1, kafka_seconds),
+        brokers_stop((2, 3), kafka_seconds),
+        kafka_outage(kafka_seconds),
+        postgres_restart(),
+    ]

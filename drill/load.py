@@ -39,8 +39,13 @@ class Ledger:
 
     def longest_gap(self, start: float, end: float) -> float:
         """The longest time without a 202 between two moments: what submitters saw of a fault."""
-        times = [start, *sorted(t for t in self.accepted_at if start <= t <= end), end]
-        return max(b - a for a, b in zip(times, times[1:], strict=False))
+        return longest_gap(self.accepted_at, start, end)
+
+
+def longest_gap(moments: list[float], start: float, end: float) -> float:
+    """The longest time between two moments without one of `moments` (times of something happening)."""
+    times = [start, *sorted(t for t in moments if start <= t <= end), end]
+    return max(b - a for a, b in zip(times, times[1:], strict=False))
 
 
 class GaveUp(Exception):

@@ -2,7 +2,9 @@
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import sys
 import time
 import uuid
@@ -16,10 +18,11 @@ from aiokafka.errors import KafkaError
 from bench.replay import ReplayFailed
 from bench.tokens import tokens
 from drill import checks, observe
-from drill.faults import Fault, all_faults
-from drill.load import SteadyLoad
+from drill.faults import CLUSTER_FAULTS, Fault, all_faults
+from drill.load import SteadyLoad, longest_gap
 from drill.stack import ROOT, SERVICES, Stack, StackConfig, StackError
 from shared.logging import configure_logging
+from shared.settings import dsn_for
 from shared.stack_keys import use_stack_keys
 from shared.topics import EVENT_TOPICS
 
@@ -33,6 +36,8 @@ class Plan:
     settle: float  # how long the checks wait for the system to catch up before they report
     rebuild_after_each: bool
     faults: tuple[str, ...]
+    # `settle` after a fault of the brokers: the relays' catch-up after one took 100-180 s on the loaded 2-core machine
+    broker_settle: float = 240
 
 
 FULL = Plan(
@@ -68,6 +73,10 @@ class Stage:
     counts: dict[str, int] = field(default_factory=dict)
     rebuild: dict[str, Any] | None = None
     deadline_delay: dict[str, Any] | None = None
+    # From the fault until its checks: the longest time without an event published (by any relay) and without one
+    # applied (by any consumer), how soon after the brokers were started again one was published, the most reports
+    # waiting in intake's outbox.
+    stalls: dict[str, float | int | None] | None = None
 
     @property
     def passed(self) -> bool:
@@ -117,18 +126,17 @@ class Drill:
     async def verify(self, stage: Stage, *, rebuild: bool) -> None:
         """Waits (up to `settle`) until the checks pass; what still fails then is reported."""
         started = time.monotonic()
-        left = await self.load.drain(timeout=self.plan.settle)
+        settle = self.plan.broker_settle if stage.name in ("kafka", *CLUSTER_FAULTS) else self.plan.settle
+        left = await self.load.drain(timeout=settle)
         async with httpx.AsyncClient(timeout=30) as client:
             while True:
                 findings, tally = await self.observe_and_check(client)
-                if not findings or time.monotonic() - started > self.plan.settle:
+                if not findings or time.monotonic() - started > settle:
                     break
                 await asyncio.sleep(0.5)
             not_ready = [s for s in SERVICES if not await self.stack.ready(s, client)]
         if left:
-            findings.append(
-                checks.Finding("load", "lag", f"{left} client workflows still running after {self.plan.settle:.0f}s")
-            )
+            findings.append(checks.Finding("load", "lag", f"{left} client workflows still running after {settle:.0f}s"))
         if not_ready:
             findings.append(checks.Finding("readiness", "not_ready", f"not ready: {', '.join(not_ready)}"))
         ledger = self.load.ledger
@@ -167,15 +175,32 @@ class Drill:
     async def run_fault(self, fault: Fault) -> Stage:
         stage = Stage(fault.name, fault.label)
         await asyncio.sleep(self.plan.warmup)
+        config = self.stack.config
+        progress = observe.Progress()
+        watch = asyncio.create_task(
+            observe.watch_progress(
+                [config.url(s) for s in SERVICES],
+                config.metrics_token,
+                dsn_for(config.database_url, config.database("intake")),
+                progress,
+            )
+        )
+        self.stack.brokers_started_at = self.stack.brokers_up_at = None
         began = time.monotonic()
         try:
             stage.ready_after_s = round(await fault.inject(self.stack), 1)
         except StackError as exc:
             stage.findings.append(str(checks.Finding("readiness", "not_ready", str(exc))))
             return stage
-        await asyncio.sleep(self.plan.after)
+        finally:
+            await asyncio.sleep(self.plan.after)
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
         self.load.pause()
-        stage.longest_gap_s = round(self.load.ledger.longest_gap(began, time.monotonic()), 1)
+        ended = time.monotonic()
+        stage.longest_gap_s = round(self.load.ledger.longest_gap(began, ended), 1)
+        stage.stalls = stalls(progress, began, ended, self.stack.brokers_started_at, self.stack.brokers_up_at)
         await self.verify(stage, rebuild=self.plan.rebuild_after_each)
         self.load.resume()
         return stage
@@ -200,6 +225,20 @@ class Drill:
             await self.load.close()
 
 
+def stalls(
+    progress: observe.Progress, began: float, ended: float, restarted: float | None = None, up: float | None = None
+) -> dict[str, Any]:
+    """The stall figures of a stage; `restarted` and `up`: when its brokers were started again, and were all up."""
+    resumed = next((t for t in progress.published_at if restarted is not None and t >= restarted), None)
+    return {
+        "published_s": round(longest_gap(progress.published_at, began, ended), 1),
+        "consumed_s": round(longest_gap(progress.consumed_at, began, ended), 1),
+        "published_after_restart_s": None if resumed is None or restarted is None else round(resumed - restarted, 1),
+        "brokers_start_s": None if restarted is None or up is None else round(up - restarted, 1),
+        "most_in_outbox": progress.most_in_outbox,
+    }
+
+
 def render_stage(stage: Stage) -> str:
     ready = "—" if stage.ready_after_s is None else f"{stage.ready_after_s:.1f}s"
     gap = "—" if stage.longest_gap_s is None else f"{stage.longest_gap_s:.1f}s"
@@ -211,6 +250,18 @@ def render_stage(stage: Stage) -> str:
         f"重投副本 {sum(v for k, v in c.items() if k.endswith('_redelivered_copies'))} 个）；"
         f"超期 {c.get('deadlines_missed', 0)} 次，问责 {c.get('escalations', 0)} 次；检查用时 {stage.check_s:.1f}s"
     ]
+    if stage.stalls:
+        s = stage.stalls
+        after = s["published_after_restart_s"]
+        lines.append(
+            f"    发布最长停顿 {s['published_s']}s，消费最长停顿 {s['consumed_s']}s"
+            + (
+                ""
+                if after is None
+                else f"，Kafka 启动命令发出后 {after}s 恢复发布（节点启动用时 {s['brokers_start_s']}s）"
+            )
+            + f"；intake 发件箱最多积压 {s['most_in_outbox']} 条"
+        )
     if stage.rebuild:
         replayed, seconds = stage.rebuild["replayed_events"], stage.rebuild["seconds"]
         lines.append(f"    读模型与从主题重建的结果一致（重放 {replayed} 个事件，{seconds}s）")
@@ -235,14 +286,21 @@ def parse(argv: list[str] | None) -> tuple[StackConfig, Plan, argparse.Namespace
     parser = argparse.ArgumentParser(prog="python -m drill", description="故障演练：逐个制造故障，检查无丢失、无重复")
     parser.add_argument("--short", action="store_true", help="the short version make test runs (about two minutes)")
     parser.add_argument("--kafka-port", type=int, default=19092)
-    parser.add_argument("--kafka-controller-port", type=int, default=19093)
+    parser.add_argument("--kafka-controller-port", type=int, default=19093, help="one node only")
+    parser.add_argument(
+        "--kafka-nodes",
+        type=int,
+        choices=(1, 3),
+        default=int(os.environ.get("KAFKA_NODES") or 1),
+        help=f"3: a cluster (KAFKA_NODES), with the faults {', '.join(CLUSTER_FAULTS)}",
+    )
     parser.add_argument("--pg-port", type=int, default=55433)
     parser.add_argument(
         "--base-port", type=int, default=18001, help="intake on this port, the other four services on the next ones"
     )
     parser.add_argument("--rate", type=float, help="reports offered per second")
     parser.add_argument("--kafka-outage", type=float, help="seconds the broker stays stopped")
-    parser.add_argument("--faults", help=f"comma-separated, from: {', '.join(FULL.faults)}")
+    parser.add_argument("--faults", help=f"comma-separated, from: {', '.join((*FULL.faults, *CLUSTER_FAULTS))}")
     parser.add_argument("--run", help="topic and database prefix of this drill (default: random)")
     parser.add_argument("--keep-infra", action="store_true", help="leave the drill's Kafka and PostgreSQL running")
     parser.add_argument("--keep-data", action="store_true", help="keep the drill's databases and topics")
@@ -250,21 +308,28 @@ def parse(argv: list[str] | None) -> tuple[StackConfig, Plan, argparse.Namespace
     args = parser.parse_args(argv)
     plan = SHORT if args.short else FULL
     overrides: dict[str, Any] = {}
+    if args.kafka_nodes == 3:
+        # on a cluster, its own faults before the whole broker's outage
+        at = plan.faults.index("kafka")
+        overrides["faults"] = (*plan.faults[:at], *CLUSTER_FAULTS, *plan.faults[at:])
     if args.rate:
         overrides["rate"] = args.rate
     if args.kafka_outage is not None:
         overrides["kafka_outage"] = args.kafka_outage
     if args.faults:
         wanted = tuple(f.strip() for f in args.faults.split(",") if f.strip())
-        unknown = [f for f in wanted if f not in FULL.faults]
+        unknown = [f for f in wanted if f not in (*FULL.faults, *CLUSTER_FAULTS)]
         if unknown:
             parser.error(f"unknown faults: {unknown}")
+        if args.kafka_nodes != 3 and set(wanted) & set(CLUSTER_FAULTS):
+            parser.error(f"{', '.join(CLUSTER_FAULTS)} need a cluster: --kafka-nodes 3 (or KAFKA_NODES=3)")
         overrides["faults"] = wanted
     plan = Plan(**{**asdict(plan), **overrides})
     config = StackConfig(
         run=args.run or f"drill{uuid.uuid4().hex[:8]}",
         kafka_port=args.kafka_port,
         kafka_controller_port=args.kafka_controller_port,
+        kafka_nodes=args.kafka_nodes,
         pg_port=args.pg_port,
         service_ports={s: args.base_port + i for i, s in enumerate(SERVICES)},
     )

@@ -3,7 +3,7 @@
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -120,19 +120,72 @@ async def projections_listing(
     return listed, total, body["positions"]
 
 
-async def metric_samples(client: httpx.AsyncClient, url: str, name: str, *, token: str) -> dict[str, float]:
-    """The samples of one metric family on a service's /metrics (read with its METRICS_TOKEN), summed over labels
-    (`_count`, `_sum`, …)."""
+async def metric_samples(
+    client: httpx.AsyncClient, url: str, name: str, *, token: str, also: tuple[str, ...] = ()
+) -> dict[str, float]:
+    """The samples of one metric family (and those named in `also`) on a service's /metrics (read with its
+    METRICS_TOKEN), summed over labels (`_count`, `_sum`, `_total`, …)."""
     from prometheus_client.parser import text_string_to_metric_families
 
     response = await client.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"})
     response.raise_for_status()
     totals: dict[str, float] = {}
     for family in text_string_to_metric_families(response.text):
-        if family.name == name:
+        if family.name == name or family.name in also:
             for sample in family.samples:
                 totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
     return totals
+
+
+@dataclass
+class Progress:
+    """While a fault runs: when the events the relays published and those the consumers applied (summed over the
+    services' /metrics) moved, and the most rows intake's outbox held at once (reports accepted, not yet published)."""
+
+    published_at: list[float] = field(default_factory=list)
+    consumed_at: list[float] = field(default_factory=list)
+    most_in_outbox: int = 0
+
+
+async def watch_progress(urls: list[str], token: str, outbox_dsn: str, progress: Progress, every: float = 0.25) -> None:
+    """Samples every `every` seconds until cancelled. A moment counts as progress when a counter of any service that
+    answered moved since that service last answered (a busy or killed service is left out of that round; a killed
+    one's counters start again from zero, which counts as a move)."""
+    last: dict[tuple[str, str], float] = {}
+    conn: asyncpg.Connection | None = None
+    async with httpx.AsyncClient(timeout=2) as client:
+        try:
+            while True:
+                moved: set[str] = set()
+                for url in urls:
+                    try:
+                        got = await metric_samples(
+                            client, url, "events_published", token=token, also=("events_consumed",)
+                        )
+                    except httpx.HTTPError:
+                        continue
+                    for name in ("events_published_total", "events_consumed_total"):
+                        value = got.get(name, 0.0)
+                        if (url, name) in last and value != last[url, name]:
+                            moved.add(name)
+                        last[url, name] = value
+                now = time.monotonic()
+                if "events_published_total" in moved:
+                    progress.published_at.append(now)
+                if "events_consumed_total" in moved:
+                    progress.consumed_at.append(now)
+                try:
+                    conn = conn if conn is not None and not conn.is_closed() else await asyncpg.connect(outbox_dsn)
+                    progress.most_in_outbox = max(progress.most_in_outbox, await conn.fetchval(OUTBOX_ROWS))
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    conn = None
+                await asyncio.sleep(every)
+        finally:
+            if conn is not None:
+                await conn.close()
+
+
+OUTBOX_ROWS = "select count(*) from outbox"
 
 
 def read_model_tables() -> list[str]:
@@ -171,8 +224,16 @@ async def compare_with_rebuild(stack: StackConfig, name: str) -> RebuildComparis
         await admin.execute(f'drop database if exists "{fresh}" with (force)')
         groups_before = await group_ids(stack.broker, stack.topic_prefix)
         started = time.monotonic()
+        # as the drill's admin, whose password is the install's (its broker was formatted with it), whatever
+        # KAFKA_PASSWORD the drill's own environment holds (a test session's, under pytest)
         result = await asyncio.to_thread(
-            rebuild_into, stack.database_url, fresh, stack.bootstrap, stack.topic_prefix, timeout=300
+            rebuild_into,
+            stack.database_url,
+            fresh,
+            stack.bootstrap,
+            stack.topic_prefix,
+            timeout=300,
+            signed_in_as=stack.broker,
         )
         seconds = time.monotonic() - started
         made = await group_ids(stack.broker, stack.topic_prefix) - groups_before

@@ -41,6 +41,8 @@ class StackConfig:
     run: str  # topic prefix and database name prefix of this drill
     kafka_port: int = 19092
     kafka_controller_port: int = 19093
+    # 3: a cluster (infra/kafka.sh's KAFKA_NODES), node i on kafka_port + i - 1, its controller on kafka_port + 9 + i
+    kafka_nodes: int = 1
     pg_port: int = 55433
     service_ports: dict[str, int] = field(default_factory=lambda: {s: 18001 + i for i, s in enumerate(SERVICES)})
     log_dir: Path = ROOT / ".run" / "drill"
@@ -52,7 +54,9 @@ class StackConfig:
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+        return stack_keys.local_kafka_bootstrap(
+            {"KAFKA_PORT": str(self.kafka_port), "KAFKA_NODES": str(self.kafka_nodes)}
+        )
 
     @property
     def broker(self) -> Broker:
@@ -84,6 +88,9 @@ class Stack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._started_kafka = False
         self._started_postgres = False
+        # when the last broker fault's brokers were started again, and when they were all up (the stall figures)
+        self.brokers_started_at: float | None = None
+        self.brokers_up_at: float | None = None
 
     # ------------------------------------------------------------ infra
     def _infra_env(self) -> dict[str, str]:
@@ -91,6 +98,7 @@ class Stack:
         env.update(
             KAFKA_PORT=str(self.config.kafka_port),
             KAFKA_CONTROLLER_PORT=str(self.config.kafka_controller_port),
+            KAFKA_NODES=str(self.config.kafka_nodes),
             PGPORT=str(self.config.pg_port),
         )
         return env
@@ -110,11 +118,18 @@ class Stack:
     def _running(self, name: str) -> bool:
         return self._script(name, "status", check=False).returncode == 0
 
-    def start_kafka(self) -> None:
-        self._script("kafka", "start")
+    def start_kafka(self, *nodes: int) -> None:
+        """Every broker, or those numbered (1..kafka_nodes)."""
+        self.brokers_started_at = time.monotonic()
+        self._script("kafka", "start", *map(str, nodes))
+        self.brokers_up_at = time.monotonic()
 
-    def stop_kafka(self) -> None:
-        self._script("kafka", "stop")
+    def stop_kafka(self, *nodes: int) -> None:
+        self._script("kafka", "stop", *map(str, nodes))
+
+    def kill_broker(self, node: int) -> None:
+        """SIGKILL one node of the cluster: no controlled shutdown, its leaderships move when the quorum fences it."""
+        self._script("kafka", "kill", str(node))
 
     def restart_postgres(self) -> None:
         self._script("postgres", "restart")
@@ -182,10 +197,11 @@ class Stack:
 
     # ------------------------------------------------------------ whole
     async def start(self) -> None:
-        for name, port in (("kafka", self.config.kafka_port), ("postgres", self.config.pg_port)):
-            if port == SHARED_PORTS[name]:
+        kafka_ports = range(self.config.kafka_port, self.config.kafka_port + self.config.kafka_nodes)
+        for name, ports in (("kafka", kafka_ports), ("postgres", [self.config.pg_port])):
+            if SHARED_PORTS[name] in ports:
                 raise StackError(
-                    f"{name} port {port} is the shared stack's: the drill stops and restarts its {name}; "
+                    f"{name} port {SHARED_PORTS[name]} is the shared stack's: the drill stops and restarts its {name}; "
                     "give it a port of its own"
                 )
         self._started_postgres = not self._running("postgres")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Local single-node Apache Kafka (KRaft, broker+controller in one JVM) run
-# straight from Maven Central jars -- no tarball, no Docker.
+# Local Apache Kafka (KRaft) run straight from Maven Central jars -- no tarball, no Docker: one node
+# (broker and controller in one JVM), or with KAFKA_NODES=3 a cluster of three such nodes (a controller
+# quorum of three and three brokers; each node is both, so one JVM per node, not six, on this small machine).
 #
 # Every client signs in (SASL/SCRAM-SHA-512 on 127.0.0.1:KAFKA_PORT) and every request is
 # authorized (StandardAuthorizer; nothing is allowed without an ACL): the broker's admin is a
@@ -11,22 +12,29 @@
 # formatted before authentication existed is given it once, on a start without it.
 #
 #   infra/kafka.sh install            resolve jars into .cache/kafka/libs (once)
-#   infra/kafka.sh start              install if needed, format storage once, start, wait until ready
-#   infra/kafka.sh stop               SIGTERM, wait up to 30 s, then SIGKILL
-#   infra/kafka.sh status             exit 0 if running
+#   infra/kafka.sh start [NODE...]    install if needed, format storage once, start, wait until ready
+#   infra/kafka.sh stop [NODE...]     SIGTERM, wait up to 30 s, then SIGKILL
+#   infra/kafka.sh kill NODE...       SIGKILL (the drill's broker faults)
+#   infra/kafka.sh status [NODE...]   one line a node; exit 0 if every one asked about is running
+#   infra/kafka.sh bootstrap          print the bootstrap list (every node's client listener)
 #   infra/kafka.sh topics [NAME...]   create topics (idempotent); no NAME: list topics
 #   infra/kafka.sh perf ARGS...       org.apache.kafka.tools.ProducerPerformance ARGS
 #   infra/kafka.sh consumer-perf ARGS org.apache.kafka.tools.ConsumerPerformance ARGS
 #   infra/kafka.sh tool CLASS ARGS... any main class on the Kafka classpath
 #   infra/kafka.sh client-config      print the path of the admin's client properties (--command-config)
-#   infra/kafka.sh logs [N]           last N lines of the broker log
+#   infra/kafka.sh logs [N]           last N lines of each node's log
+#   NODE is 1..KAFKA_NODES (default: every node).
 #
 # Environment:
 #   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093)  listeners on 127.0.0.1.  A
 #       non-default KAFKA_PORT gets its own state (.run/kafka-<port>/, kafka-<port>.log/.pid)
 #       so a second broker can run next to the default one.
+#   KAFKA_NODES (1, or 3 when a cluster runs on KAFKA_PORT)   1, or 3: node i (1..3) listens for clients on KAFKA_PORT+i-1 and for the
+#       controllers on KAFKA_PORT+10+i-1 (KAFKA_CONTROLLER_PORT is not used); state in
+#       .run/kafka-cluster[-<port>]/node<i>/, logs and pids kafka-cluster[-<port>]-<i>.{log,pid}.
+#       Internal topics and `topics` get replication factor 3 and min.insync.replicas 2.
 #   KAFKA_VERSION (4.1.1)        must be a 4.x version (log4j2 logging set-up)
-#   KAFKA_HEAP_OPTS ("-Xms256m -Xmx512m")
+#   KAFKA_HEAP_OPTS ("-Xms256m -Xmx512m"; with three nodes "-Xms128m -Xmx384m" each)
 #   KAFKA_START_TIMEOUT (90)     seconds to wait for the broker to become ready
 #   KAFKA_TOPIC_PARTITIONS (12)  partitions for `topics` (as TOPIC_PARTITIONS, shared/settings.py)
 #   KAFKA_VERBOSE=1              show progress messages
@@ -42,7 +50,19 @@ INFRA="$ROOT/infra"
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
-KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+# Unset: one node, unless a cluster runs on KAFKA_PORT (started with KAFKA_NODES=3): `make down`, `status` and the
+# other commands run without it find that cluster.
+if [[ -z "${KAFKA_NODES:-}" ]]; then
+  KAFKA_NODES=1
+  for pid_file in "$ROOT/.run/pids/kafka-cluster$([[ "$KAFKA_PORT" == 9092 ]] || echo "-$KAFKA_PORT")"-[0-9].pid; do
+    if [[ -f "$pid_file" ]] && kill -0 "$(tr -dc '0-9' <"$pid_file")" 2>/dev/null; then KAFKA_NODES=3; fi
+  done
+fi
+if [[ "$KAFKA_NODES" == 1 ]]; then
+  KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+else
+  KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx384m}"
+fi
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_TOPIC_PARTITIONS="${KAFKA_TOPIC_PARTITIONS:-12}"
 KAFKA_VERBOSE="${KAFKA_VERBOSE:-0}"
@@ -56,26 +76,59 @@ LOG4J_TOOLS="$INFRA/kafka/log4j2-tools.properties"
 # shellcheck source=infra/kafka/broker.sh
 source "$INFRA/kafka/broker.sh"
 
-if [[ "$KAFKA_PORT" == 9092 ]]; then NAME=kafka; else NAME="kafka-$KAFKA_PORT"; fi
-RUN_DIR="$ROOT/.run/$NAME"
-DATA_DIR="$RUN_DIR/data"
-PROPS="$RUN_DIR/server.properties"
-CLIENT_PROPS="$RUN_DIR/admin.properties"
-SECURED_MARK="$DATA_DIR/.scram-admin"
+# The state of the whole (one node or the cluster): its id and the admin's client properties.
+if [[ "$KAFKA_NODES" == 1 ]]; then STATE="kafka"; else STATE="kafka-cluster"; fi
+[[ "$KAFKA_PORT" == 9092 ]] || STATE="$STATE-$KAFKA_PORT"
+STATE_DIR="$ROOT/.run/$STATE"
+CLIENT_PROPS="$STATE_DIR/admin.properties"
 # shellcheck source=infra/stack_keys.sh
 source "$INFRA/stack_keys.sh"
-CLUSTER_ID_FILE="$RUN_DIR/cluster.id"
+CLUSTER_ID_FILE="$STATE_DIR/cluster.id"
 LOG_DIR="$ROOT/.run/logs"
-LOG_FILE="$LOG_DIR/$NAME.log"
 PID_DIR="$ROOT/.run/pids"
-PID_FILE="$PID_DIR/$NAME.pid"
-BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+# Replicas of every topic and the in-sync replicas a write needs: 1/1 on one node, 3/2 on three.
+REPLICAS=$(( KAFKA_NODES < 3 ? KAFKA_NODES : 3 ))
+BOOTSTRAP=""
+for ((i = 0; i < KAFKA_NODES; i++)); do BOOTSTRAP+="${BOOTSTRAP:+,}127.0.0.1:$((KAFKA_PORT + i))"; done
+
+# The node the functions below act on (use_node I): its name, folders, files and ports.
+use_node() {
+  NODE_ID="$1"
+  if [[ "$KAFKA_NODES" == 1 ]]; then
+    NAME="$STATE"
+    RUN_DIR="$STATE_DIR"
+    NODE_PORT="$KAFKA_PORT"
+    NODE_CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT"
+  else
+    NAME="$STATE-$NODE_ID"
+    RUN_DIR="$STATE_DIR/node$NODE_ID"
+    NODE_PORT=$((KAFKA_PORT + NODE_ID - 1))
+    NODE_CONTROLLER_PORT=$((KAFKA_PORT + 10 + NODE_ID - 1))
+  fi
+  DATA_DIR="$RUN_DIR/data"
+  PROPS="$RUN_DIR/server.properties"
+  SECURED_MARK="$DATA_DIR/.scram-admin"
+  LOG_FILE="$LOG_DIR/$NAME.log"
+  PID_FILE="$PID_DIR/$NAME.pid"
+}
+
+use_node 1
+
+# controller.quorum.voters of the cluster: 1@127.0.0.1:<controller port of node 1>,...
+quorum_voters() {
+  local i out=""
+  for ((i = 1; i <= KAFKA_NODES; i++)); do out+="${out:+,}$i@127.0.0.1:$((KAFKA_PORT + 10 + i - 1))"; done
+  echo "$out"
+}
 
 die()  { echo "kafka.sh: error: $*" >&2; exit 1; }
 info() { if [[ "$KAFKA_VERBOSE" == 1 ]]; then echo "kafka.sh: $*" >&2; fi; }
 say()  { echo "kafka.sh: $*" >&2; }
 
 now_ms() { date +%s%3N; }
+
+# A quorum of two tolerates no failure, one of four no more than one of three: one node, or three.
+[[ "$KAFKA_NODES" == 1 || "$KAFKA_NODES" == 3 ]] || die "KAFKA_NODES=$KAFKA_NODES: 1 or 3"
 
 need_java() {
   command -v java >/dev/null 2>&1 || die "java not found (Kafka ${KAFKA_VERSION} needs Java 17+: apt-get install -y openjdk-17-jre-headless)"
@@ -155,37 +208,40 @@ ensure_secrets() {
 }
 
 write_client_properties() {
-  mkdir -p "$RUN_DIR"
+  mkdir -p "$STATE_DIR"
   (umask 077 && admin_client_properties "$ADMIN_PASSWORD" >"$CLIENT_PROPS.tmp")
   mv "$CLIENT_PROPS.tmp" "$CLIENT_PROPS"
 }
 
 broker_ready() {  # log line written after the broker is unfenced + port answers
-  grep -q "Kafka Server started" "$LOG_FILE" 2>/dev/null && port_open "$KAFKA_PORT"
+  grep -q "Kafka Server started" "$LOG_FILE" 2>/dev/null && port_open "$NODE_PORT"
 }
 
 write_properties() {  # write_properties [open]: `open` is the unauthenticated set-up, only to secure an old store
   mkdir -p "$RUN_DIR" "$DATA_DIR"
   local tmp="$PROPS.tmp" security
   if [[ "${1:-}" == open ]]; then
-    security="listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+    security="listeners=PLAINTEXT://127.0.0.1:$NODE_PORT,CONTROLLER://127.0.0.1:$NODE_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$NODE_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
   else
-    security="listeners=CLIENT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=CLIENT://127.0.0.1:$KAFKA_PORT
+    security="listeners=CLIENT://127.0.0.1:$NODE_PORT,CONTROLLER://127.0.0.1:$NODE_CONTROLLER_PORT
+advertised.listeners=CLIENT://127.0.0.1:$NODE_PORT
 $(sasl_properties "$ADMIN_PASSWORD" "$CONTROLLER_PASSWORD")"
   fi
+  # One node: a dynamic quorum of itself (formatted --standalone). Three: the static quorum of the three.
+  local quorum="controller.quorum.bootstrap.servers=127.0.0.1:$NODE_CONTROLLER_PORT"
+  [[ "$KAFKA_NODES" == 1 ]] || quorum="controller.quorum.voters=$(quorum_voters)"
   (umask 077 && cat >"$tmp" <<EOF
 # generated by infra/kafka.sh -- edits are overwritten on every start
 process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
+node.id=$NODE_ID
+$quorum
 $security
 log.dirs=$DATA_DIR
-$(single_node_properties)
+$(replica_properties "$REPLICAS")
 
 # small machine
 num.network.threads=2
@@ -204,11 +260,15 @@ format_storage() {
   else
     cid="$(run_tool "${TOOL_JVM[@]}" -- kafka.tools.StorageTool random-uuid | tail -n 1 | tr -d '[:space:]')"
     [[ -n "$cid" ]] || die "kafka.tools.StorageTool random-uuid returned nothing"
+    mkdir -p "$STATE_DIR"
     echo "$cid" >"$CLUSTER_ID_FILE"
   fi
   info "formatting $DATA_DIR (cluster id $cid)"
-  local out
-  if ! out="$(run_tool "${TOOL_JVM[@]}" -- kafka.tools.StorageTool format --standalone -t "$cid" -c "$PROPS" \
+  # Every node is formatted with the admin's credential: the quorum's first leader writes it into the metadata
+  # log, which every broker replays, so each broker accepts it (and the services' users, added later the same way).
+  local out standalone=()
+  [[ "$KAFKA_NODES" == 1 ]] && standalone=(--standalone)
+  if ! out="$(run_tool "${TOOL_JVM[@]}" -- kafka.tools.StorageTool format "${standalone[@]}" -t "$cid" -c "$PROPS" \
       --add-scram "$(admin_scram "$ADMIN_PASSWORD")" 2>&1)"; then
     echo "$out" >&2
     die "storage format failed for $DATA_DIR"
@@ -219,7 +279,7 @@ format_storage() {
 # A store formatted before the broker required sign-in has no admin credential, and only a broker
 # that lets clients in unauthenticated can be given one: start it so (127.0.0.1 only), add it, stop.
 secure_old_store() {
-  [[ -f "$DATA_DIR/meta.properties" && ! -f "$SECURED_MARK" ]] || return 0
+  [[ "$KAFKA_NODES" == 1 && -f "$DATA_DIR/meta.properties" && ! -f "$SECURED_MARK" ]] || return 0
   say "adding the admin's SCRAM credential to the existing store $DATA_DIR (once)"
   write_properties open
   launch
@@ -228,46 +288,77 @@ secure_old_store() {
   if ! out="$(run_tool "${TOOL_JVM[@]}" -- kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" --alter \
       --add-config "SCRAM-SHA-512=[iterations=8192,password=$ADMIN_PASSWORD]" --entity-type users --entity-name admin 2>&1)"; then
     echo "$out" >&2
-    cmd_stop
+    stop_node
     die "could not add the admin's credential to $DATA_DIR"
   fi
-  cmd_stop
+  stop_node
   touch "$SECURED_MARK"
 }
 
 # ----------------------------------------------------------------- start
+# the nodes named on the command line (checked), or every node
+NODES=()
+select_nodes() {
+  NODES=()
+  local n
+  for n in "$@"; do
+    [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 && "$n" -le "$KAFKA_NODES" ]] || die "no node '$n' (1..$KAFKA_NODES)"
+    NODES+=("$n")
+  done
+  if [[ ${#NODES[@]} -eq 0 ]]; then for ((n = 1; n <= KAFKA_NODES; n++)); do NODES+=("$n"); done; fi
+}
+
 cmd_start() {
-  local t0 pid
+  local t0 pid n prepared=0 launched=()
   t0=$(now_ms)
-  # One start at a time per broker: parallel test workers each start it and find it up (the broker is
+  select_nodes "$@"
+  # One start at a time per broker or cluster: parallel test workers each start it and find it up (the broker is
   # launched with fd 9 closed, so it never holds the lock).
   mkdir -p "$PID_DIR"
-  exec 9>"$PID_DIR/$NAME.start.lock"
+  exec 9>"$PID_DIR/$STATE.start.lock"
   flock 9
-  if pid="$(live_pid)"; then
-    if broker_ready; then info "already running (pid $pid) on $BOOTSTRAP"; return 0; fi
-    info "process $pid exists but is not ready yet; waiting"
-  else
+  # A cluster's nodes are all launched before any is waited for: a node is ready only once a majority of the
+  # controller quorum runs.
+  for n in "${NODES[@]}"; do
+    use_node "$n"
+    if pid="$(live_pid)"; then
+      if broker_ready; then info "node $n already running (pid $pid) on 127.0.0.1:$NODE_PORT"; continue; fi
+      info "process $pid exists but is not ready yet; waiting"
+      launched+=("$n")
+      continue
+    fi
     rm -f "$PID_FILE"
-    if port_open "$KAFKA_PORT"; then
-      die "port $KAFKA_PORT is already in use by another process (not started by this script; see: ss -ltnp 'sport = :$KAFKA_PORT')"
+    if port_open "$NODE_PORT"; then
+      die "port $NODE_PORT is already in use by another process (not started by this script; see: ss -ltnp 'sport = :$NODE_PORT')"
     fi
-    if port_open "$KAFKA_CONTROLLER_PORT"; then
-      die "controller port $KAFKA_CONTROLLER_PORT is already in use (set KAFKA_CONTROLLER_PORT)"
+    if port_open "$NODE_CONTROLLER_PORT"; then
+      die "controller port $NODE_CONTROLLER_PORT is already in use (set KAFKA_CONTROLLER_PORT, or KAFKA_PORT for a cluster)"
     fi
-    need_java
-    cmd_install
-    mkdir -p "$LOG_DIR" "$PID_DIR"
-    ensure_secrets
-    write_client_properties
+    if [[ $prepared == 0 ]]; then
+      need_java
+      cmd_install
+      mkdir -p "$LOG_DIR" "$PID_DIR"
+      ensure_secrets
+      write_client_properties
+      prepared=1
+    fi
     secure_old_store
     write_properties
     format_storage
     launch
-    pid="$(read_pid)"
+    launched+=("$n")
+  done
+  for n in "${launched[@]}"; do
+    use_node "$n"
+    wait_ready
+  done
+  [[ ${#launched[@]} -gt 0 ]] || return 0
+  local took="$(( ($(now_ms) - t0) / 1000 )).$(( ($(now_ms) - t0) % 1000 / 100 ))s"
+  if [[ "$KAFKA_NODES" == 1 ]]; then
+    say "started on $BOOTSTRAP (pid $(read_pid)) in $took"
+  else
+    say "started node(s) ${launched[*]} of $KAFKA_NODES on $BOOTSTRAP in $took"
   fi
-  wait_ready
-  say "started on $BOOTSTRAP (pid $pid) in $(( ($(now_ms) - t0) / 1000 )).$(( ($(now_ms) - t0) % 1000 / 100 ))s"
 }
 
 launch() {
@@ -306,38 +397,97 @@ wait_ready() {
 }
 
 # ------------------------------------------------------------------ stop
-cmd_stop() {
+stop_node() {  # the current node alone: SIGTERM, wait up to 30 s, then SIGKILL
   local pid
   if ! pid="$(live_pid)"; then
     rm -f "$PID_FILE"
-    info "not running"
+    info "$NAME not running"
     return 0
   fi
   kill -TERM "$pid" 2>/dev/null || true
   local i=0
   while kill -0 "$pid" 2>/dev/null && [[ $i -lt 300 ]]; do sleep 0.1; i=$((i + 1)); done
   if kill -0 "$pid" 2>/dev/null; then
-    say "broker (pid $pid) did not stop within 30s; sending SIGKILL"
+    say "$NAME (pid $pid) did not stop within 30s; sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   fi
   rm -f "$PID_FILE"
-  say "stopped (pid $pid)"
+  say "stopped $NAME (pid $pid)"
+}
+
+cmd_stop() {
+  # The nodes are stopped side by side. The last node of a cluster waits out its controlled shutdown for a quorum
+  # that has gone with the others (five minutes): 5 s after it is the only one left, it gets SIGKILL (its logs are
+  # recovered on the next start; the data is on disk, nothing acknowledged is lost).
+  local n pid pids=() stopped=() alive i=0 alone=0 whole=0
+  select_nodes "$@"
+  [[ ${#NODES[@]} -eq "$KAFKA_NODES" && "$KAFKA_NODES" -gt 1 ]] && whole=1
+  for n in "${NODES[@]}"; do
+    use_node "$n"
+    if pid="$(live_pid)"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+      stopped+=("$NAME (pid $pid)")
+    else
+      info "$NAME not running"
+    fi
+    rm -f "$PID_FILE"
+  done
+  while :; do
+    alive=()
+    for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then alive+=("$pid"); fi; done
+    [[ ${#alive[@]} -gt 0 ]] || break
+    if [[ $whole == 1 && ${#alive[@]} -eq 1 ]]; then alone=$((alone + 1)); fi
+    if [[ $i -ge 300 || $alone -ge 50 ]]; then
+      [[ $alone -ge 50 ]] || say "pid(s) ${alive[*]} did not stop within 30s; sending SIGKILL"
+      kill -KILL "${alive[@]}" 2>/dev/null || true
+      for pid in "${alive[@]}"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done
+      break
+    fi
+    sleep 0.1
+    i=$((i + 1))
+  done
+  [[ ${#stopped[@]} -eq 0 ]] || say "stopped ${stopped[*]}"
+}
+
+cmd_kill() {
+  [[ $# -ge 1 ]] || die "usage: infra/kafka.sh kill NODE..."
+  local n pid
+  select_nodes "$@"
+  for n in "${NODES[@]}"; do
+    use_node "$n"
+    if pid="$(live_pid)"; then
+      kill -KILL "$pid" 2>/dev/null || true
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+      say "killed $NAME (pid $pid, SIGKILL)"
+    fi
+    rm -f "$PID_FILE"
+  done
 }
 
 cmd_status() {
-  local pid
-  if pid="$(live_pid)" && port_open "$KAFKA_PORT"; then
-    echo "kafka: running (pid $pid) on $BOOTSTRAP"
-    return 0
-  fi
-  echo "kafka: stopped"
-  return 1
+  local n pid running=0
+  select_nodes "$@"
+  for n in "${NODES[@]}"; do
+    use_node "$n"
+    local label="kafka"
+    [[ "$KAFKA_NODES" == 1 ]] || label="kafka node $n"
+    if pid="$(live_pid)" && port_open "$NODE_PORT"; then
+      echo "$label: running (pid $pid) on 127.0.0.1:$NODE_PORT"
+      running=$((running + 1))
+    else
+      echo "$label: stopped"
+    fi
+  done
+  [[ $running -eq ${#NODES[@]} ]]
 }
 
 # ---------------------------------------------------------------- topics
 require_running() {
-  live_pid >/dev/null || die "broker is not running (infra/kafka.sh start)"
+  local n running=0
+  for ((n = 1; n <= KAFKA_NODES; n++)); do use_node "$n"; if live_pid >/dev/null; then running=1; fi; done
+  [[ $running == 1 ]] || die "broker is not running (infra/kafka.sh start)"
   is_installed || die "jars not installed (infra/kafka.sh install)"
 }
 
@@ -353,7 +503,8 @@ cmd_topics() {
     [[ "$t" =~ ^[A-Za-z0-9._-]{1,249}$ ]] || die "invalid topic name: '$t'"
     run_tool "${TOOL_JVM[@]}" -- org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
       --command-config "$CLIENT_PROPS" --create --if-not-exists --topic "$t" \
-      --partitions "$KAFKA_TOPIC_PARTITIONS" --replication-factor 1 >/dev/null \
+      --partitions "$KAFKA_TOPIC_PARTITIONS" --replication-factor "$REPLICAS" \
+      --config "min.insync.replicas=$(min_insync "$REPLICAS")" >/dev/null \
       || die "could not create topic '$t'"
     info "topic $t ok"
   done
@@ -384,16 +535,22 @@ main() {
   [[ $# -gt 0 ]] && shift
   case "$cmd" in
     install)       cmd_install ;;
-    start)         cmd_start ;;
-    stop)          cmd_stop ;;
-    restart)       cmd_stop; cmd_start ;;
-    status)        cmd_status ;;
+    start)         cmd_start "$@" ;;
+    stop)          cmd_stop "$@" ;;
+    kill)          cmd_kill "$@" ;;
+    restart)       cmd_stop "$@"; cmd_start "$@" ;;
+    status)        cmd_status "$@" ;;
+    bootstrap)     echo "$BOOTSTRAP" ;;
     topics)        cmd_topics "$@" ;;
     perf)          cmd_perf "$@" ;;
     consumer-perf) cmd_consumer_perf "$@" ;;
     tool)          cmd_tool "$@" ;;
     client-config) [[ -f "$CLIENT_PROPS" ]] || die "no client properties yet (infra/kafka.sh start)"; echo "$CLIENT_PROPS" ;;
-    logs)          tail -n "${1:-50}" "$LOG_FILE" ;;
+    logs)          for ((i = 1; i <= KAFKA_NODES; i++)); do
+                     use_node "$i"
+                     [[ "$KAFKA_NODES" == 1 ]] || echo "==> $LOG_FILE <=="
+                     tail -n "${1:-50}" "$LOG_FILE"
+                   done ;;
     -h|--help|help) usage ;;
     "")            usage >&2; exit 2 ;;
     *)             usage >&2; die "unknown command: $cmd" ;;

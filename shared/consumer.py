@@ -52,7 +52,7 @@ from shared.db import Connection
 from shared.envelope import Envelope, Headers, InvalidEvent, UnknownEventType, ce_type, from_record
 from shared.eventstore import ConcurrencyConflict
 from shared.metrics import CONSUMER_LAG, CONSUMER_RETRIES, CONSUMER_STALLED, DLQ_MESSAGES, EVENTS_CONSUMED
-from shared.relay import make_producer
+from shared.relay import make_producer, stop_producer
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger()
@@ -365,8 +365,7 @@ class ConsumerRunner:
             await self._give_back_connection()
             # Holds belong to this member's assignment: a new consumer starts from the committed offsets.
             self._forget_holds(set())
-            with contextlib.suppress(Exception):
-                await producer.stop()
+            await stop_producer(producer)
             # Leaving the group lets the partitions move at once instead of after the session timeout.
             with contextlib.suppress(Exception):
                 await consumer.stop()

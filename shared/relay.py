@@ -60,6 +60,13 @@ BACKLOG_MEASURE_SECONDS = 2.0
 RECORD_BATCH_BYTES = 256 * 1024
 # After a batch that emptied the outbox, how soon it is looked at again before the relay waits for a notification.
 RECHECK_SECONDS = 0.02
+# An idempotent producer retries a batch for ever (aiokafka never expires one). After a broker of three was killed, the
+# drill saw one relay's batches wait four minutes for a leader its producer no longer reached while the other relays
+# went on: past this long without every acknowledgement the producer is replaced and the rows sent again (at least
+# once: the same event ids, dropped by the consumers' inboxes).
+ACK_TIMEOUT_SECONDS = 30.0
+# How long a producer being replaced may take to stop before the batches it still holds are given up.
+STOP_SECONDS = 5.0
 
 
 def make_producer(broker: Broker, **overrides: Any) -> AIOKafkaProducer:
@@ -137,8 +144,7 @@ class OutboxRelay:
             self._owned.clear()
             # The producer may be stuck on an out-of-order sequence after a broker
             # restart: it is always replaced, never reused after a failure.
-            with contextlib.suppress(Exception):
-                await producer.stop()
+            await stop_producer(producer)
             with contextlib.suppress(Exception):
                 await conn.close()
 
@@ -195,7 +201,7 @@ class OutboxRelay:
         )
         if not rows:
             return 0
-        await asyncio.gather(*await send_in_batches(producer, rows, source=self._settings.ce_source))
+        await acknowledged(await send_in_batches(producer, rows, source=self._settings.ce_source))
         await conn.execute(
             "delete from outbox where (slot, id) in (select * from unnest($1::integer[], $2::bigint[]))",
             [r["slot"] for r in rows],
@@ -226,6 +232,33 @@ class OutboxRelay:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
+
+
+async def acknowledged(deliveries: Sequence[asyncio.Future[Any]], within: float = ACK_TIMEOUT_SECONDS) -> None:
+    """Waits for every delivery; raises the first failure, or TimeoutError when some are still unacknowledged after
+    `within` seconds (they are not cancelled: the producer that holds them is stopped)."""
+    if not deliveries:
+        return
+    done, pending = await asyncio.wait(deliveries, timeout=within)
+    for delivery in done:
+        delivery.result()
+    if pending:
+        raise TimeoutError(f"{len(pending)} of {len(deliveries)} record batches unacknowledged after {within:.0f}s")
+
+
+async def stop_producer(producer: AIOKafkaProducer, within: float = STOP_SECONDS) -> None:
+    """Stops a producer that may hold batches it cannot deliver. aiokafka's stop waits until every batch is delivered,
+    for ever with idempotence; after `within` seconds its sender task is cancelled (no public way to give the batches
+    up), which ends that wait and closes its connections. What it held is still in the outbox."""
+    stopping = asyncio.ensure_future(producer.stop())
+    _, pending = await asyncio.wait([stopping], timeout=within)
+    if pending:
+        log.warning("producer_stop_gave_up_batches", within=within)
+        sender = getattr(producer, "_sender", None)
+        if sender is not None and sender.sender_task is not None:
+            sender.sender_task.cancel()
+    with contextlib.suppress(Exception):
+        await stopping
 
 
 async def send_in_batches(

@@ -13,7 +13,9 @@ with the keys the services need in its environment, signed in to the broker as U
 `KAFKA_PASSWORD`; infra/services.sh starts each service as itself) or, without `--as`, as the broker's admin
 (operators' commands: creating topics, provisioning users, dead letters). The commands that talk to the local
 stack (make token, bench, drill, demo, rotate_keys) call `use_stack_keys()`, which signs in as admin too.
-In both, a variable already set in the environment wins over the file.
+In both, a variable already set in the environment wins over the file. An environment that names infra/kafka.sh's
+broker by `KAFKA_PORT` or `KAFKA_NODES` (and sets no `KAFKA_BOOTSTRAP_SERVERS`) gets every node of it as the bootstrap
+list (`local_kafka_bootstrap`): `KAFKA_NODES=3 make up`'s services know all three brokers.
 
 This module uses the standard library only: infra/kafka.sh runs it before any virtualenv exists.
 
@@ -127,7 +129,17 @@ def service_environment(
     if not env.get("KAFKA_PASSWORD"):
         env["KAFKA_USERNAME"] = kafka_user
         env["KAFKA_PASSWORD"] = kafka_password(keys, kafka_user)
+    if not env.get("KAFKA_BOOTSTRAP_SERVERS") and (env.get("KAFKA_PORT") or env.get("KAFKA_NODES")):
+        env["KAFKA_BOOTSTRAP_SERVERS"] = local_kafka_bootstrap(env)
     return env
+
+
+def local_kafka_bootstrap(environ: dict[str, str] | None = None) -> str:
+    """The bootstrap list of infra/kafka.sh's broker, or of its cluster: node i (1..KAFKA_NODES) listens for clients
+    on KAFKA_PORT + i - 1, every node in the list so a client starts with any one of them away."""
+    env = os.environ if environ is None else environ
+    port, nodes = int(env.get("KAFKA_PORT") or 9092), int(env.get("KAFKA_NODES") or 1)
+    return ",".join(f"127.0.0.1:{port + i}" for i in range(nodes))
 
 
 def use_stack_keys(state_dir: Path | None = None, *, create: bool = False) -> None:

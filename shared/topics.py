@@ -28,6 +28,13 @@ EVENT_TOPICS = (
 NOT_AUTHORIZED = (TopicAuthorizationFailedError.errno, ClusterAuthorizationFailedError.errno)
 
 
+def replication(brokers: int) -> tuple[int, int]:
+    """The replicas of a topic and the in-sync replicas an acks=all write waits for, on a cluster of `brokers`: 3 and 2
+    from three brokers on (one broker may be away and nothing acknowledged is lost), else one copy on each."""
+    replicas = min(brokers, 3)
+    return replicas, 2 if replicas == 3 else 1
+
+
 def all_topics(settings: ServiceSettings) -> list[str]:
     names = [settings.topic(name) for name in EVENT_TOPICS]
     return names + [f"{name}.dlq" for name in names]
@@ -57,14 +64,17 @@ async def ensure_topics(settings: ServiceSettings, names: list[str] | None = Non
         missing = [name for name in wanted if name not in existing]
         if not missing:
             return []
+        # The cluster's brokers now: a topic made while one is away has a replica fewer (aiokafka's CreateTopics is
+        # older than the broker's own default replication factor, version 4).
+        replicas, min_insync = replication(len((await admin.describe_cluster())["brokers"]))
         response = await admin.create_topics(
             [
                 NewTopic(
                     name,
                     num_partitions=partitions_for(settings, name),
-                    replication_factor=1,
+                    replication_factor=replicas,
                     # Read models are rebuilt by replaying topics from the start: keep every event.
-                    topic_configs={"retention.ms": "-1", "min.insync.replicas": "1"},
+                    topic_configs={"retention.ms": "-1", "min.insync.replicas": str(min_insync)},
                 )
                 for name in missing
             ]

@@ -7,22 +7,34 @@
 # credentials live in the metadata they serve). Nothing is allowed without an ACL; admin and controller are
 # super users; shared/kafka_access.py gives every other user its grants.
 
-# single_node_properties: one node holds every replica (topics, offsets, transactions, share groups)
-single_node_properties() {
+# min_insync REPLICAS: the in-sync replicas an acks=all write needs: 2 of 3 (one broker may be away), else 1
+min_insync() {
+  if [[ "$1" -ge 3 ]]; then echo 2; else echo 1; fi
+}
+
+# replica_properties REPLICAS: every topic's replicas (the topics', offsets', transactions', share groups')
+replica_properties() {
+  local isr
+  isr="$(min_insync "$1")"
   cat <<PROPS
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
+default.replication.factor=$1
+min.insync.replicas=$isr
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=$1
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$1
+transaction.state.log.min.isr=$isr
 transaction.state.log.num.partitions=10
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.replication.factor=$1
+share.coordinator.state.topic.min.isr=$isr
 PROPS
+}
+
+# single_node_properties: one node holds every replica
+single_node_properties() {
+  replica_properties 1
 }
 
 # sasl_properties ADMIN_PASSWORD CONTROLLER_PASSWORD: server.properties lines (the caller sets listeners)

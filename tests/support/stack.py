@@ -92,8 +92,9 @@ def _from_local_stack() -> Infrastructure:
         ["bash", str(ROOT / "infra" / "postgres.sh"), "url", "postgres"], check=True, capture_output=True, text=True
     ).stdout.strip()
     keys = stack_keys.read()
-    # infra/kafka.sh listens on KAFKA_PORT (a second checkout's suite runs its own broker beside make up's).
-    bootstrap = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
+    # infra/kafka.sh listens on KAFKA_PORT (a second checkout's suite runs its own broker beside make up's), and with
+    # KAFKA_NODES=3 on the two ports after it as well.
+    bootstrap = stack_keys.local_kafka_bootstrap()
     broker = Broker(bootstrap, stack_keys.KAFKA_ADMIN, stack_keys.kafka_password(keys, stack_keys.KAFKA_ADMIN))
     return Infrastructure(broker=broker, database_url=url, origin="local stack")
 
