@@ -58,7 +58,8 @@ render() {
 # Rendered by infra/balancer.sh from infra/services.sh's table and the instances' pid files; do not edit.
 global
     log stdout format raw local0 notice
-    stats socket $RUN_DIR/admin.sock mode 600 level admin expose-fd listeners
+    # Relative to the folder haproxy runs in ($RUN_DIR): a socket's path may hold 97 bytes, a checkout's folder may not.
+    stats socket unix@admin.sock mode 600 level admin expose-fd listeners
     # A reload's old worker finishes the requests it holds (answers get 60 s), then goes.
     hard-stop-after 70s
 
@@ -133,7 +134,7 @@ cmd_start() {
   cmd_install
   prepare
   # -W: master-worker (the master stays, reloads on SIGUSR2); its output (the log) goes to .run/logs/.
-  (cd "$ROOT" && exec setsid "$(haproxy_bin)" -W -f "$CONF" -p "$PID_FILE") >>"$LOG" 2>&1 </dev/null &
+  (cd "$RUN_DIR" && exec setsid "$(haproxy_bin)" -W -f "$CONF" -p "$PID_FILE") >>"$LOG" 2>&1 </dev/null &
   for _ in $(seq 1 50); do
     if live_pid >/dev/null && listens "$(service_port "${STACK_NAMES[0]}")"; then return 0; fi
     sleep 0.1
