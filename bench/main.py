@@ -149,6 +149,8 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
     )
     parser.add_argument("--open-rate", type=float, help="reports/s vegeta offers in the sustained open loop (500)")
     parser.add_argument("--open-seconds", type=float, help="how long it offers them (60)")
+    parser.add_argument("--loop-clients", type=int, help="clients of the closed loop, each back to back (8; smoke 2)")
+    parser.add_argument("--loop-seconds", type=float, help="how long the closed loop runs (20)")
     parser.add_argument("--read-requests", type=int, help="requests of each dashboard query for its p99 (100; smoke 5)")
     parser.add_argument(
         "--history-sizes",
@@ -168,7 +170,13 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
     )
     args = parser.parse_args(argv)
     sizes = SMOKE if args.smoke else FULL
-    overrides = {"open_rate": args.open_rate, "open_seconds": args.open_seconds, "read_requests": args.read_requests}
+    overrides = {
+        "open_rate": args.open_rate,
+        "open_seconds": args.open_seconds,
+        "loop_clients": args.loop_clients,
+        "loop_seconds": args.loop_seconds,
+        "read_requests": args.read_requests,
+    }
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v is not None})
     return BenchConfig(
         urls={s: getattr(args, f"{s}_url") for s in DEFAULT_PORTS},
