@@ -55,6 +55,7 @@ SPECS: list[Spec] = [
     Spec("loop.p50_ms", "闭环：单个闭环 p50", "ms", "pgbench.loop.p50_ms"),
     Spec("loop.p99_ms", "闭环：单个闭环 p99", "ms", "pgbench.loop.p99_ms"),
     Spec("loop.cpu.total_ms_per_loop", "闭环：每个闭环 CPU（全部进程合计）", "ms", bar="< 20 ms"),
+    Spec("loop.cpu.bench_ms_per_loop", "闭环：每个闭环 CPU：基准测试客户端自身（不计入合计）", "ms"),
     *(
         Spec(f"loop.cpu.{name}.ms_per_loop", f"闭环：每个闭环 CPU：{name}", "ms", may_be_zero=True)
         for name in saturation.WATCHED
