@@ -96,6 +96,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     KafkaError,
 )
 
+# How long a stopping consumer tries to commit the offsets it applied since its last commit.
+STOP_COMMIT_SECONDS = 5.0
+
 # Health codes of a consumer, as /readyz shows them (shared.web adds the others).
 OK = "ok"
 STALLED = "stalled"
@@ -382,8 +385,9 @@ class ConsumerRunner:
                         await asyncio.wait_for(self._stopping.wait(), self._gather_seconds)
         finally:
             self._consumer = None
-            with contextlib.suppress(Exception):  # what is not committed is delivered again, and the inbox drops it
-                await self._flush(consumer)
+            # What is not committed is delivered again, and the inbox drops it: a broker that is away is not waited for.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._flush(consumer), STOP_COMMIT_SECONDS)
             await self._give_back_connection()
             # Holds belong to this member's assignment: a new consumer starts from the committed offsets.
             self._forget_holds(set())
