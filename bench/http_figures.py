@@ -7,11 +7,13 @@
 
 import asyncio
 import itertools
+import os
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bench import samples
@@ -21,12 +23,17 @@ from bench.procs import CpuWindow, stack_processes
 from bench.report import Report
 from bench.stats import ms, percentile, rate
 from bench.tokens import Tokens
+from shared.settings import dsn_for
 
 TIMEOUT = httpx.Timeout(30.0)
 # How long one read of a case not yet opened waits for its opening before cases answers 404.
 CASE_WAIT_SECONDS = 5
 # The closed loop's steps, each timed on its own (raw JSON `loop_steps`: p50/p99 in ms).
 LOOP_STEPS = ("report", "case", "assign", "evidence", "request_closure", "verify")
+# The case step cut at the moment cases' consumer decided the opening (its CaseOpened's occurred_at, wall clock):
+# before it the relay, the broker and the consumer's fetch; after it the consumer's transaction, the NOTIFY and the
+# held read answering (raw JSON `loop_case_split`).
+CASE_SPLIT = ("to_opened", "opened_to_visible")
 
 
 def _client(clients: int) -> httpx.AsyncClient:
@@ -227,6 +234,7 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
     intake, cases = config.url("intake"), config.url("cases")
     offset = 20_000_000
     steps: dict[str, list[float]] = {step: [] for step in LOOP_STEPS}
+    walls: dict[str, tuple[float, float]] = {}  # case id → its report's 202 and its read's 200, wall clock
 
     async with _client(sizes.loop_clients * 2) as client:
 
@@ -238,8 +246,10 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
                 return False, value
             case_id = value[0]
             marks.append(time.monotonic())
+            accepted_wall = time.time()
             await _until_case(client, cases, case_id, tokens)
             marks.append(time.monotonic())
+            walls[case_id] = (accepted_wall, time.time())
             await _command(client, cases, case_id, "assign", samples.assignment(timedelta(days=30)), 1, tokens)
             marks.append(time.monotonic())
             await _upload_evidence(client, cases, case_id, tokens)
@@ -253,8 +263,9 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
             return True, case_id
 
         window = CpuWindow(stack_processes(config)).start()
+        itself = CpuWindow({"bench": os.getpid()}).start()  # the load generator, on the same cores
         outcomes, elapsed = await closed_loop(sizes.loop_clients, sizes.loop_seconds, one_loop)
-        spent = window.stop()
+        spent, bench_spent = window.stop(), itself.stop()
     done = _accepted(outcomes)
     lat = _latencies(outcomes)
     note = f"{sizes.loop_clients} clients; report, wait for the case, assign, upload evidence, request closure, verify"
@@ -268,8 +279,35 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
     report.measure("loop.cpu.total_ms_per_loop", 1000 * spent.total / loops, spent.saturation())
     for name, seconds in spent.seconds.items():
         report.measure(f"loop.cpu.{name}.ms_per_loop", 1000 * seconds / loops)
+    report.measure(
+        "loop.cpu.bench_ms_per_loop",
+        1000 * bench_spent.seconds["bench"] / loops,
+        f"the bench's own process (the {sizes.loop_clients} clients' HTTP), not counted in the total",
+    )
     report.raw["loop_cpu"] = spent.as_json()
-    report.raw["loop_steps"] = {
-        step: {"p50_ms": ms(percentile(times, 50)), "p99_ms": ms(percentile(times, 99))}
-        for step, times in steps.items()
-    }
+    report.raw["loop_steps"] = {step: _p50_p99(times) for step, times in steps.items()}
+    split = await _case_split(config, walls)
+    report.raw["loop_case_split"] = {part: _p50_p99(times) for part, times in split.items()}
+
+
+def _p50_p99(times: list[float]) -> dict[str, float | None]:
+    return {"p50_ms": ms(percentile(times, 50)), "p99_ms": ms(percentile(times, 99))}
+
+
+async def _case_split(config: BenchConfig, walls: dict[str, tuple[float, float]]) -> dict[str, list[float]]:
+    """The case step of each loop cut where cases' consumer decided the opening (CASE_SPLIT)."""
+    conn = await asyncpg.connect(dsn_for(config.database_url, "cases"))
+    try:
+        rows = await conn.fetch(
+            "select stream_id, occurred_at from events where stream_version = 1 and stream_id = any($1::text[])",
+            list(walls),
+        )
+    finally:
+        await conn.close()
+    split: dict[str, list[float]] = {part: [] for part in CASE_SPLIT}
+    for row in rows:
+        accepted, visible = walls[row["stream_id"]]
+        opened = row["occurred_at"].timestamp()
+        split["to_opened"].append(opened - accepted)
+        split["opened_to_visible"].append(visible - opened)
+    return split

@@ -64,6 +64,7 @@ SPECS: list[Spec] = [
     Spec("loop.p50_ms", "闭环：单个闭环 p50", "ms", "pgbench.loop.p50_ms"),
     Spec("loop.p99_ms", "闭环：单个闭环 p99", "ms", "pgbench.loop.p99_ms"),
     Spec("loop.cpu.total_ms_per_loop", "闭环：每个闭环 CPU（全部进程合计）", "ms", bar="< 20 ms"),
+    Spec("loop.cpu.bench_ms_per_loop", "闭环：每个闭环 CPU：基准测试客户端自身（不计入合计）", "ms"),
     *(
         Spec(f"loop.cpu.{name}.ms_per_loop", f"闭环：每个闭环 CPU：{name}", "ms", may_be_zero=True)
         for name in saturation.WATCHED
@@ -158,6 +159,8 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
     )
     parser.add_argument("--open-rate", type=float, help="reports/s vegeta offers in the sustained open loop (500)")
     parser.add_argument("--open-seconds", type=float, help="how long it offers them (60)")
+    parser.add_argument("--loop-clients", type=int, help="clients of the closed loop, each back to back (8; smoke 2)")
+    parser.add_argument("--loop-seconds", type=float, help="how long the closed loop runs (20)")
     parser.add_argument("--read-requests", type=int, help="requests of each dashboard query for its p99 (100; smoke 5)")
     parser.add_argument(
         "--history-sizes",
@@ -177,7 +180,13 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
     )
     args = parser.parse_args(argv)
     sizes = SMOKE if args.smoke else FULL
-    overrides = {"open_rate": args.open_rate, "open_seconds": args.open_seconds, "read_requests": args.read_requests}
+    overrides = {
+        "open_rate": args.open_rate,
+        "open_seconds": args.open_seconds,
+        "loop_clients": args.loop_clients,
+        "loop_seconds": args.loop_seconds,
+        "read_requests": args.read_requests,
+    }
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v is not None})
     return BenchConfig(
         urls={s: getattr(args, f"{s}_url") for s in SERVICES},

@@ -2,7 +2,10 @@
 
 For each partition batch: one database transaction holds the handler's effects, an
 inbox row per event (a redelivery finds it and does nothing) and the partition's
-position; only after it commits is the Kafka offset committed. The batch's inbox rows
+position; only after it commits is the Kafka offset committed, at most once per
+`consumer_commit_interval_ms` for all partitions in one request, and at once when a fetch
+finds nothing, before partitions move and on stop (a crash delivers the uncommitted rest
+again, and the inbox drops it). The batch's inbox rows
 are claimed in one statement and its events applied without a savepoint each; only when
 a handler refuses an event is the batch rolled back and applied again one event at a
 time, each in a savepoint, to send that event alone to the DLQ. A consumer with a batch
@@ -92,6 +95,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConcurrencyConflict,
     KafkaError,
 )
+
+# How long a stopping consumer tries to commit the offsets it applied since its last commit.
+STOP_COMMIT_SECONDS = 5.0
 
 # Health codes of a consumer, as /readyz shows them (shared.web adds the others).
 OK = "ok"
@@ -230,15 +236,22 @@ class Held:
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka has no types: its base is Any
-    """Waits for the batch in hand to commit before partitions move; forgets holds on partitions that moved."""
+    """Waits for the batch in hand to commit, then commits the offsets not yet committed, before partitions move;
+    forgets holds on partitions that moved."""
 
-    def __init__(self, lock: asyncio.Lock, keep_only: Callable[[set[TopicPartition]], None]) -> None:
+    def __init__(
+        self,
+        lock: asyncio.Lock,
+        keep_only: Callable[[set[TopicPartition]], None],
+        flush: Callable[[], Awaitable[None]],
+    ) -> None:
         self._lock = lock
         self._keep_only = keep_only
+        self._flush = flush
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         async with self._lock:
-            pass
+            await self._flush()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         # A partition assigned again starts from its committed offset: the held event, fetched anew.
@@ -291,9 +304,13 @@ class ConsumerRunner:
         self._batch_handler = batch_handler
         self._raw_batch_handler = raw_batch_handler
         self._gather_seconds = gather_ms / 1000
+        self._commit_interval = settings.consumer_commit_interval_ms / 1000
         self._stopping = asyncio.Event()
         self._processing = asyncio.Lock()
         self._consumer: AIOKafkaConsumer | None = None
+        # Offsets applied (and saved in consumer_positions) but not yet committed to Kafka, and when they last were.
+        self._uncommitted: dict[TopicPartition, int] = {}
+        self._committed_at = 0.0
         self._held: dict[TopicPartition, Held] = {}
         self._conn: PoolConnectionProxy[asyncpg.Record] | None = None  # see _connection
         # Dead letters sent from a batch not yet committed: a retry of that batch does not send them again.
@@ -345,7 +362,10 @@ class ConsumerRunner:
             client_id=f"{self._settings.service_name}-{self.name}",
         )
         producer = make_producer(self._settings.broker)
-        consumer.subscribe(self.topics, listener=_Rebalance(self._processing, self._forget_holds))
+        self._uncommitted.clear()
+        consumer.subscribe(
+            self.topics, listener=_Rebalance(self._processing, self._forget_holds, lambda: self._flush(consumer))
+        )
         await consumer.start()
         self._consumer = consumer
         try:
@@ -357,11 +377,17 @@ class ConsumerRunner:
                     async with self._processing:
                         if tp in consumer.assignment():  # not revoked while another partition's batch ran
                             await self._process(consumer, tp, records, producer)
+                if not batches or self._commit_due():
+                    async with self._processing:
+                        await self._flush(consumer)
                 if batches and self._gather_seconds:
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(self._stopping.wait(), self._gather_seconds)
         finally:
             self._consumer = None
+            # What is not committed is delivered again, and the inbox drops it: a broker that is away is not waited for.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._flush(consumer), STOP_COMMIT_SECONDS)
             await self._give_back_connection()
             # Holds belong to this member's assignment: a new consumer starts from the committed offsets.
             self._forget_holds(set())
@@ -411,12 +437,26 @@ class ConsumerRunner:
             for topic, partition, offset in self._dead_letters_sent
             if (topic, partition) != (tp.topic, tp.partition) or offset >= next_offset
         }
+        self._uncommitted[tp] = next_offset
+        if self._commit_due():
+            await self._flush(consumer)
+
+    def _commit_due(self) -> bool:
+        return asyncio.get_running_loop().time() - self._committed_at >= self._commit_interval
+
+    async def _flush(self, consumer: AIOKafkaConsumer) -> None:
+        """Commits to Kafka, in one request, the offsets of every partition applied since the last commit."""
+        offsets = {tp: offset for tp, offset in self._uncommitted.items() if tp in consumer.assignment()}
+        self._uncommitted.clear()
+        if not offsets:
+            return
+        self._committed_at = asyncio.get_running_loop().time()
         try:
-            await consumer.commit({tp: next_offset})
+            await consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
             # The partition moved in a rebalance (before the commit, or during it); its new owner redelivers from the
             # last committed offset and the inbox drops repeats.
-            log.warning("commit_failed", consumer=self.name, partition=str(tp), error=repr(exc))
+            log.warning("commit_failed", consumer=self.name, offsets=str(offsets), error=repr(exc))
 
     def _hold(
         self,

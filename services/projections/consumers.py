@@ -384,9 +384,11 @@ def runner(
     *,
     max_records: int = 500,
     derive_now: bool = True,
+    gather_ms: int = 0,
 ) -> ConsumerRunner:
     """The consumer that fills a generation: all four topics, from offset 0 for a new generation's group.
-    `derive_now=False`: the rebuild's, which records facts only until `derive_all` (see apply_records)."""
+    `derive_now=False`: the rebuild's, which records facts only until `derive_all` (see apply_records).
+    `gather_ms`: the live one's pause after each batch (ProjectionsSettings.live_gather_ms)."""
     return ConsumerRunner(
         settings,
         pool,
@@ -399,4 +401,5 @@ def runner(
         handles=HANDLED,
         max_records=max_records,
         group_id=generation.group_id,
+        gather_ms=gather_ms,
     )

@@ -44,7 +44,9 @@ async def follow_active_generation(deps: Deps, stopping: asyncio.Event) -> None:
                     log.error("read_models_consumer_died", generation=serving, error=repr(_failure(current)))
                 if generation.number != serving or crashed:
                     await _stop(current)
-                    runner = consumers.runner(deps.settings, deps.pool, generation)
+                    runner = consumers.runner(
+                        deps.settings, deps.pool, generation, gather_ms=deps.settings.live_gather_ms
+                    )
                     current = (runner, asyncio.create_task(runner.run(), name=f"consumer-{runner.name}"))
                     serving = generation.number
                     log.info("read_models_following", generation=generation.number, consumer=runner.name)

@@ -15,6 +15,9 @@ class ProjectionsSettings(ServiceSettings):
     # The realm's public client the dashboard signs in with (authorization code with PKCE), at OIDC_ISSUER;
     # the dashboard's config.json hands both to the page, so another installation changes them without a rebuild.
     dashboard_client_id: str = Field(default="workbench", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    # How long the live consumer lets records gather after each batch (ConsumerRunner's gather_ms): the figures
+    # count an event up to that much later, in fewer transactions per event under load. 0: none.
+    live_gather_ms: int = Field(default=0, ge=0, le=1000)
 
     @field_validator("oidc_issuer")
     @classmethod

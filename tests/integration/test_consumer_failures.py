@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.consumer import ConsumerRunner, PoisonMessage, dlq_topic
 from shared.contracts.intake import IssueReported
@@ -20,7 +19,7 @@ from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
 from tests.integration.test_platform import produce, record_of, reported, run_consumer_until
 from tests.support.events import payload
-from tests.support.kafka import read_topic
+from tests.support.kafka import committed, read_topic
 from tests.support.service import serving, settings_env
 from tests.support.stack import ROOT
 
@@ -78,16 +77,6 @@ async def at_log_end(settings: ServiceSettings, pool: asyncpg.Pool, runner: Cons
     return bool(await pool.fetchval(position, runner.name) == last)
 
 
-async def committed(settings: ServiceSettings, group_id: str) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(**settings.broker.client_options())
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(group_id)
-    finally:
-        await admin.close()
-    return {tp: meta.offset for tp, meta in offsets.items()}
-
-
 async def test_a_handler_that_keeps_failing_holds_its_consumer_at_the_event_and_readiness_names_it(
     settings: ServiceSettings, pool: asyncpg.Pool
 ) -> None:
@@ -119,7 +108,7 @@ async def test_a_handler_that_keeps_failing_holds_its_consumer_at_the_event_and_
         assert await read_topic(settings.broker, dlq_topic(settings.topic("intake.events"))) == []
         tp = TopicPartition(bad.topic, bad.partition)
         group = f"{settings.topic_prefix}intake.flaky"
-        assert (await committed(settings, group)).get(tp) == bad.offset
+        assert (await committed(settings.broker, group)).get(tp) == bad.offset
         position = 'select "offset" from consumer_positions where consumer = $1 and partition = $2'
         assert await pool.fetchval(position, "flaky", bad.partition) == bad.offset
 
@@ -130,7 +119,7 @@ async def test_a_handler_that_keeps_failing_holds_its_consumer_at_the_event_and_
 
         await eventually(recovered, "the consumer goes on after the fault")
         assert await titles(pool) == ["after", "bad", "before"]
-        assert (await committed(settings, group)).get(tp) == bad.offset + 2
+        assert (await committed(settings.broker, group)).get(tp) == bad.offset + 2
     assert await read_topic(settings.broker, dlq_topic(settings.topic("intake.events"))) == []
 
 

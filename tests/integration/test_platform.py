@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
 from shared.aggregate import Decider, execute
@@ -26,7 +26,7 @@ from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
 from tests.support.events import payload
-from tests.support.kafka import read_events, read_topic, wait_for_events
+from tests.support.kafka import committed, read_events, read_topic, wait_for_events
 from tests.support.stack import ROOT
 
 META = Metadata(actor="test", correlation_id="corr-1")
@@ -513,6 +513,39 @@ async def test_a_consumer_that_gathers_takes_the_first_record_at_once_and_those_
     # The record the consumer's next fetch (sent as it took the last batch) brought back first, and the rest of the
     # pause together: not one batch per record.
     assert len(batches) <= 3, batches
+
+
+async def test_a_consumer_commits_its_offsets_once_per_interval_and_the_rest_when_it_stops(
+    settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One stream, so one partition; a batch of one record at a time: three batches, each applied with its position.
+    await produce(settings, [record_of(reported("c-1", t), v) for v, t in enumerate(["one", "two", "three"], 1)])
+    commits: list[dict[TopicPartition, int]] = []
+    commit = AIOKafkaConsumer.commit
+
+    async def counted_commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        commits.append(dict(offsets))
+        await commit(consumer, offsets)
+
+    monkeypatch.setattr(AIOKafkaConsumer, "commit", counted_commit)
+    slow = settings.model_copy(update={"consumer_commit_interval_ms": 60_000})
+    handler = Counter()
+    topic = settings.topic("intake.events")
+    runner = ConsumerRunner(slow, pool, name="committer", topics=[topic], handler=handler, max_records=1)
+
+    async def applied() -> bool:
+        return bool(await pool.fetchval("select count(*) from applied") == 3)
+
+    await run_consumer_until(runner, applied)
+    assert handler.seen == ["one", "two", "three"]
+    # The first batch's offset went at once (none committed for a minute before it); the later ones waited for the
+    # interval, for a fetch that found nothing or for the stop, and went together in one request.
+    assert 1 <= len(commits) <= 2, commits
+    [(tp, last)] = commits[-1].items()
+    assert last == 3
+    assert (await committed(settings.broker, f"{settings.topic_prefix}intake.committer"))[tp] == 3
+    positions = 'select "offset" from consumer_positions where consumer = $1'
+    assert await pool.fetchval(positions, "committer") == 3
 
 
 async def eventually_true(condition: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:

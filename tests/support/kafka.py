@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import TopicAuthorizationFailedError
 
 from shared.broker import Broker
@@ -87,3 +88,14 @@ async def may_read(broker: Broker, topic: str, within: float = 10.0) -> bool:
         return False
     finally:
         await consumer.stop()
+
+
+async def committed(broker: Broker, group_id: str) -> dict[TopicPartition, int]:
+    """The offsets the consumer group has committed, per partition."""
+    admin = AIOKafkaAdminClient(**broker.client_options())
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group_id)
+    finally:
+        await admin.close()
+    return {tp: meta.offset for tp, meta in offsets.items()}
