@@ -1,15 +1,19 @@
 """Partitions as a setting: new event topics get TOPIC_PARTITIONS (12), dead letters DLQ_PARTITIONS (3), and a topic
 that exists with another count is reported, never changed (adding partitions would move keys in flight)."""
 
+from shared.settings import ServiceSettings
 from shared.topics import all_topics, differing_partitions, ensure_topics, partition_counts
 from tests.conftest import SettingsFactory
 from tests.support.stack import Infrastructure
+
+# The stack's default (the other tests make their topics with 3: tests/conftest.py)
+STACK_PARTITIONS = ServiceSettings.model_fields["topic_partitions"].default
 
 
 async def test_new_event_topics_get_twelve_partitions_and_dead_letter_topics_three(
     make_settings: SettingsFactory, infrastructure: Infrastructure
 ) -> None:
-    settings = make_settings()
+    settings = make_settings(topic_partitions=STACK_PARTITIONS)
     await ensure_topics(settings)
     counts = await partition_counts(infrastructure.broker, all_topics(settings))
     assert {name: n for name, n in counts.items() if not name.endswith(".dlq")} == {
@@ -32,7 +36,7 @@ async def test_topics_made_with_three_partitions_are_reported_and_left_as_they_a
 ) -> None:
     before = make_settings(topic_partitions=3)
     await ensure_topics(before)
-    now = make_settings()
+    now = make_settings(topic_partitions=STACK_PARTITIONS)
     assert await ensure_topics(now) == [], "nothing is created again"
     differ = await differing_partitions(now)
     assert differ == {
