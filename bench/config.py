@@ -74,6 +74,7 @@ class BenchConfig:
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = ""  # the stack's topics (TOPIC_PREFIX of its services)
     projections_database: str = "projections"  # the live read models, which a replay's must equal
+    cases_database: str = "cases"  # the live cases' store: when each loop's case was opened
     run: str = "bench"  # names the run's batch, scratch databases and topics
     pids_dir: Path = ROOT / ".run" / "pids"
     out: Path = ROOT / ".run" / "bench" / "latest.json"

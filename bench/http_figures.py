@@ -296,7 +296,7 @@ def _p50_p99(times: list[float]) -> dict[str, float | None]:
 
 async def _case_split(config: BenchConfig, walls: dict[str, tuple[float, float]]) -> dict[str, list[float]]:
     """The case step of each loop cut where cases' consumer decided the opening (CASE_SPLIT)."""
-    conn = await asyncpg.connect(dsn_for(config.database_url, "cases"))
+    conn = await asyncpg.connect(dsn_for(config.database_url, config.cases_database))
     try:
         rows = await conn.fetch(
             "select stream_id, occurred_at from events where stream_version = 1 and stream_id = any($1::text[])",

@@ -148,6 +148,11 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         help="the live projections' database, whose read models the replay's must equal",
     )
     parser.add_argument(
+        "--cases-database",
+        default=os.environ.get("CASES_DATABASE", "cases"),
+        help="the live cases' database, where the loop's openings are read (the case step's split)",
+    )
+    parser.add_argument(
         "--run", default=None, help="names this run's batch, scratch databases and topics (default: random)"
     )
     parser.add_argument("--pids-dir", type=Path, default=ROOT / ".run" / "pids")
@@ -194,6 +199,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         kafka_bootstrap_servers=args.kafka_bootstrap_servers,
         topic_prefix=args.topic_prefix,
         projections_database=args.projections_database,
+        cases_database=args.cases_database,
         run=args.run or f"bench{uuid.uuid4().hex[:8]}",
         pids_dir=args.pids_dir,
         out=args.out,

@@ -60,6 +60,8 @@ async def test_the_bench_smoke_gives_every_figure_beside_its_baseline(
             any_settings.topic_prefix,
             "--projections-database",
             settings["projections"].database,
+            "--cases-database",
+            settings["cases"].database,
             "--run",
             prefix,
             "--pids-dir",
