@@ -9,6 +9,8 @@ Nothing here is fetched from outside the package registries this project uses:
   test jar on Maven Central (`io.strimzi:api:<version>:jar:tests`, `crds/v1/`), fetched by `mvn dependency:copy`.
 - KEDA's kinds (ScaledObject, TriggerAuthentication): the CRDs in the Go module github.com/kedacore/keda/v2
   (`config/crd/bases/`), fetched by `go mod download`.
+- The Compose specification's schema (for docker-compose.yml, tests/unit/test_compose.py): the one Docker Compose
+  itself loads, `schema/compose-spec.json` in the Go module github.com/compose-spec/compose-go/v2.
 - No registry reachable here ships the CRDs of CloudNativePG (its Go modules are refused by the module proxy) or of
   the Keycloak operator (not published to Maven Central): `SKIPPED` names those kinds, and
   tests/unit/test_helm_chart.py checks their fields by name instead.
@@ -35,6 +37,8 @@ import yaml
 KUBERNETES_VERSION = "1.34.0"
 STRIMZI_VERSION = "0.51.0"
 KEDA_VERSION = "v2.21.0"
+COMPOSE_GO_VERSION = "v2.16.0"  # v2.17 asks for Go 1.26.11, newer than this machine's
+COMPOSE_SCHEMA = "compose-spec.json"
 KEDA_CRDS = ("keda.sh_scaledobjects.yaml", "keda.sh_triggerauthentications.yaml")
 # Group/version/kind of the custom resources without a reachable schema (kubeconform -skip takes them so).
 SKIPPED = (
@@ -175,14 +179,24 @@ def strimzi_crds(work: Path) -> list[str]:
         return [jar.read(name).decode() for name in sorted(jar.namelist()) if name.startswith("crds/v1/")]
 
 
-def keda_crds(go_env: dict[str, str]) -> list[str]:
+def go_module_files(module: str, names: list[str], go_env: dict[str, str]) -> list[str]:
+    """Files of a Go module (`path@version`), from the module proxy's zip (`go mod download`, kept in GOMODCACHE)."""
     needs("go", "golang-go")
-    module = f"github.com/kedacore/keda/v2@{KEDA_VERSION}"
     done = subprocess.run(["go", "mod", "download", "-json", module], capture_output=True, env=go_env)
     if done.returncode:
         raise SystemExit(f"go could not fetch {module}:\n{done.stdout.decode()[-3000:]}{done.stderr.decode()[-3000:]}")
     with zipfile.ZipFile(json.loads(done.stdout)["Zip"]) as archive:
-        return [archive.read(f"{module}/config/crd/bases/{name}").decode() for name in KEDA_CRDS]
+        return [archive.read(f"{module}/{name}").decode() for name in names]
+
+
+def keda_crds(go_env: dict[str, str]) -> list[str]:
+    module = f"github.com/kedacore/keda/v2@{KEDA_VERSION}"
+    return go_module_files(module, [f"config/crd/bases/{name}" for name in KEDA_CRDS], go_env)
+
+
+def compose_schema(go_env: dict[str, str]) -> str:
+    module = f"github.com/compose-spec/compose-go/v2@{COMPOSE_GO_VERSION}"
+    return go_module_files(module, [f"schema/{COMPOSE_SCHEMA}"], go_env)[0]
 
 
 def build(cache: Path) -> None:
@@ -192,6 +206,8 @@ def build(cache: Path) -> None:
     core = copy_kubernetes(kubernetes_dir(cache))
     texts = strimzi_crds(cache.parent / "downloads") + keda_crds(dict(os.environ))
     written = [path for text in texts for path in convert(text, crd_dir(cache))]
+    (cache / COMPOSE_SCHEMA).write_text(compose_schema(dict(os.environ)), encoding="utf-8")
+    written.append(COMPOSE_SCHEMA)
     (cache / COMPLETE).write_text("\n".join(written) + "\n", encoding="utf-8")
     print(f"schemas: {core} Kubernetes {KUBERNETES_VERSION}, {len(written)} CRD versions into {cache}", file=sys.stderr)
 

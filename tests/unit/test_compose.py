@@ -1,14 +1,18 @@
 """docker-compose.yml describes the same system as the local stack (Docker does not run here, so we read it)."""
 
+import copy
+import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
+from deploy import schemas
 from services.accountability.settings import AccountabilitySettings
 from services.cases.settings import CasesSettings
 from services.enforcement.settings import EnforcementSettings
@@ -32,6 +36,19 @@ SETTINGS: list[type[ServiceSettings]] = [
 def compose() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     return loaded
+
+
+def test_compose_file_follows_the_compose_specification(compose: dict[str, Any]) -> None:
+    """Validated against the schema Docker Compose itself loads (deploy/schemas.py; `make chart-tools` fetches it)."""
+    path = ROOT / ".cache" / "chart" / "schemas" / schemas.COMPOSE_SCHEMA
+    if not path.exists():
+        pytest.skip(f"{path.relative_to(ROOT)} missing: make chart-tools fetches it (make test does)")
+    validator = jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(compose)]
+    assert errors == []
+    broken = copy.deepcopy(compose)
+    broken["services"]["intake"]["restarts"] = "always"  # a misspelt key: the specification knows no such field
+    assert not validator.is_valid(broken)
 
 
 def local_stack_ports() -> dict[str, int]:
