@@ -216,8 +216,8 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
     """The runner's fast path (shared.consumer.RawBatchHandler): a partition's records, checked against their
     contracts in one call (`_raw`), recorded as facts from their bytes (facts.load) and derived (`derive`).
 
-    `derive_now=False` (the rebuild) records the facts only: `derive_all` derives every read table from all of them
-    at once when the replay has caught up, before the generation is switched to."""
+    `derive_now=False` (the rebuild) copies the facts only (facts.copy): `derive_all` derives every read table from
+    all of them at once when the replay has caught up, before the generation is switched to."""
     short_of = {settings.topic(name): short for short, name in zip(facts.TOPICS, facts.TOPIC_NAMES, strict=True)}
 
     async def apply(conn: Connection, topic: str, records: list[ConsumerRecord]) -> list[str] | None:
@@ -226,9 +226,11 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
         if short is None or rows is None:
             return None
         await facts.begin(conn, durable=derive_now)
-        types = await facts.load(conn, short, rows, batch=derive_now)
-        if derive_now:
-            await derive(conn, types)
+        if not derive_now:
+            await facts.copy(conn, short, rows)
+            return []
+        types = await facts.load(conn, short, rows)
+        await derive(conn, types)
         return types
 
     return apply
@@ -246,7 +248,8 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
     DERIVED reading as its batch every fact of its types (a session's own `facts.BATCH`). The number of facts: the
     events replayed, each once (a record fetched twice, e.g. again after a rebalance, counts once).
 
-    First the facts lose their repeats (facts.deduplicate). Then, each on its own connection at once (PostgreSQL works
+    First the facts lose their repeats (facts.deduplicate) and get the issues their payloads name (facts.name_issues:
+    the load copied them without). Then, each on its own connection at once (PostgreSQL works
     on both cores): the facts' indexes, the lines writing one table in a row (the tables at once), each half of the
     cases' histories; the summaries once the problems and their histories are written; last the read tables'
     indexes (`indexes`: what facts.drop_indexes dropped)."""
@@ -261,7 +264,7 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
     def statement(sql: str) -> Step:
         return lambda conn: conn.execute(sql)
 
-    await session([facts.deduplicate])
+    await session([facts.deduplicate, facts.name_issues])
     async with pool.acquire() as conn:
         present = set(
             await conn.fetchval(f"select coalesce(array_agg(distinct type), '{{}}') from \"{generation.schema}\".facts")
