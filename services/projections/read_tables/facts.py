@@ -169,9 +169,10 @@ def _line(topic: bytes, named: bool, row: tuple[bytes | None, ...]) -> bytes:
         value,
         issues,
     )
-    present = [f for f in fields if f is not None]
-    if _SPECIAL.search(b"".join(present)) is None:  # most records: nothing to escape
-        return b"\t".join(b"\\N" if f is None else f for f in fields)
+    joined = b"".join([f for f in fields if f is not None])
+    # most records have nothing to escape (`in` scans at memchr's speed, a regular expression byte by byte)
+    if b"\\" not in joined and b"\t" not in joined and b"\n" not in joined and b"\r" not in joined:
+        return b"\t".join([b"\\N" if f is None else f for f in fields])
     return b"\t".join(b"\\N" if f is None else _escaped(f) for f in fields)
 
 
