@@ -216,8 +216,9 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
     """The runner's fast path (shared.consumer.RawBatchHandler): a partition's records, checked against their
     contracts in one call (`_raw`), recorded as facts from their bytes (facts.load) and derived (`derive`).
 
-    `derive_now=False` (the rebuild) copies the facts only (facts.copy): `derive_all` derives every read table from
-    all of them at once when the replay has caught up, before the generation is switched to."""
+    `derive_now=False` (the rebuild) records the facts only (the intake and cases topics' copied straight:
+    facts.copy): `derive_all` derives every read table from all of them at once when the replay has caught up, before
+    the generation is switched to."""
     short_of = {settings.topic(name): short for short, name in zip(facts.TOPICS, facts.TOPIC_NAMES, strict=True)}
 
     async def apply(conn: Connection, topic: str, records: list[ConsumerRecord]) -> list[str] | None:
@@ -227,7 +228,10 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
             return None
         await facts.begin(conn, durable=derive_now)
         if not derive_now:
-            await facts.copy(conn, short, rows)
+            if short in facts.NAMED_BY_STREAM:
+                await facts.copy(conn, short, rows)
+            else:
+                await facts.load(conn, short, rows, batch=False)
             return []
         types = await facts.load(conn, short, rows)
         await derive(conn, types)
@@ -248,8 +252,7 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
     DERIVED reading as its batch every fact of its types (a session's own `facts.BATCH`). The number of facts: the
     events replayed, each once (a record fetched twice, e.g. again after a rebalance, counts once).
 
-    First the facts lose their repeats (facts.deduplicate) and get the issues their payloads name (facts.name_issues:
-    the load copied them without). Then, each on its own connection at once (PostgreSQL works
+    First the facts lose their repeats (facts.deduplicate). Then, each on its own connection at once (PostgreSQL works
     on both cores): the facts' indexes, the lines writing one table in a row (the tables at once), each half of the
     cases' histories; the summaries once the problems and their histories are written; last the read tables'
     indexes (`indexes`: what facts.drop_indexes dropped)."""
@@ -264,7 +267,7 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
     def statement(sql: str) -> Step:
         return lambda conn: conn.execute(sql)
 
-    await session([facts.deduplicate, facts.name_issues])
+    await session([facts.deduplicate])
     async with pool.acquire() as conn:
         present = set(
             await conn.fetchval(f"select coalesce(array_agg(distinct type), '{{}}') from \"{generation.schema}\".facts")

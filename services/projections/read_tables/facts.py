@@ -66,6 +66,12 @@ _RECORD = f"""with recorded as (
     select coalesce(array_agg(type), '{{}}') from batch"""
 
 
+# The same without the batch table (the rebuild derives from all facts at the end: consumers.derive_all).
+_RECORD_ONLY = f"""insert into facts ({_COLUMNS}, issue_ids)
+    select {_COLUMNS}, {_ISSUE_IDS} from ({{source}}) e
+    on conflict do nothing"""
+
+
 async def begin(conn: Connection, *, durable: bool = True) -> None:
     """The session's batch tables, once per session (in the generation's search path: facts' shape).
 
@@ -125,19 +131,23 @@ RECORD_COLUMNS = (
 )
 
 
-async def load(conn: Connection, topic: str, rows: list[tuple[bytes | None, ...]]) -> list[str]:
+async def load(conn: Connection, topic: str, rows: list[tuple[bytes | None, ...]], *, batch: bool = True) -> list[str]:
     """Records a batch of raw records of one topic (its short name; rows of `RECORD_COLUMNS`, checked against their
     contracts already: consumers.apply_records, and their times with their offsets) by the statement of `record`, the
     headers read in SQL from the bytes copied as they came. A header that is not what our CloudEvents carry (an id
-    that is not a UUID, a version that is not a number) fails the statement."""
+    that is not a UUID, a version that is not a number) fails the statement. `batch=False`: not written to the batch
+    table either (nothing is derived now)."""
     await conn.copy_records_to_table(RECORDS, records=rows, columns=RECORD_COLUMNS)
+    if not batch:
+        await conn.execute(_RECORD_ONLY.replace("{source}", _FROM_RECORDS), topic)
+        return []
     types: list[str] = await conn.fetchval(_RECORD.replace("{source}", _FROM_RECORDS), topic)
     return types
 
 
-# The topics whose facts name their issue by their stream (the first branch of _ISSUE_IDS); the others' issue_ids are
-# read from their payloads by `name_issues`.
-_NAMED_BY_STREAM = frozenset({"intake", "cases"})
+# The topics whose facts name their issue by their stream (the first branch of _ISSUE_IDS): the rebuild copies their
+# records straight into facts (`copy`); the others' issue_ids are read from their payloads by `load`'s statement.
+NAMED_BY_STREAM = frozenset({"intake", "cases"})
 # COPY's text format: a field's backslash, tab, newline and carriage return escaped; \N is null.
 _SPECIAL = re.compile(rb"[\\\t\n\r]")
 _ESCAPED = {b"\\": b"\\\\", b"\t": b"\\t", b"\n": b"\\n", b"\r": b"\\r"}
@@ -148,14 +158,12 @@ def _escaped(field: bytes) -> bytes:
     return _SPECIAL.sub(lambda m: _ESCAPED[m.group()], field)
 
 
-def _line(topic: bytes, named: bool, row: tuple[bytes | None, ...]) -> bytes:
+def _line(topic: bytes, row: tuple[bytes | None, ...]) -> bytes:
     """A row of `RECORD_COLUMNS` as a line of facts in COPY's text format: the headers as they came, for PostgreSQL to
     read as `_FROM_RECORDS` does (the same input functions: uuid, integer, timestamptz, jsonb)."""
     event_id, event_type, moment, subject, stream_version, schema_version, correlation_id, actor, value = row
-    if subject is not None and named:  # the stream's own issue: the first branch of _ISSUE_IDS
-        issues = b'{"' + subject.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"}'
-    else:
-        issues = b"{}"
+    # the stream's own issue (no subject: the stream_id's null fails the COPY, as it fails `load`'s statement)
+    issues = b"{}" if subject is None else b'{"' + subject.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"}'
     fields = (
         event_id,
         topic,
@@ -180,20 +188,14 @@ async def copy(conn: Connection, topic: str, rows: list[tuple[bytes | None, ...]
     """The rebuild's load (nothing derived now, facts without their keys: drop_indexes): a batch of raw records of one
     topic, as `load` takes them, copied straight into facts in one COPY, each header read by PostgreSQL as in `load`'s
     statement (no copy to the batch table and insert from it). What it cannot read (an id that is not a UUID, a header
-    missing) fails the batch, which then goes the envelope way, as in `load`. The issues a payload names are filled by
-    `name_issues` once every fact is in."""
-    name, named = topic.encode(), topic in _NAMED_BY_STREAM
-    data = b"\n".join(_line(name, named, row) for row in rows) + b"\n"
+    missing) fails the batch, which then goes the envelope way, as in `load`. Only for the topics whose facts name
+    their issue by their stream (NAMED_BY_STREAM, most of the events); the others' payloads name theirs, which
+    `load`'s statement reads."""
+    if topic not in NAMED_BY_STREAM:
+        raise ValueError(f"the facts of {topic} name their issues in their payloads: `load` reads them")
+    name = topic.encode()
+    data = b"\n".join(_line(name, row) for row in rows) + b"\n"
     await conn.copy_to_table("facts", source=io.BytesIO(data), columns=_FACT_COLUMNS, format="text")
-
-
-async def name_issues(conn: Connection) -> None:
-    """The issue_ids of the facts `copy` loaded whose payload names them (_ISSUE_IDS, once per such fact)."""
-    await conn.execute(
-        f"""update facts e set issue_ids = {_ISSUE_IDS}
-             where e.topic not in ({", ".join(f"'{t}'" for t in sorted(_NAMED_BY_STREAM))})
-               and e.type in ({", ".join(f"'{name}'" for name in (*_NAMING_CASES, "EnforcementCaseOpened"))})"""
-    )
 
 
 @dataclass(frozen=True)
