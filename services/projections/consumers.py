@@ -216,9 +216,8 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
     """The runner's fast path (shared.consumer.RawBatchHandler): a partition's records, checked against their
     contracts in one call (`_raw`), recorded as facts from their bytes (facts.load) and derived (`derive`).
 
-    `derive_now=False` (the rebuild) records the facts only (the intake and cases topics' copied straight:
-    facts.copy): `derive_all` derives every read table from all of them at once when the replay has caught up, before
-    the generation is switched to."""
+    `derive_now=False` (the rebuild) records the facts only: `derive_all` derives every read table from all of them
+    at once when the replay has caught up, before the generation is switched to."""
     short_of = {settings.topic(name): short for short, name in zip(facts.TOPICS, facts.TOPIC_NAMES, strict=True)}
 
     async def apply(conn: Connection, topic: str, records: list[ConsumerRecord]) -> list[str] | None:
@@ -227,14 +226,9 @@ def apply_records(settings: ServiceSettings, *, derive_now: bool = True) -> RawB
         if short is None or rows is None:
             return None
         await facts.begin(conn, durable=derive_now)
-        if not derive_now:
-            if short in facts.NAMED_BY_STREAM:
-                await facts.copy(conn, short, rows)
-            else:
-                await facts.load(conn, short, rows, batch=False)
-            return []
-        types = await facts.load(conn, short, rows)
-        await derive(conn, types)
+        types = await facts.load(conn, short, rows, batch=derive_now)
+        if derive_now:
+            await derive(conn, types)
         return types
 
     return apply

@@ -6,8 +6,6 @@ links that need another event (an enforcement case's later events, a revocation)
 resolved when read.
 """
 
-import io
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +62,6 @@ _RECORD = f"""with recorded as (
         insert into {BATCH} select * from recorded returning type
     )
     select coalesce(array_agg(type), '{{}}') from batch"""
-
-
 # The same without the batch table (the rebuild derives from all facts at the end: consumers.derive_all).
 _RECORD_ONLY = f"""insert into facts ({_COLUMNS}, issue_ids)
     select {_COLUMNS}, {_ISSUE_IDS} from ({{source}}) e
@@ -143,59 +139,6 @@ async def load(conn: Connection, topic: str, rows: list[tuple[bytes | None, ...]
         return []
     types: list[str] = await conn.fetchval(_RECORD.replace("{source}", _FROM_RECORDS), topic)
     return types
-
-
-# The topics whose facts name their issue by their stream (the first branch of _ISSUE_IDS): the rebuild copies their
-# records straight into facts (`copy`); the others' issue_ids are read from their payloads by `load`'s statement.
-NAMED_BY_STREAM = frozenset({"intake", "cases"})
-# COPY's text format: a field's backslash, tab, newline and carriage return escaped; \N is null.
-_SPECIAL = re.compile(rb"[\\\t\n\r]")
-_ESCAPED = {b"\\": b"\\\\", b"\t": b"\\t", b"\n": b"\\n", b"\r": b"\\r"}
-_FACT_COLUMNS = [*_COLUMNS.split(", "), "issue_ids"]
-
-
-def _escaped(field: bytes) -> bytes:
-    return _SPECIAL.sub(lambda m: _ESCAPED[m.group()], field)
-
-
-def _line(topic: bytes, row: tuple[bytes | None, ...]) -> bytes:
-    """A row of `RECORD_COLUMNS` as a line of facts in COPY's text format: the headers as they came, for PostgreSQL to
-    read as `_FROM_RECORDS` does (the same input functions: uuid, integer, timestamptz, jsonb)."""
-    event_id, event_type, moment, subject, stream_version, schema_version, correlation_id, actor, value = row
-    # the stream's own issue (no subject: the stream_id's null fails the COPY, as it fails `load`'s statement)
-    issues = b"{}" if subject is None else b'{"' + subject.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"}'
-    fields = (
-        event_id,
-        topic,
-        event_type,
-        b"1" if schema_version is None else schema_version,
-        subject,
-        stream_version,
-        moment,
-        actor,
-        event_id if correlation_id is None else correlation_id,
-        value,
-        issues,
-    )
-    joined = b"".join([f for f in fields if f is not None])
-    # most records have nothing to escape (`in` scans at memchr's speed, a regular expression byte by byte)
-    if b"\\" not in joined and b"\t" not in joined and b"\n" not in joined and b"\r" not in joined:
-        return b"\t".join([b"\\N" if f is None else f for f in fields])
-    return b"\t".join(b"\\N" if f is None else _escaped(f) for f in fields)
-
-
-async def copy(conn: Connection, topic: str, rows: list[tuple[bytes | None, ...]]) -> None:
-    """The rebuild's load (nothing derived now, facts without their keys: drop_indexes): a batch of raw records of one
-    topic, as `load` takes them, copied straight into facts in one COPY, each header read by PostgreSQL as in `load`'s
-    statement (no copy to the batch table and insert from it). What it cannot read (an id that is not a UUID, a header
-    missing) fails the batch, which then goes the envelope way, as in `load`. Only for the topics whose facts name
-    their issue by their stream (NAMED_BY_STREAM, most of the events); the others' payloads name theirs, which
-    `load`'s statement reads."""
-    if topic not in NAMED_BY_STREAM:
-        raise ValueError(f"the facts of {topic} name their issues in their payloads: `load` reads them")
-    name = topic.encode()
-    data = b"\n".join(_line(name, row) for row in rows) + b"\n"
-    await conn.copy_to_table("facts", source=io.BytesIO(data), columns=_FACT_COLUMNS, format="text")
 
 
 @dataclass(frozen=True)
