@@ -35,8 +35,9 @@ ESCALATION_KINDS: dict[type[Escalation], str] = {
 }
 
 
-# A list of case ids as the tables keep it: each once, in code point order.
-_CASE_IDS = "array(select distinct c collate \"C\" from jsonb_array_elements_text(payload -> 'case_ids') c order by 1)"
+# A list of case ids as the tables keep it: each once, in code point order. That is the fact's own `issue_ids` for an
+# escalation or a measure (facts._ISSUE_IDS, sorted once when the fact is recorded), so it is not sorted again here.
+_CASE_IDS = "issue_ids"
 
 
 async def escalations(conn: Connection) -> None:
