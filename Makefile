@@ -89,7 +89,9 @@ drill: install
 	@$(PY) -m drill $(ARGS)
 
 # Two workers (pytest-xdist), a file's tests on one of them: about 9-10 minutes where one worker took 13-15 (README: Tests).
-test: lint assets browser chart-tools
+# The chart's tools (chart-tools, below) are built by the tests themselves, in the background while the others run, and
+# their tests run last (tests/support/chart_tools.py).
+test: lint assets browser
 	@$(PY) -m pytest -q -n 2 --dist loadfile
 
 # The Helm chart's validation offline (deploy/helm, tests/unit/test_helm_chart.py): helm and kubeconform built from the Go

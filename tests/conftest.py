@@ -29,6 +29,7 @@ from shared.broker import Broker
 from shared.settings import ServiceSettings, dsn_for
 from shared.signin import SignInSettings
 from shared.topics import all_topics, ensure_topics
+from tests.support import chart_tools as chart_tools_module
 from tests.support.issuer import session_issuer
 from tests.support.keycloak import Keycloak, start_keycloak
 from tests.support.keycloak import launch_early as launch_keycloak_early
@@ -70,6 +71,12 @@ def infrastructure() -> Iterator[Infrastructure]:
 def keycloak() -> Keycloak:
     """The tests' Keycloak (tests/support/keycloak.py), started once per session through infra/keycloak.sh."""
     return start_keycloak()
+
+
+@pytest.fixture(scope="session")
+def chart_tools() -> None:
+    """helm, kubeconform and the schemas (tests/support/chart_tools.py), built in the background since collection."""
+    chart_tools_module.ensure_built()
 
 
 @pytest.fixture(scope="session")
@@ -170,15 +177,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # What boots slowly boots while other tests run: the local Kafka and PostgreSQL (on a fresh clone Kafka's jars are
     # resolved first) and Keycloak (its download, build and first start: minutes). The tests that need none of them
     # run first, then those that need the broker and database, then those that need Keycloak (each group in its order).
+    # The chart's tools (helm built from source, minutes on a fresh machine) build meanwhile too, and their tests run
+    # last.
     def needs(item: pytest.Item) -> int:
         fixtures = getattr(item, "fixturenames", ())
+        if "chart_tools" in fixtures:
+            return 3
         return 2 if "keycloak" in fixtures else 1 if "infrastructure" in fixtures else 0
 
     waits = {id(item): needs(item) for item in items}
-    if any(waits.values()):
+    if any(wait in (1, 2) for wait in waits.values()):
         launch_infrastructure_early()
     if 2 in waits.values():
         launch_keycloak_early()
+    if 3 in waits.values():
+        chart_tools_module.launch_early()
     items.sort(key=lambda item: waits[id(item)])
     # Integration and e2e tests are marked by folder, so a test cannot forget its marker.
     for item in items:

@@ -21,6 +21,7 @@ from services.projections.settings import ProjectionsSettings
 from shared import stack_keys
 from shared.kafka_access import ACCESS
 from shared.settings import ServiceSettings
+from tests.support.chart_tools import SCHEMAS
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS: list[type[ServiceSettings]] = [
@@ -38,11 +39,9 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
-def test_compose_file_follows_the_compose_specification(compose: dict[str, Any]) -> None:
+def test_compose_file_follows_the_compose_specification(compose: dict[str, Any], chart_tools: None) -> None:
     """Validated against the schema Docker Compose itself loads (deploy/schemas.py; `make chart-tools` fetches it)."""
-    path = ROOT / ".cache" / "chart" / "schemas" / schemas.COMPOSE_SCHEMA
-    if not path.exists():
-        pytest.skip(f"{path.relative_to(ROOT)} missing: make chart-tools fetches it (make test does)")
+    path = SCHEMAS / schemas.COMPOSE_SCHEMA
     validator = jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
     errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(compose)]
     assert errors == []

@@ -8,7 +8,6 @@ CRD (CloudNativePG's, the Keycloak operator's) and what no schema says are check
 
 import copy
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -25,12 +24,11 @@ from shared import kafka_access
 from shared.kafka_access import ACCESS, bindings
 from shared.settings import ServiceSettings
 from shared.topics import all_topics
+from tests.support import chart_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "county-env-closure"
-HELM = ROOT / ".cache" / "go" / "bin" / "helm"
-KUBECONFORM = ROOT / ".cache" / "go" / "bin" / "kubeconform"
-SCHEMAS = ROOT / ".cache" / "chart" / "schemas"
+HELM, KUBECONFORM, SCHEMAS = chart_tools.HELM, chart_tools.KUBECONFORM, chart_tools.SCHEMAS
 SIZES = ("county", "province")
 SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
 # bench/README.md, "Every figure of issue 14 in one run, after the fifth session's changes": peak RSS 93–116 MiB.
@@ -40,13 +38,8 @@ Manifest = dict[str, Any]
 
 
 @pytest.fixture(scope="module", autouse=True)
-def tools() -> None:
-    missing = [str(path.relative_to(ROOT)) for path in (HELM, KUBECONFORM, SCHEMAS / ".complete") if not path.exists()]
-    if missing:
-        message = f"{', '.join(missing)} missing: make chart-tools builds them (make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+def tools(chart_tools: None) -> None:
+    """Every test here needs helm, kubeconform and the schemas (`chart_tools`: built in the background, these last)."""
 
 
 def helm(*args: str) -> subprocess.CompletedProcess[str]:
