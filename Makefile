@@ -88,11 +88,11 @@ $(VEGETA):
 drill: install
 	@$(PY) -m drill $(ARGS)
 
-# Two workers (pytest-xdist), a file's tests on one of them: about 9-10 minutes where one worker took 13-15 (README: Tests).
-# The chart's tools (chart-tools, below) are built by the tests themselves, in the background while the others run, and
-# their tests run last (tests/support/chart_tools.py).
+# Two workers (pytest-xdist), a file's tests on one of them (README: Tests). The chart's tools (chart-tools, below) are
+# built by the tests themselves, in the background while the others run, and their tests run last
+# (tests/support/chart_tools.py). --durations: the slowest tests, listed at the end, say where the time goes.
 test: lint assets browser
-	@$(PY) -m pytest -q -n 2 --dist loadfile
+	@$(PY) -m pytest -q -n 2 --dist loadfile --durations=25
 
 # The Helm chart's validation offline (deploy/helm, tests/unit/test_helm_chart.py): helm and kubeconform built from the Go
 # module proxy into .cache/go/bin (the first build of helm about 8 minutes on 2 busy cores, then kept), and the schemas

@@ -36,10 +36,8 @@ MEASURED_PEAK_RSS_MIB = 131
 
 Manifest = dict[str, Any]
 
-
-@pytest.fixture(scope="module", autouse=True)
-def tools(chart_tools: None) -> None:
-    """Every test here needs helm, kubeconform and the schemas (`chart_tools`: built in the background, these last)."""
+# Every test here needs helm, kubeconform and the schemas (built in the background since collection; these run last).
+pytestmark = pytest.mark.usefixtures("chart_tools")
 
 
 def helm(*args: str) -> subprocess.CompletedProcess[str]:
