@@ -4,7 +4,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
-import re
+import subprocess
 import sys
 import time
 import uuid
@@ -19,12 +19,22 @@ from shared.stack_keys import use_stack_keys
 
 
 def first_instance_ports() -> dict[str, int]:
-    """Each service's first instance's own port (infra/ports.sh, from infra/services.sh's table): the bench measures
-    a service itself, not the balancer in front of it (point --<service>-url at the service's own port for that)."""
-    table = re.search(r"^SERVICES=\(([^)]*)\)", (ROOT / "infra" / "services.sh").read_text(encoding="utf-8"), re.M)
-    assert table, "infra/services.sh has no SERVICES table"
-    base = int(os.environ.get("SERVICES_PORT_BASE", "8000"))
-    return {name: base + 10 * (int(port) - 8000) + 1 for name, port in (e.split(":") for e in table.group(1).split())}
+    """Each service's first instance's own port, as infra/ports.sh computes it (from infra/services.sh's table and
+    SERVICES_PORT_BASE): the bench measures a service itself, not the balancer in front of it (point
+    --<service>-url at the service's own port for that)."""
+    listed = subprocess.run(
+        [
+            "bash",
+            "-c",
+            'source infra/ports.sh && load_services_table && for n in "${STACK_NAMES[@]}"; do '
+            'echo "$n $(instance_port "$n" 1)"; done',
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {name: int(port) for name, port in (line.split() for line in listed.splitlines())}
 
 
 SPECS: list[Spec] = [
