@@ -61,11 +61,18 @@ def listening_pid(port: int) -> int | None:
     return None
 
 
-def service_pid(service: str, url: str, pids_dir: Path) -> int | None:
-    pid_file = pids_dir / f"{service}.pid"
-    if pid_file.is_file():
-        text = pid_file.read_text().strip()
+def service_pids(service: str, url: str, pids_dir: Path) -> tuple[int, ...]:
+    """Every running instance of a service: infra/services.sh's `<service>-<i>.pid` files (an instance being drained
+    has renamed its file and is left out), else one process from `<service>.pid`, else the one listening on the URL's
+    port."""
+    files = sorted(pids_dir.glob(f"{service}-[1-9].pid")) or [pids_dir / f"{service}.pid"]
+    pids = []
+    for pid_file in files:
+        text = pid_file.read_text().strip() if pid_file.is_file() else ""
         if text.isdigit() and _is_service(int(text), service):
-            return int(text)
+            pids.append(int(text))
+    if pids:
+        return tuple(pids)
     port = urlsplit(url).port
-    return listening_pid(port) if port else None
+    pid = listening_pid(port) if port else None
+    return (pid,) if pid else ()

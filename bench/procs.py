@@ -1,8 +1,10 @@
 """The stack's processes and the CPU time they spend (utime + stime from /proc), for the CPU-per-report figures.
 
-Every process that serves a report is watched: the five services (pid file, else the process listening on
-the service's port), Kafka's JVM (listening on the bootstrap port) and the whole PostgreSQL cluster (the
-postmaster listening on the database port and every process it started: backends, walwriter, checkpointer…).
+Every process that serves a report is watched: the five services (every instance's pid file, else the process
+listening on the service's port), the balancer when the bench's intake address goes through it, Kafka's JVM
+(listening on the bootstrap port) and the whole PostgreSQL cluster (the postmaster listening on the database port
+and every process it started: backends, walwriter, checkpointer…). A name stands for all its processes: intake's
+figure with three instances is the three together.
 Keycloak is not watched (it does no work per report once tokens are cached); neither is the bench nor its
 load generator. A backend that exits during a window is still counted: the postmaster reaps it, and its
 time moves into the postmaster's cutime + cstime, which the window counts too (minus what the backend had
@@ -11,7 +13,7 @@ already spent when the window began).
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,20 +59,25 @@ def _port(address: str) -> int | None:
     return urlsplit(address if "//" in address else f"//{address}").port
 
 
-def stack_processes(config: BenchConfig) -> dict[str, int]:
-    """Name → pid of every process watched (services, kafka, postgresql); those not found are left out."""
-    found: dict[str, int] = {}
+Pids = tuple[int, ...]
+
+
+def stack_processes(config: BenchConfig) -> dict[str, Pids]:
+    """Name → pids of every process watched (each service's instances, the balancer in front of intake when the bench
+    sends through it, kafka, postgresql); those not found are left out."""
+    found: dict[str, Pids] = {}
     for service in SERVICES:
         if service in config.urls:
-            pid = memory.service_pid(service, config.url(service), config.pids_dir)
-            if pid:
-                found[service] = pid
+            pids = memory.service_pids(service, config.url(service), config.pids_dir)
+            if pids:
+                found[service] = pids
     kafka_port = _port(config.kafka_bootstrap_servers.split(",")[0])
     pg_port = _port(config.database_url) or 5432
-    for name, port in (("kafka", kafka_port), ("postgresql", pg_port)):
+    intake_port = _port(config.url("intake")) if "intake" in config.urls else None
+    for name, port in (("kafka", kafka_port), ("postgresql", pg_port), ("balancer", intake_port)):
         pid = memory.listening_pid(port) if port else None
-        if pid:
-            found[name] = pid
+        if pid and (name != "balancer" or pid not in found.get("intake", ())):
+            found[name] = (pid,)
     return found
 
 
@@ -107,25 +114,27 @@ class _Tree:
 
 
 class CpuWindow:
-    """CPU seconds each watched process spends between `start` and `stop`, and the machine's busy time."""
+    """CPU seconds each watched name (one process, or all of its pids) spends between `start` and `stop`, and the
+    machine's busy time."""
 
-    def __init__(self, processes: dict[str, int]) -> None:
-        self.processes = processes
-        self._trees: dict[str, _Tree] = {}
+    def __init__(self, processes: Mapping[str, int | Pids]) -> None:
+        self.processes = {name: (pids,) if isinstance(pids, int) else pids for name, pids in processes.items()}
+        self._trees: dict[str, list[_Tree]] = {}
         self._started = 0.0
         self._busy_start = 0.0
 
     def start(self) -> "CpuWindow":
-        self._trees = {name: _Tree(pid, tree=name in TREES) for name, pid in self.processes.items()}
+        self._trees = {name: [_Tree(pid, tree=name in TREES) for pid in pids] for name, pids in self.processes.items()}
         self._started = time.monotonic()
         self._busy_start = machine_busy_seconds()
         return self
 
     def stop(self) -> "CpuSpent":
         return CpuSpent(
-            seconds={name: tree.spent() for name, tree in self._trees.items()},
+            seconds={name: sum(tree.spent() for tree in trees) for name, trees in self._trees.items()},
             wall=time.monotonic() - self._started,
             machine_busy=machine_busy_seconds() - self._busy_start,
+            processes={name: len(trees) for name, trees in self._trees.items()},
         )
 
 
@@ -134,6 +143,7 @@ class CpuSpent:
     seconds: dict[str, float]  # CPU seconds per watched process
     wall: float  # the window's length
     machine_busy: float  # CPU seconds of every process on the machine (from /proc/stat)
+    processes: dict[str, int] = field(default_factory=dict)  # how many processes each name stood for
 
     @property
     def total(self) -> float:
@@ -144,12 +154,13 @@ class CpuSpent:
         return self.seconds[name] / self.wall if self.wall > 0 else 0.0
 
     def busiest(self) -> tuple[str, float]:
-        """The process nearest its ceiling: a Python service's is one core (one event loop), Kafka's and
-        PostgreSQL's the machine's cores."""
+        """The process nearest its ceiling: a Python service's is one core per instance (one event loop each), Kafka's
+        and PostgreSQL's the machine's cores."""
         cpus = os.cpu_count() or 1
 
         def load(name: str) -> float:
-            return self.cores(name) / (cpus if name in ("kafka", "postgresql") else 1)
+            ceiling = cpus if name in ("kafka", "postgresql") else min(self.processes.get(name, 1), cpus)
+            return self.cores(name) / ceiling
 
         name = max(self.seconds, key=load)
         return name, load(name)
@@ -160,8 +171,8 @@ class CpuSpent:
         name, load = self.busiest()
         busy = self.machine_busy / self.wall if self.wall > 0 else 0.0
         text = (
-            f"nearest its ceiling: {name} at {100 * load:.0f} % (one core for a service, {cpus} for Kafka or "
-            f"PostgreSQL); the machine {busy:.2f} of {cpus} cores busy"
+            f"nearest its ceiling: {name} at {100 * load:.0f} % (one core per instance for a service, {cpus} for "
+            f"Kafka or PostgreSQL); the machine {busy:.2f} of {cpus} cores busy"
         )
         if busy >= 0.95 * cpus:
             ours = self.total / self.wall if self.wall > 0 else 0.0
@@ -179,6 +190,7 @@ class CpuSpent:
             "wall_seconds": round(self.wall, 3),
             "machine_busy_cpu_seconds": round(self.machine_busy, 3),
             "cores_busy": {k: round(self.cores(k), 3) for k in self.seconds},
+            "processes": self.processes,
         }
 
 

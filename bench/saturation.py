@@ -19,7 +19,7 @@ from bench import generators
 from bench.config import BenchConfig
 from bench.http_figures import Counted
 from bench.pg_counts import PgCounts
-from bench.procs import CpuWindow, stack_processes
+from bench.procs import CpuWindow, Pids, stack_processes
 from bench.report import Report
 
 DOWNSTREAM = ("cases", "enforcement", "accountability", "projections")
@@ -40,11 +40,11 @@ def _catch_up_seconds(config: BenchConfig) -> float:
 
 
 @contextlib.contextmanager
-def paused(pids: dict[str, int]) -> Iterator[None]:
-    """SIGSTOP the processes, and SIGCONT them however the block ends."""
+def paused(processes: dict[str, Pids]) -> Iterator[None]:
+    """SIGSTOP the processes (every instance), and SIGCONT them however the block ends."""
     stopped = []
     try:
-        for pid in pids.values():
+        for pid in (pid for pids in processes.values() for pid in pids):
             os.kill(pid, signal.SIGSTOP)
             stopped.append(pid)
         yield
@@ -108,7 +108,8 @@ async def intake_alone(config: BenchConfig, report: Report, batch: str) -> None:
     token = await config.tokens.operator.atoken()
     seconds, connections = sizes.saturation_seconds, sizes.saturation_clients
     with paused(downstream):
-        window = CpuWindow({"intake": processes["intake"]}).start()
+        front = {name: pids for name, pids in processes.items() if name in ("intake", "balancer")}
+        window = CpuWindow(front).start()
         ours = await generators.wrk(
             f"{config.url('intake')}/v1/reports", token=token, batch=batch, seconds=seconds, connections=connections
         )
@@ -122,10 +123,16 @@ async def intake_alone(config: BenchConfig, report: Report, batch: str) -> None:
         caught_up = await counted.until(ours.accepted, _catch_up_seconds(config))
     catch_up = time.monotonic() - resumed
     report.raw["intake_alone"] = {"intake": ours.summary, "bare": bare.summary, "paused": sorted(downstream)}
+    instances = len(processes["intake"])
     note = (
         f"cases, enforcement, accountability, projections paused (SIGSTOP); wrk {connections} connections "
         f"for {seconds:g}s; {ours.accepted} accepted, {ours.others} not"
+        f"{f'; {instances} intake instances' if instances > 1 else ''}"
     )
+    if "balancer" in ours_cpu.seconds:
+        balancer_ms = 1000 * ours_cpu.seconds["balancer"] / max(ours.accepted, 1)
+        note += f"; through the balancer, its CPU {balancer_ms:.3f} ms per report (not in intake's figure)"
+    report.raw["intake_alone_cpu"] = ours_cpu.as_json()
     report.measure("intake.alone.accepted_per_s", ours.accepted_per_s, note)
     report.measure("intake.alone.p50_ms", ours.p50_ms)
     report.measure("intake.alone.p99_ms", ours.p99_ms)

@@ -63,7 +63,7 @@ async def event_store(config: BenchConfig, report: Report) -> None:
             script = await asyncio.to_thread(baselines.prepare_pgbench, pgbench_dsn, payload, Path(folder))
             # PostgreSQL's CPU (its backends) and the bench's (our client's thread, or pgbench, its child) per append
             watched = {"postgresql": pg} if (pg := stack_processes(config).get("postgresql")) else {}
-            watched["bench"] = os.getpid()
+            watched["bench"] = (os.getpid(),)
             cpu: dict[str, list[dict[str, float]]] = {"ours": [], "pgbench": []}
             for _ in range(STORE_ROUNDS):
                 window = CpuWindow(watched).start()
@@ -275,12 +275,13 @@ async def peak_memory(config: BenchConfig, report: Report) -> None:
     for service in SERVICES:
         if service not in config.urls:
             continue
-        pid = memory.service_pid(service, config.url(service), config.pids_dir)
-        kib = memory.peak_rss_kib(pid) if pid else None
-        if kib is None:
+        # with several instances, the largest: each is a process of its own with its own limit
+        pids = memory.service_pids(service, config.url(service), config.pids_dir)
+        peaks = [kib for pid in pids if (kib := memory.peak_rss_kib(pid)) is not None]
+        if not peaks:
             report.errors.append(f"memory.{service}: no running process found (pid file or port)")
             continue
-        report.measure(f"memory.{service}.peak_mib", kib / 1024)
-        report.raw.setdefault("pids", {})[service] = pid
+        report.measure(f"memory.{service}.peak_mib", max(peaks) / 1024)
+        report.raw.setdefault("pids", {})[service] = list(pids)
     bare = await asyncio.to_thread(baselines.bare_python_peak_kib)
     report.baseline("python.bare.peak_mib", "空 Python 进程（导入同样的库）", bare / 1024)

@@ -78,9 +78,12 @@ defaults
     # that reached an instance is never sent again (retry-on's default is connect-failure only).
     retries 2
     option redispatch 1
-    # One connection to an instance per request: an idle kept-alive connection that uvicorn closes (5 s) can never
-    # meet a request, and an instance being drained holds no idle connection (the cost: a local connect).
-    option http-server-close
+    # Connections to the instances are kept alive and reused (a new connection per request cost intake half its
+    # rate through the balancer). An instance keeps an idle connection 75 s (KEEP_ALIVE_SECONDS), longer than HAProxy
+    # keeps one idle in its pool, so HAProxy closes it first; a drained instance holds none, since the reload that
+    # takes it out returns only once the old workers and their connections are gone (infra/services.sh).
+    option http-keep-alive
+    http-reuse safe
     # A reload's old worker closes an idle kept-alive client connection (nginx keeps some) only after answering one
     # more request on it (Connection: close), never under a request the client is sending.
     option idle-close-on-response

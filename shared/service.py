@@ -240,4 +240,5 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         access_log=False,
         proxy_headers=False,
         limit_concurrency=settings.max_concurrency,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )

@@ -106,6 +106,10 @@ class ServiceSettings(BrokerSettings):
     # Connections and requests a process holds at once; beyond it uvicorn answers 503 at once (the workbench shows
     # 服务暂时无法访问), rather than queueing work it cannot do in time and growing its memory with the queue.
     max_concurrency: int = Field(default=256, ge=1)
+    # How long an idle kept-alive connection stays open: longer than a proxy in front keeps one idle (HAProxy's pool
+    # purges idle connections every few seconds, nginx's upstream keepalive_timeout is 4 s), so the proxy closes it
+    # first and never sends a request on a connection the instance is closing at that moment.
+    keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
 
     outbox_slots: int = 8
     relay_poll_seconds: float = 0.5

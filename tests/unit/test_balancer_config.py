@@ -53,3 +53,18 @@ def test_haproxy_accepts_the_configuration(run: Path, tmp_path: Path) -> None:
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
     checked = subprocess.run([haproxy, "-c", "-f", str(conf)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_connections_to_the_instances_are_reused_and_the_instances_keep_them_longer_than_the_proxies(
+    tmp_path: Path,
+) -> None:
+    from shared.settings import ServiceSettings
+
+    config = render(tmp_path, 8000)
+    # a new connection per request cost intake half its rate through the balancer (docs/scaling.md)
+    assert "option http-keep-alive" in config and "http-server-close" not in config
+    nginx = (ROOT / "infra/proxy/nginx.conf.template").read_text()
+    upstream_idle = {int(s) for s in re.findall(r"^\s+keepalive_timeout (\d+)s;", nginx, re.M)}
+    # nginx's upstream connections and HAProxy's pooled ones are closed by the proxy, never under a request by the
+    # instance: an instance keeps an idle connection longer than either
+    assert upstream_idle and max(upstream_idle) < ServiceSettings().keep_alive_seconds
