@@ -64,7 +64,7 @@ status:
 logs:
 	@tail -n 40 .run/logs/*.log
 
-.PHONY: bench drill
+.PHONY: bench bench-scaling drill
 # Benchmarks of the running stack (after make up) beside their baselines: python -m bench --help
 # The open-loop generator, vegeta (Go), is built once into .cache/go/bin; without Go the bench says it skipped it.
 VEGETA_VERSION := v12.13.0
@@ -72,6 +72,11 @@ VEGETA := .cache/go/bin/vegeta
 GO_ENV := GOPATH=$(CURDIR)/.cache/go GOMODCACHE=$(CURDIR)/.cache/go/mod GOCACHE=$(CURDIR)/.cache/go/build GOFLAGS=-modcacherw
 bench: install $(VEGETA)
 	@$(PY) -m bench $(ARGS)
+
+# intake at 1, 2 and 3 instances through the balancer (docs/scaling.md); INTAKE_INSTANCES=1,2,4 for other counts
+INTAKE_INSTANCES ?= 1,2,3
+bench-scaling: install
+	@$(PY) -m bench.scaling --instances $(INTAKE_INSTANCES) $(if $(ARGS),-- $(ARGS))
 
 $(VEGETA):
 	@if ! command -v go >/dev/null; then \

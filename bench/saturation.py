@@ -79,7 +79,13 @@ async def cpu_per_report(config: BenchConfig, report: Report, batch: str) -> Non
         caught_up = await counted.until(run.accepted, _catch_up_seconds(config))
     spent = window.stop()
     postgresql = await database.stop(run.accepted)
-    report.raw["cpu"] = {**spent.as_json(), "wrk": run.summary, "accepted": run.accepted, "postgresql": postgresql}
+    report.raw["cpu"] = {
+        **spent.as_json(),
+        "wrk": run.summary,
+        "accepted": run.accepted,
+        "accepted_per_s": round(run.accepted_per_s, 1),
+        "postgresql": postgresql,
+    }
     if not run.accepted:
         report.errors.append(f"cpu: wrk got no 202 ({run.summary})")
         return
