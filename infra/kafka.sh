@@ -22,6 +22,7 @@
 #   infra/kafka.sh consumer-perf ARGS org.apache.kafka.tools.ConsumerPerformance ARGS
 #   infra/kafka.sh tool CLASS ARGS... any main class on the Kafka classpath
 #   infra/kafka.sh client-config      print the path of the admin's client properties (--command-config)
+#   infra/kafka.sh nodes              print KAFKA_NODES: 3 when a cluster runs on KAFKA_PORT, else 1 (unless set)
 #   infra/kafka.sh logs [N]           last N lines of each node's log
 #   NODE is 1..KAFKA_NODES (default: every node).
 #
@@ -541,6 +542,7 @@ main() {
     restart)       cmd_stop "$@"; cmd_start "$@" ;;
     status)        cmd_status "$@" ;;
     bootstrap)     echo "$BOOTSTRAP" ;;
+    nodes)         echo "$KAFKA_NODES" ;;
     topics)        cmd_topics "$@" ;;
     perf)          cmd_perf "$@" ;;
     consumer-perf) cmd_consumer_perf "$@" ;;

@@ -88,7 +88,9 @@ launch() {  # name, instance: starts it; its pid file says .starting until `prom
   fi
   # intake's public rate limit keys on the address the proxy (infra/proxy.sh, on this machine) puts in
   # X-Forwarded-For, believed only from the addresses in TRUSTED_PROXIES (the balancer passes it on unchanged)
-  local env=(PORT="$port")
+  # a cluster's every node in the bootstrap list and its size as the topics' copies (shared/stack_keys.py), also for an
+  # instance `make scale` starts without KAFKA_NODES in its environment
+  local env=(PORT="$port" KAFKA_NODES="${KAFKA_NODES:-$(bash "$ROOT/infra/kafka.sh" nodes)}")
   if [[ "$name" == intake ]]; then env+=(TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"); fi
   # exec keeps the pid (stack_keys exec too, with CONTACT_KEYS and METRICS_TOKEN from .run/secrets.env unless the
   # environment sets them, signed in to the broker as the service's own user); setsid detaches it from this

@@ -97,6 +97,10 @@ class ServiceSettings(BrokerSettings):
     # once (README: Choosing partitions). Dead-letter topics get dlq_partitions: they are written rarely, read whole.
     topic_partitions: int = Field(default=12, ge=1, le=1000)
     dlq_partitions: int = Field(default=3, ge=1, le=1000)
+    # Copies of each topic shared.topics creates (min.insync.replicas 2 from 3 on): the copies the cluster keeps.
+    # Unset, the brokers up at that moment decide, so a topic made while one is away would get a copy fewer for good:
+    # a cluster sets it (`KAFKA_NODES=3 make up`, the chart), and a topic is then not made until enough brokers are up.
+    topic_replicas: int | None = Field(default=None, ge=1, le=7)
 
     # The PostgreSQL server; the service's own database on it is `database_name`.
     database_url: str = LOCAL_DATABASE_URL

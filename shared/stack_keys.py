@@ -131,6 +131,9 @@ def service_environment(
         env["KAFKA_PASSWORD"] = kafka_password(keys, kafka_user)
     if not env.get("KAFKA_BOOTSTRAP_SERVERS") and (env.get("KAFKA_PORT") or env.get("KAFKA_NODES")):
         env["KAFKA_BOOTSTRAP_SERVERS"] = local_kafka_bootstrap(env)
+    if not env.get("TOPIC_REPLICAS") and int(env.get("KAFKA_NODES") or 1) > 1:
+        # a local cluster's topics get a copy on each node (up to three), even when made while one is away
+        env["TOPIC_REPLICAS"] = str(min(int(env["KAFKA_NODES"]), 3))
     return env
 
 

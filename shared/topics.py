@@ -28,11 +28,20 @@ EVENT_TOPICS = (
 NOT_AUTHORIZED = (TopicAuthorizationFailedError.errno, ClusterAuthorizationFailedError.errno)
 
 
-def replication(brokers: int) -> tuple[int, int]:
+def replication(brokers: int, wanted: int | None = None) -> tuple[int, int]:
     """The replicas of a topic and the in-sync replicas an acks=all write waits for, on a cluster of `brokers`: 3 and 2
-    from three brokers on (one broker may be away and nothing acknowledged is lost), else one copy on each."""
-    replicas = min(brokers, 3)
-    return replicas, 2 if replicas == 3 else 1
+    from three brokers on (one broker may be away and nothing acknowledged is lost), else one copy on each.
+
+    `wanted` (TOPIC_REPLICAS) is the cluster's size: with fewer brokers up than that the topic is not made, rather
+    than made with fewer copies than the cluster should keep (a topic's replication factor never grows by itself)."""
+    if wanted is not None and brokers < wanted:
+        raise UnderReplicated(f"{wanted} replicas wanted (TOPIC_REPLICAS) and {brokers} brokers up")
+    replicas = wanted or min(brokers, 3)
+    return replicas, 2 if replicas >= 3 else 1
+
+
+class UnderReplicated(RuntimeError):
+    """Too few brokers up to make a topic with the copies the cluster keeps."""
 
 
 def all_topics(settings: ServiceSettings) -> list[str]:
@@ -64,9 +73,13 @@ async def ensure_topics(settings: ServiceSettings, names: list[str] | None = Non
         missing = [name for name in wanted if name not in existing]
         if not missing:
             return []
-        # The cluster's brokers now: a topic made while one is away has a replica fewer (aiokafka's CreateTopics is
-        # older than the broker's own default replication factor, version 4).
-        replicas, min_insync = replication(len((await admin.describe_cluster())["brokers"]))
+        # aiokafka's CreateTopics is older than the broker's own default replication factor (version 4): the copies
+        # are TOPIC_REPLICAS, or without it the brokers up now.
+        live = len((await admin.describe_cluster())["brokers"])
+        try:
+            replicas, min_insync = replication(live, settings.topic_replicas)
+        except UnderReplicated as e:
+            raise UnderReplicated(f"topics {missing} not made: {e}; start the other brokers first") from None
         response = await admin.create_topics(
             [
                 NewTopic(

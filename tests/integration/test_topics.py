@@ -1,8 +1,10 @@
 """Partitions as a setting: new event topics get TOPIC_PARTITIONS (12), dead letters DLQ_PARTITIONS (3), and a topic
 that exists with another count is reported, never changed (adding partitions would move keys in flight)."""
 
+import pytest
+
 from shared.settings import ServiceSettings
-from shared.topics import all_topics, differing_partitions, ensure_topics, partition_counts
+from shared.topics import UnderReplicated, all_topics, differing_partitions, ensure_topics, partition_counts
 from tests.conftest import SettingsFactory
 from tests.support.stack import Infrastructure
 
@@ -44,3 +46,12 @@ async def test_topics_made_with_three_partitions_are_reported_and_left_as_they_a
     }
     counts = await partition_counts(infrastructure.broker, all_topics(now))
     assert set(counts.values()) == {3}, "no partition was added"
+
+
+async def test_no_topic_is_made_with_fewer_copies_than_the_cluster_keeps(
+    make_settings: SettingsFactory, infrastructure: Infrastructure
+) -> None:
+    settings = make_settings(topic_replicas=3)  # the test broker is one node: as a cluster with two of three away
+    with pytest.raises(UnderReplicated, match="start the other brokers first"):
+        await ensure_topics(settings)
+    assert await partition_counts(infrastructure.broker, all_topics(settings)) == {}
