@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.contracts import accountability, cases, enforcement, intake, province
+from shared.contracts import accountability, audit, cases, enforcement, intake, province
 from shared.contracts.province import ASSIGNMENT_TYPE, ProvinceAssignment
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.yaml"
@@ -34,6 +34,12 @@ TOPICS: dict[str, tuple[str, str, tuple[type[BaseModel], ...]]] = {
         "intake",
         "省级平台回传: status changes and results of the province's 交办, each with the province's reference",
         province.EVENTS,
+    ),
+    "audit.reads": (
+        "intake and projections",
+        "查阅留痕: who read a reporter's contact (and erased one), exported the ledger or opened a case's timeline;"
+        " no contact ever in them",
+        audit.EVENTS,
     ),
 }
 INBOUND_TOPIC = "province.inbound"
