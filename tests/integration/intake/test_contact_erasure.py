@@ -16,6 +16,7 @@ from services.intake.rotate_keys import rotate
 from services.intake.settings import IntakeSettings
 from shared.audit.reads import TOPIC
 from shared.auth import Role
+from shared.contracts.audit import ContactErased
 from shared.db import init_connection
 from shared.envelope import from_record
 from shared.topics import read_to_end
@@ -73,6 +74,7 @@ async def test_an_erased_contact_is_unrecoverable_after_rotation_and_every_event
                 where report_id = $1""",
             named,
         )
+        assert backup is not None
         async with running(create_app(settings)) as client:
             operator = bearer(settings, Role.OPERATOR, "wang")
             path = f"/v1/reports/{issue_id}/contact"
@@ -111,6 +113,7 @@ async def test_an_erased_contact_is_unrecoverable_after_rotation_and_every_event
         # From the database: no data key, no sealed column left for the erased report.
         assert await conn.fetchval("select count(*) from contact_keys where report_id = $1", named) == 0
         row = await conn.fetchrow("select * from reporter_contacts where report_id = $1", named)
+        assert row is not None
         assert (row["name_sealed"], row["phone_sealed"], row["text_sealed"]) == (None, None, None)
         assert row["erased_by"] == "wang"
 
@@ -136,6 +139,7 @@ async def test_an_erased_contact_is_unrecoverable_after_rotation_and_every_event
     published = [from_record(r.value, list(r.headers or ())) for r in records]
     assert sorted(e.type for e in published) == ["ContactErased", "ContactRead"]
     erasure = next(e for e in published if e.type == "ContactErased")
+    assert isinstance(erasure.payload, ContactErased)
     assert (erasure.actor, erasure.payload.reason, erasure.payload.report_id) == ("wang", "申请编号 2026-07", named)
     assert all(NAME.encode() not in r.value and PHONE.encode() not in r.value for r in records)
 
