@@ -35,11 +35,15 @@ TOPICS: dict[str, tuple[str, str, tuple[type[BaseModel], ...]]] = {
         "省级平台回传: status changes and results of the province's 交办, each with the province's reference",
         province.EVENTS,
     ),
-    "audit.reads": (
-        "intake and projections",
-        "查阅留痕: who read a reporter's contact (and erased one), exported the ledger or opened a case's timeline;"
-        " no contact ever in them",
-        audit.EVENTS,
+    "audit.reads.intake": (
+        "intake",
+        "查阅留痕: who read a reporter's contact, or erased one on request; never the contact itself",
+        audit.INTAKE_READS,
+    ),
+    "audit.reads.projections": (
+        "projections",
+        "查阅留痕: who exported the ledger (整改台账) or opened a case's timeline",
+        audit.PROJECTIONS_READS,
     ),
 }
 INBOUND_TOPIC = "province.inbound"

@@ -23,7 +23,8 @@ EVENT_TOPICS = (
     "province.inbound",
     "province.outbound",
     # Reads that matter (shared/contracts/audit.py): intake's and projections' audit events.
-    "audit.reads",
+    "audit.reads.intake",
+    "audit.reads.projections",
 )
 
 

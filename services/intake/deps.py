@@ -21,7 +21,7 @@ class Deps:
     settings: IntakeSettings
     pool: asyncpg.Pool
     store: EventStore
-    # The audit events of contact reads and erasures: this database's events and outbox, topic audit.reads.
+    # The audit events of contact reads and erasures: this database's events and outbox, topic audit.reads.intake.
     audit: EventStore
     # Receives every report, whichever door it came through.
     intake: Intake

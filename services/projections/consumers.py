@@ -408,7 +408,7 @@ def runner(
     )
 
 
-# 查阅留痕: which handler runs for which event of audit.reads (GET /v1/audit/reads reads what they write).
+# 查阅留痕: which handler runs for which event of the audit topics (GET /v1/audit/reads reads what they write).
 AUDIT_READS = Dispatch(*(On(event, audit_table.save) for event in audit.EVENTS))
 
 
@@ -419,7 +419,7 @@ def consumers(deps: Deps) -> list[ConsumerRunner]:
             deps.settings,
             deps.pool,
             name="audit-reads",
-            topics=[deps.settings.topic(audit_reads.TOPIC)],
+            topics=[deps.settings.topic(name) for name in audit_reads.TOPICS],
             handler=AUDIT_READS,
             gather_ms=deps.settings.background_gather_ms,
         )

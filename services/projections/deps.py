@@ -14,7 +14,7 @@ from shared.service import dependency
 @dataclass(frozen=True)
 class Deps:
     """The settings, the database pool, the client that asks the broker where each partition's log ends, and the
-    event store of the reads it records (ledger exports, timelines: audit.reads, shared/audit/reads.py).
+    event store of the reads it records (ledger exports, timelines: audit.reads.projections, shared/audit/reads.py).
 
     Projections writes no domain events; its only events are those audit records. The consumer that fills the read
     models is the job's own (`live.py`): it changes when a rebuild switches generations, and nothing else reads it.

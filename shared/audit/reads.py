@@ -1,9 +1,11 @@
 """Reads that matter, recorded as events (查阅留痕): who, in which role, what, when, from which address.
 
 A service that answers such a read appends an audit event (shared/contracts/audit.py) to its own event store with
-the topic `audit.reads`: the event and its outbox row commit in the caller's transaction, so a read whose record
-was not stored does not answer (intake's contact read holds the answer until then), and every stored record is
-published by the relay like any other event. Each read is a new stream of one event (`read-<uuid>`): readers never
+its own audit topic, `audit.reads.<service>` (intake's contact reads and erasures, projections' ledger exports and
+timelines: one writer per topic, as for every topic, so neither can record a read in the other's name). The event
+and its outbox row commit in the caller's transaction, so a read whose record was not stored does not answer
+(intake's contact read holds the answer until then), and every stored record is published by the relay like any
+other event. Each read is a new stream of one event (`read-<uuid>`): readers never
 contend for a stream version, and a hash chain over a stream (issue 16, item 1) covers each record as it covers any.
 """
 
@@ -22,13 +24,19 @@ from shared.envelope import Envelope
 from shared.eventstore import EventStore
 from shared.settings import ServiceSettings
 
-TOPIC = "audit.reads"
+# The audit topics, one per service that records reads; projections reads both (GET /v1/audit/reads).
+TOPICS = ("audit.reads.intake", "audit.reads.projections")
 STREAM_PREFIX = "read-"
 
 
 def audit_store(settings: ServiceSettings) -> EventStore:
-    """The event store a service appends its audit events with: its own events table and outbox, `audit.reads`."""
-    return EventStore(topic=settings.topic(TOPIC), slots=settings.outbox_slots)
+    """The event store a service appends its audit events with: its own events table and outbox, its audit topic."""
+    return EventStore(topic=settings.topic(topic_of(settings.service_name)), slots=settings.outbox_slots)
+
+
+def topic_of(service: str) -> str:
+    """The audit topic of `service` (before the settings' prefix)."""
+    return f"audit.reads.{service}"
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ _TOPIC_OWNERS: dict[str, tuple[type[Event], ...]] = {
     # The province's 交办, as intake decodes its CloudEvents.
     "province.inbound": (province.ProvinceAssignment,),
     "province.outbound": province.EVENTS,
-    # Reads that matter: two writers, intake (contacts) and projections (ledger, timeline), each through its outbox.
-    "audit.reads": audit.EVENTS,
+    # Reads that matter (查阅留痕): each service that records them on its own audit topic, through its outbox.
+    "audit.reads.intake": audit.INTAKE_READS,
+    "audit.reads.projections": audit.PROJECTIONS_READS,
 }
 TOPIC_EVENTS: dict[str, frozenset[str]] = {
     topic: frozenset(cls.event_type() for cls in events) for topic, events in _TOPIC_OWNERS.items()

@@ -1,4 +1,4 @@
-"""Reads that matter (查阅留痕), on the topic `audit.reads`.
+"""Reads that matter (查阅留痕), on the topics `audit.reads.intake` and `audit.reads.projections`.
 
 Reading a reporter's contact and erasing it (intake), exporting the ledger and opening a case's timeline
 (projections) are recorded as events: who (the envelope's actor), in which role, what, when (the envelope's time)
@@ -56,7 +56,10 @@ class TimelineOpened(Read):
     issue_id: str = Field(min_length=1, max_length=64)
 
 
-EVENTS: tuple[type[Event], ...] = (ContactRead, ContactErased, LedgerExported, TimelineOpened)
+# What each service records, on its own audit topic.
+INTAKE_READS: tuple[type[Event], ...] = (ContactRead, ContactErased)
+PROJECTIONS_READS: tuple[type[Event], ...] = (LedgerExported, TimelineOpened)
+EVENTS: tuple[type[Event], ...] = (*INTAKE_READS, *PROJECTIONS_READS)
 # The resource kinds `GET /v1/audit/reads` filters by, for each event type.
 RESOURCE_OF: dict[str, str] = {
     ContactRead.event_type(): "contact",

@@ -117,7 +117,7 @@ async def read_reporter_contacts(
 ) -> ContactsOut:
     """举报人联系方式 of every report of the issue (an erased one says 已依申请删除).
 
-    Each read is an audit event (ContactRead on audit.reads: who, role, address, when, which reports), committed
+    Each read is an audit event (ContactRead on audit.reads.intake: who, role, address, when, which reports), committed
     with the read: no answer without its record."""
     async with deps.pool.acquire() as conn:
         if not await read_tables.issue_known(conn, issue_id):

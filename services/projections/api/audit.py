@@ -1,7 +1,8 @@
 """查阅留痕 for 纪委: who read a reporter's contact, exported the ledger or opened a case's timeline, and when.
 
 Projections answers because it already reads every topic and serves the county's other read-only views: the audit
-events of intake and of projections itself reach it on `audit.reads` (services/projections/consumers.py, `audit-reads`),
+events of intake and of projections itself reach it on their audit topics, `audit.reads.intake` and
+`audit.reads.projections` (services/projections/consumers.py, `audit-reads`),
 and no service that records reads can also be the one that answers who read (a reader's own service could hide it).
 """
 

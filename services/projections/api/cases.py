@@ -44,7 +44,7 @@ async def case_timeline(
 
     A responsible unit reads the timelines of its own cases only (another is 404, as if it did not exist),
     without enforcement's facts and without the escalations and measures of other units. Each timeline answered
-    is an audit event (TimelineOpened on audit.reads), stored before the answer leaves.
+    is an audit event (TimelineOpened on audit.reads.projections), stored before the answer leaves.
     """
 
     async def query(view: View) -> Timeline:

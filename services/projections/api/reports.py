@@ -91,7 +91,8 @@ async def ledger_export(
     """One row per case with the 五定, source, batch, township, status, closure date and times missed.
 
     At most `limit` cases (≤ 5000) from `offset`; `X-Total-Count` and `Link: rel="next"` tell the rest.
-    Each export is an audit event (LedgerExported on audit.reads, with its filters), stored before the workbook leaves.
+    Each export is an audit event (LedgerExported on audit.reads.projections, with its filters), stored before the
+    workbook leaves.
     """
     moment = Moment(filters.as_of, now())
 

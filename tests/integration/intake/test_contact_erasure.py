@@ -1,6 +1,6 @@
 """可被遗忘 (crypto-shredding), end to end on the real database and broker: a reporter's contact erased on request
 after a key rotation is gone from the database, from a backup once the service key is retired, and was never on a
-topic; every event stays as it was, and the erasure and each read are audit events on audit.reads."""
+topic; every event stays as it was, and the erasure and each read are audit events on audit.reads.intake."""
 
 import asyncio
 from typing import Any
@@ -14,7 +14,7 @@ from services.intake.main import create_app
 from services.intake.privacy import ContactVault
 from services.intake.rotate_keys import rotate
 from services.intake.settings import IntakeSettings
-from shared.audit.reads import TOPIC
+from shared.audit.reads import topic_of
 from shared.auth import Role
 from shared.contracts.audit import ContactErased
 from shared.db import init_connection
@@ -47,11 +47,11 @@ async def connect(settings: IntakeSettings) -> asyncpg.Connection:
 async def audit_events(settings: IntakeSettings, wanted: int) -> list[Any]:
     """The audit events on audit.reads once the relay has published `wanted` of them."""
     for _ in range(100):
-        records = await read_to_end(settings.broker, [settings.topic(TOPIC)])
+        records = await read_to_end(settings.broker, [settings.topic(topic_of("intake"))])
         if len(records) >= wanted:
             return records
         await asyncio.sleep(0.1)
-    raise AssertionError(f"{wanted} audit events expected on {TOPIC}, found {len(records)}")
+    raise AssertionError(f"{wanted} audit events expected on intake's audit topic, found {len(records)}")
 
 
 async def test_an_erased_contact_is_unrecoverable_after_rotation_and_every_event_stays_as_it_was(

@@ -1,5 +1,6 @@
 """查阅留痕 end to end: an operator reads a contact in intake, a viewer exports the ledger and opens a timeline in
-projections; each read is an audit event on audit.reads, and 纪委 alone finds them in `GET /v1/audit/reads`."""
+projections; each read is an audit event on its service's audit topic, and 纪委 alone finds them in
+`GET /v1/audit/reads`."""
 
 from datetime import timedelta
 from typing import Any
