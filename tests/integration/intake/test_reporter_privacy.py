@@ -6,6 +6,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
+from services.intake import privacy
 from services.intake.main import create_app
 from services.intake.privacy import ContactVault
 from services.intake.rotate_keys import rotate
@@ -87,3 +88,17 @@ async def test_after_key_rotation_the_old_key_can_be_retired(make_settings: Sett
         answer = await client.get(f"/v1/reports/{issue_id}/contacts", headers=bearer(only_new, Role.OPERATOR))
     assert answer.status_code == 200
     assert [c["phone"] for c in answer.json()["contacts"]] == [PHONE, "0710-3888888"]
+
+
+async def test_a_contact_read_whose_record_cannot_be_stored_answers_no_contact(
+    client: httpx.AsyncClient, settings: IntakeSettings, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue_id, _ = await two_reports_of_one_problem(client)
+
+    async def unrecorded(*args: object) -> None:
+        raise RuntimeError("the audit event could not be stored")
+
+    monkeypatch.setattr(privacy, "record", unrecorded)
+    with pytest.raises(RuntimeError, match="audit event"):
+        await client.get(f"/v1/reports/{issue_id}/contacts", headers=bearer(settings, Role.OPERATOR))
+    assert await db.fetchval("select count(*) from events where type = 'ContactRead'") == 0
