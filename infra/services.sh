@@ -86,12 +86,13 @@ launch() {  # name, instance: starts it; its pid file says .starting until `prom
   if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
     die "port $port ($name-$i) is already in use (see: ss -ltnp 'sport = :$port')"
   fi
-  # intake's public rate limit keys on the address the proxy (infra/proxy.sh, on this machine) puts in
-  # X-Forwarded-For, believed only from the addresses in TRUSTED_PROXIES (the balancer passes it on unchanged)
+  # intake's public rate limit and the audit events of reads (intake, projections) key on the address the proxy
+  # (infra/proxy.sh, on this machine) puts in X-Forwarded-For, believed only from the addresses in TRUSTED_PROXIES
+  # (the balancer passes it on unchanged);
   # a cluster's every node in the bootstrap list and its size as the topics' copies (shared/stack_keys.py), also for an
   # instance `make scale` starts without KAFKA_NODES in its environment
   local env=(PORT="$port" KAFKA_NODES="${KAFKA_NODES:-$(bash "$ROOT/infra/kafka.sh" nodes)}")
-  if [[ "$name" == intake ]]; then env+=(TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"); fi
+  if [[ "$name" == intake || "$name" == projections ]]; then env+=(TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"); fi
   # exec keeps the pid (stack_keys exec too, with CONTACT_KEYS and METRICS_TOKEN from .run/secrets.env unless the
   # environment sets them, signed in to the broker as the service's own user); setsid detaches it from this
   # shell's session and terminal

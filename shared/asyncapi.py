@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.contracts import accountability, cases, enforcement, intake, province
+from shared.contracts import accountability, audit, cases, enforcement, intake, province
 from shared.contracts.province import ASSIGNMENT_TYPE, ProvinceAssignment
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.yaml"
@@ -34,6 +34,16 @@ TOPICS: dict[str, tuple[str, str, tuple[type[BaseModel], ...]]] = {
         "intake",
         "省级平台回传: status changes and results of the province's 交办, each with the province's reference",
         province.EVENTS,
+    ),
+    "audit.reads.intake": (
+        "intake",
+        "查阅留痕: who read a reporter's contact, or erased one on request; never the contact itself",
+        audit.INTAKE_READS,
+    ),
+    "audit.reads.projections": (
+        "projections",
+        "查阅留痕: who exported the ledger (整改台账) or opened a case's timeline",
+        audit.PROJECTIONS_READS,
     ),
 }
 INBOUND_TOPIC = "province.inbound"

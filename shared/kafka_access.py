@@ -62,12 +62,23 @@ class Access:
 
 ACCESS: dict[str, Access] = {
     # Reports; what the county reports back to the province goes out through intake's outbox.
-    "intake": Access(writes=("intake.events", "province.outbound"), reads=("province.inbound", "cases.events")),
+    "intake": Access(
+        writes=("intake.events", "province.outbound", "audit.reads.intake"), reads=("province.inbound", "cases.events")
+    ),
     "cases": Access(writes=("cases.events",), reads=("intake.events",)),
     "enforcement": Access(writes=("enforcement.events",), reads=("cases.events",)),
     "accountability": Access(writes=("accountability.events",), reads=("cases.events",)),
+    # Projections records its own readers (ledger, timelines) and keeps who read what for 纪委 (both audit topics).
     "projections": Access(
-        reads=("intake.events", "cases.events", "enforcement.events", "accountability.events"),
+        writes=("audit.reads.projections",),
+        reads=(
+            "intake.events",
+            "cases.events",
+            "enforcement.events",
+            "accountability.events",
+            "audit.reads.intake",
+            "audit.reads.projections",
+        ),
     ),
     # The provincial platform: its 交办 in, the county's answers out.
     "province": Access(writes=("province.inbound",), reads=("province.outbound",)),

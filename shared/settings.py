@@ -118,6 +118,11 @@ class ServiceSettings(BrokerSettings):
     outbox_slots: int = 8
     relay_poll_seconds: float = 0.5
 
+    # The reverse proxies in front of the service (comma-separated addresses or CIDR ranges): only when the connection
+    # comes from one of them is the client's address taken from X-Forwarded-For (shared/client_address.py; intake's
+    # rate limit, the audit events of reads). Empty: no proxy is trusted.
+    trusted_proxies: str = ""
+
     # Request bodies above this are refused with 413 before anything reads them (shared/body_limit.py);
     # a service may allow more on some paths (intake's form and batch upload).
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)

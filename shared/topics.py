@@ -22,6 +22,9 @@ EVENT_TOPICS = (
     "accountability.events",
     "province.inbound",
     "province.outbound",
+    # Reads that matter (shared/contracts/audit.py): intake's and projections' audit events.
+    "audit.reads.intake",
+    "audit.reads.projections",
 )
 
 

@@ -2,7 +2,7 @@
 
 Staff routes name their roles with `staff(...)`: a missing, invalid or expired token is
 a 401, another role a 403. Public submission needs no token. Reading a reporter's
-contact is for the operator role alone, and every read is recorded.
+contact (and erasing it) is for the operator role alone, and every read is an audit event.
 
 A public submission (no token, or a `public` token) is limited per client address
 (services/intake/rate_limit.py) and speaks only for itself: its source is the public one
@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Depends, Request
 
 from services.intake.deps import Deps
+from shared.audit.reads import reader
 from shared.auth import Role, acting_as, require, sender_of
 from shared.contracts.codes import Source
 
@@ -65,4 +66,5 @@ def public() -> Any:
 
 
 def contact_reader() -> Any:
-    return require(*CONTACT_READERS)
+    """The operator who reads (or erases) a reporter's contact, with role and address for the audit event."""
+    return reader(require(*CONTACT_READERS))

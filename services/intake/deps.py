@@ -21,6 +21,8 @@ class Deps:
     settings: IntakeSettings
     pool: asyncpg.Pool
     store: EventStore
+    # The audit events of contact reads and erasures: this database's events and outbox, topic audit.reads.intake.
+    audit: EventStore
     # Receives every report, whichever door it came through.
     intake: Intake
     # The reports sent over HTTP, through `intake` in batches: one transaction for the reports that come together.

@@ -11,6 +11,7 @@ from services.intake.api.fast_path import ReportFastPath
 from services.intake.batch_file import BatchReader
 from services.intake.case_units import backfill_case_units
 from services.intake.consumers import consumers
+from services.intake.contact_reads import move_contact_reads
 from services.intake.deps import Deps
 from services.intake.group_commit import GroupCommit
 from services.intake.handlers import Intake
@@ -19,6 +20,7 @@ from services.intake.province_inbound import ProvinceInbound
 from services.intake.province_outbound import ProvinceOutbound
 from services.intake.rate_limit import PublicRateLimit
 from services.intake.settings import IntakeSettings
+from shared.audit.reads import audit_store
 from shared.eventstore import EventStore
 from shared.service import Platform, build_app, serve
 
@@ -35,6 +37,7 @@ def compose(platform: Platform[IntakeSettings]) -> Deps:
         settings=settings,
         pool=platform.pool,
         store=platform.store,
+        audit=audit_store(settings),
         intake=intake,
         reports=GroupCommit(
             platform.pool, intake, max_batch=settings.report_batch_max, writers=settings.report_writers
@@ -59,7 +62,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         routers=[reports.router, attachments.router, staff.router, batches.router, form.router],
         migrations=MIGRATIONS,
         consumers=consumers,
-        jobs=[backfill_case_units],
+        jobs=[backfill_case_units, move_contact_reads],
         body_limit=default_body_limit(settings),
         body_limits=body_limits(settings),
         # Official reports without FastAPI's request machinery; everything else through it (issue 14).

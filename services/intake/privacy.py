@@ -1,9 +1,18 @@
 """举报人信息保密: the reporter's name and phone, kept only here and only encrypted.
 
 They never enter an event, a log line or a response other than the contact read,
-and every contact read is recorded (who, when, which reports). The same goes for a
-report's original text where phone or ID-card numbers were masked in it
-(services/intake/masking.py): it is sealed beside the contact, for the operator.
+and every contact read is recorded as an audit event (shared/audit/reads.py) in the
+read's own transaction: no answer without its record. The same goes for a report's
+original text where phone or ID-card numbers were masked in it (services/intake/masking.py):
+it is sealed beside the contact, for the operator.
+
+Crypto-shredding (可被遗忘): each report's contact and text are sealed with a data key of
+their own (a Fernet key, `contact_keys`), which is stored only wrapped by the service's
+keys (CONTACT_KEYS, a MultiFernet ring). Rotation re-wraps the data keys and never touches
+the contacts; an erasure (`erase_contact`) deletes the report's data key and its sealed
+columns, so nothing the database holds can open them again. A backup taken before the
+erasure still holds the wrapped key: it is opened only by a service key that the operator
+retires after the erasure window (README: "Erasure and backups").
 """
 
 import json
@@ -11,12 +20,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from shared.audit.reads import Reader, record
+from shared.contracts import audit
 from shared.db import Connection
-from shared.errors import InvalidCommand
+from shared.errors import InvalidCommand, NotFound, RuleViolation
+from shared.eventstore import EventStore
 
 # 手机 11 digits starting 1[3-9]; 座机 with its 0-led area code, an optional hyphen and an extension.
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -56,7 +69,11 @@ def _phone(typed: str) -> str:
 
 
 class ContactVault:
-    """Encrypts with the newest key; decrypts with any configured key (密钥轮换)."""
+    """The service's key ring: encrypts with the newest key, decrypts with any configured key (密钥轮换).
+
+    It seals a report's data key (`new_data_key`, `unwrap`); before data keys it sealed contacts directly, and
+    it still opens those (`open`) until `rotate_contacts` has given each of them a data key.
+    """
 
     def __init__(self, keys: str) -> None:
         parts = [k.strip() for k in keys.split(",") if k.strip()]
@@ -73,6 +90,30 @@ class ContactVault:
     def rotate(self, token: bytes | None) -> bytes | None:
         return None if token is None else self._fernet.rotate(token)
 
+    def new_data_key(self) -> tuple["DataKey", bytes]:
+        """A fresh data key for one report, and the same key wrapped by the newest service key (what is stored)."""
+        key = Fernet.generate_key()
+        return DataKey(key), self._fernet.encrypt(key)
+
+    def unwrap(self, wrapped: bytes) -> "DataKey":
+        return DataKey(self._fernet.decrypt(wrapped))
+
+
+class DataKey:
+    """One report's own key (数据密钥): seals and opens its name, phone and original text."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def __repr__(self) -> str:
+        return "DataKey(…)"
+
+    def seal(self, text: str | None) -> bytes | None:
+        return None if text is None else self._fernet.encrypt(text.encode())
+
+    def open(self, token: bytes | None) -> str | None:
+        return None if token is None else self._fernet.decrypt(token).decode()
+
 
 async def keep_contact(
     conn: Connection,
@@ -83,17 +124,28 @@ async def keep_contact(
     contact: ReporterContact | None,
     original_text: dict[str, str] | None = None,
 ) -> None:
-    """Seals who reported and, where numbers were masked in it, what they wrote ({field: original text})."""
+    """Seals who reported and, where numbers were masked in it, what they wrote ({field: original text}), with a
+    data key of the report's own, stored wrapped beside them."""
     contact = contact or ReporterContact()
+    key, wrapped = vault.new_data_key()
     await conn.execute(
-        """insert into reporter_contacts (report_id, issue_id, name_sealed, phone_sealed, text_sealed)
-           values ($1, $2, $3, $4, $5) on conflict (report_id) do nothing""",
+        """with kept as (
+               insert into reporter_contacts (report_id, issue_id, name_sealed, phone_sealed, text_sealed)
+               values ($1, $2, $3, $4, $5) on conflict (report_id) do nothing
+               returning report_id
+           )
+           insert into contact_keys (report_id, wrapped) select report_id, $6 from kept""",
         report_id,
         issue_id,
-        vault.seal(contact.name),
-        vault.seal(contact.phone),
-        vault.seal(json.dumps(original_text, ensure_ascii=False) if original_text else None),
+        key.seal(contact.name),
+        key.seal(contact.phone),
+        key.seal(json.dumps(original_text, ensure_ascii=False) if original_text else None),
+        wrapped,
     )
+
+
+# What a read of an erased contact says instead of the contact.
+ERASED = "已依申请删除"
 
 
 @dataclass(frozen=True)
@@ -105,35 +157,46 @@ class ContactRead:
     phone: str | None = field(repr=False)
     # The report's title, description or address as written, where numbers were masked in it.
     original_text: dict[str, str] | None = field(default=None, repr=False)
+    # When the contact was erased on request (依申请删除); then name, phone and text are gone.
+    erased_at: datetime | None = None
 
 
-async def read_contacts(conn: Connection, vault: ContactVault, issue_id: str, actor: str) -> list[ContactRead]:
-    """The contacts of every report of an issue (the first and the repeats); the read itself is recorded."""
+async def read_contacts(
+    conn: Connection, vault: ContactVault, store: EventStore, issue_id: str, reader: Reader
+) -> list[ContactRead]:
+    """The contacts of every report of an issue (the first and the repeats).
+
+    The read is recorded (audit event ContactRead) in the same transaction as it reads: it answers only once the
+    record is committed."""
     async with conn.transaction():
         rows = await conn.fetch(
-            """select c.report_id, r.channel, r.received_at, c.name_sealed, c.phone_sealed, c.text_sealed
+            """select c.report_id, r.channel, r.received_at, c.name_sealed, c.phone_sealed, c.text_sealed,
+                      c.erased_at, k.wrapped
                  from reporter_contacts c join reports r using (report_id)
+                 left join contact_keys k using (report_id)
                 where c.issue_id = $1
                 order by r.received_at, c.report_id""",
             issue_id,
         )
-        await conn.execute(
-            "insert into contact_reads (issue_id, actor, report_ids) values ($1, $2, $3)",
-            issue_id,
-            actor,
-            [r["report_id"] for r in rows],
+        event = audit.ContactRead(
+            role=reader.role, address=reader.address, issue_id=issue_id, report_ids=[str(r["report_id"]) for r in rows]
         )
-    return [
-        ContactRead(
-            report_id=r["report_id"],
-            channel=r["channel"],
-            received_at=r["received_at"],
-            name=vault.open(r["name_sealed"]),
-            phone=vault.open(r["phone_sealed"]),
-            original_text=_original_text(vault.open(r["text_sealed"])),
-        )
-        for r in rows
-    ]
+        await record(conn, store, reader, event)
+    return [_opened(vault, r) for r in rows]
+
+
+def _opened(vault: ContactVault, row: Any) -> ContactRead:
+    seen = {"report_id": row["report_id"], "channel": row["channel"], "received_at": row["received_at"]}
+    if row["erased_at"] is not None:
+        return ContactRead(**seen, name=None, phone=None, erased_at=row["erased_at"])
+    # A contact sealed before data keys is opened by the service's keys until rotation gives it a data key.
+    opener: ContactVault | DataKey = vault if row["wrapped"] is None else vault.unwrap(row["wrapped"])
+    return ContactRead(
+        **seen,
+        name=opener.open(row["name_sealed"]),
+        phone=opener.open(row["phone_sealed"]),
+        original_text=_original_text(opener.open(row["text_sealed"])),
+    )
 
 
 def _original_text(opened: str | None) -> dict[str, str] | None:
@@ -141,50 +204,91 @@ def _original_text(opened: str | None) -> dict[str, str] | None:
 
 
 @dataclass(frozen=True)
-class RecordedRead:
-    """查阅记录: who read an issue's reporter contacts, when, and which reports' contacts they saw."""
-
-    actor: str
-    read_at: datetime
-    report_ids: list[UUID]
+class Erased:
+    report_id: UUID
+    erased_at: datetime
 
 
-async def recorded_reads(conn: Connection, issue_id: str) -> list[RecordedRead]:
-    rows = await conn.fetch(
-        "select actor, read_at, report_ids from contact_reads where issue_id = $1 order by id", issue_id
-    )
-    return [RecordedRead(actor=r["actor"], read_at=r["read_at"], report_ids=list(r["report_ids"])) for r in rows]
+async def erase_contact(
+    conn: Connection, store: EventStore, reader: Reader, issue_id: str, report_id: UUID | None, reason: str
+) -> Erased:
+    """依申请删除: destroys the report's data key and its sealed columns, and records the erasure (ContactErased),
+    in one transaction. Events are not touched: no contact ever entered one.
+
+    `report_id` names the reporter when the issue has several; with one it may be left out."""
+    async with conn.transaction():
+        rows = await conn.fetch(
+            """select report_id, erased_at from reporter_contacts where issue_id = $1
+                order by report_id for update""",
+            issue_id,
+        )
+        if not rows:
+            raise NotFound("举报人信息", issue_id)
+        if report_id is None:
+            if len(rows) > 1:
+                raise InvalidCommand("report_id", f"该问题有{len(rows)}位举报人，请用 report_id 指明删除哪一位的信息")
+            report_id = rows[0]["report_id"]
+        row = next((r for r in rows if r["report_id"] == report_id), None)
+        if row is None:
+            raise InvalidCommand("report_id", "该问题没有这份举报的举报人信息，请核对 report_id")
+        if row["erased_at"] is not None:
+            raise RuleViolation("contact_erased", "该举报人信息已依申请删除，无需再次删除")
+        await conn.execute("delete from contact_keys where report_id = $1", report_id)
+        erased_at = await conn.fetchval(
+            """update reporter_contacts
+                  set name_sealed = null, phone_sealed = null, text_sealed = null, erased_at = now(), erased_by = $2
+                where report_id = $1
+            returning erased_at""",
+            report_id,
+            reader.actor,
+        )
+        event = audit.ContactErased(
+            role=reader.role, address=reader.address, issue_id=issue_id, report_id=str(report_id), reason=reason
+        )
+        await record(conn, store, reader, event)
+    return Erased(report_id=report_id, erased_at=erased_at)
 
 
 async def rotate_contacts(conn: Connection, vault: ContactVault, batch_size: int = 500) -> int:
-    """Re-encrypts every stored contact with the newest key; afterwards older keys can be retired."""
+    """Re-wraps every data key with the newest service key (the contacts stay as they are sealed); a contact sealed
+    before data keys is given one now. Afterwards older service keys can be retired. Returns the reports done."""
     rotated = 0
     last: UUID | None = None
     while True:
         async with conn.transaction():
             rows = await conn.fetch(
-                """select report_id, name_sealed, phone_sealed, text_sealed from reporter_contacts
-                    where $1::uuid is null or report_id > $1 order by report_id limit $2 for update""",
+                """select c.report_id, c.name_sealed, c.phone_sealed, c.text_sealed, k.wrapped
+                     from reporter_contacts c left join contact_keys k using (report_id)
+                    where ($1::uuid is null or c.report_id > $1) and c.erased_at is null
+                    order by c.report_id limit $2 for update of c""",
                 last,
                 batch_size,
             )
             if not rows:
                 return rotated
             try:
-                updates = [
-                    (
-                        r["report_id"],
-                        *(vault.rotate(r[column]) for column in ("name_sealed", "phone_sealed", "text_sealed")),
-                    )
-                    for r in rows
-                ]
+                rewrapped = [(r["report_id"], vault.rotate(r["wrapped"])) for r in rows if r["wrapped"] is not None]
+                legacy = [_given_a_key(vault, r) for r in rows if r["wrapped"] is None]
             except InvalidToken as exc:
-                raise RuntimeError("a stored contact is sealed with a key that is no longer configured") from exc
+                raise RuntimeError("a stored contact key is sealed with a key that is no longer configured") from exc
             await conn.executemany(
-                """update reporter_contacts
-                      set name_sealed = $2, phone_sealed = $3, text_sealed = $4, rotated_at = now()
-                    where report_id = $1""",
-                updates,
+                "update contact_keys set wrapped = $2, rotated_at = now() where report_id = $1", rewrapped
+            )
+            await conn.executemany(
+                """with sealed as (
+                       update reporter_contacts set name_sealed = $2, phone_sealed = $3, text_sealed = $4,
+                                                    rotated_at = now()
+                        where report_id = $1 returning report_id
+                   )
+                   insert into contact_keys (report_id, wrapped) select report_id, $5 from sealed""",
+                legacy,
             )
         rotated += len(rows)
         last = rows[-1]["report_id"]
+
+
+def _given_a_key(vault: ContactVault, row: Any) -> tuple[Any, ...]:
+    """A contact sealed by the service's keys, sealed again with a new data key of its own (and that key wrapped)."""
+    key, wrapped = vault.new_data_key()
+    columns = (key.seal(vault.open(row[c])) for c in ("name_sealed", "phone_sealed", "text_sealed"))
+    return (row["report_id"], *columns, wrapped)

@@ -16,60 +16,17 @@ read. Rows are kept only while they count: each check deletes the address's expi
 rows, and at most once a period every instance purges all expired ones.
 """
 
-import ipaddress
 import math
 import time
-from collections.abc import Sequence
 
 import asyncpg
 from fastapi import HTTPException, Request
 from limits import parse
 
+from shared.client_address import address_of, trusted_networks
 from shared.db import Connection
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
 _ADDRESS_LOCK = 7_301_102
-
-
-def trusted_networks(setting: str) -> tuple[Network, ...]:
-    """TRUSTED_PROXIES (addresses or CIDR ranges, comma-separated) as networks; a wrong entry is an error."""
-    networks = []
-    for entry in (part.strip() for part in setting.split(",")):
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError as exc:
-            raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR range") from exc
-    return tuple(networks)
-
-
-def _address(text: str) -> Address | None:
-    try:
-        return ipaddress.ip_address(text.strip())
-    except ValueError:
-        return None
-
-
-def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str:
-    """Who submits: the peer, or behind trusted proxies the nearest address in X-Forwarded-For they did not add."""
-    peer_address = _address(peer or "")
-    if peer_address is None:
-        return peer or "unknown"
-    if not any(peer_address in network for network in trusted):
-        return str(peer_address)
-    hops = [hop for header in forwarded_for for hop in header.split(",")]
-    nearest = peer_address
-    for hop in reversed(hops):
-        hop_address = _address(hop)
-        if hop_address is None:
-            break  # not written by a proxy of ours: what stands left of it is the client's own say
-        nearest = hop_address
-        if not any(hop_address in network for network in trusted):
-            break
-    return str(nearest)
 
 
 class PublicRateLimit:
@@ -84,8 +41,7 @@ class PublicRateLimit:
         self._purged_at = 0.0
 
     def address_of(self, request: Request) -> str:
-        peer = request.client.host if request.client else None
-        return client_address(peer, request.headers.getlist("x-forwarded-for"), self.trusted)
+        return address_of(request, self.trusted)
 
     async def check(self, request: Request) -> None:
         """Counts the submission, or raises 429 with Retry-After when the address has used up its window."""

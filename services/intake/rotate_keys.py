@@ -1,11 +1,13 @@
-"""密钥轮换: re-encrypts every stored reporter contact with the newest key.
+"""密钥轮换: re-wraps every report's data key with the newest service key (the contacts are not re-encrypted).
 
     python -m services.intake.rotate_keys --new-key          # prints a new random key
     CONTACT_KEYS="<new key>,<old key>" python -m services.intake.rotate_keys
 
-Put the new key first in CONTACT_KEYS, restart the intake instances (new contacts are sealed with it), then run
-the rotation; afterwards CONTACT_KEYS="<new key>" is enough. Keep the old key as long as a database backup
-sealed with it is kept. The service may keep running meanwhile: it reads with every configured key. Against
+Put the new key first in CONTACT_KEYS, restart the intake instances (new data keys are wrapped with it), then run
+the rotation; afterwards CONTACT_KEYS="<new key>" is enough. A contact sealed before data keys existed is given one.
+Keep the old key as long as a database backup sealed with it is kept, and no longer than the erasure window after
+an erasure (依申请删除): destroying it is what makes an erased contact unrecoverable from older backups (README,
+"Erasure and backups"). The service may keep running meanwhile: it reads with every configured key. Against
 the local stack, CONTACT_KEYS comes from .run/secrets.env when the environment does not set it.
 """
 
@@ -44,7 +46,7 @@ def main() -> None:
     except ValidationError as exc:
         sys.exit(f"无法轮换 / cannot rotate:\n{refusal(exc)}")
     count = asyncio.run(rotate(settings))
-    print(f"re-encrypted {count} reporter contacts with the newest key")
+    print(f"re-wrapped the data keys of {count} reporter contacts with the newest key")
 
 
 if __name__ == "__main__":

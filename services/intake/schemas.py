@@ -3,14 +3,16 @@
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from services.intake.commands import Report
+from services.intake.contact_reads import RecordedRead
 from services.intake.domain import Issue
 from services.intake.duplicates import Outcome
 from services.intake.handlers import Receipt
-from services.intake.privacy import ContactRead, RecordedRead
+from services.intake.privacy import ERASED, ContactRead, Erased
 from shared.clock import shown
 from shared.contracts.base import LongText, PersonName, Phone, ShortText, Title
 from shared.contracts.codes import DOMAIN_LABELS, SOURCE_LABELS, Domain, Source
@@ -182,6 +184,9 @@ class ContactOut(BaseModel):
         default=None,
         description="原文: title, description or address as written, where phone or ID numbers were masked in it",
     )
+    erased: bool = Field(default=False, description="依申请删除: name, phone and text are gone for good")
+    erased_at: str | None = None
+    erased_notice: str | None = Field(default=None, description="已依申请删除, where the contact was erased")
 
 
 class ContactsOut(BaseModel):
@@ -201,6 +206,9 @@ class ContactsOut(BaseModel):
                     name=c.name,
                     phone=c.phone,
                     original_text=c.original_text,
+                    erased=c.erased_at is not None,
+                    erased_at=shown(c.erased_at) if c.erased_at else None,
+                    erased_notice=ERASED if c.erased_at else None,
                 )
                 for c in reads
             ],
@@ -209,12 +217,38 @@ class ContactsOut(BaseModel):
 
 class ContactReadOut(BaseModel):
     actor: str
+    role: str
+    address: str = Field(description="the client's address (未记录 for reads recorded before addresses were)")
     read_at: str
     report_ids: list[str]
 
     @classmethod
     def of(cls, read: RecordedRead) -> "ContactReadOut":
-        return cls(actor=read.actor, read_at=shown(read.read_at), report_ids=[str(x) for x in read.report_ids])
+        return cls(
+            actor=read.actor,
+            role=read.role,
+            address=read.address,
+            read_at=shown(read.read_at),
+            report_ids=read.report_ids,
+        )
+
+
+class ErasureIn(BaseModel):
+    """依申请删除举报人信息: why (the request's number or basis; never the reporter's name or phone)."""
+
+    reason: str = Field(min_length=1, max_length=500, description="删除依据，如申请编号")
+    report_id: UUID | None = Field(default=None, description="which report's contact, when the issue has several")
+
+
+class ErasureOut(BaseModel):
+    issue_id: str
+    report_id: str
+    erased_at: str
+    message: str = "举报人信息已依申请删除，任何人都无法再读取"
+
+    @classmethod
+    def of(cls, issue_id: str, erased: Erased) -> "ErasureOut":
+        return cls(issue_id=issue_id, report_id=str(erased.report_id), erased_at=shown(erased.erased_at))
 
 
 class AcceptedRow(BaseModel):

@@ -27,9 +27,6 @@ class IntakeSettings(ServiceSettings):
     # Anonymous public submissions per client address (limits' notation, e.g. "20/minute");
     # staff with a token are not limited.
     public_rate_limit: str = "20/minute"
-    # The reverse proxies in front of intake (comma-separated addresses or CIDR ranges): only when the connection
-    # comes from one of them is the client's address taken from X-Forwarded-For. Empty: no proxy is trusted.
-    trusted_proxies: str = ""
 
     # Photos (现场照片) and uploads.
     max_photos: int = Field(default=6, ge=0)

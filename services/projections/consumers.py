@@ -16,10 +16,13 @@ import asyncpg
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 
+from services.projections.deps import Deps
 from services.projections.generations import Generation
 from services.projections.read_tables import accountability, case_history, changes, closure, enforcement, facts
-from shared.consumer import Begin, ConsumerRunner, PoisonMessage, RawBatchHandler
-from shared.contracts import EVENT_TYPES, TOPIC_EVENTS, cases
+from services.projections.read_tables import audit as audit_table
+from shared.audit import reads as audit_reads
+from shared.consumer import Begin, ConsumerRunner, Dispatch, On, PoisonMessage, RawBatchHandler
+from shared.contracts import EVENT_TYPES, TOPIC_EVENTS, audit, cases
 from shared.contracts.accountability import (
     CriticismNoticeIssued,
     DisciplineReferralMade,
@@ -403,3 +406,21 @@ def runner(
         group_id=generation.group_id,
         gather_ms=gather_ms,
     )
+
+
+# 查阅留痕: which handler runs for which event of the audit topics (GET /v1/audit/reads reads what they write).
+AUDIT_READS = Dispatch(*(On(event, audit_table.save) for event in audit.EVENTS))
+
+
+def consumers(deps: Deps) -> list[ConsumerRunner]:
+    """The consumers beside the live read models' (which the job starts, `live.py`): who read what."""
+    return [
+        ConsumerRunner(
+            deps.settings,
+            deps.pool,
+            name="audit-reads",
+            topics=[deps.settings.topic(name) for name in audit_reads.TOPICS],
+            handler=AUDIT_READS,
+            gather_ms=deps.settings.background_gather_ms,
+        )
+    ]

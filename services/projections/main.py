@@ -5,11 +5,22 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.projections import live
-from services.projections.api import accountability, cases, closure, dashboard, enforcement, read_models, reports
+from services.projections.api import (
+    accountability,
+    audit,
+    cases,
+    closure,
+    dashboard,
+    enforcement,
+    read_models,
+    reports,
+)
+from services.projections.consumers import consumers
 from services.projections.deps import Deps
 from services.projections.offsets import LogEnds
 from services.projections.read_tables.facts import topics
 from services.projections.settings import ProjectionsSettings
+from shared.audit.reads import audit_store
 from shared.service import Platform, build_app, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,6 +32,7 @@ def compose(platform: Platform[ProjectionsSettings]) -> Deps:
         settings=settings,
         pool=platform.pool,
         log_ends=LogEnds(settings.broker, topics(settings)),
+        audit=audit_store(settings),
     )
 
 
@@ -37,8 +49,10 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
             reports.router,
             read_models.router,
             dashboard.router,
+            audit.router,
         ],
         migrations=MIGRATIONS,
+        consumers=consumers,
         # The consumer is started by the job, which follows the active generation of the read models.
         jobs=[live.follow_active_generation],
     )

@@ -292,3 +292,26 @@ class Generation(BaseModel):
 
 class ReadModels(Answer):
     generations: list[Generation]
+
+
+class AuditRead(BaseModel):
+    """One read that matters (查阅留痕): who, in which role, from which address, what, when (+08:00)."""
+
+    event_id: str
+    type: str
+    label: str = Field(description="查阅举报人信息, 删除举报人信息, 导出整改台账, 查阅案件时间线")
+    resource: str = Field(description="contact, ledger or timeline")
+    resource_id: str | None = Field(description="the issue, for a contact or a timeline")
+    actor: str
+    role: str
+    role_label: str
+    address: str
+    at: str
+    detail: dict[str, Any] = Field(description="reports read, the export's filters and cases, an erasure's reason")
+
+
+class AuditReads(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[AuditRead]

@@ -55,6 +55,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/v1/attachments/{attachment_id}"): REPORT_READERS,
         ("GET", "/v1/reports/{issue_id}/contacts"): frozenset({R.OPERATOR}),
         ("GET", "/v1/reports/{issue_id}/contact-reads"): frozenset({R.OPERATOR}),
+        ("DELETE", "/v1/reports/{issue_id}/contact"): frozenset({R.OPERATOR}),
         ("POST", "/v1/hotline-calls"): frozenset({R.OPERATOR}),
         ("POST", "/v1/inspections"): frozenset({R.INSPECTION_OFFICE, R.UNIT}),
         ("POST", "/v1/batches"): frozenset({R.OPERATOR, R.INSPECTION_OFFICE}),
@@ -131,6 +132,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
                 "/v1/exports/ledger.xlsx",
             )
         },
+        # 查阅留痕: who read what, for 纪委 alone.
+        ("GET", "/v1/audit/reads"): frozenset({R.DISCIPLINE}),
     },
 }
 

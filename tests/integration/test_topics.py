@@ -27,6 +27,8 @@ async def test_new_event_topics_get_twelve_partitions_and_dead_letter_topics_thr
             "accountability.events",
             "province.inbound",
             "province.outbound",
+            "audit.reads.intake",
+            "audit.reads.projections",
         )
     }
     assert {n for name, n in counts.items() if name.endswith(".dlq")} == {3}

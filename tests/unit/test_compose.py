@@ -186,11 +186,12 @@ def test_compose_serves_the_one_address_through_the_local_proxys_configuration(c
     assert proxy["healthcheck"]["test"][-1] == "http://127.0.0.1:8000/healthz"
 
 
-def test_intake_behind_compose_trusts_the_proxy_and_nothing_else(compose: dict[str, Any]) -> None:
+def test_intake_and_projections_behind_compose_trust_the_proxy_and_nothing_else(compose: dict[str, Any]) -> None:
     address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
-    assert compose["services"]["intake"]["environment"]["TRUSTED_PROXIES"] == address
+    for name in ("intake", "projections"):  # the rate limit; the audit events' addresses
+        assert compose["services"][name]["environment"]["TRUSTED_PROXIES"] == address
     for name in local_stack_ports():
-        if name != "intake":
+        if name not in ("intake", "projections"):
             assert "TRUSTED_PROXIES" not in compose["services"][name]["environment"]
 
 

@@ -19,8 +19,12 @@ from services.enforcement.settings import EnforcementSettings
 from services.intake import consumers as intake_consumers
 from services.intake import main as intake_main
 from services.intake.settings import IntakeSettings
+from services.projections import consumers as projections_consumers
+from services.projections import main as projections_main
 from services.projections.read_tables import facts
+from services.projections.settings import ProjectionsSettings
 from shared import stack_keys
+from shared.audit import reads as audit_reads
 from shared.broker import Broker
 from shared.contracts import EVENT_TYPES, TOPIC_EVENTS
 from shared.eventstore import EventStore
@@ -55,11 +59,21 @@ def test_a_service_may_read_exactly_the_topics_its_consumers_subscribe_and_write
     subscribed = {topic for runner in consumers.consumers(main.compose(platform)) for topic in runner.topics}
     assert subscribed == set(ACCESS[service].reads)
     assert settings.own_topic in ACCESS[service].writes
+    if service == "intake":  # the contact reads and erasures it records (shared/audit/reads.py)
+        assert audit_reads.topic_of(service) in ACCESS[service].writes
 
 
-def test_projections_may_read_exactly_the_topics_it_projects_and_write_none() -> None:
-    assert set(facts.TOPIC_NAMES) == set(ACCESS["projections"].reads)
-    assert ACCESS["projections"].writes == ()
+def test_projections_reads_the_topics_it_projects_and_the_audit_topics_and_writes_only_its_own_reads() -> None:
+    assert set(facts.TOPIC_NAMES) | set(audit_reads.TOPICS) == set(ACCESS["projections"].reads)
+    assert ACCESS["projections"].writes == (audit_reads.topic_of("projections"),)
+    # Its consumer of the audit topics subscribes to exactly them (the read models' consumer: TOPIC_NAMES).
+    settings = ProjectionsSettings()
+    deps = projections_main.compose(
+        Platform(settings, pool=cast(Any, None), store=EventStore(topic="-"), relay=OutboxRelay(settings))
+    )
+    assert {topic for runner in projections_consumers.consumers(deps) for topic in runner.topics} == set(
+        audit_reads.TOPICS
+    )
 
 
 def test_a_users_grants_name_its_topics_its_dead_letters_and_its_own_groups_only() -> None:

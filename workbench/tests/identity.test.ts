@@ -34,7 +34,7 @@ describe('who is signed in', () => {
   it('offers the operator, the discipline commission and enforcement their own pages', () => {
     const titles = (role: string) => jobsOf(personOf({ sub: 'x', realm_access: { roles: [role] } })).map((j) => j.title)
     expect(titles('operator')).toEqual(['热线录入', '举报查询', '交办表导入'])
-    expect(titles('discipline')).toEqual(['问责措施', '单位问责记录', '超期清单'])
+    expect(titles('discipline')).toEqual(['问责措施', '单位问责记录', '查阅留痕', '超期清单'])
     expect(titles('enforcement')).toEqual(['执法案件', '立案'])
   })
 

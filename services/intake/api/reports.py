@@ -4,13 +4,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from services.intake import access, domain, privacy, read_tables
+from services.intake import access, contact_reads, domain, privacy, read_tables
 from services.intake.commands import Report
 from services.intake.deps import Deps, DepsDep
 from services.intake.handlers import Receipt, Submission
-from services.intake.schemas import ContactReadOut, ContactsOut, ReportAccepted, ReportIn, ReportOut
+from services.intake.schemas import (
+    ContactReadOut,
+    ContactsOut,
+    ErasureIn,
+    ErasureOut,
+    ReportAccepted,
+    ReportIn,
+    ReportOut,
+)
 from shared.aggregate import load
-from shared.auth import Principal
+from shared.audit.reads import Reader
 from shared.commands import answer_version
 from shared.contracts.codes import Source
 from shared.contracts.intake import Channel
@@ -105,25 +113,39 @@ async def get_report(
 
 @router.get("/{issue_id}/contacts", response_model=ContactsOut, tags=["reporter privacy"])
 async def read_reporter_contacts(
-    issue_id: IssueId,
-    deps: DepsDep,
-    response: Response,
-    reader: Annotated[Principal, access.contact_reader()],
+    issue_id: IssueId, deps: DepsDep, response: Response, reader: Annotated[Reader, access.contact_reader()]
 ) -> ContactsOut:
-    """举报人联系方式 of every report of the issue. Each read is recorded with who read it and when."""
+    """举报人联系方式 of every report of the issue (an erased one says 已依申请删除).
+
+    Each read is an audit event (ContactRead on audit.reads.intake: who, role, address, when, which reports), committed
+    with the read: no answer without its record."""
     async with deps.pool.acquire() as conn:
         if not await read_tables.issue_known(conn, issue_id):
             raise NotFound("问题", issue_id)
-        reads = await privacy.read_contacts(conn, deps.intake.vault, issue_id, reader.actor)
+        reads = await privacy.read_contacts(conn, deps.intake.vault, deps.audit, issue_id, reader)
     response.headers.update(NO_STORE)
     return ContactsOut.of(issue_id, reads)
 
 
+@router.delete("/{issue_id}/contact", response_model=ErasureOut, tags=["reporter privacy"])
+async def erase_reporter_contact(
+    issue_id: IssueId, erasure: ErasureIn, deps: DepsDep, reader: Annotated[Reader, access.contact_reader()]
+) -> ErasureOut:
+    """依申请删除: destroys the report's data key, so its name, phone and original text cannot be read again from
+    the database, its backups (once the service key is retired: README) or the topics (they never held them).
+
+    Events and figures stay as they were. The erasure is itself an audit event (ContactErased, with the reason)."""
+    async with deps.pool.acquire() as conn:
+        erased = await privacy.erase_contact(conn, deps.audit, reader, issue_id, erasure.report_id, erasure.reason)
+    return ErasureOut.of(issue_id, erased)
+
+
 @router.get("/{issue_id}/contact-reads", response_model=list[ContactReadOut], tags=["reporter privacy"])
 async def list_contact_reads(
-    issue_id: IssueId, deps: DepsDep, _: Annotated[Principal, access.contact_reader()]
+    issue_id: IssueId, deps: DepsDep, _: Annotated[Reader, access.contact_reader()]
 ) -> list[ContactReadOut]:
-    """查阅记录: who read this issue's reporter contacts, and when."""
+    """查阅记录: who read this issue's reporter contacts, in which role, from which address, and when (from the
+    ContactRead audit events)."""
     async with deps.pool.acquire() as conn:
-        reads = await privacy.recorded_reads(conn, issue_id)
+        reads = await contact_reads.recorded_reads(conn, issue_id)
     return [ContactReadOut.of(read) for read in reads]

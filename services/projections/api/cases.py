@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from services.projections import timeline
 from services.projections.api.closure import case_list
@@ -12,9 +12,11 @@ from services.projections.read_tables import timeline as timeline_table
 from services.projections.read_tables.facts import payload_of
 from services.projections.readside import View, read
 from services.projections.schemas import CaseList, Timeline, TimelineEvent
-from shared.auth import STAFF, require
+from shared.audit.reads import Reader, reader, record
+from shared.auth import STAFF, current_principal, require
 from shared.clock import shown
 from shared.contracts import label_of
+from shared.contracts.audit import TimelineOpened
 from shared.errors import NotFound
 from shared.scope import ScopeDep
 
@@ -33,12 +35,16 @@ async def overdue(
 
 @router.get("/{issue_id}/timeline", response_model=Timeline, summary="Every event of one issue, across all topics")
 async def case_timeline(
-    deps: DepsDep, scope: ScopeDep, issue_id: Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT)]
+    deps: DepsDep,
+    scope: ScopeDep,
+    who: Annotated[Reader, reader(Depends(current_principal))],
+    issue_id: Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT)],
 ) -> Timeline:
     """Intake, the case, enforcement cases filed from it, escalations and measures naming it, in time order.
 
     A responsible unit reads the timelines of its own cases only (another is 404, as if it did not exist),
-    without enforcement's facts and without the escalations and measures of other units.
+    without enforcement's facts and without the escalations and measures of other units. Each timeline answered
+    is an audit event (TimelineOpened on audit.reads.projections), stored before the answer leaves.
     """
 
     async def query(view: View) -> Timeline:
@@ -69,4 +75,7 @@ async def case_timeline(
             ],
         )
 
-    return await read(deps, query)
+    answer = await read(deps, query)
+    async with deps.pool.acquire() as conn:
+        await record(conn, deps.audit, who, TimelineOpened(role=who.role, address=who.address, issue_id=issue_id))
+    return answer

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -24,8 +24,10 @@ from services.projections.read_tables import closure
 from services.projections.read_tables.closure import Moment
 from services.projections.readside import View, read
 from services.projections.schemas import WorkSummaryClosure, WorkSummaryEnforcement, WorkSummaryOut
-from shared.auth import require
+from shared.audit.reads import Reader, reader, record
+from shared.auth import current_principal, require
 from shared.clock import SHANGHAI, now, shown
+from shared.contracts.audit import LedgerExported
 from shared.scope import COUNTY_READERS
 
 # The county's documents (全县工作汇报, 全县整改台账): every staff role but the responsible units (shared.scope).
@@ -80,6 +82,7 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
 )
 async def ledger_export(
     deps: DepsDep,
+    who: Annotated[Reader, reader(Depends(current_principal))],
     filters: Annotated[CaseFilters, Query()],
     figure: Figure = Figure.ALL,
     limit: LedgerLimit = LEDGER_MAX_ROWS,
@@ -88,6 +91,8 @@ async def ledger_export(
     """One row per case with the 五定, source, batch, township, status, closure date and times missed.
 
     At most `limit` cases (≤ 5000) from `offset`; `X-Total-Count` and `Link: rel="next"` tell the rest.
+    Each export is an audit event (LedgerExported on audit.reads.projections, with its filters), stored before the
+    workbook leaves.
     """
     moment = Moment(filters.as_of, now())
 
@@ -112,6 +117,11 @@ async def ledger_export(
         return total, rows, about
 
     total, rows, about = await read(deps, query)
+    exported = {**filters.query(), "as_of": moment.at.isoformat(), "figure": figure.value}
+    exported.update(limit=str(limit), offset=str(offset))
+    async with deps.pool.acquire() as conn:
+        event = LedgerExported(role=who.role, address=who.address, filters=exported, cases=len(rows))
+        await record(conn, deps.audit, who, event)
     workbook = await asyncio.to_thread(_written, rows, about, offset + 1)
     day = moment.at.astimezone(SHANGHAI).date().isoformat()
     part = f"-{offset + 1}-{offset + len(rows)}" if offset or offset + len(rows) < total else ""

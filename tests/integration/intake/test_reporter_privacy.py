@@ -3,8 +3,10 @@
 from typing import Any
 
 import httpx
-from cryptography.fernet import Fernet
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
 
+from services.intake import privacy
 from services.intake.main import create_app
 from services.intake.privacy import ContactVault
 from services.intake.rotate_keys import rotate
@@ -40,8 +42,8 @@ async def test_an_operator_reads_the_contacts_of_every_report_of_an_issue_and_th
         (report_ids[1], None, "0710-3888888", "hotline_operator"),
     ]
     reads = (await client.get(f"/v1/reports/{issue_id}/contact-reads", headers=bearer(settings, Role.OPERATOR))).json()
-    assert [(r["actor"], r["report_ids"]) for r in reads] == [("wang", report_ids)], "the person's user name"
-    assert reads[0]["read_at"].endswith("+08:00")
+    assert [(r["actor"], r["role"], r["report_ids"]) for r in reads] == [("wang", "operator", report_ids)]
+    assert reads[0]["read_at"].endswith("+08:00") and reads[0]["address"] == "127.0.0.1"
 
 
 async def test_no_one_but_an_operator_reads_a_contact(client: httpx.AsyncClient, settings: IntakeSettings) -> None:
@@ -60,13 +62,17 @@ async def test_contacts_are_stored_sealed_and_nowhere_in_plain_text(
     client: httpx.AsyncClient, settings: IntakeSettings, db: Any
 ) -> None:
     issue_id, _ = await two_reports_of_one_problem(client)
-    sealed = await db.fetch("select name_sealed, phone_sealed from reporter_contacts")
-    assert len(sealed) == 2
+    sealed = await db.fetch(
+        "select name_sealed, phone_sealed, wrapped from reporter_contacts join contact_keys using (report_id)"
+    )
+    assert len(sealed) == 2, "each report's contact has a data key of its own"
     for row in sealed:
         for token in (row["name_sealed"], row["phone_sealed"]):
             assert token is None or (PHONE.encode() not in token and NAME.encode() not in token)
     vault = ContactVault(settings.contact_keys)
-    assert vault.open(sealed[0]["phone_sealed"]) in (PHONE, "0710-3888888")
+    assert vault.unwrap(sealed[0]["wrapped"]).open(sealed[0]["phone_sealed"]) in (PHONE, "0710-3888888")
+    with pytest.raises(InvalidToken):  # the service's key alone opens the data key, not the contact
+        vault.open(sealed[0]["phone_sealed"])
     stored = await db.fetchval("select string_agg(payload::text, ' ') from events")
     assert NAME not in stored and PHONE not in stored
 
@@ -82,3 +88,17 @@ async def test_after_key_rotation_the_old_key_can_be_retired(make_settings: Sett
         answer = await client.get(f"/v1/reports/{issue_id}/contacts", headers=bearer(only_new, Role.OPERATOR))
     assert answer.status_code == 200
     assert [c["phone"] for c in answer.json()["contacts"]] == [PHONE, "0710-3888888"]
+
+
+async def test_a_contact_read_whose_record_cannot_be_stored_answers_no_contact(
+    client: httpx.AsyncClient, settings: IntakeSettings, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue_id, _ = await two_reports_of_one_problem(client)
+
+    async def unrecorded(*args: object) -> None:
+        raise RuntimeError("the audit event could not be stored")
+
+    monkeypatch.setattr(privacy, "record", unrecorded)
+    with pytest.raises(RuntimeError, match="audit event"):
+        await client.get(f"/v1/reports/{issue_id}/contacts", headers=bearer(settings, Role.OPERATOR))
+    assert await db.fetchval("select count(*) from events where type = 'ContactRead'") == 0

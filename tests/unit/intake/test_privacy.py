@@ -63,3 +63,27 @@ def test_a_mobile_typed_with_hyphens_or_a_country_code_is_its_eleven_digits() ->
     for typed in ("139-1234-5602", "+86 139-1234-5602", "0086 13912345602", "（139）1234 5602"):
         contact = contact_from(None, typed)
         assert contact is not None and contact.phone == "13912345602", typed
+
+
+def test_each_report_gets_its_own_data_key_wrapped_by_the_service_key_and_never_shown() -> None:
+    vault = ContactVault(Fernet.generate_key().decode())
+    (key, wrapped), (other, _) = vault.new_data_key(), vault.new_data_key()
+    token = key.seal("13800138000")
+    assert token is not None and key.open(token) == "13800138000"
+    with pytest.raises(InvalidToken):  # another report's key, or the service key itself, opens nothing
+        other.open(token)
+    with pytest.raises(InvalidToken):
+        vault.open(token)
+    assert vault.unwrap(wrapped).open(token) == "13800138000"
+    assert repr(key) == "DataKey(…)"
+
+
+def test_rotation_rewraps_a_data_key_and_the_contact_stays_as_it_was_sealed() -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    key, wrapped = ContactVault(old).new_data_key()
+    token = key.seal("孙七")
+    rewrapped = ContactVault(f"{new},{old}").rotate(wrapped)
+    assert rewrapped is not None
+    assert ContactVault(new).unwrap(rewrapped).open(token) == "孙七"
+    with pytest.raises(InvalidToken):  # the retired key no longer unwraps what it wrapped
+        ContactVault(new).unwrap(wrapped)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.intake.rate_limit import client_address, trusted_networks
+from shared.client_address import client_address, trusted_networks
 
 PROXIES = trusted_networks("10.0.0.1, 192.168.0.0/16")
 

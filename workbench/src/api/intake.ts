@@ -109,6 +109,10 @@ export interface Contact {
   phone: string | null
   /** The title, description or address as written, where phone or ID numbers were masked in the report. */
   original_text: Record<string, string> | null
+  /** 依申请删除: name, phone and text are gone for good; `erased_notice` says so (已依申请删除). */
+  erased?: boolean
+  erased_at?: string | null
+  erased_notice?: string | null
 }
 
 export interface Contacts {
@@ -117,9 +121,11 @@ export interface Contacts {
   notice: string
 }
 
-/** 查阅记录: who read the issue's reporter contacts, and when. */
+/** 查阅记录: who read the issue's reporter contacts, in which role, from which address, and when. */
 export interface ContactRead {
   actor: string
+  role?: string
+  address?: string
   read_at: string
   report_ids: string[]
 }

@@ -1,5 +1,5 @@
 /** Projections (/api/projections/…): the overdue list (超期清单), and the units and townships cases have. */
-import type { Api } from './client'
+import type { Api, Query } from './client'
 
 export interface OverdueCase {
   issue_id: string
@@ -38,4 +38,30 @@ export function knownUnits(api: Api): Promise<string[]> {
 /** The townships cases were reported in (for the ledger's filter). */
 export function knownTownships(api: Api): Promise<string[]> {
   return groupKeys(api, 'township')
+}
+
+/** 查阅留痕: one read that matters (a reporter's contact, the ledger, a case's timeline), for 纪委 alone. */
+export interface AuditRead {
+  event_id: string
+  type: string
+  label: string
+  resource: 'contact' | 'ledger' | 'timeline'
+  resource_id: string | null
+  actor: string
+  role: string
+  role_label: string
+  address: string
+  at: string
+  detail: Record<string, unknown>
+}
+
+export interface AuditReads {
+  total: number
+  limit: number
+  offset: number
+  items: AuditRead[]
+}
+
+export async function auditReads(api: Api, query: Query): Promise<AuditReads> {
+  return (await api.get<AuditReads>('projections', '/v1/audit/reads', query)).data
 }

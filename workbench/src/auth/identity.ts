@@ -48,6 +48,7 @@ export const JOBS: Job[] = [
   { path: '/operator/reports', title: '举报查询', roles: ['operator'] },
   { path: '/discipline/measures', title: '问责措施', roles: ['discipline'] },
   { path: '/discipline/units', title: '单位问责记录', roles: ['discipline'] },
+  { path: '/discipline/reads', title: '查阅留痕', roles: ['discipline'] },
   { path: '/enforcement/cases', title: '执法案件', roles: ['enforcement'] },
   { path: '/enforcement/new', title: '立案', roles: ['enforcement'] },
   { path: '/cases', title: '案件台账', roles: ['inspection_office', 'leader', 'viewer'] },
