@@ -200,7 +200,7 @@ class _Case:
         self.missed = 0
         self.reopened = 0
         self.unit: str | None = None
-        self.leader: cases.Leader | None = None
+        self.leader: cases.AssignedLeader | None = None
 
     def advance(self, when: datetime) -> bool:
         """Moves the clock to `when`; False (and nothing emitted at `when`) if that is after now."""
@@ -216,7 +216,11 @@ class _Case:
             self.missed_for = deadline
             missed = self.emit(
                 cases.DeadlineMissed(
-                    deadline=deadline, late_seconds=1, unit=self.unit, leader=self.leader, missed_count=self.missed
+                    deadline=deadline,
+                    late_seconds=1,
+                    unit=self.unit,
+                    leader=self.leader.named(),
+                    missed_count=self.missed,
                 ),
                 deadline + timedelta(seconds=1),
             )
@@ -282,7 +286,7 @@ def _case(rng: random.Random, streams: _Streams, n: int, start: datetime, now: d
     if rng.random() < 0.08:
         return issue  # 待交办
     case.unit = rng.choice(UNITS)
-    case.leader = cases.Leader(name=(leader := rng.choice(LEADERS))[0], post=leader[1])
+    case.leader = cases.AssignedLeader(name=(leader := rng.choice(LEADERS))[0], post=leader[1], liaison=None)
     assigned_at = case.t + timedelta(hours=rng.randrange(2, 72))
     case.deadline = assigned_at + timedelta(days=rng.randrange(5, 120), hours=rng.randrange(24))
     assigned = cases.Assigned(

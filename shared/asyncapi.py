@@ -7,6 +7,10 @@ Our own events travel as CloudEvents in binary content mode: the `ce_*` headers 
 the attributes, the value is the payload (the event's `data`) as JSON, the key is the
 stream id. The province's 交办 on `province.inbound` may come in binary or structured
 mode. Each `<topic>.dlq` carries what its topic carries, plus the reason in headers.
+
+An event type with more than one schema version still on its topic has a message per
+version: `Assigned` (the current one, ce_schemaversion 2) and `AssignedV1` (the shape
+recorded before, ce_schemaversion 1 or absent), both with ce_type `Assigned`.
 """
 
 import argparse
@@ -18,14 +22,14 @@ import yaml
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.contracts import accountability, audit, cases, enforcement, intake, province
+from shared.contracts import Event, accountability, audit, cases, enforcement, intake, province
 from shared.contracts.province import ASSIGNMENT_TYPE, ProvinceAssignment
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.yaml"
 KAFKA_BINDING = "0.5.0"
 
 # topic -> (who writes it, what it carries, the events on it)
-TOPICS: dict[str, tuple[str, str, tuple[type[BaseModel], ...]]] = {
+TOPICS: dict[str, tuple[str, str, tuple[type[Event], ...]]] = {
     "intake.events": ("intake", "受理: problems as they reach the county, and repeat reports of them", intake.EVENTS),
     "cases.events": ("cases", "整改案件: the rectification case from 交办 to 销号", cases.EVENTS),
     "enforcement.events": ("enforcement", "环境执法: enforcement cases, penalties and orders", enforcement.EVENTS),
@@ -46,6 +50,8 @@ TOPICS: dict[str, tuple[str, str, tuple[type[BaseModel], ...]]] = {
         audit.PROJECTIONS_READS,
     ),
 }
+# topic -> the earlier schema versions of its events, still stored and on the topic (read through an upcaster)
+EARLIER_VERSIONS: dict[str, tuple[type[Event], ...]] = {"cases.events": cases.EARLIER}
 INBOUND_TOPIC = "province.inbound"
 DESCRIPTION = (
     "Every topic of the system and every message on it. Our own events are CloudEvents in binary content mode: "
@@ -59,6 +65,8 @@ DESCRIPTION = (
 def _headers(event_type: str, schema_version: int) -> dict[str, Any]:
     """The CloudEvents attributes of a binary-mode record, as Kafka headers."""
     text = {"type": "string"}
+    # Version 1 may come without the header; a later version is known by it alone.
+    versioned = ["ce_schemaversion"] if schema_version > 1 else []
     return {
         "type": "object",
         "required": [
@@ -68,6 +76,7 @@ def _headers(event_type: str, schema_version: int) -> dict[str, Any]:
             "ce_type",
             "ce_time",
             "ce_subject",
+            *versioned,
             "ce_streamversion",
             "ce_actor",
             "content-type",
@@ -104,14 +113,14 @@ def _summary(cls: type[BaseModel]) -> str:
     return (cls.__doc__ or cls.__name__).strip().splitlines()[0]
 
 
-def _message(cls: type[BaseModel], schema_ref: str) -> dict[str, Any]:
-    version = getattr(cls, "schema_version", 1)
+def _message(cls: type[Event], schema_ref: str, *, earlier: bool = False) -> dict[str, Any]:
+    version = cls.schema_version
     return {
         "name": cls.__name__,
-        "title": cls.__name__,
+        "title": f"{cls.event_type()} (schema version {version})" if earlier else cls.__name__,
         "summary": _summary(cls),
         "contentType": "application/json",
-        "headers": _headers(cls.__name__, version),
+        "headers": _headers(cls.event_type(), version),
         "payload": {"$ref": schema_ref},
         "bindings": {
             "kafka": {"key": {"type": "string", "description": "the stream id"}, "bindingVersion": KAFKA_BINDING}
@@ -193,7 +202,12 @@ def _operation_id(verb: str, topic: str) -> str:
 
 def build() -> dict[str, Any]:
     """The document as a dict; the same code always gives the same document."""
-    models: list[type[BaseModel]] = [cls for _, _, events in TOPICS.values() for cls in events] + [ProvinceAssignment]
+    earlier = [cls for events in EARLIER_VERSIONS.values() for cls in events]
+    models: list[type[BaseModel]] = [
+        *(cls for _, _, events in TOPICS.values() for cls in events),
+        *earlier,
+        ProvinceAssignment,
+    ]
     refs, schema = models_json_schema(
         [(cls, "validation") for cls in models], ref_template="#/components/schemas/{model}"
     )
@@ -207,6 +221,9 @@ def build() -> dict[str, Any]:
         names = [cls.__name__ for cls in events]
         for cls in events:
             messages[cls.__name__] = _message(cls, ref_of[cls])
+        for cls in EARLIER_VERSIONS.get(topic, ()):
+            messages[cls.__name__] = _message(cls, ref_of[cls], earlier=True)
+            names.append(cls.__name__)
         channels[topic] = _channel(topic, description, names)
         channels[f"{topic}.dlq"] = _channel(
             f"{topic}.dlq",

@@ -82,7 +82,10 @@ def decode_payload(event_type: str, schema_version: int, data: dict[str, Any]) -
         upcast = UPCASTERS.get((event_type, version))
         if upcast is None:
             raise InvalidEvent(f"no upcaster for {event_type} schema_version {version}")
-        data = upcast(data)
+        try:
+            data = upcast(data)
+        except ValueError as exc:
+            raise InvalidEvent(f"cannot upcast {event_type} schema_version {version}: {exc}") from exc
         version += 1
     try:
         return cls.model_validate(data)

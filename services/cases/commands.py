@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from shared.contracts.cases import Evidence, Leader
+from shared.contracts.cases import AssignedLeader, Evidence
 from shared.contracts.codes import Domain, Source
 
 
@@ -43,7 +43,7 @@ class Assign:
     problem: str
     task: str
     unit: str
-    leader: Leader
+    leader: AssignedLeader
     deadline: DeadlineSpec
     measures: str
     now: datetime

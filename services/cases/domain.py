@@ -28,6 +28,7 @@ from shared.clock import shown
 from shared.contracts import Event
 from shared.contracts.cases import (
     Assigned,
+    AssignedLeader,
     CaseOpened,
     Closed,
     ClosureRejected,
@@ -36,7 +37,6 @@ from shared.contracts.cases import (
     DeadlineExtended,
     DeadlineMissed,
     Evidence,
-    Leader,
     ProgressReported,
     Reassigned,
     Reopened,
@@ -55,7 +55,7 @@ class Assignment:
     problem: str
     task: str
     unit: str
-    leader: Leader
+    leader: AssignedLeader
     measures: str
 
 
@@ -376,7 +376,7 @@ def _warn(command: WarnDeadline, state: Case) -> list[Event]:
             deadline=deadline,
             remaining_seconds=int((deadline - command.now).total_seconds()),
             unit=state.assignment.unit,
-            leader=state.assignment.leader,
+            leader=state.assignment.leader.named(),
         )
     ]
 
@@ -390,7 +390,7 @@ def _miss(command: MarkDeadlineMissed, state: Case) -> list[Event]:
             deadline=command.deadline,
             late_seconds=int((command.now - command.deadline).total_seconds()),
             unit=state.assignment.unit,
-            leader=state.assignment.leader,
+            leader=state.assignment.leader.named(),
             missed_count=state.times_missed + 1,
         )
     ]

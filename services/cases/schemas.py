@@ -24,7 +24,7 @@ from services.cases.domain import Case, is_overdue
 from shared.clock import SHANGHAI, shown
 from shared.contracts import Event
 from shared.contracts.base import Moment, Note, ShortText
-from shared.contracts.cases import Closed, Evidence, Leader
+from shared.contracts.cases import AssignedLeader, Closed, Evidence, Leader, Liaison
 from shared.contracts.codes import CASE_STATUS_LABELS, DOMAIN_LABELS, SOURCE_LABELS, CaseStatus, Domain, Source
 from shared.envelope import Envelope
 from shared.workdays import working_days_deadline
@@ -35,13 +35,25 @@ WorkingDays = Annotated[int, Field(ge=1, le=365, description="工作日数，跳
 # ---------------------------------------------------------------- requests
 
 
+class LeaderIn(AssignedLeader):
+    """包案领导 as 交办 names the leader; 联络渠道 may be left out (a case can be assigned before the leader's office
+    says who will liaise, and the deadline events name the leader without it): it is then recorded as null."""
+
+    liaison: Liaison | None = Field(
+        default=None, description="联络渠道：单位联系包案领导所经的办公室或联络人；不填电话号码（事件永久保存）"
+    )
+
+    def recorded(self) -> AssignedLeader:
+        return AssignedLeader(name=self.name, post=self.post, liaison=self.liaison)
+
+
 class AssignIn(BaseModel):
     """交办 with the 五定; the deadline as `deadline` or `deadline_working_days`."""
 
     problem: Note = Field(description="具体问题")
     task: Note = Field(description="整改目标与措施")
     unit: ShortText = Field(description="责任单位")
-    leader: Leader = Field(description="包案领导")
+    leader: LeaderIn = Field(description="包案领导")
     deadline: Moment | None = Field(default=None, description="整改时限")
     deadline_working_days: WorkingDays | None = None
     measures: Note = Field(description="奖惩措施")
@@ -52,7 +64,7 @@ class AssignIn(BaseModel):
             problem=self.problem,
             task=self.task,
             unit=self.unit,
-            leader=self.leader,
+            leader=self.leader.recorded(),
             deadline=DeadlineSpec(at=self.deadline, working_days=self.deadline_working_days),
             measures=self.measures,
             reason=self.reason,
@@ -158,7 +170,7 @@ class AssignmentOut(BaseModel):
     problem: str
     task: str
     unit: str
-    leader: Leader
+    leader: AssignedLeader
     measures: str
 
 

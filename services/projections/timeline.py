@@ -33,9 +33,10 @@ def describe(event: Event) -> str:
         case cases.CaseOpened():
             return f"立案整改：{event.title}"
         case cases.Assigned():
-            return (
-                f"交办{event.unit}，包案领导{event.leader.name}（{event.leader.post}），整改时限{local(event.deadline)}"
-            )
+            leader = event.leader
+            # 联络渠道 since schema version 2; null in a 交办 recorded before (read through the upcaster).
+            liaison = f"，联络渠道{leader.liaison}" if leader.liaison else ""
+            return f"交办{event.unit}，包案领导{leader.name}（{leader.post}）{liaison}，整改时限{local(event.deadline)}"
         case cases.Reassigned():
             return f"改由{event.unit}整改（原{event.previous_unit}），整改时限{local(event.deadline)}"
         case cases.Supervised():

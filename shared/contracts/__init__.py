@@ -3,11 +3,8 @@
 Services import each other only through this package.
 """
 
-from collections.abc import Callable
-from typing import Any
-
 from shared.contracts import accountability, audit, cases, enforcement, intake, province
-from shared.contracts.base import Contract, Event
+from shared.contracts.base import Contract, Event, Upcaster
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
@@ -48,9 +45,8 @@ def label_of(event_type: str) -> str:
     return known.label if known is not None else event_type
 
 
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-
-# (type, schema_version) -> function turning that payload into the next version's shape.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+# (type, schema_version) -> function turning that payload into the next version's shape (shared.envelope applies
+# them on read, one version at a time); each module beside its contracts, as cases.UPCASTERS.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {**cases.UPCASTERS}
 
 __all__ = ["EVENT_TYPES", "TOPIC_EVENTS", "UPCASTERS", "Contract", "Event", "Upcaster", "label_of"]

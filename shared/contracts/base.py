@@ -1,13 +1,24 @@
 """Base classes of the event contracts.
 
 A payload class's name is its event type on the wire; `schema_version` says which
-shape of the payload it is. A new field is optional or has a default; a breaking
-change is a new schema_version with an upcaster in `shared.contracts.UPCASTERS`.
+shape of the payload it is. A breaking change is a new schema_version with an upcaster
+in `shared.contracts.UPCASTERS`.
+
+A new field is a breaking change too, even an optional one: contracts forbid unknown
+fields (extra="forbid"), so a reader still at the old version would refuse a payload
+that carries it, as a poison record to its dead letters. A new schema_version instead
+tells that reader plainly that the payload is newer than its code, and every reader
+of the new code gets old payloads through the upcaster, one version at a time. The
+old version's shape stays in the contracts (as `<Type>V<N>`, for the AsyncAPI
+document), its recorded samples stay in tests/contracts/samples, and stored events
+keep the version they were written under: upcasting happens on read, never in place
+(an event's hash covers its bytes as stored). The first: Assigned and Reassigned v2.
 """
 
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
@@ -30,6 +41,10 @@ class Event(Contract):
     @classmethod
     def event_type(cls) -> str:
         return cls.__name__
+
+
+# Reads a payload of one schema version as the next version's: pure, the payload given is left as it was.
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 # Unicode's categories Cc (C0 and C1 controls) and Cs (surrogates), but for line breaks and tabs: one regular

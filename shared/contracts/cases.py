@@ -2,21 +2,59 @@
 
 The case id is the issue id; every event below is in that one stream, which is the
 case's audit trail.
+
+Schema versions: 交办 (Assigned) and 重新交办 (Reassigned) are at version 2, whose 包案领导 says how the unit
+reaches the leader for the case (`AssignedLeader.liaison`). Their version-1 shapes stay below (`AssignedV1`,
+`ReassignedV1`), as they were recorded, to describe the messages already stored and on the topic; `UPCASTERS`
+reads a version-1 payload as version 2.
 """
 
-from typing import Annotated, ClassVar
+import re
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
-from shared.contracts.base import Contract, Event, Readable
+from shared.contracts.base import Contract, Event, Readable, Upcaster
 from shared.contracts.codes import CaseStatus, Domain, Source
 
 
 class Leader(Contract):
-    """包案领导: the leader answerable for the case."""
+    """包案领导: the leader answerable for the case, by name and post (as the deadline events name them)."""
 
     name: Annotated[str, Field(min_length=1, max_length=50), Readable]
     post: Annotated[str, Field(min_length=1, max_length=100), Readable]
+
+
+# Seven digits or more, however spaced or hyphenated (full-width ones too): a telephone number, not an office.
+_PHONE_NUMBER = re.compile(r"\d(?:[\s\-－—.()（）+]*\d){6,}")
+
+
+def _no_phone_number(value: str) -> str:
+    if _PHONE_NUMBER.search(value):
+        raise ValueError("不能填写电话号码（事件永久保存、无法删除）；请填写办公室或联络人，例如“县政府办公室督查科”")
+    return value
+
+
+# 联络渠道: the office or liaison through which the unit reaches the leader for the case; never a phone number.
+Liaison = Annotated[str, Field(min_length=1, max_length=100), Readable, AfterValidator(_no_phone_number)]
+
+
+class AssignedLeader(Leader):
+    """包案领导 as 交办 names the leader (since schema version 2): name, post, and 联络渠道.
+
+    `liaison` is the office or liaison (联络人) through which the responsible unit reaches the leader for the case,
+    e.g. "县政府办公室督查科". It is never a personal phone number, nor any phone number: events are never erased
+    (the case's audit trail, hash-chained), so a number put in one could never be taken back; `Liaison` refuses
+    seven digits or more. It is null when no liaison was given, and in every 交办 recorded before version 2.
+    The key is required in a version-2 payload (null or text): a version-1 payload, which lacks it, cannot pass
+    for version 2 and is read through the upcaster.
+    """
+
+    liaison: Liaison | None
+
+    def named(self) -> Leader:
+        """The leader as the deadline events name them (name and post): those events keep their version 1."""
+        return Leader(name=self.name, post=self.post)
 
 
 class Evidence(Contract):
@@ -42,9 +80,18 @@ class CaseOpened(Event):
     reported_at: AwareDatetime
 
 
-class Assigned(Event):
-    """交办 with the 五定: problem, target task, responsible unit, leader, deadline, reward and penalty."""
+# ---------------------------------------------------------------- 交办 at schema version 1
 
+
+class AssignedV1(Event):
+    """交办 at schema version 1, as recorded: the leader by name and post only.
+
+    Never changes: it is the shape of the version-1 messages stored and on the topic. It describes them (the
+    AsyncAPI document) and is not decoded: they are read as Assigned through `leader_gains_liaison`. Assigned is
+    this shape with version 2's change, so the change is written once and the versions cannot drift apart.
+    """
+
+    schema_version: ClassVar[int] = 1
     label: ClassVar[str] = "交办"
 
     problem: str
@@ -55,10 +102,15 @@ class Assigned(Event):
     measures: str
     deadline_working_days: int | None = None
 
+    @classmethod
+    def event_type(cls) -> str:
+        return "Assigned"
 
-class Reassigned(Event):
-    """交办 again while open: the new 五定 replace the old ones, which stay in the history."""
 
+class ReassignedV1(Event):
+    """重新交办 at schema version 1, as recorded: the leader by name and post only (see AssignedV1)."""
+
+    schema_version: ClassVar[int] = 1
     label: ClassVar[str] = "重新交办"
 
     problem: str
@@ -70,6 +122,34 @@ class Reassigned(Event):
     previous_unit: str
     reason: str | None = None
     deadline_working_days: int | None = None
+
+    @classmethod
+    def event_type(cls) -> str:
+        return "Reassigned"
+
+
+class Assigned(AssignedV1):
+    """交办 with the 五定: problem, target task, responsible unit, leader, deadline, reward and penalty.
+
+    Schema version 2: version 1 (AssignedV1) with the one change, the leader with 联络渠道 (AssignedLeader).
+    """
+
+    schema_version: ClassVar[int] = 2
+    label: ClassVar[str] = "交办"
+
+    leader: AssignedLeader
+
+
+class Reassigned(ReassignedV1):
+    """交办 again while open: the new 五定 replace the old ones, which stay in the history.
+
+    Schema version 2, as Assigned: version 1 (ReassignedV1) with the leader with 联络渠道.
+    """
+
+    schema_version: ClassVar[int] = 2
+    label: ClassVar[str] = "重新交办"
+
+    leader: AssignedLeader
 
 
 class Supervised(Event):
@@ -168,6 +248,33 @@ class DeadlineMissed(Event):
     unit: str
     leader: Leader
     missed_count: int = Field(ge=1, description="how many deadlines of this case have been missed so far")
+
+
+# ---------------------------------------------------------------- upcasting
+
+
+def leader_gains_liaison(data: dict[str, Any]) -> dict[str, Any]:
+    """Assigned or Reassigned version 1 → 2: a version-1 交办 never asked for a 联络渠道, so its leader's is null.
+
+    Pure: returns a new payload and leaves `data` as it was (the stored event is never rewritten; its hash covers
+    the bytes as stored). A version-1 leader that already has a `liaison` was never a version-1 payload: refused.
+    """
+    leader = data.get("leader")
+    if not isinstance(leader, dict):
+        return data  # the version-2 validation refuses it, naming the field
+    if "liaison" in leader:
+        raise ValueError("a version-1 leader has no liaison")
+    return {**data, "leader": {**leader, "liaison": None}}
+
+
+# (type, schema_version) -> the function reading that version's payload as the next one's.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("Assigned", 1): leader_gains_liaison,
+    ("Reassigned", 1): leader_gains_liaison,
+}
+
+# The earlier shapes of this topic's events, still on it: each (type, version) of them has an upcaster above.
+EARLIER: tuple[type[Event], ...] = (AssignedV1, ReassignedV1)
 
 
 EVENTS: tuple[type[Event], ...] = (

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from services.intake.province_inbound import decode_inbound
-from shared.asyncapi import DOCUMENT, INBOUND_TOPIC, TOPICS, build, render
-from shared.contracts import EVENT_TYPES
+from shared.asyncapi import DOCUMENT, EARLIER_VERSIONS, INBOUND_TOPIC, TOPICS, build, render
+from shared.contracts import EVENT_TYPES, UPCASTERS
 from shared.contracts.province import ProvinceAssignment
 from shared.envelope import decode_payload
 from shared.topics import EVENT_TOPICS
@@ -64,6 +64,18 @@ def test_the_asyncapi_document_is_valid_asyncapi_3() -> None:
     assert errors == []
 
 
+def test_every_earlier_schema_version_in_the_document_has_an_upcaster_and_recorded_samples() -> None:
+    earlier = [cls for events in EARLIER_VERSIONS.values() for cls in events]
+    assert {(cls.event_type(), cls.schema_version) for cls in earlier} == set(UPCASTERS)
+    for cls in earlier:
+        assert cls.schema_version < EVENT_TYPES[cls.event_type()].schema_version
+        assert (SAMPLES / f"{cls.event_type()}.v{cls.schema_version}.json").exists()
+        assert (SAMPLES / f"{cls.event_type()}.v{cls.schema_version}.minimal.json").exists()
+    messages = build()["components"]["messages"]
+    assert messages["AssignedV1"]["headers"]["properties"]["ce_schemaversion"]["const"] == "1"
+    assert "ce_schemaversion" in messages["Assigned"]["headers"]["required"]
+
+
 def test_every_topic_is_a_channel_and_every_event_type_is_on_exactly_one_topic() -> None:
     channels = build()["channels"]
     assert set(EVENT_TOPICS) | {f"{t}.dlq" for t in EVENT_TOPICS} == set(channels)
@@ -74,12 +86,16 @@ def test_every_topic_is_a_channel_and_every_event_type_is_on_exactly_one_topic()
     assert set(channels[INBOUND_TOPIC]["messages"]) == {"ProvinceAssignment", "ProvinceAssignmentStructured"}
 
 
-@pytest.mark.parametrize("path", [p for p in RECORDED if ".minimal." not in p.name], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", RECORDED, ids=lambda p: p.name)
 def test_the_document_describes_every_recorded_message(path: Path) -> None:
     sample = load(path)
-    if sample["schema_version"] != EVENT_TYPES[sample["type"]].schema_version:
-        pytest.skip("an older schema version: the document describes the current one")
     document = build()
-    message = document["components"]["messages"][sample["type"]]
+    # A message per schema version still on the topics: the current one, and each earlier one with an upcaster.
+    (message,) = [
+        m
+        for m in document["components"]["messages"].values()
+        if m["headers"]["properties"].get("ce_type") == {"const": sample["type"]}
+        and m.get("x-schema-version") == sample["schema_version"]
+    ]
     schema = {"$ref": message["payload"]["$ref"], "components": document["components"]}
     jsonschema.Draft202012Validator(schema).validate(sample["data"])

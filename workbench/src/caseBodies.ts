@@ -16,18 +16,26 @@ export interface AssignForm {
   unit: string
   leaderName: string
   leaderPost: string
+  /** 联络渠道: optional; an office or liaison, never a phone number (the service refuses one, naming the field). */
+  leaderLiaison: string
   deadline: DeadlineChoice
   measures: string
   reason: string
 }
 
-/** 交办 with the 五定; `reassign` (the case is assigned already) sends the reason, if one was typed. */
+/** 交办 with the 五定; `reassign` (the case is assigned already) sends the reason, if one was typed; the leader's
+ * 联络渠道 only if one was typed (a draft saved before the field existed has none). */
 export function assignBody(form: AssignForm, reassign: boolean): AssignBody {
+  const liaison = given(form.leaderLiaison ?? '')
   return {
     problem: form.problem,
     task: form.task,
     unit: form.unit,
-    leader: { name: form.leaderName, post: form.leaderPost },
+    leader: {
+      name: form.leaderName,
+      post: form.leaderPost,
+      ...(liaison === undefined ? {} : { liaison: liaison.trim() }),
+    },
     ...deadlineFields(form.deadline, 'deadline'),
     measures: form.measures,
     ...(reassign && given(form.reason) !== undefined ? { reason: form.reason } : {}),

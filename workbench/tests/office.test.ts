@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { previewDeadline } from '../src/api/cases'
 import { Api, type TokenSource } from '../src/api/client'
 import { ApiError } from '../src/api/problems'
-import { assignBody, extendBody, reopenBody, superviseBody } from '../src/caseBodies'
+import { assignBody, extendBody, reopenBody, superviseBody, type AssignForm } from '../src/caseBodies'
 import { breaksRelation, deadlineChoice, deadlineError, deadlineFields, latestOnly, previewOf } from '../src/deadline'
 import { shanghaiMoment } from '../src/time'
 
@@ -48,17 +48,20 @@ describe('a deadline as the forms send it', () => {
 })
 
 describe('the bodies of 督察办’s commands', () => {
+  const assignForm = (): AssignForm => ({
+    problem: '河道两岸被挖空',
+    task: '清理采砂设备，恢复河岸',
+    unit: '城关镇人民政府',
+    leaderName: '王建国',
+    leaderPost: '城关镇党委书记',
+    leaderLiaison: '',
+    deadline: deadlineChoice('days', 10),
+    measures: '逾期约谈',
+    reason: '原单位无管辖权',
+  })
+
   it('builds a 交办 with the 五定, the reason only for a reassignment', () => {
-    const form = {
-      problem: '河道两岸被挖空',
-      task: '清理采砂设备，恢复河岸',
-      unit: '城关镇人民政府',
-      leaderName: '王建国',
-      leaderPost: '城关镇党委书记',
-      deadline: deadlineChoice('days', 10),
-      measures: '逾期约谈',
-      reason: '原单位无管辖权',
-    }
+    const form = assignForm()
     expect(assignBody(form, false)).toEqual({
       problem: '河道两岸被挖空',
       task: '清理采砂设备，恢复河岸',
@@ -69,6 +72,15 @@ describe('the bodies of 督察办’s commands', () => {
     })
     expect(assignBody(form, true).reason).toBe('原单位无管辖权')
     expect(assignBody({ ...form, reason: '  ' }, true)).not.toHaveProperty('reason')
+  })
+
+  it('sends the leader’s 联络渠道 trimmed when one was typed, and no such field when none was', () => {
+    const form = { ...assignForm(), leaderLiaison: ' 城关镇党政办督查组 ' }
+    expect(assignBody(form, false).leader).toEqual({ name: '王建国', post: '城关镇党委书记', liaison: '城关镇党政办督查组' })
+    expect(assignBody({ ...form, leaderLiaison: '   ' }, true).leader).toEqual({ name: '王建国', post: '城关镇党委书记' })
+    // A draft saved before the field existed is restored without it: the body leaves it out.
+    const { leaderLiaison: _, ...older } = form
+    expect(assignBody(older as AssignForm, false).leader).not.toHaveProperty('liaison')
   })
 
   it('builds a 督办 with its letter number, and an earlier deadline only when one was chosen', () => {

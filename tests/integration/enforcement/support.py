@@ -10,11 +10,11 @@ from services.enforcement.settings import EnforcementSettings
 from shared.contracts import Event
 from shared.contracts.cases import (
     Assigned,
+    AssignedLeader,
     CaseOpened,
     Closed,
     ClosureRequested,
     Evidence,
-    Leader,
     ProgressReported,
     Reopened,
 )
@@ -55,7 +55,7 @@ def case_body(credit_code: str = XIAOMI, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-LEADER = Leader(name="李县长", post="副县长")
+LEADER = AssignedLeader(name="李县长", post="副县长", liaison=None)
 DEADLINE = datetime(2030, 1, 1, tzinfo=UTC)
 
 

@@ -9,7 +9,7 @@ from services.intake.case_units import fill_case_units
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
 from shared.auth import Role
-from shared.contracts.cases import Assigned, Leader, Reassigned
+from shared.contracts.cases import Assigned, AssignedLeader, Reassigned
 from tests.integration.intake.conftest import ANONYMOUS, bearer, eventually, problem, produce_events
 from tests.support.issuer import issue_token
 from tests.support.service import serving
@@ -22,7 +22,7 @@ def assigned(unit: str) -> Assigned:
         problem="河道非法采砂",
         task="恢复河道",
         unit=unit,
-        leader=Leader(name="王强", post="副镇长"),
+        leader=AssignedLeader(name="王强", post="副镇长", liaison=None),
         deadline=datetime.now(UTC) + timedelta(days=30),
         measures="逾期约谈",
     )

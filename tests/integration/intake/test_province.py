@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from services.intake.settings import IntakeSettings
-from shared.contracts.cases import Assigned, CaseOpened, Closed, ClosureRequested, Evidence, Leader
+from shared.contracts.cases import Assigned, AssignedLeader, CaseOpened, Closed, ClosureRequested, Evidence
 from shared.contracts.codes import Domain, Source
 from shared.contracts.province import ASSIGNMENT_TYPE
 from tests.integration.intake.conftest import eventually, problem, produce, produce_events, report_of
@@ -147,7 +147,7 @@ async def test_every_status_change_and_the_result_go_back_to_the_province_with_i
                 problem="粉尘",
                 task="安装除尘设施",
                 unit="城关镇人民政府",
-                leader=Leader(name="王强", post="副镇长"),
+                leader=AssignedLeader(name="王强", post="副镇长", liaison=None),
                 deadline=now + timedelta(days=30),
                 measures="逾期约谈",
             ),

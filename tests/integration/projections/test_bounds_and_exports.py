@@ -90,7 +90,7 @@ def hostile_problem(words: dict[str, str], at: datetime) -> tuple[str, list[Enve
             problem=words["problem"],
             task=words["task"],
             unit=words["unit"],
-            leader=cases.Leader(name=words["leader"], post="副县长"),
+            leader=cases.AssignedLeader(name=words["leader"], post="副县长", liaison=None),
             deadline=at + timedelta(days=30),
             measures=words["measures"],
         ),

@@ -13,11 +13,11 @@ from services.cases.commands import (
     Verify,
 )
 from shared.contracts import Event
-from shared.contracts.cases import Evidence, Leader
+from shared.contracts.cases import AssignedLeader, Evidence
 from shared.contracts.codes import Domain, Source
 
 NOW = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Shanghai
-LEADER = Leader(name="王建国", post="城关镇党委书记")
+LEADER = AssignedLeader(name="王建国", post="城关镇党委书记", liaison="城关镇党政办督查组")
 EVIDENCE = Evidence(description="整改后现场照片", file_name="after.jpg", sha256="a" * 64)
 # The files stored for the case, as the API looks them up for a command that names them.
 UPLOADED = {EVIDENCE.sha256: "image/jpeg"}

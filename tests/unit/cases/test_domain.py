@@ -201,7 +201,7 @@ def test_a_passed_deadline_is_missed_with_how_late_the_unit_and_the_leader() -> 
     deadline = at(days=1)
     case, events = run(open_case(), assign(deadline=deadline), missed(deadline, deadline + timedelta(seconds=90)))
     assert events[-1] == DeadlineMissed(
-        deadline=deadline, late_seconds=90, unit="城关镇人民政府", leader=LEADER, missed_count=1
+        deadline=deadline, late_seconds=90, unit="城关镇人民政府", leader=LEADER.named(), missed_count=1
     )
     assert case is not None and case.deadline_missed and case.times_missed == 1
 
@@ -283,7 +283,9 @@ def test_a_warning_comes_once_when_less_than_the_lead_remains() -> None:
     )
     warnings = [e for e in events if isinstance(e, DeadlineApproaching)]
     assert warnings == [
-        DeadlineApproaching(deadline=deadline, remaining_seconds=2 * 86400, unit="城关镇人民政府", leader=LEADER)
+        DeadlineApproaching(
+            deadline=deadline, remaining_seconds=2 * 86400, unit="城关镇人民政府", leader=LEADER.named()
+        )
     ]
     assert case is not None and case.deadline_warned
 

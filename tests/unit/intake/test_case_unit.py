@@ -3,13 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 from services.intake.province_outbound import Tracked, track
-from shared.contracts.cases import Assigned, Closed, Leader, Reassigned, Reopened
+from shared.contracts.cases import Assigned, AssignedLeader, Closed, Reassigned, Reopened
 
 AT = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 FIVE = {
     "problem": "粉尘",
     "task": "安装除尘设施",
-    "leader": Leader(name="王县长", post="副县长"),
+    "leader": AssignedLeader(name="王县长", post="副县长", liaison=None),
     "deadline": AT + timedelta(days=30),
     "measures": "约谈",
 }

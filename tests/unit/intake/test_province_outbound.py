@@ -6,13 +6,13 @@ from services.intake.province_outbound import CHANGES, Tracked, merged, to_provi
 from shared.contracts import Event
 from shared.contracts.cases import (
     Assigned,
+    AssignedLeader,
     CaseOpened,
     Closed,
     ClosureRejected,
     ClosureRequested,
     DeadlineMissed,
     Evidence,
-    Leader,
     Reopened,
 )
 from shared.contracts.codes import CaseStatus, Domain, Source
@@ -20,7 +20,7 @@ from shared.contracts.province import ProvinceResultReported, ProvinceStatusChan
 
 AT = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 DEADLINE = AT + timedelta(days=30)
-LEADER = Leader(name="王县长", post="副县长")
+LEADER = AssignedLeader(name="王县长", post="副县长", liaison=None)
 EVIDENCE = Evidence(description="整改后现场照片", file_name="after.jpg", sha256="a" * 64)
 
 

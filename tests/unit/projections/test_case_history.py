@@ -12,7 +12,7 @@ from shared.contracts.base import Event
 from shared.contracts.codes import CaseStatus, Domain, Source
 
 T0 = datetime(2025, 3, 1, 8, tzinfo=UTC)
-LEADER = cases.Leader(name="王建国", post="副县长")
+LEADER = cases.AssignedLeader(name="王建国", post="副县长", liaison=None)
 EVIDENCE = [cases.Evidence(description="照片", file_name="a.jpg", sha256="b" * 64)]
 
 

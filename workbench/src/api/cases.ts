@@ -20,6 +20,12 @@ export interface Leader {
   post: string
 }
 
+/** 包案领导 as 交办 names the leader: with 联络渠道 (the office or liaison the unit goes through; never a phone
+ * number), null when none was given and in every 交办 recorded before the field existed (schema version 1). */
+export interface AssignedLeader extends Leader {
+  liaison: string | null
+}
+
 export interface Evidence {
   description: string
   file_name: string
@@ -61,7 +67,7 @@ export interface Case {
   batch: string | null
   external_ref: string | null
   reported_at: string
-  assignment: { problem: string; task: string; unit: string; leader: Leader; measures: string } | null
+  assignment: { problem: string; task: string; unit: string; leader: AssignedLeader; measures: string } | null
   deadline: string | null
   deadline_working_days: number | null
   overdue: boolean
@@ -97,7 +103,7 @@ export interface AssignBody {
   problem: string
   task: string
   unit: string
-  leader: Leader
+  leader: Leader & { liaison?: string }
   deadline?: string
   deadline_working_days?: number
   measures: string
