@@ -1,0 +1,106 @@
+"""The appender (叶子追加): places committed events as the audit tree's leaves, once each, in an order that never
+changes, and keeps the tree's frontier (shared/audit/merkle.py) with them.
+
+Events carry no global sequence, and concurrent transactions commit out of their insert order, so a log tailed by
+insert order would skip an event committed late. Instead each event records its transaction's id (`xid`, migration
+004); a round reads `pg_snapshot_xmin(pg_current_snapshot())`, the oldest transaction still running: every
+transaction below it has committed or rolled back, so the events with `xid` below it are all visible and final. They
+are placed ordered by (xid, stream, version), after the last one placed; one later can only have a higher xid. The
+append path pays nothing for it but the column's default (no lock, no round trip, no index entry: a BRIN index).
+
+One transaction per round: the tree's row is taken FOR UPDATE SKIP LOCKED (one appender at a time, whatever the
+number of instances; another finds it taken and waits for the next round), the leaves inserted and the row updated
+together, so a crash places nothing. A long transaction anywhere on the server holds the horizon back: events wait,
+none is skipped.
+"""
+
+import asyncio
+import contextlib
+
+import asyncpg
+import structlog
+
+from shared.audit.merkle import Frontier, leaf_hash
+from shared.db import Connection
+
+log = structlog.get_logger()
+
+# Events placed per round: bounded memory, and a backlog does not hold the tree's row for long.
+BATCH = 5000
+
+_NEXT = """select event_id, hash, xid, stream_id, stream_version from events
+            where xid < $1 and xid >= $2 and (xid, stream_id, stream_version) > ($2, $3, $4)
+            order by xid, stream_id, stream_version limit $5"""
+
+
+class UnhashedEvent(Exception):
+    """An event without its hash (stored before the chain): the log cannot place it, nor any after it."""
+
+
+async def place(conn: Connection, batch: int = BATCH) -> int:
+    """One round in its own transaction: the events committed below the horizon become leaves; how many (0 when
+    another appender holds the tree)."""
+    async with conn.transaction():
+        tree = await conn.fetchrow("select * from audit_tree for update skip locked")
+        if tree is None:
+            return 0
+        horizon = await conn.fetchval("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        rows = await conn.fetch(_NEXT, horizon, tree["last_xid"], tree["last_stream"], tree["last_version"], batch)
+        if not rows:
+            return 0
+        unhashed = next((r for r in rows if r["hash"] is None), None)
+        if unhashed is not None:
+            raise UnhashedEvent(f"event {unhashed['event_id']} has no hash: the audit log stops before it")
+        frontier = Frontier(tree["size"], tuple(tree["frontier"])).extend([leaf_hash(r["hash"]) for r in rows])
+        await conn.execute(
+            """insert into audit_leaves (position, event_id, hash)
+               select $1 + p - 1, e, h from unnest($2::uuid[], $3::bytea[]) with ordinality as l (e, h, p)""",
+            tree["size"],
+            [r["event_id"] for r in rows],
+            [r["hash"] for r in rows],
+        )
+        last = rows[-1]
+        await conn.execute(
+            """update audit_tree set size = $1, frontier = $2, last_xid = $3, last_stream = $4, last_version = $5""",
+            frontier.size,
+            list(frontier.nodes),
+            last["xid"],
+            last["stream_id"],
+            last["stream_version"],
+        )
+        return len(rows)
+
+
+async def place_all(conn: Connection) -> int:
+    """Rounds until none places anything: every event committed before the call is a leaf after it (unless another
+    appender held the tree)."""
+    placed = 0
+    while count := await place(conn):
+        placed += count
+    return placed
+
+
+async def frontier(conn: Connection) -> Frontier:
+    tree = await conn.fetchrow("select size, frontier from audit_tree")
+    assert tree is not None
+    return Frontier(tree["size"], tuple(tree["frontier"]))
+
+
+async def leaf_hashes(conn: Connection, size: int) -> list[bytes]:
+    """The first `size` leaves' hashes (`leaf_hash` of each event hash), in order: what proofs are built from."""
+    rows = await conn.fetch("select hash from audit_leaves where position < $1 order by position", size)
+    return [leaf_hash(r["hash"]) for r in rows]
+
+
+async def run_appender(pool: asyncpg.Pool, stopping: asyncio.Event, every: float) -> None:
+    """The background job: a round every `every` seconds (sooner while a backlog lasts) until the service stops."""
+    while not stopping.is_set():
+        delay = every
+        try:
+            async with pool.acquire() as conn:
+                if await place(conn) == BATCH:
+                    delay = 0
+        except Exception as exc:  # the job must outlive a lost connection; nothing was placed, the next round retries
+            log.warning("audit_append_failed", error=repr(exc), retry_in=every)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), delay)

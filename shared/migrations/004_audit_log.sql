@@ -1,0 +1,40 @@
+-- The audit log (issue 16, item 2): every committed event placed once, in a stable order, as a leaf of a Merkle tree
+-- (shared/audit/leaves.py), and the signed checkpoints of that tree (shared/audit/checkpoints.py).
+--
+-- The placing order: the appending transaction's id (xid8, 64 bits: no wraparound), then stream and version. An
+-- event is placed only once its transaction's id is below the oldest transaction still running (pg_snapshot_xmin):
+-- every transaction below it has committed or rolled back, so no event can appear later before a placed one.
+-- Stored as bigint for a BRIN index: appends go to the heap's end in about xid order, so the index is a few pages
+-- and an append writes no index entry for it (a btree would add a fourth entry per event: migration 002).
+-- The hash column is the chain's (shared/audit/chain.py); added here too for a store that has no chain yet.
+alter table events add column if not exists hash bytea;
+alter table events add column xid bigint not null default (pg_current_xact_id()::text::bigint);
+create index events_xid_brin on events using brin (xid);
+
+-- The leaves: position 0, 1, … in placing order; never updated, never deleted.
+create table audit_leaves (
+    position  bigint primary key check (position >= 0),
+    event_id  uuid   not null unique,
+    hash      bytea  not null check (octet_length(hash) = 32)
+);
+
+-- The tree's incremental state: its size, its frontier (the compact range [0, size)) and the last event placed.
+-- One row; the appender holds it FOR UPDATE, so one appender at a time whatever the number of instances.
+create table audit_tree (
+    one          boolean primary key default true check (one),
+    size         bigint  not null default 0,
+    frontier     bytea[] not null default '{}',
+    last_xid     bigint  not null default -1,
+    last_stream  text    not null default '',
+    last_version integer not null default 0
+);
+insert into audit_tree default values;
+
+-- The signed checkpoints (签名检查点), one per size the tree was signed at.
+create table audit_checkpoints (
+    size       bigint      primary key,
+    root       bytea       not null check (octet_length(root) = 32),
+    signed_at  timestamptz not null,
+    key_id     text        not null,
+    signature  bytea       not null
+);
