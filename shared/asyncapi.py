@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.contracts import accountability, cases, enforcement, intake, province
+from shared.contracts import accountability, audit, cases, enforcement, intake, province
 from shared.contracts.province import ASSIGNMENT_TYPE, ProvinceAssignment
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.yaml"
@@ -32,8 +32,15 @@ TOPICS: dict[str, tuple[str, str, tuple[type[BaseModel], ...]]] = {
     "accountability.events": ("accountability", "问责: warnings, summons and measures", accountability.EVENTS),
     "province.outbound": (
         "intake",
-        "省级平台回传: status changes and results of the province's 交办, each with the province's reference",
-        province.EVENTS,
+        "省级平台回传: status changes and results of the province's 交办, each with the province's reference; and every"
+        " service's signed audit checkpoint, forwarded from audit.checkpoints",
+        (*province.EVENTS, *audit.EVENTS),
+    ),
+    "audit.checkpoints": (
+        "intake, cases, enforcement, accountability",
+        "审计检查点: each service's signed Merkle root of its event store (size, root, time, Ed25519 signature); verify"
+        " with the service's key from GET /v1/audit/keys",
+        audit.EVENTS,
     ),
 }
 INBOUND_TOPIC = "province.inbound"

@@ -22,6 +22,8 @@ EVENT_TOPICS = (
     "accountability.events",
     "province.inbound",
     "province.outbound",
+    # Every service's signed checkpoints of its event store (shared/audit/log.py).
+    "audit.checkpoints",
 )
 
 

@@ -6,12 +6,19 @@ Services import each other only through this package.
 from collections.abc import Callable
 from typing import Any
 
-from shared.contracts import accountability, cases, enforcement, intake, province
+from shared.contracts import accountability, audit, cases, enforcement, intake, province
 from shared.contracts.base import Contract, Event
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
-    for cls in (*intake.EVENTS, *cases.EVENTS, *enforcement.EVENTS, *accountability.EVENTS, *province.EVENTS)
+    for cls in (
+        *intake.EVENTS,
+        *cases.EVENTS,
+        *enforcement.EVENTS,
+        *accountability.EVENTS,
+        *province.EVENTS,
+        *audit.EVENTS,
+    )
 }
 
 
@@ -25,7 +32,9 @@ _TOPIC_OWNERS: dict[str, tuple[type[Event], ...]] = {
     "accountability.events": accountability.EVENTS,
     # The province's 交办, as intake decodes its CloudEvents.
     "province.inbound": (province.ProvinceAssignment,),
-    "province.outbound": province.EVENTS,
+    # What the county reports back, and every service's signed checkpoints (shared/audit/checkpoints.py).
+    "province.outbound": (*province.EVENTS, *audit.EVENTS),
+    "audit.checkpoints": audit.EVENTS,
 }
 TOPIC_EVENTS: dict[str, frozenset[str]] = {
     topic: frozenset(cls.event_type() for cls in events) for topic, events in _TOPIC_OWNERS.items()
