@@ -82,6 +82,7 @@ async def migrate(pool: asyncpg.Pool, *folders: Path) -> list[str]:
                         continue
                     async with conn.transaction():
                         await conn.execute(path.read_text(encoding="utf-8"))
+                        await _after_migration(name, conn)
                         await conn.execute("insert into schema_migrations (name) values ($1)", name)
                     applied.append(name)
         finally:
@@ -89,3 +90,12 @@ async def migrate(pool: asyncpg.Pool, *folders: Path) -> list[str]:
     if applied:
         log.info("migrations_applied", migrations=applied)
     return applied
+
+
+async def _after_migration(name: str, conn: Connection) -> None:
+    """What runs right after a migration, in its transaction, where SQL cannot do the work."""
+    if name == "shared/003_event_chain.sql":  # imported here: the audit package imports this module
+        from shared.audit.backfill import chain_stored_events
+
+        chained = await chain_stored_events(conn)
+        log.info("events_chained", events=chained)

@@ -4,6 +4,7 @@ Every appended event gets an outbox row in the same transaction, so an event is
 published if and only if it was stored.
 """
 
+import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,10 +12,13 @@ from typing import Any
 
 import asyncpg
 
+from shared.audit.chain import GENESIS, content_digest, envelope_fields, link
 from shared.contracts import Event
 from shared.db import Connection
 from shared.envelope import Envelope, Headers, ce_headers, decode_payload
 from shared.metrics import EVENTS_APPENDED
+
+GENESIS_SQL = "\\x" + GENESIS.hex()
 
 
 class ConcurrencyConflict(Exception):
@@ -36,8 +40,18 @@ class Metadata:
     causation_id: str | None = None
 
 
+# The stream's version and last hash (shared/audit/chain.py), read in the append's own statement: one row, (0,
+# GENESIS) for a stream not yet there. The last event is found on the (stream_id, stream_version) key, as max() was.
+CURRENT = f"""
+    select coalesce(last.stream_version, 0) as version, coalesce(last.hash, '{GENESIS_SQL}'::bytea) as hash
+      from (select 1) as one
+      left join lateral (select stream_version, hash from events where stream_id = $1
+                          order by stream_version desc limit 1) as last on true"""
+
 # The append (see EventStore.append): $1 stream, $2 expected version, $3-$8 one array element per event,
-# $9-$11 the metadata every event of one append shares, $12 the outbox slot, $13 the topic. The outbox rows are
+# $9-$11 the metadata every event of one append shares, $12 the outbox slot, $13 the topic, $14 the events' content
+# digests (shared/audit/chain.py), which `chain` links from the stream's last hash in order: event i's hash is
+# sha256(hash of event i - 1 || digest i). The outbox rows are
 # inserted in stream order, so the relay publishes a stream's events in order.
 #
 # The relay is woken (NOTIFY outbox) only when the slot held no row as the statement began: a relay that waits has
@@ -46,13 +60,17 @@ class Metadata:
 # waits for (PostgreSQL queues notifications in commit order), so a notification per append serialises the
 # appends' commits under load; this way only the first append after an idle spell pays for it.
 _APPEND = """
-with current as (
-    select coalesce(max(stream_version), 0) as version from events where stream_id = $1
+with recursive current as ({current}
+), chain as (
+    select 0 as i, (select hash from current) as hash
+     union all
+    select chain.i + 1, sha256(chain.hash || ($14::bytea[])[chain.i + 1]) from chain
+     where chain.i < cardinality($14::bytea[])
 ), idle as (
     select not exists (select 1 from outbox where slot = $12::integer) as idle
 ), appended as (
     insert into events (event_id, stream_id, stream_version, type, schema_version,
-                        occurred_at, correlation_id, causation_id, actor, payload)
+                        occurred_at, correlation_id, causation_id, actor, payload, prev_hash, hash)
     {rows}
      where (select version from current) = $2
     on conflict (stream_id, stream_version) do nothing
@@ -68,22 +86,25 @@ select (select version from current) as version,
                                where (select idle from idle) limit 1) as notified) as notified
 """
 APPEND = _APPEND.format(
+    current=CURRENT,
     rows="""select e.event_id, $1, e.stream_version, e.type, e.schema_version,
-           e.occurred_at, $9::text, $10::text, $11::text, e.payload::jsonb
+           e.occurred_at, $9::text, $10::text, $11::text, e.payload::jsonb, p.hash, h.hash
       from unnest($3::uuid[], $4::integer[], $5::text[], $6::integer[], $7::timestamptz[], $8::text[])
-           as e (event_id, stream_version, type, schema_version, occurred_at, payload)"""
+           with ordinality as e (event_id, stream_version, type, schema_version, occurred_at, payload, i)
+      join chain h on h.i = e.i join chain p on p.i = e.i - 1""",
 )
-# APPEND for one event (how intake and cases append almost always): the event's columns as scalars, $1-$13 as in
-# APPEND with $3-$8 in the order of `event_columns`. No arrays to build and send, no unnest to run (measured on the
-# local server, 4,000 appends of an IssueReported, 4 connections, alternately, three pairs: PostgreSQL's CPU per
-# append 298-372 → 255-308 µs and the Python client's 206-245 → 165-190 µs). The stream's version is read once,
-# in the insert's own `from`; the notification counts what it sends. The same checks as APPEND.
+# APPEND for one event (how intake and cases append almost always): the event's columns as scalars, $1-$14 as in
+# APPEND with $3-$8 in the order of `event_columns` and $14 its content digest. No arrays to build and send, no
+# unnest to run (measured on the local server, 4,000 appends of an IssueReported, 4 connections, alternately, three
+# pairs: PostgreSQL's CPU per append 298-372 → 255-308 µs and the Python client's 206-245 → 165-190 µs). The
+# stream's version and last hash are read once, in the insert's own `from`; the notification counts what it sends.
+# The same checks as APPEND.
 _APPEND_ONE = """
 with {current}appended as (
     insert into events (event_id, stream_id, stream_version, type, schema_version,
-                        occurred_at, correlation_id, causation_id, actor, payload)
+                        occurred_at, correlation_id, causation_id, actor, payload, prev_hash, hash)
     select $3::uuid, $1, $4::integer, $5::text, $6::integer,
-           $7::timestamptz, $9::text, $10::text, $11::text, $8::text::jsonb
+           $7::timestamptz, $9::text, $10::text, $11::text, $8::text::jsonb, {prev}, sha256({prev} || $14::bytea)
     {where}
     on conflict (stream_id, stream_version) do nothing
     returning event_id
@@ -95,7 +116,8 @@ select {version} as version, (select count(*) from queued)::integer as appended,
          where not exists (select 1 from outbox o where o.slot = $12::integer)) as notified
 {source}"""
 APPEND_ONE = _APPEND_ONE.format(
-    current="current as (select coalesce(max(stream_version), 0) as version from events where stream_id = $1),\n",
+    current=f"current as ({CURRENT}\n),\n",
+    prev="current.hash",
     where="from current where current.version = $2",
     version="c.version",
     source="from current c",
@@ -105,22 +127,25 @@ APPEND_ONE = _APPEND_ONE.format(
 # $2 and a conflict reads the version after). Measured on the local server, one connection per statement and
 # database, appends interleaved (3,000 each): the statement's execution 253 → 181 µs (APPEND_ONE's single read of the
 # version: 200), the backend's CPU per append 473 → 417 µs, on a machine at a 1-minute load of 11.
-APPEND_ONE_NEW = _APPEND_ONE.format(current="", where="where $2::integer = 0", version="$2::integer", source="")
+APPEND_ONE_NEW = _APPEND_ONE.format(
+    current="", prev=f"'{GENESIS_SQL}'::bytea", where="where $2::integer = 0", version="$2::integer", source=""
+)
 
 # The append of new streams (see EventStore.append_new): one array element per event, each with its stream, version,
-# metadata and outbox slot; a stream that exists already inserts nothing for that row. The outbox rows follow each
-# stream's order; the relay is notified once per slot that held no row as the statement began (as APPEND: the
-# statement's own rows are not visible to its `not exists`).
+# metadata, outbox slot ($11; $12 the topic) and its chain (prev_hash $13, hash $14: a new stream's whole chain is
+# known before the statement, from GENESIS); a stream that exists already inserts nothing for that row. The outbox
+# rows follow each stream's order; the relay is notified once per slot that held no row as the statement began (as
+# APPEND: the statement's own rows are not visible to its `not exists`).
 APPEND_NEW = """
 with appended as (
     insert into events (event_id, stream_id, stream_version, type, schema_version,
-                        occurred_at, correlation_id, causation_id, actor, payload)
+                        occurred_at, correlation_id, causation_id, actor, payload, prev_hash, hash)
     select e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
-           e.occurred_at, e.correlation_id, e.causation_id, e.actor, e.payload::jsonb
+           e.occurred_at, e.correlation_id, e.causation_id, e.actor, e.payload::jsonb, e.prev_hash, e.hash
       from unnest($1::uuid[], $2::integer[], $3::text[], $4::integer[], $5::timestamptz[], $6::text[], $7::text[],
-                  $8::text[], $9::text[], $10::text[])
+                  $8::text[], $9::text[], $10::text[], $13::bytea[], $14::bytea[])
            as e (event_id, stream_version, type, schema_version, occurred_at, payload, stream_id,
-                 correlation_id, causation_id, actor)
+                 correlation_id, causation_id, actor, prev_hash, hash)
      where not exists (select 1 from events known where known.stream_id = e.stream_id)
     on conflict (stream_id, stream_version) do nothing
     returning event_id, stream_id, stream_version
@@ -170,6 +195,24 @@ def event_columns(envelopes: Sequence[Envelope]) -> tuple[list[Any], ...]:
         # pydantic serialises to JSON text itself: a third of the time of dumping to dicts, then json.dumps.
         [e.payload.model_dump_json() for e in envelopes],
     )
+
+
+def content_digests(envelopes: Sequence[Envelope], payloads: Sequence[str]) -> list[bytes]:
+    """Each event's content digest (shared/audit/chain.py) from its envelope and its payload as sent to be stored."""
+    return [content_digest(**envelope_fields(e, json.loads(p))) for e, p in zip(envelopes, payloads, strict=True)]
+
+
+def new_stream_chains(envelopes: Sequence[Envelope], payloads: Sequence[str]) -> tuple[list[bytes], list[bytes]]:
+    """Each event's previous hash and hash when every stream starts here (version 1 from GENESIS), in order."""
+    last: dict[str, bytes] = {}
+    prev_hashes: list[bytes] = []
+    hashes: list[bytes] = []
+    for envelope, digest in zip(envelopes, content_digests(envelopes, payloads), strict=True):
+        prev = GENESIS if envelope.stream_version == 1 else last[envelope.stream_id]
+        last[envelope.stream_id] = link(prev, digest)
+        prev_hashes.append(prev)
+        hashes.append(last[envelope.stream_id])
+    return prev_hashes, hashes
 
 
 def count_appended(envelopes: Iterable[Envelope]) -> None:
@@ -226,7 +269,8 @@ class EventStore:
         envelopes = [e for stream in appended for e in stream]
         if not envelopes:
             return appended
-        row = await conn.fetchrow(APPEND_NEW, *self.new_stream_columns(envelopes), self.topic)
+        columns = self.new_stream_columns(envelopes)
+        row = await conn.fetchrow(APPEND_NEW, *columns[:11], self.topic, *columns[11:])
         assert row is not None
         if row["appended"] != len(envelopes):
             # Which of them existed is not worth a round trip: the caller decides the whole set again.
@@ -235,14 +279,17 @@ class EventStore:
         return appended
 
     def new_stream_columns(self, envelopes: Sequence[Envelope]) -> tuple[list[Any], ...]:
-        """The arrays `APPEND_NEW` takes before its topic: each event's columns, stream, metadata and outbox slot."""
+        """The arrays `APPEND_NEW` takes: before its topic each event's columns, stream, metadata and outbox slot;
+        after it the chain (previous hash, hash)."""
+        columns = event_columns(envelopes)
         return (
-            *event_columns(envelopes),
+            *columns,
             [e.stream_id for e in envelopes],
             [e.correlation_id for e in envelopes],
             [e.causation_id for e in envelopes],
             [e.actor for e in envelopes],
             [outbox_slot(e.stream_id, self.slots) for e in envelopes],
+            *new_stream_chains(envelopes, columns[5]),
         )
 
     async def append_recorded(self, conn: Connection, envelopes: Sequence[Envelope]) -> None:
@@ -285,6 +332,7 @@ class EventStore:
         first = envelopes[0]
         one = len(envelopes) == 1
         columns = event_columns(envelopes)
+        digests = content_digests(envelopes, columns[5])
         row = await conn.fetchrow(
             (APPEND_ONE_NEW if expected_version == 0 else APPEND_ONE) if one else APPEND,
             stream_id,
@@ -295,6 +343,7 @@ class EventStore:
             first.actor,
             slot,
             self.topic,
+            digests[0] if one else digests,
         )
         assert row is not None
         if row["appended"] != len(envelopes):

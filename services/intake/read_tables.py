@@ -248,6 +248,8 @@ EVENT_FIELDS = (
     ("causation_id", "text"),
     ("actor", "text"),
     ("slot", "integer"),
+    ("prev_hash", "text"),  # hex: the chain of each new stream (EventStore.new_stream_columns)
+    ("hash", "text"),
 )
 _REPORTS_IN = "jsonb_to_recordset($5::text::jsonb) as q ({})".format(", ".join(f"{n} {k}" for n, k in REPORT_COLUMNS))
 RECORD_NEW_ISSUES = f"""
@@ -263,9 +265,10 @@ with locks as (
     select * from jsonb_to_recordset($3::text::jsonb) as e ({", ".join(f"{n} {k}" for n, k in EVENT_FIELDS)})
 ), appended as (
     insert into events (event_id, stream_id, stream_version, type, schema_version,
-                        occurred_at, correlation_id, causation_id, actor, payload)
+                        occurred_at, correlation_id, causation_id, actor, payload, prev_hash, hash)
     select event_id, stream_id, stream_version, type, schema_version,
-           occurred_at, correlation_id, causation_id, actor, payload::jsonb
+           occurred_at, correlation_id, causation_id, actor, payload::jsonb,
+           decode(prev_hash, 'hex'), decode(hash, 'hex')
       from e where (select go from go)
     returning event_id, stream_id, stream_version
 ), queued as (
@@ -305,7 +308,8 @@ async def record_new_issues(
     The places' locks are those of `lock_places`, taken in the same order; the references are read, as there, in
     the snapshot taken before the locks were granted, and one committed meanwhile fails the statement on
     issue_references' key."""
-    event_values = store.new_stream_columns(events)
+    *event_values, prev_hashes, hashes = store.new_stream_columns(events)
+    event_values += [[h.hex() for h in prev_hashes], [h.hex() for h in hashes]]
     row = await conn.fetchrow(
         RECORD_NEW_ISSUES,
         PLACE_LOCK,

@@ -17,7 +17,6 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from shared.aggregate import Decider, execute
 from shared.consumer import ConsumerRunner, dlq_topic
-from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import IssueReported
 from shared.db import Connection, create_pool, migrate
 from shared.envelope import Envelope, from_record, to_record
@@ -25,22 +24,11 @@ from shared.eventstore import ConcurrencyConflict, EventStore, Metadata, outbox_
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
-from tests.support.events import payload
+from tests.support.events import payload, reported
 from tests.support.kafka import committed, read_events, read_topic, wait_for_events
 from tests.support.stack import ROOT
 
 META = Metadata(actor="test", correlation_id="corr-1")
-
-
-def reported(issue_id: str, title: str = "河道非法采砂") -> IssueReported:
-    return IssueReported(
-        issue_id=issue_id,
-        source=Source.HOTLINE_12369,
-        title=title,
-        description="有人夜间采砂",
-        township="城关镇",
-        domain=Domain.QUARRYING_SAND,
-    )
 
 
 @pytest.fixture
