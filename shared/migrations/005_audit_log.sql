@@ -1,13 +1,12 @@
 -- The audit log (issue 16, item 2): every committed event placed once, in a stable order, as a leaf of a Merkle tree
--- (shared/audit/leaves.py), and the signed checkpoints of that tree (shared/audit/checkpoints.py).
+-- (shared/audit/leaves.py) whose data is the event's `hash` (its stream's chain: 003, shared/audit/chain.py), and
+-- the signed checkpoints of that tree (shared/audit/checkpoints.py).
 --
 -- The placing order: the appending transaction's id (xid8, 64 bits: no wraparound), then stream and version. An
 -- event is placed only once its transaction's id is below the oldest transaction still running (pg_snapshot_xmin):
 -- every transaction below it has committed or rolled back, so no event can appear later before a placed one.
 -- Stored as bigint for a BRIN index: appends go to the heap's end in about xid order, so the index is a few pages
 -- and an append writes no index entry for it (a btree would add a fourth entry per event: migration 002).
--- The hash column is the chain's (shared/audit/chain.py); added here too for a store that has no chain yet.
-alter table events add column if not exists hash bytea;
 alter table events add column xid bigint not null default (pg_current_xact_id()::text::bigint);
 create index events_xid_brin on events using brin (xid);
 

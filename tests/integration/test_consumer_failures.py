@@ -17,8 +17,8 @@ from shared.envelope import Envelope
 from shared.service import Platform, build_app
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
-from tests.integration.test_platform import produce, record_of, reported, run_consumer_until
-from tests.support.events import payload
+from tests.integration.test_platform import produce, record_of, run_consumer_until
+from tests.support.events import payload, reported
 from tests.support.kafka import committed, read_topic
 from tests.support.service import serving, settings_env
 from tests.support.stack import ROOT

@@ -27,7 +27,8 @@ from shared.settings import ServiceSettings
 from shared.topics import EVENT_TOPICS
 from tests.conftest import SettingsFactory
 from tests.integration.cases.support import envelope_of, issue_reported, wait_for_case
-from tests.integration.test_platform import Counter, record_of, reported, run_consumer_until
+from tests.integration.test_platform import Counter, record_of, run_consumer_until
+from tests.support.events import reported
 from tests.support.kafka import may_read, may_write, read_topic, wait_for_events
 from tests.support.service import running
 from tests.support.stack import Infrastructure

@@ -36,22 +36,9 @@ def settings(make_settings: SettingsFactory, topics: list[str]) -> IntakeSetting
     return settings
 
 
-# Until the per-stream chain sets every event's hash (shared/audit/chain.py), a stand-in: any 32 bytes make a leaf.
-STAND_IN_HASH = """
-create or replace function stand_in_hash() returns trigger language plpgsql as $$
-begin new.hash := coalesce(new.hash, sha256(new.event_id::text::bytea)); return new; end $$;
-create or replace trigger stand_in_hash before insert on events for each row execute function stand_in_hash();
-"""
-
-
 @contextlib.asynccontextmanager
 async def running(settings: IntakeSettings) -> AsyncIterator[httpx.AsyncClient]:
     async with serving(create_app(settings)) as (client, _):
-        conn = await asyncpg.connect(settings.database_dsn)
-        try:
-            await conn.execute(STAND_IN_HASH)
-        finally:
-            await conn.close()
         yield client
 
 
