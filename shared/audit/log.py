@@ -29,8 +29,9 @@ from shared.audit.checkpoints import (
     load_public_key,
     public_bytes,
     sign,
+    verify_signature,
 )
-from shared.audit.merkle import Frontier, consistency_proof, inclusion_proof
+from shared.audit.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash
 from shared.audit.proofs import ConsistencyProof, InclusionProof
 from shared.contracts.audit import CheckpointSigned
 from shared.db import Connection
@@ -185,3 +186,59 @@ async def run_checkpoints(audit: AuditLog, pool: asyncpg.Pool, stopping: asyncio
                 await audit.checkpoint(conn)
         except Exception as exc:  # the job must outlive a lost connection; the next round signs what this one did not
             log.warning("audit_checkpoint_failed", error=repr(exc))
+
+
+@dataclass(frozen=True)
+class TreeReport:
+    """`make verify`'s part for one store: its leaves recomputed from the events and every checkpoint checked."""
+
+    leaves: int
+    checkpoints: int
+    problems: tuple[str, ...]
+
+
+# Every leaf with its event's hash now (null when the event row is gone), in position order.
+_LEAVES_AND_EVENTS = """select l.position, l.event_id, l.hash as leaf, e.hash as event
+                          from audit_leaves l left join events e using (event_id) order by l.position"""
+
+
+async def verify_tree(conn: Connection, service: str, keys: list[Ed25519PublicKey] | None = None) -> TreeReport:
+    """Recomputes the tree from the events' hashes as they are now and compares it with every stored checkpoint (and
+    its signature, when `keys` are given); names the first leaf whose event changed or is gone."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _verify_tree(conn, service, keys)
+
+
+async def _verify_tree(conn: Connection, service: str, keys: list[Ed25519PublicKey] | None) -> TreeReport:
+    problems: list[str] = []
+    checkpoints = await conn.fetch("select * from audit_checkpoints order by size")
+    frontier, due = Frontier(), list(checkpoints)
+    positions = 0
+    async for row in conn.cursor(_LEAVES_AND_EVENTS):
+        if row["position"] != positions:
+            problems.append(f"leaf {positions} is missing (next is {row['position']})")
+            break
+        data = row["event"]
+        if data is None:
+            problems.append(f"leaf {positions}: event {row['event_id']} was removed")
+            data = row["leaf"]
+        elif bytes(data) != bytes(row["leaf"]):
+            problems.append(f"leaf {positions}: event {row['event_id']}'s hash is not the one placed (changed)")
+        frontier = frontier.append(leaf_hash(bytes(data)))
+        positions += 1
+        while due and due[0]["size"] == frontier.size:
+            problems += _checkpoint_problems(service, due.pop(0), frontier.root(), keys)
+    for row in due:
+        problems.append(f"checkpoint of size {row['size']} is beyond the {positions} leaves")
+    return TreeReport(positions, len(checkpoints), tuple(problems))
+
+
+def _checkpoint_problems(
+    service: str, row: asyncpg.Record, root: bytes, keys: list[Ed25519PublicKey] | None
+) -> list[str]:
+    problems = []
+    if bytes(row["root"]) != root:
+        problems.append(f"checkpoint of size {row['size']}: the leaves' root is not the signed root")
+    if keys is not None and not any(verify_signature(_signed(service, row), k) for k in keys):
+        problems.append(f"checkpoint of size {row['size']}: signature does not verify")
+    return problems

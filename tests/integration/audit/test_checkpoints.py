@@ -3,7 +3,10 @@ audit.checkpoints and to the province, and the proofs fetched over HTTP verify w
 
 import asyncio
 import contextlib
+import json
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -12,8 +15,9 @@ import pytest
 
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
-from shared.audit import proofs
+from shared.audit import proofs, proofs_cli
 from shared.audit.checkpoints import load_private_key, load_public_key, new_key
+from shared.audit.log import verify_tree
 from shared.auth import Role
 from shared.db import create_pool
 from tests.conftest import SettingsFactory
@@ -155,3 +159,44 @@ async def test_without_a_signing_key_no_checkpoint_is_signed(make_settings: Sett
         answer = await client.post("/v1/audit/checkpoints")
         assert answer.status_code == 503 and answer.json()["error"]["code"] == "audit_key_missing"
         assert (await client.get("/v1/audit/keys")).json()["keys"] == []
+
+
+async def test_the_command_verifies_a_proof_fetched_over_http_with_the_published_keys_alone(
+    client: httpx.AsyncClient, settings: IntakeSettings, tmp_path: Path
+) -> None:
+    event_id = await reported(client, settings)
+    assert (await client.post("/v1/audit/checkpoints")).status_code == 201
+    proof_file, keys_file = tmp_path / "proof.json", tmp_path / "keys.json"
+    proof_file.write_text((await client.get(f"/v1/audit/proof/{event_id}")).text)
+    keys_file.write_text((await client.get("/v1/audit/keys", headers={"Authorization": ""})).text)
+
+    def exit_status(*argv: str) -> object:
+        with pytest.raises(SystemExit) as exited:
+            proofs_cli.main(list(argv))
+        return exited.value.code
+
+    assert exit_status("verify-proof", str(proof_file), "--keys", str(keys_file)) == 0
+    proof = json.loads(proof_file.read_text())
+    proof["index"] += 1
+    proof_file.write_text(json.dumps(proof))
+    assert exit_status("verify-proof", str(proof_file), "--keys", str(keys_file)) == 1
+
+
+async def test_the_tree_check_finds_a_changed_and_a_removed_event_under_a_signed_checkpoint(
+    client: httpx.AsyncClient, settings: IntakeSettings
+) -> None:
+    first, second, third = [await reported(client, settings) for _ in range(3)]
+    assert (await client.post("/v1/audit/checkpoints")).status_code == 201
+    conn = await asyncpg.connect(settings.database_dsn)
+    try:
+        intact = await verify_tree(conn, "intake")
+        assert intact.problems == () and intact.leaves >= 3 and intact.checkpoints == 1
+        await conn.execute("update events set hash = $1 where event_id = $2", b"\x01" * 32, uuid.UUID(second))
+        await conn.execute("delete from events where event_id = $1", uuid.UUID(third))
+        broken = await verify_tree(conn, "intake")
+    finally:
+        await conn.close()
+    assert any(second in p and "changed" in p for p in broken.problems)
+    assert any(third in p and "removed" in p for p in broken.problems)
+    assert any("is not the signed root" in p for p in broken.problems)
+    assert not any(first in p for p in broken.problems)
