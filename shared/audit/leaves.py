@@ -5,8 +5,8 @@ Events carry no global sequence, and concurrent transactions commit out of their
 insert order would skip an event committed late. Instead each event records its transaction's id (`xid`, migration
 004); a round reads `pg_snapshot_xmin(pg_current_snapshot())`, the oldest transaction still running: every
 transaction below it has committed or rolled back, so the events with `xid` below it are all visible and final. They
-are placed ordered by (xid, stream, version), after the last one placed; one later can only have a higher xid. The
-append path pays nothing for it but the column's default (no lock, no round trip, no index entry: a BRIN index).
+are placed ordered by (xid, event id), after the last one placed; one later can only have a higher xid. The append
+path pays for it the column's default and one index entry (no lock, no round trip; measured in bench/README.md).
 
 One transaction per round: the tree's row is taken FOR UPDATE SKIP LOCKED (one appender at a time, whatever the
 number of instances; another finds it taken and waits for the next round), the leaves inserted and the row updated
@@ -28,9 +28,9 @@ log = structlog.get_logger()
 # Events placed per round: bounded memory, and a backlog does not hold the tree's row for long.
 BATCH = 5000
 
-_NEXT = """select event_id, hash, xid, stream_id, stream_version from events
-            where xid < $1 and xid >= $2 and (xid, stream_id, stream_version) > ($2, $3, $4)
-            order by xid, stream_id, stream_version limit $5"""
+_NEXT = """select event_id, hash, xid from events
+            where xid < $1 and (xid, event_id) > ($2, $3)
+            order by xid, event_id limit $4"""
 
 
 async def place(conn: Connection, batch: int = BATCH) -> int:
@@ -41,7 +41,7 @@ async def place(conn: Connection, batch: int = BATCH) -> int:
         if tree is None:
             return 0
         horizon = await conn.fetchval("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        rows = await conn.fetch(_NEXT, horizon, tree["last_xid"], tree["last_stream"], tree["last_version"], batch)
+        rows = await conn.fetch(_NEXT, horizon, tree["last_xid"], tree["last_event"], batch)
         if not rows:
             return 0
         frontier = Frontier(tree["size"], tuple(tree["frontier"])).extend([leaf_hash(r["hash"]) for r in rows])
@@ -54,12 +54,11 @@ async def place(conn: Connection, batch: int = BATCH) -> int:
         )
         last = rows[-1]
         await conn.execute(
-            """update audit_tree set size = $1, frontier = $2, last_xid = $3, last_stream = $4, last_version = $5""",
+            """update audit_tree set size = $1, frontier = $2, last_xid = $3, last_event = $4""",
             frontier.size,
             list(frontier.nodes),
             last["xid"],
-            last["stream_id"],
-            last["stream_version"],
+            last["event_id"],
         )
         return len(rows)
 

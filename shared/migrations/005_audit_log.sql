@@ -2,13 +2,15 @@
 -- (shared/audit/leaves.py) whose data is the event's `hash` (its stream's chain: 003, shared/audit/chain.py), and
 -- the signed checkpoints of that tree (shared/audit/checkpoints.py).
 --
--- The placing order: the appending transaction's id (xid8, 64 bits: no wraparound), then stream and version. An
--- event is placed only once its transaction's id is below the oldest transaction still running (pg_snapshot_xmin):
--- every transaction below it has committed or rolled back, so no event can appear later before a placed one.
--- Stored as bigint for a BRIN index: appends go to the heap's end in about xid order, so the index is a few pages
--- and an append writes no index entry for it (a btree would add a fourth entry per event: migration 002).
+-- The placing order: the appending transaction's id (xid8, 64 bits: no wraparound), then the event id. An event is
+-- placed only once its transaction's id is below the oldest transaction still running (pg_snapshot_xmin): every
+-- transaction below it has committed or rolled back, so no event can appear later before a placed one. The rows
+-- stored before this file share its transaction's id, and are placed first, by event id.
+-- A btree on (xid, event_id): each round of the appender reads the next rows in order, whatever the backlog (a BRIN
+-- index, which an append does not write, made every round sort the whole backlog: bench/audit.py). It is the fourth
+-- index entry an append writes (migration 002); its cost is measured in bench/README.md.
 alter table events add column xid bigint not null default (pg_current_xact_id()::text::bigint);
-create index events_xid_brin on events using brin (xid);
+create index events_xid_idx on events (xid, event_id);
 
 -- The leaves: position 0, 1, … in placing order; never updated, never deleted.
 create table audit_leaves (
@@ -24,8 +26,7 @@ create table audit_tree (
     size         bigint  not null default 0,
     frontier     bytea[] not null default '{}',
     last_xid     bigint  not null default -1,
-    last_stream  text    not null default '',
-    last_version integer not null default 0
+    last_event   uuid    not null default '00000000-0000-0000-0000-000000000000'
 );
 insert into audit_tree default values;
 
