@@ -146,7 +146,11 @@ rebuild-projections: install
 # Dead letters (死信) per topic with reason and age, then replay chosen ones to their topic after a fix (shared/dlq.py):
 #   make dlq [ARGS="--topic cases.events"]
 #   make dlq-replay TOPIC=cases.events OFFSETS=0:12,2:7   (or ALL=1: every letter not replayed yet; ARGS=--again)
-.PHONY: dlq dlq-replay
+.PHONY: dlq dlq-replay verify
+# Recomputes every hash chain of every service's event store (README: Audit); ARGS="intake=mydb ..." for others.
+verify: install
+	@$(PY) -m shared.audit verify $(ARGS)
+
 dlq: install
 	@$(PY) -m shared.dlq list $(ARGS)
 

@@ -4,9 +4,12 @@ service answered /readyz again."""
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from drill.checks import Finding
 from drill.stack import SERVICES, Stack
+from drill.tamper import tamper_and_verify
+from shared.settings import dsn_for
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,10 @@ class Fault:
     name: str
     label: str
     inject: Callable[[Stack], Awaitable[float]]
+    # What the fault itself found wrong (the tamper fault: an edit verify did not name), and what it saw go right:
+    # its stage reports them.
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def kill_and_restart(service: str) -> Fault:
@@ -81,6 +88,23 @@ def postgres_restart() -> Fault:
     return Fault("postgres", "重启 PostgreSQL", inject)
 
 
+def tamper(service: str = "cases") -> Fault:
+    """Edits the service's event store (drill/tamper.py) under load: verify must name each edit; then undone."""
+    findings: list[Finding] = []
+    notes: list[str] = []
+
+    async def inject(stack: Stack) -> float:
+        config = stack.config
+        edits, problems = await tamper_and_verify(service, dsn_for(config.database_url, config.database(service)))
+        findings.extend(Finding("tamper", "not_named", problem) for problem in problems)
+        notes.extend(f"verify 指出：{e.kind} @ {e.stream_id} 第 {e.named_version} 版" for e in edits)
+        started = time.monotonic()
+        await stack.wait_ready()
+        return time.monotonic() - started
+
+    return Fault("tamper", f"篡改 {service} 的事件库（改、删、调换各一处）", inject, findings, notes)
+
+
 CLUSTER_FAULTS = ("broker:kill", "brokers:stop")
 
 
@@ -92,4 +116,5 @@ def all_faults(kafka_seconds: float) -> list[Fault]:
         brokers_stop((2, 3), kafka_seconds),
         kafka_outage(kafka_seconds),
         postgres_restart(),
+        tamper(),
     ]

@@ -47,7 +47,7 @@ FULL = Plan(
     kafka_outage=20,
     settle=90,
     rebuild_after_each=True,
-    faults=(*(f"kill:{s}" for s in SERVICES), "kafka", "postgres"),
+    faults=(*(f"kill:{s}" for s in SERVICES), "kafka", "postgres", "tamper"),
 )
 # The version `make test` runs: two kills, a short broker outage and a database restart; the
 # comparison with a fresh rebuild only at the end.
@@ -77,6 +77,9 @@ class Stage:
     # applied (by any consumer), how soon after the brokers were started again one was published, the most reports
     # waiting in intake's outbox.
     stalls: dict[str, float | int | None] | None = None
+    notes: list[str] = field(
+        default_factory=list
+    )  # what the fault itself reports (the tamper fault: what verify named)
 
     @property
     def passed(self) -> bool:
@@ -202,6 +205,8 @@ class Drill:
         stage.longest_gap_s = round(self.load.ledger.longest_gap(began, ended), 1)
         stage.stalls = stalls(progress, began, ended, self.stack.brokers_started_at, self.stack.brokers_up_at)
         await self.verify(stage, rebuild=self.plan.rebuild_after_each)
+        stage.findings += [str(f) for f in fault.findings]
+        stage.notes += fault.notes
         self.load.resume()
         return stage
 
@@ -270,6 +275,7 @@ def render_stage(stage: Stage) -> str:
             f"    超期判定：cases 本次启动后记录 {stage.deadline_delay['observed']} 次 DeadlineMissed，"
             f"平均在时限过后 {stage.deadline_delay['mean_s']}s 写入（deadline_poller_delay_seconds）"
         )
+    lines += [f"    {note}" for note in stage.notes]
     lines += [f"    {f}" for f in stage.findings]
     return "\n".join(lines)
 

@@ -81,6 +81,17 @@ def _headers(event_type: str, schema_version: int) -> dict[str, Any]:
             "ce_correlationid": text,
             "ce_causationid": text,
             "ce_actor": {**text, "description": "who caused the event, e.g. operator:wang"},
+            "ce_prevhash": {
+                **text,
+                "pattern": "^[0-9a-f]{64}$",
+                "description": "hash of the event before it in its stream (hex SHA-256; 64 zeros for version 1)",
+            },
+            "ce_hash": {
+                **text,
+                "pattern": "^[0-9a-f]{64}$",
+                "description": "the event's own hash: SHA-256(prevhash || SHA-256(canonical encoding)), "
+                "shared/audit/chain.py; consumers check each stream's continuity with it",
+            },
             "content-type": {"const": "application/json"},
         },
     }

@@ -50,11 +50,19 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import ValidationError
 
+from shared.audit.continuity import chained, check_batch
 from shared.contracts import TOPIC_EVENTS, Event
 from shared.db import Connection
 from shared.envelope import Envelope, Headers, InvalidEvent, UnknownEventType, ce_type, from_record
 from shared.eventstore import ConcurrencyConflict
-from shared.metrics import CONSUMER_LAG, CONSUMER_RETRIES, CONSUMER_STALLED, DLQ_MESSAGES, EVENTS_CONSUMED
+from shared.metrics import (
+    CHAIN_BREAKS,
+    CONSUMER_LAG,
+    CONSUMER_RETRIES,
+    CONSUMER_STALLED,
+    DLQ_MESSAGES,
+    EVENTS_CONSUMED,
+)
 from shared.relay import make_producer, stop_producer
 from shared.settings import ServiceSettings
 
@@ -317,6 +325,9 @@ class ConsumerRunner:
         self._dead_letters_sent: set[tuple[str, int, int]] = set()
         self.dead_lettered = 0
         self.applied = 0
+        # The records (topic, partition, offset) that broke their stream's chain since the consumer started: /readyz
+        # shows the alert while there is one (shared/web.py).
+        self.chain_breaks: set[tuple[str, int, int]] = set()
 
     @property
     def group_id(self) -> str:
@@ -553,6 +564,8 @@ class ConsumerRunner:
         try:
             async with self._connection() as conn, conn.transaction():
                 entered = self._begin is None or await self._begin(conn)
+                if await check_batch(conn, self.name, tp.topic, records, lambda i: self._applies(records[i])):
+                    raise _NotRaw  # the envelope way sends the records that break a chain to the DLQ
                 applied = await self._raw_batch_handler(conn, tp.topic, records) if entered else []
                 if applied is None:
                     raise _NotRaw
@@ -568,6 +581,10 @@ class ConsumerRunner:
         for event_type, count in Counter(applied).items():
             EVENTS_CONSUMED.labels(self.name, event_type).inc(count)
         return True
+
+    def _applies(self, record: ConsumerRecord) -> bool:
+        """Whether this consumer applies records of the record's type (by its header)."""
+        return self._handles is None or ce_type(list(record.headers or ())) in self._handles
 
     def _read(self, record: ConsumerRecord) -> Envelope | str | None:
         """The record's event to apply, or the reason it goes to the DLQ, or None when this consumer ignores it."""
@@ -604,13 +621,19 @@ class ConsumerRunner:
     ) -> list[str]:
         """The types of the events applied (not repeats, not dead letters), once the transaction has committed."""
         applied: list[str] = []
-        if not one_at_a_time and self._begin is None and all(item is None for item in read):
+        if (
+            not one_at_a_time
+            and self._begin is None
+            and all(item is None for item in read)
+            and not any(chained(record) for record in records)
+        ):
             # Nothing of this consumer's in the batch: its position alone, one statement, no transaction around it.
             async with self._connection() as conn:
                 await self._save_position(conn, tp, records[-1].offset + 1)
             return applied
         async with self._connection() as conn, conn.transaction():
             entered = self._begin is None or await self._begin(conn)
+            read = await self._check_chain(conn, tp, records, read)
             handler = self._handler if entered else _ignore
             batch: list[Envelope] | None = [] if self._batch_handler is not None and entered else None
             fresh: set[UUID] = set()
@@ -638,6 +661,24 @@ class ConsumerRunner:
                 await self._handle_batch(conn, batch)
             await self._save_position(conn, tp, records[-1].offset + 1)
         return applied
+
+    async def _check_chain(
+        self, conn: Connection, tp: TopicPartition, records: list[ConsumerRecord], read: list[Envelope | str | None]
+    ) -> list[Envelope | str | None]:
+        """`read` with each record that breaks its stream's chain replaced by the reason (shared/audit/continuity.py):
+        it goes to the DLQ instead of being applied. The content of the events this consumer applies is checked."""
+        breaks = await check_batch(
+            conn, self.name, tp.topic, records, lambda i: read[i] is not None and not isinstance(read[i], str)
+        )
+        if not breaks:
+            return read
+        for index, reason in breaks.items():
+            record = records[index]
+            if (record.topic, record.partition, record.offset) not in self.chain_breaks:
+                self.chain_breaks.add((record.topic, record.partition, record.offset))
+                CHAIN_BREAKS.labels(self.name, record.topic).inc()
+                log.error("chain_break", consumer=self.name, topic=record.topic, offset=record.offset, reason=reason)
+        return [breaks.get(index, item) for index, item in enumerate(read)]
 
     async def _save_position(self, conn: Connection, tp: TopicPartition, next_offset: int) -> None:
         await conn.execute(

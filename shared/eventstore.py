@@ -4,15 +4,15 @@ Every appended event gets an outbox row in the same transaction, so an event is
 published if and only if it was stored.
 """
 
-import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+import orjson
 
-from shared.audit.chain import GENESIS, content_digest, envelope_fields, link
+from shared.audit.chain import GENESIS, chain_headers, content_digest, envelope_fields, link
 from shared.contracts import Event
 from shared.db import Connection
 from shared.envelope import Envelope, Headers, ce_headers, decode_payload
@@ -199,7 +199,7 @@ def event_columns(envelopes: Sequence[Envelope]) -> tuple[list[Any], ...]:
 
 def content_digests(envelopes: Sequence[Envelope], payloads: Sequence[str]) -> list[bytes]:
     """Each event's content digest (shared/audit/chain.py) from its envelope and its payload as sent to be stored."""
-    return [content_digest(**envelope_fields(e, json.loads(p))) for e, p in zip(envelopes, payloads, strict=True)]
+    return [content_digest(**envelope_fields(e, orjson.loads(p))) for e, p in zip(envelopes, payloads, strict=True)]
 
 
 def new_stream_chains(envelopes: Sequence[Envelope], payloads: Sequence[str]) -> tuple[list[bytes], list[bytes]]:
@@ -379,7 +379,9 @@ def stored_record(row: asyncpg.Record, *, source: str) -> tuple[bytes, bytes, He
     """The Kafka record of a stored event, its payload sent as stored (`payload_json`, the column as text).
 
     The payload was validated when it was appended; the relay sends it without parsing it again, with the schema
-    version it was stored under, so a consumer upcasts it as it would any older record.
+    version it was stored under, so a consumer upcasts it as it would any older record. The event's place in its
+    stream's chain travels as the extension attributes `prevhash` and `hash` (hex; shared/audit/chain.py).
     """
     headers = ce_headers(**{column: row[column] for column in ENVELOPE_COLUMNS}, source=source)
+    headers += chain_headers(row["prev_hash"], row["hash"])
     return row["stream_id"].encode(), row["payload_json"].encode(), headers

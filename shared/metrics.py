@@ -13,6 +13,9 @@ EVENTS_PUBLISHED = Counter("events_published_total", "Events the relay published
 EVENTS_CONSUMED = Counter("events_consumed_total", "Events a consumer applied (first delivery)", ["consumer", "type"])
 CONSUMER_LAG = Gauge("consumer_lag", "Records behind the log end", ["consumer", "topic", "partition"])
 DLQ_MESSAGES = Counter("dlq_messages_total", "Messages sent to a dead-letter topic", ["consumer", "topic"])
+CHAIN_BREAKS = Counter(
+    "chain_breaks_total", "Records that broke their stream's hash chain (sent to the DLQ)", ["consumer", "topic"]
+)
 CONSUMER_RETRIES = Counter("consumer_retries_total", "Failed tries of an event a consumer is held at", ["consumer"])
 CONSUMER_STALLED = Gauge(
     "consumer_stalled",

@@ -191,7 +191,7 @@ class OutboxRelay:
         rows = await conn.fetch(
             """select o.slot, o.id as outbox_id, o.topic, e.event_id, e.stream_id, e.stream_version, e.type,
                       e.schema_version, e.occurred_at, e.correlation_id, e.causation_id, e.actor,
-                      e.payload::text as payload_json
+                      e.payload::text as payload_json, e.prev_hash, e.hash
                  from outbox o join events e using (event_id)
                 where o.slot = any($1::int[])
                 order by o.id

@@ -92,6 +92,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 STARTING = "starting"
 UNAVAILABLE = "unavailable"
 STOPPED = "stopped"
+CHAIN_BREAK = "chain_break"  # an alert (Readiness.alerts), not a failed check
 
 
 class Readiness:
@@ -109,6 +110,12 @@ class Readiness:
         self.pool: Any = None
         self.tasks: list[asyncio.Task[None]] = []
         self.consumers: Collection[ConsumerRunner] = ()
+
+    def alerts(self) -> dict[str, str]:
+        """What an operator must look at though the service works: a consumer that met a record breaking its
+        stream's hash chain (`chain_break`: the record is in the DLQ, shared/audit/continuity.py). An alert leaves
+        the service ready (taking it out of the balancer repairs nothing) and lasts until the process restarts."""
+        return {consumer_check(runner.name): CHAIN_BREAK for runner in list(self.consumers) if runner.chain_breaks}
 
     async def check(self) -> dict[str, str]:
         checks = {"database": await self._database(), "kafka": await self._kafka(), **self._background()}
@@ -180,7 +187,9 @@ def health_router(readiness: Readiness) -> APIRouter:
     async def readyz() -> JSONResponse:
         checks = await readiness.check()
         ready = all(v == OK for v in checks.values())
-        return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
+        alerts = readiness.alerts()
+        content = {"ready": ready, "checks": checks, "degraded": bool(alerts), "alerts": alerts}
+        return JSONResponse(status_code=200 if ready else 503, content=content)
 
     return router
 

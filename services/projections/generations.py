@@ -189,6 +189,7 @@ async def drop(pool: asyncpg.Pool, *, statuses: tuple[str, ...]) -> list[int]:
                 await conn.execute(f'drop schema if exists "{target["schema_name"]}" cascade')
                 await conn.execute("delete from consumer_positions where consumer = $1", target["consumer"])
                 await conn.execute("delete from inbox where consumer = $1", target["consumer"])
+                await conn.execute("delete from stream_heads where consumer = $1", target["consumer"])
             dropped.append(row["generation"])
     if dropped:
         log.info("read_models_dropped", generations=dropped)

@@ -7,13 +7,15 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
+import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from shared.audit.chain import GENESIS, chain_headers, envelope_fields, event_hash
 from shared.consumer import ConsumerRunner, PoisonMessage, dlq_topic
 from shared.contracts.intake import IssueReported
 from shared.db import Connection, create_pool, migrate
-from shared.envelope import Envelope
+from shared.envelope import Envelope, to_record
 from shared.service import Platform, build_app
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
@@ -281,3 +283,56 @@ async def test_a_batch_whose_partition_moved_while_it_was_applied_neither_stops_
         assert moved not in consumer.paused()
     finally:
         await consumer.stop()
+
+
+Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
+
+
+def chained(event: IssueReported, version: int, prev_hash: bytes) -> tuple[Record, bytes]:
+    """The record of `event` at `version` of its stream, chained from `prev_hash` as the relay sends it; its hash."""
+    envelope = Envelope.wrap(event, stream_id=event.issue_id, stream_version=version, actor="测试", correlation_id="c")
+    key, value, headers = to_record(envelope, source="/test")
+    own = event_hash(prev_hash=prev_hash, **envelope_fields(envelope, orjson.loads(value)))
+    return (key, value, headers + chain_headers(prev_hash, own)), own
+
+
+async def test_a_record_that_breaks_its_streams_chain_goes_to_the_dlq_and_readiness_raises_the_alert(
+    settings: ServiceSettings, pool: asyncpg.Pool
+) -> None:
+    one, h1 = chained(reported("s-1", "one"), 1, GENESIS)
+    two, _ = chained(reported("s-1", "two"), 2, h1)
+    changed = (two[0], two[1].replace(b'"two"', b'"tw0"'), two[2])  # the payload edited after it was hashed
+    three, _ = chained(reported("s-1", "three"), 3, h1)  # chains from version 1: version 2 is not its predecessor
+    other, o1 = chained(reported("s-2", "other"), 1, GENESIS)
+    other_next, _ = chained(reported("s-2", "other next"), 2, o1)
+    # A redelivery of "one" (at least once) is no break; s-2's chain is intact and applied whole.
+    await produce(settings, [one, one, changed, other, three, other_next])
+    topic = settings.topic("intake.events")
+
+    def consumers(platform: Platform[ServiceSettings]) -> list[ConsumerRunner]:
+        return [ConsumerRunner(settings, platform.pool, name="checker", topics=[topic], handler=Handler())]
+
+    app = build_app(settings, title="a service checking chains", compose=lambda p: p, consumers=consumers)
+    async with serving(app) as (client, _):
+
+        async def alerted() -> bool:
+            answer = await client.get("/readyz", auth=None)
+            return bool(answer.json()["alerts"] == {"consumer:checker": "chain_break"})
+
+        await eventually(alerted, "readiness raises the chain alert")
+        answer = await client.get("/readyz", auth=None)
+        assert answer.status_code == 200 and answer.json()["ready"] is True and answer.json()["degraded"] is True
+
+        async def all_seen() -> bool:
+            return len(await titles(pool)) == 3 and len(await read_topic(settings.broker, dlq_topic(topic))) == 2
+
+        await eventually(all_seen, "the intact events applied, the two breaks dead-lettered")
+    letters = await read_topic(settings.broker, dlq_topic(topic))
+    assert {r.value: dict(r.headers)["dlq_reason"].decode() for r in letters} == {
+        changed[1]: "chain break: changed: the event at version 2 does not match its hash",
+        three[1]: "chain break: removed: version 2 is missing before version 3 (or was refused)",
+    }
+    assert await titles(pool) == ["one", "other", "other next"]
+    head = await pool.fetchrow("select stream_version, hash from stream_heads where stream_id = 's-1'")
+    assert head is not None
+    assert (head["stream_version"], bytes(head["hash"])) == (1, h1)  # the head does not move past a break

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from drill.tamper import tamper, tamper_and_verify, undo
+from shared.audit.__main__ import render
 from shared.audit.backfill import chain_stored_events
 from shared.audit.chain import GENESIS
-from shared.audit.verify import first_break, stream_events
+from shared.audit.verify import first_break, stream_events, verify_store
 from shared.contracts.intake import IssueReported
 from shared.db import Connection, create_pool, migrate
 from shared.eventstore import EventStore, Metadata
@@ -80,3 +82,39 @@ async def test_events_stored_before_the_chain_are_chained_in_stream_order_by_the
             assert await chain_stored_events(conn) == 4
         assert {e.hash for stream in ("old", "older") for e in await stream_events(conn, stream)} == expected
         await assert_intact(conn, "old", 3)
+
+
+async def test_verify_names_an_edited_payload_a_deleted_row_and_a_swapped_pair_and_nothing_once_undone(
+    pool: asyncpg.Pool, make_settings: SettingsFactory
+) -> None:
+    """The drill's tamper fault (drill/tamper.py) on a real store: each edit named where the chain shows it."""
+    store = EventStore(topic="t.intake.events")
+    async with pool.acquire() as conn:
+        for stream in ("a", "b", "c", "d"):
+            events = [reported(stream, f"{stream}{n}") for n in range(4)]
+            await store.append(conn, stream, events[:1], 0, META)
+            await store.append(conn, stream, events[1:], 1, META)
+        await conn.execute("delete from outbox")  # as if every event was published
+    settings: ServiceSettings = make_settings(service_name="intake")
+    editor = await asyncpg.connect(settings.database_dsn)
+    try:
+        edits = await tamper(editor)
+        report = await verify_store("intake", settings.database_dsn)
+        assert {(b.stream_id, b.stream_version, b.kind) for b in report.breaks} == {
+            ("a", 1, "changed"),
+            ("b", 3, "removed"),
+            ("c", 1, "reordered"),
+        }
+        assert (report.events, report.streams) == (15, 4)
+        text = render([report], 0.1, limit=20)
+        assert "removed (被删除): stream b version 3" in text and text.endswith(
+            "BROKEN: 3 stream(s) do not match their chain: 1 store(s), 15 events, 0.10 s"
+        )
+        await undo(editor, edits)
+    finally:
+        await editor.close()
+    edits, problems = await tamper_and_verify("intake", settings.database_dsn)  # the drill's own check
+    assert [e.kind for e in edits] == ["changed", "removed", "reordered"] and problems == []
+    intact = await verify_store("intake", settings.database_dsn)
+    assert intact.breaks == [] and render([intact], 0.1, 20).startswith("intake")
+    assert render([intact], 0.1, 20).endswith("all intact: 1 store(s), 16 events, 0.10 s")

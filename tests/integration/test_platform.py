@@ -671,3 +671,30 @@ async def test_relays_share_the_slots_and_the_slots_of_one_that_leaves_go_to_the
 
 async def outbox_is_empty(pool: asyncpg.Pool) -> bool:
     return bool(await pool.fetchval("select count(*) from outbox") == 0)
+
+
+async def test_the_relay_sends_each_events_stored_chain_and_a_consumer_checking_it_applies_them_all(
+    settings: ServiceSettings, pool: asyncpg.Pool, store: EventStore, applied_table: None
+) -> None:
+    async with pool.acquire() as conn:
+        await store.append(conn, "r-1", [reported("r-1", "a")], 0, META)
+        await store.append(conn, "r-1", [reported("r-1", "b"), reported("r-1", "c")], 1, META)
+        stored = await conn.fetch("select prev_hash, hash from events order by stream_version")
+
+    async def published() -> bool:
+        return len(await read_topic(settings.broker, settings.own_topic)) == 3
+
+    await run_until([OutboxRelay(settings)], published)
+    records = await read_topic(settings.broker, settings.own_topic)
+    sent = [(dict(r.headers)["ce_prevhash"], dict(r.headers)["ce_hash"]) for r in records]
+    assert sent == [(bytes(r["prev_hash"]).hex().encode(), bytes(r["hash"]).hex().encode()) for r in stored]
+    runner = ConsumerRunner(settings, pool, name="checker", topics=[settings.own_topic], handler=Counter())
+    await run_consumer_until(runner, lambda: applied_count(pool, 3))
+    assert not runner.chain_breaks
+    head = await pool.fetchrow("select stream_version, hash from stream_heads where consumer = 'checker'")
+    assert head is not None
+    assert (head["stream_version"], head["hash"]) == (3, stored[-1]["hash"])
+
+
+async def applied_count(pool: asyncpg.Pool, n: int) -> bool:
+    return bool(await pool.fetchval("select count(*) from applied") == n)

@@ -1,0 +1,160 @@
+"""Consumers check each stream's chain as its events come (链连续性): every record of a topic, in partition order, must
+chain from the last event of its stream the consumer saw, and an event the consumer applies must match its own hash.
+
+The heads (the last version and hash seen per stream) are kept in `stream_heads`, read and written in the batch's
+transaction, so they move exactly with the effects, the inbox rows and the position (shared/consumer.py). A record
+that breaks its stream's chain is not applied: it goes to the DLQ with the reason, the consumer counts it, and
+/readyz shows the alert (shared/web.py). The head does not move past a break, so the stream's later events (which
+chain from the refused one) follow it to the DLQ: a stream whose history is in doubt is held for a person to look at.
+
+What is not a break:
+  * a redelivery (at least once) or a replay: a version at or below the head's (the inbox drops its effects); the
+    head's own version must come back with the head's hash;
+  * the first record of a stream this consumer sees at a version above 1 (it started reading after the chain
+    existed, from a committed position): taken as the head;
+  * a record without the chain headers: published before the chain existed (a topic's oldest records).
+A rebuild or replay under a new consumer name (or from an empty database) checks every stream from its version 1.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from aiokafka import ConsumerRecord
+
+from shared.audit.chain import GENESIS, HASH_HEADER, PREV_HASH_HEADER, content_digest, link
+from shared.db import Connection
+
+Head = tuple[int, bytes]  # the last version seen of a stream, and its hash
+
+
+@dataclass(frozen=True)
+class Link:
+    """A record's claimed place in its stream's chain, from its headers."""
+
+    stream_id: str
+    version: int
+    prev_hash: bytes
+    hash: bytes
+
+
+def chained(record: ConsumerRecord) -> bool:
+    """Whether the record carries the chain headers."""
+    return any(name == HASH_HEADER for name, _ in record.headers or ())
+
+
+def record_link(headers: dict[str, bytes]) -> Link | str | None:
+    """The record's link; None when it carries no chain headers; the reason when they cannot be read."""
+    prev, own = headers.get(PREV_HASH_HEADER), headers.get(HASH_HEADER)
+    if prev is None and own is None:
+        return None
+    try:
+        found = Link(
+            stream_id=headers["ce_subject"].decode(),
+            version=int(headers["ce_streamversion"]),
+            prev_hash=bytes.fromhex((prev or b"").decode()),
+            hash=bytes.fromhex((own or b"").decode()),
+        )
+    except (KeyError, ValueError):
+        return "chain break: the chain headers (ce_prevhash, ce_hash, ce_subject, ce_streamversion) cannot be read"
+    if len(found.prev_hash) != 32 or len(found.hash) != 32:
+        return "chain break: ce_prevhash and ce_hash must be 32 bytes in hex"
+    return found
+
+
+def record_hash(headers: dict[str, bytes], value: bytes | None, prev_hash: bytes) -> bytes | None:
+    """The hash the record's content gives (its envelope from the headers, its payload from the value), linked to
+    `prev_hash`; None when the record cannot be read (the decoder refuses it: DLQ with its own reason)."""
+    text = {name: raw.decode("utf-8", errors="replace") for name, raw in headers.items()}
+    try:
+        digest = content_digest(
+            event_id=text["ce_id"],
+            type=text["ce_type"],
+            schema_version=int(text.get("ce_schemaversion", "1")),
+            stream_id=text["ce_subject"],
+            stream_version=int(text["ce_streamversion"]),
+            occurred_at=datetime.fromisoformat(text["ce_time"]),
+            actor=text["ce_actor"],
+            correlation_id=text.get("ce_correlationid", text["ce_id"]),
+            causation_id=text.get("ce_causationid"),
+            payload=orjson.loads(value or b""),
+        )
+    except (KeyError, ValueError, TypeError):
+        return None
+    return link(prev_hash, digest)
+
+
+def judge(head: Head | None, found: Link, content_hash: bytes | None) -> str | None:
+    """Why the record breaks its stream's chain after `head`, or None. `content_hash`: what its content gives (None:
+    its content is not checked, the consumer does not read it)."""
+    if head is not None and found.version <= head[0]:
+        if found.version == head[0] and found.hash != head[1]:
+            return f"chain break: another event at version {found.version}, the last one seen of the stream"
+        return None
+    if content_hash is not None and content_hash != found.hash:
+        return f"chain break: changed: the event at version {found.version} does not match its hash"
+    if head is None:
+        if found.version == 1 and found.prev_hash != GENESIS:
+            return "chain break: the stream's first event does not chain from the genesis hash"
+        return None
+    if found.version > head[0] + 1:
+        missing = head[0] + 1 if found.version == head[0] + 2 else f"{head[0] + 1}-{found.version - 1}"
+        return f"chain break: removed: version {missing} is missing before version {found.version} (or was refused)"
+    if found.prev_hash != head[1]:
+        return f"chain break: the event at version {found.version} does not chain from version {head[0]}"
+    return None
+
+
+async def check_batch(
+    conn: Connection,
+    consumer: str,
+    topic: str,
+    records: Sequence[ConsumerRecord],
+    read_content: Callable[[int], bool],
+) -> dict[int, str]:
+    """The records of one partition's batch that break their stream's chain (by index, with the reason); the heads
+    of the others' streams are moved on in `conn`'s transaction. `read_content(i)`: whether record i's content is
+    checked against its hash (the events the consumer applies; the others' links only)."""
+    links: list[tuple[int, dict[str, bytes], Link]] = []
+    breaks: dict[int, str] = {}
+    for index, record in enumerate(records):
+        headers = dict(record.headers or ())
+        found = record_link(headers)
+        if isinstance(found, str):
+            breaks[index] = found
+        elif found is not None:
+            links.append((index, headers, found))
+    if not links:
+        return breaks
+    rows = await conn.fetch(
+        """select stream_id, stream_version, hash from stream_heads
+            where consumer = $1 and topic = $2 and stream_id = any($3::text[])""",
+        consumer,
+        topic,
+        list({found.stream_id for _, _, found in links}),
+    )
+    heads: dict[str, Head] = {row["stream_id"]: (row["stream_version"], bytes(row["hash"])) for row in rows}
+    moved: dict[str, Head] = {}
+    for index, headers, found in links:
+        content = record_hash(headers, records[index].value, found.prev_hash) if read_content(index) else None
+        head = heads.get(found.stream_id)
+        reason = judge(head, found, content)
+        if reason is not None:
+            breaks[index] = reason
+        elif head is None or found.version > head[0]:
+            heads[found.stream_id] = moved[found.stream_id] = (found.version, found.hash)
+    if moved:
+        await conn.execute(
+            """insert into stream_heads (consumer, topic, stream_id, stream_version, hash)
+               select $1, $2, h.stream_id, h.stream_version, h.hash
+                 from unnest($3::text[], $4::integer[], $5::bytea[]) as h (stream_id, stream_version, hash)
+               on conflict (consumer, topic, stream_id)
+               do update set stream_version = excluded.stream_version, hash = excluded.hash""",
+            consumer,
+            topic,
+            list(moved),
+            [head[0] for head in moved.values()],
+            [head[1] for head in moved.values()],
+        )
+    return breaks
