@@ -3,8 +3,8 @@
     python -m bench.audit [--events 4000] [--rounds 3] [--leaves 100000]
 
 1. The append path: bench.store's single appends (4 clients, one new stream each, as intake appends) into a store
-   with migrations 001-004 (the chain) and one with 005 too (the transaction id column and its BRIN index the appender
-   orders by), alternately, `--rounds` times each.
+   with migrations 001-005 (the chain) and one with 006 too (the transaction id column and the
+   (xid, event_id) index the appender reads by), alternately, `--rounds` times each.
 2. Placing leaves: `--leaves` events inserted in one statement, then placed by the appender's rounds (5,000 per
    transaction): wall time and this process's CPU per event.
 3. At that size: a checkpoint (place, root from the frontier, sign, store, append its event), an inclusion proof and a
@@ -44,13 +44,13 @@ async def migrated(dsn: str, *, through: str) -> None:
 
 
 async def append_rates(server: str, events: int, rounds: int) -> dict[str, list[store.Appends]]:
-    runs: dict[str, list[store.Appends]] = {"chain (001-004)": [], "chain + audit log (001-005)": []}
+    runs: dict[str, list[store.Appends]] = {"chain (001-005)": [], "chain + audit log (001-006)": []}
     async with (
         scratch_database(server, "bench_audit_without") as without,
         scratch_database(server, "bench_audit_with") as with_log,
     ):
-        await migrated(without, through="004_z")
-        await migrated(with_log, through="005_z")
+        await migrated(without, through="005_z")
+        await migrated(with_log, through="006_z")
         for _ in range(rounds):
             for label, dsn in zip(runs, (without, with_log), strict=True):
                 runs[label].append(await asyncio.to_thread(store.measure, dsn, events=events, clients=4, batch=1))
@@ -60,7 +60,7 @@ async def append_rates(server: str, events: int, rounds: int) -> dict[str, list[
 async def at_size(server: str, size: int) -> dict[str, float]:
     figures: dict[str, float] = {}
     async with scratch_database(server, "bench_audit_size") as dsn:
-        await migrated(dsn, through="005_z")
+        await migrated(dsn, through="006_z")
         conn = await asyncpg.connect(dsn)
         try:
             await conn.execute(FILL, size)

@@ -15,7 +15,8 @@ import pytest
 
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
-from shared.audit import proofs, proofs_cli
+from shared.audit import proofs
+from shared.audit.__main__ import main as audit_command
 from shared.audit.checkpoints import load_private_key, load_public_key, new_key
 from shared.audit.log import verify_tree
 from shared.auth import Role
@@ -172,7 +173,7 @@ async def test_the_command_verifies_a_proof_fetched_over_http_with_the_published
 
     def exit_status(*argv: str) -> object:
         with pytest.raises(SystemExit) as exited:
-            proofs_cli.main(list(argv))
+            audit_command(list(argv))
         return exited.value.code
 
     assert exit_status("verify-proof", str(proof_file), "--keys", str(keys_file)) == 0
