@@ -2,10 +2,14 @@
 the rows stored before the chain existed are chained by the migration (shared/audit/)."""
 
 from collections.abc import AsyncIterator
+from typing import cast
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
+from drill.faults import tamper as drill_tamper
+from drill.stack import Stack, StackConfig
 from drill.tamper import tamper, tamper_and_verify, undo
 from shared.audit.__main__ import render
 from shared.audit.backfill import chain_stored_events
@@ -88,13 +92,7 @@ async def test_verify_names_an_edited_payload_a_deleted_row_and_a_swapped_pair_a
     pool: asyncpg.Pool, make_settings: SettingsFactory
 ) -> None:
     """The drill's tamper fault (drill/tamper.py) on a real store: each edit named where the chain shows it."""
-    store = EventStore(topic="t.intake.events")
-    async with pool.acquire() as conn:
-        for stream in ("a", "b", "c", "d"):
-            events = [reported(stream, f"{stream}{n}") for n in range(4)]
-            await store.append(conn, stream, events[:1], 0, META)
-            await store.append(conn, stream, events[1:], 1, META)
-        await conn.execute("delete from outbox")  # as if every event was published
+    await four_published_streams(pool)
     settings: ServiceSettings = make_settings(service_name="intake")
     editor = await asyncpg.connect(settings.database_dsn)
     try:
@@ -118,3 +116,41 @@ async def test_verify_names_an_edited_payload_a_deleted_row_and_a_swapped_pair_a
     intact = await verify_store("intake", settings.database_dsn)
     assert intact.breaks == [] and render([intact], 0.1, 20).startswith("intake")
     assert render([intact], 0.1, 20).endswith("all intact: 1 store(s), 16 events, 0.10 s")
+
+
+async def four_published_streams(pool: asyncpg.Pool) -> None:
+    """Streams a, b, c and d of four events each, all published (no outbox row left)."""
+    store = EventStore(topic="t.intake.events")
+    async with pool.acquire() as conn:
+        for stream in ("a", "b", "c", "d"):
+            events = [reported(stream, f"{stream}{n}") for n in range(4)]
+            await store.append(conn, stream, events[:1], 0, META)
+            await store.append(conn, stream, events[1:], 1, META)
+        await conn.execute("delete from outbox")
+
+
+class StandInStack:
+    """What the tamper fault uses of the drill's stack: its databases, and the services' readiness (all ready)."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+
+    async def wait_ready(self) -> None:
+        return None
+
+
+async def test_the_drills_tamper_fault_reports_what_verify_named_and_finds_nothing_wrong(
+    pool: asyncpg.Pool, make_settings: SettingsFactory, prefix: str
+) -> None:
+    await four_published_streams(pool)
+    settings: ServiceSettings = make_settings(service_name="intake")
+    port = urlsplit(settings.database_url).port
+    assert port is not None
+    fault = drill_tamper(settings.database.removeprefix(f"{prefix}_"))  # the drill's database of that "service"
+    await fault.inject(cast(Stack, StandInStack(StackConfig(run=prefix, pg_port=port, kafka_keys={}))))
+    assert fault.findings == []
+    assert fault.notes == [
+        "verify 指出：changed @ a 第 1 版",
+        "verify 指出：removed @ b 第 3 版",
+        "verify 指出：reordered @ c 第 1 版",
+    ]

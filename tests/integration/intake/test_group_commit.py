@@ -14,6 +14,7 @@ from services.intake.group_commit import GroupCommit
 from services.intake.handlers import Intake, Receipt, Submission
 from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
+from shared.audit.verify import verify_store
 from shared.contracts.codes import Domain, Source
 from shared.contracts.intake import Channel, Location
 from shared.db import init_connection
@@ -220,6 +221,9 @@ async def test_a_batch_of_new_issues_is_written_by_one_statement_with_every_row(
             assert queued == 2
         finally:
             await conn.close()
+        # the statement chains each new stream as every other append does (shared/audit/)
+        chains = await verify_store("intake", settings.database_dsn)
+        assert (chains.events, chains.streams, chains.breaks) == (2, 2, [])
 
 
 async def test_a_known_reference_in_a_batch_of_new_issues_writes_nothing_until_the_batch_is_decided_again(

@@ -8,7 +8,7 @@ from drill.observe import Progress
 
 def test_a_cluster_drill_runs_its_broker_faults_before_the_whole_broker_outage() -> None:
     config, plan, _ = parse(["--kafka-nodes", "3", "--kafka-port", "22067"])
-    assert plan.faults[-4:] == ("broker:kill", "brokers:stop", "kafka", "postgres")
+    assert plan.faults[-5:] == ("broker:kill", "brokers:stop", "kafka", "postgres", "tamper")
     assert config.bootstrap == "127.0.0.1:22067,127.0.0.1:22068,127.0.0.1:22069"
     _, one, _ = parse(["--kafka-nodes", "1"])
     assert "broker:kill" not in one.faults
