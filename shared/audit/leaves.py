@@ -28,9 +28,12 @@ log = structlog.get_logger()
 # Events placed per round: bounded memory, and a backlog does not hold the tree's row for long.
 BATCH = 5000
 
-_NEXT = """select event_id, hash, xid from events
-            where xid < $1 and (xid, event_id) > ($2, $3)
-            order by xid, event_id limit $4"""
+# An event placed already is not placed again, should its row come back with a later xid (a row deleted and restored,
+# as the drill's tamper fault does, or a restore from a backup): the log then names it once, where it was first.
+_NEXT = """select e.event_id, e.hash, e.xid from events e
+            where e.xid < $1 and (e.xid, e.event_id) > ($2, $3)
+              and not exists (select 1 from audit_leaves l where l.event_id = e.event_id)
+            order by e.xid, e.event_id limit $4"""
 
 
 async def place(conn: Connection, batch: int = BATCH) -> int:
