@@ -115,6 +115,7 @@ async def test_an_event_row_deleted_and_restored_is_not_placed_twice(pool: async
     async with pool.acquire() as conn:
         await audit_leaves.place_all(conn)
         row = await conn.fetchrow("select * from events limit 1")
+        assert row is not None
         await conn.execute("delete from events where event_id = $1", row["event_id"])
         # Restored by a later transaction, so with a later xid (a Record iterates over its values: keys() is needed).
         columns = [c for c in row.keys() if c != "xid"]  # noqa: SIM118
