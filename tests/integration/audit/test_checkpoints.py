@@ -201,3 +201,30 @@ async def test_the_tree_check_finds_a_changed_and_a_removed_event_under_a_signed
     assert any(third in p and "removed" in p for p in broken.problems)
     assert any("is not the signed root" in p for p in broken.problems)
     assert not any(first in p for p in broken.problems)
+
+
+async def test_make_verify_checks_the_chains_and_every_checkpoint_and_names_a_changed_event(
+    client: httpx.AsyncClient,
+    settings: IntakeSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await reported(client, settings)
+    changed = await reported(client, settings)
+    assert (await client.post("/v1/audit/checkpoints")).status_code == 201
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    store = f"intake={settings.database}"
+    with pytest.raises(SystemExit) as intact:
+        await asyncio.to_thread(audit_command, ["verify", store])
+    assert intact.value.code == 0, capsys.readouterr().out
+    assert "1 checkpoints  intact" in capsys.readouterr().out
+    conn = await asyncpg.connect(settings.database_dsn)
+    try:
+        await conn.execute("update events set hash = $1 where event_id = $2", b"\x02" * 32, uuid.UUID(changed))
+    finally:
+        await conn.close()
+    with pytest.raises(SystemExit) as broken:
+        await asyncio.to_thread(audit_command, ["verify", store])
+    out = capsys.readouterr().out
+    assert broken.value.code == 1
+    assert f"event {changed}'s hash is not the one placed" in out and "is not the signed root" in out
