@@ -20,7 +20,7 @@ import contextlib
 import asyncpg
 import structlog
 
-from shared.audit.merkle import Frontier, leaf_hash
+from shared.audit.merkle import TILE, Frontier, SparseLeaves, leaf_hash, needed_leaves, tile_roots
 from shared.db import Connection
 
 log = structlog.get_logger()
@@ -55,6 +55,7 @@ async def place(conn: Connection, batch: int = BATCH) -> int:
             [r["event_id"] for r in rows],
             [r["hash"] for r in rows],
         )
+        await _write_tiles(conn, tree["size"], frontier.size)
         last = rows[-1]
         await conn.execute(
             """update audit_tree set size = $1, frontier = $2, last_xid = $3, last_event = $4""",
@@ -64,6 +65,18 @@ async def place(conn: Connection, batch: int = BATCH) -> int:
             last["event_id"],
         )
         return len(rows)
+
+
+async def _write_tiles(conn: Connection, old_size: int, new_size: int) -> None:
+    """The roots of the tiles the round completed, from their leaves (some placed by earlier rounds)."""
+    first, end = old_size // TILE * TILE, new_size // TILE * TILE
+    if end <= first:
+        return
+    leaves = [leaf_hash(r["hash"]) for r in await conn.fetch(_LEAVES, first, end)]
+    await conn.executemany(
+        "insert into audit_tiles (tile, root) values ($1, $2)",
+        [(first // TILE + i, root) for i, root in enumerate(tile_roots(leaves))],
+    )
 
 
 async def place_all(conn: Connection) -> int:
@@ -81,10 +94,22 @@ async def frontier(conn: Connection) -> Frontier:
     return Frontier(tree["size"], tuple(tree["frontier"]))
 
 
+_LEAVES = "select position, hash from audit_leaves where position >= $1 and position < $2 order by position"
+
+
 async def leaf_hashes(conn: Connection, size: int) -> list[bytes]:
-    """The first `size` leaves' hashes (`leaf_hash` of each event hash), in order: what proofs are built from."""
-    rows = await conn.fetch("select hash from audit_leaves where position < $1 order by position", size)
-    return [leaf_hash(r["hash"]) for r in rows]
+    """The first `size` leaves' hashes (`leaf_hash` of each event hash), in order."""
+    return [leaf_hash(r["hash"]) for r in await conn.fetch(_LEAVES, 0, size)]
+
+
+async def proof_inputs(conn: Connection, size: int, *positions: int) -> tuple[SparseLeaves, list[bytes]]:
+    """What a proof over the first `size` leaves reads: the complete tiles' roots, and the leaves of the tiles of
+    `positions` and of the last tile (merkle.needed_leaves)."""
+    known: dict[int, bytes] = {}
+    for start, end in needed_leaves(size, positions):
+        known |= {r["position"]: leaf_hash(r["hash"]) for r in await conn.fetch(_LEAVES, start, end)}
+    tiles = await conn.fetch("select root from audit_tiles where tile < $1 order by tile", size // TILE)
+    return SparseLeaves(size, known), [r["root"] for r in tiles]
 
 
 async def run_appender(pool: asyncpg.Pool, stopping: asyncio.Event, every: float) -> None:

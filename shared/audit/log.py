@@ -153,15 +153,16 @@ class AuditLog:
             raise NoCheckpoint(f"event {event_id} is not in the log yet")
         if leaf["position"] >= checkpoint.checkpoint.size:
             raise NoCheckpoint(f"event {event_id} came after the checkpoint of size {checkpoint.checkpoint.size}")
-        hashes = await leaves.leaf_hashes(conn, checkpoint.checkpoint.size)
-        path = await asyncio.to_thread(inclusion_proof, hashes, leaf["position"], checkpoint.checkpoint.size)
+        size = checkpoint.checkpoint.size
+        hashes, tiles = await leaves.proof_inputs(conn, size, leaf["position"])
+        path = inclusion_proof(hashes, leaf["position"], size, tiles)
         return InclusionProof(str(event_id), leaf["hash"], leaf["position"], tuple(path), checkpoint)
 
     async def consistency(self, conn: Connection, old_size: int, new_size: int) -> ConsistencyProof:
         """That the checkpoint of `old_size` is a prefix of that of `new_size` (both must exist)."""
         old, new = await self._checkpoint_at(conn, old_size), await self._checkpoint_at(conn, new_size)
-        hashes = await leaves.leaf_hashes(conn, new_size)
-        path = await asyncio.to_thread(consistency_proof, hashes, old_size, new_size)
+        hashes, tiles = await leaves.proof_inputs(conn, new_size, old_size - 1, old_size)
+        path = consistency_proof(hashes, old_size, new_size, tiles)
         return ConsistencyProof(old, new, tuple(path))
 
 

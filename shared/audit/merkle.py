@@ -7,7 +7,8 @@ and an outside party (the province) verifies them with these alone, holding only
 
 `Frontier` is the tree's incremental state, the compact range [0, n): the roots of the perfect subtrees that n's
 binary digits name, largest first, at most log2(n) + 1 hashes. Appending a leaf and taking the root cost O(log n), so
-a checkpoint never re-reads the log. Proofs are built from the leaves (O(n) hashes); the verifiers are O(log n).
+a checkpoint never re-reads the log. Proofs read the roots of the complete tiles of TILE leaves (n / TILE hashes) and
+at most two tiles' leaves; the verifiers are O(log n).
 
 No library does exactly this with proofs and earns its place: the PyPI Merkle packages are unmaintained or hash
 otherwise (no 0x00/0x01 domain separation, duplicated last nodes), and the algorithms are RFC 9162's own pseudocode.
@@ -43,19 +44,33 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def subtree_root(leaves: Sequence[bytes], start: int = 0, end: int | None = None) -> bytes:
-    """MTH(D[start:end]) of leaf hashes (already `leaf_hash`ed), without copying them."""
+# Leaves per tile: the root of each complete, aligned run of TILE leaves is stored as leaves are placed
+# (shared/audit/leaves.py), so a proof reads n / TILE tile roots and at most two tiles' leaves, not every leaf.
+TILE = 256
+
+
+def subtree_root(
+    leaves: Sequence[bytes], start: int = 0, end: int | None = None, tiles: Sequence[bytes] = (), tile: int = TILE
+) -> bytes:
+    """MTH(D[start:end]) of leaf hashes (already `leaf_hash`ed), without copying them. A perfect subtree of at least
+    `tile` leaves, aligned, whose tiles are all in `tiles` (the roots of leaves [t*tile, (t+1)*tile)), is their MTH."""
     end = len(leaves) if end is None else end
     n = end - start
     if n == 0:
         return EMPTY_ROOT
+    if n >= tile and n & (n - 1) == 0 and start % tile == 0 and end // tile <= len(tiles):
+        return subtree_root(tiles, start // tile, end // tile)
     if n == 1:
         return leaves[start]
     k = _split(n)
-    return node_hash(subtree_root(leaves, start, start + k), subtree_root(leaves, start + k, end))
+    return node_hash(
+        subtree_root(leaves, start, start + k, tiles, tile), subtree_root(leaves, start + k, end, tiles, tile)
+    )
 
 
-def inclusion_proof(leaves: Sequence[bytes], index: int, size: int) -> list[bytes]:
+def inclusion_proof(
+    leaves: Sequence[bytes], index: int, size: int, tiles: Sequence[bytes] = (), tile: int = TILE
+) -> list[bytes]:
     """PATH(index, D[0:size]) (RFC 9162 §2.1.3.1): the sibling hashes from the leaf up, over leaf hashes."""
     if not 0 <= index < size <= len(leaves):
         raise ValueError(f"no leaf {index} in a tree of {size} (of {len(leaves)} leaves)")
@@ -64,32 +79,67 @@ def inclusion_proof(leaves: Sequence[bytes], index: int, size: int) -> list[byte
     while end - start > 1:
         k = _split(end - start)
         if index < start + k:
-            path.append(subtree_root(leaves, start + k, end))
+            path.append(subtree_root(leaves, start + k, end, tiles, tile))
             end = start + k
         else:
-            path.append(subtree_root(leaves, start, start + k))
+            path.append(subtree_root(leaves, start, start + k, tiles, tile))
             start += k
     path.reverse()
     return path
 
 
-def consistency_proof(leaves: Sequence[bytes], old_size: int, new_size: int) -> list[bytes]:
+def consistency_proof(
+    leaves: Sequence[bytes], old_size: int, new_size: int, tiles: Sequence[bytes] = (), tile: int = TILE
+) -> list[bytes]:
     """PROOF(m, D[0:n]) (RFC 9162 §2.1.4.1): that the tree of `old_size` leaves is a prefix of that of `new_size`."""
     if not 0 <= old_size <= new_size <= len(leaves):
         raise ValueError(f"no consistency from {old_size} to {new_size} (of {len(leaves)} leaves)")
     if old_size in (0, new_size):
         return []
-    return _subproof(leaves, old_size, 0, new_size, True)
+    return _subproof(leaves, old_size, 0, new_size, True, tiles, tile)
 
 
-def _subproof(leaves: Sequence[bytes], m: int, start: int, end: int, complete: bool) -> list[bytes]:
+def _subproof(
+    leaves: Sequence[bytes], m: int, start: int, end: int, complete: bool, tiles: Sequence[bytes], tile: int
+) -> list[bytes]:
     n = end - start
     if m == n:
-        return [] if complete else [subtree_root(leaves, start, end)]
+        return [] if complete else [subtree_root(leaves, start, end, tiles, tile)]
     k = _split(n)
     if m <= k:
-        return [*_subproof(leaves, m, start, start + k, complete), subtree_root(leaves, start + k, end)]
-    return [*_subproof(leaves, m - k, start + k, end, False), subtree_root(leaves, start, start + k)]
+        return [
+            *_subproof(leaves, m, start, start + k, complete, tiles, tile),
+            subtree_root(leaves, start + k, end, tiles, tile),
+        ]
+    return [
+        *_subproof(leaves, m - k, start + k, end, False, tiles, tile),
+        subtree_root(leaves, start, start + k, tiles, tile),
+    ]
+
+
+def tile_roots(leaves: Sequence[bytes], tile: int = TILE) -> list[bytes]:
+    """The root of every complete tile of these leaf hashes."""
+    return [subtree_root(leaves, t * tile, (t + 1) * tile) for t in range(len(leaves) // tile)]
+
+
+def needed_leaves(size: int, positions: Sequence[int], tile: int = TILE) -> list[tuple[int, int]]:
+    """The leaf ranges a proof over a tree of `size` leaves reads besides the tiles: the tile of each position on a
+    path (the leaf proved, or either side of a consistency proof's old size) and the last, incomplete, tile."""
+    starts = {p // tile * tile for p in positions if 0 <= p < size} | {size // tile * tile}
+    return sorted((s, min(s + tile, size)) for s in starts if s < size)
+
+
+class SparseLeaves(Sequence[bytes]):
+    """A tree's `size` leaf hashes of which only some are known: what a proof reads with the tiles."""
+
+    def __init__(self, size: int, known: dict[int, bytes]) -> None:
+        self.size, self.known = size, known
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> bytes:  # type: ignore[override]
+        return self.known[index]
 
 
 def root_from_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes | None:

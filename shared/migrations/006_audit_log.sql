@@ -19,6 +19,13 @@ create table audit_leaves (
     hash      bytea  not null check (octet_length(hash) = 32)
 );
 
+-- The root of each complete tile of leaves [256 t, 256 t + 256), written as they are placed: a proof reads these and
+-- at most two tiles' leaves (shared/audit/merkle.py, TILE).
+create table audit_tiles (
+    tile  bigint primary key check (tile >= 0),
+    root  bytea  not null check (octet_length(root) = 32)
+);
+
 -- The tree's incremental state: its size, its frontier (the compact range [0, size)) and the last event placed.
 -- One row; the appender holds it FOR UPDATE, so one appender at a time whatever the number of instances.
 create table audit_tree (

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from shared.audit import leaves as audit_leaves
-from shared.audit.merkle import subtree_root
+from shared.audit.merkle import TILE, inclusion_proof, subtree_root, tile_roots
 from shared.db import create_pool, migrate
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
@@ -89,6 +89,14 @@ async def test_events_of_concurrent_writers_become_leaves_once_in_an_order_that_
     assert sum(1 for view in seen if 0 < len(view) < len(final)) > 3, "the appender placed leaves while writers ran"
     assert frontier.size == len(final)
     assert frontier.root() == subtree_root(leaf_hashes)
+    # The tiles written as leaves were placed give the proofs built from every leaf.
+    async with pool.acquire() as conn:
+        tiles = [r["root"] for r in await conn.fetch("select root from audit_tiles order by tile")]
+        assert len(final) > TILE + 3 and tiles == tile_roots(leaf_hashes)
+        for index in (0, TILE + 3, len(final) - 1):
+            sparse, stored = await audit_leaves.proof_inputs(conn, len(final), index)
+            expected = inclusion_proof(leaf_hashes, index, len(final))
+            assert inclusion_proof(sparse, index, len(final), stored) == expected
 
 
 async def test_two_appenders_never_place_an_event_twice(pool: asyncpg.Pool) -> None:

@@ -86,3 +86,25 @@ def test_a_proof_for_a_leaf_outside_the_tree_is_refused() -> None:
     leaves = [merkle.leaf_hash(d) for d in events(3)]
     assert merkle.root_from_inclusion(leaves[0], 3, 3, []) is None
     assert not merkle.verify_consistency(3, 2, b"", b"", [])
+
+
+@given(st.integers(min_value=1, max_value=140), st.data())
+def test_proofs_from_tiles_and_the_few_leaves_they_need_are_the_proofs_from_every_leaf(
+    n: int, draw: st.DataObject
+) -> None:
+    tile = draw.draw(st.sampled_from((1, 2, 4, 8, 16)))
+    leaves = [merkle.leaf_hash(d) for d in events(n)]
+    tiles = merkle.tile_roots(leaves, tile)
+
+    def sparse(size: int, *positions: int) -> merkle.SparseLeaves:
+        ranges = merkle.needed_leaves(size, positions, tile)
+        return merkle.SparseLeaves(size, {i: leaves[i] for start, end in ranges for i in range(start, end)})
+
+    size = draw.draw(st.integers(min_value=1, max_value=n))
+    index = draw.draw(st.integers(min_value=0, max_value=size - 1))
+    stored = tiles[: size // tile]
+    expected = merkle.inclusion_proof(leaves, index, size)
+    assert merkle.inclusion_proof(sparse(size, index), index, size, stored, tile) == expected
+    old = draw.draw(st.integers(min_value=1, max_value=size))
+    expected = merkle.consistency_proof(leaves, old, size)
+    assert merkle.consistency_proof(sparse(size, old - 1, old), old, size, stored, tile) == expected
