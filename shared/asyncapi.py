@@ -36,8 +36,15 @@ TOPICS: dict[str, tuple[str, str, tuple[type[Event], ...]]] = {
     "accountability.events": ("accountability", "问责: warnings, summons and measures", accountability.EVENTS),
     "province.outbound": (
         "intake",
-        "省级平台回传: status changes and results of the province's 交办, each with the province's reference",
-        province.EVENTS,
+        "省级平台回传: status changes and results of the province's 交办, each with the province's reference; and every"
+        " service's signed audit checkpoint, forwarded from audit.checkpoints",
+        (*province.EVENTS, *audit.CHECKPOINTS),
+    ),
+    "audit.checkpoints": (
+        "intake, cases, enforcement, accountability",
+        "审计检查点: each service's signed Merkle root of its event store (size, root, time, Ed25519 signature); verify"
+        " with the service's key from GET /v1/audit/keys",
+        audit.CHECKPOINTS,
     ),
     "audit.reads.intake": (
         "intake",

@@ -62,12 +62,16 @@ class Access:
 
 ACCESS: dict[str, Access] = {
     # Reports; what the county reports back to the province goes out through intake's outbox.
+    # Every service with an event store signs checkpoints of it onto audit.checkpoints (shared/audit/log.py): the one
+    # topic several write, since a checkpoint's signature, not its writer, vouches for it. Intake forwards them to
+    # the province.
     "intake": Access(
-        writes=("intake.events", "province.outbound", "audit.reads.intake"), reads=("province.inbound", "cases.events")
+        writes=("intake.events", "province.outbound", "audit.checkpoints", "audit.reads.intake"),
+        reads=("province.inbound", "cases.events", "audit.checkpoints"),
     ),
-    "cases": Access(writes=("cases.events",), reads=("intake.events",)),
-    "enforcement": Access(writes=("enforcement.events",), reads=("cases.events",)),
-    "accountability": Access(writes=("accountability.events",), reads=("cases.events",)),
+    "cases": Access(writes=("cases.events", "audit.checkpoints"), reads=("intake.events",)),
+    "enforcement": Access(writes=("enforcement.events", "audit.checkpoints"), reads=("cases.events",)),
+    "accountability": Access(writes=("accountability.events", "audit.checkpoints"), reads=("cases.events",)),
     # Projections records its own readers (ledger, timelines) and keeps who read what for 纪委 (both audit topics).
     "projections": Access(
         writes=("audit.reads.projections",),
@@ -81,7 +85,7 @@ ACCESS: dict[str, Access] = {
         ),
     ),
     # The provincial platform: its 交办 in, the county's answers out.
-    "province": Access(writes=("province.inbound",), reads=("province.outbound",)),
+    "province": Access(writes=("province.inbound",), reads=("province.outbound", "audit.checkpoints")),
 }
 
 

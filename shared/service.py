@@ -20,6 +20,9 @@ import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.middleware import Middleware
 
+from shared.audit import api as audit_api
+from shared.audit.leaves import run_appender
+from shared.audit.log import AuditLog, run_checkpoints
 from shared.auth import signing_keys
 from shared.body_limit import BodyLimit
 from shared.consumer import RUNNING_CONSUMERS, ConsumerRunner
@@ -49,6 +52,8 @@ class Platform(Generic[S]):
     pool: asyncpg.Pool
     store: EventStore
     relay: OutboxRelay
+    # The audit log of the event store (shared/audit/): its leaves, checkpoints and proofs.
+    audit: AuditLog
     # The relay, the consumers and the jobs: each runs until the service stops, so one that ended has failed.
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # The consumers running now, also those a job starts (shared.consumer.RUNNING_CONSUMERS): /readyz reads them.
@@ -98,6 +103,7 @@ async def start_platform(settings: S, *, migrations: Path | None = None) -> Asyn
             pool=pool,
             store=EventStore(topic=settings.own_topic, slots=settings.outbox_slots),
             relay=OutboxRelay(settings, name=f"{settings.service_name}-relay"),
+            audit=AuditLog.from_settings(settings),
         )
     finally:
         await pool.close()
@@ -112,8 +118,10 @@ async def run_service(
     consumers: Consumers[D] | None = None,
     jobs: Sequence[Job[D]] = (),
     run_relay: bool = True,
+    audit: bool = True,
 ) -> AsyncIterator[tuple[Platform[S], D]]:
-    """Starts the platform, composes the service's dependencies and runs its relay, consumers and jobs."""
+    """Starts the platform, composes the service's dependencies and runs its relay, consumers and jobs, and with
+    `audit` (a service with an event store) the audit log's appender and checkpoints (shared/audit/)."""
     async with start_platform(settings, migrations=migrations) as platform:
         deps = compose(platform)
         runners = list(consumers(deps)) if consumers else []
@@ -127,6 +135,16 @@ async def run_service(
             ]
             if run_relay:
                 tasks.append(asyncio.create_task(platform.relay.run(), name="relay"))
+            if audit:
+                tasks += [
+                    asyncio.create_task(
+                        run_appender(platform.pool, stopping, settings.audit_append_seconds), name="job:audit_appender"
+                    ),
+                    asyncio.create_task(
+                        run_checkpoints(platform.audit, platform.pool, stopping, settings.audit_checkpoint_seconds),
+                        name="job:audit_checkpoints",
+                    ),
+                ]
         finally:
             RUNNING_CONSUMERS.reset(registry)
         platform.tasks = tasks
@@ -181,6 +199,7 @@ def build_app(
     body_limit: int | None = None,
     body_limits: Mapping[str, int] | None = None,
     inner: Sequence[Middleware] = (),
+    audit: bool = True,
 ) -> FastAPI:
     """A service's FastAPI app: its routers, plus health, correlation ids, the error mapping and the body limit.
 
@@ -188,12 +207,13 @@ def build_app(
     names for its path, before anything reads it: a larger one is refused with 413 (shared/body_limit.py).
     `inner` is the service's own middleware, just inside the request metrics (outside the correlation id, the URL
     check and the body limit): intake's report fast path (services/intake/api/fast_path.py).
+    With `audit` (every service with an event store) the audit log runs and its routes are served (shared/audit/).
     """
     readiness = Readiness(settings.broker)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[LifespanState]:
-        running = run_service(settings, compose, migrations=migrations, consumers=consumers, jobs=jobs)
+        running = run_service(settings, compose, migrations=migrations, consumers=consumers, jobs=jobs, audit=audit)
         async with running as (platform, deps):
             readiness.pool = platform.pool
             readiness.tasks = platform.tasks
@@ -216,6 +236,8 @@ def build_app(
     # (issue 14: 434 -> 400 Python calls per report in intake's request path).
     for router in routers:
         app.include_router(router)
+    if audit:
+        app.include_router(audit_api.router)
     # Added before install's middleware, so it runs inside it: a 413 still carries the correlation id.
     app.add_middleware(BodyLimit, default=body_limit or settings.max_body_bytes, paths=body_limits)
     install(app, readiness)

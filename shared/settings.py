@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.audit.checkpoints import load_private_key
 from shared.broker import PLAINTEXT, Broker, SaslMechanism, SecurityProtocol
 
 LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:55432/postgres"
@@ -143,6 +144,29 @@ class ServiceSettings(BrokerSettings):
 
     # /metrics: when set, it answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, only in development.
     metrics_token: str | None = Field(default=None, repr=False, min_length=32)
+
+    # The audit log (shared/audit/): committed events are placed as leaves every `audit_append_seconds`; a checkpoint
+    # is signed every `audit_checkpoint_seconds` when the log grew, and on demand. AUDIT_SIGNING_KEY is the service's
+    # Ed25519 key (base64 of its 32-byte seed; `python -m shared.audit new-key`): no default in any environment, and
+    # without it no checkpoint is signed (the log is still kept). AUDIT_RETIRED_KEYS: the public halves of the keys
+    # it replaced (base64, comma-separated), still published so that older checkpoints verify.
+    audit_append_seconds: float = Field(default=1.0, gt=0)
+    audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
+    audit_signing_key: str = Field(default="", repr=False)
+    audit_retired_keys: str = ""
+
+    @field_validator("audit_signing_key")
+    @classmethod
+    def _audit_signing_key_is_a_key(cls, value: str) -> str:
+        if value:
+            try:
+                load_private_key(value)
+            except ValueError as exc:
+                raise ValueError(
+                    "AUDIT_SIGNING_KEY 不是 Ed25519 密钥（32 字节种子的 base64）。"
+                    f" AUDIT_SIGNING_KEY is not an Ed25519 key (base64 of a 32-byte seed): {exc}"
+                ) from None
+        return value
 
     # Bearer tokens (shared/auth.py): RS256 access tokens of the identity provider (Keycloak, realm `county`),
     # verified with the keys it publishes (JWKS). The issuer is configuration, not a secret.

@@ -52,6 +52,13 @@ GENERATORS |= {
 # The identity provider's bootstrap admin (Keycloak's master realm, infra/keycloak.sh): operators and `make up`'s
 # development users only, never a service.
 GENERATORS["KEYCLOAK_ADMIN_PASSWORD"] = lambda: secrets.token_urlsafe(24)
+# Each service with an event store signs its audit checkpoints with a key of its own (Ed25519: any 32 random bytes are
+# a private key's seed; shared/audit/checkpoints.py), given to it alone as AUDIT_SIGNING_KEY.
+AUDIT_SERVICES = ("intake", "cases", "enforcement", "accountability")
+GENERATORS |= {
+    f"AUDIT_SIGNING_KEY_{service.upper()}": (lambda: base64.b64encode(os.urandom(32)).decode())
+    for service in AUDIT_SERVICES
+}
 # The keys the services read (the others are for docker-compose.yml), and those without which none starts.
 # No token key: the services verify tokens with the identity provider's public keys (OIDC_ISSUER, shared/jwks.py).
 SERVICE_KEYS = ("CONTACT_KEYS", "METRICS_TOKEN")
@@ -61,6 +68,7 @@ HEADER = """\
 # This install's keys, generated once by `make up` (shared/stack_keys.py). Never commit or copy them.
 # CONTACT_KEYS decrypts the reporters' stored contacts: keep it with the database backups, or they are lost.
 # Rotate CONTACT_KEYS with services/intake/rotate_keys.py (README: 安全与登录).
+# AUDIT_SIGNING_KEY_<SERVICE> signs that service's audit checkpoints (README: Audit): its public key is published.
 """
 
 
@@ -126,6 +134,9 @@ def service_environment(
     for name, value in keys.items():
         if name in SERVICE_KEYS and not env.get(name):
             env[name] = value
+    signing_key = keys.get(f"AUDIT_SIGNING_KEY_{kafka_user.upper()}")
+    if kafka_user in AUDIT_SERVICES and signing_key and not env.get("AUDIT_SIGNING_KEY"):
+        env["AUDIT_SIGNING_KEY"] = signing_key
     if not env.get("KAFKA_PASSWORD"):
         env["KAFKA_USERNAME"] = kafka_user
         env["KAFKA_PASSWORD"] = kafka_password(keys, kafka_user)

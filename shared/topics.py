@@ -25,6 +25,8 @@ EVENT_TOPICS = (
     # Reads that matter (shared/contracts/audit.py): intake's and projections' audit events.
     "audit.reads.intake",
     "audit.reads.projections",
+    # Every service's signed checkpoints of its event store (shared/audit/log.py).
+    "audit.checkpoints",
 )
 
 

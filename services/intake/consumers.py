@@ -4,6 +4,7 @@ from services.intake.deps import Deps
 from services.intake.province_inbound import ProvinceInbound, decode_inbound
 from services.intake.province_outbound import CHANGES, ProvinceOutbound
 from shared.consumer import ConsumerRunner, Dispatch, On
+from shared.contracts.audit import CheckpointSigned
 from shared.contracts.province import ProvinceAssignment
 
 
@@ -15,6 +16,11 @@ def province_assignments(inbound: ProvinceInbound) -> Dispatch:
 def case_progress(outbound: ProvinceOutbound) -> Dispatch:
     """Every case event the province hears of: the issue's status follows it, and the province is told."""
     return Dispatch(*(On(event, outbound.on_case_event) for event in CHANGES))
+
+
+def checkpoints(outbound: ProvinceOutbound) -> Dispatch:
+    """Every service's signed checkpoint (审计检查点): on to the province."""
+    return Dispatch(On(CheckpointSigned, outbound.on_checkpoint))
 
 
 def consumers(deps: Deps) -> list[ConsumerRunner]:
@@ -36,6 +42,14 @@ def consumers(deps: Deps) -> list[ConsumerRunner]:
             topics=[settings.topic("cases.events")],
             handler=case_progress(deps.province_outbound),
             batch_handler=deps.province_outbound.on_case_events,
+            gather_ms=deps.settings.background_gather_ms,
+        ),
+        ConsumerRunner(
+            settings,
+            deps.pool,
+            name="checkpoints",
+            topics=[settings.topic("audit.checkpoints")],
+            handler=checkpoints(deps.province_outbound),
             gather_ms=deps.settings.background_gather_ms,
         ),
     ]

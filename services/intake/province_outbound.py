@@ -21,6 +21,7 @@ from shared import clock
 from shared.clock import SHANGHAI
 from shared.consumer import PoisonMessage
 from shared.contracts import Event
+from shared.contracts.audit import CheckpointSigned
 from shared.contracts.cases import (
     Assigned,
     CaseOpened,
@@ -188,6 +189,16 @@ class ProvinceOutbound:
     async def _append(self, conn: Connection, issue_id: str, events: list[Event], meta: Metadata) -> None:
         stream = stream_of(issue_id)
         await self.store.append(conn, stream, events, await self.store.version(conn, stream), meta)
+
+    async def on_checkpoint(self, conn: Connection, envelope: Envelope, event: CheckpointSigned) -> None:
+        """审计检查点: every service's signed checkpoint (audit.checkpoints) goes on to the province as it was signed,
+        in the stream `province-checkpoints:<service>`: province.outbound keeps one writer, and the signature, not
+        the writer, vouches for it (the province checks it with the service's key, GET /v1/audit/keys)."""
+        stream = f"province-checkpoints:{event.service}"
+        meta = Metadata(
+            actor=envelope.actor, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)
+        )
+        await self.store.append(conn, stream, [event], await self.store.version(conn, stream), meta)
 
     async def on_case_event(self, conn: Connection, envelope: Envelope, event: Event) -> None:
         """A case event of one of CHANGES' types: the issue's status follows it, and the province hears of it."""

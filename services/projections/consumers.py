@@ -409,7 +409,7 @@ def runner(
 
 
 # 查阅留痕: which handler runs for which event of the audit topics (GET /v1/audit/reads reads what they write).
-AUDIT_READS = Dispatch(*(On(event, audit_table.save) for event in audit.EVENTS))
+AUDIT_READS = Dispatch(*(On(event, audit_table.save) for event in audit.READS))
 
 
 def consumers(deps: Deps) -> list[ConsumerRunner]:

@@ -2,7 +2,9 @@
 
 Each store is read once, in key order, in a read-only snapshot; the answer is either every store intact with its
 counts, or per store the first event of each broken stream, and how it does not match (shared/audit/verify.py).
-Exit status 0 when all is intact, 1 when a chain is broken, 2 when a store cannot be read.
+It then recomputes each store's Merkle tree from its events and checks every signed checkpoint against it
+(shared/audit/proofs_cli.py, which also gives `verify-proof`, `verify-consistency`, `verify-tree` and `new-key`).
+Exit status 0 when all is intact, 1 when a chain or a checkpoint is broken, 2 when a store cannot be read.
 """
 
 import argparse
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 import asyncpg
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.audit import proofs_cli
 from shared.audit.verify import StoreReport, verify_store
 from shared.settings import LOCAL_DATABASE_URL, dsn_for
 
@@ -67,15 +70,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="services to verify, each as a name or name=database (default: the five, each in its own database)",
     )
     check.add_argument("--limit", type=int, default=20, help="broken streams named per store (default 20)")
+    proofs_cli.add_commands(commands)
     args = parser.parse_args(argv)
+    database_url = AuditSettings().database_url
+    if args.command in proofs_cli.COMMANDS:
+        sys.exit(proofs_cli.run(args, database_url))
     started = time.monotonic()
     try:
-        reports = asyncio.run(verify_all(AuditSettings().database_url, stores(args.stores)))
+        reports = asyncio.run(verify_all(database_url, stores(args.stores)))
+        # The log-wide trees: every signed checkpoint against the leaves recomputed from the events.
+        trees = asyncio.run(proofs_cli.verify_trees(database_url, args.stores))
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"cannot read a store: {exc!r}", file=sys.stderr)
         sys.exit(2)
     print(render(reports, time.monotonic() - started, args.limit))
-    sys.exit(1 if any(r.breaks for r in reports) else 0)
+    print(proofs_cli.render_trees(trees, args.limit))
+    sys.exit(1 if any(r.breaks for r in reports) or any(t.problems for _, t in trees) else 0)
 
 
 if __name__ == "__main__":

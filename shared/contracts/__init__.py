@@ -29,7 +29,9 @@ _TOPIC_OWNERS: dict[str, tuple[type[Event], ...]] = {
     "accountability.events": accountability.EVENTS,
     # The province's 交办, as intake decodes its CloudEvents.
     "province.inbound": (province.ProvinceAssignment,),
-    "province.outbound": province.EVENTS,
+    # What the county reports back, and every service's signed checkpoints (shared/audit/checkpoints.py).
+    "province.outbound": (*province.EVENTS, *audit.CHECKPOINTS),
+    "audit.checkpoints": audit.CHECKPOINTS,
     # Reads that matter (查阅留痕): each service that records them on its own audit topic, through its outbox.
     "audit.reads.intake": audit.INTAKE_READS,
     "audit.reads.projections": audit.PROJECTIONS_READS,

@@ -23,6 +23,7 @@ MOMENT = "2026-06-30T08:00:00+08:00"
 # Patterns of the contracts, each with a value that matches it (and its check digit, where there is one).
 PATTERN_EXAMPLES = {
     r"^[0-9a-f]{64}$": "3b7d4e8f" * 8,
+    r"^[A-Za-z0-9+/]{43}=$": "O31Oj" * 8 + "O30=",
     r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$": "91420100MA4KL0B318",
 }
 

@@ -46,8 +46,20 @@ COUNTY = STAFF - {R.UNIT}
 REPORT_READERS = frozenset({R.OPERATOR, R.INSPECTION_OFFICE, R.LEADER, R.UNIT, R.ENFORCEMENT})
 OFFICE = frozenset({R.INSPECTION_OFFICE})
 
+# The audit log's routes, on every service with an event store (shared/audit/api.py): the keys are public; checkpoints
+# and proofs are read by leaders and the discipline commission, which alone asks for a checkpoint on demand.
+AUDIT_READERS = frozenset({R.LEADER, R.DISCIPLINE})
+AUDIT: dict[tuple[str, str], frozenset[Role] | str] = {
+    ("GET", "/v1/audit/keys"): EVERYONE,
+    ("GET", "/v1/audit/checkpoints"): AUDIT_READERS,
+    ("POST", "/v1/audit/checkpoints"): frozenset({R.DISCIPLINE}),
+    ("GET", "/v1/audit/proof/{event_id}"): AUDIT_READERS,
+    ("GET", "/v1/audit/consistency"): AUDIT_READERS,
+}
+
 MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
     "intake": {
+        **AUDIT,
         ("POST", "/v1/reports"): EVERYONE,
         ("GET", "/report"): EVERYONE,
         ("POST", "/report"): EVERYONE,
@@ -62,6 +74,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/v1/batches/{upload_id}"): frozenset({R.OPERATOR, R.INSPECTION_OFFICE, R.LEADER}),
     },
     "cases": {
+        **AUDIT,
         ("POST", "/v1/cases/{case_id}/assign"): OFFICE,
         ("POST", "/v1/cases/{case_id}/supervise"): OFFICE,
         ("POST", "/v1/cases/{case_id}/extend"): OFFICE,
@@ -79,6 +92,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/v1/calendar/deadline"): STAFF,
     },
     "enforcement": {
+        **AUDIT,
         ("POST", "/v1/enforcement-cases"): frozenset({R.ENFORCEMENT}),
         **{
             ("POST", f"/v1/enforcement-cases/{{case_id}}/{command}"): frozenset({R.ENFORCEMENT})
@@ -100,6 +114,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/v1/enforcement-cases/{case_id}/history"): COUNTY,
     },
     "accountability": {
+        **AUDIT,
         # 督察办: criticism notices only, and revoking only its own; which measure is in the body, so the rule is
         # the domain's (403 with the reason): tests/integration/accountability/test_measure_authority.py.
         ("POST", "/v1/measures"): frozenset({R.DISCIPLINE, R.INSPECTION_OFFICE}),

@@ -22,6 +22,7 @@ ROUTE_ROLES: list[tuple[str | None, str, Role | None]] = [
     ("POST", r"^/v1/cases/", Role.INSPECTION_OFFICE),
     ("POST", r"^/v1/enforcement-cases", Role.ENFORCEMENT),
     ("POST", r"^/v1/measures", Role.DISCIPLINE),
+    ("POST", r"^/v1/audit/checkpoints$", Role.DISCIPLINE),
     # The report API as the inspection office enters reports: only staff name an official source, batch or reference.
     ("POST", r"^/v1/reports$", Role.INSPECTION_OFFICE),
     ("POST", r"^/report$", None),

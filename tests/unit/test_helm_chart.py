@@ -21,6 +21,7 @@ from confluent_kafka.admin import AclOperation, ResourcePatternType, ResourceTyp
 from deploy import schemas
 from services.intake.settings import DEVELOPMENT_CONTACT_KEY
 from shared import kafka_access
+from shared.audit.checkpoints import new_key
 from shared.kafka_access import ACCESS, bindings
 from shared.settings import ServiceSettings
 from shared.topics import all_topics
@@ -150,6 +151,20 @@ def test_an_existing_secret_replaces_the_charts_own(rendered: dict[str, list[Man
     intake = container(named(manifests, "Deployment")["intake"])
     refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in intake["env"] if "valueFrom" in e}
     assert refs["CONTACT_KEYS"] == refs["METRICS_TOKEN"] == "province-keys"
+
+
+def test_each_service_with_an_event_store_gets_its_own_audit_signing_key_from_the_secret() -> None:
+    key = new_key()
+    manifests = render(*values("county"), *keys(), "--set", f"secrets.auditSigningKeys.cases={key}")
+    assert named(manifests, "Secret")["county-keys"]["stringData"]["AUDIT_SIGNING_KEY_CASES"] == key
+    deployments = named(manifests, "Deployment")
+    for service in ("intake", "cases", "enforcement", "accountability", "projections"):
+        env = {e["name"]: e for e in container(deployments[service])["env"]}
+        if service == "projections":
+            assert "AUDIT_SIGNING_KEY" not in env
+            continue
+        ref = env["AUDIT_SIGNING_KEY"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "county-keys", "key": f"AUDIT_SIGNING_KEY_{service.upper()}", "optional": True}
 
 
 def test_no_values_file_but_the_development_one_holds_a_key() -> None:

@@ -25,6 +25,7 @@ from services.projections.read_tables import facts
 from services.projections.settings import ProjectionsSettings
 from shared import stack_keys
 from shared.audit import reads as audit_reads
+from shared.audit.log import AuditLog
 from shared.broker import Broker
 from shared.contracts import EVENT_TYPES, TOPIC_EVENTS
 from shared.eventstore import EventStore
@@ -54,7 +55,11 @@ def test_a_service_may_read_exactly_the_topics_its_consumers_subscribe_and_write
     settings = settings_cls()
     # The consumers are only built here, never started: they need no pool.
     platform = Platform(
-        settings, pool=cast(Any, None), store=EventStore(topic=settings.own_topic), relay=OutboxRelay(settings)
+        settings,
+        pool=cast(Any, None),
+        store=EventStore(topic=settings.own_topic),
+        relay=OutboxRelay(settings),
+        audit=AuditLog.from_settings(settings),
     )
     subscribed = {topic for runner in consumers.consumers(main.compose(platform)) for topic in runner.topics}
     assert subscribed == set(ACCESS[service].reads)
@@ -69,7 +74,13 @@ def test_projections_reads_the_topics_it_projects_and_the_audit_topics_and_write
     # Its consumer of the audit topics subscribes to exactly them (the read models' consumer: TOPIC_NAMES).
     settings = ProjectionsSettings()
     deps = projections_main.compose(
-        Platform(settings, pool=cast(Any, None), store=EventStore(topic="-"), relay=OutboxRelay(settings))
+        Platform(
+            settings,
+            pool=cast(Any, None),
+            store=EventStore(topic="-"),
+            relay=OutboxRelay(settings),
+            audit=AuditLog.from_settings(settings),
+        )
     )
     assert {topic for runner in projections_consumers.consumers(deps) for topic in runner.topics} == set(
         audit_reads.TOPICS
@@ -82,6 +93,7 @@ def test_a_users_grants_name_its_topics_its_dead_letters_and_its_own_groups_only
     literal, prefixed = ResourcePatternType.LITERAL, ResourcePatternType.PREFIXED
     assert described == {
         (ResourceType.TOPIC, "t1.cases.events", literal, AclOperation.WRITE),
+        (ResourceType.TOPIC, "t1.audit.checkpoints", literal, AclOperation.WRITE),
         (ResourceType.TOPIC, "t1.intake.events", literal, AclOperation.READ),
         (ResourceType.TOPIC, "t1.intake.events.dlq", literal, AclOperation.WRITE),
         (ResourceType.GROUP, "t1.cases.", prefixed, AclOperation.READ),
@@ -97,15 +109,21 @@ def test_no_topic_is_written_by_two_services() -> None:
     for user, access in ACCESS.items():
         for topic in access.writes:
             writers.setdefault(topic, []).append(user)
-    assert {topic: users for topic, users in writers.items() if len(users) > 1} == {}
+    # audit.checkpoints alone: each service signs its checkpoints there, and the signature vouches for them.
+    shared = {topic: users for topic, users in writers.items() if len(users) > 1}
+    assert shared == {"audit.checkpoints": ["intake", "cases", "enforcement", "accountability"]}
     assert set(writers) == set(EVENT_TOPICS), "every event topic has exactly one writer"
 
 
 def test_every_event_type_belongs_to_exactly_one_topic_owner() -> None:
     owners = [topic for topic, types in TOPIC_EVENTS.items() for _ in types]
     assert set(TOPIC_EVENTS) == set(EVENT_TOPICS)
-    placed = [event_type for types in TOPIC_EVENTS.values() for event_type in types]
-    assert len(placed) == len(set(placed)) == len(owners)
+    # A signed checkpoint alone is on two topics: audit.checkpoints, and forwarded by intake to the province.
+    placed = [
+        event_type for topic, types in TOPIC_EVENTS.items() for event_type in types if topic != "audit.checkpoints"
+    ]
+    assert len(placed) == len(set(placed)) == len(owners) - 1
+    assert TOPIC_EVENTS["audit.checkpoints"] <= TOPIC_EVENTS["province.outbound"]
     assert set(EVENT_TYPES) <= set(placed)
     assert "Closed" in TOPIC_EVENTS["cases.events"] and "Closed" not in TOPIC_EVENTS["intake.events"]
     assert "DeadlineMissed" not in TOPIC_EVENTS["accountability.events"]

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from services.intake.settings import DEVELOPMENT_CONTACT_KEY, IntakeSettings
 from shared import stack_keys
+from shared.audit.checkpoints import load_private_key
 from shared.kafka_access import ACCESS
 from shared.settings import ServiceSettings
 from tests.support.stack import ROOT
@@ -92,12 +93,16 @@ def test_make_up_writes_the_keys_once_owner_only_and_they_pass_the_settings(
     broker = {"KAFKA_ADMIN_PASSWORD", "KAFKA_CONTROLLER_PASSWORD"} | {
         f"KAFKA_PASSWORD_{user.upper()}" for user in ACCESS
     }
-    assert set(first) == {"CONTACT_KEYS", "METRICS_TOKEN", "POSTGRES_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD"} | broker
+    audit = {f"AUDIT_SIGNING_KEY_{service.upper()}" for service in stack_keys.AUDIT_SERVICES}
+    assert (
+        set(first) == {"CONTACT_KEYS", "METRICS_TOKEN", "POSTGRES_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD"} | broker | audit
+    )
     assert stat.S_IMODE(stack_keys.secrets_file(tmp_path).stat().st_mode) == 0o600
     settings = IntakeSettings(
         contact_keys=first["CONTACT_KEYS"],
         metrics_token=first["METRICS_TOKEN"],
         kafka_password=first["KAFKA_PASSWORD_INTAKE"],
+        audit_signing_key=first["AUDIT_SIGNING_KEY_INTAKE"],
     )
     assert settings.environment == "production"
     assert settings.broker.username == "intake" and settings.broker.password == first["KAFKA_PASSWORD_INTAKE"]
@@ -131,6 +136,11 @@ def test_the_environment_wins_over_the_state_folder_and_services_get_only_their_
     cases = stack_keys.service_environment(tmp_path, {}, kafka_user="cases")
     assert (cases["KAFKA_USERNAME"], cases["KAFKA_PASSWORD"]) == ("cases", keys["KAFKA_PASSWORD_CASES"])
     assert not any(name.startswith("KAFKA_PASSWORD_") or name == "KAFKA_ADMIN_PASSWORD" for name in cases)
+    # And its own audit signing key, no other's; a command signed in as admin gets none.
+    assert cases["AUDIT_SIGNING_KEY"] == keys["AUDIT_SIGNING_KEY_CASES"]
+    assert not any(name.startswith("AUDIT_SIGNING_KEY_") for name in cases)
+    assert load_private_key(cases["AUDIT_SIGNING_KEY"]) is not None
+    assert "AUDIT_SIGNING_KEY" not in env
 
 
 def test_a_command_run_through_the_state_folder_gets_its_keys(tmp_path: Path) -> None:

@@ -1,0 +1,135 @@
+"""The audit log's appender on the real PostgreSQL: concurrent writers' events become leaves once, in a stable order.
+
+The writers insert rows themselves (any 32 bytes as their hashes: the leaves' order is what is tested here).
+"""
+
+import asyncio
+import hashlib
+import random
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from shared.audit import leaves as audit_leaves
+from shared.audit.merkle import TILE, inclusion_proof, subtree_root, tile_roots
+from shared.db import create_pool, migrate
+from shared.settings import ServiceSettings
+from tests.conftest import SettingsFactory
+
+INSERT = """insert into events (event_id, stream_id, stream_version, type, schema_version, occurred_at,
+                                correlation_id, actor, payload, prev_hash, hash)
+            values ($1, $2, $3, 'Test', 1, $4, 'c', 'test', '{}', $5, $5)"""
+
+
+@pytest.fixture
+async def pool(make_settings: SettingsFactory) -> AsyncIterator[asyncpg.Pool]:
+    settings: ServiceSettings = make_settings(service_name="audit")
+    pool = await create_pool(settings)
+    await migrate(pool)
+    yield pool
+    await pool.close()
+
+
+async def write(pool: asyncpg.Pool, writer: int, rounds: int, committed: set[uuid.UUID]) -> None:
+    """Transactions of one to three events, some held open a while (so they commit after later ones), some rolled
+    back (their events must never become leaves)."""
+    rng = random.Random(writer)
+    for n in range(rounds):
+        ids = [uuid.uuid4() for _ in range(rng.randint(1, 3))]
+        async with pool.acquire() as conn:
+            tx = conn.transaction()
+            await tx.start()
+            for version, event_id in enumerate(ids, start=1):
+                await conn.execute(
+                    INSERT,
+                    event_id,
+                    f"w{writer}-{n}",
+                    version,
+                    datetime.now(UTC),
+                    hashlib.sha256(event_id.bytes).digest(),
+                )
+            await asyncio.sleep(rng.choice((0, 0, 0.01, 0.05)))
+            if rng.random() < 0.1:
+                await tx.rollback()
+            else:
+                await tx.commit()
+                committed.update(ids)
+
+
+async def test_events_of_concurrent_writers_become_leaves_once_in_an_order_that_never_changes(
+    pool: asyncpg.Pool,
+) -> None:
+    committed: set[uuid.UUID] = set()
+    seen: list[list[uuid.UUID]] = []
+    writers = asyncio.gather(*(write(pool, w, 40, committed) for w in range(6)))
+
+    async def append_meanwhile() -> None:
+        async with pool.acquire() as conn:
+            while not writers.done():
+                await audit_leaves.place(conn, batch=7)
+                seen.append(
+                    [r["event_id"] for r in await conn.fetch("select event_id from audit_leaves order by position")]
+                )
+                await asyncio.sleep(0.005)
+
+    await asyncio.gather(writers, append_meanwhile())
+    async with pool.acquire() as conn:
+        await audit_leaves.place_all(conn)
+        rows = await conn.fetch("select position, event_id, hash from audit_leaves order by position")
+        frontier = await audit_leaves.frontier(conn)
+        leaf_hashes = await audit_leaves.leaf_hashes(conn, frontier.size)
+
+    final = [r["event_id"] for r in rows]
+    assert [r["position"] for r in rows] == list(range(len(rows)))
+    assert len(final) == len(set(final)) and set(final) == committed
+    assert all(view == final[: len(view)] for view in seen), "a placed leaf moved or one was inserted before it"
+    assert sum(1 for view in seen if 0 < len(view) < len(final)) > 3, "the appender placed leaves while writers ran"
+    assert frontier.size == len(final)
+    assert frontier.root() == subtree_root(leaf_hashes)
+    # The tiles written as leaves were placed give the proofs built from every leaf.
+    async with pool.acquire() as conn:
+        tiles = [r["root"] for r in await conn.fetch("select root from audit_tiles order by tile")]
+        assert len(final) > TILE + 3 and tiles == tile_roots(leaf_hashes)
+        for index in (0, TILE + 3, len(final) - 1):
+            sparse, stored = await audit_leaves.proof_inputs(conn, len(final), index)
+            expected = inclusion_proof(leaf_hashes, index, len(final))
+            assert inclusion_proof(sparse, index, len(final), stored) == expected
+
+
+async def test_two_appenders_never_place_an_event_twice(pool: asyncpg.Pool) -> None:
+    committed: set[uuid.UUID] = set()
+    await write(pool, 1, 30, committed)
+
+    async def appender() -> int:
+        async with pool.acquire() as conn:
+            placed = 0
+            for _ in range(20):
+                placed += await audit_leaves.place(conn, batch=3)
+            return placed
+
+    counts = await asyncio.gather(appender(), appender(), appender())
+    async with pool.acquire() as conn:
+        await audit_leaves.place_all(conn)
+        placed = await conn.fetchval("select count(*) from audit_leaves")
+    assert placed == len(committed) and sum(counts) <= placed
+
+
+async def test_an_event_row_deleted_and_restored_is_not_placed_twice(pool: asyncpg.Pool) -> None:
+    committed: set[uuid.UUID] = set()
+    await write(pool, 2, 5, committed)
+    async with pool.acquire() as conn:
+        await audit_leaves.place_all(conn)
+        row = await conn.fetchrow("select * from events limit 1")
+        assert row is not None
+        await conn.execute("delete from events where event_id = $1", row["event_id"])
+        # Restored by a later transaction, so with a later xid (a Record iterates over its values: keys() is needed).
+        columns = [c for c in row.keys() if c != "xid"]  # noqa: SIM118
+        values = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+        await conn.execute(f"insert into events ({', '.join(columns)}) values ({values})", *[row[c] for c in columns])
+        await write(pool, 3, 2, committed)
+        await audit_leaves.place_all(conn)
+        placed = await conn.fetch("select event_id from audit_leaves order by position")
+    assert sorted(r["event_id"] for r in placed) == sorted(committed)
