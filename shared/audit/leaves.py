@@ -3,15 +3,16 @@ changes, and keeps the tree's frontier (shared/audit/merkle.py) with them.
 
 Events carry no global sequence, and concurrent transactions commit out of their insert order, so a log tailed by
 insert order would skip an event committed late. Instead each event records its transaction's id (`xid`, migration
-004); a round reads `pg_snapshot_xmin(pg_current_snapshot())`, the oldest transaction still running: every
-transaction below it has committed or rolled back, so the events with `xid` below it are all visible and final. They
+004); a round reads the oldest transaction still running that is connected to this database (`this_databases_horizon`):
+every transaction below it that wrote here has committed or rolled back, so the events with `xid` below it are all
+visible and final. They
 are placed ordered by (xid, event id), after the last one placed; one later can only have a higher xid. The append
 path pays for it the column's default and one index entry (no lock, no round trip; measured in bench/README.md).
 
 One transaction per round: the tree's row is taken FOR UPDATE SKIP LOCKED (one appender at a time, whatever the
 number of instances; another finds it taken and waits for the next round), the leaves inserted and the row updated
-together, so a crash places nothing. A long transaction anywhere on the server holds the horizon back: events wait,
-none is skipped.
+together, so a crash places nothing. A long transaction in the same database holds the horizon back: events wait,
+none is skipped; one in another database (another service on the same server) does not.
 """
 
 import asyncio
@@ -43,7 +44,7 @@ async def place(conn: Connection, batch: int = BATCH) -> int:
         tree = await conn.fetchrow("select * from audit_tree for update skip locked")
         if tree is None:
             return 0
-        horizon = await conn.fetchval("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        horizon = await this_databases_horizon(conn)
         rows = await conn.fetch(_NEXT, horizon, tree["last_xid"], tree["last_event"], batch)
         if not rows:
             return 0
@@ -65,6 +66,32 @@ async def place(conn: Connection, batch: int = BATCH) -> int:
             last["event_id"],
         )
         return len(rows)
+
+
+async def this_databases_horizon(conn: Connection) -> int:
+    """The oldest transaction id that may still write events here: the smallest of the snapshot's running ids whose
+    backend is connected to this database, or else the snapshot's next id. Every transaction below it that wrote here
+    has ended, so its events are visible to the next statement and final.
+
+    The snapshot first, the backends second: a transaction running at the snapshot and gone by the second read has
+    ended (and is visible to the statements after); one that takes an id after the snapshot takes one at or above its
+    next id. Only a database's own backends can write its rows, so a long transaction in another database (another
+    service on the same server) holds nothing back. pg_stat_activity shows 32-bit ids; they are matched to the
+    snapshot's 64-bit ones modulo 2^32 (running ids lie within 2^31 of each other)."""
+    snapshot = await conn.fetchval("select pg_current_snapshot()::text")
+    xmin, xmax, running = snapshot.split(":")
+    if not running:
+        return int(xmax)
+    backends = await conn.fetch(
+        """select backend_xid::text as xid, query = '<insufficient privilege>' as hidden from pg_stat_activity
+            where datname = current_database()"""
+    )
+    if any(b["hidden"] for b in backends):
+        # a session of another role this one may not see (no pg_read_all_stats): the server's horizon, always safe
+        return int(xmin)
+    here = {int(b["xid"]) for b in backends if b["xid"] is not None}
+    ours = [xid for xid in map(int, running.split(",")) if xid % 2**32 in here]
+    return min(ours) if ours else int(xmax)
 
 
 async def _write_tiles(conn: Connection, old_size: int, new_size: int) -> None:

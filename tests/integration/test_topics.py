@@ -4,7 +4,14 @@ that exists with another count is reported, never changed (adding partitions wou
 import pytest
 
 from shared.settings import ServiceSettings
-from shared.topics import UnderReplicated, all_topics, differing_partitions, ensure_topics, partition_counts
+from shared.topics import (
+    EVENT_TOPICS,
+    UnderReplicated,
+    all_topics,
+    differing_partitions,
+    ensure_topics,
+    partition_counts,
+)
 from tests.conftest import SettingsFactory
 from tests.support.stack import Infrastructure
 
@@ -19,17 +26,7 @@ async def test_new_event_topics_get_twelve_partitions_and_dead_letter_topics_thr
     await ensure_topics(settings)
     counts = await partition_counts(infrastructure.broker, all_topics(settings))
     assert {name: n for name, n in counts.items() if not name.endswith(".dlq")} == {
-        settings.topic(name): 12
-        for name in (
-            "intake.events",
-            "cases.events",
-            "enforcement.events",
-            "accountability.events",
-            "province.inbound",
-            "province.outbound",
-            "audit.reads.intake",
-            "audit.reads.projections",
-        )
+        settings.topic(name): 12 for name in EVENT_TOPICS
     }
     assert {n for name, n in counts.items() if name.endswith(".dlq")} == {3}
     assert await differing_partitions(settings) == {}

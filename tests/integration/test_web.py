@@ -88,7 +88,12 @@ async def test_readiness_answers_a_code_per_check_and_keeps_the_errors_to_the_lo
         with contextlib.suppress(Exception):
             await asyncio.wait_for(pool.close(), 5)
     assert answer.status_code == 503
-    assert answer.json() == {"ready": False, "checks": {"database": "unavailable", "kafka": "unavailable"}}
+    assert answer.json() == {
+        "ready": False,
+        "checks": {"database": "unavailable", "kafka": "unavailable"},
+        "degraded": False,
+        "alerts": {},
+    }
 
 
 async def test_metrics_need_their_token_outside_development(make_settings: SettingsFactory) -> None:

@@ -133,3 +133,41 @@ async def test_an_event_row_deleted_and_restored_is_not_placed_twice(pool: async
         await audit_leaves.place_all(conn)
         placed = await conn.fetch("select event_id from audit_leaves order by position")
     assert sorted(r["event_id"] for r in placed) == sorted(committed)
+
+
+async def test_a_transaction_held_open_in_another_database_does_not_hold_placing_back_one_here_does(
+    pool: asyncpg.Pool, make_settings: SettingsFactory
+) -> None:
+    base: ServiceSettings = make_settings()
+    other_settings: ServiceSettings = make_settings(database_name=f"{base.database_name}_other")
+    other = await create_pool(other_settings)
+    await migrate(other)
+    held_here = uuid.uuid4()
+    try:
+        async with other.acquire() as elsewhere, pool.acquire() as here:
+            # another service's database on the same server: a writing transaction left open
+            elsewhere_tx = elsewhere.transaction()
+            await elsewhere_tx.start()
+            await elsewhere.execute(INSERT, uuid.uuid4(), "elsewhere", 1, datetime.now(UTC), bytes(32))
+            committed = uuid.uuid4()
+            async with pool.acquire() as conn:
+                await conn.execute(INSERT, committed, "s-1", 1, datetime.now(UTC), bytes(32))
+            async with pool.acquire() as conn:
+                assert await audit_leaves.place(conn) == 1, "placed, though a transaction elsewhere is older"
+
+            # one in this database: what committed after it waits until it ends, and nothing is skipped
+            here_tx = here.transaction()
+            await here_tx.start()
+            await here.execute(INSERT, held_here, "s-2", 1, datetime.now(UTC), bytes(32))
+            later = uuid.uuid4()
+            async with pool.acquire() as conn:
+                await conn.execute(INSERT, later, "s-3", 1, datetime.now(UTC), bytes(32))
+                assert await audit_leaves.place(conn) == 0
+            await here_tx.commit()
+            await elsewhere_tx.rollback()
+        async with pool.acquire() as conn:
+            assert await audit_leaves.place(conn) == 2
+            placed = [r["event_id"] for r in await conn.fetch("select event_id from audit_leaves order by position")]
+    finally:
+        await other.close()
+    assert placed == [committed, held_here, later]
