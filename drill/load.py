@@ -10,6 +10,7 @@ first attempt went through).
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ LONG_DEADLINE = timedelta(days=30)
 class Ledger:
     accepted: dict[str, str] = field(default_factory=dict)  # external reference → issue id (from a 202)
     accepted_at: list[float] = field(default_factory=list)
+    answered: list[tuple[float, str]] = field(default_factory=list)  # (moment, instance URL) of every answer < 500
     late: set[str] = field(default_factory=set)  # cases assigned a deadline that will pass
     on_time: set[str] = field(default_factory=set)  # cases assigned for thirty days, then closed
     closed: set[str] = field(default_factory=set)
@@ -53,8 +55,9 @@ class GaveUp(Exception):
 
 
 class SteadyLoad:
-    def __init__(self, urls: dict[str, str], batch: str, rate: float, tokens: Tokens) -> None:
-        self.urls = urls
+    def __init__(self, urls: dict[str, list[str]], batch: str, rate: float, tokens: Tokens) -> None:
+        """`urls`: each service's instances, which its requests go to in turn (a retry goes to the next one)."""
+        self._turns = {service: itertools.cycle(each) for service, each in urls.items()}
         self.tokens = tokens
         self.batch = batch
         self.rate = rate
@@ -112,6 +115,10 @@ class SteadyLoad:
             task.add_done_callback(self._workflows.discard)
 
     # ----------------------------------------------------------- a client
+    def url(self, service: str) -> str:
+        """The service's next instance, round robin."""
+        return next(self._turns[service])
+
     async def _retrying(self, what: str, attempt: Callable[[], Any]) -> httpx.Response:
         """Sends until an answer that is not a transient failure (no connection, 5xx, 503)."""
         give_up_at = time.monotonic() + RETRY_FOR
@@ -120,6 +127,8 @@ class SteadyLoad:
             try:
                 response: httpx.Response = await attempt()
                 if response.status_code < 500:
+                    url = response.request.url
+                    self.ledger.answered.append((time.monotonic(), f"{url.scheme}://{url.host}:{url.port}"))
                     return response
             except httpx.TransportError:
                 pass
@@ -135,7 +144,7 @@ class SteadyLoad:
             body = samples.report(self.batch, n)
             answer = await self._retrying(
                 f"report {body['external_ref']}",
-                lambda: self._client.post(f"{self.urls['intake']}/v1/reports", json=body, auth=self.tokens.operator),
+                lambda: self._client.post(f"{self.url('intake')}/v1/reports", json=body, auth=self.tokens.operator),
             )
             if answer.status_code != 202:
                 self.ledger.refused.append(f"report {body['external_ref']}: {answer.status_code} {answer.text[:200]}")
@@ -161,7 +170,7 @@ class SteadyLoad:
         response = await self._retrying(
             f"evidence {case_id}",
             lambda: self._client.post(
-                f"{self.urls['cases']}/v1/cases/{case_id}/evidence",
+                f"{self.url('cases')}/v1/cases/{case_id}/evidence",
                 files=samples.EVIDENCE_FILE,
                 auth=self.tokens.for_command("evidence"),
             ),
@@ -176,7 +185,7 @@ class SteadyLoad:
         while True:
             response = await self._retrying(
                 f"case {case_id}",
-                lambda: self._client.get(f"{self.urls['cases']}/v1/cases/{case_id}", auth=self.tokens.reader),
+                lambda: self._client.get(f"{self.url('cases')}/v1/cases/{case_id}", auth=self.tokens.reader),
             )
             if response.status_code == 200:
                 return
@@ -187,7 +196,7 @@ class SteadyLoad:
 
     async def _command(self, case_id: str, path: str, body: Callable[[float], dict[str, Any]], version: int) -> bool:
         """True once the command is known to have gone through."""
-        url = f"{self.urls['cases']}/v1/cases/{case_id}/{path}"
+        path_of = f"/v1/cases/{case_id}/{path}"
         headers = {"If-Match": str(version)}
         auth = self.tokens.for_command(path)
         # The body is made at each attempt, so a retried assignment's deadline is ahead of now again; a
@@ -196,7 +205,7 @@ class SteadyLoad:
         for attempt in range(6):
 
             def send(scale: float = 2.0**attempt) -> Awaitable[httpx.Response]:
-                return self._client.post(url, json=body(scale), headers=headers, auth=auth)
+                return self._client.post(f"{self.url('cases')}{path_of}", json=body(scale), headers=headers, auth=auth)
 
             response = await self._retrying(f"{path} {case_id}", send)
             if not (response.status_code == 422 and '"deadline"' in response.text):

@@ -39,25 +39,32 @@ async def group_ids(broker: Broker, prefix: str) -> set[str]:
         await admin.close()
 
 
-async def group_lags(broker: Broker, prefix: str, ignore: set[str]) -> dict[str, dict[str, int]]:
-    """For each consumer group of the drill's services: records behind the log end, per partition it committed."""
+async def group_offsets(broker: Broker, prefix: str, ignore: set[str]) -> dict[str, dict[str, tuple[int, int]]]:
+    """For each consumer group whose name starts with `prefix` (less `ignore`): per partition it committed,
+    "topic[p]" → (committed offset, log end)."""
     groups = sorted(await group_ids(broker, prefix) - ignore)
     admin = AIOKafkaAdminClient(**broker.client_options())
     await admin.start()
     consumer = AIOKafkaConsumer(**broker.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
-        lags: dict[str, dict[str, int]] = {}
+        offsets: dict[str, dict[str, tuple[int, int]]] = {}
         for group in groups:
             committed = await admin.list_consumer_group_offsets(group)
             if not committed:
                 continue
             ends = await consumer.end_offsets(list(committed))
-            lags[group] = {f"{tp.topic}[{tp.partition}]": ends[tp] - meta.offset for tp, meta in committed.items()}
-        return lags
+            offsets[group] = {f"{tp.topic}[{tp.partition}]": (meta.offset, ends[tp]) for tp, meta in committed.items()}
+        return offsets
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def group_lags(broker: Broker, prefix: str, ignore: set[str]) -> dict[str, dict[str, int]]:
+    """For each consumer group of the drill's services: records behind the log end, per partition it committed."""
+    offsets = await group_offsets(broker, prefix, ignore)
+    return {group: {p: end - at for p, (at, end) in parts.items()} for group, parts in offsets.items()}
 
 
 def _record(r: Any) -> Record:
@@ -145,6 +152,9 @@ class Progress:
     published_at: list[float] = field(default_factory=list)
     consumed_at: list[float] = field(default_factory=list)
     most_in_outbox: int = 0
+    # each instance's (moment, events published, events applied) as its /metrics answered: what the others did
+    # while one was dead (drill/instances.py, carried)
+    samples: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
 
 
 async def watch_progress(urls: list[str], token: str, outbox_dsn: str, progress: Progress, every: float = 0.25) -> None:
@@ -164,6 +174,13 @@ async def watch_progress(urls: list[str], token: str, outbox_dsn: str, progress:
                         )
                     except httpx.HTTPError:
                         continue
+                    progress.samples.setdefault(url, []).append(
+                        (
+                            time.monotonic(),
+                            got.get("events_published_total", 0.0),
+                            got.get("events_consumed_total", 0.0),
+                        )
+                    )
                     for name in ("events_published_total", "events_consumed_total"):
                         value = got.get(name, 0.0)
                         if (url, name) in last and value != last[url, name]:
