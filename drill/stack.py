@@ -1,5 +1,5 @@
-"""The drill's own stack: Kafka and PostgreSQL on ports of its own (through infra/*.sh), and the
-five services as processes it can kill and start again.
+"""The drill's own stack: Kafka and PostgreSQL on ports of its own (through infra/*.sh), and each of the five
+services' instances (one each unless --scale says more; drill/instances.py) as processes it can kill and start again.
 
 The infra scripts give a non-default port its own broker data and its own database cluster, so
 the drill never touches the shared broker on 9092 or the server on 55432. Whatever the drill

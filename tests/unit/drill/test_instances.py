@@ -2,9 +2,12 @@
 the other instances did while one was dead."""
 
 import pytest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from drill.instances import carried, taken_over
 from drill.main import Stage, parse, render_stage
+from drill.observe import only_families
 
 
 def test_the_drill_takes_make_ups_scale_and_places_instances_on_the_ports_make_up_would() -> None:
@@ -81,3 +84,16 @@ def test_the_printed_report_names_the_instance_killed_and_each_instances_readine
     assert "kill -9 a-1：其余实例独自承担 17.1s，期间应答请求 160 个" in printed
     assert "有新记录的分区 12 个，其中 12 个由其余实例提交" in printed
     assert "各实例就绪用时：a-1 2.5s，a-2 0.0s" in printed
+
+
+def test_the_watcher_parses_only_the_families_it_reads_from_an_instances_metrics() -> None:
+    registry = CollectorRegistry()
+    Counter("events_published", "published", ["topic"], registry=registry).labels("a").inc(3)
+    Counter("events_consumed", "applied", ["consumer"], registry=registry).labels("b").inc(2)
+    Histogram("deadline_poller_delay_seconds", "delay", registry=registry).observe(0.4)
+    text = generate_latest(registry).decode()
+    kept = only_families(text, ("events_published", "events_consumed"))
+    assert "deadline_poller" not in kept
+    families = {f.name: [(s.name, s.value) for s in f.samples] for f in text_string_to_metric_families(kept)}
+    assert families["events_published"][0] == ("events_published_total", 3.0)
+    assert families["events_consumed"][0] == ("events_consumed_total", 2.0)
