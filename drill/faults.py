@@ -6,6 +6,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from aiokafka.errors import KafkaError
+
 from drill import observe
 from drill.instances import taken_over
 from drill.stack import SERVICES, Stack
@@ -35,20 +37,35 @@ def kill_and_restart(service: str, down: float) -> Fault:
 
     async def inject(stack: Stack) -> Recovery:
         victim, *others = stack.config.instances(service)
-        prefix, done = f"{stack.config.topic_prefix}{service}.", stack.done_groups
-        before = await observe.group_offsets(stack.config.broker, prefix, done) if others else {}
+        before = await _group_offsets(stack, service) if others else None
         stack.kill_instance(victim)
         killed_at = time.monotonic()
         moved: dict[str, int] = {}
         if others:
             await asyncio.sleep(down)
-            moved = taken_over(before, await observe.group_offsets(stack.config.broker, prefix, done))
+            after = await _group_offsets(stack, service)
+            if before is not None and after is not None:
+                moved = taken_over(before, after)
         started = time.monotonic()
         stack.start_instance(victim)
         ready = await stack.wait_ready()
         return Recovery(ready, victim.name, killed_at, started + ready[victim.name], moved)
 
     return Fault(f"kill:{service}", f"kill -9 {service} 并重启", inject)
+
+
+async def _group_offsets(stack: Stack, service: str) -> dict[str, dict[str, tuple[int, int]]] | None:
+    """The service's consumer groups' offsets, or None when the brokers do not answer within 15 s (a loaded machine):
+    the partitions' figure is then left out, the fault goes on."""
+    config = stack.config
+    try:
+        asking = observe.group_offsets(config.broker, f"{config.topic_prefix}{service}.", stack.done_groups)
+        return await asyncio.wait_for(asking, OFFSETS_WITHIN)
+    except (TimeoutError, KafkaError, OSError):
+        return None
+
+
+OFFSETS_WITHIN = 15.0
 
 
 def away_and_back(

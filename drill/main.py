@@ -296,8 +296,12 @@ def render_stage(stage: Stage) -> str:
             f"    kill -9 {stage.killed}：其余实例独自承担 {k['down_s']}s，"
             f"期间应答请求 {k['answered_by_the_others']} 个、"
             f"发布事件 {k['published_by_the_others']} 个、消费事件 {k['consumed_by_the_others']} 个；"
-            f"有新记录的分区 {k['partitions_with_new_records']} 个，"
-            f"其中 {k['committed_by_the_others']} 个由其余实例提交"
+            + (
+                f"有新记录的分区 {k['partitions_with_new_records']} 个，"
+                f"其中 {k['committed_by_the_others']} 个由其余实例提交"
+                if "partitions_with_new_records" in k
+                else "Kafka 未及时答复消费组位点，分区接管未测得"
+            )
         )
     if len(stage.ready_by_instance) > len(SERVICES):
         each = "，".join(f"{name} {seconds:.1f}s" for name, seconds in stage.ready_by_instance.items())
