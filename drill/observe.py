@@ -176,13 +176,19 @@ async def watch_progress(urls: list[str], token: str, outbox_dsn: str, progress:
         try:
             while True:
                 moved: set[str] = set()
-                for url in urls:
-                    try:
-                        got = await metric_samples(
-                            client, url, "events_published", token=token, also=("events_consumed",)
-                        )
-                    except httpx.HTTPError:
+                # every instance at once: one that is slow to answer does not hold the others' samples back
+                answers = await asyncio.gather(
+                    *(
+                        metric_samples(client, url, "events_published", token=token, also=("events_consumed",))
+                        for url in urls
+                    ),
+                    return_exceptions=True,
+                )
+                for url, got in zip(urls, answers, strict=True):
+                    if isinstance(got, httpx.HTTPError):
                         continue
+                    if isinstance(got, BaseException):
+                        raise got
                     progress.samples.setdefault(url, []).append(
                         (
                             time.monotonic(),
