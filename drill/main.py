@@ -138,10 +138,14 @@ class Drill:
         started = time.monotonic()
         settle = self.plan.broker_settle if stage.name in ("kafka", *CLUSTER_FAULTS) else self.plan.settle
         left = await self.load.drain(timeout=settle)
+        # the checks get their own `settle` after the drain: on a loaded machine the drain alone took most of it, and a
+        # case assigned late in it (a retried assignment's deadline is up to a minute ahead) was checked before its
+        # deadline had passed
+        checking = time.monotonic()
         async with httpx.AsyncClient(timeout=30) as client:
             while True:
                 findings, tally = await self.observe_and_check(client)
-                if not findings or time.monotonic() - started > settle:
+                if not findings or time.monotonic() - checking > settle:
                     break
                 await asyncio.sleep(0.5)
             not_ready = [i.name for i in self.stack.config.instances() if not await self.stack.ready(i, client)]
