@@ -25,6 +25,7 @@ from bench.tokens import Tokens
 RETRY_FOR = 180.0  # a client keeps retrying this long before it gives up on a request
 LATE_DEADLINE = timedelta(seconds=2)
 LONG_DEADLINE = timedelta(days=30)
+CONNECTIONS = 64  # the load's HTTP connections, and its requests in flight
 
 
 @dataclass
@@ -65,7 +66,11 @@ class SteadyLoad:
         self._running = asyncio.Event()
         self._stopping = False
         self._workflows: set[asyncio.Task[None]] = set()
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), limits=httpx.Limits(max_connections=64))
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), limits=httpx.Limits(max_connections=CONNECTIONS))
+        # requests in flight, at most the pool's connections: a backlog (workflows retrying through an outage) waits
+        # here, not in httpcore's pool, which re-matches every queued request against every connection on each change
+        # and spun the drill's event loop with hundreds queued (drill/README.md, the third run with ten instances)
+        self._in_flight = asyncio.Semaphore(CONNECTIONS)
         self._generator: asyncio.Task[None] | None = None
         self._next = 0
 
@@ -125,7 +130,8 @@ class SteadyLoad:
         delay = 0.2
         while True:
             try:
-                response: httpx.Response = await attempt()
+                async with self._in_flight:
+                    response: httpx.Response = await attempt()
                 if response.status_code < 500:
                     url = response.request.url
                     self.ledger.answered.append((time.monotonic(), f"{url.scheme}://{url.host}:{url.port}"))
