@@ -90,6 +90,7 @@ $(VEGETA):
 
 # Fault drill on a Kafka and PostgreSQL of its own (19092/19093, 55433): python -m drill --help
 # KAFKA_NODES=3 make drill: on a three-node cluster (19092-19094), with its broker faults (drill/README.md)
+# make drill SCALE="intake=2 cases=2": instances per service as make up takes them; a kill -9 kills one of them
 drill: install
 	@$(PY) -m drill $(ARGS)
 

@@ -1,37 +1,78 @@
-"""The faults, one at a time. Each returns the seconds from the start of recovery until every
-service answered /readyz again."""
+"""The faults, one at a time. Each returns its Recovery: the seconds from the start of recovery until each
+instance answered /readyz again, and for a service instance killed, which one and when."""
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from aiokafka.errors import KafkaError
+
+from drill import observe
 from drill.checks import Finding
+from drill.instances import taken_over
 from drill.stack import SERVICES, Stack
 from drill.tamper import tamper_and_verify
 from shared.settings import dsn_for
+
+
+@dataclass
+class Recovery:
+    ready: dict[str, float]  # instance name → seconds from the start of recovery until it answered /readyz
+    killed: str | None = None  # the instance killed, of a service that has others
+    killed_at: float | None = None  # monotonic: when it was killed, and when it answered /readyz again
+    back_at: float | None = None
+    # its service's consumer groups' partitions that got records while it was dead, and those the others committed
+    taken_over: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Fault:
     name: str
     label: str
-    inject: Callable[[Stack], Awaitable[float]]
+    inject: Callable[[Stack], Awaitable[Recovery]]
     # What the fault itself found wrong (the tamper fault: an edit verify did not name), and what it saw go right:
     # its stage reports them.
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
-def kill_and_restart(service: str) -> Fault:
-    async def inject(stack: Stack) -> float:
-        stack.kill_service(service)
+def kill_and_restart(service: str, down: float) -> Fault:
+    """SIGKILL the service's first instance. Alone, it is started again at once (what submitters see is the restart);
+    beside others, `down` seconds later, longer than a consumer group's session (10 s) and a rebalance: the others
+    take its partitions and its outbox slots over and carry the load alone meanwhile."""
+
+    async def inject(stack: Stack) -> Recovery:
+        victim, *others = stack.config.instances(service)
+        before = await _group_offsets(stack, service) if others else None
+        stack.kill_instance(victim)
+        killed_at = time.monotonic()
+        moved: dict[str, int] = {}
+        if others:
+            await asyncio.sleep(down)
+            after = await _group_offsets(stack, service)
+            if before is not None and after is not None:
+                moved = taken_over(before, after)
         started = time.monotonic()
-        stack.start_service(service)
-        await stack.wait_ready()
-        return time.monotonic() - started
+        stack.start_instance(victim)
+        ready = await stack.wait_ready()
+        return Recovery(ready, victim.name, killed_at, started + ready[victim.name], moved)
 
     return Fault(f"kill:{service}", f"kill -9 {service} 并重启", inject)
+
+
+async def _group_offsets(stack: Stack, service: str) -> dict[str, dict[str, tuple[int, int]]] | None:
+    """The service's consumer groups' offsets, or None when the brokers do not answer within 15 s (a loaded machine):
+    the partitions' figure is then left out, the fault goes on."""
+    config = stack.config
+    try:
+        asking = observe.group_offsets(config.broker, f"{config.topic_prefix}{service}.", stack.done_groups)
+        return await asyncio.wait_for(asking, OFFSETS_WITHIN)
+    except (TimeoutError, KafkaError, OSError):
+        return None
+
+
+OFFSETS_WITHIN = 15.0
 
 
 def away_and_back(
@@ -39,13 +80,11 @@ def away_and_back(
 ) -> Fault:
     """Something taken away, `seconds` under load without it, then brought back."""
 
-    async def inject(stack: Stack) -> float:
+    async def inject(stack: Stack) -> Recovery:
         await asyncio.to_thread(away, stack)
         await asyncio.sleep(seconds)
-        started = time.monotonic()
         await asyncio.to_thread(back, stack)
-        await stack.wait_ready()
-        return time.monotonic() - started
+        return await _ready_since(stack, stack.brokers_started_at or time.monotonic())
 
     return Fault(name, label, inject)
 
@@ -79,11 +118,10 @@ def brokers_stop(nodes: tuple[int, ...], seconds: float) -> Fault:
 
 
 def postgres_restart() -> Fault:
-    async def inject(stack: Stack) -> float:
+    async def inject(stack: Stack) -> Recovery:
         started = time.monotonic()
         await asyncio.to_thread(stack.restart_postgres)
-        await stack.wait_ready()
-        return time.monotonic() - started
+        return await _ready_since(stack, started)
 
     return Fault("postgres", "重启 PostgreSQL", inject)
 
@@ -93,25 +131,29 @@ def tamper(service: str = "cases") -> Fault:
     findings: list[Finding] = []
     notes: list[str] = []
 
-    async def inject(stack: Stack) -> float:
+    async def inject(stack: Stack) -> Recovery:
         config = stack.config
         edits, problems = await tamper_and_verify(service, dsn_for(config.database_url, config.database(service)))
         findings.extend(Finding("tamper", "not_named", problem) for problem in problems)
         notes.extend(f"verify 指出：{e.kind} @ {e.stream_id} 第 {e.named_version} 版" for e in edits)
-        started = time.monotonic()
-        await stack.wait_ready()
-        return time.monotonic() - started
+        return await _ready_since(stack, time.monotonic())
 
     return Fault("tamper", f"篡改 {service} 的事件库（改、删、调换各一处）", inject, findings, notes)
+
+
+async def _ready_since(stack: Stack, started: float) -> Recovery:
+    """Each instance's seconds from `started` (the recovery's start) until it answered /readyz."""
+    waited = time.monotonic() - started
+    return Recovery({name: round(waited + s, 1) for name, s in (await stack.wait_ready()).items()})
 
 
 CLUSTER_FAULTS = ("broker:kill", "brokers:stop")
 
 
-def all_faults(kafka_seconds: float) -> list[Fault]:
+def all_faults(kafka_seconds: float, instance_down: float) -> list[Fault]:
     """Every fault; those of CLUSTER_FAULTS only on a cluster of three (a node killed: 1; two stopped: 2 and 3)."""
     return [
-        *(kill_and_restart(s) for s in SERVICES),
+        *(kill_and_restart(s, instance_down) for s in SERVICES),
         broker_kill(1, kafka_seconds),
         brokers_stop((2, 3), kafka_seconds),
         kafka_outage(kafka_seconds),

@@ -10,6 +10,7 @@ first attempt went through).
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,12 +25,14 @@ from bench.tokens import Tokens
 RETRY_FOR = 180.0  # a client keeps retrying this long before it gives up on a request
 LATE_DEADLINE = timedelta(seconds=2)
 LONG_DEADLINE = timedelta(days=30)
+CONNECTIONS = 64  # the load's HTTP connections, and its requests in flight
 
 
 @dataclass
 class Ledger:
     accepted: dict[str, str] = field(default_factory=dict)  # external reference → issue id (from a 202)
     accepted_at: list[float] = field(default_factory=list)
+    answered: list[tuple[float, str]] = field(default_factory=list)  # (moment, instance URL) of every answer < 500
     late: set[str] = field(default_factory=set)  # cases assigned a deadline that will pass
     on_time: set[str] = field(default_factory=set)  # cases assigned for thirty days, then closed
     closed: set[str] = field(default_factory=set)
@@ -53,8 +56,9 @@ class GaveUp(Exception):
 
 
 class SteadyLoad:
-    def __init__(self, urls: dict[str, str], batch: str, rate: float, tokens: Tokens) -> None:
-        self.urls = urls
+    def __init__(self, urls: dict[str, list[str]], batch: str, rate: float, tokens: Tokens) -> None:
+        """`urls`: each service's instances, which its requests go to in turn (a retry goes to the next one)."""
+        self._turns = {service: itertools.cycle(each) for service, each in urls.items()}
         self.tokens = tokens
         self.batch = batch
         self.rate = rate
@@ -62,7 +66,11 @@ class SteadyLoad:
         self._running = asyncio.Event()
         self._stopping = False
         self._workflows: set[asyncio.Task[None]] = set()
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), limits=httpx.Limits(max_connections=64))
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), limits=httpx.Limits(max_connections=CONNECTIONS))
+        # requests in flight, at most the pool's connections: a backlog (workflows retrying through an outage) waits
+        # here, not in httpcore's pool, which re-matches every queued request against every connection on each change
+        # and spun the drill's event loop with hundreds queued (drill/README.md, the third run with ten instances)
+        self._in_flight = asyncio.Semaphore(CONNECTIONS)
         self._generator: asyncio.Task[None] | None = None
         self._next = 0
 
@@ -112,14 +120,21 @@ class SteadyLoad:
             task.add_done_callback(self._workflows.discard)
 
     # ----------------------------------------------------------- a client
+    def url(self, service: str) -> str:
+        """The service's next instance, round robin."""
+        return next(self._turns[service])
+
     async def _retrying(self, what: str, attempt: Callable[[], Any]) -> httpx.Response:
         """Sends until an answer that is not a transient failure (no connection, 5xx, 503)."""
         give_up_at = time.monotonic() + RETRY_FOR
         delay = 0.2
         while True:
             try:
-                response: httpx.Response = await attempt()
+                async with self._in_flight:
+                    response: httpx.Response = await attempt()
                 if response.status_code < 500:
+                    url = response.request.url
+                    self.ledger.answered.append((time.monotonic(), f"{url.scheme}://{url.host}:{url.port}"))
                     return response
             except httpx.TransportError:
                 pass
@@ -135,7 +150,7 @@ class SteadyLoad:
             body = samples.report(self.batch, n)
             answer = await self._retrying(
                 f"report {body['external_ref']}",
-                lambda: self._client.post(f"{self.urls['intake']}/v1/reports", json=body, auth=self.tokens.operator),
+                lambda: self._client.post(f"{self.url('intake')}/v1/reports", json=body, auth=self.tokens.operator),
             )
             if answer.status_code != 202:
                 self.ledger.refused.append(f"report {body['external_ref']}: {answer.status_code} {answer.text[:200]}")
@@ -161,7 +176,7 @@ class SteadyLoad:
         response = await self._retrying(
             f"evidence {case_id}",
             lambda: self._client.post(
-                f"{self.urls['cases']}/v1/cases/{case_id}/evidence",
+                f"{self.url('cases')}/v1/cases/{case_id}/evidence",
                 files=samples.EVIDENCE_FILE,
                 auth=self.tokens.for_command("evidence"),
             ),
@@ -176,7 +191,7 @@ class SteadyLoad:
         while True:
             response = await self._retrying(
                 f"case {case_id}",
-                lambda: self._client.get(f"{self.urls['cases']}/v1/cases/{case_id}", auth=self.tokens.reader),
+                lambda: self._client.get(f"{self.url('cases')}/v1/cases/{case_id}", auth=self.tokens.reader),
             )
             if response.status_code == 200:
                 return
@@ -187,7 +202,7 @@ class SteadyLoad:
 
     async def _command(self, case_id: str, path: str, body: Callable[[float], dict[str, Any]], version: int) -> bool:
         """True once the command is known to have gone through."""
-        url = f"{self.urls['cases']}/v1/cases/{case_id}/{path}"
+        path_of = f"/v1/cases/{case_id}/{path}"
         headers = {"If-Match": str(version)}
         auth = self.tokens.for_command(path)
         # The body is made at each attempt, so a retried assignment's deadline is ahead of now again; a
@@ -196,7 +211,7 @@ class SteadyLoad:
         for attempt in range(6):
 
             def send(scale: float = 2.0**attempt) -> Awaitable[httpx.Response]:
-                return self._client.post(url, json=body(scale), headers=headers, auth=auth)
+                return self._client.post(f"{self.url('cases')}{path_of}", json=body(scale), headers=headers, auth=auth)
 
             response = await self._retrying(f"{path} {case_id}", send)
             if not (response.status_code == 422 and '"deadline"' in response.text):

@@ -18,7 +18,8 @@ from aiokafka.errors import KafkaError
 from bench.replay import ReplayFailed
 from bench.tokens import tokens
 from drill import checks, observe
-from drill.faults import CLUSTER_FAULTS, Fault, all_faults
+from drill.faults import CLUSTER_FAULTS, Fault, Recovery, all_faults
+from drill.instances import carried, parse_scale, plan_ports
 from drill.load import SteadyLoad, longest_gap
 from drill.stack import ROOT, SERVICES, Stack, StackConfig, StackError
 from shared.logging import configure_logging
@@ -38,6 +39,10 @@ class Plan:
     faults: tuple[str, ...]
     # `settle` after a fault of the brokers: the relays' catch-up after one took 100-180 s on the loaded 2-core machine
     broker_settle: float = 240
+    # how long a killed instance stays dead when its service has others (drill/faults.py, kill_and_restart): its
+    # group's coordinator notices after the session's 10 s, the others rejoin on their next heartbeat (3 s), and
+    # commit what they took over within a second
+    instance_down: float = 20
 
 
 FULL = Plan(
@@ -67,6 +72,11 @@ class Stage:
     name: str
     label: str
     ready_after_s: float | None = None
+    ready_by_instance: dict[str, float] = field(default_factory=dict)  # seconds until each instance was ready
+    killed: str | None = None  # the instance a kill -9 hit
+    # while it was dead (its service has others): how long, what the others answered, published and applied, and
+    # its consumer groups' partitions with new records that the others committed (drill/instances.py)
+    carried: dict[str, Any] | None = None
     longest_gap_s: float | None = None
     check_s: float = 0.0
     findings: list[str] = field(default_factory=list)
@@ -93,9 +103,9 @@ class Drill:
         self.batch = f"演练-{stack.config.run}"
         # the development users of the Keycloak at OIDC_ISSUER (default make up's), which the drill's services trust
         self.tokens = tokens()
-        self.load = SteadyLoad({s: stack.config.url(s) for s in SERVICES}, self.batch, plan.rate, self.tokens)
+        self.load = SteadyLoad({s: stack.config.urls(s) for s in SERVICES}, self.batch, plan.rate, self.tokens)
         self.stages: list[Stage] = []
-        self.rebuild_groups: set[str] = set()
+        self.rebuild_groups = stack.done_groups
 
     async def observe_and_check(self, client: httpx.AsyncClient) -> tuple[list[checks.Finding], checks.Tally]:
         config, ledger = self.stack.config, self.load.ledger
@@ -131,13 +141,17 @@ class Drill:
         started = time.monotonic()
         settle = self.plan.broker_settle if stage.name in ("kafka", *CLUSTER_FAULTS) else self.plan.settle
         left = await self.load.drain(timeout=settle)
+        # the checks get their own `settle` after the drain: on a loaded machine the drain alone took most of it, and a
+        # case assigned late in it (a retried assignment's deadline is up to a minute ahead) was checked before its
+        # deadline had passed
+        checking = time.monotonic()
         async with httpx.AsyncClient(timeout=30) as client:
             while True:
                 findings, tally = await self.observe_and_check(client)
-                if not findings or time.monotonic() - started > settle:
+                if not findings or time.monotonic() - checking > settle:
                     break
                 await asyncio.sleep(0.5)
-            not_ready = [s for s in SERVICES if not await self.stack.ready(s, client)]
+            not_ready = [i.name for i in self.stack.config.instances() if not await self.stack.ready(i, client)]
         if left:
             findings.append(checks.Finding("load", "lag", f"{left} client workflows still running after {settle:.0f}s"))
         if not_ready:
@@ -164,12 +178,16 @@ class Drill:
         stage.check_s = round(time.monotonic() - started, 1)
 
     async def deadline_delay(self) -> dict[str, Any] | None:
-        """From the cases process's /metrics (since it last started): how long after a deadline its miss was written."""
+        """From the cases instances' /metrics (each since it last started): how long after a deadline its miss was
+        written."""
         name = "deadline_poller_delay_seconds"
+        delay: dict[str, float] = {}
         try:
             async with httpx.AsyncClient(timeout=10) as client:
                 config = self.stack.config
-                delay = await observe.metric_samples(client, config.url("cases"), name, token=config.metrics_token)
+                for url in config.urls("cases"):
+                    got = await observe.metric_samples(client, url, name, token=config.metrics_token)
+                    delay = {k: delay.get(k, 0.0) + got.get(k, 0.0) for k in {*delay, *got}}
         except httpx.HTTPError:
             return None
         count = delay.get(f"{name}_count", 0.0)
@@ -182,7 +200,7 @@ class Drill:
         progress = observe.Progress()
         watch = asyncio.create_task(
             observe.watch_progress(
-                [config.url(s) for s in SERVICES],
+                config.urls(),
                 config.metrics_token,
                 dsn_for(config.database_url, config.database("intake")),
                 progress,
@@ -191,7 +209,7 @@ class Drill:
         self.stack.brokers_started_at = self.stack.brokers_up_at = None
         began = time.monotonic()
         try:
-            stage.ready_after_s = round(await fault.inject(self.stack), 1)
+            recovery = await fault.inject(self.stack)
         except StackError as exc:
             stage.findings.append(str(checks.Finding("readiness", "not_ready", str(exc))))
             return stage
@@ -202,6 +220,7 @@ class Drill:
                 await watch
         self.load.pause()
         ended = time.monotonic()
+        self.recovered(stage, recovery, progress)
         stage.longest_gap_s = round(self.load.ledger.longest_gap(began, ended), 1)
         stage.stalls = stalls(progress, began, ended, self.stack.brokers_started_at, self.stack.brokers_up_at)
         await self.verify(stage, rebuild=self.plan.rebuild_after_each)
@@ -209,6 +228,19 @@ class Drill:
         stage.notes += fault.notes
         self.load.resume()
         return stage
+
+    def recovered(self, stage: Stage, recovery: Recovery, progress: observe.Progress) -> None:
+        """The readiness figures, and for an instance killed beside others, what they did while it was dead."""
+        stage.ready_by_instance = dict(sorted(recovery.ready.items()))
+        stage.ready_after_s = max(recovery.ready.values())
+        stage.killed = recovery.killed
+        if recovery.killed and recovery.killed_at is not None and recovery.back_at is not None:
+            service = recovery.killed.rsplit("-", 1)[0]
+            others = [i.url for i in self.stack.config.instances(service) if i.name != recovery.killed]
+            if others:
+                answered, samples = self.load.ledger.answered, progress.samples
+                stage.carried = carried(others, answered, samples, recovery.killed_at, recovery.back_at)
+                stage.carried.update(recovery.taken_over)
 
     async def run(self, faults: list[Fault]) -> None:
         await self.load.start()
@@ -267,6 +299,22 @@ def render_stage(stage: Stage) -> str:
             )
             + f"；intake 发件箱最多积压 {s['most_in_outbox']} 条"
         )
+    if stage.carried:
+        k = stage.carried
+        lines.append(
+            f"    kill -9 {stage.killed}：其余实例独自承担 {k['down_s']}s，"
+            f"期间应答请求 {k['answered_by_the_others']} 个、"
+            f"发布事件 {k['published_by_the_others']} 个、消费事件 {k['consumed_by_the_others']} 个；"
+            + (
+                f"有新记录的分区 {k['partitions_with_new_records']} 个，"
+                f"其中 {k['committed_by_the_others']} 个由其余实例提交"
+                if "partitions_with_new_records" in k
+                else "Kafka 未及时答复消费组位点，分区接管未测得"
+            )
+        )
+    if len(stage.ready_by_instance) > len(SERVICES):
+        each = "，".join(f"{name} {seconds:.1f}s" for name, seconds in stage.ready_by_instance.items())
+        lines.append(f"    各实例就绪用时：{each}")
     if stage.rebuild:
         replayed, seconds = stage.rebuild["replayed_events"], stage.rebuild["seconds"]
         lines.append(f"    读模型与从主题重建的结果一致（重放 {replayed} 个事件，{seconds}s）")
@@ -302,7 +350,17 @@ def parse(argv: list[str] | None) -> tuple[StackConfig, Plan, argparse.Namespace
     )
     parser.add_argument("--pg-port", type=int, default=55433)
     parser.add_argument(
-        "--base-port", type=int, default=18001, help="intake on this port, the other four services on the next ones"
+        "--base-port",
+        type=int,
+        default=18001,
+        help="intake on this port, the other four services on the next ones; a service's instances (--scale) on "
+        "base + 10 × its number + i, as infra/ports.sh places make up's (intake's 2: base + 11, base + 12)",
+    )
+    parser.add_argument(
+        "--scale",
+        default=os.environ.get("SCALE", ""),
+        help='instances per service, as make up takes them (SCALE): "intake=2 cases=2" (1-9; one for a service not '
+        "named); a kill -9 then kills the first of them and leaves it dead for a while",
     )
     parser.add_argument("--rate", type=float, help="reports offered per second")
     parser.add_argument("--kafka-outage", type=float, help="seconds the broker stays stopped")
@@ -331,24 +389,28 @@ def parse(argv: list[str] | None) -> tuple[StackConfig, Plan, argparse.Namespace
             parser.error(f"{', '.join(CLUSTER_FAULTS)} need a cluster: --kafka-nodes 3 (or KAFKA_NODES=3)")
         overrides["faults"] = wanted
     plan = Plan(**{**asdict(plan), **overrides})
+    try:
+        instances = parse_scale(args.scale, SERVICES)
+    except ValueError as exc:
+        parser.error(f"--scale (SCALE): {exc}")
     config = StackConfig(
         run=args.run or f"drill{uuid.uuid4().hex[:8]}",
         kafka_port=args.kafka_port,
         kafka_controller_port=args.kafka_controller_port,
         kafka_nodes=args.kafka_nodes,
         pg_port=args.pg_port,
-        service_ports={s: args.base_port + i for i, s in enumerate(SERVICES)},
+        ports=plan_ports(args.base_port, instances),
     )
     return config, plan, args
 
 
 async def run(config: StackConfig, plan: Plan, args: argparse.Namespace) -> list[Stage]:
-    by_name = {f.name: f for f in all_faults(plan.kafka_outage)}
+    by_name = {f.name: f for f in all_faults(plan.kafka_outage, plan.instance_down)}
     stack = Stack(config)
     started = time.monotonic()
     print(
         f"drill: starting Kafka on {config.bootstrap}, PostgreSQL on {config.pg_port}, "
-        f"services from port {config.service_ports['intake']}…",
+        "services on " + ", ".join(f"{s} {'/'.join(map(str, config.ports[s]))}" for s in SERVICES) + "…",
         file=sys.stderr,
         flush=True,
     )

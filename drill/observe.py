@@ -39,25 +39,33 @@ async def group_ids(broker: Broker, prefix: str) -> set[str]:
         await admin.close()
 
 
-async def group_lags(broker: Broker, prefix: str, ignore: set[str]) -> dict[str, dict[str, int]]:
-    """For each consumer group of the drill's services: records behind the log end, per partition it committed."""
+async def group_offsets(broker: Broker, prefix: str, ignore: set[str]) -> dict[str, dict[str, tuple[int, int]]]:
+    """For each consumer group whose name starts with `prefix` (less `ignore`): per partition it committed,
+    "topic[p]" → (committed offset, log end)."""
     groups = sorted(await group_ids(broker, prefix) - ignore)
     admin = AIOKafkaAdminClient(**broker.client_options())
     await admin.start()
     consumer = AIOKafkaConsumer(**broker.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
-        lags: dict[str, dict[str, int]] = {}
-        for group in groups:
-            committed = await admin.list_consumer_group_offsets(group)
-            if not committed:
-                continue
-            ends = await consumer.end_offsets(list(committed))
-            lags[group] = {f"{tp.topic}[{tp.partition}]": ends[tp] - meta.offset for tp, meta in committed.items()}
-        return lags
+        # every group's commits asked at once, then the log ends of them all in one request per broker
+        commits = dict(zip(groups, await asyncio.gather(*map(admin.list_consumer_group_offsets, groups)), strict=True))
+        partitions = {tp for committed in commits.values() for tp in committed}
+        ends = await consumer.end_offsets(list(partitions)) if partitions else {}
+        return {
+            group: {f"{tp.topic}[{tp.partition}]": (meta.offset, ends[tp]) for tp, meta in committed.items()}
+            for group, committed in commits.items()
+            if committed
+        }
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def group_lags(broker: Broker, prefix: str, ignore: set[str]) -> dict[str, dict[str, int]]:
+    """For each consumer group of the drill's services: records behind the log end, per partition it committed."""
+    offsets = await group_offsets(broker, prefix, ignore)
+    return {group: {p: end - at for p, (at, end) in parts.items()} for group, parts in offsets.items()}
 
 
 def _record(r: Any) -> Record:
@@ -130,11 +138,19 @@ async def metric_samples(
     response = await client.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"})
     response.raise_for_status()
     totals: dict[str, float] = {}
-    for family in text_string_to_metric_families(response.text):
+    for family in text_string_to_metric_families(only_families(response.text, (name, *also))):
         if family.name == name or family.name in also:
             for sample in family.samples:
                 totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
     return totals
+
+
+def only_families(text: str, names: tuple[str, ...]) -> str:
+    """The lines of the families `names` in a Prometheus exposition (their samples, HELP and TYPE): the parser then
+    reads a few lines instead of every family (the watcher reads ten instances' /metrics four times a second)."""
+    return "\n".join(
+        line for line in text.splitlines() if line.removeprefix("# HELP ").removeprefix("# TYPE ").startswith(names)
+    )
 
 
 @dataclass
@@ -145,6 +161,9 @@ class Progress:
     published_at: list[float] = field(default_factory=list)
     consumed_at: list[float] = field(default_factory=list)
     most_in_outbox: int = 0
+    # each instance's (moment, events published, events applied) as its /metrics answered: what the others did
+    # while one was dead (drill/instances.py, carried)
+    samples: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
 
 
 async def watch_progress(urls: list[str], token: str, outbox_dsn: str, progress: Progress, every: float = 0.25) -> None:
@@ -157,13 +176,26 @@ async def watch_progress(urls: list[str], token: str, outbox_dsn: str, progress:
         try:
             while True:
                 moved: set[str] = set()
-                for url in urls:
-                    try:
-                        got = await metric_samples(
-                            client, url, "events_published", token=token, also=("events_consumed",)
-                        )
-                    except httpx.HTTPError:
+                # every instance at once: one that is slow to answer does not hold the others' samples back
+                answers = await asyncio.gather(
+                    *(
+                        metric_samples(client, url, "events_published", token=token, also=("events_consumed",))
+                        for url in urls
+                    ),
+                    return_exceptions=True,
+                )
+                for url, got in zip(urls, answers, strict=True):
+                    if isinstance(got, httpx.HTTPError):
                         continue
+                    if isinstance(got, BaseException):
+                        raise got
+                    progress.samples.setdefault(url, []).append(
+                        (
+                            time.monotonic(),
+                            got.get("events_published_total", 0.0),
+                            got.get("events_consumed_total", 0.0),
+                        )
+                    )
                     for name in ("events_published_total", "events_consumed_total"):
                         value = got.get(name, 0.0)
                         if (url, name) in last and value != last[url, name]:

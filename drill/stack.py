@@ -1,5 +1,5 @@
-"""The drill's own stack: Kafka and PostgreSQL on ports of its own (through infra/*.sh), and the
-five services as processes it can kill and start again.
+"""The drill's own stack: Kafka and PostgreSQL on ports of its own (through infra/*.sh), and each of the five
+services' instances (one each unless --scale says more; drill/instances.py) as processes it can kill and start again.
 
 The infra scripts give a non-default port its own broker data and its own database cluster, so
 the drill never touches the shared broker on 9092 or the server on 55432. Whatever the drill
@@ -21,6 +21,7 @@ import asyncpg
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
+from drill.instances import Instance
 from shared import stack_keys
 from shared.broker import Broker
 from shared.kafka_access import ACCESS, provision
@@ -44,7 +45,8 @@ class StackConfig:
     # 3: a cluster (infra/kafka.sh's KAFKA_NODES), node i on kafka_port + i - 1, its controller on kafka_port + 9 + i
     kafka_nodes: int = 1
     pg_port: int = 55433
-    service_ports: dict[str, int] = field(default_factory=lambda: {s: 18001 + i for i, s in enumerate(SERVICES)})
+    # each service's instances' ports (drill/instances.py): one each by default, on 18001-18005
+    ports: dict[str, tuple[int, ...]] = field(default_factory=lambda: {s: (18001 + i,) for i, s in enumerate(SERVICES)})
     log_dir: Path = ROOT / ".run" / "drill"
     # The services' /metrics answer only this bearer token outside development (shared/web.py): one per drill.
     metrics_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
@@ -78,14 +80,32 @@ class StackConfig:
     def database(self, service: str) -> str:
         return f"{self.run}_{service}"
 
+    def instances(self, service: str | None = None) -> list[Instance]:
+        """A service's instances, or every service's."""
+        return [
+            Instance(s, i, port)
+            for s in (SERVICES if service is None else (service,))
+            for i, port in enumerate(self.ports[s], start=1)
+        ]
+
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.service_ports[service]}"
+        """The service's first instance (every instance of a service reads and writes the same database)."""
+        return self.instances(service)[0].url
+
+    def urls(self, service: str | None = None) -> list[str]:
+        return [i.url for i in self.instances(service)]
+
+    @property
+    def scaled(self) -> bool:
+        return any(len(p) > 1 for p in self.ports.values())
 
 
 class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}  # by instance name (intake-1)
+        # the consumer groups the drill's rebuilds made: done with, they fall behind and are neither checked nor counted
+        self.done_groups: set[str] = set()
         self._started_kafka = False
         self._started_postgres = False
         # when the last broker fault's brokers were started again, and when they were all up (the stall figures)
@@ -135,10 +155,11 @@ class Stack:
         self._script("postgres", "restart")
 
     # --------------------------------------------------------- services
-    def _service_env(self, service: str) -> dict[str, str]:
+    def _service_env(self, instance: Instance) -> dict[str, str]:
+        service = instance.service
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "KAFKA_", "TOPIC_"))}
         env.update(
-            PORT=str(self.config.service_ports[service]),
+            PORT=str(instance.port),
             KAFKA_BOOTSTRAP_SERVERS=self.config.bootstrap,
             KAFKA_USERNAME=service,
             KAFKA_PASSWORD=stack_keys.kafka_password(self.config.kafka_keys, service),
@@ -152,48 +173,55 @@ class Stack:
         )
         return env
 
-    def start_service(self, service: str) -> None:
+    def start_instance(self, instance: Instance) -> None:
+        """A full instance of its service (API, relay, consumers, jobs): the same database and consumer groups as
+        the service's other instances, a port of its own."""
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.config.log_dir / f"{self.config.run}-{service}.log", "ab")  # noqa: SIM115
-        self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{service}"],
+        log = open(self.config.log_dir / f"{self.config.run}-{instance.name}.log", "ab")  # noqa: SIM115
+        self.processes[instance.name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{instance.service}"],
             cwd=ROOT,
-            env=self._service_env(service),
+            env=self._service_env(instance),
             stdout=log,
             stderr=log,
             start_new_session=True,
         )
         log.close()
 
-    def kill_service(self, service: str) -> None:
-        """SIGKILL: no drain, no commit, no goodbye to the consumer group."""
-        process = self.processes[service]
+    def kill_instance(self, instance: Instance) -> None:
+        """SIGKILL: no drain, no commit, no goodbye to the consumer group, the outbox slots left to the others."""
+        process = self.processes[instance.name]
         process.send_signal(signal.SIGKILL)
         process.wait()
 
-    async def ready(self, service: str, client: httpx.AsyncClient) -> bool:
+    async def ready(self, instance: Instance, client: httpx.AsyncClient) -> bool:
         with contextlib.suppress(httpx.HTTPError):
-            return (await client.get(f"{self.config.url(service)}/readyz", timeout=3)).status_code == 200
+            return (await client.get(f"{instance.url}/readyz", timeout=3)).status_code == 200
         return False
 
-    async def wait_ready(self, timeout: float = 120.0) -> float:
-        """Seconds until every service answers /readyz with 200; raises StackError on timeout or exit."""
+    async def wait_ready(self, timeout: float = 120.0) -> dict[str, float]:
+        """Seconds until each instance answered /readyz with 200 (by name); raises StackError on timeout or exit."""
         started = time.monotonic()
-        pending = set(self.processes)
+        pending = {i.name: i for i in self.config.instances()}
+        ready_after: dict[str, float] = {}
         async with httpx.AsyncClient() as client:
             while pending:
-                for service in sorted(pending):
-                    if self.processes[service].poll() is not None:
+                for name in pending:
+                    if self.processes[name].poll() is not None:
                         raise StackError(
-                            f"{service} exited with {self.processes[service].returncode}; see {self.config.log_dir}"
+                            f"{name} exited with {self.processes[name].returncode}; see {self.config.log_dir}"
                         )
-                    if await self.ready(service, client):
-                        pending.discard(service)
+                # all at once, so that one slow answer does not add to the others' figures
+                answers = await asyncio.gather(*(self.ready(i, client) for i in pending.values()))
+                for name, ready in zip(list(pending), answers, strict=True):
+                    if ready:
+                        ready_after[name] = round(time.monotonic() - started, 1)
+                        del pending[name]
                 if time.monotonic() - started > timeout:
                     raise StackError(f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))}")
                 if pending:
                     await asyncio.sleep(0.2)
-        return time.monotonic() - started
+        return ready_after
 
     # ------------------------------------------------------------ whole
     async def start(self) -> None:
@@ -220,8 +248,8 @@ class Stack:
         # The services sign in as themselves: what they may do on the broker is what they may do in production.
         users = {user: (stack_keys.kafka_password(self.config.kafka_keys, user), ACCESS[user]) for user in ACCESS}
         await asyncio.to_thread(provision, admin, users, topic_prefix=self.config.topic_prefix)
-        for service in SERVICES:
-            self.start_service(service)
+        for instance in self.config.instances():
+            self.start_instance(instance)
         await self.wait_ready()
 
     async def stop(self, *, keep_data: bool = False, keep_infra: bool = False) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from shared.signin import SignInSettings
 from tests.support.ports import free_ports
@@ -19,16 +20,14 @@ KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT = (
 )
 
 
-def five_free_ports() -> int:
-    """A first port such that it and the four after it are free, and none is one the drill's own Kafka or
+def free_base_port(count: int = 5) -> int:
+    """A first port such that it and the `count - 1` after it are free, and none is one the drill's own Kafka or
     PostgreSQL will take: those are not listening yet when the ports are chosen."""
-    return free_ports(5, avoid=frozenset({KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT}))
+    return free_ports(count, avoid=frozenset({KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT}))
 
 
-async def test_the_short_drill_loses_and_doubles_nothing_when_parts_fail(
-    tmp_path: Path, dev_sign_in: SignInSettings
-) -> None:
-    out = tmp_path / "drill.json"
+async def run_drill(out: Path, sign_in: SignInSettings, *more: str) -> dict[str, Any]:
+    """The short drill with the arguments `more`; its JSON once it passed."""
     args = [
         sys.executable,
         "-m",
@@ -40,22 +39,29 @@ async def test_the_short_drill_loses_and_doubles_nothing_when_parts_fail(
         str(KAFKA_CONTROLLER_PORT),
         "--pg-port",
         str(PG_PORT),
-        "--base-port",
-        str(five_free_ports()),
         "--out",
         str(out),
+        *more,
     ]
     # The drill's services trust the tests' Keycloak, where its load signs in as the development users.
-    sign_in = {"OIDC_ISSUER": dev_sign_in.oidc_issuer, "DEV_USERS_FILE": str(dev_sign_in.dev_users_file)}
+    env = os.environ | {"OIDC_ISSUER": sign_in.oidc_issuer, "DEV_USERS_FILE": str(sign_in.dev_users_file)}
+    env.pop("SCALE", None)
     drill = await asyncio.create_subprocess_exec(
-        *args, cwd=ROOT, env=os.environ | sign_in, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *args, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     stdout, stderr = await asyncio.wait_for(drill.communicate(), 400)
     printed = stdout.decode()
     assert drill.returncode == 0, f"{printed}\n{stderr.decode()[-3000:]}"
-
-    result = json.loads(out.read_text(encoding="utf-8"))
+    assert "演练通过" in printed
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     assert result["passed"] is True
+    return result
+
+
+async def test_the_short_drill_loses_and_doubles_nothing_when_parts_fail(
+    tmp_path: Path, dev_sign_in: SignInSettings
+) -> None:
+    result = await run_drill(tmp_path / "drill.json", dev_sign_in, "--base-port", str(free_base_port()))
     stages = {s["name"]: s for s in result["stages"]}
     assert list(stages) == [*result["plan"]["faults"], "final"]
     for name in result["plan"]["faults"]:
@@ -68,4 +74,27 @@ async def test_the_short_drill_loses_and_doubles_nothing_when_parts_fail(
     assert final["rebuild"]["replayed_events"] > 0
     # the cases service's /metrics shows how late after each deadline its DeadlineMissed was written
     assert final["deadline_delay"]["observed"] > 0 and final["deadline_delay"]["mean_s"] >= 0
-    assert "演练通过" in printed
+
+
+async def test_with_two_instances_of_intake_and_cases_the_other_carries_the_load_while_one_is_dead(
+    tmp_path: Path, dev_sign_in: SignInSettings
+) -> None:
+    # intake's and cases' instances on base + 10 + i and base + 20 + i (infra/ports.sh): thirty ports free from base
+    base = free_base_port(30)
+    # the two kills only (the broker's outage and the database's restart with instances: the full drill, README)
+    scale = ["--scale", "intake=2 cases=2", "--faults", "kill:intake,kill:cases"]
+    result = await run_drill(tmp_path / "drill.json", dev_sign_in, "--base-port", str(base), *scale)
+    stages = {s["name"]: s for s in result["stages"]}
+    for service in ("intake", "cases"):
+        stage = stages[f"kill:{service}"]
+        assert stage["killed"] == f"{service}-1"
+        assert set(stage["ready_by_instance"]) >= {f"{service}-1", f"{service}-2"}
+        carried = stage["carried"]
+        # dead past a consumer group's session (10 s): the other instance answered, and its group's partitions that
+        # got records meanwhile were committed on (the dead one's taken over)
+        assert carried["down_s"] >= result["plan"]["instance_down"]
+        assert carried["answered_by_the_others"] > 0, carried
+        assert carried["committed_by_the_others"] == carried["partitions_with_new_records"] > 0, (service, carried)
+    final = stages["final"]
+    assert final["counts"]["reports_accepted"] == final["counts"]["issues_in_projections"] > 0
+    assert final["counts"]["deadlines_missed"] == final["counts"]["escalations"] > 0
