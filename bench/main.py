@@ -54,10 +54,9 @@ SPECS: list[Spec] = [
         "bare.cpu_ms_per_request",
         "≤ 4 ms",
     ),
-    *(
-        Spec(f"cpu.{name}.ms_per_report", f"每件 CPU：{name}", "ms", may_be_zero=True)
-        for name in (*saturation.WATCHED, "balancer")
-    ),
+    # HAProxy's figure (cpu.balancer…) only when the load goes through it (--intake-url at the balancer's port): shown
+    # under its key, not a figure every run gives
+    *(Spec(f"cpu.{name}.ms_per_report", f"每件 CPU：{name}", "ms", may_be_zero=True) for name in saturation.WATCHED),
     Spec(
         "intake.alone.accepted_per_s", "受理单独（下游暂停）：wrk 饱和每秒受理", "件/s", "bare.accepted_per_s", "≥ 40 %"
     ),
@@ -80,7 +79,7 @@ SPECS: list[Spec] = [
     Spec("loop.cpu.bench_ms_per_loop", "闭环：每个闭环 CPU：基准测试客户端自身（不计入合计）", "ms"),
     *(
         Spec(f"loop.cpu.{name}.ms_per_loop", f"闭环：每个闭环 CPU：{name}", "ms", may_be_zero=True)
-        for name in (*saturation.WATCHED, "balancer")
+        for name in saturation.WATCHED
     ),
     Spec("store.single.events_per_s", "事件库：单事件追加 每秒", "事件/s", "pgbench.store.tps"),
     Spec("store.single.events_per_s", "事件库：单事件追加（对 eventsourcing）", "事件/s", "eventsourcing.single"),

@@ -135,8 +135,8 @@ class StandInStack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
 
-    async def wait_ready(self) -> None:
-        return None
+    async def wait_ready(self) -> dict[str, float]:
+        return {"cases-1": 0.0}  # each instance's seconds until ready, as Stack.wait_ready answers
 
 
 async def test_the_drills_tamper_fault_reports_what_verify_named_and_finds_nothing_wrong(
