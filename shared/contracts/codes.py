@@ -103,6 +103,11 @@ class CaseStatus(StrEnum):
     REPORTED = "reported"  # 待交办
     ASSIGNED = "assigned"  # 整改中
     CLOSURE_REQUESTED = "closure_requested"  # 待验收
+    # The closure procedure (销号工作规程) after 验收 passed: the steps the case's source requires, in order.
+    AWAITING_NOTICE = "awaiting_notice"  # 待公示
+    IN_NOTICE = "in_notice"  # 公示中
+    AWAITING_SIGNOFF = "awaiting_signoff"  # 待审签
+    AWAITING_REVIEW = "awaiting_review"  # 待复核
     CLOSED = "closed"  # 已销号
 
 
@@ -110,5 +115,24 @@ CASE_STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.REPORTED: "待交办",
     CaseStatus.ASSIGNED: "整改中",
     CaseStatus.CLOSURE_REQUESTED: "待验收",
+    CaseStatus.AWAITING_NOTICE: "待公示",
+    CaseStatus.IN_NOTICE: "公示中",
+    CaseStatus.AWAITING_SIGNOFF: "待审签",
+    CaseStatus.AWAITING_REVIEW: "待复核",
     CaseStatus.CLOSED: "已销号",
+}
+
+
+class ClosureStep(StrEnum):
+    """销号程序的步骤: what a case goes through after 验收 passes and before 销号, as its source requires."""
+
+    NOTICE = "notice"  # 公示
+    SIGNOFF = "signoff"  # 审签
+    REVIEW = "review"  # 复核
+
+
+CLOSURE_STEP_LABELS: dict[ClosureStep, str] = {
+    ClosureStep.NOTICE: "公示",
+    ClosureStep.SIGNOFF: "审签",
+    ClosureStep.REVIEW: "复核",
 }

@@ -7,7 +7,7 @@ own database (举报人信息保密).
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from shared.contracts.base import Address, Contract, Event
 from shared.contracts.codes import Domain, Source
@@ -102,4 +102,16 @@ class DuplicateReportLinked(Event):
     attachments: list[Attachment] = Field(default_factory=list)
 
 
-EVENTS: tuple[type[Event], ...] = (IssueReported, DuplicateReportLinked)
+class ObjectionFiled(Event):
+    """An objection to a case in public notice (公示异议), filed by anyone on the public page. The objection id is
+    the stream id. Who objected is not asked and never published: the text is all the case receives."""
+
+    label: ClassVar[str] = "公示异议"
+
+    objection_id: str
+    case_id: str
+    text: str = Field(min_length=5, max_length=1000)
+    received_at: AwareDatetime
+
+
+EVENTS: tuple[type[Event], ...] = (IssueReported, DuplicateReportLinked, ObjectionFiled)
