@@ -321,6 +321,8 @@ class ConsumerRunner:
         self._consumer: AIOKafkaConsumer | None = None
         # Offsets applied (and saved in consumer_positions) but not yet committed to Kafka, and when they last were.
         self._uncommitted: dict[TopicPartition, int] = {}
+        # The offset after the last batch this process applied and committed, per partition (see _process).
+        self._applied: dict[TopicPartition, int] = {}
         self._committed_at = 0.0
         self._held: dict[TopicPartition, Held] = {}
         self._conn: PoolConnectionProxy[asyncpg.Record] | None = None  # see _connection
@@ -420,6 +422,13 @@ class ConsumerRunner:
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord], producer: Any
     ) -> None:
         """Applies and commits the batch, or holds the partition at the event that failed."""
+        # Records below what this process applied on the partition: fetched again after a seek (a rebalance gave it
+        # back while a batch fetched before ran): their effects are there, and their dead letters were sent.
+        applied = self._applied.get(tp)
+        if applied is not None and records[0].offset < applied:
+            records = [record for record in records if record.offset >= applied]
+            if not records:
+                return
         failure = await self._try(tp, records, producer)
         if failure is None:
             await self._commit(consumer, tp, records[-1].offset + 1)
@@ -450,6 +459,7 @@ class ConsumerRunner:
         return None
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+        self._applied[tp] = next_offset
         self._measure_lag(consumer, tp, next_offset)
         self._release(tp, next_offset)
         self._dead_letters_sent = {
@@ -708,6 +718,7 @@ class ConsumerRunner:
         for tp in assigned:
             if tp in stored:
                 consumer.seek(tp, stored[tp])
+                self._applied[tp] = max(self._applied.get(tp, 0), stored[tp])
             else:
                 await consumer.seek_to_beginning(tp)
 
