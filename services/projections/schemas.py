@@ -256,6 +256,7 @@ class WorkSummaryOut(Answer):
     closure: WorkSummaryClosure
     enforcement: WorkSummaryEnforcement
     accountability: TallyFigures
+    assessment: list["AssessmentRow"] = Field(description="绩效考核: the units' ranking of the year (its table)")
     paragraphs: list[str]
     text: str
 
@@ -394,3 +395,6 @@ class AssessmentItems(Answer):
     as_of: str | None
     row: AssessmentRow
     items: list[AssessmentItem]
+
+
+WorkSummaryOut.model_rebuild()  # its `assessment` names AssessmentRow, defined above after it

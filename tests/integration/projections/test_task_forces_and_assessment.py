@@ -266,6 +266,15 @@ async def the_scores_as_of_a_past_date_count_only_what_had_happened(live: Live) 
     assert (await get(live, "/v1/stats/assessment", year=2025))["rows"] == []
 
 
+async def the_work_report_states_the_ranking(live: Live) -> None:
+    summary = await get(live, "/v1/reports/work-summary", year=2026)
+    assert [(r["rank"], r["unit"], r["score"]) for r in summary["assessment"]] == [
+        (1, INDUSTRY, "91.5"),
+        (2, RESOURCES, "90.5"),
+    ]
+    assert summary["paragraphs"][-1].startswith("2026年，对2个责任单位进行绩效考核，平均得分91.0分")
+
+
 async def a_unit_sees_only_its_own_score_and_items(live: Live) -> None:
     token = issue_token(live.settings, subject="u", role=Role.UNIT, unit=RESOURCES)
     headers = {"Authorization": f"Bearer {token}"}
@@ -281,4 +290,5 @@ async def test_task_forces_and_unit_scores_through_the_api(live: Live) -> None:
     await a_task_forces_figures_drill_down_to_its_cases_and_escalations(live)
     await each_units_score_its_rank_and_the_events_behind_every_deduction(live)
     await the_scores_as_of_a_past_date_count_only_what_had_happened(live)
+    await the_work_report_states_the_ranking(live)
     await a_unit_sees_only_its_own_score_and_items(live)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from services.projections import report
 from services.projections.assessment import (
     AssessmentPolicyError,
     Kind,
@@ -110,3 +111,20 @@ def test_a_policy_that_cannot_be_used_is_refused_naming_the_key(tmp_path: Path, 
 def test_a_complete_policy_parses_from_text() -> None:
     text = (Path(__file__).parents[3] / "services/projections/assessment.toml").read_text(encoding="utf-8")
     assert parse_assessment_policy(text) == POLICY
+
+
+def test_the_work_report_states_the_ranking_in_a_sentence_and_a_table() -> None:
+    ranked = scores(
+        ["甲", "乙"], [fact(Kind.OVERDUE_CASE, 1, unit="乙", days_late=3), fact(Kind.WARNING, 2, unit="乙")], POLICY
+    )
+    numbered = list(zip(ranks(ranked), ranked, strict=True))
+    assert report.assessment_paragraph(2026, numbered) == (
+        "2026年，对2个责任单位进行绩效考核，平均得分97.9分，得分最高的为甲（100分），最低的为乙（95.7分）；"
+        "共扣分3项，其中超期1次、验收不通过0次、公示异议成立0次、督办问责1次。"
+    )
+    assert report.assessment_table(numbered) == [
+        ("排名", "责任单位", "得分", "扣分", "加分", "扣分项"),
+        ("1", "甲", "100", "0", "0", "0"),
+        ("2", "乙", "95.7", "4.3", "0", "3"),
+    ]
+    assert report.assessment_paragraph(2026, []) == "2026年，尚无参加绩效考核的责任单位。"
