@@ -42,69 +42,8 @@ async def facts(
     conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str | None = None
 ) -> list[Fact]:
     """Every scored fact of the year up to `at` (of one unit, or of all)."""
-    start, end = year_bounds(year)
     p = Params()
-    at_, start_, end_ = p(at), p(start), p(end)
-    in_year = f"occurred_at >= {start_} and occurred_at < {end_}"
-    of_unit = "" if unit is None else f" and unit = {p(unit)}"
-    types = p([*_CASE_TYPES, *policy.objection_types])
-    ending = ", ".join(f"'{t}'" for t in _ENDING)
-    rows = await conn.fetch(
-        f"""with ev as materialized (
-                select event_id, topic, type, stream_id, stream_version, occurred_at, payload from facts
-                 where type = any({types}::text[]) and occurred_at <= {at_}
-            ), cases as (
-                -- the case events in stream order, each with what came after (missed deadlines) or before (closures)
-                select event_id, type, stream_id, stream_version, occurred_at, payload,
-                       min(case when type in ({ending}) then occurred_at end) over (
-                           partition by stream_id order by stream_version
-                           rows between 1 following and unbounded following) as ended_at,
-                       max(case when type = 'ClosureRequested' then stream_version end) over (
-                           partition by stream_id order by stream_version) as request_version,
-                       max(case when type = 'ClosureRequested' then occurred_at end) over (
-                           partition by stream_id order by stream_version) as requested_at
-                  from ev where topic = 'cases'
-            ), verdicts as (
-                -- objections and failed verifications of each case in time order (an objection first at a tie)
-                select event_id, case_id, occurred_at, rejected, payload,
-                       max(case when not rejected then occurred_at end) over (
-                           partition by case_id order by occurred_at, rejected, event_id) as objected_at,
-                       max(case when rejected then occurred_at end) over (
-                           partition by case_id order by occurred_at, rejected, event_id
-                           rows between unbounded preceding and 1 preceding) as previous_rejection_at
-                  from (select event_id, stream_id as case_id, occurred_at, true as rejected, payload from ev
-                         where topic = 'cases' and type = 'ClosureRejected'
-                        union all
-                        select event_id, coalesce(payload ->> 'case_id', stream_id), occurred_at, false, payload
-                          from ev where type <> all({p(list(_CASE_TYPES))}::text[])) o
-            ), scored as (
-                select event_id, payload ->> 'unit' as unit, '{Kind.OVERDUE_CASE.value}' as kind,
-                       array[stream_id] as case_ids, occurred_at,
-                       greatest(0, floor(extract(epoch from coalesce(ended_at, {at_})
-                                                 - (payload ->> 'deadline')::timestamptz) / 86400))::int as days_late
-                  from cases where type = 'DeadlineMissed'
-                union all
-                select event_id, payload ->> 'unit',
-                       case when objected_at is not null
-                             and (previous_rejection_at is null or objected_at >= previous_rejection_at)
-                            then '{Kind.OBJECTION_UPHELD.value}' else '{Kind.CLOSURE_REJECTED.value}' end,
-                       array[case_id], occurred_at, 0
-                  from verdicts where rejected
-                union all
-                select c.event_id, c.payload ->> 'unit', '{Kind.ON_TIME_CLOSURE.value}', array[c.stream_id],
-                       c.occurred_at, 0
-                  from cases c
-                  left join case_history h on h.issue_id = c.stream_id and h.stream_version = c.request_version
-                 where c.type = 'Closed' and c.request_version is not null
-                   and (h.deadline is null or c.requested_at <= h.deadline)
-                union all
-                select event_id, unit, kind, case_ids, occurred_at, 0 from escalations where occurred_at <= {at_}
-            )
-            select event_id::text as event_id, unit, kind, case_ids, occurred_at, days_late from scored
-             where {in_year} and unit is not null{of_unit}
-             order by occurred_at, event_id""",
-        *p.values,
-    )
+    rows = await conn.fetch(facts_sql(p, policy, year=year, at=at, unit=unit), *p.values)
     return [
         Fact(
             unit=r["unit"],
@@ -116,6 +55,72 @@ async def facts(
         )
         for r in rows
     ]
+
+
+def facts_sql(p: Params, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str | None) -> str:
+    """The statement of `facts` (event_id, unit, kind, case_ids, occurred_at, days_late), its values in `p`."""
+    start, end = year_bounds(year)
+    at_, start_, end_ = p(at), p(start), p(end)
+    in_year = f"occurred_at >= {start_} and occurred_at < {end_}"
+    of_unit = "" if unit is None else f" and unit = {p(unit)}"
+    types = p([*_CASE_TYPES, *policy.objection_types])
+    ending = ", ".join(f"'{t}'" for t in _ENDING)
+    # the payloads' fields read once, narrow rows for the sorts of the windows below
+    return f"""with ev as materialized (
+                select event_id, topic, type, stream_id, stream_version, occurred_at, payload ->> 'unit' as unit,
+                       (payload ->> 'deadline')::timestamptz as deadline,
+                       coalesce(payload ->> 'case_id', stream_id) as case_id
+                  from facts
+                 where type = any({types}::text[]) and occurred_at <= {at_}
+            ), cases as (
+                -- the case events in stream order, each with what came after (missed deadlines) or before (closures)
+                select event_id, type, stream_id, stream_version, occurred_at, unit, deadline,
+                       min(case when type in ({ending}) then occurred_at end) over (
+                           partition by stream_id order by stream_version
+                           rows between 1 following and unbounded following) as ended_at,
+                       max(case when type = 'ClosureRequested' then stream_version end) over (
+                           partition by stream_id order by stream_version) as request_version,
+                       max(case when type = 'ClosureRequested' then occurred_at end) over (
+                           partition by stream_id order by stream_version) as requested_at
+                  from ev where topic = 'cases'
+            ), verdicts as (
+                -- objections and failed verifications of each case in time order (an objection first at a tie)
+                select event_id, case_id, occurred_at, rejected, unit,
+                       max(case when not rejected then occurred_at end) over (
+                           partition by case_id order by occurred_at, rejected, event_id) as objected_at,
+                       max(case when rejected then occurred_at end) over (
+                           partition by case_id order by occurred_at, rejected, event_id
+                           rows between unbounded preceding and 1 preceding) as previous_rejection_at
+                  from (select event_id, stream_id as case_id, occurred_at, true as rejected, unit from ev
+                         where topic = 'cases' and type = 'ClosureRejected'
+                        union all
+                        select event_id, case_id, occurred_at, false, unit
+                          from ev where type <> all({p(list(_CASE_TYPES))}::text[])) o
+            ), scored as (
+                select event_id, unit, '{Kind.OVERDUE_CASE.value}' as kind, array[stream_id] as case_ids, occurred_at,
+                       greatest(0, floor(extract(epoch from coalesce(ended_at, {at_}) - deadline) / 86400))::int
+                           as days_late
+                  from cases where type = 'DeadlineMissed'
+                union all
+                select event_id, unit,
+                       case when objected_at is not null
+                             and (previous_rejection_at is null or objected_at >= previous_rejection_at)
+                            then '{Kind.OBJECTION_UPHELD.value}' else '{Kind.CLOSURE_REJECTED.value}' end,
+                       array[case_id], occurred_at, 0
+                  from verdicts where rejected
+                union all
+                select c.event_id, c.unit, '{Kind.ON_TIME_CLOSURE.value}', array[c.stream_id],
+                       c.occurred_at, 0
+                  from cases c
+                  left join case_history h on h.issue_id = c.stream_id and h.stream_version = c.request_version
+                 where c.type = 'Closed' and c.request_version is not null
+                   and (h.deadline is null or c.requested_at <= h.deadline)
+                union all
+                select event_id, unit, kind, case_ids, occurred_at, 0 from escalations where occurred_at <= {at_}
+            )
+            select event_id::text as event_id, unit, kind, case_ids, occurred_at, days_late from scored
+             where {in_year} and unit is not null{of_unit}
+             order by occurred_at, event_id"""
 
 
 async def units(conn: Connection, *, year: int, at: datetime, unit: str | None = None) -> list[str]:
