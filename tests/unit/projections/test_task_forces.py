@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from services.projections.settings import ProjectionsSettings
 from services.projections.task_forces import (
     OTHER,
     TaskForcesError,
@@ -80,3 +81,13 @@ def test_a_file_that_cannot_be_used_is_refused_naming_the_file_and_key(tmp_path:
 def test_a_missing_file_is_refused() -> None:
     with pytest.raises(TaskForcesError, match="cannot read task forces file"):
         load_task_forces(Path("/nonexistent/forces.toml"))
+
+
+def test_the_settings_name_the_countys_files_by_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TASK_FORCES_FILE", str(tmp_path / "forces.toml"))
+    monkeypatch.setenv("ASSESSMENT_POLICY", str(tmp_path / "assessment.toml"))
+    settings = ProjectionsSettings()
+    assert settings.task_forces_file == tmp_path / "forces.toml"
+    assert settings.assessment_policy == tmp_path / "assessment.toml"
+    with pytest.raises(TaskForcesError, match="forces.toml"):  # what compose() meets at the start
+        load_task_forces(settings.task_forces_file)
