@@ -49,7 +49,6 @@ def _links(query: dict[str, str]) -> dict[Figure, str]:
 def _row(forces: TaskForces, counts: Counts, query: dict[str, str], escalations: dict[str, int]) -> TaskForceRow:
     rate = present.rate_row(counts, query).model_dump(exclude={"cases"})
     force = None if counts.key == OTHER else forces.by_code(counts.key)
-    as_of = {"as_of": query["as_of"]} if "as_of" in query else {}
     return TaskForceRow(
         **rate,
         cases=_links({**query, "task_force": counts.key}),
@@ -58,7 +57,7 @@ def _row(forces: TaskForces, counts: Counts, query: dict[str, str], escalations:
         lead_department=force.lead_department if force else None,
         domains=list(forces.domains(counts.key)),
         escalations=escalations,
-        escalation_items=f"{ESCALATIONS_PATH}?{urlencode({'task_force': counts.key, **as_of})}",
+        escalation_items=f"{ESCALATIONS_PATH}?{urlencode({**query, 'task_force': counts.key})}",
     )
 
 
@@ -72,7 +71,7 @@ async def task_force_stats(deps: DepsDep, scope: ScopeDep, filters: Annotated[Ca
 
     async def query(view: View) -> TaskForceStats:
         rows = await figures.rates(view.conn, forces, filters, moment, assigned_to=scope.unit)
-        escalations = await figures.escalations(view.conn, forces, at=filters.as_of, assigned_to=scope.unit)
+        escalations = await figures.escalations(view.conn, forces, filters, assigned_to=scope.unit)
         base = filters.query()
         return await view.answer(
             TaskForceStats,
@@ -112,8 +111,8 @@ async def task_force_escalations(
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> TaskForceEscalations:
-    """预警, 约谈, 通报批评, 移交纪委监委 of the units for the task force's cases, in time order (only `as_of` of the
-    filters applies)."""
+    """预警, 约谈, 通报批评, 移交纪委监委 of the units for the task force's cases that the filters select (`unit`: the
+    escalated unit), in time order."""
     code = _known(deps.task_forces, task_force)
     if kind is not None and kind not in figures.ESCALATION_KINDS:
         raise InvalidCommand("kind", f"未知的督办问责类别：{kind}（可选：{'、'.join(figures.ESCALATION_KINDS)}）")
@@ -123,7 +122,7 @@ async def task_force_escalations(
             view.conn,
             deps.task_forces,
             code,
-            at=filters.as_of,
+            filters,
             kind=kind,
             limit=limit,
             offset=offset,

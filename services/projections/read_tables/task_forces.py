@@ -5,8 +5,6 @@ A task force's cases are those of its domains (task_forces.py); the closure figu
 An escalation counts for every task force one of its cases belongs to (once each), as the cases are now.
 """
 
-from datetime import datetime
-
 import asyncpg
 
 from services.projections.filters import CaseFilters, GroupBy
@@ -41,12 +39,16 @@ async def rates(
     ]
 
 
-def _escalations_sql(forces: TaskForces, p: Params, *, at: datetime | None, assigned_to: str | None) -> str:
-    """Each escalation (up to `at`) once per task force of its cases: (task_force, escalation columns)."""
+def _escalations_sql(forces: TaskForces, filters: CaseFilters, p: Params, *, assigned_to: str | None) -> str:
+    """Each escalation (up to `as_of`) once per task force of its cases that the filters select (what the cases are;
+    `unit`: the escalated unit): (task_force, escalation columns)."""
     domains, codes = forces.mapping()
-    conditions = [] if at is None else [f"e.occurred_at <= {p(at)}"]
-    if assigned_to is not None:
-        conditions.append(f"e.unit = {p(assigned_to)}")
+    conditions = closure.issue_conditions(filters, p, assigned_to=None)
+    if filters.as_of is not None:
+        conditions.append(f"e.occurred_at <= {p(filters.as_of)}")
+    for unit in (filters.unit, assigned_to):
+        if unit is not None:
+            conditions.append(f"e.unit = {p(unit)}")
     return f"""
         select distinct on (m.task_force, e.event_id) m.task_force, e.event_id, e.kind, e.unit, e.case_ids,
                e.summons_date, e.occurred_at
@@ -57,15 +59,12 @@ def _escalations_sql(forces: TaskForces, p: Params, *, at: datetime | None, assi
 
 
 async def escalations(
-    conn: Connection, forces: TaskForces, *, at: datetime | None, assigned_to: str | None = None
+    conn: Connection, forces: TaskForces, filters: CaseFilters, *, assigned_to: str | None = None
 ) -> dict[str, dict[str, int]]:
     """How many escalations of each kind per task force (督办问责: 预警, 约谈, 通报批评, 移交纪委监委)."""
     p = Params()
-    rows = await conn.fetch(
-        f"select task_force, kind, count(*) as n from ({_escalations_sql(forces, p, at=at, assigned_to=assigned_to)})"
-        " s group by 1, 2",
-        *p.values,
-    )
+    selected = _escalations_sql(forces, filters, p, assigned_to=assigned_to)
+    rows = await conn.fetch(f"select task_force, kind, count(*) as n from ({selected}) s group by 1, 2", *p.values)
     out = {code: dict.fromkeys(ESCALATION_KINDS, 0) for code in forces.codes()}
     for r in rows:
         out[r["task_force"]][r["kind"]] = r["n"]
@@ -76,8 +75,8 @@ async def escalation_items(
     conn: Connection,
     forces: TaskForces,
     code: str,
+    filters: CaseFilters,
     *,
-    at: datetime | None,
     kind: str | None,
     limit: int,
     offset: int,
@@ -85,7 +84,7 @@ async def escalation_items(
 ) -> tuple[int, list[asyncpg.Record]]:
     """A page of a task force's escalations in time order, and how many there are."""
     p = Params()
-    selected = f"select * from ({_escalations_sql(forces, p, at=at, assigned_to=assigned_to)}) s"
+    selected = f"select * from ({_escalations_sql(forces, filters, p, assigned_to=assigned_to)}) s"
     selected += f" where task_force = {p(code)}" + ("" if kind is None else f" and kind = {p(kind)}")
     total: int = await conn.fetchval(f"select count(*) from ({selected}) c", *p.values)
     rows = await conn.fetch(f"{selected} order by occurred_at, event_id limit {p(limit)} offset {p(offset)}", *p.values)

@@ -210,6 +210,11 @@ async def the_figures_per_task_force_now_and_as_of_a_past_date(live: Live) -> No
     # one warning for cases of two task forces counts in each; the summons in 其他
     assert now["quarrying_sand"]["escalations"]["warning"] == now["brick_tile"]["escalations"]["warning"] == 1
     assert now["other"]["escalations"] == {"warning": 0, "summons": 1, "criticism_notice": 0, "discipline_referral": 0}
+    # the closure figures' filters select the cases, and the escalations for them
+    elsewhere = (await get(live, "/v1/stats/task-forces", source="central_inspection"))["rows"]
+    assert all(r["total"] == 0 and not any(r["escalations"].values()) for r in elsewhere)
+    of_unit = {r["key"]: r for r in (await get(live, "/v1/stats/task-forces", unit=RESOURCES))["rows"]}
+    assert of_unit["quarrying_sand"]["total"] == 1 and of_unit["quarrying_sand"]["escalations"]["warning"] == 0
     past = {r["key"]: r for r in (await get(live, "/v1/stats/task-forces", as_of=PAST))["rows"]}
     assert figures(past["quarrying_sand"]) == (2, 1, 1, 0) and figures(past["brick_tile"]) == (1, 0, 1, 0)
     assert figures(past["other"]) == (1, 0, 1, 0) and past["other"]["escalations"]["summons"] == 0
