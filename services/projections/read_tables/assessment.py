@@ -38,12 +38,10 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
     return day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
 
 
-async def facts(
-    conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str | None = None
-) -> list[Fact]:
-    """Every scored fact of the year up to `at` (of one unit, or of all)."""
+async def facts(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime) -> list[Fact]:
+    """Every scored fact of the year up to `at`, of every unit (the ranking needs them all)."""
     p = Params()
-    rows = await conn.fetch(facts_sql(p, policy, year=year, at=at, unit=unit), *p.values)
+    rows = await conn.fetch(facts_sql(p, policy, year=year, at=at), *p.values)
     return [
         Fact(
             unit=r["unit"],
@@ -57,12 +55,11 @@ async def facts(
     ]
 
 
-def facts_sql(p: Params, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str | None) -> str:
+def facts_sql(p: Params, policy: AssessmentPolicy, *, year: int, at: datetime) -> str:
     """The statement of `facts` (event_id, unit, kind, case_ids, occurred_at, days_late), its values in `p`."""
     start, end = year_bounds(year)
     at_, start_, end_ = p(at), p(start), p(end)
     in_year = f"occurred_at >= {start_} and occurred_at < {end_}"
-    of_unit = "" if unit is None else f" and unit = {p(unit)}"
     types = p([*_CASE_TYPES, *policy.objection_types])
     ending = ", ".join(f"'{t}'" for t in _ENDING)
     # the payloads' fields read once, narrow rows for the sorts of the windows below
@@ -119,11 +116,11 @@ def facts_sql(p: Params, policy: AssessmentPolicy, *, year: int, at: datetime, u
                 select event_id, unit, kind, case_ids, occurred_at, 0 from escalations where occurred_at <= {at_}
             )
             select event_id::text as event_id, unit, kind, case_ids, occurred_at, days_late from scored
-             where {in_year} and unit is not null{of_unit}
+             where {in_year} and coalesce(unit, '') <> ''
              order by occurred_at, event_id"""
 
 
-async def units(conn: Connection, *, year: int, at: datetime, unit: str | None = None) -> list[str]:
+async def units(conn: Connection, *, year: int, at: datetime) -> list[str]:
     """The responsible units assessed for the year: every unit that held a case during it (up to `at`)."""
     start, end = year_bounds(year)
     p = Params()
@@ -132,8 +129,6 @@ async def units(conn: Connection, *, year: int, at: datetime, unit: str | None =
         f"valid_from < least({p(end)}::timestamptz, {p(at)}::timestamptz)",
         f"(valid_to is null or valid_to > {p(start)})",
     ]
-    if unit is not None:
-        conditions.append(f"unit = {p(unit)}")
     rows = await conn.fetch(f"select distinct unit from case_history where {where(conditions)}", *p.values)
     return [r["unit"] for r in rows]
 
