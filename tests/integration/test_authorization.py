@@ -125,6 +125,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/v1/policy"): STAFF,
     },
     "projections": {
+        **AUDIT,  # its records of reads are an audit log like every service's (issue 16)
         **{
             ("GET", path): STAFF
             for path in (
