@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 from pydantic import Field, field_validator
 
@@ -18,6 +19,9 @@ class ProjectionsSettings(ServiceSettings):
     # How long the live consumer lets records gather after each batch (ConsumerRunner's gather_ms): the figures
     # count an event up to that much later, in fewer transactions per event under load. 0: none.
     live_gather_ms: int = Field(default=0, ge=0, le=1000)
+    # The CJK font (TrueType/OpenType or a collection) the documents' charts are drawn with; unset: the first of
+    # documents/charts.py's Debian fonts installed (make install installs fonts-wqy-microhei when none is).
+    chart_font: Path | None = None
 
     @field_validator("oidc_issuer")
     @classmethod
