@@ -137,6 +137,19 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
                 await expect(page.locator("#chart-source canvas")).to_have_count(1)
                 await expect(page.locator("#chart-trend canvas")).to_have_count(1)
 
+                # the work report downloads as a Word document stating the text shown (with the token, no link)
+                summary = await figures(client, f"{p.url}/v1/reports/work-summary")
+                async with page.expect_download() as downloading:
+                    await page.locator("#download-work-summary").click()
+                download = await downloading.value
+                assert download.suggested_filename.startswith("工作汇报-") and download.suggested_filename.endswith(
+                    ".docx"
+                )
+                saved = tmp_path / "work-summary.docx"
+                await download.save_as(saved)
+                assert set(summary["paragraphs"]) <= set(opened(saved.read_bytes()).paragraphs)
+                await page.evaluate("window.scrollTo(0, 0)")  # the button is at the bottom; the charts, at the top
+
                 # a bar opens the cases it stands for
                 by_source = await figures(client, f"{p.url}/v1/stats/closure-rates?group_by=source")
                 index, row = next((n, r) for n, r in enumerate(by_source["rows"]) if r["closed"])
@@ -161,18 +174,6 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
                     event["type"] for event in timeline["events"]
                 ]
                 assert "DeadlineMissed" in [event["type"] for event in timeline["events"]]
-
-                # the work report downloads as a Word document stating the text shown (with the token, no link)
-                summary = await figures(client, f"{p.url}/v1/reports/work-summary")
-                async with page.expect_download() as downloading:
-                    await page.locator("#download-work-summary").click()
-                download = await downloading.value
-                assert download.suggested_filename.startswith("工作汇报-") and download.suggested_filename.endswith(
-                    ".docx"
-                )
-                saved = tmp_path / "work-summary.docx"
-                await download.save_as(saved)
-                assert set(summary["paragraphs"]) <= set(opened(saved.read_bytes()).paragraphs)
 
                 # text typed by the public stays text
                 await page.goto(f"{p.url}/#/list?api=%2Fv1%2Fstats%2Fclosure-rates%2Fcases%3Ffigure%3Dall&title=all")
