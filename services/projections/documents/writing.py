@@ -30,6 +30,7 @@ PICTURE_WIDTH = Cm(15)
 # The paragraph styles of a table's cells: the font is the style's, not each run's (a run's own costs a
 # millisecond a cell in python-docx, and makes the document harder to restyle in Word).
 TABLE_STYLE = "表格文字"
+THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 TABLE_HEAD_STYLE = "表头"
 
 
@@ -42,6 +43,7 @@ def new_document(title: str) -> DocumentObject:
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     _font(document.styles["Normal"], BODY_FONT, BODY_SIZE)
     _font(document.styles["Title"], TITLE_FONT, TITLE_SIZE, bold=True)
+    _no_border(document.styles["Title"])  # the template's blue rule under the title: not a county document's
     for level in (1, 2):
         _font(document.styles[f"Heading {level}"], HEADING_FONT, BODY_SIZE)
     cells = document.styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
@@ -61,7 +63,18 @@ def _font(style: ParagraphStyle, name: str, size: Pt, *, bold: bool = False) -> 
     style.font.size = size
     style.font.bold = bold
     style.font.color.rgb = None
-    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+    # The template's theme fonts (w:asciiTheme, …) take precedence over named ones in Word: they go.
+    for theme in THEME_FONTS:
+        fonts.attrib.pop(qn(theme), None)
+
+
+def _no_border(style: ParagraphStyle) -> None:
+    properties = style.element.pPr
+    if properties is not None:
+        for border in properties.findall(qn("w:pBdr")):
+            properties.remove(border)
 
 
 def title(document: DocumentObject, text: str) -> None:
