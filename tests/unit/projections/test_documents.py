@@ -1,10 +1,13 @@
 """The documents (工作汇报, 交办函, 督查通报) state their data: opened again, every figure is where it belongs."""
 
+import io
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from docx import Document
+from docx.oxml.ns import qn
 
 from services.projections.documents import charts
 from services.projections.documents.assignment_letter import AssignmentLetter, render_assignment_letter
@@ -162,3 +165,12 @@ def test_a_bulletin_with_nothing_to_name_says_so() -> None:
     document = opened(render_bulletin(bulletin))
     assert document.tables == []
     assert "本期无超期未完成整改的问题。" in document.paragraphs and "本期无通报的单位。" in document.paragraphs
+
+
+def test_the_documents_name_the_fonts_of_a_county_document_and_no_theme_font() -> None:
+    document = Document(io.BytesIO(render_assignment_letter(LETTER)))
+    for style, font in (("Normal", "仿宋"), ("Title", "宋体"), ("Heading 1", "黑体"), ("表格文字", "宋体")):
+        fonts = document.styles[style].element.rPr.rFonts
+        assert fonts.get(qn("w:eastAsia")) == font and fonts.get(qn("w:ascii")) == font, style
+        assert not [name for name in fonts.attrib if name.endswith("Theme") or name.endswith("theme")], style
+    assert document.styles["Title"].element.pPr.find(qn("w:pBdr")) is None
