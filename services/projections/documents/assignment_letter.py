@@ -8,6 +8,8 @@ fills `number`, and without one the letter leaves the number for the office to w
 from dataclasses import dataclass
 from datetime import datetime
 
+from docx.shared import Cm
+
 from services.projections.documents import writing
 from shared.clock import SHANGHAI
 
@@ -77,7 +79,7 @@ def render_assignment_letter(letter: AssignmentLetter) -> bytes:
         f"现将“{letter.title}”（问题编号{letter.issue_id}，来源：{letter.source}，所在乡镇：{letter.township}）"
         "交由你单位牵头整改。整改的问题、任务、责任单位、包案领导、时限和奖惩措施（五定）如下：",
     )
-    writing.table(document, "整改“五定”", ("项目", "内容"), five_defined(letter))
+    writing.table(document, "整改“五定”", ("项目", "内容"), five_defined(letter), widths=(Cm(3), Cm(12.6)))
     writing.text(
         document,
         f"请你单位在包案领导的领导下，按照整改任务抓紧整改，于{deadline_text(letter.deadline)}完成，"

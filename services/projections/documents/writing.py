@@ -15,7 +15,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Length, Pt
 from docx.styles.style import ParagraphStyle
 from docx.table import Table
 
@@ -27,6 +27,7 @@ BODY_SIZE = Pt(16)  # 三号
 TITLE_SIZE = Pt(22)  # 二号
 TABLE_SIZE = Pt(10.5)  # 五号
 PICTURE_WIDTH = Cm(15)
+CAPTION_SPACE = Pt(12)  # before a table's caption or a chart: a line between it and what was above
 # The paragraph styles of a table's cells: the font is the style's, not each run's (a run's own costs a
 # millisecond a cell in python-docx, and makes the document harder to restyle in Word).
 TABLE_STYLE = "表格文字"
@@ -103,26 +104,47 @@ def right(document: DocumentObject, content: str) -> None:
     document.add_paragraph(content).alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def table(document: DocumentObject, caption: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    """A captioned table with a header row; numbers are given as text, already formatted."""
-    document.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
+def table(
+    document: DocumentObject,
+    caption: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    widths: Sequence[Length] | None = None,
+) -> Table:
+    """A captioned table with a header row; numbers are given as text, already formatted. `widths`: of each column
+    (default: the text's width shared equally)."""
+    title = document.add_paragraph(caption)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_before = CAPTION_SPACE
+    title.paragraph_format.keep_with_next = True  # never a caption at a page's foot and its table on the next
     grid: Table = document.add_table(rows=1 + len(rows), cols=len(header))
     grid.style = document.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    if widths is not None:
+        # Word reads the cells' widths, LibreOffice the grid's: both are set
+        grid.autofit = False
+        for column, width in zip(grid.columns, widths, strict=True):
+            column.width = width
     head, body = document.styles[TABLE_HEAD_STYLE].style_id, document.styles[TABLE_STYLE].style_id
     for i, (cells, values) in enumerate(zip(grid.rows, [header, *rows], strict=True)):
-        for cell, value in zip(cells.cells, values, strict=True):
+        for j, (cell, value) in enumerate(zip(cells.cells, values, strict=True)):
             paragraph = cell.paragraphs[0]
             # the style by its id on the element: `paragraph.style = …` scans every style of the document each time
             paragraph._p.style = head if i == 0 else body
             paragraph.add_run(value)
+            if widths is not None:
+                cell.width = widths[j]
     return grid
 
 
 def picture(document: DocumentObject, caption: str, png: bytes) -> None:
-    """A chart, centred at the text's width, its caption under it."""
+    """A chart, centred at the text's width, its caption under it (on the same page)."""
     document.add_picture(io.BytesIO(png), width=PICTURE_WIDTH)
-    document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    shown = document.paragraphs[-1]
+    shown.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    shown.paragraph_format.space_before = CAPTION_SPACE
+    shown.paragraph_format.keep_with_next = True
     document.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
