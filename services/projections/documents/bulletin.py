@@ -8,12 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from docx.shared import Cm
+
 from services.projections.documents import writing
 from services.projections.documents.assignment_letter import ISSUER, day_text, deadline_text
 
 TITLE = "督查通报"
 OVERDUE_HEADER = ("序号", "问题编号", "问题", "责任单位", "整改时限", "超期天数")
 UNITS_HEADER = ("序号", "单位", "问题数", "已销号", "完成率(%)", "超期", "通报事由")
+# The columns' widths, adding up to the text's width (15.6 cm): the text columns wide, the numbers narrow.
+OVERDUE_WIDTHS = tuple(Cm(w) for w in (1.2, 2.4, 4.2, 3.4, 2.8, 1.6))
+UNITS_WIDTHS = tuple(Cm(w) for w in (1.2, 3.6, 1.6, 1.6, 1.8, 1.4, 4.4))
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,8 @@ def render_bulletin(bulletin: Bulletin) -> bytes:
     document = writing.new_document(f"{TITLE}（{bulletin.year}年第{bulletin.number}期）")
     writing.title(document, TITLE)
     writing.centred(document, f"{bulletin.year}年第{bulletin.number}期")
-    writing.centred(document, f"{ISSUER}　　　　{day_text(bulletin.issued_at)}")
+    writing.centred(document, ISSUER)
+    writing.centred(document, day_text(bulletin.issued_at))
     units = "、".join(u.unit for u in bulletin.units)
     writing.text(
         document,
@@ -85,12 +91,14 @@ def render_bulletin(bulletin: Bulletin) -> bytes:
     )
     writing.heading(document, "一、超期未完成整改的问题")
     if bulletin.overdue:
-        writing.table(document, "表1 超期未完成整改问题清单", OVERDUE_HEADER, overdue_rows(bulletin))
+        writing.table(
+            document, "表1 超期未完成整改问题清单", OVERDUE_HEADER, overdue_rows(bulletin), widths=OVERDUE_WIDTHS
+        )
     else:
         writing.text(document, "本期无超期未完成整改的问题。")
     writing.heading(document, "二、整改工作推进不力的单位")
     if bulletin.units:
-        writing.table(document, "表2 整改工作推进不力单位", UNITS_HEADER, unit_rows(bulletin))
+        writing.table(document, "表2 整改工作推进不力单位", UNITS_HEADER, unit_rows(bulletin), widths=UNITS_WIDTHS)
     else:
         writing.text(document, "本期无通报的单位。")
     writing.heading(document, "三、工作要求")
