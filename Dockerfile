@@ -33,6 +33,8 @@ COPY pyproject.toml ./
 COPY shared ./shared
 COPY services ./services
 COPY --from=dashboard /dashboard/node_modules ./services/projections/dashboard/node_modules
+# The CJK font of the documents' charts (services/projections/documents/charts.py), as make install puts it.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 # A fixed numeric user: Kubernetes' runAsNonRoot can check it (the Helm chart runs it as 10001).
 RUN pip install . && useradd --system --uid 10001 --no-create-home county
 USER 10001

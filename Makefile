@@ -7,6 +7,7 @@ STAMP := .venv/.installed
 .PHONY: install up down scale test logs status token fuzz
 
 install: $(STAMP)
+	@bash infra/fonts.sh ensure
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv .venv

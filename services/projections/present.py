@@ -2,7 +2,7 @@
 
 import math
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 import asyncpg
@@ -26,9 +26,22 @@ from shared.contracts.money import fen_to_yuan
 CASES_PATH = "/v1/stats/closure-rates/cases"
 
 
+WAN_YUAN_PLACES = Decimal("0.01")
+
+
 def wan_yuan(fen: int) -> str:
-    """万元 as a report prints it: exact, without trailing zeros (1 250 000 fen → 1.25)."""
-    return format((Decimal(fen) / 1_000_000).normalize(), "f")
+    """万元 as a report prints it: two decimals, rounded half up (ROUND_HALF_UP: 0.005万元, i.e. 50元, and more
+    goes up), as Chinese official figures are rounded (四舍五入); 1 551 801 638 fen → "1551.80", 1 fen → "0.00".
+
+    Exact to the fen only in 元: the tables beside the text give the exact amount (`yuan`).
+    """
+    return str((Decimal(fen) / 1_000_000).quantize(WAN_YUAN_PLACES, ROUND_HALF_UP))
+
+
+def yuan(fen: int) -> str:
+    """元 exact to the fen, with thousands separators, as a table prints an amount (1 551 801 638 fen →
+    "15,518,016.38")."""
+    return f"{fen_to_yuan(fen):,}"
 
 
 def link(path: str, query: dict[str, str]) -> str:

@@ -247,7 +247,9 @@ class WorkSummaryClosure(BaseModel):
 
 
 class WorkSummaryEnforcement(EnforcementFigures):
-    fines_issued_wan_yuan: str = Field(description="处罚金额 in 万元, exact, as the text states it")
+    fines_issued_wan_yuan: str = Field(
+        description="处罚金额 in 万元, two decimals rounded half up, as the text states it (exact: fines_issued_yuan)"
+    )
 
 
 class WorkSummaryOut(Answer):

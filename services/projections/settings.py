@@ -23,6 +23,9 @@ class ProjectionsSettings(ServiceSettings):
     # over it): read and checked when the service starts.
     task_forces_file: Path | None = None
     assessment_policy: Path | None = None
+    # The CJK font (TrueType/OpenType or a collection) the documents' charts are drawn with; unset: the first of
+    # documents/charts.py's Debian fonts installed (make install installs fonts-wqy-microhei when none is).
+    chart_font: Path | None = None
 
     @field_validator("oidc_issuer")
     @classmethod

@@ -34,6 +34,7 @@ from shared.auth import Role
 from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
 from tests.e2e.test_proxy import proxy
+from tests.support.documents import opened
 from tests.support.issuer import Bearer, issue_token, people
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port, service_processes
@@ -135,6 +136,19 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
                 }
                 await expect(page.locator("#chart-source canvas")).to_have_count(1)
                 await expect(page.locator("#chart-trend canvas")).to_have_count(1)
+
+                # the work report downloads as a Word document stating the text shown (with the token, no link)
+                summary = await figures(client, f"{p.url}/v1/reports/work-summary")
+                async with page.expect_download() as downloading:
+                    await page.locator("#download-work-summary").click()
+                download = await downloading.value
+                assert download.suggested_filename.startswith("工作汇报-") and download.suggested_filename.endswith(
+                    ".docx"
+                )
+                saved = tmp_path / "work-summary.docx"
+                await download.save_as(saved)
+                assert set(summary["paragraphs"]) <= set(opened(saved.read_bytes()).paragraphs)
+                await page.evaluate("window.scrollTo(0, 0)")  # the button is at the bottom; the charts, at the top
 
                 # a bar opens the cases it stands for
                 by_source = await figures(client, f"{p.url}/v1/stats/closure-rates?group_by=source")

@@ -156,7 +156,7 @@ async def test_the_services_events_become_closure_rates_timelines_and_the_work_r
 
         summary = (await client.get(f"{p.url}/v1/reports/work-summary")).json()
         assert "历次中央环保督察共反馈我县问题2个，已销号1个，完成率50.0%。" in summary["text"]
-        assert "立案查处环境违法行为1起，处罚1.234567万元" in summary["text"]
+        assert "立案查处环境违法行为1起，处罚1.23万元" in summary["text"]
         assert "提醒谈话1人次" in summary["text"]
         assert summary["enforcement"]["fines_issued_yuan"] == "12345.67"
 

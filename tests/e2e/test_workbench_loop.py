@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Download, Page, async_playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from demo.browser import launch
 from services.cases.settings import CasesSettings
@@ -29,6 +30,7 @@ from shared import identity
 from shared.auth import Role
 from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
+from tests.support.documents import opened as opened_document
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port, service_processes
 from tests.support.workbench import DIST, TIMEOUT_MS, choose, field, proxy_serving, redirects_allowed, signed_in_page
@@ -184,6 +186,12 @@ async def test_four_people_run_one_problem_through_the_loop_in_the_workbench(
 
                     # Progress, then the closure request with a photo.
                     await unit_page.goto(f"{origin}/#/cases/{case_id}")
+                    # First the unit's 交办函 (projections writes it, once the 交办 has reached it), with its 五定.
+                    letter = await download_letter(unit_page)
+                    assert letter.suggested_filename == f"交办函-{case_id}.docx"
+                    await letter.save_as(tmp_path / "letter.docx")
+                    five = opened_document((tmp_path / "letter.docx").read_bytes()).tables[0]
+                    assert five[3] == ["责任单位", UNIT]
                     await unit_page.get_by_role("tab", name="进展反馈").click()
                     await field(unit_page, "进展情况").locator("textarea").fill("已清运建筑垃圾约 60%，围挡已设置")
                     await attach(unit_page, photo)
@@ -242,3 +250,15 @@ async def test_four_people_run_one_problem_through_the_loop_in_the_workbench(
                     await eventually(moved)
                 finally:
                     await browser.close()
+
+
+async def download_letter(page: Page) -> Download:
+    """Clicks 下载交办函 until the letter comes: before projections has the 交办, the page says it is being made."""
+    for _ in range(20):
+        try:
+            async with page.expect_download(timeout=3_000) as downloading:
+                await page.get_by_role("button", name="下载交办函（Word）").click()
+            return await downloading.value
+        except PlaywrightTimeout:
+            await expect(page.locator(".assignment-letter .bad")).to_have_text("交办函正在生成，请稍后再试")
+    raise AssertionError("no 交办函 after 20 tries")

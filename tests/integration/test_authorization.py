@@ -136,6 +136,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
                 "/v1/stats/accountability/items",
                 "/v1/cases/overdue",
                 "/v1/cases/{issue_id}/timeline",
+                "/v1/cases/{issue_id}/assignment-letter.docx",
                 "/v1/read-models",
                 "/v1/stats/task-forces",
                 "/v1/stats/task-forces/cases",
@@ -150,6 +151,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
                 "/v1/stats/enforcement",
                 "/v1/stats/enforcement/cases",
                 "/v1/reports/work-summary",
+                "/v1/reports/work-summary.docx",
                 "/v1/exports/ledger.xlsx",
             )
         },
@@ -560,11 +562,17 @@ async def test_a_unit_reads_only_its_own_cases_on_every_read_route(county: Count
     everything = (await get("projections", "/v1/cases/{other_case}/timeline", leader)).json()["events"]
     assert "enforcement" in {e["topic"] for e in everything}
 
+    # a case's 交办函: its unit's (and the county's), not another unit's
+    _hidden(await get("projections", "/v1/cases/{other_case}/assignment-letter.docx", a))
+    assert (await get("projections", "/v1/cases/{other_case}/assignment-letter.docx", b)).status_code == 200
+    assert (await get("projections", "/v1/cases/{other_case}/assignment-letter.docx", leader)).status_code == 200
+
     # the county's documents and enforcement figures: not for units
     for route in (
         "/v1/stats/enforcement",
         "/v1/stats/enforcement/cases",
         "/v1/reports/work-summary",
+        "/v1/reports/work-summary.docx",
         "/v1/exports/ledger.xlsx",
     ):
         _refused(await get("projections", route, a))

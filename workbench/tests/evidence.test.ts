@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
-import { Api, type TokenSource } from '../src/api/client'
 import { ApiError } from '../src/api/problems'
 import { fetchEvidence, itemFields, named, uploadEvidence, type StoredFile } from '../src/evidence'
-
-const tokens: TokenSource = { token: () => Promise.resolve('t1'), renew: () => Promise.resolve(null) }
+import { answering } from './answering'
 const STORED: StoredFile = {
   sha256: 'ab'.repeat(32),
   file_name: 'after.jpg',
@@ -12,15 +10,6 @@ const STORED: StoredFile = {
   size: 1234,
   uploaded_by: 'dev-unit-1',
   uploaded_at: '2026-12-01T20:00:00+08:00',
-}
-
-function answering(response: Response) {
-  const sent: { url: string; init: RequestInit }[] = []
-  const api = new Api(tokens, '/api', (url, init) => {
-    sent.push({ url, init })
-    return Promise.resolve(response)
-  })
-  return { api, sent }
 }
 
 describe('evidence files', () => {

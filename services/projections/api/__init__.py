@@ -5,6 +5,8 @@
 - `enforcement.py`: 执法统计 (`/v1/stats/enforcement`)
 - `cases.py`: the overdue list and case timelines (`/v1/cases`)
 - `reports.py`: the work report and the ledger (`/v1/reports`, `/v1/exports`)
+- `documents.py`: the Word documents: the work report (`/v1/reports/work-summary.docx`) and a case's 交办函
+  (`/v1/cases/{id}/assignment-letter.docx`), written by `services/projections/documents/`
 - `read_models.py`: the generations of the read models and their positions (`/v1/read-models`)
 - `dashboard.py`: the dashboard's page and assets (`/`, `/dashboard/…`), served from `dashboard/`
 

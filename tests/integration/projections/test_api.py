@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
@@ -143,9 +143,9 @@ async def test_the_work_summary_states_the_same_figures_as_the_stats_endpoints(l
         **figures["totals"],
         "fines_issued_wan_yuan": summary["enforcement"]["fines_issued_wan_yuan"],
     }
-    assert Decimal(summary["enforcement"]["fines_issued_wan_yuan"]) * 10000 == Decimal(
-        figures["totals"]["fines_issued_yuan"]
-    )
+    assert Decimal(summary["enforcement"]["fines_issued_wan_yuan"]) == (
+        Decimal(figures["totals"]["fines_issued_yuan"]) / 10000
+    ).quantize(Decimal("0.01"), ROUND_HALF_UP)
     assert summary["accountability"] == tally["totals"]
     # 绩效考核: the ranking the stats endpoint gives; 专项整治组: every case in one row, the same totals
     ranking = (await live.client.get("/v1/stats/assessment", params={"year": year, "as_of": as_of})).json()

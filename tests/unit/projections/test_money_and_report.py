@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from services.projections.present import wan_yuan
+from services.projections.present import wan_yuan, yuan
 from services.projections.read_tables.accountability import Tally
 from services.projections.read_tables.closure import Counts
 from services.projections.read_tables.enforcement import Figures
@@ -13,9 +13,19 @@ from shared.contracts.money import fen_to_yuan
 def test_yuan_and_wan_yuan_are_exact() -> None:
     assert str(fen_to_yuan(12_345)) == "123.45"
     assert str(fen_to_yuan(100)) == "1.00"
+    assert yuan(1_551_801_638) == "15,518,016.38"
+    assert yuan(5) == "0.05"
+
+
+def test_wan_yuan_has_two_decimals_rounded_half_up() -> None:
+    assert wan_yuan(1_551_801_638) == "1551.80"  # the report printed 1551.801638万元
     assert wan_yuan(1_250_000) == "1.25"
-    assert wan_yuan(100_000_000) == "100"
-    assert wan_yuan(1) == "0.000001"
+    assert wan_yuan(100_000_000) == "100.00"
+    assert wan_yuan(0) == "0.00"
+    assert wan_yuan(4_999) == "0.00"  # 49.99元
+    assert wan_yuan(5_000) == "0.01"  # 50元: half a 百元 goes up
+    assert wan_yuan(1_234_500_000) == "1234.50"
+    assert wan_yuan(1_234_565_000) == "1234.57"  # ROUND_HALF_UP, not the banker's 1234.56
 
 
 def test_the_rate_is_rounded_half_up_to_one_decimal() -> None:

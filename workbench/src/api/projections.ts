@@ -65,3 +65,13 @@ export interface AuditReads {
 export async function auditReads(api: Api, query: Query): Promise<AuditReads> {
   return (await api.get<AuditReads>('projections', '/v1/audit/reads', query)).data
 }
+
+/** 交办函: the case's current 五定 as a Word document (projections writes it), read with the session's token. */
+export function assignmentLetter(api: Api, caseId: string): Promise<Blob> {
+  return api.file('projections', `/v1/cases/${encodeURIComponent(caseId)}/assignment-letter.docx`)
+}
+
+/** The file name the browser saves a case's 交办函 under (the service's own, filename*, is the same). */
+export function assignmentLetterName(caseId: string): string {
+  return `交办函-${caseId}.docx`
+}

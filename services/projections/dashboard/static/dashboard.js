@@ -1024,25 +1024,57 @@
     else $("drawer").hidden = true;
   }
 
-  // ---------------------------------------------------------------- the ledger (整改台账)
+  // ---------------------------------------------------------------- downloads: the ledger (整改台账), the work report (工作汇报)
 
-  async function exportLedger() {
+  // The name the service gave the file (Content-Disposition's filename*, in Chinese), else the fallback.
+  function fileName(response, fallback) {
+    const match = /filename\*=UTF-8''([^;]+)/i.exec(response.headers.get("Content-Disposition") || "");
     try {
-      const response = await call("/v1/exports/ledger.xlsx", "*/*", LEDGER_TIMEOUT_MS);
+      return match ? decodeURIComponent(match[1]) : fallback;
+    } catch {
+      return fallback;
+    }
+  }
+
+  // Downloads a file with the access token (a plain link would carry none); returns the response, or null on failure
+  // (said in the status line as `what`'s failure).
+  async function download(path, fallbackName, what) {
+    try {
+      const response = await call(path, "*/*", LEDGER_TIMEOUT_MS);
       if (response.status === 401 || response.status === 403) throw new AuthError(response.status, await errorMessage(response));
       if (!response.ok) throw new Error(await errorMessage(response));
-      const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "整改台账.xlsx" });
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", { href: url, download: fileName(response, fallbackName) });
       document.body.append(link);
       link.click();
       link.remove();
-      // A large ledger comes in parts (at most a few thousand cases each): say so rather than let it pass for all.
-      const total = Number(response.headers.get("X-Total-Count"));
-      const next = /[?&]offset=(\d+)[^>]*>;\s*rel="next"/.exec(response.headers.get("Link") || "");
-      if (next) $("refreshed").textContent = `整改台账共${total}个案件，已导出前${next[1]}个；其余请按 offset 分批导出`;
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      return response;
     } catch (error) {
       if (error instanceof AuthError && error.status === 401) {
-        if (await authProblem(error)) await exportLedger();
-      } else $("refreshed").textContent = `${error instanceof AuthError ? "无权导出" : "导出失败"}：${error.message}`;
+        if (await authProblem(error)) return download(path, fallbackName, what);
+      } else $("refreshed").textContent = `${error instanceof AuthError ? `无权${what}` : `${what}失败`}：${error.message}`;
+      return null;
+    }
+  }
+
+  async function exportLedger() {
+    const response = await download("/v1/exports/ledger.xlsx", "整改台账.xlsx", "导出");
+    if (!response) return;
+    // A large ledger comes in parts (at most a few thousand cases each): say so rather than let it pass for all.
+    const total = Number(response.headers.get("X-Total-Count"));
+    const next = /[?&]offset=(\d+)[^>]*>;\s*rel="next"/.exec(response.headers.get("Link") || "");
+    if (next) $("refreshed").textContent = `整改台账共${total}个案件，已导出前${next[1]}个；其余请按 offset 分批导出`;
+  }
+
+  // The report as an editable Word document: the same figures as the text above, with its tables and charts.
+  async function downloadWorkSummary() {
+    const button = $("download-work-summary");
+    button.disabled = true;
+    try {
+      await download("/v1/reports/work-summary.docx", "工作汇报.docx", "下载");
+    } finally {
+      button.disabled = false;
     }
   }
 
@@ -1051,6 +1083,7 @@
   async function start() {
     $("refresh-now").addEventListener("click", () => refresh());
     $("export-ledger").addEventListener("click", exportLedger);
+    $("download-work-summary").addEventListener("click", downloadWorkSummary);
     $("sign-out").addEventListener("click", signOut);
     $("notice-sign-out").addEventListener("click", signOut);
     $("sign-in-again").addEventListener("click", () => (manager ? signInAgain() : window.location.reload()));
