@@ -27,6 +27,7 @@ import asyncpg
 from bench.reads import PAGE_SIZE
 from bench.stats import percentile
 from services.projections import consumers, generations, readside, report
+from services.projections.assessment import load_assessment_policy
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, TallyGroupBy
 from services.projections.main import MIGRATIONS
 from services.projections.read_tables import accountability, closure, enforcement, timeline
@@ -102,6 +103,7 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
     month_ago = at - timedelta(days=30)
     everything = CaseFilters()
     year = at.astimezone(SHANGHAI).year
+    policy = load_assessment_policy()  # the shipped 绩效考核 policy, as a service without ASSESSMENT_POLICY reads it
 
     async def trend(conn: asyncpg.Connection) -> Any:
         from services.projections.api.closure import trend_points
@@ -129,7 +131,7 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
         ),
         "accountability": lambda c: accountability.tally(c, TallyGroupBy.unit, year=None, as_of=None),
         "enforcement": enforcement_stats,
-        "work_summary": lambda c: report.gather(c, year=year, as_of=None, now=at),
+        "work_summary": lambda c: report.gather(c, policy, year=year, as_of=None, now=at),
         "as_of": lambda c: closure.rates(c, CaseFilters(as_of=month_ago), Moment(month_ago, at), GroupBy.source),
         "drill_closed": lambda c: closure.cases(c, everything, Moment(None, at), Figure.CLOSED, limit=PAGE, offset=0),
         "drill_overdue_all": lambda c: closure.cases(

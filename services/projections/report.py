@@ -1,17 +1,18 @@
 """The work report (工作汇报): the figures a county states, in the words it states them.
 
 Every number comes from the same queries as the stats endpoints: closure rates as of the moment
-(历次: all rounds, not only the year), enforcement figures and the accountability tally of the year.
+(历次: all rounds, not only the year), enforcement figures and the accountability tally of the year, and the units'
+assessment (绩效考核) ranking of the year. The JSON answer and the Word document state the same paragraphs.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.projections.assessment import Kind
+from services.projections.assessment import AssessmentPolicy, Kind
 from services.projections.filters import CaseFilters, GroupBy
 from services.projections.present import wan_yuan
-from services.projections.read_tables import accountability, closure, enforcement
+from services.projections.read_tables import accountability, assessment, closure, enforcement
 from services.projections.read_tables.accountability import Tally
 from services.projections.read_tables.closure import Counts, Moment
 from services.projections.read_tables.enforcement import Figures
@@ -32,14 +33,18 @@ class WorkSummary:
     by_source: dict[str, Counts]
     enforcement: Figures
     accountability: Tally
+    assessment: list[tuple[int, Score]]  # (rank, score) of each unit assessed in the year, the highest first
 
 
-async def gather(conn: Connection, *, year: int, as_of: datetime | None, now: datetime) -> WorkSummary:
+async def gather(
+    conn: Connection, policy: AssessmentPolicy, *, year: int, as_of: datetime | None, now: datetime
+) -> WorkSummary:
     moment = Moment(as_of, now)
     filters = CaseFilters(as_of=as_of)
     by_source = await closure.rates(conn, filters, moment, GroupBy.source)
     per_year = await enforcement.per_year(conn, year=year, as_of=as_of)
     tally = await accountability.tally(conn, None, year=year, as_of=as_of)
+    ranked = await assessment.ranking(conn, policy, year=year, at=moment.at)
     return WorkSummary(
         year=year,
         at=moment.at,
@@ -47,6 +52,7 @@ async def gather(conn: Connection, *, year: int, as_of: datetime | None, now: da
         by_source={row.key: row for row in by_source},
         enforcement=enforcement.add(list(per_year.values())),
         accountability=tally[0][1],
+        assessment=ranked,
     )
 
 
@@ -84,7 +90,7 @@ def paragraphs(summary: WorkSummary) -> list[str]:
         f"提醒谈话{a.warning_talk}人次；批评教育{a.criticism_education}人、书面检查{a.written_self_criticism}人、"
         f"诫勉谈话{a.admonishment_talk}人、约谈提醒{a.reminder_talk}人。"
     )
-    return [closure_text, enforcement_text, accountability_text]
+    return [closure_text, enforcement_text, accountability_text, assessment_paragraph(summary.year, summary.assessment)]
 
 
 # ---- 绩效考核 (issue 17 item 4): the ranking's sentence and table, from read_tables.assessment.ranking ----

@@ -51,7 +51,7 @@ async def work_summary_docx(deps: DepsDep, filters: Annotated[YearFilter, Query(
     year = filters.year or (filters.as_of or moment_now).astimezone(SHANGHAI).year
 
     async def query(view: View) -> WorkReport:
-        summary = await report.gather(view.conn, year=year, as_of=filters.as_of, now=moment_now)
+        summary = await report.gather(view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now)
         last = min(date(year, 12, 31), summary.at.astimezone(SHANGHAI).date())
         months = trend_periods(date(year, 1, 1), last, PeriodUnit.month, refuse_beyond=False)
         points = await trend_points(view.conn, CaseFilters(), months, PeriodUnit.month, summary.at, assigned_to=None)

@@ -21,7 +21,7 @@ from services.projections import ledger, present, report
 from services.projections.api.assessment import assessment_row
 from services.projections.deps import DepsDep
 from services.projections.filters import CaseFilters, Figure, Offset, YearFilter
-from services.projections.read_tables import assessment, closure
+from services.projections.read_tables import closure
 from services.projections.read_tables.closure import Moment
 from services.projections.readside import View, read
 from services.projections.schemas import WorkSummaryClosure, WorkSummaryEnforcement, WorkSummaryOut
@@ -52,11 +52,9 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
     year = filters.year or (filters.as_of or moment_now).astimezone(SHANGHAI).year
 
     async def query(view: View) -> WorkSummaryOut:
-        summary = await report.gather(view.conn, year=year, as_of=filters.as_of, now=moment_now)
+        summary = await report.gather(view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now)
         base = present.query_of(as_of=filters.as_of)
-        # 绩效考核: the ranking of the year as of the same moment, its sentence after the others
-        ranked = await assessment.ranking(view.conn, deps.assessment, year=year, at=summary.at)
-        sentences = [*report.paragraphs(summary), report.assessment_paragraph(year, ranked)]
+        sentences = report.paragraphs(summary)
         return await view.answer(
             WorkSummaryOut,
             year=year,
@@ -70,7 +68,9 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
                 fines_issued_wan_yuan=present.wan_yuan(summary.enforcement.fines_issued_fen),
             ),
             accountability=present.tally_figures(summary.accountability),
-            assessment=[assessment_row(rank, score, year=year, as_of=filters.as_of) for rank, score in ranked],
+            assessment=[
+                assessment_row(rank, score, year=year, as_of=filters.as_of) for rank, score in summary.assessment
+            ],
             paragraphs=sentences,
             text="\n".join(sentences),
         )

@@ -13,7 +13,7 @@ from services.projections import present
 from services.projections.documents import charts, writing
 from services.projections.documents.charts import Series
 from services.projections.read_tables.closure import Counts
-from services.projections.report import WorkSummary
+from services.projections.report import WorkSummary, assessment_table
 from shared.clock import SHANGHAI
 
 TITLE = "全县生态环境问题整改工作情况汇报"
@@ -55,6 +55,8 @@ def render_work_summary(report: WorkReport, *, font: Path | None) -> bytes:
     writing.table(document, "表2 逐月整改进展", TREND_HEADER, [trend_row(c) for c in report.trend])
     writing.table(document, f"表3 {summary.year}年环境执法情况", ENFORCEMENT_HEADER, enforcement_rows(summary))
     writing.table(document, f"表4 {summary.year}年责任追究情况", ACCOUNTABILITY_HEADER, accountability_rows(summary))
+    headers, *ranking = assessment_table(summary.assessment)
+    writing.table(document, f"表5 {summary.year}年责任单位绩效考核排名", headers, [list(row) for row in ranking])
 
     writing.heading(document, "三、附图")
     if font is None:

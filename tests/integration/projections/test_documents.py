@@ -111,6 +111,10 @@ async def test_the_work_report_document_states_the_json_figures_with_tables_and_
     assert accountability["通报批评（单位）"] == str(a["criticism_notice_units"])
     assert accountability["通报预警（次）"] == str(a["warnings"])
     assert accountability["诫勉谈话（人）"] == str(a["admonishment_talk"])
+    ranking = document.table_after(f"表5 {year}年责任单位绩效考核排名")[1:]
+    assert summary["assessment"] and [row[:5] for row in ranking] == [
+        [str(r["rank"]), r["unit"], r["score"], r["deducted"], r["bonus"]] for r in summary["assessment"]
+    ]
 
     assert charts.find_font() is not None, "no CJK font: make install installs fonts-wqy-microhei"
     assert len(document.pictures) == 2

@@ -33,6 +33,7 @@ SUMMARY = WorkSummary(
     },
     enforcement=Figures(cases_filed=23, penalties=25, fines_issued_fen=1_551_801_638, fines_paid_fen=1_000_000_05),
     accountability=Tally(summons=5, criticism_notice_units=3, admonishment_talk=1),
+    assessment=[],
 )
 TREND = [Counts(f"2026-{m:02d}", f"2026年{m}月", 20 * m, 15 * m, 4 * m, m, 0) for m in range(1, 7)]
 
@@ -87,7 +88,8 @@ def test_without_a_cjk_font_the_work_report_says_why_it_has_no_charts() -> None:
     document = opened(render_work_summary(WorkReport(SUMMARY, paragraphs(SUMMARY), TREND), font=None))
     assert document.pictures == []
     assert NO_FONT in document.paragraphs
-    assert len(document.tables) == 4
+    assert len(document.tables) == 5
+    assert document.tables[4] == [["排名", "责任单位", "得分", "扣分", "加分", "扣分项"]]  # no unit assessed here
 
 
 @needs_font

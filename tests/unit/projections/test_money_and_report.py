@@ -56,6 +56,7 @@ def test_the_work_report_states_each_figure_in_the_countys_words() -> None:
             admonishment_talk=1,
             reminder_talk=4,
         ),
+        assessment=[],
     )
     assert paragraphs(summary) == [
         "截至2025年6月30日，全县共受理各类生态环境问题120个，已销号100个，完成率83.3%；正在整改20个，其中超期8个。"
@@ -63,4 +64,5 @@ def test_the_work_report_states_each_figure_in_the_countys_words() -> None:
         "历次省级环保督察共反馈我县问题0个，已销号0个，完成率0.0%。",
         "2025年，立案查处环境违法行为23起，处罚345.67万元，行政拘留4人，采取刑事强制措施1人，移送起诉2人。",
         "2025年，给予3个单位通报批评，约谈主要负责人5人次，提醒谈话7人次；批评教育2人、书面检查1人、诫勉谈话1人、约谈提醒4人。",
+        "2025年，尚无参加绩效考核的责任单位。",
     ]
