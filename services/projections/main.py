@@ -12,6 +12,7 @@ from services.projections.api import (
     closure,
     dashboard,
     enforcement,
+    public,
     read_models,
     reports,
 )
@@ -50,6 +51,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
             read_models.router,
             dashboard.router,
             audit.router,
+            public.router,
         ],
         migrations=MIGRATIONS,
         consumers=consumers,

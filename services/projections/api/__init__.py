@@ -6,6 +6,7 @@
 - `cases.py`: the overdue list and case timelines (`/v1/cases`)
 - `reports.py`: the work report and the ledger (`/v1/reports`, `/v1/exports`)
 - `read_models.py`: the generations of the read models and their positions (`/v1/read-models`)
+- `public.py`: 信息公开, the public page (`/public/`) and its JSON (`/v1/public/…`), no token
 - `dashboard.py`: the dashboard's page and assets (`/`, `/dashboard/…`), served from `dashboard/`
 
 Every figure's answer says up to which offset of each topic partition it includes events (`positions`)
