@@ -7,7 +7,6 @@ are a 422 naming them. NoticeStarted and MarkedConfidential are the closure proc
 facts are recorded here as the consumer records any fact, and derived by the same statements (consumers.derive).
 """
 
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,17 +17,14 @@ import httpx
 import pytest
 
 from bench.county import LEADERS, County, publish, simulate
-from services.projections import consumers, generations
 from services.projections.main import create_app
 from services.projections.read_tables import public
-from services.projections.read_tables.facts import BATCH, begin
 from services.projections.schemas import PublicNotice, PublicProblem
 from services.projections.settings import ProjectionsSettings
 from shared.clock import now
 from shared.contracts import cases
-from shared.db import Connection, create_pool
 from tests.conftest import SettingsFactory
-from tests.integration.projections.support import caught_up
+from tests.integration.projections.support import caught_up, record_facts, set_status
 from tests.support.service import running
 
 ANONYMOUS = httpx.Auth()
@@ -51,48 +47,6 @@ async def live(make_settings: SettingsFactory, topics: list[str]) -> AsyncIterat
     async with running(create_app(settings)) as client:
         await caught_up(client, len(county.envelopes))
         yield Live(client, county, settings, at)
-
-
-@contextlib.asynccontextmanager
-async def active_generation(settings: ProjectionsSettings) -> AsyncIterator[Connection]:
-    """A transaction on the active generation's tables."""
-    pool = await create_pool(settings)
-    try:
-        async with pool.acquire() as conn, conn.transaction():
-            generation = await generations.active(conn)
-            assert generation is not None
-            await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
-            yield conn
-    finally:
-        await pool.close()
-
-
-async def record_facts(settings: ProjectionsSettings, facts: list[tuple[str, str, int, dict[str, Any]]]) -> None:
-    """Facts of cases' streams (type, case, stream version, payload) recorded and derived in the active generation,
-    one batch, as the live consumer records and derives a batch (facts.load, consumers.derive)."""
-    async with active_generation(settings) as conn:
-        await begin(conn)
-        types = await conn.fetchval(
-            f"""with recorded as (
-                    insert into facts (event_id, topic, type, schema_version, stream_id, stream_version,
-                                       occurred_at, actor, correlation_id, payload, issue_ids)
-                    select gen_random_uuid(), 'cases', t, 1, s, v, now(), 'test', 'c-public', p::jsonb, array[s]
-                      from unnest($1::text[], $2::text[], $3::int[], $4::text[]) as f(t, s, v, p)
-                    returning *)
-                , batch as (insert into {BATCH} select * from recorded returning type)
-                select array_agg(type) from batch""",
-            [f[0] for f in facts],
-            [f[1] for f in facts],
-            [f[2] for f in facts],
-            [json.dumps(f[3]) for f in facts],
-        )
-        await consumers.derive(conn, types)
-
-
-async def set_status(settings: ProjectionsSettings, case_id: str, status: str) -> None:
-    """The status NoticeStarted leaves a case in, once the closure procedure's fold (case_history_of) knows it."""
-    async with active_generation(settings) as conn:
-        await conn.execute("update issues set status = $2 where issue_id = $1", case_id, status)
 
 
 async def every_problem(client: httpx.AsyncClient, **params: str) -> list[dict[str, Any]]:
