@@ -23,6 +23,8 @@ from services.projections.schemas import PublicNotice, PublicProblem
 from services.projections.settings import ProjectionsSettings
 from shared.clock import now
 from shared.contracts import cases
+from shared.contracts.intake import ObjectionFiled
+from shared.envelope import Envelope
 from tests.conftest import SettingsFactory
 from tests.integration.projections.support import caught_up, record_facts, set_status
 from tests.support.service import running
@@ -171,3 +173,13 @@ async def test_a_case_in_notice_is_listed_with_its_notice_and_a_withheld_case_is
 def test_the_public_fields_name_nothing_private() -> None:
     private = {"description", "leader_name", "leader_post", "problem", "task", "measures", "reporter", "attachments"}
     assert not private & set(PublicNotice.model_fields)
+
+
+async def test_an_objection_appears_on_its_cases_timeline(live: Live) -> None:
+    case_id = live.county.issues[0].issue_id
+    objection = ObjectionFiled(objection_id="objection-1", case_id=case_id, text="河岸并未复绿", received_at=live.at)
+    envelope = Envelope.wrap(objection, stream_id="objection-1", stream_version=1, actor="public", correlation_id="o-1")
+    await publish(live.settings, [envelope])
+    await caught_up(live.client, len(live.county.envelopes) + 1)
+    timeline = (await live.client.get(f"/v1/cases/{case_id}/timeline")).json()
+    assert [e["summary"] for e in timeline["events"] if e["type"] == "ObjectionFiled"] == ["公示异议：河岸并未复绿"]
