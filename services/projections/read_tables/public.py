@@ -28,6 +28,8 @@ TYPES = (RESULT, NOTICE_STARTED, MARKED_CONFIDENTIAL)
 # Bounded paging: a fixed page size, and no page beyond what a person leafs through.
 PAGE_SIZE = 20
 MAX_PAGE = 500
+# 公示 lasts days (the closure policy's), so a county has tens at once; the list is bounded all the same.
+MAX_NOTICES = 500
 
 _FOLD = f"""
     insert into public_cases (issue_id, result_summary, notice_starts_at, notice_ends_at, notice_summary, confidential)
@@ -119,7 +121,3 @@ async def notices(conn: Connection) -> list[Any]:
              limit {MAX_NOTICES}""",
         CaseStatus.IN_NOTICE.value,
     )
-
-
-# 公示 lasts days (the closure policy's), so a county has tens at once; the list is bounded all the same.
-MAX_NOTICES = 500
