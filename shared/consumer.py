@@ -252,18 +252,21 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka h
         lock: asyncio.Lock,
         keep_only: Callable[[set[TopicPartition]], None],
         flush: Callable[[], Awaitable[None]],
+        resume: Callable[[set[TopicPartition]], Awaitable[None]],
     ) -> None:
         self._lock = lock
         self._keep_only = keep_only
         self._flush = flush
+        self._resume = resume
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         async with self._lock:
             await self._flush()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        # A partition assigned again starts from its committed offset: the held event, fetched anew.
+        # A partition assigned again starts from the position stored with the effects: the held event, fetched anew.
         self._keep_only(set(assigned))
+        await self._resume(set(assigned))
 
 
 class ConsumerRunner:
@@ -375,7 +378,13 @@ class ConsumerRunner:
         producer = make_producer(self._settings.broker)
         self._uncommitted.clear()
         consumer.subscribe(
-            self.topics, listener=_Rebalance(self._processing, self._forget_holds, lambda: self._flush(consumer))
+            self.topics,
+            listener=_Rebalance(
+                self._processing,
+                self._forget_holds,
+                lambda: self._flush(consumer),
+                lambda assigned: self._seek_to_stored(consumer, assigned),
+            ),
         )
         await consumer.start()
         self._consumer = consumer
@@ -679,6 +688,28 @@ class ConsumerRunner:
                 CHAIN_BREAKS.labels(self.name, record.topic).inc()
                 log.error("chain_break", consumer=self.name, topic=record.topic, offset=record.offset, reason=reason)
         return [breaks.get(index, item) for index, item in enumerate(read)]
+
+    async def _seek_to_stored(self, consumer: AIOKafkaConsumer, assigned: set[TopicPartition]) -> None:
+        """Each assigned partition from the position stored in this service's database with the effects, not from the
+        group's offset in Kafka: they differ after a restore of the database from a backup, and then the events since
+        the backup are applied again (the restored inbox has no row for them; an erasure since is erased again), and
+        a partition the restored database never read starts from its first record. Normally they are equal, or the
+        database is ahead of a commit a crash lost (fewer redeliveries)."""
+        if not assigned:
+            return
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                """select topic, partition, "offset" from consumer_positions
+                    where consumer = $1 and topic = any($2::text[])""",
+                self.name,
+                list({tp.topic for tp in assigned}),
+            )
+        stored = {TopicPartition(r["topic"], r["partition"]): r["offset"] for r in rows}
+        for tp in assigned:
+            if tp in stored:
+                consumer.seek(tp, stored[tp])
+            else:
+                await consumer.seek_to_beginning(tp)
 
     async def _save_position(self, conn: Connection, tp: TopicPartition, next_offset: int) -> None:
         await conn.execute(

@@ -25,6 +25,7 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.audit.checkpoints import new_key
 from shared.broker import Broker
 from shared.settings import ServiceSettings, dsn_for
 from shared.signin import SignInSettings
@@ -136,6 +137,8 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
         }
         if "contact_keys" in cls.model_fields:
             values["contact_keys"] = keys["CONTACT_KEYS"]
+        # Outside development every service that keeps an audit log signs it (shared/audit/log.py).
+        values["audit_signing_key"] = keys.get(f"AUDIT_SIGNING_KEY_{service_name.upper()}") or new_key()
         values.update(overrides)
         return cls(**values)
 

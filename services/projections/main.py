@@ -57,8 +57,6 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         consumers=consumers,
         # The consumer is started by the job, which follows the active generation of the read models.
         jobs=[live.follow_active_generation],
-        # No event store of its own (its read models are rebuilt from the topics): no audit log to keep or prove.
-        audit=False,
     )
 
 
