@@ -127,6 +127,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/v1/policy"): STAFF,
     },
     "projections": {
+        # its audit log (its records of reads) is signed and proved like every service's (issue 16)
+        **AUDIT,
         **{
             ("GET", path): STAFF
             for path in (
