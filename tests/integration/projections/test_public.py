@@ -21,12 +21,14 @@ from services.projections.main import create_app
 from services.projections.read_tables import public
 from services.projections.schemas import PublicNotice, PublicProblem
 from services.projections.settings import ProjectionsSettings
+from shared.auth import Role
 from shared.clock import now
 from shared.contracts import cases
 from shared.contracts.intake import ObjectionFiled
 from shared.envelope import Envelope
 from tests.conftest import SettingsFactory
 from tests.integration.projections.support import caught_up, record_facts, set_status
+from tests.support.issuer import issue_token
 from tests.support.service import running
 
 ANONYMOUS = httpx.Auth()
@@ -175,11 +177,17 @@ def test_the_public_fields_name_nothing_private() -> None:
     assert not private & set(PublicNotice.model_fields)
 
 
-async def test_an_objection_appears_on_its_cases_timeline(live: Live) -> None:
-    case_id = live.county.issues[0].issue_id
+async def test_an_objection_appears_on_its_cases_timeline_for_the_county_not_for_the_unit(live: Live) -> None:
+    assigned = next(e for e in live.county.envelopes if isinstance(e.payload, cases.Assigned))
+    assert isinstance(assigned.payload, cases.Assigned)
+    case_id, unit = assigned.stream_id, assigned.payload.unit
     objection = ObjectionFiled(objection_id="objection-1", case_id=case_id, text="河岸并未复绿", received_at=live.at)
     envelope = Envelope.wrap(objection, stream_id="objection-1", stream_version=1, actor="public", correlation_id="o-1")
     await publish(live.settings, [envelope])
     await caught_up(live.client, len(live.county.envelopes) + 1)
     timeline = (await live.client.get(f"/v1/cases/{case_id}/timeline")).json()
     assert [e["summary"] for e in timeline["events"] if e["type"] == "ObjectionFiled"] == ["公示异议：河岸并未复绿"]
+    # the unit objected to reads its case's timeline without the objection (it goes to the 督察办)
+    as_unit = {"Authorization": f"Bearer {issue_token(live.settings, subject='clerk', role=Role.UNIT, unit=unit)}"}
+    seen = (await live.client.get(f"/v1/cases/{case_id}/timeline", headers=as_unit, auth=ANONYMOUS)).json()
+    assert seen["events"] and "ObjectionFiled" not in {e["type"] for e in seen["events"]}
