@@ -164,6 +164,7 @@ async def run(args: argparse.Namespace) -> None:
     print(f"\n统计大屏：在浏览器中打开，{who}")
     for address in dashboard_addresses(urls):
         print(f"  {address}")
+    print(f"\n信息公开（无需登录，手机可读）：{PROXY_DASHBOARD.removesuffix('dashboard/')}public/")
     print_workbench(sign_in)
 
 

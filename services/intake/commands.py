@@ -43,3 +43,15 @@ class LinkDuplicate:
 
 
 Command = ReportIssue | LinkDuplicate
+
+
+@dataclass(frozen=True)
+class FileObjection:
+    """Command: record an objection to a case in 公示 (公示异议), from anyone, as its own stream.
+
+    Intake cannot see case statuses: it records the objection for any case id of the right shape, and cases decides
+    what becomes of it (an objection to a case not in 公示 is not taken up there)."""
+
+    objection_id: str
+    case_id: str
+    text: str

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware import Middleware
 
-from services.intake.api import attachments, batches, form, reports, staff
+from services.intake.api import attachments, batches, form, objections, reports, staff
 from services.intake.api.fast_path import ReportFastPath
 from services.intake.batch_file import BatchReader
 from services.intake.case_units import backfill_case_units
@@ -59,7 +59,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         settings,
         title="环境问题受理服务 intake",
         compose=compose,
-        routers=[reports.router, attachments.router, staff.router, batches.router, form.router],
+        routers=[reports.router, attachments.router, staff.router, batches.router, form.router, objections.router],
         migrations=MIGRATIONS,
         consumers=consumers,
         jobs=[backfill_case_units, move_contact_reads],

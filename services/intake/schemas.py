@@ -2,10 +2,10 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from services.intake.commands import Report
 from services.intake.contact_reads import RecordedRead
@@ -14,7 +14,7 @@ from services.intake.duplicates import Outcome
 from services.intake.handlers import Receipt
 from services.intake.privacy import ERASED, ContactRead, Erased
 from shared.clock import shown
-from shared.contracts.base import LongText, PersonName, Phone, ShortText, Title
+from shared.contracts.base import LongText, PersonName, Phone, Readable, ShortText, Title
 from shared.contracts.codes import DOMAIN_LABELS, SOURCE_LABELS, Domain, Source
 from shared.contracts.intake import CHANNEL_LABELS, Attachment, Channel, DuplicateRule, Location
 from shared.errors import InvalidCommand
@@ -283,3 +283,35 @@ class BatchReport(BaseModel):
     created_count: int = Field(description="rows that opened a new issue")
     accepted: list[AcceptedRow]
     refused: list[RefusedRowOut]
+
+
+# 公示异议 (POST /v1/public/objections): what anyone may send, and what they are told.
+
+
+def _case_id(value: str) -> str:
+    try:
+        return str(UUID(value.strip()))
+    except ValueError:
+        raise ValueError("问题编号格式不正确，请从公示栏中的“提出异议”进入") from None
+
+
+# The case's id as the public page lists it (a UUID: cases' ids are the issues' ids).
+CaseId = Annotated[str, Field(max_length=64), AfterValidator(_case_id)]
+# ObjectionFiled.text's bounds, trimmed first.
+ObjectionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=1000), Readable]
+
+
+class ObjectionIn(BaseModel):
+    """公示异议: which case, and what is wrong with its rectification. No name or contact is asked."""
+
+    case_id: CaseId = Field(description="公示中的问题编号")
+    text: ObjectionText = Field(description="异议内容，5—1000 字")
+
+
+class ObjectionAccepted(BaseModel):
+    """回执 of an objection: its number, and that the 督察办 will look into it."""
+
+    objection_id: str
+    case_id: str
+    received_at: str = Field(description="Asia/Shanghai")
+    message: str

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_mode
 
 from services.projections.deps import Deps
 from services.projections.generations import Generation
-from services.projections.read_tables import accountability, case_history, changes, closure, enforcement, facts
+from services.projections.read_tables import accountability, case_history, changes, closure, enforcement, facts, public
 from services.projections.read_tables import audit as audit_table
 from shared.audit import reads as audit_reads
 from shared.consumer import Begin, ConsumerRunner, Dispatch, On, PoisonMessage, RawBatchHandler
@@ -57,6 +57,12 @@ class Derive:
     # What it writes that other lines write too (or its own table): the rebuild derives the lines of one in a row,
     # and the different ones at once, each on its own connection (derive_all).
     writes: str
+    # Types named only (no contract in this code yet, e.g. another change's new events): derived once they come.
+    names: tuple[str, ...] = ()
+
+    @property
+    def types(self) -> frozenset[str]:
+        return frozenset({cls.event_type() for cls in self.events} | set(self.names))
 
 
 def _rows_of(table: str) -> Callable[[Connection], Awaitable[None]]:
@@ -89,6 +95,8 @@ DERIVED: tuple[Derive, ...] = (
     ),
     Derive((MeasureImposed,), accountability.measures_imposed, "accountability_counts"),
     Derive((MeasureRevoked,), accountability.measures_revoked, "accountability_counts"),
+    # 信息公开: each case's public row (its rectification result, its 公示, whether it is withheld)
+    Derive((cases.ClosureRequested,), public.derive, "public_cases", names=public.TYPES),
 )
 
 # The types whose facts change a problem's state now (closure.current_states): its report, its case's events.
@@ -124,7 +132,7 @@ async def derive(conn: Connection, types: Collection[str]) -> None:
 
 
 def _has_events(line: Derive, present: set[str]) -> bool:
-    return any(cls.event_type() in present for cls in line.events)
+    return not line.types.isdisjoint(present)
 
 
 async def _summaries(conn: Connection, present: set[str]) -> None:
@@ -303,7 +311,7 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
 
 def _lines(lines: list[Derive]) -> list[Step]:
     """The lines on one connection: its batch is every fact of their types, then each line in turn."""
-    types = sorted({cls.event_type() for line in lines for cls in line.events})
+    types = sorted({name for line in lines for name in line.types})
 
     async def batch(conn: Connection) -> None:
         await facts.begin(conn, durable=False)

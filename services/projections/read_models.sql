@@ -308,3 +308,19 @@ begin
     end if;
 end
 $$;
+
+-- ---------------------------------------------------------------- 信息公开 (issue 17 item 2)
+
+-- What the public page (/public/) may show of a case beyond its row in issues, folded from the facts of its stream
+-- (read_tables/public.py): the latest 申请销号's summary (the rectification result), the latest 公示 (NoticeStarted:
+-- its period and the summary written for the public), and whether the case is withheld from the public
+-- (MarkedConfidential, the latest one's `confidential`, true when absent). Recomputed whole for every case a batch
+-- touches, so any order of arrival and any repeat give the same row.
+create table public_cases (
+    issue_id          text        primary key,
+    result_summary    text,
+    notice_starts_at  timestamptz,
+    notice_ends_at    timestamptz,
+    notice_summary    text,
+    confidential      boolean     not null default false
+);

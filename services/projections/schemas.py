@@ -400,3 +400,55 @@ class AssessmentItems(Answer):
 
 
 WorkSummaryOut.model_rebuild()  # its `assessment` names AssessmentRow, defined above after it
+# ---- 信息公开: the public page's answers (no token). Only public fields: see read_tables/public.py.
+
+
+class PublicProblem(BaseModel):
+    """A problem as the public reads it: where, what field, who answers for it, by when, how far it has come."""
+
+    case_id: str
+    title: str
+    source: str
+    source_label: str
+    batch: str | None
+    township: str
+    domain: str
+    domain_label: str
+    unit: str | None = Field(description="责任单位; null until 交办")
+    deadline: str | None = Field(description="整改时限, Asia/Shanghai")
+    status: str
+    status_label: str
+    closed_at: str | None
+    result_summary: str | None = Field(description="整改结果: only once closed")
+
+
+class PublicFacet(BaseModel):
+    key: str
+    label: str
+    total: int
+
+
+class PublicProblems(BaseModel):
+    """One page of the published problems (PAGE_SIZE a page), with the sources and batches to filter by."""
+
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    items: list[PublicProblem]
+    sources: list[PublicFacet]
+    batches: list[PublicFacet]
+
+
+class PublicNotice(PublicProblem):
+    """A case in 公示: its period and the summary written for the public; anyone may object until it ends."""
+
+    notice_starts_at: str | None
+    notice_ends_at: str | None
+    notice_summary: str | None
+
+
+class PublicNotices(BaseModel):
+    total: int
+    items: list[PublicNotice]
+    objection_note: str = Field(description="what becomes of an objection, as the page says it")

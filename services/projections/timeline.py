@@ -30,6 +30,8 @@ def describe(event: Event) -> str:
             if event.distance_m is not None:
                 how += f"，相距{event.distance_m}米"
             return f"重复举报：{labels.source(event.source)}再次反映「{event.title}」（{how}）"
+        case intake.ObjectionFiled():
+            return f"公示异议：{event.text}"
         case cases.CaseOpened():
             return f"立案整改：{event.title}"
         case cases.Assigned():

@@ -63,6 +63,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/v1/reports"): EVERYONE,
         ("GET", "/report"): EVERYONE,
         ("POST", "/report"): EVERYONE,
+        # 公示异议: anyone, limited per address like the report form.
+        ("POST", "/v1/public/objections"): EVERYONE,
         ("GET", "/v1/reports/{issue_id}"): REPORT_READERS,
         ("GET", "/v1/attachments/{attachment_id}"): REPORT_READERS,
         ("GET", "/v1/reports/{issue_id}/contacts"): frozenset({R.OPERATOR}),
@@ -157,6 +159,9 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         },
         # 查阅留痕: who read what, for 纪委 alone.
         ("GET", "/v1/audit/reads"): frozenset({R.DISCIPLINE}),
+        # 信息公开: public fields only, for anyone.
+        ("GET", "/v1/public/problems"): EVERYONE,
+        ("GET", "/v1/public/notices"): EVERYONE,
     },
 }
 

@@ -50,6 +50,7 @@ def test_every_service_has_its_upstream_and_its_prefix(config: str) -> None:
         assert re.search(rf"upstream {name} {{\n\s+server 127\.0\.0\.1:{port} ", config), name
         assert re.search(rf"location /api/{name}/ {{\n\s+proxy_pass http://{name}/;", config), name
     assert re.search(r"location /dashboard/ {\n\s+proxy_pass http://projections/;", config)
+    assert re.search(r"location /public/ {\n\s+proxy_pass http://projections/public/;", config)
     assert "location = /healthz" in config
 
 

@@ -8,6 +8,7 @@
 - `documents.py`: the Word documents: the work report (`/v1/reports/work-summary.docx`) and a case's 交办函
   (`/v1/cases/{id}/assignment-letter.docx`), written by `services/projections/documents/`
 - `read_models.py`: the generations of the read models and their positions (`/v1/read-models`)
+- `public.py`: 信息公开, the public page (`/public/`) and its JSON (`/v1/public/…`), no token
 - `dashboard.py`: the dashboard's page and assets (`/`, `/dashboard/…`), served from `dashboard/`
 
 Every figure's answer says up to which offset of each topic partition it includes events (`positions`)

@@ -40,9 +40,11 @@ _COLUMNS = (
 
 _NAMING_CASES = [name for name, cls in EVENT_TYPES.items() if issubclass(cls, Escalation | MeasureImposed)]
 # The issues (= rectification cases) a fact names itself, from its own columns: an issue's streams (intake, cases)
-# name it; an enforcement case its issue, if any; escalations and measures their case ids, each once, in code point
-# order. Links that need another event are resolved when read (timeline.py).
+# name it, an objection (公示异议, its own stream) the case it objects to; an enforcement case its issue, if any;
+# escalations and measures their case ids, each once, in code point order. Links that need another event are resolved
+# when read (timeline.py).
 _ISSUE_IDS = f"""case
+    when e.type = 'ObjectionFiled' then array_remove(array[nullif(e.payload ->> 'case_id', '')], null)
     when e.topic in ('intake', 'cases') then array[e.stream_id]
     when e.type = 'EnforcementCaseOpened' then array_remove(array[nullif(e.payload ->> 'issue_id', '')], null)
     when e.type in ({", ".join(f"'{name}'" for name in _NAMING_CASES)})

@@ -14,7 +14,8 @@ TOPIC_ORDER = "array_position(array['intake', 'cases', 'enforcement', 'accountab
 
 async def events(conn: Connection, issue_id: str, *, seen_by: str | None = None) -> list[asyncpg.Record]:
     """The issue's facts; `seen_by` a responsible unit (shared.scope): only the case's own streams and the
-    escalations and measures of that unit (enforcement is not the units' to read)."""
+    escalations and measures of that unit (enforcement is not the units' to read), without the objections to it
+    (公示异议 go to the 督察办: the unit objected to never reads who may have written one)."""
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""with enforcement_cases as (
                 select stream_id from facts where type = 'EnforcementCaseOpened' and issue_ids @> array[$1]
@@ -35,7 +36,7 @@ async def events(conn: Connection, issue_id: str, *, seen_by: str | None = None)
                    and payload ->> 'measure_id' in (select measure_id from measures)
             ) f
              where $2::text is null
-                or topic in ('intake', 'cases')
+                or (topic in ('intake', 'cases') and type <> 'ObjectionFiled')
                 or (topic = 'accountability'
                     and $2 = coalesce(
                         payload ->> 'unit',

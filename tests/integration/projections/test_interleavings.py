@@ -93,6 +93,7 @@ async def answers(
             "township_daily_changes",
             "accountability_counts",
             "enforcement_years",
+            "public_cases",
         ):
             out["table", table] = [dict(r) for r in await conn.fetch(f"select * from {table} t order by t")]
     return out

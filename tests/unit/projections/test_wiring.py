@@ -26,3 +26,12 @@ def test_every_event_of_the_four_topics_is_recorded_and_labelled() -> None:
     assert {cls.event_type() for line in consumers.DERIVED for cls in line.events} <= types
     missing = {t for t in types if label_of(t) == t}
     assert not missing, f"no zh-CN label for {missing}"
+
+
+def test_the_public_row_is_derived_from_the_result_the_notice_and_the_confidentiality_of_a_case() -> None:
+    from services.projections.read_tables import public
+
+    (line,) = [line for line in consumers.DERIVED if line.writes == "public_cases"]
+    # NoticeStarted and MarkedConfidential are named, not yet contracts of this code: derived once they come
+    assert line.types == {"ClosureRequested", "NoticeStarted", "MarkedConfidential"} == set(public.TYPES)
+    assert consumers._has_events(line, {"NoticeStarted"}) and not consumers._has_events(line, {"Closed"})
