@@ -5,6 +5,8 @@
 - `enforcement.py`: 执法统计 (`/v1/stats/enforcement`)
 - `cases.py`: the overdue list and case timelines (`/v1/cases`)
 - `reports.py`: the work report and the ledger (`/v1/reports`, `/v1/exports`)
+- `documents.py`: the documents of the work (`/v1/stats/documents`, `/v1/documents/…`: 交办函, 联合督查, 督查通报,
+  集体约谈会, 工作会议) and a bulletin's draft
 - `read_models.py`: the generations of the read models and their positions (`/v1/read-models`)
 - `dashboard.py`: the dashboard's page and assets (`/`, `/dashboard/…`), served from `dashboard/`
 

@@ -23,7 +23,12 @@ from services.projections.filters import CaseFilters, Figure, Offset, YearFilter
 from services.projections.read_tables import closure
 from services.projections.read_tables.closure import Moment
 from services.projections.readside import View, read
-from services.projections.schemas import WorkSummaryClosure, WorkSummaryEnforcement, WorkSummaryOut
+from services.projections.schemas import (
+    WorkSummaryClosure,
+    WorkSummaryDocuments,
+    WorkSummaryEnforcement,
+    WorkSummaryOut,
+)
 from shared.audit.reads import Reader, reader, record
 from shared.auth import current_principal, require
 from shared.clock import SHANGHAI, now, shown
@@ -53,7 +58,13 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
     async def query(view: View) -> WorkSummaryOut:
         summary = await report.gather(view.conn, year=year, as_of=filters.as_of, now=moment_now)
         base = present.query_of(as_of=filters.as_of)
-        sentences = report.paragraphs(summary)
+        counts = await report.gather_documents(view.conn, year=year, as_of=filters.as_of)
+        years = await report.gather_enforcement_years(view.conn, at=summary.at, as_of=filters.as_of)
+        sentences = [
+            *report.paragraphs(summary),
+            report.documents_paragraph(year, counts),
+            report.enforcement_years_paragraph(years),
+        ]
         return await view.answer(
             WorkSummaryOut,
             year=year,
@@ -67,6 +78,11 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
                 fines_issued_wan_yuan=present.wan_yuan(summary.enforcement.fines_issued_fen),
             ),
             accountability=present.tally_figures(summary.accountability),
+            documents=WorkSummaryDocuments(
+                **{k: v for k, v in counts.__dict__.items() if k != "meetings"},
+                meetings=present.meeting_counts(counts.meetings),
+            ),
+            enforcement_years=present.enforcement_years(years),
             paragraphs=sentences,
             text="\n".join(sentences),
         )
