@@ -3,6 +3,7 @@
 import asyncio
 import json
 import uuid
+from typing import Any
 
 import asyncpg
 
@@ -24,7 +25,7 @@ from tests.support.service import running
 CASES = 12
 
 
-async def letters(settings: CasesSettings, year: int) -> list[dict[str, object]]:
+async def letters(settings: CasesSettings, year: int) -> list[dict[str, Any]]:
     conn = await asyncpg.connect(settings.database_dsn)
     try:
         rows = await conn.fetch(
