@@ -51,6 +51,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
             read_models.router,
             dashboard.router,
             audit.router,
+            documents.letters_router,
             documents.router,
         ],
         migrations=MIGRATIONS,

@@ -11,7 +11,7 @@ import asyncpg
 from fastapi import APIRouter, Path, Query
 
 from services.projections import bulletin
-from services.projections.deps import DepsDep
+from services.projections.deps import Deps, DepsDep
 from services.projections.filters import TEXT, Limit, Offset, YearFilter
 from services.projections.read_tables import documents
 from services.projections.read_tables.documents import DocumentKind
@@ -26,14 +26,16 @@ from services.projections.schemas import (
     RoundList,
     RoundOut,
 )
-from shared.auth import require
+from shared.auth import STAFF, require
 from shared.clock import now, shown
 from shared.contracts import label_of
 from shared.contracts.codes import MEETING_LABELS
 from shared.errors import InvalidCommand, NotFound
-from shared.scope import COUNTY_READERS
+from shared.scope import COUNTY_READERS, ScopeDep
 
 router = APIRouter(tags=["documents"], dependencies=[require(*COUNTY_READERS)])
+# 交办函 are read by the unit they are addressed to as well (its own only: another's is 404, as if it did not exist).
+letters_router = APIRouter(tags=["documents"], dependencies=[require(*STAFF)])
 CaseId = Annotated[str | None, Query(min_length=1, max_length=64, pattern=TEXT, description="交办函 of one case")]
 
 
@@ -131,11 +133,11 @@ async def bulletin_draft(
     return await read(deps, query)
 
 
-@router.get(
+@letters_router.get(
     "/v1/documents/assignment-letters/{letter_no}", response_model=DocumentAnswer, summary="交办函 by its number"
 )
 async def assignment_letter(
-    deps: DepsDep, letter_no: Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT)]
+    deps: DepsDep, scope: ScopeDep, letter_no: Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT)]
 ) -> DocumentAnswer:
     """The letter's 五定 as issued, e.g. 交办函〔2026〕12号 (URL-encoded)."""
 
@@ -143,9 +145,23 @@ async def assignment_letter(
         row = await documents.letter(view.conn, letter_no)
         if row is None:
             raise NotFound("交办函", letter_no)
+        scope.check(row["payload"].get("unit"), "交办函", letter_no)
         return await view.answer(DocumentAnswer, document=item(row))
 
     return await read(deps, query)
+
+
+@letters_router.get("/v1/documents/assignment-letters", response_model=DocumentList, summary="交办函, by number")
+async def assignment_letters(
+    deps: DepsDep,
+    scope: ScopeDep,
+    filters: Annotated[YearFilter, Query()],
+    case_id: CaseId = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> DocumentList:
+    """The year's letters (`case_id`: those of one case); a responsible unit's list holds its own letters only."""
+    return await _listed(deps, DocumentKind.ASSIGNMENT_LETTERS, filters, case_id, limit, offset, unit=scope.unit)
 
 
 @router.get("/v1/documents/bulletins/{year}/{number}", response_model=DocumentAnswer, summary="督查通报 第N期")
@@ -171,10 +187,29 @@ async def document_list(
     offset: Offset = 0,
 ) -> DocumentList:
     """交办函 by number (`case_id`: those of one case), bulletins by number, the others by date."""
+    return await _listed(deps, kind, filters, case_id, limit, offset, unit=None)
 
+
+async def _listed(
+    deps: Deps,
+    kind: DocumentKind,
+    filters: YearFilter,
+    case_id: str | None,
+    limit: int,
+    offset: int,
+    *,
+    unit: str | None,
+) -> DocumentList:
     async def query(view: View) -> DocumentList:
         total, rows = await documents.listed(
-            view.conn, kind, year=filters.year, as_of=filters.as_of, limit=limit, offset=offset, case_id=case_id
+            view.conn,
+            kind,
+            year=filters.year,
+            as_of=filters.as_of,
+            limit=limit,
+            offset=offset,
+            case_id=case_id,
+            unit=unit,
         )
         return await view.answer(
             DocumentList, kind=kind.value, year=filters.year, total=total, items=[item(r) for r in rows]

@@ -126,12 +126,17 @@ async def listed(
     limit: int,
     offset: int,
     case_id: str | None = None,
+    unit: str | None = None,
 ) -> tuple[int, list[asyncpg.Record]]:
-    """One kind's documents, oldest (or lowest numbered) first, a page at a time, and how many there are."""
+    """One kind's documents, oldest (or lowest numbered) first, a page at a time, and how many there are.
+
+    `unit`: only those addressed to it (a 交办函's unit), for a responsible unit's reads."""
     p = Params()
     conditions = _conditions(p, [TYPE_OF[kind]], year=year, as_of=as_of)
     if case_id is not None:
         conditions.append(f"issue_ids @> array[{p(case_id)}]::text[]")
+    if unit is not None:
+        conditions.append(f"payload ->> 'unit' = {p(unit)}")
     selected = f"from facts where {where(conditions)}"
     total = await conn.fetchval(f"select count(*) {selected}", *p.values)
     rows = await conn.fetch(

@@ -6,12 +6,14 @@ from urllib.parse import quote
 from bench.county import publish
 from services.projections.main import create_app
 from services.projections.settings import ProjectionsSettings
+from shared.auth import Role
 from shared.clock import SHANGHAI, now
 from shared.contracts.cases import Assigned, AssignedLeader, AssignmentLetterIssued, letter_stream
 from shared.envelope import Envelope
 from tests.conftest import SettingsFactory
 from tests.integration.projections.support import caught_up
 from tests.integration.projections.test_upcasting import history
+from tests.support.issuer import issue_token
 from tests.support.service import running
 
 FIVE = {
@@ -71,5 +73,19 @@ async def test_letters_are_counted_and_read_by_number_and_by_case_and_fold_into_
         assert missing.status_code == 404
         of_case = (await client.get("/v1/documents/assignment-letters", params={"case_id": "issue-a"})).json()
         assert [i["content"]["letter_no"] for i in of_case["items"]] == [f"交办函〔{year}〕1号"]
+
+        # the unit a letter is addressed to reads it; another unit is told it does not exist
+        def unit(name: str) -> dict[str, str]:
+            return {"Authorization": f"Bearer {issue_token(settings, subject='clerk', role=Role.UNIT, unit=name)}"}
+
+        own = await client.get(
+            "/v1/documents/assignment-letters", params={"year": year}, headers=unit("城关镇人民政府")
+        )
+        assert own.json()["total"] == 2
+        other = await client.get(by_number.request.url.path, headers=unit("河口镇人民政府"))
+        assert other.status_code == 404
+        listed = await client.get("/v1/documents/assignment-letters", headers=unit("河口镇人民政府"))
+        assert listed.json()["total"] == 0
+        assert (await client.get("/v1/stats/documents", headers=unit("城关镇人民政府"))).status_code == 403
         timeline = (await client.get("/v1/cases/issue-a/timeline")).json()["events"]
         assert any(e["summary"].startswith(f"印发交办函〔{year}〕1号") for e in timeline)
