@@ -27,6 +27,9 @@ ENFORCER = "县生态环境综合执法大队 王刚"
 VERIFIER = "县督察办验收组 刘洋"
 HOTLINES = (Source.HOTLINE_12369, Source.COUNTY_HOTLINE)
 INSPECTIONS = (Source.SELF_INSPECTION, Source.COVERT_INSPECTION)
+# The 督察办's own unit, which leads the joint inspection rounds (联合督查).
+OFFICE_UNIT = "县环保督察整改工作领导小组办公室"
+MISSED = (Fate.MISSED_ONCE, Fate.MISSED_TWICE, Fate.MISSED_THRICE)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Tally:
     enforcement_cases: int = 0
     measures: int = 0
     revoked: int = 0
+    documents: int = 0
 
 
 def site_photo(problem: Problem) -> bytes:
@@ -83,6 +87,7 @@ class Player:
         async with asyncio.TaskGroup() as year_end:
             for measure in self.year.measures:
                 year_end.create_task(self.measure(measure))
+        await self.documents()
 
     async def months(self, count: float) -> None:
         await asyncio.sleep(count * self.pace.month_seconds)
@@ -367,3 +372,75 @@ class Player:
         return await self.county.send(
             method, url, role=role, subject=subject, unit=unit, body=body, missing_ok=missing_ok
         )
+
+    # ------------------------------------------------------------ 督查文书
+
+    async def documents(self) -> None:
+        """The 督察办's documents of the year: meetings on the work, a joint inspection round whose findings are the
+        year's inspection problems, a collective summons meeting of the units with missed deadlines, and a bulletin
+        from projections' draft (its content as the figures stand)."""
+        base = self.county.urls.accountability
+        year = now().astimezone(SHANGHAI).year
+        meetings = [
+            (
+                "standing_committee",
+                f"{year}-01-08",
+                "县委常委会专题研究环保督察整改工作",
+                ["成立县环保督察整改工作领导小组", "实行县级领导包案"],
+            ),
+            ("mobilization", f"{year}-01-15", "全县生态环境问题整改动员会", ["部署全年整改任务"]),
+            ("executive", f"{year}-03-20", "县政府常务会研究整改推进", ["对超期问题挂牌督办"]),
+            ("progress", f"{year}-06-28", "半年整改推进会", ["通报上半年整改进度"]),
+            ("dispatch", f"{year}-09-10", "整改工作调度会", ["逐项调度未销号问题"]),
+        ]
+        for kind, held_on, title, decisions in meetings:
+            body = {"kind": kind, "held_on": held_on, "title": title, "decisions": decisions, "case_ids": []}
+            await self._send("POST", f"{base}/v1/meetings", Role.INSPECTION_OFFICE, OFFICE, body=body)
+            self.tally.documents += 1
+        inspected = [p for p in self.year.problems if p.source in INSPECTIONS and p.number in self.ids][:6]
+        members = [unit for unit in sorted({p.unit for p in inspected}) if unit != OFFICE_UNIT][:3]
+        opened = await self._send(
+            "POST",
+            f"{base}/v1/rounds",
+            Role.INSPECTION_OFFICE,
+            OFFICE,
+            body={
+                "name": f"{year}年第一轮联合督查",
+                "member_units": [OFFICE_UNIT, *members],
+                "lead_unit": OFFICE_UNIT,
+                "period_from": f"{year}-04-01",
+                "period_to": f"{year}-04-30",
+            },
+        )
+        round_id = opened["events"][0]["payload"]["round_id"]
+        for p in inspected:
+            body = {"issue_id": self.ids[p.number], "note": f"联合督查发现：{p.title}"}
+            await self._send("POST", f"{base}/v1/rounds/{round_id}/findings", Role.INSPECTION_OFFICE, OFFICE, body=body)
+        await self._send(
+            "POST", f"{base}/v1/rounds/{round_id}/close", Role.INSPECTION_OFFICE, OFFICE, body={"summary": "督查结束"}
+        )
+        late = [p for p in self.year.problems if p.fate in MISSED and p.number in self.ids]
+        if late:
+            body = {
+                "held_on": f"{year}-10-15",
+                "units": sorted({p.unit for p in late})[:8],
+                "case_ids": [self.ids[p.number] for p in late][:20],
+                "host": "县委副书记",
+            }
+            await self._send("POST", f"{base}/v1/summons-meetings", Role.INSPECTION_OFFICE, OFFICE, body=body)
+        draft = await self._send(
+            "GET",
+            f"{self.county.urls.projections}/v1/documents/bulletin-draft?from={year}-01-01&to={year}-12-31",
+            Role.INSPECTION_OFFICE,
+            OFFICE,
+        )
+        bulletin = {
+            "title": f"关于{year}年生态环境问题整改情况的通报",
+            "period_from": f"{year}-01-01",
+            "period_to": f"{year}-12-31",
+            "overdue": draft["overdue"],
+            "units": draft["units"],
+            "text": draft["text"],
+        }
+        await self._send("POST", f"{base}/v1/bulletins", Role.INSPECTION_OFFICE, OFFICE, body=bulletin)
+        self.tally.documents += 3 + (1 if late else 0)

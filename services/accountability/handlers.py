@@ -5,13 +5,28 @@
 | DeadlineMissed / ClosureRejected / Reopened    | `count_step`   | `unit:<unit>`       |
 | POST /v1/measures                              | `handle`       | `measure:<id>`      |
 | POST /v1/measures/{id}/revoke                  | `handle`       | `measure:<id>`      |
+| POST /v1/rounds, …/{id}/findings, …/{id}/close | `document`     | `round:<id>`        |
+| POST /v1/bulletins                             | `document`     | `bulletins:<year>`  |
+| POST /v1/summons-meetings                      | `document`     | `summons-meeting:<id>` |
+| POST /v1/meetings                              | `document`     | `meeting:<id>`      |
 """
 
+from typing import Any
+
 from services.accountability import read_tables
-from services.accountability.commands import MeasureCommand
-from services.accountability.domain import ladder, measures
+from services.accountability.commands import (
+    CloseRound,
+    HoldSummonsMeeting,
+    IssueBulletin,
+    MeasureCommand,
+    OpenRound,
+    RecordFinding,
+    RecordWorkMeeting,
+    RoundCommand,
+)
+from services.accountability.domain import bulletins, ladder, measures, meetings, rounds, summons
 from services.accountability.policy import Policy, Trigger
-from shared.aggregate import Decided, execute
+from shared.aggregate import Decided, Decider, execute
 from shared.commands import write
 from shared.contracts.cases import ClosureRejected, DeadlineMissed, Reopened
 from shared.db import Connection
@@ -78,5 +93,46 @@ async def handle(
         for envelope in decided.events:
             await read_tables.project_measure(conn, envelope)
         return decided
+
+    return await write(conn, attempt, expected_version=expected_version)
+
+
+DocumentCommand = RoundCommand | IssueBulletin | HoldSummonsMeeting | RecordWorkMeeting
+
+
+def document_stream(command: DocumentCommand) -> tuple[str, Decider[Any, Any], bool]:
+    """The stream a document's command runs on, its decider, and whether the command starts a stream of its own."""
+    match command:
+        case IssueBulletin():
+            return bulletins.bulletin_stream(command.year), bulletins.decider, False
+        case HoldSummonsMeeting():
+            return summons.summons_stream(command.meeting_id), summons.decider, True
+        case RecordWorkMeeting():
+            return meetings.meeting_stream(command.meeting_id), meetings.decider, True
+        case OpenRound():
+            return rounds.round_stream(command.round_id), rounds.decider, True
+        case RecordFinding() | CloseRound():
+            return rounds.round_stream(command.round_id), rounds.decider, False
+
+
+async def document(
+    conn: Connection,
+    store: EventStore,
+    command: DocumentCommand,
+    meta: Metadata,
+    *,
+    expected_version: int | None = None,
+) -> Decided[Any]:
+    """A document of the supervision (督查): its events appended; no read table (projections reads the topic).
+
+    A bulletin that lost the race for its number to another is decided again on the fresh stream (write's policy):
+    the next number, never a shared one.
+    """
+    stream, decider, new = document_stream(command)
+
+    async def attempt() -> Decided[Any]:
+        return await execute(
+            conn, store, stream, command, decider, meta=meta, expected_version=expected_version, new=new
+        )
 
     return await write(conn, attempt, expected_version=expected_version)

@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.accountability import consumers
-from services.accountability.api import measures, policy, units
+from services.accountability.api import bulletins, measures, meetings, policy, rounds, summons_meetings, units
 from services.accountability.deps import Deps
 from services.accountability.policy import load_policy
 from services.accountability.settings import AccountabilitySettings
@@ -29,7 +29,15 @@ def create_app(settings: AccountabilitySettings | None = None) -> FastAPI:
         settings or AccountabilitySettings(),
         title="问责服务 accountability",
         compose=compose,
-        routers=[measures.router, units.router, policy.router],
+        routers=[
+            measures.router,
+            units.router,
+            policy.router,
+            rounds.router,
+            bulletins.router,
+            summons_meetings.router,
+            meetings.router,
+        ],
         migrations=MIGRATIONS,
         consumers=consumers.consumers,
     )

@@ -6,7 +6,7 @@ Labelled in zh-CN, times in Asia/Shanghai. Every label of an event comes from th
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from pydantic import BaseModel, Field
@@ -14,9 +14,17 @@ from pydantic import BaseModel, Field
 from services.accountability.policy import Policy, Trigger
 from shared.clock import shown
 from shared.contracts import label_of
-from shared.contracts.accountability import Escalation, MeasureImposed, MeasureRevoked, SummonsIssued, TargetKind
-from shared.contracts.base import Note, PersonName, ShortText
-from shared.contracts.codes import MEASURE_LABELS, MeasureKind
+from shared.contracts.accountability import (
+    Escalation,
+    MeasureImposed,
+    MeasureRevoked,
+    OverdueItem,
+    SummonsIssued,
+    TargetKind,
+    UnitStanding,
+)
+from shared.contracts.base import LongText, Note, PersonName, ShortText, Title
+from shared.contracts.codes import MEASURE_LABELS, MeasureKind, MeetingKind
 from shared.envelope import Envelope
 
 CaseId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -251,3 +259,97 @@ def policy_out(policy: Policy) -> PolicyOut:
         summons_after_days=policy.summons_after_days,
         day_kind=policy.day_kind.value,
     )
+
+
+# ---------------------------------------------------------------- the documents of the supervision (督查)
+
+Units = Annotated[list[ShortText], Field(min_length=1, max_length=100)]
+CaseIds = Annotated[list[CaseId], Field(default_factory=list, max_length=500)]
+
+
+class RoundIn(BaseModel):
+    """联合督查 to open: its name, member units, lead unit (one of them) and period."""
+
+    name: Title
+    member_units: Units
+    lead_unit: ShortText
+    period_from: date
+    period_to: date
+
+
+class FindingIn(BaseModel):
+    """督查发现: the issue it was reported as through intake (渠道 inspection_staff), and what was found."""
+
+    issue_id: CaseId
+    note: Note
+
+
+class CloseRoundIn(BaseModel):
+    summary: Note
+
+
+class BulletinIn(BaseModel):
+    """督查通报 to issue: the period and its content as projections' draft gave it (the office may shorten it)."""
+
+    title: Title
+    period_from: date
+    period_to: date
+    overdue: list[OverdueItem] = Field(max_length=500)
+    units: list[UnitStanding] = Field(max_length=200)
+    text: LongText
+
+
+class SummonsMeetingIn(BaseModel):
+    """集体约谈会: the date, the units summoned, the cases behind it, who held it."""
+
+    held_on: date
+    units: Units
+    case_ids: CaseIds
+    host: ShortText
+    note: Note | None = None
+
+
+class WorkMeetingIn(BaseModel):
+    """会议研究部署: 常委会, 常务会, 动员会, 推进会 or 调度会 with its decisions and the cases discussed."""
+
+    kind: MeetingKind
+    held_on: date
+    title: Title
+    decisions: Annotated[list[Note], Field(min_length=1, max_length=50)]
+    case_ids: CaseIds
+
+
+class DocumentEvent(BaseModel):
+    """One event of a document's stream, as the API shows it."""
+
+    type: str
+    label: str
+    version: int
+    occurred_at: str
+    actor: str
+    payload: dict[str, Any]
+
+
+class DocumentOut(BaseModel):
+    """A document of the supervision: its stream, its version (the ETag) and its events, oldest first."""
+
+    stream_id: str
+    version: int
+    events: list[DocumentEvent]
+
+
+def document_out(stream_id: str, history: Iterable[Envelope], version: int | None = None) -> DocumentOut:
+    """The events given (a command's new ones, or a whole stream), at the stream's `version` (else the last's)."""
+    events = [
+        DocumentEvent(
+            type=e.type,
+            label=label_of(e.type),
+            version=e.stream_version,
+            occurred_at=shown(e.occurred_at),
+            actor=e.actor,
+            payload=e.payload.model_dump(mode="json"),
+        )
+        for e in history
+    ]
+    last = events[-1].version if events else 0
+    return DocumentOut(stream_id=stream_id, version=version if version is not None else last, events=events)

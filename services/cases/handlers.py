@@ -1,15 +1,15 @@
 """The one command handler of cases: load, decide, append, update the read tables.
 
 All of it is one transaction, so the events, their outbox rows, the case list and the
-deadline row commit together or not at all. Every writer (HTTP, the intake consumer,
-the deadline poller) comes through here, and so through the one concurrency policy of
-shared.commands.write: a command that lost the race to another writer is decided again
-on the fresh history, unless its caller sent If-Match (then it is the caller's 409).
+deadline row commit together or not at all, and so does a 交办's letter (交办函, letters.py).
+Every writer (HTTP, the intake consumer, the deadline poller) comes through here, and so
+through the one concurrency policy of shared.commands.write: a command that lost the race
+to another writer is decided again on the fresh history, unless its caller sent If-Match (then it is the caller's 409).
 """
 
 from collections.abc import Callable
 
-from services.cases import domain, read_tables
+from services.cases import domain, letters, read_tables
 from services.cases.commands import Command, OpenCase
 from shared.aggregate import Decided, execute
 from shared.commands import write
@@ -50,6 +50,7 @@ async def handle(
             expected_version=expected_version,
             authorize=known_then_authorized,
         )
+        await letters.issue(conn, store, decided.events, meta)
         if decided.state is not None:
             # Also when nothing was decided: a claimed deadline row is then brought back in line with the stream.
             await read_tables.save(conn, decided.state)

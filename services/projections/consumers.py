@@ -143,7 +143,7 @@ async def _summaries(conn: Connection, present: set[str]) -> None:
                                                         then payload ->> 'issue_id' else stream_id end
                                           order by case when type = '{IssueReported.event_type()}'
                                                         then payload ->> 'issue_id' else stream_id end), '{{}}')
-                  from {facts.BATCH} where type = '{IssueReported.event_type()}' or topic = 'cases'"""
+                  from {facts.BATCH} where type = '{IssueReported.event_type()}' or ({facts.CASE_FACTS})"""
         )
         await closure.current_states(conn, touched)
         await changes.record(conn, touched)
@@ -279,7 +279,7 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
         )
         case_ids: list[str] = await conn.fetchval(
             f"""select coalesce(array_agg(distinct stream_id order by stream_id), '{{}}')
-                  from "{generation.schema}".facts where topic = 'cases'"""
+                  from "{generation.schema}".facts where {facts.CASE_FACTS}"""
         )
     by_table: dict[str, list[Derive]] = {}
     for line in DERIVED:

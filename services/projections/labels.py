@@ -5,10 +5,12 @@ from shared.contracts.codes import (
     CASE_STATUS_LABELS,
     DOMAIN_LABELS,
     MEASURE_LABELS,
+    MEETING_LABELS,
     SOURCE_LABELS,
     CaseStatus,
     Domain,
     MeasureKind,
+    MeetingKind,
     Source,
 )
 
@@ -44,6 +46,10 @@ def status(code: str) -> str:
 
 def measure(code: str) -> str:
     return MEASURE_LABELS[MeasureKind(code)] if code in MeasureKind._value2member_map_ else code
+
+
+def meeting(code: str) -> str:
+    return MEETING_LABELS[MeetingKind(code)] if code in MeetingKind._value2member_map_ else code
 
 
 def period(key: str) -> str:

@@ -18,6 +18,7 @@ from services.projections.api import (
     read_models,
     reports,
     task_forces,
+    work_documents,
 )
 from services.projections.assessment import load_assessment_policy
 from services.projections.consumers import consumers
@@ -63,6 +64,8 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
             task_forces.router,
             assessment.router,
             public.router,
+            work_documents.letters_router,
+            work_documents.router,
         ],
         migrations=MIGRATIONS,
         consumers=consumers,

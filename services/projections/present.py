@@ -3,6 +3,7 @@
 import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import asyncpg
@@ -15,13 +16,19 @@ from services.projections.read_tables.enforcement import Figures
 from services.projections.schemas import (
     CaseItem,
     EnforcementFigures,
+    EnforcementYearsOut,
+    MeetingCount,
     Person,
     RateRow,
     TallyFigures,
     TallyItem,
 )
 from shared.clock import shown
+from shared.contracts.codes import MEETING_LABELS
 from shared.contracts.money import fen_to_yuan
+
+if TYPE_CHECKING:  # report.py uses this module's wan_yuan
+    from services.projections.report import EnforcementYears
 
 CASES_PATH = "/v1/stats/closure-rates/cases"
 
@@ -157,3 +164,22 @@ def query_of(**values: object) -> dict[str, str]:
         else:
             out[name] = str(value)
     return out
+
+
+def meeting_counts(by_kind: dict[str, int]) -> list[MeetingCount]:
+    """Every kind of meeting on the work, in the order of MEETING_LABELS, with its count (zero too)."""
+    return [
+        MeetingCount(kind=kind.value, label=label, count=by_kind.get(kind.value, 0))
+        for kind, label in MEETING_LABELS.items()
+    ]
+
+
+def enforcement_years(y: "EnforcementYears") -> EnforcementYearsOut:
+    return EnforcementYearsOut(
+        year=y.year,
+        as_of=shown(y.at),
+        to_date=enforcement_figures(y.to_date),
+        last_year=enforcement_figures(y.last_year),
+        same_period_last_year=enforcement_figures(y.same_period_last_year),
+        same_period_until=shown(y.same_period_until),
+    )

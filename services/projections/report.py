@@ -12,13 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from services.projections.assessment import AssessmentPolicy, Kind
 from services.projections.filters import CaseFilters, GroupBy
 from services.projections.present import wan_yuan
-from services.projections.read_tables import accountability, assessment, closure, enforcement
+from services.projections.read_tables import accountability, assessment, closure, documents, enforcement
 from services.projections.read_tables.accountability import Tally
 from services.projections.read_tables.closure import Counts, Moment
 from services.projections.read_tables.enforcement import Figures
 from services.projections.scoring import Score
 from shared.clock import SHANGHAI
-from shared.contracts.codes import SOURCE_LABELS, Source
+from shared.contracts.codes import SOURCE_LABELS, MeetingKind, Source
 from shared.db import Connection
 
 # The inspections a county reports on one by one (历次…环保督察共反馈我县问题N个).
@@ -34,6 +34,8 @@ class WorkSummary:
     enforcement: Figures
     accountability: Tally
     assessment: list[tuple[int, Score]]  # (rank, score) of each unit assessed in the year, the highest first
+    documents: "documents.Counts"  # the year's documents of the work (会议、交办函、联合督查、通报、约谈会)
+    enforcement_years: "EnforcementYears"  # this year to date beside the last full year and the same period
 
 
 async def gather(
@@ -45,6 +47,8 @@ async def gather(
     per_year = await enforcement.per_year(conn, year=year, as_of=as_of)
     tally = await accountability.tally(conn, None, year=year, as_of=as_of)
     ranked = await assessment.ranking(conn, policy, year=year, at=moment.at)
+    counts = await gather_documents(conn, year=year, as_of=as_of)
+    years = await gather_enforcement_years(conn, at=moment.at, as_of=as_of)
     return WorkSummary(
         year=year,
         at=moment.at,
@@ -53,6 +57,8 @@ async def gather(
         enforcement=enforcement.add(list(per_year.values())),
         accountability=tally[0][1],
         assessment=ranked,
+        documents=counts,
+        enforcement_years=years,
     )
 
 
@@ -90,7 +96,14 @@ def paragraphs(summary: WorkSummary) -> list[str]:
         f"提醒谈话{a.warning_talk}人次；批评教育{a.criticism_education}人、书面检查{a.written_self_criticism}人、"
         f"诫勉谈话{a.admonishment_talk}人、约谈提醒{a.reminder_talk}人。"
     )
-    return [closure_text, enforcement_text, accountability_text, assessment_paragraph(summary.year, summary.assessment)]
+    return [
+        closure_text,
+        enforcement_text,
+        enforcement_years_paragraph(summary.enforcement_years),
+        accountability_text,
+        documents_paragraph(summary.year, summary.documents),
+        assessment_paragraph(summary.year, summary.assessment),
+    ]
 
 
 # ---- 绩效考核 (issue 17 item 4): the ranking's sentence and table, from read_tables.assessment.ranking ----
@@ -130,3 +143,98 @@ def assessment_table(ranked: list[tuple[int, Score]]) -> list[tuple[str, ...]]:
         )
         for rank, score in ranked
     ]
+
+
+# ---------------------------------------------------------------- the documents of the work (会议、交办、督查、约谈)
+
+
+async def gather_documents(conn: Connection, *, year: int, as_of: datetime | None) -> documents.Counts:
+    """The year's documents of the work as of the moment: the same query as /v1/stats/documents."""
+    return await documents.counts(conn, year=year, as_of=as_of)
+
+
+def documents_paragraph(year: int, counts: documents.Counts) -> str:
+    """会议研究部署、交办、联合督查、督查通报、集体约谈: what the county did to drive the work, counted from events."""
+    meetings = {kind: counts.meetings.get(kind.value, 0) for kind in MeetingKind}
+    leading = meetings[MeetingKind.STANDING_COMMITTEE] + meetings[MeetingKind.EXECUTIVE]
+    return (
+        f"{year}年，县委常委会、县政府常务会专题研究部署生态环境问题整改工作{leading}次"
+        f"（常委会{meetings[MeetingKind.STANDING_COMMITTEE]}次、常务会{meetings[MeetingKind.EXECUTIVE]}次），"
+        f"召开动员会{meetings[MeetingKind.MOBILIZATION]}次、推进会{meetings[MeetingKind.PROGRESS]}次、"
+        f"调度会{meetings[MeetingKind.DISPATCH]}次；印发交办函{counts.assignment_letters}份，"
+        f"开展联合督查{counts.rounds}轮、发现问题{counts.findings}个，印发督查通报{counts.bulletins}期，"
+        f"召开集体约谈会{counts.summons_meetings}次、约谈单位{counts.units_summoned}个（次）。"
+    )
+
+
+# ---------------------------------------------------------------- enforcement, this year beside the last
+
+
+@dataclass(frozen=True)
+class EnforcementYears:
+    """执法统计 side by side: this year to date, the last full year, and the same period of last year."""
+
+    year: int
+    at: datetime
+    to_date: Figures
+    last_year: Figures
+    same_period_last_year: Figures
+    same_period_until: datetime
+
+
+def a_year_earlier(moment: datetime) -> datetime:
+    """The same moment of the county's calendar a year earlier (29 February → 28 February)."""
+    local = moment.astimezone(SHANGHAI)
+    try:
+        return local.replace(year=local.year - 1)
+    except ValueError:
+        return local.replace(year=local.year - 1, day=28)
+
+
+async def gather_enforcement_years(conn: Connection, *, at: datetime, as_of: datetime | None) -> EnforcementYears:
+    """`at`: the moment of the figures (as_of, or now when absent: then the sums kept on write answer)."""
+    year = at.astimezone(SHANGHAI).year
+    until = a_year_earlier(at)
+    this = await enforcement.per_year(conn, year=year, as_of=as_of)
+    last = await enforcement.per_year(conn, year=year - 1, as_of=as_of)
+    same = await enforcement.per_year(conn, year=year - 1, as_of=until)
+    return EnforcementYears(
+        year=year,
+        at=at,
+        to_date=enforcement.add(list(this.values())),
+        last_year=enforcement.add(list(last.values())),
+        same_period_last_year=enforcement.add(list(same.values())),
+        same_period_until=until,
+    )
+
+
+def enforcement_years_paragraph(y: EnforcementYears) -> str:
+    """This year to date beside the last full year (as the county's report sets them), the same period in brackets:
+    a part of a year beside a whole one says little by itself."""
+    day = y.at.astimezone(SHANGHAI)
+    now, whole, period = y.to_date, y.last_year, y.same_period_last_year
+
+    def beside(this_year: str, last_year: str, same_period: str) -> str:
+        return f"{this_year}（{y.year - 1}年全年{last_year}，同期{same_period}）"
+
+    return (
+        f"{y.year}年1月1日至{day.month}月{day.day}日，全县立案查处环境违法行为"
+        + beside(f"{now.cases_filed}起", f"{whole.cases_filed}起", f"{period.cases_filed}起")
+        + "，处罚金额"
+        + beside(
+            f"{wan_yuan(now.fines_issued_fen)}万元",
+            f"{wan_yuan(whole.fines_issued_fen)}万元",
+            f"{wan_yuan(period.fines_issued_fen)}万元",
+        )
+        + "，行政拘留"
+        + beside(f"{now.persons_detained}人", f"{whole.persons_detained}人", f"{period.persons_detained}人")
+        + "，采取刑事强制措施"
+        + beside(
+            f"{now.persons_criminal_measures}人",
+            f"{whole.persons_criminal_measures}人",
+            f"{period.persons_criminal_measures}人",
+        )
+        + "，移送起诉"
+        + beside(f"{now.persons_referred}人", f"{whole.persons_referred}人", f"{period.persons_referred}人")
+        + "。"
+    )

@@ -259,6 +259,8 @@ class WorkSummaryOut(Answer):
     enforcement: WorkSummaryEnforcement
     accountability: TallyFigures
     assessment: list["AssessmentRow"] = Field(description="绩效考核: the units' ranking of the year (its table)")
+    documents: "WorkSummaryDocuments"
+    enforcement_years: "EnforcementYearsOut"
     paragraphs: list[str]
     text: str
 
@@ -399,7 +401,6 @@ class AssessmentItems(Answer):
     items: list[AssessmentItem]
 
 
-WorkSummaryOut.model_rebuild()  # its `assessment` names AssessmentRow, defined above after it
 # ---- 信息公开: the public page's answers (no token). Only public fields: see read_tables/public.py.
 
 
@@ -452,3 +453,107 @@ class PublicNotices(BaseModel):
     total: int
     items: list[PublicNotice]
     objection_note: str = Field(description="what becomes of an objection, as the page says it")
+
+
+# ---------------------------------------------------------------- the documents of the work (工作文书)
+
+
+class MeetingCount(BaseModel):
+    kind: str = Field(description="standing_committee | executive | mobilization | progress | dispatch")
+    label: str = Field(description="常委会, 常务会, 动员会, 推进会, 调度会")
+    count: int
+
+
+class DocumentCounts(Answer):
+    """How many documents of the work a year has, as of a moment: each from its events."""
+
+    year: int | None
+    as_of: str | None
+    assignment_letters: int = Field(description="交办函 issued")
+    rounds: int = Field(description="联合督查 rounds opened")
+    findings: int = Field(description="督查发现 recorded in those rounds")
+    bulletins: int = Field(description="督查通报 issued")
+    summons_meetings: int = Field(description="集体约谈会 held")
+    units_summoned: int = Field(description="units summoned, once per meeting")
+    meetings: list[MeetingCount] = Field(description="工作会议 by kind, every kind listed")
+    meetings_total: int
+
+
+class DocumentItem(BaseModel):
+    """One document as recorded: its event's type, label, stream and payload (the document's content)."""
+
+    event_id: str
+    type: str
+    label: str
+    stream_id: str
+    version: int
+    occurred_at: str
+    actor: str
+    content: dict[str, Any]
+
+
+class DocumentList(Answer):
+    kind: str
+    year: int | None
+    total: int
+    items: list[DocumentItem]
+
+
+class RoundOut(BaseModel):
+    """联合督查: the opening, its findings (each with the case it opened) and the closing, if any."""
+
+    round_id: str
+    opened: DocumentItem
+    findings: list[DocumentItem]
+    closed: DocumentItem | None
+
+
+class RoundList(Answer):
+    year: int | None
+    total: int
+    items: list[RoundOut]
+
+
+class DocumentAnswer(Answer):
+    document: DocumentItem
+
+
+class BulletinDraft(Answer):
+    """What a bulletin for the period would state, as the figures stand at the period's end (or now, if sooner)."""
+
+    period_from: str
+    period_to: str
+    as_of: str
+    overdue: list[dict[str, Any]] = Field(description="OverdueItem: the open cases past their deadline")
+    units: list[dict[str, Any]] = Field(description="UnitStanding: the poorly performing units, worst first")
+    text: str
+
+
+class WorkSummaryDocuments(BaseModel):
+    """The year's documents of the work in the report (the same as /v1/stats/documents for the year and as_of)."""
+
+    assignment_letters: int
+    rounds: int
+    findings: int
+    bulletins: int
+    summons_meetings: int
+    units_summoned: int
+    meetings: list[MeetingCount]
+
+
+class EnforcementYearsOut(BaseModel):
+    """执法统计 table: this year to date, the last full year, and the same period of last year, side by side."""
+
+    year: int
+    as_of: str
+    to_date: EnforcementFigures
+    last_year: EnforcementFigures
+    same_period_last_year: EnforcementFigures
+    same_period_until: str = Field(description="the moment last year the same period ends at")
+
+
+class YearOnYear(Answer, EnforcementYearsOut):
+    """/v1/stats/enforcement/year-on-year: the table on its own."""
+
+
+WorkSummaryOut.model_rebuild()

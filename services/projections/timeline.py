@@ -99,5 +99,13 @@ def describe(event: Event) -> str:
             return f"给予{target}{labels.measure(event.measure)}：{event.reason}"
         case acc.MeasureRevoked():
             return f"撤销问责措施：{event.reason}"
+        case cases.AssignmentLetterIssued():
+            return f"印发{event.letter_no}，交办{event.unit}，整改时限{local(event.deadline)}"
+        case acc.FindingRecorded():
+            return f"联合督查发现：{event.note}"
+        case acc.SummonsMeetingHeld():
+            return f"集体约谈会（{event.held_on.isoformat()}）：约谈{'、'.join(event.units)}"
+        case acc.WorkMeetingHeld():
+            return f"{labels.meeting(event.kind)}研究（{event.held_on.isoformat()}）：{event.title}"
         case _:
             return event.label

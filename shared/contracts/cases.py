@@ -250,6 +250,39 @@ class DeadlineMissed(Event):
     missed_count: int = Field(ge=1, description="how many deadlines of this case have been missed so far")
 
 
+# ---------------------------------------------------------------- 交办函: the letters, in their own stream per year
+
+
+def letter_stream(year: int) -> str:
+    """The year's 交办函 stream `assignment-letters:<year>`: its version is the letter's sequence number."""
+    return f"assignment-letters:{year}"
+
+
+class AssignmentLetterIssued(Event):
+    """交办函: the letter of one 交办 (or 重新交办), numbered per year, e.g. 交办函〔2026〕12号.
+
+    Not in a case's stream: in the year's stream (`letter_stream`), appended in the transaction of the case's
+    Assigned or Reassigned, so the stream's version is `seq`: unique and without gaps per year, whatever the number
+    of writers (the events table's key refuses a second letter at one version). It repeats the 五定 as the letter
+    states them, so the letter reads the same after a later 重新交办.
+    """
+
+    label: ClassVar[str] = "交办函"
+
+    letter_no: str
+    year: int = Field(ge=2000, le=2999)
+    seq: int = Field(ge=1)
+    case_id: str
+    assignment_event_id: str = Field(description="the Assigned or Reassigned event the letter states")
+    reassigned: bool
+    problem: str
+    task: str
+    unit: str
+    leader: AssignedLeader
+    deadline: AwareDatetime
+    measures: str
+
+
 # ---------------------------------------------------------------- upcasting
 
 
@@ -290,6 +323,7 @@ EVENTS: tuple[type[Event], ...] = (
     Reopened,
     DeadlineApproaching,
     DeadlineMissed,
+    AssignmentLetterIssued,
 )
 
 
@@ -308,6 +342,7 @@ STATUS_AFTER: dict[type[Event], CaseStatus | None] = {
     Reopened: CaseStatus.ASSIGNED,
     DeadlineApproaching: None,
     DeadlineMissed: None,
+    AssignmentLetterIssued: None,  # not a case's event: the year's letter stream
 }
 
 # The case events that change the status.

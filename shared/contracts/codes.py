@@ -136,3 +136,22 @@ CLOSURE_STEP_LABELS: dict[ClosureStep, str] = {
     ClosureStep.SIGNOFF: "审签",
     ClosureStep.REVIEW: "复核",
 }
+
+
+class MeetingKind(StrEnum):
+    """工作会议: the meetings on the work a county reports (会议研究部署)."""
+
+    STANDING_COMMITTEE = "standing_committee"  # 县委常委会
+    EXECUTIVE = "executive"  # 县政府常务会
+    MOBILIZATION = "mobilization"  # 动员会
+    PROGRESS = "progress"  # 推进会
+    DISPATCH = "dispatch"  # 调度会
+
+
+MEETING_LABELS: dict[MeetingKind, str] = {
+    MeetingKind.STANDING_COMMITTEE: "常委会",
+    MeetingKind.EXECUTIVE: "常务会",
+    MeetingKind.MOBILIZATION: "动员会",
+    MeetingKind.PROGRESS: "推进会",
+    MeetingKind.DISPATCH: "调度会",
+}

@@ -125,6 +125,18 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/v1/measures/{measure_id}"): STAFF,
         ("GET", "/v1/units/{unit}/record"): STAFF,
         ("GET", "/v1/policy"): STAFF,
+        # The documents of the supervision (督查文书): the 督察办 records them, the county reads them (they name other
+        # units and their cases, so not a unit).
+        ("POST", "/v1/rounds"): OFFICE,
+        ("POST", "/v1/rounds/{round_id}/findings"): OFFICE,
+        ("POST", "/v1/rounds/{round_id}/close"): OFFICE,
+        ("GET", "/v1/rounds/{round_id}"): COUNTY,
+        ("POST", "/v1/bulletins"): OFFICE,
+        ("GET", "/v1/bulletins/{year}/{number}"): COUNTY,
+        ("POST", "/v1/summons-meetings"): OFFICE,
+        ("GET", "/v1/summons-meetings/{meeting_id}"): COUNTY,
+        ("POST", "/v1/meetings"): OFFICE,
+        ("GET", "/v1/meetings/{meeting_id}"): COUNTY,
     },
     "projections": {
         **AUDIT,  # its records of reads are an audit log like every service's (issue 16)
@@ -145,6 +157,9 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
                 "/v1/stats/task-forces/escalations",
                 "/v1/stats/assessment",
                 "/v1/stats/assessment/items",
+                # 交办函: a unit reads those addressed to it only (test_documents.py)
+                "/v1/documents/assignment-letters",
+                "/v1/documents/assignment-letters/{letter_no}",
             )
         },
         **{
@@ -155,6 +170,12 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
                 "/v1/reports/work-summary",
                 "/v1/reports/work-summary.docx",
                 "/v1/exports/ledger.xlsx",
+                "/v1/stats/enforcement/year-on-year",
+                "/v1/stats/documents",
+                "/v1/documents/rounds",
+                "/v1/documents/bulletin-draft",
+                "/v1/documents/bulletins/{year}/{number}",
+                "/v1/documents/{kind}",
             )
         },
         # 查阅留痕: who read what, for 纪委 alone.
@@ -583,6 +604,29 @@ async def test_a_unit_reads_only_its_own_cases_on_every_read_route(county: Count
         _refused(await get("projections", route, a))
         assert (await get("projections", route, leader)).status_code == 200
     assert (await get("projections", "/v1/read-models", a)).status_code == 200  # generations, no case in it
+
+    # 交办函: a unit reads the letters addressed to it only; the other documents of the work are the county's
+    letters = (await get("projections", "/v1/documents/assignment-letters", leader, {"case_id": other})).json()
+    county.ids["other_letter"] = letters["items"][0]["content"]["letter_no"]
+    assert (await get("projections", "/v1/documents/assignment-letters/{other_letter}", b)).status_code == 200
+    _hidden(await get("projections", "/v1/documents/assignment-letters/{other_letter}", a))
+    own_letters = (await get("projections", "/v1/documents/assignment-letters", a)).json()["items"]
+    assert [item["content"]["unit"] for item in own_letters] == [OWN]
+    county.ids |= {"kind": "meetings", "year": "2026", "number": "1", "round_id": "r", "meeting_id": "m"}
+    for service, route, params in (
+        ("projections", "/v1/stats/enforcement/year-on-year", None),
+        ("projections", "/v1/stats/documents", None),
+        ("projections", "/v1/documents/rounds", None),
+        ("projections", "/v1/documents/bulletin-draft", {"from": "2026-01-01", "to": "2026-03-31"}),
+        ("projections", "/v1/documents/bulletins/{year}/{number}", None),
+        ("projections", "/v1/documents/{kind}", None),
+        ("accountability", "/v1/rounds/{round_id}", None),
+        ("accountability", "/v1/bulletins/{year}/{number}", None),
+        ("accountability", "/v1/summons-meetings/{meeting_id}", None),
+        ("accountability", "/v1/meetings/{meeting_id}", None),
+    ):
+        _refused(await get(service, route, a, params))
+        assert (await get(service, route, leader, params)).status_code in (200, 404)
 
     # Every read route a unit could call before is covered above: a new one needs its line here.
     reads = {

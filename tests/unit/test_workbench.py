@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from shared.contracts.codes import DOMAIN_LABELS, MEASURE_LABELS, PERSON_MEASURES, SOURCE_LABELS
+from shared.contracts.codes import DOMAIN_LABELS, MEASURE_LABELS, MEETING_LABELS, PERSON_MEASURES, SOURCE_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKBENCH = ROOT / "workbench"
@@ -87,6 +87,7 @@ def _ts_labels(name: str) -> dict[str, str]:
 def test_the_codes_the_workbench_offers_are_the_services_with_their_labels() -> None:
     assert _ts_labels("DOMAIN_LABELS") == {d.value: label for d, label in DOMAIN_LABELS.items()}
     assert _ts_labels("MEASURE_LABELS") == {m.value: label for m, label in MEASURE_LABELS.items()}
+    assert _ts_labels("MEETING_LABELS") == {m.value: label for m, label in MEETING_LABELS.items()}
     assert set(re.findall(r"'(\w+)'", _ts_constant("PERSON_MEASURES"))) == {m.value for m in PERSON_MEASURES}
     hotlines = _ts_labels("HOTLINE_LABELS")
     assert hotlines == {s.value: label for s, label in SOURCE_LABELS.items() if s.value in hotlines}

@@ -54,3 +54,12 @@ export interface Choice {
 export function choices(labels: Record<string, string>): Choice[] {
   return Object.entries(labels).map(([value, label]) => ({ value, label }))
 }
+
+/** 工作会议的种类 (MeetingKind). */
+export const MEETING_LABELS: Record<string, string> = {
+  standing_committee: '常委会',
+  executive: '常务会',
+  mobilization: '动员会',
+  progress: '推进会',
+  dispatch: '调度会',
+}

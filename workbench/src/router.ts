@@ -8,6 +8,7 @@ import Overview from './views/leader/Overview.vue'
 import AssignCase from './views/office/AssignCase.vue'
 import BatchUpload from './views/office/BatchUpload.vue'
 import CaseQueue from './views/office/CaseQueue.vue'
+import Documents from './views/office/Documents.vue'
 import Overdue from './views/Overdue.vue'
 import UnitCases from './views/unit/UnitCases.vue'
 import { roleRoutes } from './views/roleRoutes'
@@ -34,6 +35,7 @@ export function workbenchRouter(): Router {
       { path: '/leader/overview', component: Overview, meta: { title: '总览' } },
       { path: '/cases', component: CaseLedger, meta: { title: '案件台账' } },
       { path: '/office/batches', component: BatchUpload, meta: { title: '交办表导入' } },
+      { path: '/office/documents', component: Documents, meta: { title: '督查文书' } },
       { path: '/office/batches/:uploadId', component: BatchUpload, props: true, meta: { title: '导入结果' } },
       { path: '/cases/:id', component: CaseDetail, props: true, meta: { title: '案件详情' } },
       { path: '/cases/:id/assign', component: AssignCase, props: true, meta: { title: '交办' } },

@@ -14,6 +14,16 @@ import {
   referralBody,
   reinspectionBody,
 } from '../src/bodies/enforcement'
+import {
+  bulletinBody,
+  emptyBulletinForm,
+  emptyMeetingForm,
+  emptyRoundForm,
+  emptySummonsForm,
+  meetingBody,
+  roundBody,
+  summonsBody,
+} from '../src/bodies/documents'
 import { emptyHotlineForm, hotlineBody } from '../src/bodies/intake'
 import { idList } from '../src/bodies/text'
 import file from './request-bodies.json'
@@ -21,7 +31,44 @@ import file from './request-bodies.json'
 const noncompliance = { orderId: 'o-1', inspectedOn: '2024-03-05', complied: false, note: ' ', decisionNo: '县环按日罚〔2024〕1号', dueDate: '2024-04-05' }
 
 /** Each form as a person fills it, by the name of the body it must become in request-bodies.json. */
+const DRAFT = {
+  period_from: '2026-03-01',
+  period_to: '2026-03-31',
+  as_of: '2026-04-01T00:00:00+08:00',
+  overdue: [{ issue_id: 'c-1', title: '河道非法采砂', unit: '城关镇人民政府', deadline: '2026-03-10T10:00:00+08:00', days_overdue: 21 }],
+  units: [{ unit: '城关镇人民政府', total: 4, closed: 1, overdue: 1, rate_percent: '25.0' }],
+  text: '草稿正文',
+}
+
 const BUILT: Record<string, unknown> = {
+  'standing committee meeting with two decisions': meetingBody({
+    ...emptyMeetingForm(),
+    kind: 'standing_committee',
+    heldOn: '2026-01-08',
+    title: '县委常委会专题研究环保督察整改工作',
+    decisions: '成立六个专项整治组\n\n  建立县级领导包案制度 ',
+    caseIds: 'c-1',
+  }),
+  'collective summons meeting of two units': summonsBody({
+    ...emptySummonsForm(),
+    heldOn: '2026-04-02',
+    units: '城关镇人民政府、河口镇人民政府\n城关镇人民政府',
+    caseIds: 'c-1 c-2',
+    host: '县委副书记 赵明',
+    note: ' ',
+  }),
+  'joint inspection round': roundBody({
+    ...emptyRoundForm(),
+    name: '2026年第一轮联合督查',
+    members: '县生态环境局\n县自然资源局',
+    lead: ' 县生态环境局 ',
+    from: '2026-03-01',
+    to: '2026-03-31',
+  }),
+  'bulletin from its draft': bulletinBody(
+    { ...emptyBulletinForm(), title: '关于3月份整改情况的通报', from: '2026-03-01', to: '2026-03-31', text: '3月份，城关镇人民政府整改进度滞后。' },
+    DRAFT,
+  ),
   'hotline call with place, coordinates and caller': hotlineBody({
     ...emptyHotlineForm(),
     callRef: '12369-20260630-0042',

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.projections import present
+from services.projections import present, report
 from services.projections.deps import DepsDep
-from services.projections.filters import TEXT, Limit, Offset, YearFilter
+from services.projections.filters import TEXT, AsOf, Limit, Offset, YearFilter
 from services.projections.read_tables import enforcement as enforcement_figures
 from services.projections.readside import View, read
 from services.projections.schemas import (
@@ -14,9 +14,11 @@ from services.projections.schemas import (
     EnforcementCases,
     EnforcementStats,
     RepeatOffender,
+    YearOnYear,
     YearRow,
 )
 from shared.auth import require
+from shared.clock import now
 from shared.scope import COUNTY_READERS
 
 # Enforcement is against enterprises, not units' cases: every staff role reads it but the responsible units.
@@ -123,5 +125,21 @@ async def enforcement_cases(
             offset=offset,
             items=items,
         )
+
+    return await read(deps, query)
+
+
+@router.get(
+    "/enforcement/year-on-year",
+    response_model=YearOnYear,
+    summary="执法统计: 本年截至今日, 上年全年, 上年同期",
+)
+async def enforcement_year_on_year(deps: DepsDep, as_of: Annotated[AsOf | None, Query()] = None) -> YearOnYear:
+    """This year to date beside the last full year, as the county's report sets them, and the same period of last
+    year (1 January to the same day), the fairer comparison; the year is as_of's (or now's), 北京时间."""
+
+    async def query(view: View) -> YearOnYear:
+        years = await report.gather_enforcement_years(view.conn, at=as_of or now(), as_of=as_of)
+        return await view.answer(YearOnYear, **present.enforcement_years(years).model_dump())
 
     return await read(deps, query)

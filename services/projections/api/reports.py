@@ -24,7 +24,12 @@ from services.projections.filters import CaseFilters, Figure, Offset, YearFilter
 from services.projections.read_tables import closure
 from services.projections.read_tables.closure import Moment
 from services.projections.readside import View, read
-from services.projections.schemas import WorkSummaryClosure, WorkSummaryEnforcement, WorkSummaryOut
+from services.projections.schemas import (
+    WorkSummaryClosure,
+    WorkSummaryDocuments,
+    WorkSummaryEnforcement,
+    WorkSummaryOut,
+)
 from shared.audit.reads import Reader, reader, record
 from shared.auth import current_principal, require
 from shared.clock import SHANGHAI, now, shown
@@ -54,7 +59,13 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
     async def query(view: View) -> WorkSummaryOut:
         summary = await report.gather(view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now)
         base = present.query_of(as_of=filters.as_of)
-        sentences = report.paragraphs(summary)
+        counts = await report.gather_documents(view.conn, year=year, as_of=filters.as_of)
+        years = await report.gather_enforcement_years(view.conn, at=summary.at, as_of=filters.as_of)
+        sentences = [
+            *report.paragraphs(summary),
+            report.documents_paragraph(year, counts),
+            report.enforcement_years_paragraph(years),
+        ]
         return await view.answer(
             WorkSummaryOut,
             year=year,
@@ -71,6 +82,11 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
             assessment=[
                 assessment_row(rank, score, year=year, as_of=filters.as_of) for rank, score in summary.assessment
             ],
+            documents=WorkSummaryDocuments(
+                **{k: v for k, v in summary.documents.__dict__.items() if k != "meetings"},
+                meetings=present.meeting_counts(summary.documents.meetings),
+            ),
+            enforcement_years=present.enforcement_years(summary.enforcement_years),
             paragraphs=sentences,
             text="\n".join(sentences),
         )

@@ -6,7 +6,7 @@ an earlier version late, a repeat), in two statements for the whole batch. `doma
 in Python, unit-tested on its own; tests/integration/projections/test_history.py holds the function to it.
 """
 
-from services.projections.read_tables.facts import BATCH
+from services.projections.read_tables.facts import BATCH, CASE_FACTS
 from shared.db import Connection
 
 COLUMNS = (
@@ -18,7 +18,7 @@ COLUMNS = (
 async def derive(conn: Connection) -> None:
     """The histories of the cases with facts in the batch (`facts.BATCH`), folded again from all their facts."""
     cases: list[str] = await conn.fetchval(
-        f"select coalesce(array_agg(distinct stream_id), '{{}}') from {BATCH} where topic = 'cases'"
+        f"select coalesce(array_agg(distinct stream_id), '{{}}') from {BATCH} where {CASE_FACTS}"
     )
     await fold_again(conn, cases)
 

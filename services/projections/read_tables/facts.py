@@ -10,8 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.contracts import EVENT_TYPES, accountability, cases, enforcement, intake
-from shared.contracts.accountability import Escalation, MeasureImposed
+from shared.contracts.accountability import (
+    Escalation,
+    FindingRecorded,
+    MeasureImposed,
+    SummonsMeetingHeld,
+    WorkMeetingHeld,
+)
 from shared.contracts.base import Event
+from shared.contracts.cases import AssignmentLetterIssued
 from shared.db import Connection
 from shared.envelope import Envelope
 from shared.settings import ServiceSettings
@@ -38,13 +45,23 @@ _COLUMNS = (
     "event_id, topic, type, schema_version, stream_id, stream_version, occurred_at, actor, correlation_id, payload"
 )
 
-_NAMING_CASES = [name for name, cls in EVENT_TYPES.items() if issubclass(cls, Escalation | MeasureImposed)]
+_NAMING_CASES = [
+    name
+    for name, cls in EVENT_TYPES.items()
+    if issubclass(cls, Escalation | MeasureImposed | SummonsMeetingHeld | WorkMeetingHeld)
+]
+# 交办函 are cases' events outside any case's stream (the year's letter stream): never folded as a case.
+_LETTER = AssignmentLetterIssued.event_type()
+# A fact of a case's own stream (整改案件): what folds into its history and state.
+CASE_FACTS = f"topic = 'cases' and type <> '{_LETTER}'"
 # The issues (= rectification cases) a fact names itself, from its own columns: an issue's streams (intake, cases)
 # name it, an objection (公示异议, its own stream) the case it objects to; an enforcement case its issue, if any;
 # escalations and measures their case ids, each once, in code point order. Links that need another event are resolved
 # when read (timeline.py).
 _ISSUE_IDS = f"""case
     when e.type = 'ObjectionFiled' then array_remove(array[nullif(e.payload ->> 'case_id', '')], null)
+    when e.type = '{_LETTER}' then array[e.payload ->> 'case_id']
+    when e.type = '{FindingRecorded.event_type()}' then array[e.payload ->> 'issue_id']
     when e.topic in ('intake', 'cases') then array[e.stream_id]
     when e.type = 'EnforcementCaseOpened' then array_remove(array[nullif(e.payload ->> 'issue_id', '')], null)
     when e.type in ({", ".join(f"'{name}'" for name in _NAMING_CASES)})

@@ -13,10 +13,11 @@ from services.projections.documents import charts
 from services.projections.documents.assignment_letter import AssignmentLetter, render_assignment_letter
 from services.projections.documents.bulletin import Bulletin, OverdueCase, PoorUnit, render_bulletin
 from services.projections.documents.work_summary import NO_FONT, WorkReport, render_work_summary
+from services.projections.read_tables import documents
 from services.projections.read_tables.accountability import Tally
 from services.projections.read_tables.closure import Counts
 from services.projections.read_tables.enforcement import Figures
-from services.projections.report import WorkSummary, paragraphs
+from services.projections.report import EnforcementYears, WorkSummary, paragraphs
 from tests.support.documents import PNG_SIGNATURE, opened
 from tests.support.stack import ROOT
 
@@ -34,6 +35,15 @@ SUMMARY = WorkSummary(
     enforcement=Figures(cases_filed=23, penalties=25, fines_issued_fen=1_551_801_638, fines_paid_fen=1_000_000_05),
     accountability=Tally(summons=5, criticism_notice_units=3, admonishment_talk=1),
     assessment=[],
+    documents=documents.Counts(0, 0, 0, 0, 0, 0, {}),
+    enforcement_years=EnforcementYears(
+        2026,
+        datetime(2026, 6, 30, 15, 59, tzinfo=UTC),
+        Figures(),
+        Figures(),
+        Figures(),
+        datetime(2025, 6, 30, 15, 59, tzinfo=UTC),
+    ),
 )
 TREND = [Counts(f"2026-{m:02d}", f"2026年{m}月", 20 * m, 15 * m, 4 * m, m, 0) for m in range(1, 7)]
 

@@ -3,10 +3,11 @@
 from datetime import UTC, datetime
 
 from services.projections.present import wan_yuan, yuan
+from services.projections.read_tables import documents
 from services.projections.read_tables.accountability import Tally
 from services.projections.read_tables.closure import Counts
 from services.projections.read_tables.enforcement import Figures
-from services.projections.report import WorkSummary, paragraphs
+from services.projections.report import EnforcementYears, WorkSummary, paragraphs
 from shared.contracts.money import fen_to_yuan
 
 
@@ -57,12 +58,26 @@ def test_the_work_report_states_each_figure_in_the_countys_words() -> None:
             reminder_talk=4,
         ),
         assessment=[],
+        documents=documents.Counts(0, 0, 0, 0, 0, 0, {}),
+        enforcement_years=EnforcementYears(
+            2025,
+            datetime(2025, 6, 30, 15, 59, tzinfo=UTC),
+            Figures(),
+            Figures(),
+            Figures(),
+            datetime(2024, 6, 30, 15, 59, tzinfo=UTC),
+        ),
     )
     assert paragraphs(summary) == [
         "截至2025年6月30日，全县共受理各类生态环境问题120个，已销号100个，完成率83.3%；正在整改20个，其中超期8个。"
         "历次中央环保督察共反馈我县问题40个，已销号38个，完成率95.0%。"
         "历次省级环保督察共反馈我县问题0个，已销号0个，完成率0.0%。",
         "2025年，立案查处环境违法行为23起，处罚345.67万元，行政拘留4人，采取刑事强制措施1人，移送起诉2人。",
+        "2025年1月1日至6月30日，全县立案查处环境违法行为0起（2024年全年0起，同期0起），处罚金额0.00万元（2024年全年0.00万元，"
+        "同期0.00万元），行政拘留0人（2024年全年0人，同期0人），采取刑事强制措施0人（2024年全年0人，同期0人），"
+        "移送起诉0人（2024年全年0人，同期0人）。",
         "2025年，给予3个单位通报批评，约谈主要负责人5人次，提醒谈话7人次；批评教育2人、书面检查1人、诫勉谈话1人、约谈提醒4人。",
+        "2025年，县委常委会、县政府常务会专题研究部署生态环境问题整改工作0次（常委会0次、常务会0次），召开动员会0次、推进会0次、"
+        "调度会0次；印发交办函0份，开展联合督查0轮、发现问题0个，印发督查通报0期，召开集体约谈会0次、约谈单位0个（次）。",
         "2025年，尚无参加绩效考核的责任单位。",
     ]

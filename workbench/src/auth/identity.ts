@@ -53,6 +53,7 @@ export const JOBS: Job[] = [
   { path: '/enforcement/new', title: '立案', roles: ['enforcement'] },
   { path: '/cases', title: '案件台账', roles: ['inspection_office', 'leader', 'viewer'] },
   { path: '/office/batches', title: '交办表导入', roles: ['inspection_office', 'operator'] },
+  { path: '/office/documents', title: '督查文书', roles: ['inspection_office'] },
   { path: '/overdue', title: '超期清单', roles: ['inspection_office', 'unit', 'leader', 'viewer', 'discipline'] },
 ]
 

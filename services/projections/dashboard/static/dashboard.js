@@ -779,8 +779,58 @@
     );
   }
 
+  // 工作文书: the year's documents of the work (交办函, 联合督查, 督查通报, 约谈会, 会议), each counted from its events.
+  function documentFigures(c) {
+    const figure = (label, value, unit) =>
+      el("div", { class: "figure" }, el("div", { class: "label" }, label), el("div", { class: "value" }, String(value), el("small", {}, unit)));
+    fill(
+      $("documents-figures"),
+      el(
+        "div",
+        { class: "figures" },
+        figure("交办函", c.assignment_letters, "份"),
+        figure("联合督查", c.rounds, "轮"),
+        figure("督查发现", c.findings, "个"),
+        figure("督查通报", c.bulletins, "期"),
+        figure("集体约谈会", c.summons_meetings, "次"),
+        figure("约谈单位", c.units_summoned, "个"),
+        ...c.meetings.map((m) => figure(m.label, m.count, "次")),
+      ),
+    );
+  }
+
+  // 执法年度对比: this year to date beside the last full year and the same period of last year.
+  function enforcementYears(y) {
+    const rows = [
+      ["立案查处（起）", (f) => String(f.cases_filed)],
+      ["处罚金额（元）", (f) => yuan(f.fines_issued_yuan)],
+      ["行政拘留（人）", (f) => String(f.persons_detained)],
+      ["刑事强制措施（人）", (f) => String(f.persons_criminal_measures)],
+      ["移送起诉（人）", (f) => String(f.persons_referred)],
+    ];
+    fill(
+      $("enforcement-years-table"),
+      el(
+        "table",
+        {},
+        el("thead", {}, el("tr", {}, ["", `${y.year}年至今`, `${y.year - 1}年全年`, `${y.year - 1}年同期`].map((h, i) => el("th", { class: i ? "n" : "" }, h)))),
+        el(
+          "tbody",
+          {},
+          rows.map(([label, value]) =>
+            el("tr", {}, el("td", {}, label), el("td", { class: "n" }, value(y.to_date)), el("td", { class: "n" }, value(y.last_year)), el("td", { class: "n" }, value(y.same_period_last_year))),
+          ),
+        ),
+      ),
+    );
+  }
+
   function workSummary(summary) {
     fill($("work-summary-text"), summary.paragraphs.map((p) => el("p", {}, p)));
+  }
+
+  function shanghaiYear() {
+    return new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date());
   }
 
   function showLag(answer) {
@@ -832,6 +882,8 @@
         section("enforcement-figures", api("/v1/stats/enforcement"), enforcementFigures),
         section("task-force-table", api("/v1/stats/task-forces"), taskForceTable),
         section("assessment-table", api("/v1/stats/assessment"), assessmentTable),
+        section("documents-figures", api(`/v1/stats/documents?year=${shanghaiYear()}`), documentFigures),
+        section("enforcement-years-table", api("/v1/stats/enforcement/year-on-year"), enforcementYears),
         section("work-summary-text", api("/v1/reports/work-summary"), workSummary),
       ]);
       renewed = false;
