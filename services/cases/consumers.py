@@ -83,7 +83,7 @@ async def _apply_or_log(
     try:
         await handlers.handle(conn, deps.store, case_id, command, meta)
     except (NotFound, RuleViolation, InvalidCommand) as refused:
-        log.info("not_applied_to_case", event=envelope.type, case_id=case_id, reason=str(refused))
+        log.info("not_applied_to_case", event_type=envelope.type, case_id=case_id, reason=str(refused))
 
 
 def open_many(deps: Deps) -> BatchHandler:
