@@ -93,7 +93,9 @@ class CaseItem(BaseModel):
     domain_label: str
     external_ref: str | None
     reported_at: str
-    status: str = Field(description="reported | assigned | closure_requested | closed")
+    status: str = Field(
+        description="reported | assigned | closure_requested | awaiting_notice | in_notice | awaiting_signoff | awaiting_review | awaiting_closure | closed"
+    )
     status_label: str
     standing: str = Field(description="closed | on_schedule | overdue")
     standing_label: str
