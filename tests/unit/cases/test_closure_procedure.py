@@ -2,11 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 from functools import reduce
+from pathlib import Path
 
 import pytest
 
 from services.cases import domain
-from services.cases.closure_policy import load_policy
+from services.cases.closure_policy import PolicyError, load_policy
 from services.cases.commands import (
     ApplyReview,
     Close,
@@ -245,3 +246,31 @@ def test_the_default_policy_gives_inspection_problems_every_step_and_the_hotline
     assert POLICY.steps_for(Source.PROVINCIAL_INSPECTION) == ALL
     assert POLICY.steps_for(Source.HOTLINE_12369) == (ClosureStep.NOTICE, ClosureStep.SIGNOFF)
     assert POLICY.notice_days == 7 and POLICY.notice_ends(NOW) == NOW + timedelta(days=7)
+
+
+def test_a_county_policy_file_changes_only_the_keys_it_names(tmp_path: Path) -> None:
+    custom = tmp_path / "closure.toml"
+    custom.write_text('[notice]\ndays = 5\nday_kind = "working"\n[steps]\nmailbox = []\n', encoding="utf-8")
+    policy = load_policy(custom)
+    assert policy.steps_for(Source.MAILBOX) == ()  # closes at 验收
+    assert policy.steps_for(Source.CENTRAL_INSPECTION) == ALL  # as shipped
+    assert (policy.notice_days, policy.day_kind.value) == (5, "working")
+    # 5 working days from Monday 2 June 2025 10:00 (Shanghai): past the weekend, never before the next Monday
+    assert policy.notice_ends(NOW) >= NOW + timedelta(days=6)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[steps]\nmailbox = ["notice", "approve"]\n',
+        '[steps]\nmailbox = ["notice", "notice"]\n',
+        "[steps]\nunknown_source = []\n",
+        '[notice]\ndays = 0\nday_kind = "calendar"\n',
+        "[review]\nrejected_deadline_working_days = 0\n",
+    ],
+)
+def test_a_broken_policy_file_is_refused_naming_the_key(tmp_path: Path, text: str) -> None:
+    custom = tmp_path / "closure.toml"
+    custom.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError, match="closure.toml"):
+        load_policy(custom)
