@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from services.cases.main import create_app as cases_app
@@ -192,3 +193,25 @@ async def test_an_objection_during_notice_returns_the_case_to_verification_and_o
         assert "ObjectionReceived" not in [e["type"] for e in other["events"]]
         again = await client.post(f"/v1/cases/{in_notice}/verify", json={"passed": True})
         assert again.json()["status"] == "awaiting_notice"
+
+
+async def test_a_deadline_passing_during_the_procedure_is_held_and_never_missed(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
+    """The unit's work is verified: its deadline waits (held, as while 待验收), the poller never picks it up."""
+    settings: CasesSettings = make_settings(CasesSettings, closure_policy=None, deadline_poll_seconds=0.2)
+    async with running(cases_app(settings)) as client:
+        case_id = await open_case(client, settings)
+        due = clock.now() + timedelta(seconds=3)
+        assigned = await client.post(f"/v1/cases/{case_id}/assign", json=five_definitions(due))
+        assert assigned.status_code == 200, assigned.text
+        assert (await to_verified(client, case_id, assign=False)).json()["status"] == "awaiting_notice"
+        await asyncio.sleep(max((due - clock.now()).total_seconds(), 0) + 1.5)
+        conn = await asyncpg.connect(settings.database_dsn)
+        try:
+            held = await conn.fetchval("select held from case_deadlines where case_id = $1", case_id)
+        finally:
+            await conn.close()
+        assert held is True
+        history = (await client.get(f"/v1/cases/{case_id}/history")).json()["events"]
+        assert "DeadlineMissed" not in [e["type"] for e in history]
