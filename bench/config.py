@@ -24,6 +24,7 @@ class Sizes:
     loop_seconds: float
     store_events: int  # events each event-store figure appends (ours and the baselines alike)
     store_clients: int
+    audit_events: int  # events `make verify` is timed over (issue 16)
     producer_records: int  # records of Kafka's ProducerPerformance
     open_rate: float  # reports/s vegeta offers in the sustained open loop (--open-rate)
     open_seconds: float  # (--open-seconds)
@@ -42,6 +43,7 @@ FULL = Sizes(
     loop_seconds=20,
     store_events=4000,
     store_clients=4,
+    audit_events=100_000,
     producer_records=50_000,
     open_rate=500,
     open_seconds=60,
@@ -59,6 +61,7 @@ SMOKE = Sizes(
     loop_seconds=2,
     store_events=60,
     store_clients=2,
+    audit_events=2_000,
     producer_records=1000,
     open_rate=20,
     open_seconds=2,

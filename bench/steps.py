@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench import baselines, history, memory, replay, settle, store
+from bench import audit, baselines, history, memory, replay, settle, store
 from bench.config import SERVICES, BenchConfig
 from bench.procs import CpuSpent, CpuWindow, stack_processes
 from bench.report import Report
@@ -285,3 +285,39 @@ async def peak_memory(config: BenchConfig, report: Report) -> None:
         report.raw.setdefault("pids", {})[service] = list(pids)
     bare = await asyncio.to_thread(baselines.bare_python_peak_kib)
     report.baseline("python.bare.peak_mib", "空 Python 进程（导入同样的库）", bare / 1024)
+
+
+AUDIT_ROUNDS = 2
+
+
+async def audit_cost(config: BenchConfig, report: Report) -> None:
+    """What the hash chain costs an append (issue 16): single appends without it (the store before issue 16), with it,
+    and with the audit log too, alternately in scratch databases; and `make verify` (chains, then the tree) over a
+    store of `audit_events` events."""
+    sizes = config.sizes
+    await settle.consumers_caught_up(config)
+    runs = await audit.append_rates(config.database_url, sizes.store_events, AUDIT_ROUNDS, sizes.store_clients)
+
+    def mean(label: str, field: str) -> float:
+        return float(sum(getattr(run, field) for run in runs[label])) / len(runs[label])
+
+    note = f"{sizes.store_events} single appends, {sizes.store_clients} connections, {AUDIT_ROUNDS} alternating rounds"
+    report.baseline(
+        "audit.no_chain.events_per_s", "事件库：无哈希链的单事件追加 每秒", mean("no_chain", "events_per_s"), note
+    )
+    report.baseline("audit.no_chain.p99_ms", "事件库：无哈希链的单事件追加 p99", mean("no_chain", "p99_ms"), note)
+    report.measure("audit.chain.events_per_s", mean("chain", "events_per_s"), note)
+    report.measure("audit.chain.p99_ms", mean("chain", "p99_ms"), note)
+    report.measure("audit.chain_and_log.events_per_s", mean("chain_and_log", "events_per_s"), note)
+    report.measure("audit.chain_and_log.p99_ms", mean("chain_and_log", "p99_ms"), note)
+    verified = await audit.verify_chains(config.database_url, sizes.audit_events)
+    report.measure(
+        "audit.verify_s_per_100k",
+        verified["verify_s_per_100k"],
+        f"{sizes.audit_events:,} events: chains {verified['verify_chains_s']:.2f} s,"
+        f" tree {verified['verify_tree_s']:.2f} s",
+    )
+    report.raw["audit"] = {
+        label: [{k: round(v, 2) for k, v in run.__dict__.items()} for run in appended]
+        for label, appended in runs.items()
+    } | {"verify": {k: round(v, 2) for k, v in verified.items()}}

@@ -45,7 +45,7 @@ class Ran:
     cpu_seconds: float  # the calling thread's CPU time over the same jobs (not the connections' set-up)
 
 
-async def _run_clients(clients: int, jobs: int, job: Callable[[Connection, int], Awaitable[None]], dsn: str) -> Ran:
+async def run_clients(clients: int, jobs: int, job: Callable[[Connection, int], Awaitable[None]], dsn: str) -> Ran:
     """Runs `jobs` jobs spread over `clients` connections; the time they took."""
     conns = [await asyncpg.connect(dsn) for _ in range(clients)]
     for conn in conns:
@@ -84,7 +84,7 @@ async def ours(dsn: str, *, events: int, clients: int, batch: int) -> "Appends":
         await store.append(conn, events[0].issue_id, events, 0, META)
 
     appends = events // batch
-    ran = await _run_clients(clients, appends, append, dsn)
+    ran = await run_clients(clients, appends, append, dsn)
     return Appends(appends * batch / ran.seconds, 1e6 * ran.cpu_seconds / appends)
 
 

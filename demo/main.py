@@ -146,6 +146,7 @@ async def run(args: argparse.Namespace) -> None:
         played = time.monotonic() - started
         totals = await caught_up(client, urls, viewer, before["total"] + player.tally.reported)
         summary = (await client.get(f"{urls.projections}/v1/reports/work-summary", auth=viewer)).json()
+        forces = (await client.get(f"{urls.projections}/v1/stats/task-forces", auth=viewer)).json()
     t = player.tally
     print(
         f"完成：{played:.0f}秒内发出{player.county.requests}个请求；受理{t.reported}个问题，交办{t.assigned}个，"
@@ -158,11 +159,20 @@ async def run(args: argparse.Namespace) -> None:
         f"全县问题{totals['total']}个，已销号{totals['closed']}个，完成率{totals['rate_percent']}%，超期{totals['overdue']}个。"
     )
     print("\n".join(summary.get("paragraphs", [])))
+    print(task_forces_line(forces))
     who = "以 dev-viewer（查看人员）或 dev-leader（县领导）登录"
     print(f"\n统计大屏：在浏览器中打开，{who}")
     for address in dashboard_addresses(urls):
         print(f"  {address}")
     print_workbench(sign_in)
+
+
+def task_forces_line(forces: dict[str, Any]) -> str:
+    """专项整治组 in one line: each task force's cases, its rate and its overdue cases."""
+    rows = [
+        f"{r['name']}{r['total']}个（完成率{r['rate_percent']}%，超期{r['overdue']}个）" for r in forces.get("rows", [])
+    ]
+    return "专项整治组：" + "；".join(rows) + "。"
 
 
 def print_workbench(sign_in: SignInSettings) -> None:

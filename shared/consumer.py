@@ -252,18 +252,21 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka h
         lock: asyncio.Lock,
         keep_only: Callable[[set[TopicPartition]], None],
         flush: Callable[[], Awaitable[None]],
+        resume: Callable[[set[TopicPartition]], Awaitable[None]],
     ) -> None:
         self._lock = lock
         self._keep_only = keep_only
         self._flush = flush
+        self._resume = resume
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         async with self._lock:
             await self._flush()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        # A partition assigned again starts from its committed offset: the held event, fetched anew.
+        # A partition assigned again starts from the position stored with the effects: the held event, fetched anew.
         self._keep_only(set(assigned))
+        await self._resume(set(assigned))
 
 
 class ConsumerRunner:
@@ -318,6 +321,8 @@ class ConsumerRunner:
         self._consumer: AIOKafkaConsumer | None = None
         # Offsets applied (and saved in consumer_positions) but not yet committed to Kafka, and when they last were.
         self._uncommitted: dict[TopicPartition, int] = {}
+        # The offset after the last batch this process applied and committed, per partition (see _process).
+        self._applied: dict[TopicPartition, int] = {}
         self._committed_at = 0.0
         self._held: dict[TopicPartition, Held] = {}
         self._conn: PoolConnectionProxy[asyncpg.Record] | None = None  # see _connection
@@ -375,7 +380,13 @@ class ConsumerRunner:
         producer = make_producer(self._settings.broker)
         self._uncommitted.clear()
         consumer.subscribe(
-            self.topics, listener=_Rebalance(self._processing, self._forget_holds, lambda: self._flush(consumer))
+            self.topics,
+            listener=_Rebalance(
+                self._processing,
+                self._forget_holds,
+                lambda: self._flush(consumer),
+                lambda assigned: self._seek_to_stored(consumer, assigned),
+            ),
         )
         await consumer.start()
         self._consumer = consumer
@@ -411,6 +422,13 @@ class ConsumerRunner:
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord], producer: Any
     ) -> None:
         """Applies and commits the batch, or holds the partition at the event that failed."""
+        # Records below what this process applied on the partition: fetched again after a seek (a rebalance gave it
+        # back while a batch fetched before ran): their effects are there, and their dead letters were sent.
+        applied = self._applied.get(tp)
+        if applied is not None and records[0].offset < applied:
+            records = [record for record in records if record.offset >= applied]
+            if not records:
+                return
         failure = await self._try(tp, records, producer)
         if failure is None:
             await self._commit(consumer, tp, records[-1].offset + 1)
@@ -441,6 +459,7 @@ class ConsumerRunner:
         return None
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+        self._applied[tp] = next_offset
         self._measure_lag(consumer, tp, next_offset)
         self._release(tp, next_offset)
         self._dead_letters_sent = {
@@ -679,6 +698,29 @@ class ConsumerRunner:
                 CHAIN_BREAKS.labels(self.name, record.topic).inc()
                 log.error("chain_break", consumer=self.name, topic=record.topic, offset=record.offset, reason=reason)
         return [breaks.get(index, item) for index, item in enumerate(read)]
+
+    async def _seek_to_stored(self, consumer: AIOKafkaConsumer, assigned: set[TopicPartition]) -> None:
+        """Each assigned partition from the position stored in this service's database with the effects, not from the
+        group's offset in Kafka: they differ after a restore of the database from a backup, and then the events since
+        the backup are applied again (the restored inbox has no row for them; an erasure since is erased again), and
+        a partition the restored database never read starts from its first record. Normally they are equal, or the
+        database is ahead of a commit a crash lost (fewer redeliveries)."""
+        if not assigned:
+            return
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                """select topic, partition, "offset" from consumer_positions
+                    where consumer = $1 and topic = any($2::text[])""",
+                self.name,
+                list({tp.topic for tp in assigned}),
+            )
+        stored = {TopicPartition(r["topic"], r["partition"]): r["offset"] for r in rows}
+        for tp in assigned:
+            if tp in stored:
+                consumer.seek(tp, stored[tp])
+                self._applied[tp] = max(self._applied.get(tp, 0), stored[tp])
+            else:
+                await consumer.seek_to_beginning(tp)
 
     async def _save_position(self, conn: Connection, tp: TopicPartition, next_offset: int) -> None:
         await conn.execute(

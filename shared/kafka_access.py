@@ -67,14 +67,14 @@ ACCESS: dict[str, Access] = {
     # the province.
     "intake": Access(
         writes=("intake.events", "province.outbound", "audit.checkpoints", "audit.reads.intake"),
-        reads=("province.inbound", "cases.events", "audit.checkpoints"),
+        reads=("province.inbound", "cases.events", "audit.checkpoints", "audit.reads.intake"),
     ),
     "cases": Access(writes=("cases.events", "audit.checkpoints"), reads=("intake.events",)),
     "enforcement": Access(writes=("enforcement.events", "audit.checkpoints"), reads=("cases.events",)),
     "accountability": Access(writes=("accountability.events", "audit.checkpoints"), reads=("cases.events",)),
     # Projections records its own readers (ledger, timelines) and keeps who read what for 纪委 (both audit topics).
     "projections": Access(
-        writes=("audit.reads.projections",),
+        writes=("audit.reads.projections", "audit.checkpoints"),
         reads=(
             "intake.events",
             "cases.events",

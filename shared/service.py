@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 
 from shared.audit import api as audit_api
 from shared.audit.leaves import run_appender
-from shared.audit.log import AuditLog, run_checkpoints
+from shared.audit.log import AuditLog, require_signing_key, run_checkpoints
 from shared.auth import signing_keys
 from shared.body_limit import BodyLimit
 from shared.consumer import RUNNING_CONSUMERS, ConsumerRunner
@@ -209,6 +209,8 @@ def build_app(
     check and the body limit): intake's report fast path (services/intake/api/fast_path.py).
     With `audit` (every service with an event store) the audit log runs and its routes are served (shared/audit/).
     """
+    if audit:
+        require_signing_key(settings)
     readiness = Readiness(settings.broker)
 
     @contextlib.asynccontextmanager

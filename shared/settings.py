@@ -147,8 +147,9 @@ class ServiceSettings(BrokerSettings):
 
     # The audit log (shared/audit/): committed events are placed as leaves every `audit_append_seconds`; a checkpoint
     # is signed every `audit_checkpoint_seconds` when the log grew, and on demand. AUDIT_SIGNING_KEY is the service's
-    # Ed25519 key (base64 of its 32-byte seed; `python -m shared.audit new-key`): no default in any environment, and
-    # without it no checkpoint is signed (the log is still kept). AUDIT_RETIRED_KEYS: the public halves of the keys
+    # Ed25519 key (base64 of its 32-byte seed; `python -m shared.audit new-key`): no default in any environment;
+    # required unless ENVIRONMENT=development (shared/audit/log.py require_signing_key), where without it no
+    # checkpoint is signed (the log is still kept). AUDIT_RETIRED_KEYS: the public halves of the keys
     # it replaced (base64, comma-separated), still published so that older checkpoints verify.
     audit_append_seconds: float = Field(default=1.0, gt=0)
     audit_checkpoint_seconds: float = Field(default=300.0, gt=0)

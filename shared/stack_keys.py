@@ -54,7 +54,7 @@ GENERATORS |= {
 GENERATORS["KEYCLOAK_ADMIN_PASSWORD"] = lambda: secrets.token_urlsafe(24)
 # Each service with an event store signs its audit checkpoints with a key of its own (Ed25519: any 32 random bytes are
 # a private key's seed; shared/audit/checkpoints.py), given to it alone as AUDIT_SIGNING_KEY.
-AUDIT_SERVICES = ("intake", "cases", "enforcement", "accountability")
+AUDIT_SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
 GENERATORS |= {
     f"AUDIT_SIGNING_KEY_{service.upper()}": (lambda: base64.b64encode(os.urandom(32)).decode())
     for service in AUDIT_SERVICES

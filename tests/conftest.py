@@ -25,6 +25,7 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.audit.checkpoints import new_key
 from shared.broker import Broker
 from shared.settings import ServiceSettings, dsn_for
 from shared.signin import SignInSettings
@@ -139,6 +140,8 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
         if "closure_policy" in cls.model_fields:
             # 验收 closes, as before the closure procedure; its own tests ask for the shipped policy (None)
             values["closure_policy"] = CLOSURE_AT_VERIFICATION
+        # Outside development every service that keeps an audit log signs it (shared/audit/log.py).
+        values["audit_signing_key"] = keys.get(f"AUDIT_SIGNING_KEY_{service_name.upper()}") or new_key()
         values.update(overrides)
         return cls(**values)
 

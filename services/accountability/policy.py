@@ -6,7 +6,6 @@ writes down only what it changes. Numbers are read as Decimal so that 0.5 + 0.5 
 exactly 1 and a threshold is reached exactly when the policy says.
 """
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from shared.policy_files import overlaid, parse_sections
 from shared.workdays import is_working_day
 
 DEFAULT_POLICY = Path(__file__).parent / "policy.toml"
@@ -100,42 +100,13 @@ class Policy:
 
 def load_policy(path: Path | None = None) -> Policy:
     """The default policy, with the custom file at `path` (if any) laid over it key by key."""
-    raw = _read(DEFAULT_POLICY)
-    if path is not None and Path(path).resolve() != DEFAULT_POLICY.resolve():
-        for section, values in _read(Path(path)).items():
-            raw[section] = {**raw.get(section, {}), **values}
+    raw = overlaid(DEFAULT_POLICY, path, _SECTIONS, PolicyError, "escalation policy")
     return _build(raw, path or DEFAULT_POLICY)
 
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
     """A complete policy from TOML text (tests and tools)."""
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{source}: not valid TOML: {exc}") from exc
-    _check_keys(raw, source)
-    return _build(raw, source)
-
-
-def _read(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        with path.open("rb") as f:
-            raw = tomllib.load(f, parse_float=Decimal)
-    except OSError as exc:
-        raise PolicyError(f"cannot read escalation policy {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
-    _check_keys(raw, str(path))
-    return raw
-
-
-def _check_keys(raw: dict[str, Any], source: str) -> None:
-    for section, values in raw.items():
-        if section not in _SECTIONS or not isinstance(values, dict):
-            raise PolicyError(f"{source}: unknown section [{section}]; expected {sorted(_SECTIONS)}")
-        unknown = set(values) - _SECTIONS[section]
-        if unknown:
-            raise PolicyError(f"{source}: unknown keys {sorted(unknown)} in [{section}]")
+    return _build(parse_sections(text, source, _SECTIONS, PolicyError), source)
 
 
 def _number(raw: dict[str, Any], section: str, key: str, source: object) -> Decimal:

@@ -1,10 +1,13 @@
-"""Events intake reacts to: the province's 交办 in, and the cases' progress (for duplicates and the province)."""
+"""Events intake reacts to: the province's 交办 in, the cases' progress (for duplicates and the province), every
+service's checkpoints (on to the province), and its own erasures read back (after a restore of a backup)."""
 
+from services.intake import privacy
 from services.intake.deps import Deps
 from services.intake.province_inbound import ProvinceInbound, decode_inbound
 from services.intake.province_outbound import CHANGES, ProvinceOutbound
+from shared.audit.reads import topic_of
 from shared.consumer import ConsumerRunner, Dispatch, On
-from shared.contracts.audit import CheckpointSigned
+from shared.contracts.audit import CheckpointSigned, ContactErased
 from shared.contracts.province import ProvinceAssignment, ProvinceReviewed
 
 
@@ -21,6 +24,11 @@ def case_progress(outbound: ProvinceOutbound) -> Dispatch:
 def checkpoints(outbound: ProvinceOutbound) -> Dispatch:
     """Every service's signed checkpoint (审计检查点): on to the province."""
     return Dispatch(On(CheckpointSigned, outbound.on_checkpoint))
+
+
+def erasures() -> Dispatch:
+    """依申请删除 read back from intake's audit topic: in force again if a restored backup brought the key back."""
+    return Dispatch(On(ContactErased, privacy.reapply_erasure))
 
 
 def consumers(deps: Deps) -> list[ConsumerRunner]:
@@ -50,6 +58,14 @@ def consumers(deps: Deps) -> list[ConsumerRunner]:
             name="checkpoints",
             topics=[settings.topic("audit.checkpoints")],
             handler=checkpoints(deps.province_outbound),
+            gather_ms=deps.settings.background_gather_ms,
+        ),
+        ConsumerRunner(
+            settings,
+            deps.pool,
+            name="erasures",
+            topics=[settings.topic(topic_of("intake"))],
+            handler=erasures(),
             gather_ms=deps.settings.background_gather_ms,
         ),
     ]

@@ -12,7 +12,10 @@ keys (CONTACT_KEYS, a MultiFernet ring). Rotation re-wraps the data keys and nev
 the contacts; an erasure (`erase_contact`) deletes the report's data key and its sealed
 columns, so nothing the database holds can open them again. A backup taken before the
 erasure still holds the wrapped key: it is opened only by a service key that the operator
-retires after the erasure window (README: "Erasure and backups").
+retires after the erasure window (README: "Erasure and backups"). A backup restored within that
+window brings the data key back, but not the erasure's event, which is on `audit.reads.intake`:
+intake reads its own audit topic from where the restored database stood and erases again
+(`reapply_erasure`), so a granted erasure outlives a restore.
 """
 
 import json
@@ -23,13 +26,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import structlog
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from shared.audit.reads import Reader, record
 from shared.contracts import audit
 from shared.db import Connection
+from shared.envelope import Envelope
 from shared.errors import InvalidCommand, NotFound, RuleViolation
 from shared.eventstore import EventStore
+
+log = structlog.get_logger()
 
 # 手机 11 digits starting 1[3-9]; 座机 with its 0-led area code, an optional hyphen and an extension.
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -247,6 +254,31 @@ async def erase_contact(
         )
         await record(conn, store, reader, event)
     return Erased(report_id=report_id, erased_at=erased_at)
+
+
+async def reapply_erasure(conn: Connection, envelope: Envelope, event: audit.ContactErased) -> None:
+    """An erasure read back from the audit topic: nothing to do when it is in force (the case every time but after a
+    restore of a backup taken before it), else the data key and the sealed columns go again, as the erasure left
+    them. Recorded as it was granted (its time and actor); no new audit event: the erasure already has one."""
+    report_id = UUID(event.report_id)
+    removed = await conn.fetchval(
+        "with gone as (delete from contact_keys where report_id = $1 returning 1) select count(*) from gone", report_id
+    )
+    restored = await conn.fetchval(
+        """update reporter_contacts
+              set name_sealed = null, phone_sealed = null, text_sealed = null,
+                  erased_at = coalesce(erased_at, $2), erased_by = coalesce(erased_by, $3)
+            where report_id = $1
+              and (erased_at is null or name_sealed is not null or phone_sealed is not null or text_sealed is not null)
+        returning report_id""",
+        report_id,
+        envelope.occurred_at,
+        envelope.actor,
+    )
+    if removed or restored is not None:
+        log.warning(
+            "erasure_reapplied", issue_id=event.issue_id, report_id=event.report_id, event_id=str(envelope.event_id)
+        )
 
 
 async def rotate_contacts(conn: Connection, vault: ContactVault, batch_size: int = 500) -> int:

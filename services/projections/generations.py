@@ -190,6 +190,7 @@ async def drop(pool: asyncpg.Pool, *, statuses: tuple[str, ...]) -> list[int]:
                 await conn.execute("delete from consumer_positions where consumer = $1", target["consumer"])
                 await conn.execute("delete from inbox where consumer = $1", target["consumer"])
                 await conn.execute("delete from stream_heads where consumer = $1", target["consumer"])
+                await conn.execute("delete from chain_partitions where consumer = $1", target["consumer"])
             dropped.append(row["generation"])
     if dropped:
         log.info("read_models_dropped", generations=dropped)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.projections import live
 from services.projections.api import (
     accountability,
+    assessment,
     audit,
     cases,
     closure,
@@ -14,12 +15,15 @@ from services.projections.api import (
     enforcement,
     read_models,
     reports,
+    task_forces,
 )
+from services.projections.assessment import load_assessment_policy
 from services.projections.consumers import consumers
 from services.projections.deps import Deps
 from services.projections.offsets import LogEnds
 from services.projections.read_tables.facts import topics
 from services.projections.settings import ProjectionsSettings
+from services.projections.task_forces import load_task_forces
 from shared.audit.reads import audit_store
 from shared.service import Platform, build_app, serve
 
@@ -33,6 +37,9 @@ def compose(platform: Platform[ProjectionsSettings]) -> Deps:
         pool=platform.pool,
         log_ends=LogEnds(settings.broker, topics(settings)),
         audit=audit_store(settings),
+        # a file that cannot be used stops the start here, naming the file and the key
+        task_forces=load_task_forces(settings.task_forces_file),
+        assessment=load_assessment_policy(settings.assessment_policy),
     )
 
 
@@ -50,13 +57,13 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
             read_models.router,
             dashboard.router,
             audit.router,
+            task_forces.router,
+            assessment.router,
         ],
         migrations=MIGRATIONS,
         consumers=consumers,
         # The consumer is started by the job, which follows the active generation of the read models.
         jobs=[live.follow_active_generation],
-        # No event store of its own (its read models are rebuilt from the topics): no audit log to keep or prove.
-        audit=False,
     )
 
 

@@ -6,13 +6,16 @@ Every number comes from the same queries as the stats endpoints: closure rates a
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
+from services.projections.assessment import Kind
 from services.projections.filters import CaseFilters, GroupBy
 from services.projections.present import wan_yuan
 from services.projections.read_tables import accountability, closure, enforcement
 from services.projections.read_tables.accountability import Tally
 from services.projections.read_tables.closure import Counts, Moment
 from services.projections.read_tables.enforcement import Figures
+from services.projections.scoring import Score
 from shared.clock import SHANGHAI
 from shared.contracts.codes import SOURCE_LABELS, Source
 from shared.db import Connection
@@ -82,3 +85,42 @@ def paragraphs(summary: WorkSummary) -> list[str]:
         f"诫勉谈话{a.admonishment_talk}人、约谈提醒{a.reminder_talk}人。"
     )
     return [closure_text, enforcement_text, accountability_text]
+
+
+# ---- 绩效考核 (issue 17 item 4): the ranking's sentence and table, from read_tables.assessment.ranking ----
+
+ASSESSMENT_HEADERS = ("排名", "责任单位", "得分", "扣分", "加分", "扣分项")
+
+
+def assessment_paragraph(year: int, ranked: list[tuple[int, Score]]) -> str:
+    """The ranking in one sentence (zh-CN): how many units, the average, the highest and lowest, the deductions."""
+    if not ranked:
+        return f"{year}年，尚无参加绩效考核的责任单位。"
+    scores = [score.score for _, score in ranked]
+    average = (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    items = [item for _, score in ranked for item in score.items if item.points < 0]
+    counted = {kind: sum(1 for i in items if i.kind is kind) for kind in Kind}
+    escalations = sum(counted[k] for k in (Kind.WARNING, Kind.SUMMONS, Kind.CRITICISM_NOTICE, Kind.DISCIPLINE_REFERRAL))
+    top, bottom = ranked[0][1], ranked[-1][1]
+    return (
+        f"{year}年，对{len(ranked)}个责任单位进行绩效考核，平均得分{average}分，"
+        f"得分最高的为{top.unit}（{top.score}分），最低的为{bottom.unit}（{bottom.score}分）；"
+        f"共扣分{len(items)}项，其中超期{counted[Kind.OVERDUE_CASE]}次、验收不通过{counted[Kind.CLOSURE_REJECTED]}次、"
+        f"公示异议成立{counted[Kind.OBJECTION_UPHELD]}次、督办问责{escalations}次。"
+    )
+
+
+def assessment_table(ranked: list[tuple[int, Score]]) -> list[tuple[str, ...]]:
+    """The ranking as the report's table: ASSESSMENT_HEADERS, then a row per unit (points as exact decimals)."""
+    rows: list[tuple[str, ...]] = [ASSESSMENT_HEADERS]
+    return rows + [
+        (
+            str(rank),
+            score.unit,
+            str(score.score),
+            str(score.deducted),
+            str(score.bonus),
+            str(sum(1 for i in score.items if i.points < 0)),
+        )
+        for rank, score in ranked
+    ]

@@ -257,6 +257,7 @@ class WorkSummaryOut(Answer):
     closure: WorkSummaryClosure
     enforcement: WorkSummaryEnforcement
     accountability: TallyFigures
+    assessment: list["AssessmentRow"] = Field(description="绩效考核: the units' ranking of the year (its table)")
     paragraphs: list[str]
     text: str
 
@@ -316,3 +317,85 @@ class AuditReads(BaseModel):
     limit: int
     offset: int
     items: list[AuditRead]
+
+
+# ---------------------------------------------------------------- 专项整治组 and 绩效考核 (issue 17 items 3 and 4)
+
+
+class TaskForceRow(RateRow):
+    """专项整治组: its closure figures (its domains' cases), its leader and lead department, its escalations."""
+
+    name: str = Field(description="专项整治组名称")
+    leader: Person | None = Field(description="牵头县领导 (null: 其他, no task force)")
+    lead_department: str | None = Field(description="牵头单位")
+    domains: list[str] = Field(description="the problem domains it answers for")
+    escalations: dict[str, int] = Field(description="督办问责 per kind: warning, summons, criticism_notice, …")
+    escalation_items: str = Field(description="the drill-down to its escalations")
+
+
+class TaskForceStats(Answer):
+    as_of: str | None = Field(description="截至 (Asia/Shanghai); null: now")
+    filters: dict[str, str]
+    rows: list[TaskForceRow]
+    totals: RateRow
+
+
+class TaskForceEscalation(BaseModel):
+    event_id: str
+    kind: str
+    kind_label: str
+    unit: str
+    case_ids: list[str]
+    summons_date: date | None
+    occurred_at: str
+
+
+class TaskForceEscalations(Answer):
+    task_force: str
+    name: str
+    as_of: str | None
+    total: int
+    limit: int
+    offset: int
+    items: list[TaskForceEscalation]
+
+
+class AssessmentItem(BaseModel):
+    """扣分/加分项: one event and what it cost or earned."""
+
+    event_id: str
+    case_ids: list[str]
+    kind: str
+    kind_label: str
+    points: str = Field(description="negative: a deduction; positive: a bonus (exact decimal)", examples=["-2"])
+    detail: str
+    occurred_at: str
+    timeline: str | None = Field(description="the first case's timeline")
+
+
+class AssessmentRow(BaseModel):
+    rank: int = Field(description="排名: equal scores share a rank")
+    unit: str = Field(description="责任单位")
+    score: str = Field(description="得分 (exact decimal)")
+    base: str
+    deducted: str = Field(description="扣分合计")
+    bonus: str = Field(description="加分 (capped)")
+    deductions: int = Field(description="how many deduction items")
+    items: str = Field(description="the drill-down to every deduction and bonus item")
+
+
+class AssessmentStats(Answer):
+    year: int
+    as_of: str | None
+    policy: dict[str, str | int | list[str]] = Field(description="the published formula (assessment.toml)")
+    rows: list[AssessmentRow]
+
+
+class AssessmentItems(Answer):
+    year: int
+    as_of: str | None
+    row: AssessmentRow
+    items: list[AssessmentItem]
+
+
+WorkSummaryOut.model_rebuild()  # its `assessment` names AssessmentRow, defined above after it

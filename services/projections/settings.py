@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 from pydantic import Field, field_validator
 
@@ -18,6 +19,10 @@ class ProjectionsSettings(ServiceSettings):
     # How long the live consumer lets records gather after each batch (ConsumerRunner's gather_ms): the figures
     # count an event up to that much later, in fewer transactions per event under load. 0: none.
     live_gather_ms: int = Field(default=0, ge=0, le=1000)
+    # 专项整治组 (task_forces.toml replaced whole by this file) and 绩效考核 (assessment.toml, this file's keys laid
+    # over it): read and checked when the service starts.
+    task_forces_file: Path | None = None
+    assessment_policy: Path | None = None
 
     @field_validator("oidc_issuer")
     @classmethod

@@ -10,10 +10,16 @@ chain from the refused one) follow it to the DLQ: a stream whose history is in d
 What is not a break:
   * a redelivery (at least once) or a replay: a version at or below the head's (the inbox drops its effects); the
     head's own version must come back with the head's hash;
-  * the first record of a stream this consumer sees at a version above 1 (it started reading after the chain
-    existed, from a committed position): taken as the head;
-  * a record without the chain headers: published before the chain existed (a topic's oldest records).
-A rebuild or replay under a new consumer name (or from an empty database) checks every stream from its version 1.
+  * the first record of a stream this consumer sees at a version above 1, on a partition it did not read from its
+    start or whose oldest records came before the chain (it started reading from a committed position after an
+    upgrade): taken as the head;
+  * a record without the chain headers before the partition's first chained record (`chain_partitions`): published
+    before the chain existed (a topic's oldest records).
+Both allowances end where the chain begins: after a partition's first chained record, a record without the headers is
+a break; and on a partition this consumer read from offset 0, chained from that first record (every deployment since
+the chain, every test), a stream must begin at version 1, so a stream appearing at version 5 is a break (its first
+four events were removed, or the record was inserted). A rebuild or replay under a new consumer name (or from an
+empty database) checks every stream from its version 1.
 """
 
 from collections.abc import Callable, Sequence
@@ -85,9 +91,31 @@ def record_hash(headers: dict[str, bytes], value: bytes | None, prev_hash: bytes
     return link(prev_hash, digest)
 
 
-def judge(head: Head | None, found: Link, content_hash: bytes | None) -> str | None:
+@dataclass
+class PartitionChain:
+    """Where the chain check stands on one partition for one consumer (the row of `chain_partitions`)."""
+
+    first_offset: int  # the first offset this consumer checked here
+    chained_from: int | None  # the offset of the first record with the chain headers it saw here
+
+    def saw(self, offset: int) -> None:
+        if self.chained_from is None:
+            self.chained_from = offset
+
+    def requires_headers(self, offset: int) -> bool:
+        """Whether a record at `offset` must carry the chain headers: the chain is in force here from before it."""
+        return self.chained_from is not None and offset > self.chained_from
+
+    @property
+    def whole(self) -> bool:
+        """Read from its start and chained from its first record: every stream must begin at version 1 here."""
+        return self.first_offset == 0 and self.chained_from == 0
+
+
+def judge(head: Head | None, found: Link, content_hash: bytes | None, *, whole: bool = False) -> str | None:
     """Why the record breaks its stream's chain after `head`, or None. `content_hash`: what its content gives (None:
-    its content is not checked, the consumer does not read it)."""
+    its content is not checked, the consumer does not read it). `whole`: the partition was read from its start and
+    chained from its first record, so a stream first seen here must begin at version 1."""
     if head is not None and found.version <= head[0]:
         if found.version == head[0] and found.hash != head[1]:
             return f"chain break: another event at version {found.version}, the last one seen of the stream"
@@ -97,6 +125,12 @@ def judge(head: Head | None, found: Link, content_hash: bytes | None) -> str | N
     if head is None:
         if found.version == 1 and found.prev_hash != GENESIS:
             return "chain break: the stream's first event does not chain from the genesis hash"
+        if found.version > 1 and whole:
+            missing = 1 if found.version == 2 else f"1-{found.version - 1}"
+            return (
+                f"chain break: removed or inserted: the stream's first event on this partition is version"
+                f" {found.version}; version {missing} never came (or was refused)"
+            )
         return None
     if found.version > head[0] + 1:
         missing = head[0] + 1 if found.version == head[0] + 2 else f"{head[0] + 1}-{found.version - 1}"
@@ -116,6 +150,10 @@ async def check_batch(
     """The records of one partition's batch that break their stream's chain (by index, with the reason); the heads
     of the others' streams are moved on in `conn`'s transaction. `read_content(i)`: whether record i's content is
     checked against its hash (the events the consumer applies; the others' links only)."""
+    if not records:
+        return {}
+    partition = await _partition_chain(conn, consumer, topic, records[0])
+    before = partition.chained_from
     links: list[tuple[int, dict[str, bytes], Link]] = []
     breaks: dict[int, str] = {}
     for index, record in enumerate(records):
@@ -124,7 +162,24 @@ async def check_batch(
         if isinstance(found, str):
             breaks[index] = found
         elif found is not None:
+            partition.saw(record.offset)
             links.append((index, headers, found))
+        elif partition.requires_headers(record.offset):
+            breaks[index] = (
+                "chain break: inserted: a record without the chain headers (ce_prevhash, ce_hash) on a partition"
+                f" chained since offset {partition.chained_from}"
+            )
+    if partition.chained_from != before:
+        await conn.execute(
+            """insert into chain_partitions (consumer, topic, partition, first_offset, chained_from)
+               values ($1, $2, $3, $4, $5)
+               on conflict (consumer, topic, partition) do update set chained_from = excluded.chained_from""",
+            consumer,
+            topic,
+            records[0].partition,
+            partition.first_offset,
+            partition.chained_from,
+        )
     if not links:
         return breaks
     rows = await conn.fetch(
@@ -139,7 +194,7 @@ async def check_batch(
     for index, headers, found in links:
         content = record_hash(headers, records[index].value, found.prev_hash) if read_content(index) else None
         head = heads.get(found.stream_id)
-        reason = judge(head, found, content)
+        reason = judge(head, found, content, whole=partition.whole)
         if reason is not None:
             breaks[index] = reason
         elif head is None or found.version > head[0]:
@@ -158,3 +213,18 @@ async def check_batch(
             [head[1] for head in moved.values()],
         )
     return breaks
+
+
+async def _partition_chain(conn: Connection, consumer: str, topic: str, first: ConsumerRecord) -> PartitionChain:
+    """The partition's row; a partition seen for the first time starts at the batch's first offset, with no chain yet
+    (the row is written once a chained record is seen)."""
+    row = await conn.fetchrow(
+        """select first_offset, chained_from from chain_partitions
+            where consumer = $1 and topic = $2 and partition = $3""",
+        consumer,
+        topic,
+        first.partition,
+    )
+    if row is None:
+        return PartitionChain(first_offset=first.offset, chained_from=None)
+    return PartitionChain(first_offset=row["first_offset"], chained_from=row["chained_from"])

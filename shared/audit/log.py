@@ -36,7 +36,7 @@ from shared.audit.proofs import ConsistencyProof, InclusionProof
 from shared.contracts.audit import CheckpointSigned
 from shared.db import Connection
 from shared.eventstore import EventStore, Metadata
-from shared.settings import ServiceSettings
+from shared.settings import DEVELOPMENT, ServiceSettings
 
 log = structlog.get_logger()
 
@@ -52,7 +52,22 @@ _GREW = """select exists (select 1 from audit_leaves l join events e using (even
 
 
 class NoSigningKey(Exception):
-    """AUDIT_SIGNING_KEY is not set: the service keeps its log but signs no checkpoint."""
+    """AUDIT_SIGNING_KEY is not set (development only): the service keeps its log but signs no checkpoint."""
+
+
+class SigningKeyRequired(Exception):
+    """Outside development a service that keeps an audit log must sign it: a log no one signs proves nothing."""
+
+
+def require_signing_key(settings: ServiceSettings) -> None:
+    """Refuses to start a service without AUDIT_SIGNING_KEY unless ENVIRONMENT=development is set explicitly."""
+    if not settings.audit_signing_key and settings.environment != DEVELOPMENT:
+        raise SigningKeyRequired(
+            "AUDIT_SIGNING_KEY 未设置：ENVIRONMENT 不是 development 时，保存审计日志的服务必须有签名密钥"
+            "（python -m shared.audit new-key 生成）。"
+            f" AUDIT_SIGNING_KEY is not set for {settings.service_name}: it is required unless"
+            " ENVIRONMENT=development is set explicitly (make one with `python -m shared.audit new-key`)."
+        )
 
 
 class NoCheckpoint(Exception):

@@ -161,6 +161,23 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
                 ]
                 assert "DeadlineMissed" in [event["type"] for event in timeline["events"]]
 
+                # 专项整治组 and 绩效考核: the API's rows, a score opens the events behind its deductions
+                await page.goto(f"{p.url}/")
+                await page.wait_for_selector("body[data-loaded]", timeout=TIMEOUT_MS)
+                forces = await figures(client, f"{p.url}/v1/stats/task-forces")
+                force_rows = page.locator("#task-force-list tbody tr")
+                await expect(force_rows).to_have_count(len(forces["rows"]))
+                assert [await row.get_attribute("data-task-force") for row in await force_rows.all()] == [
+                    row["key"] for row in forces["rows"]
+                ]
+                ranking = await figures(client, f"{p.url}/v1/stats/assessment")
+                await expect(page.locator("#assessment-list tbody tr")).to_have_count(len(ranking["rows"]))
+                lowest = ranking["rows"][-1]
+                scored = await figures(client, f"{p.url}{lowest['items']}")
+                await page.locator(f'#assessment-list tr[data-unit="{lowest["unit"]}"] a.num').click()
+                await expect(page.locator("#assessment-items tbody tr")).to_have_count(len(scored["items"]))
+                await page.locator("#drawer-close").click()
+
                 # text typed by the public stays text
                 await page.goto(f"{p.url}/#/list?api=%2Fv1%2Fstats%2Fclosure-rates%2Fcases%3Ffigure%3Dall&title=all")
                 await expect(page.locator("#case-list")).to_contain_text(HOSTILE_TITLE)

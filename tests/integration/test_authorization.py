@@ -132,6 +132,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("GET", "/v1/policy"): STAFF,
     },
     "projections": {
+        **AUDIT,  # its records of reads are an audit log like every service's (issue 16)
         **{
             ("GET", path): STAFF
             for path in (
@@ -143,6 +144,11 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
                 "/v1/cases/overdue",
                 "/v1/cases/{issue_id}/timeline",
                 "/v1/read-models",
+                "/v1/stats/task-forces",
+                "/v1/stats/task-forces/cases",
+                "/v1/stats/task-forces/escalations",
+                "/v1/stats/assessment",
+                "/v1/stats/assessment/items",
             )
         },
         **{
@@ -534,6 +540,24 @@ async def test_a_unit_reads_only_its_own_cases_on_every_read_route(county: Count
     items = (await get("projections", "/v1/stats/accountability/items", a)).json()["items"]
     assert {i["unit"] for i in items} == {OWN}
     assert (await get("projections", "/v1/stats/accountability/items", a, {"unit": OTHER})).json()["items"] == []
+
+    # 专项整治组 and 绩效考核: the unit's own cases, escalations and score only
+    forces = (await get("projections", "/v1/stats/task-forces", a)).json()
+    assert sum(r["total"] for r in forces["rows"]) == 1
+    assert sum(r["escalations"]["warning"] for r in forces["rows"]) == 0
+    forces_b = (await get("projections", "/v1/stats/task-forces", b)).json()
+    assert sum(r["escalations"]["warning"] for r in forces_b["rows"]) == 1
+    for row in forces_b["rows"]:
+        query = {"task_force": row["key"]}
+        listed = (await get("projections", "/v1/stats/task-forces/cases", a, query)).json()["items"]
+        assert {c["issue_id"] for c in listed} <= {own}
+        escalated = (await get("projections", "/v1/stats/task-forces/escalations", a, query)).json()["items"]
+        assert escalated == []
+    ranking = (await get("projections", "/v1/stats/assessment", a)).json()
+    assert [r["unit"] for r in ranking["rows"]] == [OWN]
+    _refused(await get("projections", "/v1/stats/assessment/items", a, {"unit": OTHER}))
+    scored = (await get("projections", "/v1/stats/assessment/items", b, {"unit": OTHER})).json()
+    assert {i["kind"] for i in scored["items"]} >= {"warning"}
 
     _hidden(await get("projections", "/v1/cases/{other_case}/timeline", a))
     seen = (await get("projections", "/v1/cases/{other_case}/timeline", b)).json()["events"]

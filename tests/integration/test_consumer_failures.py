@@ -336,3 +336,34 @@ async def test_a_record_that_breaks_its_streams_chain_goes_to_the_dlq_and_readin
     head = await pool.fetchrow("select stream_version, hash from stream_heads where stream_id = 's-1'")
     assert head is not None
     assert (head["stream_version"], bytes(head["hash"])) == (1, h1)  # the head does not move past a break
+
+
+async def test_once_a_partition_is_chained_a_record_without_the_headers_or_a_stream_begun_mid_way_goes_to_the_dlq(
+    settings: ServiceSettings, pool: asyncpg.Pool
+) -> None:
+    one, h1 = chained(reported("s-1", "one"), 1, GENESIS)
+    bare = record_of(reported("s-1", "bare"), 2)  # no chain headers: written past the relay, by someone with access
+    late, _ = chained(reported("s-9", "late"), 3, b"\1" * 32)  # a stream whose versions 1-2 never came
+    late = (one[0], late[1], late[2])  # on s-1's partition, read from its first (chained) record
+    two, _ = chained(reported("s-1", "two"), 2, h1)
+    await produce(settings, [one, bare, late, two])
+    topic = settings.topic("intake.events")
+
+    def consumers(platform: Platform[ServiceSettings]) -> list[ConsumerRunner]:
+        return [ConsumerRunner(settings, platform.pool, name="checker", topics=[topic], handler=Handler())]
+
+    app = build_app(settings, title="a service checking chains", compose=lambda p: p, consumers=consumers)
+    async with serving(app):
+
+        async def all_seen() -> bool:
+            return len(await titles(pool)) == 2 and len(await read_topic(settings.broker, dlq_topic(topic))) == 2
+
+        await eventually(all_seen, "the chained events applied, the other two dead-lettered")
+    letters = await read_topic(settings.broker, dlq_topic(topic))
+    reasons = {r.value: dict(r.headers)["dlq_reason"].decode() for r in letters}
+    assert reasons[bare[1]].startswith("chain break: inserted: a record without the chain headers")
+    assert reasons[late[1]] == (
+        "chain break: removed or inserted: the stream's first event on this partition is version 3;"
+        " version 1-2 never came (or was refused)"
+    )
+    assert await titles(pool) == ["one", "two"]

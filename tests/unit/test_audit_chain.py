@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.audit.chain import GENESIS, NotCanonical, canonical_encoding, content_digest, event_hash, link
-from shared.audit.continuity import Link, judge
+from shared.audit.continuity import Link, PartitionChain, judge
 from shared.audit.verify import StoredEvent, first_break
 
 MOMENT = datetime(2026, 12, 2, 7, 30, 15, 123456, tzinfo=UTC)
@@ -164,6 +164,25 @@ def test_a_consumer_takes_a_redelivery_as_no_break_and_a_gap_or_a_foreign_prev_a
     )
     assert judge(None, claim(1, b"\1" * 32, b"\2" * 32), None) is not None  # a first event not from genesis
     assert judge(None, claim(7, b"\1" * 32, b"\2" * 32), None) is None  # first seen mid-stream: taken as the head
+    # ... unless the partition was read from its start and chained from its first record: versions 1-6 never came.
+    assert judge(None, claim(7, b"\1" * 32, b"\2" * 32), None, whole=True) == (
+        "chain break: removed or inserted: the stream's first event on this partition is version 7;"
+        " version 1-6 never came (or was refused)"
+    )
+    assert judge(None, claim(1, GENESIS, one.hash), None, whole=True) is None
     assert judge(head, claim(3, two.hash, b"\2" * 32), b"\3" * 32) == (
         "chain break: changed: the event at version 3 does not match its hash"
     )
+
+
+def test_a_partition_requires_the_chain_headers_once_its_first_chained_record_was_seen() -> None:
+    upgraded = PartitionChain(first_offset=480, chained_from=None)
+    assert not upgraded.requires_headers(490)  # records from before the chain
+    upgraded.saw(500)
+    upgraded.saw(510)  # the first chained record stays the one it was
+    assert upgraded.chained_from == 500 and not upgraded.requires_headers(499) and upgraded.requires_headers(501)
+    assert not upgraded.whole  # read from a committed position: a stream may be first seen mid-way
+    fresh = PartitionChain(first_offset=0, chained_from=None)
+    fresh.saw(0)
+    assert fresh.whole and fresh.requires_headers(1)
+    assert not PartitionChain(first_offset=0, chained_from=3).whole  # its oldest records came before the chain

@@ -47,9 +47,16 @@ def helm(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
+
+
 def keys() -> list[str]:
     """What an operator passes for the chart's own Secret: never a file of the repository."""
-    return ["--set", f"secrets.contactKeys={secrets.token_urlsafe(32)}=,secrets.metricsToken={secrets.token_hex(20)}"]
+    signing = ",".join(f"secrets.auditSigningKeys.{service}={new_key()}" for service in SERVICES)
+    return [
+        "--set",
+        f"secrets.contactKeys={secrets.token_urlsafe(32)}=,secrets.metricsToken={secrets.token_hex(20)},{signing}",
+    ]
 
 
 def values(size: str) -> list[str]:
@@ -158,13 +165,19 @@ def test_each_service_with_an_event_store_gets_its_own_audit_signing_key_from_th
     manifests = render(*values("county"), *keys(), "--set", f"secrets.auditSigningKeys.cases={key}")
     assert named(manifests, "Secret")["county-keys"]["stringData"]["AUDIT_SIGNING_KEY_CASES"] == key
     deployments = named(manifests, "Deployment")
-    for service in ("intake", "cases", "enforcement", "accountability", "projections"):
+    for service in SERVICES:
         env = {e["name"]: e for e in container(deployments[service])["env"]}
-        if service == "projections":
-            assert "AUDIT_SIGNING_KEY" not in env
-            continue
         ref = env["AUDIT_SIGNING_KEY"]["valueFrom"]["secretKeyRef"]
-        assert ref == {"name": "county-keys", "key": f"AUDIT_SIGNING_KEY_{service.upper()}", "optional": True}
+        assert ref == {"name": "county-keys", "key": f"AUDIT_SIGNING_KEY_{service.upper()}", "optional": False}
+
+
+def test_outside_development_the_chart_refuses_to_render_without_every_audit_signing_key() -> None:
+    given = [k for k in keys()[1].split(",") if not k.startswith("secrets.auditSigningKeys.projections=")]
+    done = helm("template", "county", str(CHART), *values("county"), "--set", ",".join(given))
+    assert done.returncode != 0 and "secrets.auditSigningKeys.projections" in done.stderr
+    development = render(*values("county"), "-f", str(CHART / "values-development.yaml"))
+    env = {e["name"]: e for e in container(named(development, "Deployment")["cases"])["env"]}
+    assert env["AUDIT_SIGNING_KEY"]["valueFrom"]["secretKeyRef"]["optional"] is True
 
 
 def test_no_values_file_but_the_development_one_holds_a_key() -> None:

@@ -70,7 +70,8 @@ def test_a_service_may_read_exactly_the_topics_its_consumers_subscribe_and_write
 
 def test_projections_reads_the_topics_it_projects_and_the_audit_topics_and_writes_only_its_own_reads() -> None:
     assert set(facts.TOPIC_NAMES) | set(audit_reads.TOPICS) == set(ACCESS["projections"].reads)
-    assert ACCESS["projections"].writes == (audit_reads.topic_of("projections"),)
+    # Its reads, and the checkpoints of its audit log (every service with an event store signs its own).
+    assert ACCESS["projections"].writes == (audit_reads.topic_of("projections"), "audit.checkpoints")
     # Its consumer of the audit topics subscribes to exactly them (the read models' consumer: TOPIC_NAMES).
     settings = ProjectionsSettings()
     deps = projections_main.compose(
@@ -111,7 +112,7 @@ def test_no_topic_is_written_by_two_services() -> None:
             writers.setdefault(topic, []).append(user)
     # audit.checkpoints alone: each service signs its checkpoints there, and the signature vouches for them.
     shared = {topic: users for topic, users in writers.items() if len(users) > 1}
-    assert shared == {"audit.checkpoints": ["intake", "cases", "enforcement", "accountability"]}
+    assert shared == {"audit.checkpoints": ["intake", "cases", "enforcement", "accountability", "projections"]}
     assert set(writers) == set(EVENT_TOPICS), "every event topic has exactly one writer"
 
 

@@ -98,8 +98,10 @@ async def case_list(
     offset: int,
     assigned_to: str | None,
     overdue_first: bool = False,
+    domains: list[str] | None = None,
 ) -> CaseList:
-    """`assigned_to`: the caller's scope (shared.scope); a responsible unit lists only its own cases."""
+    """`assigned_to`: the caller's scope (shared.scope); a responsible unit lists only its own cases. `domains`: only
+    the cases of these domains (a task force's)."""
     moment = Moment(filters.as_of, now())
 
     async def query(view: View) -> CaseList:
@@ -112,6 +114,7 @@ async def case_list(
             offset=offset,
             overdue_first=overdue_first,
             assigned_to=assigned_to,
+            domains=domains,
         )
         return await view.answer(
             CaseList,

@@ -18,9 +18,10 @@ from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
 from services.projections import ledger, present, report
+from services.projections.api.assessment import assessment_row
 from services.projections.deps import DepsDep
 from services.projections.filters import CaseFilters, Figure, Offset, YearFilter
-from services.projections.read_tables import closure
+from services.projections.read_tables import assessment, closure
 from services.projections.read_tables.closure import Moment
 from services.projections.readside import View, read
 from services.projections.schemas import WorkSummaryClosure, WorkSummaryEnforcement, WorkSummaryOut
@@ -53,7 +54,9 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
     async def query(view: View) -> WorkSummaryOut:
         summary = await report.gather(view.conn, year=year, as_of=filters.as_of, now=moment_now)
         base = present.query_of(as_of=filters.as_of)
-        sentences = report.paragraphs(summary)
+        # 绩效考核: the ranking of the year as of the same moment, its sentence after the others
+        ranked = await assessment.ranking(view.conn, deps.assessment, year=year, at=summary.at)
+        sentences = [*report.paragraphs(summary), report.assessment_paragraph(year, ranked)]
         return await view.answer(
             WorkSummaryOut,
             year=year,
@@ -67,6 +70,7 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
                 fines_issued_wan_yuan=present.wan_yuan(summary.enforcement.fines_issued_fen),
             ),
             accountability=present.tally_figures(summary.accountability),
+            assessment=[assessment_row(rank, score, year=year, as_of=filters.as_of) for rank, score in ranked],
             paragraphs=sentences,
             text="\n".join(sentences),
         )

@@ -109,12 +109,14 @@ def state_sql(
     key_sql: str = "''",
     assigned_to: str | None = None,
     figure: Figure | None = None,
+    domains: list[str] | None = None,
 ) -> str:
     """Every case the filters select, with its state and standing at the moment, and a grouping key.
 
     `assigned_to` is the caller's scope (shared.scope), not a filter: only the cases assigned to that unit
     now (whatever the moment asked), for a responsible unit's token. `figure`: only the cases of that figure
-    (IN_FORCE_SQL's condition, which says the same as FIGURE_SQL's on the standing).
+    (IN_FORCE_SQL's condition, which says the same as FIGURE_SQL's on the standing). `domains`: only the cases of
+    these domains (a task force's, task_forces.py).
     """
     at = p(moment.at)
     if moment.as_of is None:
@@ -129,6 +131,8 @@ def state_sql(
                           and h.valid_from <= {at} and (h.valid_to is null or h.valid_to > {at})"""
         conditions = [f"i.reported_at <= {at}"]
     conditions += issue_conditions(filters, p, assigned_to=assigned_to)
+    if domains is not None:
+        conditions.append(f"i.domain = any({p(domains)}::text[])")
     if filters.unit is not None:
         conditions.append(unit_condition(filters.unit, p, h))
     if filters.status is not None:
@@ -345,14 +349,15 @@ async def cases(
     overdue_first: bool = False,
     assigned_to: str | None = None,
     summaries: bool = True,
+    domains: list[str] | None = None,
 ) -> tuple[int, list[asyncpg.Record]]:
     """The cases behind a figure, and how many there are in all (from the changes kept on write where they answer
     it, as the figure itself: counting a page's figure from every case cost more than the page)."""
     p = Params()
-    state = state_sql(filters, moment, p, assigned_to=assigned_to, figure=figure)
+    state = state_sql(filters, moment, p, assigned_to=assigned_to, figure=figure, domains=domains)
     # a figure with a condition on the state in force has it in `state` already (IN_FORCE_SQL)
     selected = f"select s.* from ({state}) s where {'true' if figure in IN_FORCE_SQL else FIGURE_SQL[figure]}"
-    grouping = changes.grouping(filters, assigned_to) if summaries else None
+    grouping = changes.grouping(filters, assigned_to) if summaries and domains is None else None
     if grouping is not None:
         per_key = await changes.by_group(conn, grouping, filters, moment.at)
         count = _figure(total(_from_changes(per_key, grouping, None)), figure)

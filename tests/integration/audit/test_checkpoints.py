@@ -18,7 +18,7 @@ from services.intake.settings import IntakeSettings
 from shared.audit import proofs
 from shared.audit.__main__ import main as audit_command
 from shared.audit.checkpoints import load_private_key, load_public_key, new_key
-from shared.audit.log import verify_tree
+from shared.audit.log import SigningKeyRequired, verify_tree
 from shared.auth import Role
 from shared.db import create_pool
 from tests.conftest import SettingsFactory
@@ -154,8 +154,15 @@ async def test_checkpoints_are_signed_at_the_interval_and_read_by_role(
         assert (await client.get("/v1/audit/checkpoints", headers={"Authorization": ""})).status_code == 401
 
 
-async def test_without_a_signing_key_no_checkpoint_is_signed(make_settings: SettingsFactory, topics: list[str]) -> None:
-    settings = make_settings(IntakeSettings)
+def test_outside_development_a_service_without_a_signing_key_refuses_to_start(make_settings: SettingsFactory) -> None:
+    with pytest.raises(SigningKeyRequired, match="AUDIT_SIGNING_KEY"):
+        create_app(make_settings(IntakeSettings, audit_signing_key=""))
+
+
+async def test_in_development_without_a_signing_key_no_checkpoint_is_signed(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
+    settings = make_settings(IntakeSettings, audit_signing_key="", environment="development")
     async with serving(create_app(settings)) as (client, _):
         answer = await client.post("/v1/audit/checkpoints")
         assert answer.status_code == 503 and answer.json()["error"]["code"] == "audit_key_missing"

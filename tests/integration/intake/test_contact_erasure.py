@@ -3,6 +3,10 @@ after a key rotation is gone from the database, from a backup once the service k
 topic; every event stays as it was, and the erasure and each read are audit events on audit.reads.intake."""
 
 import asyncio
+import glob
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -153,3 +157,56 @@ async def test_an_erased_contact_is_unrecoverable_after_rotation_and_every_event
     async with running(create_app(settings.model_copy(update={"contact_keys": newest}))) as client:
         still = await client.get(f"/v1/reports/{issue_id}/contacts", headers=bearer(settings, Role.OPERATOR))
     assert [c["phone"] for c in still.json()["contacts"]] == [None, CALLER]
+
+
+def pg_tool(name: str) -> str:
+    """The newest PostgreSQL's own client tool (the server the tests run is from the same packages)."""
+    found = next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None) or shutil.which(name)
+    assert found, f"{name} is not installed"
+    return found
+
+
+async def test_a_backup_restored_before_the_key_is_retired_loses_the_erased_contact_again_from_the_audit_topic(
+    make_settings: SettingsFactory, topics: list[str], tmp_path: Path
+) -> None:
+    settings = make_settings(IntakeSettings)
+    async with running(create_app(settings)) as client:
+        issue_id, (named, _) = await report_twice(client)
+    # The nightly backup, taken before the erasure (pg_dump of intake's database, as an operator takes it).
+    dump = tmp_path / "intake.dump"
+    subprocess.run([pg_tool("pg_dump"), "-Fc", "-f", str(dump), "-d", settings.database_dsn], check=True)
+
+    operator = bearer(settings, Role.OPERATOR, "wang")
+    async with running(create_app(settings)) as client:
+        erased = await client.request(
+            "DELETE",
+            f"/v1/reports/{issue_id}/contact",
+            json={"reason": "申请编号 2026-08", "report_id": named},
+            headers=operator,
+        )
+        assert erased.status_code == 200, erased.text
+        await audit_events(settings, 1)  # the erasure's event is on intake's audit topic, outside the database
+
+    # The database is lost and restored from that backup, within the erasure window: the service key still opens it.
+    subprocess.run(
+        [pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "-d", settings.database_dsn, str(dump)],
+        check=True,
+    )
+    conn = await connect(settings)
+    try:
+        assert await conn.fetchval("select count(*) from contact_keys where report_id = $1", named) == 1
+        async with running(create_app(settings)) as client:
+            # Intake reads its audit topic on from where the restored database stood, and erases again.
+            for _ in range(100):
+                if not await conn.fetchval("select count(*) from contact_keys where report_id = $1", named):
+                    break
+                await asyncio.sleep(0.1)
+            read = await client.get(f"/v1/reports/{issue_id}/contacts", headers=operator)
+        row = await conn.fetchrow("select * from reporter_contacts where report_id = $1", named)
+    finally:
+        await conn.close()
+    assert row is not None and (row["name_sealed"], row["phone_sealed"], row["text_sealed"]) == (None, None, None)
+    assert row["erased_by"] == "wang" and row["erased_at"] is not None
+    first = next(c for c in read.json()["contacts"] if c["report_id"] == named)
+    assert (first["erased"], first["name"], first["phone"]) == (True, None, None)
+    assert NAME not in read.text and PHONE not in read.text

@@ -147,6 +147,12 @@ async def test_the_work_summary_states_the_same_figures_as_the_stats_endpoints(l
         figures["totals"]["fines_issued_yuan"]
     )
     assert summary["accountability"] == tally["totals"]
+    # 绩效考核: the ranking the stats endpoint gives; 专项整治组: every case in one row, the same totals
+    ranking = (await live.client.get("/v1/stats/assessment", params={"year": year, "as_of": as_of})).json()
+    assert summary["assessment"] == ranking["rows"] and len(ranking["rows"]) > 1
+    forces = (await live.client.get("/v1/stats/task-forces", params={"as_of": as_of})).json()
+    assert forces["totals"] == rates["totals"] and len(forces["rows"]) == 7
+    assert sum(r["overdue"] for r in forces["rows"]) == rates["totals"]["overdue"]
 
     text = summary["text"]
     central = next(r for r in rates["rows"] if r["key"] == "central_inspection")
@@ -365,6 +371,11 @@ async def test_the_openapi_document_describes_every_route(live: Live) -> None:
         "/v1/reports/work-summary",
         "/v1/exports/ledger.xlsx",
         "/v1/read-models",
+        "/v1/stats/task-forces",
+        "/v1/stats/task-forces/cases",
+        "/v1/stats/task-forces/escalations",
+        "/v1/stats/assessment",
+        "/v1/stats/assessment/items",
     ):
         assert document["paths"][path]["get"]["summary"], path
     names = {p["name"] for p in document["paths"]["/v1/stats/closure-rates"]["get"]["parameters"]}

@@ -5,10 +5,14 @@ projections; each read is an audit event on its service's audit topic, and 纪�
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
+
 from services.intake.main import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from services.projections.main import create_app as projections_app
 from services.projections.settings import ProjectionsSettings
+from shared.audit.checkpoints import load_public_key
+from shared.audit.log import verify_tree
 from shared.auth import Role
 from shared.clock import now
 from tests.conftest import SettingsFactory
@@ -95,3 +99,16 @@ async def test_discipline_finds_who_read_a_contact_exported_the_ledger_and_opene
         assert backwards.status_code == 422 and "结束时间" in backwards.text
         unknown = await figures.get("/v1/audit/reads", params={"resource": "payroll"}, headers=discipline)
         assert unknown.status_code == 422
+
+        # Projections' own records of reads are a log it signs like every service's: a checkpoint over them, which
+        # its published key verifies and `make verify`'s tree check recomputes from its events.
+        signed = await figures.post("/v1/audit/checkpoints", headers=discipline)
+        assert signed.status_code == 201, signed.text
+        assert signed.json()["service"] == "projections" and signed.json()["size"] >= 2
+        published = [load_public_key(k["public_key"]) for k in (await figures.get("/v1/audit/keys")).json()["keys"]]
+        conn = await asyncpg.connect(projections.database_dsn)
+        try:
+            tree = await verify_tree(conn, "projections", published)
+        finally:
+            await conn.close()
+        assert tree.checkpoints >= 1 and not tree.problems

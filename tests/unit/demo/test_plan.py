@@ -1,8 +1,11 @@
 """The script of the simulated year: seeded, valid for the services, and a county's full variety."""
 
+from collections import Counter
+
 from demo import county
 from demo.plan import MISSES, Fate, plan_year
 from services.enforcement.domain.credit_code import problem as credit_code_problem
+from services.projections.task_forces import load_task_forces
 from shared.contracts.codes import Source
 
 
@@ -55,3 +58,9 @@ def test_measures_name_only_problems_that_missed_deadlines_and_two_are_revoked()
     assert year.measures
     assert all(set(m.problems) <= late for m in year.measures)
     assert sum(m.revoked for m in year.measures) == 2
+
+
+def test_the_demo_year_gives_every_task_force_cases_and_some_to_none() -> None:
+    forces = load_task_forces()
+    found = Counter(forces.of_domain(p.domain) for p in plan_year(seed=7, problems=300, run="A").problems)
+    assert set(found) == set(forces.codes()) and all(n >= 5 for n in found.values())

@@ -22,7 +22,18 @@
     { kind: "cases", pattern: /^\/v1\/cases\/overdue(\?|$)/ },
     { kind: "measures", pattern: /^\/v1\/stats\/accountability\/items(\?|$)/ },
     { kind: "enforcement", pattern: /^\/v1\/stats\/enforcement\/cases(\?|$)/ },
+    { kind: "cases", pattern: /^\/v1\/stats\/task-forces\/cases(\?|$)/ },
+    { kind: "measures", pattern: /^\/v1\/stats\/task-forces\/escalations(\?|$)/ },
+    { kind: "assessment", pattern: /^\/v1\/stats\/assessment\/items(\?|$)/ },
   ];
+  // 专项整治组 columns: the figure and its drill-down.
+  const TASK_FORCE_FIGURES = [
+    ["total", "all", "问题数"],
+    ["closed", "closed", "已销号"],
+    ["on_schedule", "on_schedule", "未超期"],
+    ["overdue", "overdue", "超期"],
+  ];
+  const ESCALATION_LABELS = { warning: "预警", summons: "约谈", criticism_notice: "通报批评", discipline_referral: "移交纪委" };
   // 问责统计 columns: the figure's field and the kind its drill-down lists.
   const TALLY_COLUMNS = [
     ["warnings", "warning", "通报预警"],
@@ -615,6 +626,103 @@
     );
   }
 
+  // 专项整治组: each task force's leader, closure figures and escalations, every number a drill-down.
+  function taskForceTable(stats) {
+    const body = stats.rows.map((row) =>
+      el(
+        "tr",
+        { "data-task-force": row.key },
+        el("td", {}, row.name, row.lead_department ? el("div", { class: "sub" }, `牵头：${row.lead_department}`) : null),
+        el("td", {}, row.leader ? `${row.leader.name}（${row.leader.post}）` : "—"),
+        TASK_FORCE_FIGURES.map(([field, figure, label]) =>
+          el("td", { class: "n" }, row[field] ? drill(row.cases[figure], `${row.name} · ${label}`, String(row[field])) : "0"),
+        ),
+        el("td", { class: "n" }, `${row.rate_percent}%`),
+        el(
+          "td",
+          { class: "n" },
+          Object.values(row.escalations).some((n) => n)
+            ? drill(
+                row.escalation_items,
+                `${row.name} · 督办问责`,
+                Object.entries(row.escalations)
+                  .filter(([, n]) => n)
+                  .map(([kind, n]) => `${ESCALATION_LABELS[kind] || kind}${n}`)
+                  .join(" "),
+              )
+            : "0",
+        ),
+      ),
+    );
+    fill(
+      $("task-force-table"),
+      el(
+        "table",
+        { id: "task-force-list" },
+        el(
+          "thead",
+          {},
+          el("tr", {}, el("th", {}, "专项整治组"), el("th", {}, "牵头县领导"),
+            TASK_FORCE_FIGURES.map(([, , label]) => el("th", { class: "n" }, label)),
+            el("th", { class: "n" }, "完成率"), el("th", { class: "n" }, "督办问责")),
+        ),
+        el("tbody", {}, body),
+      ),
+    );
+  }
+
+  // 绩效考核: the units' ranking of the year, each score a drill-down to the events behind its deductions.
+  function assessmentTable(answer) {
+    if (!answer.rows.length) {
+      fill($("assessment-table"), el("p", { class: "empty" }, `${answer.year}年尚无参加考核的责任单位`));
+      return;
+    }
+    const body = answer.rows.map((row) =>
+      el(
+        "tr",
+        { "data-unit": row.unit },
+        el("td", { class: "n" }, String(row.rank)),
+        el("td", {}, row.unit),
+        el("td", { class: "n" }, drill(row.items, `${row.unit} · ${answer.year}年考核得分明细`, row.score)),
+        el("td", { class: "n" }, row.deducted),
+        el("td", { class: "n" }, row.bonus),
+      ),
+    );
+    fill(
+      $("assessment-table"),
+      el(
+        "table",
+        { id: "assessment-list" },
+        el("thead", {}, el("tr", {}, ["排名", "责任单位", "得分", "扣分", "加分"].map((h) => el("th", {}, h)))),
+        el("tbody", {}, body),
+      ),
+      el("p", { class: "sub" }, `基础分${answer.policy.base}分；扣分、加分办法见考核政策文件`),
+    );
+  }
+
+  function assessmentItems(answer) {
+    const rows = answer.items.map((item) =>
+      el(
+        "tr",
+        {},
+        el("td", { class: "nowrap" }, when(item.occurred_at)),
+        el("td", {}, item.detail),
+        el("td", { class: "n" }, item.points),
+        el("td", {}, item.case_ids.slice(0, 6).flatMap((id, i) => [i ? "、" : "", caseLink(id, id.slice(0, 8))])),
+        el("td", { class: "nowrap" }, item.event_id.slice(0, 8)),
+      ),
+    );
+    return [
+      el("p", { class: "meta", id: "list-total" }, `第${answer.row.rank}名，得分${answer.row.score}（基础分${answer.row.base}，扣${answer.row.deducted}，加${answer.row.bonus}）`),
+      el(
+        "table",
+        { id: "assessment-items" },
+        el("thead", {}, el("tr", {}, ["时间", "扣分/加分项", "分值", "涉及问题", "事件"].map((h) => el("th", {}, h)))),
+        el("tbody", {}, rows),
+      ),
+    ];
+  }
+
   function enforcementFigures(stats) {
     const t = stats.totals;
     const all = "/v1/stats/enforcement/cases";
@@ -722,6 +830,8 @@
         section("overdue-table", api("/v1/cases/overdue?limit=30"), overdueTable),
         section("accountability-table", api("/v1/stats/accountability?group_by=unit"), accountabilityTable),
         section("enforcement-figures", api("/v1/stats/enforcement"), enforcementFigures),
+        section("task-force-table", api("/v1/stats/task-forces"), taskForceTable),
+        section("assessment-table", api("/v1/stats/assessment"), assessmentTable),
         section("work-summary-text", api("/v1/reports/work-summary"), workSummary),
       ]);
       renewed = false;
@@ -763,7 +873,8 @@
     const url = withQuery(path, { limit: String(PAGE_SIZE), offset: String(offset) });
     try {
       const answer = await api(url);
-      const table = kind === "cases" ? caseTable(answer) : kind === "measures" ? measureTable(answer) : enforcementTable(answer);
+      const tables = { cases: caseTable, measures: measureTable, assessment: assessmentItems, enforcement: enforcementTable };
+      const table = tables[kind](answer);
       fill($("drawer-body"), table, pager(answer, path, title, offset));
     } catch (error) {
       await drawerProblem(error);

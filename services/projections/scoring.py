@@ -1,0 +1,95 @@
+"""The assessment formula (绩效考核计分) applied to the counted facts of a unit's year: pure, no I/O.
+
+The facts are counted in SQL (read_tables/assessment.py): each is one event of the year that a deduction or the
+bonus is for. Here each becomes its points under the policy (assessment.py), every point listed with its event and
+case, and the units are ranked by score.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from services.projections.assessment import KIND_LABELS, AssessmentPolicy, Kind
+
+
+@dataclass(frozen=True)
+class Fact:
+    """计分事实: an event a unit is scored for. `days_late`: the whole days a missed deadline was overdue."""
+
+    unit: str
+    kind: Kind
+    event_id: str
+    case_ids: tuple[str, ...]
+    occurred_at: datetime
+    days_late: int = 0
+
+
+@dataclass(frozen=True)
+class Item:
+    """扣分/加分项: the points one event costs (negative) or earns (positive), and why."""
+
+    kind: Kind
+    event_id: str
+    case_ids: tuple[str, ...]
+    occurred_at: datetime
+    points: Decimal
+    detail: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """A unit's score for the year, and the items behind it (the deductions, then the bonus items)."""
+
+    unit: str
+    base: Decimal
+    deducted: Decimal  # the deductions added up (a positive number)
+    bonus: Decimal  # the bonus counted (capped)
+    score: Decimal
+    items: tuple[Item, ...]
+
+
+def items_of(fact: Fact, policy: AssessmentPolicy) -> list[Item]:
+    """The points of one fact: a missed deadline costs per case and per day late (capped); the rest per event."""
+    label = KIND_LABELS[fact.kind]
+
+    def item(kind: Kind, points: Decimal, detail: str) -> Item:
+        return Item(kind, fact.event_id, fact.case_ids, fact.occurred_at, points, detail)
+
+    if fact.kind is Kind.ON_TIME_CLOSURE:
+        return [item(fact.kind, policy.on_time_closure, label)]
+    if fact.kind is Kind.OVERDUE_DAYS:
+        raise ValueError("overdue days are counted from an overdue_case fact (days_late)")
+    items = [item(fact.kind, -policy.per_event[fact.kind], label)]
+    if fact.kind is Kind.OVERDUE_CASE and fact.days_late > 0:
+        days = min(fact.days_late, policy.overdue_days_cap)
+        capped = f"（超期{fact.days_late}天，按{days}天计）" if days < fact.days_late else f"（{days}天）"
+        items.append(item(Kind.OVERDUE_DAYS, -policy.overdue_day * days, KIND_LABELS[Kind.OVERDUE_DAYS] + capped))
+    return [i for i in items if i.points != 0]
+
+
+def score(unit: str, facts: Iterable[Fact], policy: AssessmentPolicy) -> Score:
+    """base − deductions + min(bonus, cap), at least the floor."""
+    items = [i for fact in facts for i in items_of(fact, policy)]
+    items.sort(key=lambda i: (i.points > 0, i.occurred_at, i.event_id, i.kind.value))
+    deducted = -sum((i.points for i in items if i.points < 0), Decimal(0))
+    bonus = min(sum((i.points for i in items if i.points > 0), Decimal(0)), policy.bonus_cap)
+    total = max(policy.base - deducted + bonus, policy.floor)
+    return Score(unit=unit, base=policy.base, deducted=deducted, bonus=bonus, score=total, items=tuple(items))
+
+
+def scores(units: Iterable[str], facts: Iterable[Fact], policy: AssessmentPolicy) -> list[Score]:
+    """Every unit's score (a unit without facts keeps the base), the highest first, then by name."""
+    per_unit: dict[str, list[Fact]] = {unit: [] for unit in units}
+    for fact in facts:
+        per_unit.setdefault(fact.unit, []).append(fact)
+    ranked = [score(unit, unit_facts, policy) for unit, unit_facts in per_unit.items()]
+    return sorted(ranked, key=lambda s: (-s.score, s.unit))
+
+
+def ranks(ranked: list[Score]) -> list[int]:
+    """排名 of scores sorted highest first: equal scores share a rank, the next rank skips (1, 2, 2, 4)."""
+    out: list[int] = []
+    for n, s in enumerate(ranked):
+        out.append(out[-1] if n and s.score == ranked[n - 1].score else n + 1)
+    return out
