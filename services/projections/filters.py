@@ -66,9 +66,8 @@ class GroupBy(StrEnum):
     unit = "unit"
     domain = "domain"
     period = "period"
-    status = (
-        "status"  # 整改状态 at the moment asked, the closure procedure's (待公示, 公示中, 待审签, 待复核, 待销号) too
-    )
+    # 整改状态 at the moment asked: the closure procedure's (待公示, 公示中, 待审签, 待复核, 待销号) each on its own
+    status = "status"
 
 
 class PeriodUnit(StrEnum):
