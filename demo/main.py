@@ -152,6 +152,8 @@ async def run(args: argparse.Namespace) -> None:
     print(
         f"完成：{played:.0f}秒内发出{player.county.requests}个请求；受理{t.reported}个问题，交办{t.assigned}个，"
         f"销号{t.closed}次（验收不通过{t.rejected}次），超期{t.missed}次，回头看{t.reopened}个；"
+        f"销号程序：公示中{t.in_notice}个（公示期按实际天数计，期满后在工作台“销号程序”中确认），"
+        f"待上级复核{t.in_review}个，报备{t.filed}个；"
         f"执法立案{t.enforcement_cases}起；问责措施{t.measures}项（撤销{t.revoked}项）；督查文书{t.documents}份。"
     )
     print(

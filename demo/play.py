@@ -2,6 +2,12 @@
 
 A month of the year lasts `Pace.month_seconds`. Deadlines meant to be missed are a few seconds ahead
 and are left to pass: cases' own poller records the miss (DeadlineMissed), accountability escalates.
+
+After a passed 验收, each case goes through the closure procedure (销号工作规程) its source takes under
+the stack's policy, as far as time allows: 公示 is started, and lasts its real days (7 by default) —
+the demo's year is minutes long, so those cases stay 公示中, to be completed in the workbench once the
+公示期 is over; 审签 by the leader; 复核 requested (the province answers on province.inbound); 销号 and
+报备 when every step is done. Under a policy with no steps 验收 closes at once, as before.
 """
 
 import asyncio
@@ -25,6 +31,7 @@ OPERATOR = "12369受理员 陈静"
 DISCIPLINE = "县纪委监委 周强"
 ENFORCER = "县生态环境综合执法大队 王刚"
 VERIFIER = "县督察办验收组 刘洋"
+LEADER = "副县长 陈明"  # 审签
 HOTLINES = (Source.HOTLINE_12369, Source.COUNTY_HOTLINE)
 INSPECTIONS = (Source.SELF_INSPECTION, Source.COVERT_INSPECTION)
 # The 督察办's own unit, which leads the joint inspection rounds (联合督查).
@@ -50,6 +57,9 @@ class Tally:
     rejected: int = 0
     missed: int = 0
     reopened: int = 0
+    in_notice: int = 0  # 公示中 at the end of the run (the 公示期 is real days)
+    in_review: int = 0  # 待复核: requested from the province
+    filed: int = 0  # 销号报备
     enforcement_cases: int = 0
     measures: int = 0
     revoked: int = 0
@@ -117,8 +127,8 @@ class Player:
                 await self.request_closure(p, issue)
             case Fate.CLOSED | Fate.REOPENED:
                 await self.rectify(p, issue, work)
-                await self.verify(p, issue, passed=True)
-                if p.fate is Fate.REOPENED:
+                # 回头看 reopens a closed case only: one still in its 公示 is not closed yet
+                if await self.verify(p, issue, passed=True) == "closed" and p.fate is Fate.REOPENED:
                     await self.months(min(1.0, remaining / 2))
                     await self.reopen(issue)
             case Fate.CLOSED_AFTER_REJECTION:
@@ -220,14 +230,45 @@ class Player:
         body = {"summary": f"{p.task}，已整改到位", "evidence": evidence}
         await self._case(issue, "request-closure", Role.UNIT, f"{p.unit} 联络员", body, unit=p.unit)
 
-    async def verify(self, p: Problem, issue: str, *, passed: bool) -> None:
+    async def verify(self, p: Problem, issue: str, *, passed: bool) -> str:
+        """The case's status once the demo has taken every step it can."""
         body: dict[str, Any] = {"passed": passed, "verifier": VERIFIER}
         body["note"] = "现场核实已整改到位，同意销号" if passed else "现场仍有问题残留，整改不彻底，退回继续整改"
-        await self._case(issue, "verify", Role.INSPECTION_OFFICE, OFFICE, body)
+        answer = await self._case(issue, "verify", Role.INSPECTION_OFFICE, OFFICE, body)
         if passed:
-            self.tally.closed += 1
-        else:
-            self.tally.rejected += 1
+            return await self.closure_procedure(p, issue, str(answer["status"]))
+        self.tally.rejected += 1
+        return str(answer["status"])
+
+    async def closure_procedure(self, p: Problem, issue: str, status: str) -> str:
+        """销号工作规程 from `status` on, each step by its role, until a step that waits for real time or the
+        province (公示期, 复核), or 销号 and 报备."""
+        while True:
+            match status:
+                case "awaiting_notice":
+                    body = {"summary": f"{p.title}：{p.task}，已整改到位，现予公示"}
+                    answer = await self._case(issue, "start-notice", Role.INSPECTION_OFFICE, OFFICE, body)
+                case "awaiting_signoff":
+                    body = {"opinion": "同意销号"}
+                    answer = await self._case(issue, "sign-off", Role.LEADER, LEADER, body)
+                case "awaiting_review":
+                    body = {"note": "请上级复核"}
+                    await self._case(issue, "request-review", Role.INSPECTION_OFFICE, OFFICE, body)
+                    self.tally.in_review += 1
+                    return status
+                case "awaiting_closure":
+                    answer = await self._case(issue, "close", Role.INSPECTION_OFFICE, OFFICE, {"note": "同意销号"})
+                    self.tally.closed += 1
+                    await self._case(issue, "file-closure", Role.INSPECTION_OFFICE, OFFICE, {})
+                    self.tally.filed += 1
+                    return "closed"
+                case "in_notice":
+                    self.tally.in_notice += 1
+                    return status
+                case _:  # closed at 验收 (a source with no steps), or as the service answered
+                    self.tally.closed += status == "closed"
+                    return status
+            status = str(answer["status"])
 
     async def supervise(self, issue: str, count: int) -> None:
         year = now().astimezone(SHANGHAI).year
@@ -249,9 +290,10 @@ class Player:
 
     async def _case(
         self, issue: str, command: str, role: Role, subject: str, body: dict[str, Any], unit: str | None = None
-    ) -> None:
+    ) -> Any:
+        """The command's answer (the case's new status and version)."""
         url = f"{self.county.urls.cases}/v1/cases/{issue}/{command}"
-        await self._send("POST", url, role, subject, body=body, unit=unit)
+        return await self._send("POST", url, role, subject, body=body, unit=unit)
 
     # ------------------------------------------------------------ 执法
 

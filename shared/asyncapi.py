@@ -23,14 +23,19 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from shared.contracts import Event, accountability, audit, cases, enforcement, intake, province
-from shared.contracts.province import ASSIGNMENT_TYPE, ProvinceAssignment
+from shared.contracts.province import ASSIGNMENT_TYPE, REVIEW_TYPE, ProvinceAssignment, ProvinceReviewed
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.yaml"
 KAFKA_BINDING = "0.5.0"
 
 # topic -> (who writes it, what it carries, the events on it)
 TOPICS: dict[str, tuple[str, str, tuple[type[Event], ...]]] = {
-    "intake.events": ("intake", "受理: problems as they reach the county, and repeat reports of them", intake.EVENTS),
+    "intake.events": (
+        "intake",
+        "受理: problems as they reach the county, repeat reports of them, objections during 公示, and the province's"
+        " 复核 results as received",
+        (*intake.EVENTS, *province.RECORDED_INBOUND),
+    ),
     "cases.events": ("cases", "整改案件: the rectification case from 交办 to 销号", cases.EVENTS),
     "enforcement.events": ("enforcement", "环境执法: enforcement cases, penalties and orders", enforcement.EVENTS),
     "accountability.events": ("accountability", "问责: warnings, summons and measures", accountability.EVENTS),
@@ -136,12 +141,19 @@ def _message(cls: type[Event], schema_ref: str, *, earlier: bool = False) -> dic
     }
 
 
-def _inbound_messages(schema_ref: str) -> dict[str, Any]:
+# The province's CloudEvents on province.inbound: (the data's model, its ce_type, the message's name).
+INBOUND: tuple[tuple[type[Event], str, str], ...] = (
+    (ProvinceAssignment, ASSIGNMENT_TYPE, "ProvinceAssignment"),
+    (ProvinceReviewed, REVIEW_TYPE, "ProvinceReview"),
+)
+
+
+def _inbound_messages(cls: type[Event], ce_type: str, name: str, schema_ref: str) -> dict[str, Any]:
     text = {"type": "string"}
     binary = {
-        "name": "ProvinceAssignment",
-        "title": "ProvinceAssignment (binary mode)",
-        "summary": _summary(ProvinceAssignment),
+        "name": name,
+        "title": f"{name} (binary mode)",
+        "summary": _summary(cls),
         "contentType": "application/json",
         "headers": {
             "type": "object",
@@ -150,7 +162,7 @@ def _inbound_messages(schema_ref: str) -> dict[str, Any]:
                 "ce_specversion": {"const": "1.0"},
                 "ce_id": text,
                 "ce_source": text,
-                "ce_type": {"const": ASSIGNMENT_TYPE},
+                "ce_type": {"const": ce_type},
                 "ce_time": {**text, "format": "date-time"},
                 "content-type": {"const": "application/json"},
             },
@@ -158,9 +170,9 @@ def _inbound_messages(schema_ref: str) -> dict[str, Any]:
         "payload": {"$ref": schema_ref},
     }
     structured = {
-        "name": "ProvinceAssignmentStructured",
-        "title": "ProvinceAssignment (structured mode)",
-        "summary": "The same 交办 as one JSON CloudEvent in the record's value.",
+        "name": f"{name}Structured",
+        "title": f"{name} (structured mode)",
+        "summary": "The same event as one JSON CloudEvent in the record's value.",
         "contentType": "application/cloudevents+json",
         "headers": {
             "type": "object",
@@ -174,14 +186,14 @@ def _inbound_messages(schema_ref: str) -> dict[str, Any]:
                 "specversion": {"const": "1.0"},
                 "id": text,
                 "source": text,
-                "type": {"const": ASSIGNMENT_TYPE},
+                "type": {"const": ce_type},
                 "time": {**text, "format": "date-time"},
                 "datacontenttype": {"const": "application/json"},
                 "data": {"$ref": schema_ref},
             },
         },
     }
-    return {"ProvinceAssignment": binary, "ProvinceAssignmentStructured": structured}
+    return {name: binary, f"{name}Structured": structured}
 
 
 def _channel(address: str, description: str, message_names: list[str]) -> dict[str, Any]:
@@ -214,6 +226,7 @@ def build() -> dict[str, Any]:
         *(cls for _, _, events in TOPICS.values() for cls in events),
         *earlier,
         ProvinceAssignment,
+        ProvinceReviewed,
     ]
     refs, schema = models_json_schema(
         [(cls, "validation") for cls in models], ref_template="#/components/schemas/{model}"
@@ -238,16 +251,25 @@ def build() -> dict[str, Any]:
             names,
         )
         operations[_operation_id("send", topic)] = _operation("send", topic, names, f"{service} publishes")
-    inbound = _inbound_messages(ref_of[ProvinceAssignment])
+    inbound = {
+        key: message
+        for cls, ce_type, name in INBOUND
+        for key, message in _inbound_messages(cls, ce_type, name, ref_of[cls]).items()
+    }
     messages.update(inbound)
-    channels[INBOUND_TOPIC] = _channel(INBOUND_TOPIC, "省级平台交办: the province's 交办 to the county", list(inbound))
+    channels[INBOUND_TOPIC] = _channel(
+        INBOUND_TOPIC, "省级平台: the province's 交办 to the county, and its 复核 results of closures", list(inbound)
+    )
     channels[f"{INBOUND_TOPIC}.dlq"] = _channel(
         f"{INBOUND_TOPIC}.dlq",
         f"Dead letters of {INBOUND_TOPIC}: poison records, with dlq_reason in headers",
         list(inbound),
     )
     operations[_operation_id("receive", INBOUND_TOPIC)] = _operation(
-        "receive", INBOUND_TOPIC, list(inbound), "intake turns each 交办 into a report"
+        "receive",
+        INBOUND_TOPIC,
+        list(inbound),
+        "intake turns each 交办 into a report, and records each 复核 result for cases",
     )
     return {
         "asyncapi": "3.0.0",

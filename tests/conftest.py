@@ -137,6 +137,9 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
         }
         if "contact_keys" in cls.model_fields:
             values["contact_keys"] = keys["CONTACT_KEYS"]
+        if "closure_policy" in cls.model_fields:
+            # 验收 closes, as before the closure procedure; its own tests ask for the shipped policy (None)
+            values["closure_policy"] = CLOSURE_AT_VERIFICATION
         # Outside development every service that keeps an audit log signs it (shared/audit/log.py).
         values["audit_signing_key"] = keys.get(f"AUDIT_SIGNING_KEY_{service_name.upper()}") or new_key()
         values.update(overrides)
@@ -145,6 +148,9 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
     yield build
     await asyncio.wait_for(drop_databases(infrastructure.database_url, prefix), 30)
     await asyncio.wait_for(delete_topics(infrastructure.broker, f"{prefix}."), 30)
+
+
+CLOSURE_AT_VERIFICATION = Path(__file__).parent / "support" / "closure_at_verification.toml"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shared.contracts.cases import AssignedLeader, Evidence
-from shared.contracts.codes import Domain, Source
+from shared.contracts.codes import ClosureStep, Domain, Source
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,95 @@ class RequestClosure:
     uploaded: Uploaded = field(default_factory=dict)
 
 
+# The steps each source takes after 验收 (closure_policy.py), as the policy says when 验收 passes.
+Procedure = Mapping[Source, tuple[ClosureStep, ...]]
+
+
 @dataclass(frozen=True)
 class Verify:
-    """验收: passed closes the case (销号), failed sends it back to rectification."""
+    """验收: passed starts the closure procedure (or closes the case when its source takes no steps), failed sends
+    it back to rectification."""
 
     verifier: str
     passed: bool
+    now: datetime
+    note: str | None = None
+    procedure: Procedure = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- the closure procedure (销号工作规程)
+
+
+@dataclass(frozen=True)
+class StartNotice:
+    """公示: the result shown to the public until `ends` (the policy's 公示期 from now)."""
+
+    summary: str
+    ends: datetime
+    days: int
+    day_kind: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ReceiveObjection:
+    """System: an objection filed on the public page during 公示 (from intake's ObjectionFiled)."""
+
+    objection_id: str
+    text: str
+    received_at: datetime
+    now: datetime
+
+
+@dataclass(frozen=True)
+class CompleteNotice:
+    """公示期满无异议."""
+
+    now: datetime
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """审签 by the county leader."""
+
+    leader: str
+    now: datetime
+    opinion: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestReview:
+    """提请复核 by the level above."""
+
+    now: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyReview:
+    """System: the province's 复核 result; a rejection without a deadline gets `default_deadline`."""
+
+    passed: bool
+    reviewer: str
+    now: datetime
+    opinion: str | None = None
+    new_deadline: datetime | None = None
+    default_deadline: DeadlineSpec = field(default_factory=DeadlineSpec)
+
+
+@dataclass(frozen=True)
+class Close:
+    """销号 once every step of the procedure is done."""
+
+    now: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FileClosure:
+    """报备: the closure filed upward."""
+
+    filed_to: str
     now: datetime
     note: str | None = None
 
@@ -140,6 +223,14 @@ Command = (
     | RequestClosure
     | Verify
     | Reopen
+    | StartNotice
+    | ReceiveObjection
+    | CompleteNotice
+    | SignOff
+    | RequestReview
+    | ApplyReview
+    | Close
+    | FileClosure
     | WarnDeadline
     | MarkDeadlineMissed
 )

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import asyncpg
 
+from services.cases.closure_policy import ClosurePolicy
 from services.cases.openings import Openings
 from services.cases.settings import CasesSettings
 from shared.eventstore import EventStore
@@ -17,6 +18,7 @@ class Deps:
     pool: asyncpg.Pool
     store: EventStore
     openings: Openings
+    closure_policy: ClosurePolicy  # 销号工作规程, read once at start
 
 
 DepsDep = Annotated[Deps, dependency(Deps)]

@@ -1,23 +1,33 @@
 """The rectification case (整改案件): its state, how events fold into it, and the rules. Pure: no I/O, no clock.
 
 交办 → 督办 → 反馈 → 销号: a case is reported, assigned with the 五定, supervised, reports
-progress, asks for closure with evidence and is closed once a verification passes. A
-closed case can only be reopened (回头看). The current deadline misses at most once.
+progress, asks for closure with evidence and, once a verification passes, goes through the
+closure procedure its source takes (销号工作规程: 公示, 审签, 复核, as fixed at 验收) before
+销号 and 报备; a source with no steps is closed by the verification itself. A closed case can
+only be reopened (回头看). The current deadline misses at most once.
 """
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from services.cases.commands import (
+    ApplyReview,
     Assign,
+    Close,
     Command,
+    CompleteNotice,
     DeadlineSpec,
     ExtendDeadline,
+    FileClosure,
     MarkDeadlineMissed,
     OpenCase,
+    ReceiveObjection,
     Reopen,
     ReportProgress,
     RequestClosure,
+    RequestReview,
+    SignOff,
+    StartNotice,
     Supervise,
     Uploaded,
     Verify,
@@ -31,19 +41,35 @@ from shared.contracts.cases import (
     AssignedLeader,
     CaseOpened,
     Closed,
+    ClosureFiled,
     ClosureRejected,
     ClosureRequested,
     DeadlineApproaching,
     DeadlineExtended,
     DeadlineMissed,
     Evidence,
+    NoticeCompleted,
+    NoticeStarted,
+    ObjectionReceived,
     ProgressReported,
     Reassigned,
     Reopened,
+    ReviewPassed,
+    ReviewRejected,
+    ReviewRequested,
+    SignedOff,
     Supervised,
+    VerificationPassed,
     status_after,
 )
-from shared.contracts.codes import CaseStatus, Domain, Source
+from shared.contracts.codes import (
+    CASE_STATUS_LABELS,
+    CLOSURE_PROCEDURE_STATUSES,
+    CaseStatus,
+    ClosureStep,
+    Domain,
+    Source,
+)
 from shared.errors import InvalidCommand, RuleViolation
 from shared.workdays import working_days_deadline
 
@@ -68,6 +94,18 @@ class ClosureRequest:
 
 
 @dataclass(frozen=True)
+class Procedure:
+    """销号程序 under way: the steps fixed at 验收 and how far the case is through them."""
+
+    steps: tuple[ClosureStep, ...]
+    remaining: tuple[ClosureStep, ...]
+    notice: NoticeStarted | None = None
+    signoff: SignedOff | None = None
+    review_requested: ReviewRequested | None = None
+    review_passed: ReviewPassed | None = None
+
+
+@dataclass(frozen=True)
 class Case:
     case_id: str
     source: Source
@@ -87,7 +125,11 @@ class Case:
     times_missed: int = 0
     closure: ClosureRequest | None = None
     progress: ProgressReported | None = None
-    verification: Closed | ClosureRejected | None = None
+    verification: Closed | ClosureRejected | VerificationPassed | None = None
+    procedure: Procedure | None = None
+    objection: ObjectionReceived | None = None  # the last 公示异议, until the next 验收
+    last_review_rejection: ReviewRejected | None = None
+    filed: ClosureFiled | None = None  # 报备 of the current 销号
     supervisions: int = 0
     extensions: int = 0
     reopenings: int = 0
@@ -150,11 +192,38 @@ def _apply(state: Case, event: Event) -> Case:
         case ClosureRequested():
             closure = ClosureRequest(event.summary, tuple(event.evidence))
             return replace(state, closure=closure)
-        case Closed() | ClosureRejected():
-            return replace(state, verification=event)
+        case Closed():
+            # 销号 after the procedure keeps its verification (VerificationPassed) and the steps taken
+            verification = state.verification if state.procedure is not None else event
+            return replace(state, verification=verification, filed=None)
+        case ClosureRejected():
+            return replace(state, verification=event, procedure=None, objection=None)
+        case VerificationPassed():
+            steps = tuple(event.steps)
+            return replace(state, verification=event, procedure=Procedure(steps, steps), objection=None)
+        case NoticeStarted():
+            return _step(state, notice=event)
+        case ObjectionReceived():
+            # back to 验收 with the objection attached; a passed verification starts the steps again
+            return replace(state, objection=event, procedure=None, verification=None)
+        case NoticeCompleted() | SignedOff() | ReviewPassed():
+            done = {NoticeCompleted: "notice", SignedOff: "signoff", ReviewPassed: "review_passed"}[type(event)]
+            changes: dict[str, object] = {"remaining": tuple(event.remaining)}
+            if done != "notice":
+                changes[done] = event
+            return _step(state, **changes)
+        case ReviewRequested():
+            return _step(state, review_requested=event)
+        case ReviewRejected():
+            rejected = replace(state, procedure=None, verification=None, last_review_rejection=event)
+            return _new_deadline(rejected, event.new_deadline, event.deadline_working_days)
+        case ClosureFiled():
+            return replace(state, filed=event)
         case Reopened():
             # the earlier closure and its verification stay in the history, not in the case being rectified again
-            reopened = replace(state, reopenings=state.reopenings + 1, closure=None, verification=None)
+            reopened = replace(
+                state, reopenings=state.reopenings + 1, closure=None, verification=None, procedure=None, filed=None
+            )
             return _new_deadline(reopened, event.new_deadline, event.deadline_working_days)
         case DeadlineApproaching():
             return replace(state, deadline_warned=True)
@@ -163,6 +232,12 @@ def _apply(state: Case, event: Event) -> Case:
         case CaseOpened():
             return state  # a repeated opening adds nothing (and decide opens a case only once)
     raise ValueError(f"a case cannot apply {event.event_type()}")
+
+
+def _step(state: Case, **changes: object) -> Case:
+    if state.procedure is None:
+        raise ValueError("a step of the closure procedure before 验收 passed")
+    return replace(state, procedure=replace(state.procedure, **changes))  # type: ignore[arg-type]
 
 
 def is_overdue(state: Case, now: datetime) -> bool:
@@ -184,6 +259,14 @@ ALLOWED: dict[type, frozenset[CaseStatus]] = {
     RequestClosure: frozenset({CaseStatus.ASSIGNED}),
     Verify: frozenset({CaseStatus.CLOSURE_REQUESTED}),
     Reopen: frozenset({CaseStatus.CLOSED}),
+    StartNotice: frozenset({CaseStatus.AWAITING_NOTICE}),
+    ReceiveObjection: frozenset({CaseStatus.IN_NOTICE}),
+    CompleteNotice: frozenset({CaseStatus.IN_NOTICE}),
+    SignOff: frozenset({CaseStatus.AWAITING_SIGNOFF}),
+    RequestReview: frozenset({CaseStatus.AWAITING_REVIEW}),
+    ApplyReview: frozenset({CaseStatus.AWAITING_REVIEW}),
+    Close: frozenset({CaseStatus.AWAITING_CLOSURE}),
+    FileClosure: frozenset({CaseStatus.CLOSED}),
 }
 
 
@@ -214,19 +297,63 @@ def decide(command: Command, state: Case | None) -> list[Event]:
             return _verify(command, state)
         case Reopen():
             return _reopen(command, state)
+        case StartNotice():
+            return _start_notice(command, state)
+        case ReceiveObjection():
+            return [
+                ObjectionReceived(objection_id=command.objection_id, text=command.text, received_at=command.received_at)
+            ]
+        case CompleteNotice():
+            return _complete_notice(command, state)
+        case SignOff():
+            return [
+                SignedOff(leader=command.leader, opinion=command.opinion, remaining=_after(state, ClosureStep.SIGNOFF))
+            ]
+        case RequestReview():
+            return _request_review(command, state)
+        case ApplyReview():
+            return _apply_review(command, state)
+        case Close():
+            return [Closed(verifier=_verifier(state), note=command.note, unit=_unit(state))]
+        case FileClosure():
+            return _file(command, state)
     raise TypeError(f"unknown command {command!r}")
+
+
+# What a case in each status of the procedure waits for: the code and message of a step taken out of order.
+_PENDING: dict[CaseStatus, tuple[str, str]] = {
+    CaseStatus.AWAITING_NOTICE: ("notice_pending", "案件待公示；请先发布公示"),
+    CaseStatus.IN_NOTICE: ("notice_pending", "案件正在公示中；请待公示期满后再办理"),
+    CaseStatus.AWAITING_SIGNOFF: ("signoff_pending", "案件待县领导审签；请先完成审签"),
+    CaseStatus.AWAITING_REVIEW: ("review_pending", "案件待上级复核；请先完成复核"),
+    CaseStatus.AWAITING_CLOSURE: ("steps_done", "销号程序各步骤已完成，案件待销号；请直接销号"),
+}
+_PROCEDURE_COMMANDS = (StartNotice, CompleteNotice, SignOff, RequestReview, ApplyReview, Close)
 
 
 def _refusal(kind: type, status: CaseStatus) -> RuleViolation:
     """The rule a command of `kind` broke, most specific first."""
     if kind is Reopen:
         return RuleViolation("not_closed", "只有已销号的案件才能“回头看”重新打开")
+    if kind is FileClosure:
+        return RuleViolation("not_closed", "案件尚未销号，不能报备；请先完成销号")
+    if kind in (CompleteNotice, ReceiveObjection) and status is not CaseStatus.CLOSED:
+        return RuleViolation("not_in_notice", f"案件不在公示中（当前状态：{CASE_STATUS_LABELS[status]}）")
+    if kind is Close and status in CLOSURE_PROCEDURE_STATUSES:
+        return RuleViolation("steps_pending", f"销号程序尚未完成（当前：{CASE_STATUS_LABELS[status]}），不能销号")
+    if kind in _PROCEDURE_COMMANDS and status in _PENDING:
+        return RuleViolation(*_PENDING[status])
+    if status in CLOSURE_PROCEDURE_STATUSES:
+        label = CASE_STATUS_LABELS[status]
+        return RuleViolation("closure_in_procedure", f"案件验收已通过、正在销号程序中（{label}），不能办理此项")
     if status is CaseStatus.CLOSED:
         return RuleViolation("case_closed", "案件已销号，不能再办理；如问题反弹，请通过“回头看”重新打开")
     if kind is Verify:
         return RuleViolation("no_pending_closure", "没有待验收的销号申请；请整改单位先申请销号")
     if status is CaseStatus.CLOSURE_REQUESTED:
         return RuleViolation("closure_pending", "案件已申请销号、正在等待验收；请先验收（通过或不通过）再办理")
+    if kind in _PROCEDURE_COMMANDS:
+        return RuleViolation("not_verified", "案件尚未验收通过，不能办理销号程序")
     if kind is RequestClosure:
         return RuleViolation("not_assigned", "案件尚未交办，不能申请销号；请先交办（五定）")
     return RuleViolation("not_assigned", "案件尚未交办；请先交办（五定）")
@@ -348,10 +475,86 @@ def check_upload(status: CaseStatus) -> None:
 
 def _verify(command: Verify, state: Case) -> list[Event]:
     if command.passed:
-        return [Closed(verifier=command.verifier, note=command.note, unit=_unit(state))]
+        # the steps as the policy says now: fixed in the event, whatever the policy says later
+        steps = command.procedure.get(state.source, ())
+        if not steps:
+            return [Closed(verifier=command.verifier, note=command.note, unit=_unit(state))]
+        return [VerificationPassed(verifier=command.verifier, note=command.note, unit=_unit(state), steps=list(steps))]
     if not command.note:
         raise InvalidCommand("note", "验收不通过时须写明原因")
     return [ClosureRejected(verifier=command.verifier, reason=command.note, unit=_unit(state))]
+
+
+def _after(state: Case, step: ClosureStep) -> list[ClosureStep]:
+    """The steps left once `step`, the current one, is done."""
+    assert state.procedure is not None and state.procedure.remaining[:1] == (step,), "the status says which step"
+    return list(state.procedure.remaining[1:])
+
+
+def _verifier(state: Case) -> str:
+    v = state.verification
+    return v.verifier if isinstance(v, VerificationPassed) else "督察办"
+
+
+def _start_notice(command: StartNotice, state: Case) -> list[Event]:
+    if command.ends <= command.now:
+        raise InvalidCommand("days", "公示期须至少一天")
+    return [
+        NoticeStarted(
+            starts=command.now, ends=command.ends, days=command.days, day_kind=command.day_kind, summary=command.summary
+        )
+    ]
+
+
+def _complete_notice(command: CompleteNotice, state: Case) -> list[Event]:
+    assert state.procedure is not None and state.procedure.notice is not None, "in notice after NoticeStarted"
+    ends = state.procedure.notice.ends
+    if command.now < ends:
+        raise RuleViolation("notice_not_over", f"公示期至 {shown(ends)} 届满，期满后方可办理")
+    return [NoticeCompleted(notice_ended=ends, remaining=_after(state, ClosureStep.NOTICE))]
+
+
+def _request_review(command: RequestReview, state: Case) -> list[Event]:
+    assert state.procedure is not None
+    if state.procedure.review_requested is not None:
+        raise RuleViolation("review_pending", "已提请上级复核，正在等待复核结果")
+    summary = state.closure.summary if state.closure else None
+    return [
+        ReviewRequested(note=command.note, source=state.source, title=state.title, unit=_unit(state), summary=summary)
+    ]
+
+
+def _apply_review(command: ApplyReview, state: Case) -> list[Event]:
+    assert state.procedure is not None
+    if state.procedure.review_requested is None:
+        raise RuleViolation("review_not_requested", "尚未提请复核，不能登记复核结果")
+    if command.passed:
+        return [
+            ReviewPassed(
+                reviewer=command.reviewer, opinion=command.opinion, remaining=_after(state, ClosureStep.REVIEW)
+            )
+        ]
+    if not command.opinion:
+        raise InvalidCommand("opinion", "复核不通过时须写明原因")
+    if command.new_deadline is not None:
+        deadline, days = resolve_deadline(DeadlineSpec(at=command.new_deadline), command.now, "new_deadline")
+    else:
+        deadline, days = resolve_deadline(command.default_deadline, command.now, "new_deadline")
+    return [
+        ReviewRejected(
+            reviewer=command.reviewer,
+            reason=command.opinion,
+            unit=_unit(state),
+            new_deadline=deadline,
+            deadline_working_days=days,
+        )
+    ]
+
+
+def _file(command: FileClosure, state: Case) -> list[Event]:
+    if state.filed is not None:
+        raise RuleViolation("already_filed", "该次销号已报备")
+    return [ClosureFiled(filed_to=command.filed_to, note=command.note)]
 
 
 def _reopen(command: Reopen, state: Case) -> list[Event]:

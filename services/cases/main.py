@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.cases import consumers, deadlines, openings
 from services.cases.api import calendar, cases, evidence
+from services.cases.closure_policy import load_policy
 from services.cases.deps import Deps
 from services.cases.settings import CasesSettings
 from shared.service import Platform, build_app, serve
@@ -14,7 +15,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def compose(platform: Platform[CasesSettings]) -> Deps:
-    return Deps(settings=platform.settings, pool=platform.pool, store=platform.store, openings=openings.Openings())
+    """Reads the closure policy at start, so that a broken policy file stops the service, not the first 验收."""
+    return Deps(
+        settings=platform.settings,
+        pool=platform.pool,
+        store=platform.store,
+        openings=openings.Openings(),
+        closure_policy=load_policy(platform.settings.closure_policy),
+    )
 
 
 def create_app(settings: CasesSettings | None = None) -> FastAPI:

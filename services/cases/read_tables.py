@@ -11,7 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from services.cases.domain import Case
-from shared.contracts.codes import CaseStatus
+from shared.contracts.codes import CLOSURE_PROCEDURE_STATUSES, CaseStatus
 from shared.db import Connection
 
 # The channel a case's opening is announced on (its payload: the case id), for readers waiting for it (openings.py).
@@ -91,7 +91,8 @@ async def save_many(conn: Connection, cases: Sequence[Case]) -> None:
             case.version,
             case.reported_at,
             keeps_deadline,
-            case.status is CaseStatus.CLOSURE_REQUESTED,
+            # held while the unit waits for 验收 or the closure procedure (销号工作规程): no miss, no poll of it
+            case.status is CaseStatus.CLOSURE_REQUESTED or case.status in CLOSURE_PROCEDURE_STATUSES,
             case.deadline_warned,
         )
         for column, value in zip(columns, row, strict=True):

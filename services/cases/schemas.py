@@ -8,14 +8,21 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from services.cases.closure_policy import ClosurePolicy
 from services.cases.commands import (
     Assign,
+    Close,
     Command,
+    CompleteNotice,
     DeadlineSpec,
     ExtendDeadline,
+    FileClosure,
     Reopen,
     ReportProgress,
     RequestClosure,
+    RequestReview,
+    SignOff,
+    StartNotice,
     Supervise,
     Uploaded,
     Verify,
@@ -24,8 +31,17 @@ from services.cases.domain import Case, is_overdue
 from shared.clock import SHANGHAI, shown
 from shared.contracts import Event
 from shared.contracts.base import Moment, Note, ShortText
-from shared.contracts.cases import AssignedLeader, Closed, Evidence, Leader, Liaison
-from shared.contracts.codes import CASE_STATUS_LABELS, DOMAIN_LABELS, SOURCE_LABELS, CaseStatus, Domain, Source
+from shared.contracts.cases import AssignedLeader, ClosureRejected, Evidence, Leader, Liaison
+from shared.contracts.codes import (
+    CASE_STATUS_LABELS,
+    CLOSURE_STEP_LABELS,
+    DOMAIN_LABELS,
+    SOURCE_LABELS,
+    CaseStatus,
+    ClosureStep,
+    Domain,
+    Source,
+)
 from shared.envelope import Envelope
 from shared.workdays import working_days_deadline
 
@@ -144,8 +160,61 @@ class VerifyIn(BaseModel):
     note: Note | None = Field(default=None, description="验收意见；不通过时必填")
     verifier: ShortText | None = Field(default=None, description="验收人；不填则为操作人")
 
+    def command(self, actor: str, now: datetime, policy: ClosurePolicy) -> Command:
+        return Verify(
+            verifier=self.verifier or actor, passed=self.passed, note=self.note, now=now, procedure=policy.steps
+        )
+
+
+# ---------------------------------------------------------------- the closure procedure (销号工作规程)
+
+
+class StartNoticeIn(BaseModel):
+    """公示: what the public page shows; the 公示期 is the policy's."""
+
+    summary: Note = Field(description="公示内容：问题及整改结果摘要（不含举报人信息）")
+
+    def command(self, actor: str, now: datetime, policy: ClosurePolicy) -> Command:
+        return StartNotice(
+            summary=self.summary,
+            ends=policy.notice_ends(now),
+            days=policy.notice_days,
+            day_kind=policy.day_kind.value,
+            now=now,
+        )
+
+
+class CompleteNoticeIn(BaseModel):
     def command(self, actor: str, now: datetime) -> Command:
-        return Verify(verifier=self.verifier or actor, passed=self.passed, note=self.note, now=now)
+        return CompleteNotice(now=now)
+
+
+class SignOffIn(BaseModel):
+    opinion: Note | None = Field(default=None, description="审签意见")
+
+    def command(self, actor: str, now: datetime) -> Command:
+        return SignOff(leader=actor, opinion=self.opinion, now=now)
+
+
+class RequestReviewIn(BaseModel):
+    note: Note | None = Field(default=None, description="提请复核说明")
+
+    def command(self, actor: str, now: datetime) -> Command:
+        return RequestReview(note=self.note, now=now)
+
+
+class CloseIn(BaseModel):
+    note: Note | None = Field(default=None, description="销号意见")
+
+    def command(self, actor: str, now: datetime) -> Command:
+        return Close(note=self.note, now=now)
+
+
+class FileClosureIn(BaseModel):
+    note: Note | None = Field(default=None, description="报备说明")
+
+    def command(self, actor: str, now: datetime, policy: ClosurePolicy) -> Command:
+        return FileClosure(filed_to=policy.filed_to, note=self.note, now=now)
 
 
 class ReopenIn(NewDeadlineIn):
@@ -192,6 +261,29 @@ class VerificationOut(BaseModel):
     note: str | None
 
 
+class StepOut(BaseModel):
+    step: ClosureStep
+    label: str
+    done: bool
+
+
+class ProcedureOut(BaseModel):
+    """销号程序: the steps fixed at 验收, which are done, and the 公示 and 复核 as far as they went."""
+
+    steps: list[StepOut]
+    notice_starts: str | None
+    notice_ends: str | None
+    notice_summary: str | None
+    signed_off_by: str | None
+    review_requested: bool
+
+
+class ObjectionOut(BaseModel):
+    objection_id: str
+    text: str
+    received_at: str
+
+
 class CaseOut(BaseModel):
     case_id: str
     version: int
@@ -215,6 +307,9 @@ class CaseOut(BaseModel):
     progress: ProgressOut | None
     closure_request: ClosureOut | None
     verification: VerificationOut | None
+    procedure: ProcedureOut | None
+    objection: ObjectionOut | None = Field(description="最近一次公示异议（重新验收前）")
+    filed: bool = Field(description="本次销号已报备")
     supervisions: int
     extensions: int
     reopenings: int
@@ -252,17 +347,41 @@ def case_out(case: Case, history: list[Envelope], now: datetime) -> CaseOut:
         if case.closure
         else None,
         verification=VerificationOut(
-            passed=isinstance(v, Closed),
-            passed_label="通过" if isinstance(v, Closed) else "不通过",
+            passed=not isinstance(v, ClosureRejected),
+            passed_label="不通过" if isinstance(v, ClosureRejected) else "通过",
             verifier=v.verifier,
-            note=v.note if isinstance(v, Closed) else v.reason,
+            note=v.reason if isinstance(v, ClosureRejected) else v.note,
         )
         if v
         else None,
+        procedure=_procedure_out(case),
+        objection=ObjectionOut(
+            objection_id=case.objection.objection_id,
+            text=case.objection.text,
+            received_at=shown(case.objection.received_at),
+        )
+        if case.objection
+        else None,
+        filed=case.filed is not None,
         supervisions=case.supervisions,
         extensions=case.extensions,
         reopenings=case.reopenings,
         updated_at=shown(history[-1].occurred_at),
+    )
+
+
+def _procedure_out(case: Case) -> ProcedureOut | None:
+    p = case.procedure
+    if p is None:
+        return None
+    done = len(p.steps) - len(p.remaining)
+    return ProcedureOut(
+        steps=[StepOut(step=s, label=CLOSURE_STEP_LABELS[s], done=n < done) for n, s in enumerate(p.steps)],
+        notice_starts=shown(p.notice.starts) if p.notice else None,
+        notice_ends=shown(p.notice.ends) if p.notice else None,
+        notice_summary=p.notice.summary if p.notice else None,
+        signed_off_by=p.signoff.leader if p.signoff else None,
+        review_requested=p.review_requested is not None,
     )
 
 

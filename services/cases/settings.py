@@ -1,4 +1,5 @@
 from datetime import timedelta
+from pathlib import Path
 
 from pydantic import Field
 
@@ -20,3 +21,6 @@ class CasesSettings(ServiceSettings):
     evidence_max_bytes: int = Field(default=20 * MIB, gt=0)
     evidence_max_files: int = Field(default=200, gt=0)
     evidence_max_case_bytes: int = Field(default=1024 * MIB, gt=0)
+
+    # CLOSURE_POLICY: a TOML file laid over the shipped closure_policy.toml (only the keys it changes).
+    closure_policy: Path | None = None

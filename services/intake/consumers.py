@@ -8,12 +8,12 @@ from services.intake.province_outbound import CHANGES, ProvinceOutbound
 from shared.audit.reads import topic_of
 from shared.consumer import ConsumerRunner, Dispatch, On
 from shared.contracts.audit import CheckpointSigned, ContactErased
-from shared.contracts.province import ProvinceAssignment
+from shared.contracts.province import ProvinceAssignment, ProvinceReviewed
 
 
 def province_assignments(inbound: ProvinceInbound) -> Dispatch:
     """省级平台交办: each becomes a report."""
-    return Dispatch(On(ProvinceAssignment, inbound.on_assignment))
+    return Dispatch(On(ProvinceAssignment, inbound.on_assignment), On(ProvinceReviewed, inbound.on_review))
 
 
 def case_progress(outbound: ProvinceOutbound) -> Dispatch:

@@ -1,4 +1,5 @@
-"""省级平台交办 in: the province's CloudEvents on `province.inbound`, each becoming a report.
+"""省级平台 in: the province's CloudEvents on `province.inbound`: each 交办 becomes a report, and each 复核 result
+of a closure (销号工作规程) is recorded on `intake.events` (stream `province-review:<issue_id>`) for cases to apply.
 
 Both CloudEvents Kafka content modes are read: binary (attributes in `ce_*` headers,
 the data as the value) and structured (content type `application/cloudevents+json`,
@@ -19,9 +20,16 @@ from services.intake import commands, domain
 from services.intake.duplicates import Outcome
 from services.intake.handlers import Intake, Submission
 from services.intake.province_outbound import ProvinceOutbound
+from shared.contracts.base import Event
 from shared.contracts.codes import Source
 from shared.contracts.intake import Channel, Location
-from shared.contracts.province import ASSIGNMENT_TYPE, ProvinceAssignment
+from shared.contracts.province import (
+    ASSIGNMENT_TYPE,
+    REVIEW_TYPE,
+    ProvinceAssignment,
+    ProvinceReviewed,
+    ReviewResultRecorded,
+)
 from shared.db import Connection
 from shared.envelope import CE_SPECVERSION, Envelope, Headers, InvalidEvent, UnknownEventType
 from shared.eventstore import Metadata
@@ -48,6 +56,10 @@ def _attributes(value: bytes | None, headers: Headers) -> tuple[dict[str, Any], 
     return {name.removeprefix("ce_"): v for name, v in names.items() if name.startswith("ce_")}, body
 
 
+# The province's CloudEvent types, and the model of each one's data.
+_MODELS: dict[str, type[Event]] = {ASSIGNMENT_TYPE: ProvinceAssignment, REVIEW_TYPE: ProvinceReviewed}
+
+
 def decode_inbound(value: bytes | None, headers: Headers) -> Envelope:
     attrs, data = _attributes(value, headers)
     missing = [name for name in ("specversion", "id", "source", "type") if not attrs.get(name)]
@@ -55,17 +67,21 @@ def decode_inbound(value: bytes | None, headers: Headers) -> Envelope:
         raise InvalidEvent(f"missing CloudEvents attributes: {', '.join(missing)}")
     if str(attrs["specversion"]) != CE_SPECVERSION:
         raise InvalidEvent(f"unsupported specversion {attrs['specversion']!r}")
-    if attrs["type"] != ASSIGNMENT_TYPE:
+    model = _MODELS.get(str(attrs["type"]))
+    if model is None:
         raise UnknownEventType(f"unknown province event type {str(attrs['type'])[:100]!r}")
     if not isinstance(data, dict):
         raise InvalidEvent("data is not a JSON object")
+    what = "province assignment" if model is ProvinceAssignment else "province review"
     try:
-        assignment = ProvinceAssignment.model_validate(data)
+        payload = model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}" for e in exc.errors())
-        raise InvalidEvent(f"invalid province assignment: {problems}") from exc
-    if (assignment.lat is None) != (assignment.lon is None):
+        raise InvalidEvent(f"invalid {what}: {problems}") from exc
+    if isinstance(payload, ProvinceAssignment) and (payload.lat is None) != (payload.lon is None):
         raise InvalidEvent("invalid province assignment: lat and lon must come together")
+    if isinstance(payload, ProvinceReviewed) and not payload.passed and not (payload.opinion or "").strip():
+        raise InvalidEvent("invalid province review: opinion is required when passed is false")
     try:
         occurred_at = datetime.fromisoformat(str(attrs["time"])) if attrs.get("time") else datetime.now(UTC)
     except ValueError as exc:
@@ -73,16 +89,21 @@ def decode_inbound(value: bytes | None, headers: Headers) -> Envelope:
     if occurred_at.tzinfo is None:
         raise InvalidEvent("time has no UTC offset")
     source, event_id = str(attrs["source"]), str(attrs["id"])
+    stream = (
+        f"province-assignment:{payload.reference}"
+        if isinstance(payload, ProvinceAssignment)
+        else f"province-review:{payload.issue_id}"  # type: ignore[attr-defined]
+    )
     return Envelope(
         event_id=uuid.uuid5(_INBOX_NAMESPACE, f"{source}\n{event_id}"),
-        type=ProvinceAssignment.event_type(),
-        schema_version=ProvinceAssignment.schema_version,
-        stream_id=f"province-assignment:{assignment.reference}",
+        type=model.event_type(),
+        schema_version=model.schema_version,
+        stream_id=stream,
         stream_version=1,
         occurred_at=occurred_at,
         correlation_id=event_id[:200],
         actor=f"province:{source[:200]}",
-        payload=assignment,
+        payload=payload,
     )
 
 
@@ -105,6 +126,17 @@ class ProvinceInbound:
     def __init__(self, intake: Intake, outbound: ProvinceOutbound) -> None:
         self.intake = intake
         self.outbound = outbound
+
+    async def on_review(self, conn: Connection, envelope: Envelope, review: ProvinceReviewed) -> None:
+        """复核结果: recorded as it came, on intake.events (cases applies it to the case); a repeat of the same
+        CloudEvent is dropped by the inbox, a second result for the same issue is recorded and cases decides."""
+        meta = Metadata(
+            actor=envelope.actor, correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)
+        )
+        stream = f"province-review:{review.issue_id}"
+        store = self.intake.store
+        recorded = ReviewResultRecorded.model_validate(review.model_dump())
+        await store.append(conn, stream, [recorded], await store.version(conn, stream), meta)
 
     async def on_assignment(self, conn: Connection, envelope: Envelope, assignment: ProvinceAssignment) -> None:
         """The 交办 becomes a report; its reference is kept so that the case's progress goes back to the province."""

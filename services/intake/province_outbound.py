@@ -26,19 +26,30 @@ from shared.contracts.cases import (
     Assigned,
     CaseOpened,
     Closed,
+    ClosureFiled,
     ClosureRejected,
     ClosureRequested,
     DeadlineExtended,
     DeadlineMissed,
     Evidence,
+    NoticeCompleted,
+    NoticeStarted,
+    ObjectionReceived,
     Reassigned,
     Reopened,
+    ReviewPassed,
+    ReviewRejected,
+    ReviewRequested,
+    SignedOff,
+    VerificationPassed,
     status_after,
 )
 from shared.contracts.codes import CASE_STATUS_LABELS, CaseStatus
 from shared.contracts.province import (
     STATUS_CHANGE_LABELS,
+    ProvinceClosureFiled,
     ProvinceResultReported,
+    ProvinceReviewRequested,
     ProvinceStatusChanged,
     StatusChange,
 )
@@ -59,6 +70,15 @@ CHANGES: dict[type[Event], StatusChange] = {
     Reopened: StatusChange.REOPENED,
     DeadlineExtended: StatusChange.DEADLINE_EXTENDED,
     DeadlineMissed: StatusChange.DEADLINE_MISSED,
+    VerificationPassed: StatusChange.VERIFICATION_PASSED,
+    NoticeStarted: StatusChange.NOTICE_STARTED,
+    ObjectionReceived: StatusChange.OBJECTION_RECEIVED,
+    NoticeCompleted: StatusChange.NOTICE_COMPLETED,
+    SignedOff: StatusChange.SIGNED_OFF,
+    ReviewRequested: StatusChange.REVIEW_REQUESTED,
+    ReviewPassed: StatusChange.REVIEW_PASSED,
+    ReviewRejected: StatusChange.REVIEW_REJECTED,
+    ClosureFiled: StatusChange.CLOSURE_FILED,
 }
 
 
@@ -98,7 +118,50 @@ def _details(event: Event) -> tuple[str | None, datetime | None, str | None]:
             return None, event.new_deadline, event.reason
         case DeadlineMissed():
             return event.unit, event.deadline, f"已第 {event.missed_count} 次超过整改时限"
+        case VerificationPassed():
+            return event.unit, None, event.note
+        case NoticeStarted():
+            return None, event.ends, None  # the 公示 itself is on the public page
+        case SignedOff() | ReviewPassed():
+            return None, None, event.opinion
+        case ReviewRequested():
+            return event.unit, None, event.note
+        case ReviewRejected():
+            return event.unit, event.new_deadline, event.reason
+        case ClosureFiled():
+            return None, None, event.note
     return None, None, None
+
+
+def upward(event: Event, *, issue_id: str, references: list[str], at: datetime) -> list[Event]:
+    """What the closure procedure sends the level above, whether or not the province handed the problem over:
+    提请复核 (ReviewRequested) and 销号报备 (ClosureFiled), once each (with the province's first reference, if any)."""
+    reference = references[0] if references else None
+    match event:
+        case ReviewRequested():
+            return [
+                ProvinceReviewRequested(
+                    issue_id=issue_id,
+                    reference=reference,
+                    source=event.source.value,
+                    title=event.title,
+                    unit=event.unit,
+                    summary=event.summary,
+                    note=event.note,
+                    requested_at=at.astimezone(SHANGHAI),
+                )
+            ]
+        case ClosureFiled():
+            return [
+                ProvinceClosureFiled(
+                    issue_id=issue_id,
+                    reference=reference,
+                    filed_to=event.filed_to,
+                    note=event.note,
+                    filed_at=at.astimezone(SHANGHAI),
+                )
+            ]
+    return []
 
 
 def to_province(event: Event, *, reference: str, issue_id: str, at: datetime, tracked: Tracked) -> list[Event]:
@@ -219,11 +282,12 @@ class ProvinceOutbound:
             [e.model_dump(mode="json") for e in after.closure_evidence],
             after.unit,
         )
+        references = await self._references(conn, issue_id)
         outbound = [
             e
-            for reference in await self._references(conn, issue_id)
+            for reference in references
             for e in to_province(event, reference=reference, issue_id=issue_id, at=envelope.occurred_at, tracked=after)
-        ]
+        ] + upward(event, issue_id=issue_id, references=references, at=envelope.occurred_at)
         if outbound:
             meta = Metadata(actor="intake", correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id))
             await self._append(conn, issue_id, outbound, meta)
@@ -263,7 +327,7 @@ class ProvinceOutbound:
                 for e in to_province(
                     event, reference=reference, issue_id=issue_id, at=envelope.occurred_at, tracked=after
                 )
-            ]
+            ] + upward(event, issue_id=issue_id, references=references.get(issue_id, []), at=envelope.occurred_at)
             if outbound:
                 meta = Metadata(
                     actor="intake", correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)

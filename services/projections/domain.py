@@ -24,6 +24,7 @@ from shared.contracts.cases import (
     Leader,
     Reassigned,
     Reopened,
+    ReviewRejected,
     Supervised,
     status_after,
 )
@@ -90,6 +91,8 @@ def _record(state: CaseState, fact: Fact) -> dict[str, Any]:
             return {"closed_at": fact.occurred_at, "unit": state.unit or unit}
         case ClosureRejected(unit=unit):
             return {"unit": state.unit or unit}
+        case ReviewRejected(new_deadline=new_deadline):
+            return {"deadline": new_deadline}  # 复核不通过: rectified again, to the review's deadline
         case Reopened(new_deadline=new_deadline, unit=unit):
             return {
                 "closed_at": None,

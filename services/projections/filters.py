@@ -8,7 +8,7 @@ from fastapi import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.clock import SHANGHAI
-from shared.contracts.codes import Domain, Source
+from shared.contracts.codes import CaseStatus, Domain, Source
 
 # The days a query may name: wide enough for any county record, narrow enough for every clock and database.
 FIRST_DAY = date(1949, 10, 1)
@@ -66,6 +66,8 @@ class GroupBy(StrEnum):
     unit = "unit"
     domain = "domain"
     period = "period"
+    # 整改状态 at the moment asked: the closure procedure's (待公示, 公示中, 待审签, 待复核, 待销号) each on its own
+    status = "status"
 
 
 class PeriodUnit(StrEnum):
@@ -97,6 +99,7 @@ class CaseSelection(BaseModel):
         description="责任单位 at the moment asked; empty: cases not yet assigned",
     )
     domain: Domain | None = Field(default=None, description="问题领域")
+    status: CaseStatus | None = Field(default=None, description="整改状态 at the moment asked")
 
     def query(self) -> dict[str, str]:
         """These filters as query parameters, for drill-down links."""

@@ -73,5 +73,7 @@ def group_key(group_by: str, key: str) -> str:
             return key or NOT_ASSIGNED
         case "period":
             return period(key)
+        case "status":
+            return status(key)
         case _:
             return key or UNKNOWN

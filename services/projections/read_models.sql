@@ -238,6 +238,9 @@ declare
     p jsonb;
     h case_history;
     status text;
+    -- the status a case waits in for each step of the closure procedure (shared.contracts.codes.CLOSURE_STEP_STATUS)
+    step_status constant jsonb := '{"notice": "awaiting_notice", "signoff": "awaiting_signoff",
+                                    "review": "awaiting_review"}';
 begin
     for f in select stream_id, stream_version, occurred_at, type, payload from facts
               where topic = 'cases' and stream_id = any(case_ids) order by stream_id, stream_version
@@ -267,6 +270,16 @@ begin
             when 'Closed' then 'closed'
             when 'ClosureRejected' then 'assigned'
             when 'Reopened' then 'assigned'
+            -- the closure procedure (销号工作规程): a step's event leaves the status of the next step (its payload's
+            -- remaining steps, VerificationPassed's steps), 待销号 when none remains
+            when 'VerificationPassed' then coalesce(step_status ->> (p -> 'steps' ->> 0), 'awaiting_closure')
+            when 'NoticeCompleted' then coalesce(step_status ->> (p -> 'remaining' ->> 0), 'awaiting_closure')
+            when 'SignedOff' then coalesce(step_status ->> (p -> 'remaining' ->> 0), 'awaiting_closure')
+            when 'ReviewPassed' then coalesce(step_status ->> (p -> 'remaining' ->> 0), 'awaiting_closure')
+            when 'NoticeStarted' then 'in_notice'
+            when 'ObjectionReceived' then 'closure_requested'
+            when 'ReviewRequested' then 'awaiting_review'
+            when 'ReviewRejected' then 'assigned'
         end;
         h.status := coalesce(status, h.status);
         case f.type
@@ -287,6 +300,8 @@ begin
                 h.unit := case when coalesce(h.unit, '') = '' then p ->> 'unit' else h.unit end;
             when 'ClosureRejected' then
                 h.unit := case when coalesce(h.unit, '') = '' then p ->> 'unit' else h.unit end;
+            when 'ReviewRejected' then
+                h.deadline := (p ->> 'new_deadline')::timestamptz;
             when 'Reopened' then
                 h.closed_at := null;
                 h.deadline := (p ->> 'new_deadline')::timestamptz;

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from services.projections.filters import Figure, GroupBy, PeriodUnit, TallyGroupBy
+from shared.contracts.codes import CaseStatus
 
 POSITIONS_DESCRIPTION = (
     "per topic and partition: applied_offset (the figures include every event before it), "
@@ -93,7 +94,7 @@ class CaseItem(BaseModel):
     domain_label: str
     external_ref: str | None
     reported_at: str
-    status: str = Field(description="reported | assigned | closure_requested | closed")
+    status: str = Field(description=" | ".join(CaseStatus))
     status_label: str
     standing: str = Field(description="closed | on_schedule | overdue")
     standing_label: str

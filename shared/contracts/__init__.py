@@ -14,6 +14,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         *enforcement.EVENTS,
         *accountability.EVENTS,
         *province.EVENTS,
+        *province.RECORDED_INBOUND,
         *audit.EVENTS,
     )
 }
@@ -23,12 +24,13 @@ EVENT_TYPES: dict[str, type[Event]] = {
 # gives it the broker's ACLs). A consumer refuses any other type on the topic to the dead letters (shared/consumer.py):
 # an event that claims another owner is forged or misrouted, whoever could write it.
 _TOPIC_OWNERS: dict[str, tuple[type[Event], ...]] = {
-    "intake.events": intake.EVENTS,
+    # with the province's 复核 results as intake recorded them (province.RECORDED_INBOUND)
+    "intake.events": (*intake.EVENTS, *province.RECORDED_INBOUND),
     "cases.events": cases.EVENTS,
     "enforcement.events": enforcement.EVENTS,
     "accountability.events": accountability.EVENTS,
     # The province's 交办, as intake decodes its CloudEvents.
-    "province.inbound": (province.ProvinceAssignment,),
+    "province.inbound": (province.ProvinceAssignment, province.ProvinceReviewed),
     # What the county reports back, and every service's signed checkpoints (shared/audit/checkpoints.py).
     "province.outbound": (*province.EVENTS, *audit.CHECKPOINTS),
     "audit.checkpoints": audit.CHECKPOINTS,

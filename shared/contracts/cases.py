@@ -10,12 +10,13 @@ reads a version-1 payload as version 2.
 """
 
 import re
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, AwareDatetime, Field
 
 from shared.contracts.base import Contract, Event, Readable, Upcaster
-from shared.contracts.codes import CaseStatus, Domain, Source
+from shared.contracts.codes import CLOSURE_STEP_STATUS, CaseStatus, ClosureStep, Domain, Source
 
 
 class Leader(Contract):
@@ -197,7 +198,7 @@ class ClosureRequested(Event):
 
 
 class Closed(Event):
-    """销号: verification passed."""
+    """销号: verification passed (a source with no closure steps), or every step of the closure procedure done."""
 
     label: ClassVar[str] = "销号"
 
@@ -283,6 +284,132 @@ class AssignmentLetterIssued(Event):
     measures: str
 
 
+# ---------------------------------------------------------------- the closure procedure (销号工作规程)
+#
+# After 验收 passes, a case goes through the steps its source required at that moment (VerificationPassed.steps,
+# fixed then from the county's policy, so that a later policy change does not alter a case in flight and a replay
+# gives the same state), in order, each its own event; then 销号 (Closed) and 报备 (ClosureFiled). Every event that
+# ends a step says which steps remain, so the status after it is known from the event alone (`status_after`).
+
+
+def next_status(remaining: list[ClosureStep]) -> CaseStatus:
+    """The status a case waits in when `remaining` steps are left: the first one's, or 待销号 when none is."""
+    return CLOSURE_STEP_STATUS[remaining[0]] if remaining else CaseStatus.AWAITING_CLOSURE
+
+
+class VerificationPassed(Event):
+    """验收通过: the case now goes through `steps` (公示, 审签, 复核 as its source requires) before 销号.
+
+    A source whose policy has no steps is closed at once by a passed 验收 (Closed), as before this procedure."""
+
+    label: ClassVar[str] = "验收通过"
+
+    verifier: str
+    note: str | None = None
+    unit: str
+    steps: list[ClosureStep] = Field(min_length=1, description="the procedure's steps, in order, fixed at 验收")
+
+    def remaining_steps(self) -> list[ClosureStep]:
+        return list(self.steps)
+
+
+class NoticeStarted(Event):
+    """公示: the rectification result is shown to the public from `starts` until `ends`."""
+
+    label: ClassVar[str] = "公示"
+
+    starts: AwareDatetime
+    ends: AwareDatetime
+    days: int = Field(ge=1, description="公示期 in `day_kind` days")
+    day_kind: str = Field(description="calendar (自然日) or working (工作日)")
+    summary: Annotated[str, Field(min_length=1, max_length=2000), Readable] = Field(
+        description="公示内容: what the public page shows"
+    )
+
+
+class ObjectionReceived(Event):
+    """收到公示异议: an objection during 公示 puts the case back to the 督察办 (待验收) with the objection attached.
+
+    The 督察办 verifies again: passed starts the steps again from the first, failed sends the case back to the unit."""
+
+    label: ClassVar[str] = "收到公示异议"
+
+    objection_id: str
+    text: str
+    received_at: AwareDatetime
+
+
+class NoticeCompleted(Event):
+    """公示期满无异议."""
+
+    label: ClassVar[str] = "公示期满"
+
+    notice_ended: AwareDatetime
+    remaining: list[ClosureStep] = Field(description="the steps still to take, in order")
+
+    def remaining_steps(self) -> list[ClosureStep]:
+        return list(self.remaining)
+
+
+class SignedOff(Event):
+    """审签: the responsible county leader signs the closure off."""
+
+    label: ClassVar[str] = "审签"
+
+    leader: str = Field(description="审签领导 (the signing account)")
+    opinion: str | None = None
+    remaining: list[ClosureStep] = Field(description="the steps still to take, in order")
+
+    def remaining_steps(self) -> list[ClosureStep]:
+        return list(self.remaining)
+
+
+class ReviewRequested(Event):
+    """提请复核: the closure goes to the level above (the province) for review; the case waits for its result."""
+
+    label: ClassVar[str] = "提请复核"
+
+    note: str | None = None
+    source: Source
+    title: str
+    unit: str
+    summary: str | None = Field(default=None, description="整改情况, as the unit reported it")
+
+
+class ReviewPassed(Event):
+    """复核通过 (from the province)."""
+
+    label: ClassVar[str] = "复核通过"
+
+    reviewer: str
+    opinion: str | None = None
+    remaining: list[ClosureStep] = Field(description="the steps still to take, in order")
+
+    def remaining_steps(self) -> list[ClosureStep]:
+        return list(self.remaining)
+
+
+class ReviewRejected(Event):
+    """复核不通过 (from the province): the case is rectified again, to a new deadline."""
+
+    label: ClassVar[str] = "复核不通过"
+
+    reviewer: str
+    reason: str
+    unit: str
+    new_deadline: AwareDatetime
+    deadline_working_days: int | None = Field(default=None, description="new_deadline counted as 工作日 from then")
+
+
+class ClosureFiled(Event):
+    """报备: the closure filed upward (to the province) after 销号."""
+
+    label: ClassVar[str] = "销号报备"
+
+    filed_to: str = Field(description="报备对象, e.g. 省生态环境厅")
+    note: str | None = None
+
+
 # ---------------------------------------------------------------- upcasting
 
 
@@ -324,12 +451,29 @@ EVENTS: tuple[type[Event], ...] = (
     DeadlineApproaching,
     DeadlineMissed,
     AssignmentLetterIssued,
+    VerificationPassed,
+    NoticeStarted,
+    ObjectionReceived,
+    NoticeCompleted,
+    SignedOff,
+    ReviewRequested,
+    ReviewPassed,
+    ReviewRejected,
+    ClosureFiled,
 )
 
 
-# The status a case is in after each of its events (None: as it was before): the one place this is written.
-# Only a passed verification (Closed) closes; a failed one, and 回头看, put the case back into rectification.
-STATUS_AFTER: dict[type[Event], CaseStatus | None] = {
+class AfterStep(StrEnum):
+    """A status rule that depends on the event: the status of its first remaining step (`next_status`)."""
+
+    NEXT_STEP = "next_step"
+
+
+# The status a case is in after each of its events (None: as it was before; NEXT_STEP: the status of the event's
+# first remaining step, 待销号 when none remains): the one place this is written.
+# Only 销号 (Closed) closes; a failed verification, a rejected review and 回头看 put the case back into rectification;
+# an objection during 公示 puts it back to 验收.
+STATUS_AFTER: dict[type[Event], CaseStatus | AfterStep | None] = {
     CaseOpened: CaseStatus.REPORTED,
     Assigned: CaseStatus.ASSIGNED,
     Reassigned: CaseStatus.ASSIGNED,
@@ -343,7 +487,19 @@ STATUS_AFTER: dict[type[Event], CaseStatus | None] = {
     DeadlineApproaching: None,
     DeadlineMissed: None,
     AssignmentLetterIssued: None,  # not a case's event: the year's letter stream
+    VerificationPassed: AfterStep.NEXT_STEP,
+    NoticeStarted: CaseStatus.IN_NOTICE,
+    ObjectionReceived: CaseStatus.CLOSURE_REQUESTED,
+    NoticeCompleted: AfterStep.NEXT_STEP,
+    SignedOff: AfterStep.NEXT_STEP,
+    ReviewRequested: CaseStatus.AWAITING_REVIEW,
+    ReviewPassed: AfterStep.NEXT_STEP,
+    ReviewRejected: CaseStatus.ASSIGNED,
+    ClosureFiled: None,
 }
+
+# The events whose status is their next step's, and the steps each leaves (one protocol: `remaining_steps()`).
+StepEvent = VerificationPassed | NoticeCompleted | SignedOff | ReviewPassed
 
 # The case events that change the status.
 STATUS_CHANGING: tuple[type[Event], ...] = tuple(cls for cls, status in STATUS_AFTER.items() if status is not None)
@@ -351,4 +507,8 @@ STATUS_CHANGING: tuple[type[Event], ...] = tuple(cls for cls, status in STATUS_A
 
 def status_after(event: Event, before: CaseStatus | None) -> CaseStatus | None:
     """The case's status after `event`, given the status before it (None: not known yet)."""
-    return STATUS_AFTER[type(event)] or before
+    rule = STATUS_AFTER[type(event)]
+    if rule is AfterStep.NEXT_STEP:
+        assert isinstance(event, StepEvent), f"{event.event_type()} names no remaining steps"
+        return next_status(event.remaining_steps())
+    return rule or before

@@ -108,6 +108,8 @@ class CaseStatus(StrEnum):
     IN_NOTICE = "in_notice"  # 公示中
     AWAITING_SIGNOFF = "awaiting_signoff"  # 待审签
     AWAITING_REVIEW = "awaiting_review"  # 待复核
+    # Every step done: the 督察办's 销号 is all that remains (a status of its own, so that no step's status lingers).
+    AWAITING_CLOSURE = "awaiting_closure"  # 待销号
     CLOSED = "closed"  # 已销号
 
 
@@ -119,6 +121,7 @@ CASE_STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.IN_NOTICE: "公示中",
     CaseStatus.AWAITING_SIGNOFF: "待审签",
     CaseStatus.AWAITING_REVIEW: "待复核",
+    CaseStatus.AWAITING_CLOSURE: "待销号",
     CaseStatus.CLOSED: "已销号",
 }
 
@@ -155,3 +158,16 @@ MEETING_LABELS: dict[MeetingKind, str] = {
     MeetingKind.PROGRESS: "推进会",
     MeetingKind.DISPATCH: "调度会",
 }
+
+
+# The status a case waits in for each step (before it is taken).
+CLOSURE_STEP_STATUS: dict[ClosureStep, CaseStatus] = {
+    ClosureStep.NOTICE: CaseStatus.AWAITING_NOTICE,
+    ClosureStep.SIGNOFF: CaseStatus.AWAITING_SIGNOFF,
+    ClosureStep.REVIEW: CaseStatus.AWAITING_REVIEW,
+}
+
+# The statuses between a passed 验收 and 销号: open, neither 整改中 nor closed.
+CLOSURE_PROCEDURE_STATUSES: frozenset[CaseStatus] = frozenset(
+    {*CLOSURE_STEP_STATUS.values(), CaseStatus.IN_NOTICE, CaseStatus.AWAITING_CLOSURE}
+)

@@ -8,6 +8,12 @@ another organisation's system: its data is read tolerantly (unknown fields ignor
 `province.outbound`: what the county reports back for each of the province's 交办, as
 CloudEvents in binary mode whose `ce_type` is the class name below and whose data
 always carries the province's own `reference`, so their platform needs none of our code.
+
+The closure procedure's 复核 (销号工作规程): the county asks the level above to review a closure
+(ProvinceReviewRequested on `province.outbound`, for every case whose steps include 复核, with or
+without a province reference) and files each 销号 upward (ProvinceClosureFiled); the review's
+result comes back on `province.inbound` as a CloudEvent of type `REVIEW_TYPE` (ProvinceReviewed),
+which intake records on `intake.events` for cases to apply.
 """
 
 from enum import StrEnum
@@ -20,6 +26,7 @@ from shared.contracts.cases import Evidence
 from shared.contracts.codes import DOMAIN_LABELS, CaseStatus, Domain
 
 ASSIGNMENT_TYPE = "cn.province.eco.assignment"
+REVIEW_TYPE = "cn.province.eco.review"
 
 _DOMAIN_BY_LABEL = {label: code.value for code, label in DOMAIN_LABELS.items()}
 
@@ -65,6 +72,16 @@ class StatusChange(StrEnum):
     REOPENED = "reopened"
     DEADLINE_EXTENDED = "deadline_extended"
     DEADLINE_MISSED = "deadline_missed"
+    # the closure procedure (销号工作规程)
+    VERIFICATION_PASSED = "verification_passed"
+    NOTICE_STARTED = "notice_started"
+    OBJECTION_RECEIVED = "objection_received"
+    NOTICE_COMPLETED = "notice_completed"
+    SIGNED_OFF = "signed_off"
+    REVIEW_REQUESTED = "review_requested"
+    REVIEW_PASSED = "review_passed"
+    REVIEW_REJECTED = "review_rejected"
+    CLOSURE_FILED = "closure_filed"
 
 
 STATUS_CHANGE_LABELS: dict[StatusChange, str] = {
@@ -78,6 +95,15 @@ STATUS_CHANGE_LABELS: dict[StatusChange, str] = {
     StatusChange.REOPENED: "回头看重新整改",
     StatusChange.DEADLINE_EXTENDED: "整改延期",
     StatusChange.DEADLINE_MISSED: "整改超期",
+    StatusChange.VERIFICATION_PASSED: "验收通过，进入销号程序",
+    StatusChange.NOTICE_STARTED: "公示中",
+    StatusChange.OBJECTION_RECEIVED: "公示期间收到异议，重新验收",
+    StatusChange.NOTICE_COMPLETED: "公示期满无异议",
+    StatusChange.SIGNED_OFF: "县领导已审签",
+    StatusChange.REVIEW_REQUESTED: "提请上级复核",
+    StatusChange.REVIEW_PASSED: "复核通过",
+    StatusChange.REVIEW_REJECTED: "复核不通过，重新整改",
+    StatusChange.CLOSURE_FILED: "销号已报备",
 }
 
 
@@ -113,4 +139,67 @@ class ProvinceResultReported(Event):
     closed_at: AwareDatetime
 
 
-EVENTS: tuple[type[Event], ...] = (ProvinceStatusChanged, ProvinceResultReported)
+class ProvinceReviewRequested(Event):
+    """提请复核: the county asks the level above to review a case's closure before 销号.
+
+    The province answers with a CloudEvent of type `REVIEW_TYPE` naming the same `issue_id`."""
+
+    label: ClassVar[str] = "提请省级复核"
+
+    issue_id: str = Field(description="县问题编号, quoted back in the review's result")
+    reference: str | None = Field(default=None, description="省平台交办编号, when the province handed the problem over")
+    source: str = Field(description="问题来源 code (central_inspection, provincial_inspection, …)")
+    title: str
+    unit: str = Field(description="责任单位")
+    summary: str | None = Field(default=None, description="整改情况")
+    note: str | None = Field(default=None, description="提请说明")
+    requested_at: AwareDatetime
+
+
+class ProvinceClosureFiled(Event):
+    """销号报备: a case's 销号 filed upward."""
+
+    label: ClassVar[str] = "销号报备上级"
+
+    issue_id: str
+    reference: str | None = Field(default=None, description="省平台交办编号, when the province handed the problem over")
+    filed_to: str = Field(description="报备对象")
+    note: str | None = None
+    filed_at: AwareDatetime
+
+
+class ProvinceReviewed(Event):
+    """复核结果: the level above's review of a closure (the `data` of an inbound CloudEvent of type `REVIEW_TYPE`).
+
+    Recorded by intake on `intake.events` as it came (ReviewResultRecorded); cases applies it to the case
+    `issue_id` (复核通过, or 复核不通过 and the case rectified again to `new_deadline`, else the policy's default)."""
+
+    label: ClassVar[str] = "省级复核结果"
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    issue_id: str = Field(min_length=1, max_length=64, description="县问题编号, as ProvinceReviewRequested named it")
+    passed: bool = Field(description="复核通过")
+    reviewer: str = Field(min_length=1, max_length=100, description="复核单位或复核人")
+    opinion: str | None = Field(default=None, max_length=2000, description="复核意见；不通过时必填")
+    new_deadline: AwareDatetime | None = Field(default=None, description="不通过时的整改时限")
+    reviewed_at: AwareDatetime | None = None
+
+
+EVENTS: tuple[type[Event], ...] = (
+    ProvinceStatusChanged,
+    ProvinceResultReported,
+    ProvinceReviewRequested,
+    ProvinceClosureFiled,
+)
+
+
+class ReviewResultRecorded(ProvinceReviewed):
+    """复核结果登记: the province's 复核 result as intake recorded it on `intake.events` (stream
+    `province-review:<issue_id>`), for cases to apply: the same data, our own event type on our own topic."""
+
+    label: ClassVar[str] = "复核结果登记"
+
+
+# The province's inbound events that intake records on its own topic (`intake.events`), for cases to apply.
+RECORDED_INBOUND: tuple[type[Event], ...] = (ReviewResultRecorded,)

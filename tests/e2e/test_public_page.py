@@ -74,7 +74,7 @@ async def test_the_public_page_on_a_phone_lists_problems_and_files_an_objection(
                 problems = await eventually(listed, lambda a: a.get("total") == len(REPORTS), "4 cases", 60)
                 noticed = next(i for i in problems["items"] if i["title"] == "河道非法采砂")["case_id"]
                 starts = now().replace(microsecond=0)
-                notice = {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(days=5)).isoformat()}
+                notice = {"starts": starts.isoformat(), "ends": (starts + timedelta(days=5)).isoformat()}
                 await record_facts(
                     projections, [(public.NOTICE_STARTED, noticed, 50, {**notice, "summary": "砂场已拆除，河岸已复绿"})]
                 )

@@ -82,6 +82,13 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/v1/cases/{case_id}/extend"): OFFICE,
         ("POST", "/v1/cases/{case_id}/verify"): OFFICE,
         ("POST", "/v1/cases/{case_id}/reopen"): OFFICE,
+        # 销号工作规程: the 督察办's steps, and the county leader's 审签
+        ("POST", "/v1/cases/{case_id}/start-notice"): OFFICE,
+        ("POST", "/v1/cases/{case_id}/complete-notice"): OFFICE,
+        ("POST", "/v1/cases/{case_id}/request-review"): OFFICE,
+        ("POST", "/v1/cases/{case_id}/close"): OFFICE,
+        ("POST", "/v1/cases/{case_id}/file-closure"): OFFICE,
+        ("POST", "/v1/cases/{case_id}/sign-off"): frozenset({R.LEADER}),
         ("POST", "/v1/cases/{case_id}/progress"): frozenset({R.UNIT}),
         ("POST", "/v1/cases/{case_id}/request-closure"): frozenset({R.UNIT}),
         # 佐证材料: uploaded by the unit holding the case (another's is 404), read by whoever reads the case.

@@ -19,6 +19,7 @@ from tests.support.issuer import issue_token
 # First match wins: (method or None for any, path pattern, role; None = no token, as the public sends).
 ROUTE_ROLES: list[tuple[str | None, str, Role | None]] = [
     ("POST", r"^/v1/cases/[^/]+/(progress|request-closure|evidence)$", Role.UNIT),
+    ("POST", r"^/v1/cases/[^/]+/sign-off$", Role.LEADER),
     ("POST", r"^/v1/cases/", Role.INSPECTION_OFFICE),
     ("POST", r"^/v1/enforcement-cases", Role.ENFORCEMENT),
     ("POST", r"^/v1/measures", Role.DISCIPLINE),

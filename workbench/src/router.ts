@@ -9,6 +9,7 @@ import AssignCase from './views/office/AssignCase.vue'
 import BatchUpload from './views/office/BatchUpload.vue'
 import CaseQueue from './views/office/CaseQueue.vue'
 import Documents from './views/office/Documents.vue'
+import ClosureProcedure from './views/office/ClosureProcedure.vue'
 import Overdue from './views/Overdue.vue'
 import UnitCases from './views/unit/UnitCases.vue'
 import { roleRoutes } from './views/roleRoutes'
@@ -31,6 +32,13 @@ export function workbenchRouter(): Router {
         props: { status: 'closure_requested', title: '待验收', action: '验收' },
         meta: { title: '待验收' },
       },
+      {
+        path: '/leader/to-sign',
+        component: CaseQueue,
+        props: { status: 'awaiting_signoff', title: '待审签', action: '审签' },
+        meta: { title: '待审签' },
+      },
+      { path: '/office/in-procedure', component: ClosureProcedure, meta: { title: '销号程序' } },
       { path: '/overdue', component: Overdue, meta: { title: '超期清单' } },
       { path: '/leader/overview', component: Overview, meta: { title: '总览' } },
       { path: '/cases', component: CaseLedger, meta: { title: '案件台账' } },

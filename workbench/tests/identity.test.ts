@@ -24,7 +24,15 @@ describe('who is signed in', () => {
   it('reads the one role of a make-token development token', () => {
     const person = personOf(claimsOf(jwt({ sub: '督察办', role: 'inspection_office' })) ?? {})
     expect(person).toEqual({ name: '督察办', roles: ['inspection_office'], unit: null })
-    expect(jobsOf(person).map((j) => j.title)).toEqual(['待交办', '待验收', '案件台账', '交办表导入', '督查文书', '超期清单'])
+    expect(jobsOf(person).map((j) => j.title)).toEqual([
+      '待交办',
+      '待验收',
+      '销号程序',
+      '案件台账',
+      '交办表导入',
+      '督查文书',
+      '超期清单',
+    ])
   })
 
   it('offers no job to a role the workbench has no page for', () => {

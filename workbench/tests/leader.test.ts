@@ -37,9 +37,9 @@ describe('the ledger’s filters in the address', () => {
 })
 
 describe('each role’s menu', () => {
-  it('gives 县领导 and 查看人员 the read-only pages only', () => {
+  it('gives 县领导 and 查看人员 the read-only pages, and the leader 审签 (销号工作规程)', () => {
     const titles = ['总览', '案件台账', '超期清单']
-    expect(jobsOf(personOf({ sub: 'l', role: 'leader' })).map((j) => j.title)).toEqual(titles)
+    expect(jobsOf(personOf({ sub: 'l', role: 'leader' })).map((j) => j.title)).toEqual(['总览', '待审签', ...titles.slice(1)])
     expect(jobsOf(personOf({ sub: 'v', role: 'viewer' })).map((j) => j.title)).toEqual(titles)
   })
 

@@ -1,6 +1,8 @@
 """Routes of cases: each command enters here and answers with the case's new version; the reads follow.
 
 督察办 assigns, supervises, extends, verifies and reopens; the responsible unit reports and asks for closure.
+After a passed 验收, the closure procedure (销号工作规程, closure_policy.py): 督察办 starts and completes the 公示,
+asks for the province's 复核, closes (销号) and files the closure (报备); the county leader signs off (审签).
 A 进展反馈 or 申请销号 names files uploaded to the case (api/evidence.py) by their SHA-256: the route
 looks up which of them the case holds, and the rules refuse any other (domain.py).
 """
@@ -33,6 +35,8 @@ CaseId = Annotated[str, Path(min_length=1, max_length=64)]
 # 督察办 commands, and the responsible unit's.
 OfficeCommand = Annotated[CommandRequest, command_request(Role.INSPECTION_OFFICE)]
 UnitCommand = Annotated[CommandRequest, command_request(Role.UNIT)]
+# 审签: a county leader (any account of the role: the county's leaders sign for the county, see README).
+LeaderCommand = Annotated[CommandRequest, command_request(Role.LEADER)]
 
 
 # How a route makes its command, given the actor and the moment (a body's `command`).
@@ -131,9 +135,56 @@ async def request_closure(
     return await _run(deps, case_id, None, request, names=body)
 
 
-@router.post("/{case_id}/verify", response_model=schemas.CommandOut, summary="验收：通过即销号，不通过则退回整改")
+@router.post(
+    "/{case_id}/verify",
+    response_model=schemas.CommandOut,
+    summary="验收：通过即进入销号程序（来源无程序步骤的直接销号），不通过则退回整改",
+)
 async def verify(case_id: CaseId, body: schemas.VerifyIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
+    return await _run(deps, case_id, functools.partial(body.command, policy=deps.closure_policy), request)
+
+
+# ---------------------------------------------------------------- the closure procedure (销号工作规程)
+
+
+@router.post("/{case_id}/start-notice", response_model=schemas.CommandOut, summary="发布公示（公示期按销号规程）")
+async def start_notice(
+    case_id: CaseId, body: schemas.StartNoticeIn, deps: DepsDep, request: OfficeCommand
+) -> schemas.CommandOut:
+    return await _run(deps, case_id, functools.partial(body.command, policy=deps.closure_policy), request)
+
+
+@router.post("/{case_id}/complete-notice", response_model=schemas.CommandOut, summary="公示期满无异议")
+async def complete_notice(
+    case_id: CaseId, body: schemas.CompleteNoticeIn, deps: DepsDep, request: OfficeCommand
+) -> schemas.CommandOut:
     return await _run(deps, case_id, body.command, request)
+
+
+@router.post("/{case_id}/sign-off", response_model=schemas.CommandOut, summary="审签（县领导）")
+async def sign_off(
+    case_id: CaseId, body: schemas.SignOffIn, deps: DepsDep, request: LeaderCommand
+) -> schemas.CommandOut:
+    return await _run(deps, case_id, body.command, request)
+
+
+@router.post("/{case_id}/request-review", response_model=schemas.CommandOut, summary="提请上级复核（经省级平台）")
+async def request_review(
+    case_id: CaseId, body: schemas.RequestReviewIn, deps: DepsDep, request: OfficeCommand
+) -> schemas.CommandOut:
+    return await _run(deps, case_id, body.command, request)
+
+
+@router.post("/{case_id}/close", response_model=schemas.CommandOut, summary="销号（销号程序各步骤完成后）")
+async def close(case_id: CaseId, body: schemas.CloseIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
+    return await _run(deps, case_id, body.command, request)
+
+
+@router.post("/{case_id}/file-closure", response_model=schemas.CommandOut, summary="销号报备（报上级）")
+async def file_closure(
+    case_id: CaseId, body: schemas.FileClosureIn, deps: DepsDep, request: OfficeCommand
+) -> schemas.CommandOut:
+    return await _run(deps, case_id, functools.partial(body.command, policy=deps.closure_policy), request)
 
 
 @router.post("/{case_id}/reopen", response_model=schemas.CommandOut, summary="回头看：问题反弹，重新打开并给出新时限")

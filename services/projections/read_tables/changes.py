@@ -127,7 +127,7 @@ async def record(conn: Connection, issue_ids: list[str]) -> None:
 def grouping(filters: CaseFilters, assigned_to: str | None, group_by: str | None = None) -> Grouping | None:
     """The grouping whose days answer these figures (every case, or one source's or township's, grouped by it or
     not at all), or None: the other filters, a unit's scope and other groupings read the cases."""
-    others = (filters.domain, filters.batch, filters.unit, filters.from_, filters.to)
+    others = (filters.domain, filters.batch, filters.unit, filters.status, filters.from_, filters.to)
     if assigned_to is not None or any(value is not None for value in others):
         return None
     filtered = [g for g in GROUPINGS if getattr(filters, g.column) is not None]

@@ -16,6 +16,7 @@ from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUni
 from services.projections.read_tables import changes
 from services.projections.read_tables.facts import BATCH
 from services.projections.read_tables.sql import Params, where
+from shared.contracts.codes import CaseStatus
 from shared.db import Connection
 
 # ---- the write side: the problem's own record (its state history: case_history.py) ----
@@ -134,6 +135,8 @@ def state_sql(
         conditions.append(f"i.domain = any({p(domains)}::text[])")
     if filters.unit is not None:
         conditions.append(unit_condition(filters.unit, p, h))
+    if filters.status is not None:
+        conditions.append(status_condition(filters.status, p, h))
     if figure is not None and figure in IN_FORCE_SQL:
         # the figure's condition on the state in force (not on the standing computed from it): the planner
         # estimates it and can start from the states
@@ -166,6 +169,11 @@ def issue_conditions(filters: CaseFilters, p: Params, *, assigned_to: str | None
     if filters.to is not None:
         conditions.append(f"i.reported_at < {p(day_start(filters.to + timedelta(days=1)))}")
     return conditions
+
+
+def status_condition(status: CaseStatus, p: Params, h: str = "h") -> str:
+    """整改状态 at the moment (`h`: the state in force, or `i` now); a case not opened yet is 待交办."""
+    return f"coalesce({h}.status, 'reported') = {p(status.value)}"
 
 
 def unit_condition(unit: str, p: Params, h: str = "h") -> str:
@@ -202,6 +210,7 @@ GROUP_SQL: dict[GroupBy, str] = {
     GroupBy.township: "i.township",
     GroupBy.unit: "coalesce({h}.unit, '')",
     GroupBy.domain: "i.domain",
+    GroupBy.status: "coalesce({h}.status, 'reported')",
 }
 
 
@@ -393,6 +402,8 @@ async def trend(
     ats = p(moments)
     conditions = [f"i.reported_at <= {p(moments[-1])}", *issue_conditions(filters, p, assigned_to=assigned_to)]
     unit = "true" if filters.unit is None else unit_condition(filters.unit, p)
+    if filters.status is not None:
+        unit = f"{unit} and {status_condition(filters.status, p)}"
 
     def first_at(instant: str) -> str:
         """The number of the first moment at or after an instant (timestamps have microseconds)."""

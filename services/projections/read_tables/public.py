@@ -17,7 +17,7 @@ from services.projections.read_tables.sql import Params, where
 from shared.contracts.codes import CaseStatus
 from shared.db import Connection
 
-# The event types the public row is folded from. NoticeStarted (公示开始: payload starts_at, ends_at, summary) and
+# The event types the public row is folded from. NoticeStarted (公示开始: payload starts, ends, summary) and
 # MarkedConfidential (不予公开: payload confidential, default true, and reason) are cases' events of the closure
 # procedure (issue 17 item 1): named here as agreed, so their facts are folded as soon as the topic carries them.
 RESULT = "ClosureRequested"
@@ -36,9 +36,9 @@ _FOLD = f"""
     select f.stream_id,
            (array_agg(f.payload ->> 'summary' order by f.stream_version desc)
                 filter (where f.type = '{RESULT}'))[1],
-           (array_agg((f.payload ->> 'starts_at')::timestamptz order by f.stream_version desc)
+           (array_agg((f.payload ->> 'starts')::timestamptz order by f.stream_version desc)
                 filter (where f.type = '{NOTICE_STARTED}'))[1],
-           (array_agg((f.payload ->> 'ends_at')::timestamptz order by f.stream_version desc)
+           (array_agg((f.payload ->> 'ends')::timestamptz order by f.stream_version desc)
                 filter (where f.type = '{NOTICE_STARTED}'))[1],
            (array_agg(f.payload ->> 'summary' order by f.stream_version desc)
                 filter (where f.type = '{NOTICE_STARTED}'))[1],

@@ -1,5 +1,6 @@
 """The case fold in SQL (`case_history_of`, read_models.sql) against its statement in Python (domain.py)."""
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -73,3 +74,118 @@ async def test_the_sql_fold_gives_what_the_domain_fold_gives_for_every_case(
 
 def replace_time(envelope: Envelope, occurred_at: Any) -> Envelope:
     return envelope.model_copy(update={"occurred_at": occurred_at})
+
+
+async def test_the_sql_fold_follows_the_closure_procedure_as_the_domain_fold_does(
+    pool: asyncpg.Pool, settings: ProjectionsSettings
+) -> None:
+    """Each step leaves its next step's status (待公示, 公示中, 待审签, 待复核, 待销号); an objection goes back to 验收,
+    a rejected review back to 整改中 with its deadline; only 销号 closes."""
+    envelopes = _procedure_stream("closure-1")
+    expected = _expected(envelopes)
+    generation = await new_generation(pool, settings)
+    await feed(pool, generation, envelopes, batch=5)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
+        folded = [dict(r) for r in await case_history.fold(conn, ["closure-1"])]
+    assert folded == expected["closure-1"]
+    assert [row["status"] for row in folded][3:] == [
+        "awaiting_notice",
+        "in_notice",
+        "closure_requested",  # 公示异议
+        "awaiting_notice",
+        "in_notice",
+        "awaiting_signoff",
+        "awaiting_review",
+        "awaiting_review",  # 提请复核: waiting for the province
+        "assigned",  # 复核不通过
+        "closure_requested",
+        "awaiting_signoff",  # the policy changed in between: this 验收's steps are 审签 and 复核 only
+        "awaiting_review",
+        "awaiting_review",
+        "awaiting_closure",
+        "closed",
+        "closed",  # 报备 keeps it closed
+    ]
+    assert folded[11]["deadline"] == envelopes[11].payload.new_deadline  # type: ignore[attr-defined]
+    assert [row["closed_at"] is not None for row in folded].count(True) == 2
+
+
+def _procedure_stream(case_id: str) -> list[Envelope]:
+    """One case through every step of the closure procedure, its events as the cases domain decides them."""
+    from functools import reduce
+
+    from services.cases import domain
+    from services.cases.commands import (
+        ApplyReview,
+        Close,
+        Command,
+        CompleteNotice,
+        DeadlineSpec,
+        FileClosure,
+        ReceiveObjection,
+        RequestReview,
+        SignOff,
+        StartNotice,
+        Verify,
+    )
+    from shared.contracts.codes import ClosureStep, Source
+    from tests.unit.cases.builders import assign, open_case, request_closure
+
+    t0 = now() - timedelta(days=60)
+    every = {Source.CENTRAL_INSPECTION: (ClosureStep.NOTICE, ClosureStep.SIGNOFF, ClosureStep.REVIEW)}
+    shorter = {Source.CENTRAL_INSPECTION: (ClosureStep.SIGNOFF, ClosureStep.REVIEW)}
+
+    def notice(t: Any) -> StartNotice:
+        return StartNotice(summary="整改已完成", ends=t + timedelta(days=7), days=7, day_kind="calendar", now=t)
+
+    days = [t0 + timedelta(days=n) for n in range(40)]
+    commands: list[Command] = [
+        open_case(case_id),
+        assign(now=days[0], deadline=days[0] + timedelta(days=30)),
+        request_closure(days[1]),
+        Verify(verifier="县督察办", passed=True, now=days[2], procedure=every),
+        notice(days[2]),
+        ReceiveObjection(objection_id="o-1", text="仍有采砂船停靠", received_at=days[3], now=days[3]),
+        Verify(verifier="县督察办", passed=True, now=days[4], procedure=every),
+        notice(days[4]),
+        CompleteNotice(now=days[12]),
+        SignOff(leader="leader:chen", now=days[13]),
+        RequestReview(now=days[13]),
+        ApplyReview(
+            passed=False,
+            reviewer="省生态环境厅",
+            opinion="复绿不达标",
+            new_deadline=days[39] + timedelta(days=30),
+            default_deadline=DeadlineSpec(working_days=30),
+            now=days[14],
+        ),
+        request_closure(days[15]),
+        Verify(verifier="县督察办", passed=True, now=days[16], procedure=shorter),
+        SignOff(leader="leader:chen", now=days[17]),
+        RequestReview(now=days[17]),
+        ApplyReview(passed=True, reviewer="省生态环境厅", now=days[18], default_deadline=DeadlineSpec(working_days=30)),
+        Close(now=days[19]),
+        FileClosure(filed_to="省生态环境厅", now=days[20]),
+    ]
+    state: domain.Case | None = None
+    envelopes: list[Envelope] = []
+    for n, command in enumerate(commands):
+        events = domain.decide(command, state)
+        state = reduce(domain.evolve, events, state)
+        at = getattr(command, "now", t0) if n else t0 - timedelta(days=1)
+        for event in events:
+            envelopes.append(
+                Envelope(
+                    event_id=uuid.uuid4(),
+                    type=event.event_type(),
+                    schema_version=event.schema_version,
+                    stream_id=case_id,
+                    stream_version=len(envelopes) + 1,
+                    occurred_at=at,
+                    correlation_id=case_id,
+                    actor="test",
+                    payload=event,
+                )
+            )
+    return envelopes

@@ -132,8 +132,8 @@ async def test_a_case_in_notice_is_listed_with_its_notice_and_a_withheld_case_is
                 noticed,
                 v + 2,
                 {
-                    "starts_at": starts.isoformat(),
-                    "ends_at": (starts + timedelta(days=7)).isoformat(),
+                    "starts": starts.isoformat(),
+                    "ends": (starts + timedelta(days=7)).isoformat(),
                     "summary": "第二次公示",
                 },
             )
@@ -146,7 +146,7 @@ async def test_a_case_in_notice_is_listed_with_its_notice_and_a_withheld_case_is
                 public.NOTICE_STARTED,
                 noticed,
                 v + 1,
-                {"starts_at": "2020-01-01T00:00:00Z", "ends_at": "2020-01-08T00:00:00Z", "summary": "第一次"},
+                {"starts": "2020-01-01T00:00:00Z", "ends": "2020-01-08T00:00:00Z", "summary": "第一次"},
             )
         ],
     )

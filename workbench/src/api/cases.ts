@@ -6,13 +6,38 @@ import { previewOf, type DeadlinePreview } from '../deadline'
 import type { Api } from './client'
 import { ApiError } from './problems'
 
-export type CaseStatus = 'reported' | 'assigned' | 'closure_requested' | 'closed'
+export type CaseStatus =
+  | 'reported'
+  | 'assigned'
+  | 'closure_requested'
+  | 'awaiting_notice'
+  | 'in_notice'
+  | 'awaiting_signoff'
+  | 'awaiting_review'
+  | 'awaiting_closure'
+  | 'closed'
 
+// In the order a case goes: after 待验收, the closure procedure's (销号工作规程) steps its source takes, then 销号.
 export const STATUS_LABELS: Record<CaseStatus, string> = {
   reported: '待交办',
   assigned: '整改中',
   closure_requested: '待验收',
+  awaiting_notice: '待公示',
+  in_notice: '公示中',
+  awaiting_signoff: '待审签',
+  awaiting_review: '待复核',
+  awaiting_closure: '待销号',
   closed: '已销号',
+}
+
+/** 销号程序: the steps fixed at 验收, which are done, and the 公示 and 复核 as far as they went. */
+export interface Procedure {
+  steps: { step: 'notice' | 'signoff' | 'review'; label: string; done: boolean }[]
+  notice_starts: string | null
+  notice_ends: string | null
+  notice_summary: string | null
+  signed_off_by: string | null
+  review_requested: boolean
 }
 
 export interface Leader {
@@ -75,6 +100,9 @@ export interface Case {
   progress: { note: string; percent: number | null; photos: Evidence[] } | null
   closure_request: { summary: string; evidence: Evidence[] } | null
   verification: { passed: boolean; passed_label: string; verifier: string; note: string | null } | null
+  procedure: Procedure | null
+  objection: { objection_id: string; text: string; received_at: string } | null
+  filed: boolean
   supervisions: number
   extensions: number
   reopenings: number
@@ -187,7 +215,16 @@ export async function previewDeadline(api: Api, workingDays: number): Promise<De
   }
 }
 
-type Command = 'assign' | 'supervise' | 'extend' | 'reopen' | 'progress' | 'request-closure' | 'verify'
+/** The closure procedure's commands (销号工作规程): 督察办's, and the leader's 审签; each body an optional note. */
+export type StepCommand = 'start-notice' | 'complete-notice' | 'sign-off' | 'request-review' | 'close' | 'file-closure'
+
+export interface StepBody {
+  summary?: string // start-notice: 公示内容 (required there)
+  opinion?: string // sign-off: 审签意见
+  note?: string // request-review, close, file-closure
+}
+
+type Command = 'assign' | 'supervise' | 'extend' | 'reopen' | 'progress' | 'request-closure' | 'verify' | StepCommand
 
 export function send(api: Api, id: string, command: 'assign', body: AssignBody, version: number): Promise<CommandOut>
 export function send(api: Api, id: string, command: 'supervise', body: SuperviseBody, version: number): Promise<CommandOut>
@@ -202,6 +239,7 @@ export function send(
   version: number,
 ): Promise<CommandOut>
 export function send(api: Api, id: string, command: 'verify', body: VerifyBody, version: number): Promise<CommandOut>
+export function send(api: Api, id: string, command: StepCommand, body: StepBody, version: number): Promise<CommandOut>
 export function send(api: Api, id: string, command: Command, body: unknown, version: number): Promise<CommandOut> {
   return api.command<CommandOut>('cases', `/v1/cases/${encodeURIComponent(id)}/${command}`, body, version)
 }

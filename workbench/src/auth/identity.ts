@@ -41,9 +41,11 @@ export interface Job {
 /** The jobs the workbench has so far, in menu order. */
 export const JOBS: Job[] = [
   { path: '/leader/overview', title: '总览', roles: ['leader', 'viewer'] },
+  { path: '/leader/to-sign', title: '待审签', roles: ['leader'] },
   { path: '/unit/cases', title: '我的案件', roles: ['unit'] },
   { path: '/office/to-assign', title: '待交办', roles: ['inspection_office'] },
   { path: '/office/to-verify', title: '待验收', roles: ['inspection_office'] },
+  { path: '/office/in-procedure', title: '销号程序', roles: ['inspection_office'] },
   { path: '/operator/hotline', title: '热线录入', roles: ['operator'] },
   { path: '/operator/reports', title: '举报查询', roles: ['operator'] },
   { path: '/discipline/measures', title: '问责措施', roles: ['discipline'] },
