@@ -59,13 +59,7 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
     async def query(view: View) -> WorkSummaryOut:
         summary = await report.gather(view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now)
         base = present.query_of(as_of=filters.as_of)
-        counts = await report.gather_documents(view.conn, year=year, as_of=filters.as_of)
-        years = await report.gather_enforcement_years(view.conn, at=summary.at, as_of=filters.as_of)
-        sentences = [
-            *report.paragraphs(summary),
-            report.documents_paragraph(year, counts),
-            report.enforcement_years_paragraph(years),
-        ]
+        sentences = report.paragraphs(summary)
         return await view.answer(
             WorkSummaryOut,
             year=year,
