@@ -170,6 +170,8 @@ class Stack:
             DEADLINE_POLL_SECONDS="0.5",
             LOG_JSON="true",
             METRICS_TOKEN=self.config.metrics_token,
+            # Outside development every service signs its audit log (shared/audit/log.py): the install's key for it.
+            AUDIT_SIGNING_KEY=self.config.kafka_keys.get(f"AUDIT_SIGNING_KEY_{service.upper()}", ""),
         )
         return env
 

@@ -238,7 +238,7 @@ async def test_four_people_run_one_problem_through_the_loop_in_the_workbench(
                     await unit_page.reload()
                     await request_closure(unit_page, photo, "河道内垃圾已彻底清理，附清理后照片")
                     await office_page.reload()
-                    await office_page.get_by_text("通过（销号）").click()
+                    await office_page.get_by_text("通过（按销号规程").click()
                     await office_page.get_by_role("button", name="提交验收").click()
                     await expect(office_page.locator(".el-tag", has_text="已销号").first).to_be_visible()
 
