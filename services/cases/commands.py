@@ -198,6 +198,18 @@ class Reopen:
 
 
 @dataclass(frozen=True)
+class MarkConfidential:
+    """不予公开 (confidential) or 恢复公开: whether the public page may list the case, with the reason.
+
+    `by_unit`: asked by the responsible unit (which may withhold its own case, not publish it again)."""
+
+    confidential: bool
+    reason: str
+    by_unit: bool
+    now: datetime
+
+
+@dataclass(frozen=True)
 class WarnDeadline:
     """System: remind the unit when less than `lead` remains before `deadline`."""
 
@@ -231,6 +243,7 @@ Command = (
     | ApplyReview
     | Close
     | FileClosure
+    | MarkConfidential
     | WarnDeadline
     | MarkDeadlineMissed
 )

@@ -19,6 +19,7 @@ from services.cases.commands import (
     DeadlineSpec,
     ExtendDeadline,
     FileClosure,
+    MarkConfidential,
     MarkDeadlineMissed,
     OpenCase,
     ReceiveObjection,
@@ -48,6 +49,7 @@ from shared.contracts.cases import (
     DeadlineExtended,
     DeadlineMissed,
     Evidence,
+    MarkedConfidential,
     NoticeCompleted,
     NoticeStarted,
     ObjectionReceived,
@@ -70,7 +72,7 @@ from shared.contracts.codes import (
     Domain,
     Source,
 )
-from shared.errors import InvalidCommand, RuleViolation
+from shared.errors import Forbidden, InvalidCommand, RuleViolation
 from shared.workdays import working_days_deadline
 
 
@@ -133,6 +135,7 @@ class Case:
     supervisions: int = 0
     extensions: int = 0
     reopenings: int = 0
+    confidential: MarkedConfidential | None = None  # the latest 不予公开 / 恢复公开; None: never marked (public)
     version: int = 0
 
 
@@ -219,6 +222,8 @@ def _apply(state: Case, event: Event) -> Case:
             return _new_deadline(rejected, event.new_deadline, event.deadline_working_days)
         case ClosureFiled():
             return replace(state, filed=event)
+        case MarkedConfidential():
+            return replace(state, confidential=event)
         case Reopened():
             # the earlier closure and its verification stay in the history, not in the case being rectified again
             reopened = replace(
@@ -267,6 +272,9 @@ ALLOWED: dict[type, frozenset[CaseStatus]] = {
     ApplyReview: frozenset({CaseStatus.AWAITING_REVIEW}),
     Close: frozenset({CaseStatus.AWAITING_CLOSURE}),
     FileClosure: frozenset({CaseStatus.CLOSED}),
+    # 信息公开: the public page lists a case from its opening, so it may be withheld in every status (before 交办
+    # by 督察办 alone: a case has no responsible unit yet).
+    MarkConfidential: frozenset(CaseStatus),
 }
 
 
@@ -317,6 +325,8 @@ def decide(command: Command, state: Case | None) -> list[Event]:
             return [Closed(verifier=_verifier(state), note=command.note, unit=_unit(state))]
         case FileClosure():
             return _file(command, state)
+        case MarkConfidential():
+            return _mark_confidential(command, state)
     raise TypeError(f"unknown command {command!r}")
 
 
@@ -555,6 +565,24 @@ def _file(command: FileClosure, state: Case) -> list[Event]:
     if state.filed is not None:
         raise RuleViolation("already_filed", "该次销号已报备")
     return [ClosureFiled(filed_to=command.filed_to, note=command.note)]
+
+
+def is_confidential(state: Case) -> bool:
+    """不予公开: the latest mark withholds the case from the public page (never marked: public)."""
+    return state.confidential is not None and state.confidential.confidential
+
+
+def _mark_confidential(command: MarkConfidential, state: Case) -> list[Event]:
+    """不予公开 / 恢复公开. Publishing again is 督察办's alone: the unit cannot undo a withholding it may not have made.
+
+    The same value again is refused (409), not ignored: the person sees that the case already is as asked."""
+    if not command.confidential and command.by_unit:
+        raise Forbidden("恢复公开须由督察办办理；责任单位只能申请不予公开")
+    if command.confidential == is_confidential(state):
+        if command.confidential:
+            raise RuleViolation("already_confidential", "案件已设为不予公开，无需重复设置")
+        raise RuleViolation("not_confidential", "案件现为公开状态，无需恢复公开")
+    return [MarkedConfidential(confidential=command.confidential, reason=command.reason)]
 
 
 def _reopen(command: Reopen, state: Case) -> list[Event]:

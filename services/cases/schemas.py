@@ -6,7 +6,7 @@ Labels are zh-CN; moments are shown in Asia/Shanghai.
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from services.cases.closure_policy import ClosurePolicy
 from services.cases.commands import (
@@ -17,6 +17,7 @@ from services.cases.commands import (
     DeadlineSpec,
     ExtendDeadline,
     FileClosure,
+    MarkConfidential,
     Reopen,
     ReportProgress,
     RequestClosure,
@@ -27,10 +28,10 @@ from services.cases.commands import (
     Uploaded,
     Verify,
 )
-from services.cases.domain import Case, is_overdue
+from services.cases.domain import Case, is_confidential, is_overdue
 from shared.clock import SHANGHAI, shown
 from shared.contracts import Event
-from shared.contracts.base import Moment, Note, ShortText
+from shared.contracts.base import Moment, Note, Readable, ShortText
 from shared.contracts.cases import AssignedLeader, ClosureRejected, Evidence, Leader, Liaison
 from shared.contracts.codes import (
     CASE_STATUS_LABELS,
@@ -45,6 +46,8 @@ from shared.contracts.codes import (
 from shared.envelope import Envelope
 from shared.workdays import working_days_deadline
 
+# 不予公开 / 恢复公开's reason: trimmed, 1–500 characters, as MarkedConfidential records it.
+ConfidentialityReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Readable]
 WorkingDays = Annotated[int, Field(ge=1, le=365, description="工作日数，跳过法定节假日、计入调休上班日")]
 
 
@@ -224,6 +227,16 @@ class ReopenIn(NewDeadlineIn):
         return Reopen(reason=self.reason, new_deadline=self.deadline_spec(), now=now)
 
 
+class ConfidentialityIn(BaseModel):
+    """不予公开 (confidential: true) or 恢复公开 (false), with the reason (1–500 characters, kept in the history)."""
+
+    confidential: bool
+    reason: ConfidentialityReason = Field(description="不予公开或恢复公开的理由")
+
+    def command(self, actor: str, now: datetime, by_unit: bool) -> Command:
+        return MarkConfidential(confidential=self.confidential, reason=self.reason, by_unit=by_unit, now=now)
+
+
 # ---------------------------------------------------------------- answers
 
 
@@ -310,6 +323,8 @@ class CaseOut(BaseModel):
     procedure: ProcedureOut | None
     objection: ObjectionOut | None = Field(description="最近一次公示异议（重新验收前）")
     filed: bool = Field(description="本次销号已报备")
+    confidential: bool = Field(description="不予公开：信息公开页面不列出该案件")
+    confidential_reason: str | None = Field(description="最近一次不予公开或恢复公开的理由（从未设置时为空）")
     supervisions: int
     extensions: int
     reopenings: int
@@ -363,6 +378,8 @@ def case_out(case: Case, history: list[Envelope], now: datetime) -> CaseOut:
         if case.objection
         else None,
         filed=case.filed is not None,
+        confidential=is_confidential(case),
+        confidential_reason=case.confidential.reason if case.confidential else None,
         supervisions=case.supervisions,
         extensions=case.extensions,
         reopenings=case.reopenings,

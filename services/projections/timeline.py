@@ -99,6 +99,8 @@ def describe(event: Event) -> str:
             return f"给予{target}{labels.measure(event.measure)}：{event.reason}"
         case acc.MeasureRevoked():
             return f"撤销问责措施：{event.reason}"
+        case cases.MarkedConfidential():
+            return f"{event.shown_as()}：{event.reason}"
         case cases.AssignmentLetterIssued():
             return f"印发{event.letter_no}，交办{event.unit}，整改时限{local(event.deadline)}"
         case acc.FindingRecorded():

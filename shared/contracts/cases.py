@@ -410,6 +410,25 @@ class ClosureFiled(Event):
     note: str | None = None
 
 
+# ---------------------------------------------------------------- 信息公开: withholding a case from the public page
+
+
+class MarkedConfidential(Event):
+    """不予公开 (confidential) or 恢复公开 (not): whether the public page (信息公开) may list the case, and why.
+
+    The latest one counts; a case never marked is public. The status does not change. Projections read
+    `confidential` as true when absent (read_tables/public.py), so the field is always written."""
+
+    label: ClassVar[str] = "信息公开设置"
+
+    confidential: bool = Field(description="true: 不予公开; false: 恢复公开")
+    reason: Annotated[str, Field(min_length=1, max_length=500), Readable]
+
+    def shown_as(self) -> str:
+        """不予公开 or 恢复公开, as the case page and the timeline name it."""
+        return "不予公开" if self.confidential else "恢复公开"
+
+
 # ---------------------------------------------------------------- upcasting
 
 
@@ -460,6 +479,7 @@ EVENTS: tuple[type[Event], ...] = (
     ReviewPassed,
     ReviewRejected,
     ClosureFiled,
+    MarkedConfidential,
 )
 
 
@@ -496,6 +516,7 @@ STATUS_AFTER: dict[type[Event], CaseStatus | AfterStep | None] = {
     ReviewPassed: AfterStep.NEXT_STEP,
     ReviewRejected: CaseStatus.ASSIGNED,
     ClosureFiled: None,
+    MarkedConfidential: None,  # withholding from the public page leaves the case where it is
 }
 
 # The events whose status is their next step's, and the steps each leaves (one protocol: `remaining_steps()`).

@@ -91,6 +91,8 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
         ("POST", "/v1/cases/{case_id}/sign-off"): frozenset({R.LEADER}),
         ("POST", "/v1/cases/{case_id}/progress"): frozenset({R.UNIT}),
         ("POST", "/v1/cases/{case_id}/request-closure"): frozenset({R.UNIT}),
+        # 信息公开: the unit withholds its own case (不予公开); 督察办 withholds or publishes again
+        ("POST", "/v1/cases/{case_id}/confidentiality"): frozenset({R.UNIT, R.INSPECTION_OFFICE}),
         # 佐证材料: uploaded by the unit holding the case (another's is 404), read by whoever reads the case.
         ("POST", "/v1/cases/{case_id}/evidence"): frozenset({R.UNIT}),
         ("GET", "/v1/cases/{case_id}/evidence"): STAFF,

@@ -25,6 +25,7 @@ import {
   summonsBody,
 } from '../src/bodies/documents'
 import { emptyHotlineForm, hotlineBody } from '../src/bodies/intake'
+import { confidentialityAction, confidentialityBody } from '../src/confidentiality'
 import { idList } from '../src/bodies/text'
 import file from './request-bodies.json'
 
@@ -138,6 +139,17 @@ const BUILT: Record<string, unknown> = {
   'criminal measures': criminalMeasuresBody({ persons: [{ name: '李四' }], measure: '刑事拘留', policeUnit: '县公安局' }),
   referral: referralBody({ persons: [{ name: '李四' }, { name: ' ' }], procuratorate: '县人民检察院' }),
   closing: closeBody({ outcome: '移送起诉；按日罚款申请法院强制执行' }),
+  '不予公开 by the unit on its own case': confidentialityBody(
+    confidentialityAction(
+      { confidential: false, assignment: { problem: 'p', task: 't', unit: '城关镇人民政府', leader: { name: '王建国', post: '镇长', liaison: null }, measures: 'm' } },
+      { name: 'clerk', roles: ['unit'], unit: '城关镇人民政府' },
+    )!,
+    '涉及正在侦办的刑事案件',
+  ),
+  '恢复公开 by 督察办': confidentialityBody(
+    confidentialityAction({ confidential: true, assignment: null }, { name: 'office', roles: ['inspection_office'], unit: null })!,
+    '侦办终结',
+  ),
 }
 
 describe('what the forms send', () => {

@@ -3,6 +3,7 @@
 督察办 assigns, supervises, extends, verifies and reopens; the responsible unit reports and asks for closure.
 After a passed 验收, the closure procedure (销号工作规程, closure_policy.py): 督察办 starts and completes the 公示,
 asks for the province's 复核, closes (销号) and files the closure (报备); the county leader signs off (审签).
+督察办 and the responsible unit withhold a case from the public page (不予公开); 督察办 alone publishes it again.
 A 进展反馈 or 申请销号 names files uploaded to the case (api/evidence.py) by their SHA-256: the route
 looks up which of them the case holds, and the rules refuse any other (domain.py).
 """
@@ -35,6 +36,8 @@ CaseId = Annotated[str, Path(min_length=1, max_length=64)]
 # 督察办 commands, and the responsible unit's.
 OfficeCommand = Annotated[CommandRequest, command_request(Role.INSPECTION_OFFICE)]
 UnitCommand = Annotated[CommandRequest, command_request(Role.UNIT)]
+# 不予公开 / 恢复公开: the responsible unit (its own cases) and 督察办 (domain.py: publishing again is 督察办's alone).
+ConfidentialityCommand = Annotated[CommandRequest, command_request(Role.UNIT, Role.INSPECTION_OFFICE)]
 # 审签: a county leader (any account of the role: the county's leaders sign for the county, see README).
 LeaderCommand = Annotated[CommandRequest, command_request(Role.LEADER)]
 
@@ -57,7 +60,7 @@ def _own_cases_only(principal: Principal) -> Callable[[domain.Case | None], None
     def authorize(case: domain.Case | None) -> None:
         assigned_to = case.assignment.unit if case is not None and case.assignment is not None else None
         if principal.role is Role.UNIT and assigned_to != principal.unit:
-            raise Forbidden(f"该案件未交办给{principal.unit}，不能代为反馈或申请销号")
+            raise Forbidden(f"该案件未交办给{principal.unit}，不能代为办理")
 
     return authorize
 
@@ -190,6 +193,21 @@ async def file_closure(
 @router.post("/{case_id}/reopen", response_model=schemas.CommandOut, summary="回头看：问题反弹，重新打开并给出新时限")
 async def reopen(case_id: CaseId, body: schemas.ReopenIn, deps: DepsDep, request: OfficeCommand) -> schemas.CommandOut:
     return await _run(deps, case_id, body.command, request)
+
+
+# ---------------------------------------------------------------- 信息公开
+
+
+@router.post(
+    "/{case_id}/confidentiality",
+    response_model=schemas.CommandOut,
+    summary="不予公开（confidential=true）或恢复公开（false，仅督察办）：信息公开页面是否列出该案件",
+)
+async def confidentiality(
+    case_id: CaseId, body: schemas.ConfidentialityIn, deps: DepsDep, request: ConfidentialityCommand
+) -> schemas.CommandOut:
+    by_unit = request.principal.role is Role.UNIT
+    return await _run(deps, case_id, functools.partial(body.command, by_unit=by_unit), request)
 
 
 # ---------------------------------------------------------------- reads

@@ -103,6 +103,9 @@ export interface Case {
   procedure: Procedure | null
   objection: { objection_id: string; text: string; received_at: string } | null
   filed: boolean
+  /** 不予公开: the public page (信息公开) does not list the case; the reason of the latest 不予公开 or 恢复公开. */
+  confidential: boolean
+  confidential_reason: string | null
   supervisions: number
   extensions: number
   reopenings: number
@@ -224,7 +227,22 @@ export interface StepBody {
   note?: string // request-review, close, file-closure
 }
 
-type Command = 'assign' | 'supervise' | 'extend' | 'reopen' | 'progress' | 'request-closure' | 'verify' | StepCommand
+/** 不予公开 (confidential: true; the unit on its own case, or 督察办) or 恢复公开 (false; 督察办 only), with the reason. */
+export interface ConfidentialityBody {
+  confidential: boolean
+  reason: string
+}
+
+type Command =
+  | 'assign'
+  | 'supervise'
+  | 'extend'
+  | 'reopen'
+  | 'progress'
+  | 'request-closure'
+  | 'verify'
+  | 'confidentiality'
+  | StepCommand
 
 export function send(api: Api, id: string, command: 'assign', body: AssignBody, version: number): Promise<CommandOut>
 export function send(api: Api, id: string, command: 'supervise', body: SuperviseBody, version: number): Promise<CommandOut>
@@ -240,6 +258,13 @@ export function send(
 ): Promise<CommandOut>
 export function send(api: Api, id: string, command: 'verify', body: VerifyBody, version: number): Promise<CommandOut>
 export function send(api: Api, id: string, command: StepCommand, body: StepBody, version: number): Promise<CommandOut>
+export function send(
+  api: Api,
+  id: string,
+  command: 'confidentiality',
+  body: ConfidentialityBody,
+  version: number,
+): Promise<CommandOut>
 export function send(api: Api, id: string, command: Command, body: unknown, version: number): Promise<CommandOut> {
   return api.command<CommandOut>('cases', `/v1/cases/${encodeURIComponent(id)}/${command}`, body, version)
 }
