@@ -31,6 +31,7 @@ from services.intake.settings import IntakeSettings
 from services.projections.settings import ProjectionsSettings
 from shared import identity
 from shared.auth import Role
+from shared.clock import SHANGHAI, now
 from shared.signin import SignInSettings, signed_in
 from tests.conftest import SettingsFactory
 from tests.e2e.test_proxy import proxy
@@ -148,6 +149,18 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
                 saved = tmp_path / "work-summary.docx"
                 await download.save_as(saved)
                 assert set(summary["paragraphs"]) <= set(opened(saved.read_bytes()).paragraphs)
+
+                # the year's issued 督查通报 (the demo's 督察办 issues one) downloads from the 工作文书 panel
+                this_year = now().astimezone(SHANGHAI).year
+                bulletins = await figures(client, f"{p.url}/v1/documents/bulletins?year={this_year}")
+                issued = bulletins["items"][0]["content"]
+                async with page.expect_download() as downloading:
+                    await page.locator(f'#documents-figures [data-bulletin="{this_year}-{issued["number"]}"]').click()
+                download = await downloading.value
+                assert download.suggested_filename == f"督查通报-{this_year}年第{issued['number']}期.docx"
+                await download.save_as(saved := tmp_path / "bulletin.docx")
+                bulletin = opened(saved.read_bytes())
+                assert bulletin.paragraphs[1] == issued["bulletin_no"] and issued["text"] in bulletin.paragraphs
                 await page.evaluate("window.scrollTo(0, 0)")  # the button is at the bottom; the charts, at the top
 
                 # a bar opens the cases it stands for

@@ -10,21 +10,30 @@ and the enforcement list opened by its address shows the API's refusal. Nothing 
 is Keycloak's.
 """
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Locator, Page, Request, expect
 
+from bench.county import publish
 from services.accountability.settings import AccountabilitySettings
 from services.enforcement.settings import EnforcementSettings
 from services.intake.settings import IntakeSettings
+from services.projections.settings import ProjectionsSettings
 from shared import identity
+from shared.clock import SHANGHAI, now
+from shared.contracts.accountability import BulletinIssued, UnitStanding
+from shared.envelope import Envelope
 from shared.settings import ServiceSettings
 from shared.signin import SignInSettings
 from tests.conftest import SettingsFactory
+from tests.support.documents import opened
 from tests.support.keycloak import Keycloak
 from tests.support.service import free_port
 from tests.support.workbench import TIMEOUT_MS, choose, field, signed_in_page, workbench_with
@@ -231,3 +240,44 @@ async def test_discipline_commission_imposes_and_revokes_an_admonishment_talk(wo
         await expect(timeline).to_contain_text("问责：诫勉谈话")
         await expect(timeline).to_contain_text("张某某（城关镇镇长） · 河道采砂问题三次未按期整改")
         await expect(timeline).to_contain_text("已撤销")
+
+
+async def test_the_office_downloads_an_issued_bulletin_as_its_word_document(
+    workbench: Opening, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    at = now()
+    year = at.astimezone(SHANGHAI).year
+    issued = BulletinIssued(
+        year=year,
+        number=1,
+        bulletin_no=f"{year}年第1期",
+        title="关于一月份整改情况的通报",
+        period_from=date(year, 1, 1),
+        period_to=date(year, 1, 31),
+        overdue=[],
+        units=[UnitStanding(unit="城关镇人民政府", total=4, closed=1, overdue=1, rate_percent="25.0")],
+        text="一月份督查发现，城关镇整改滞后。",
+    )
+    envelope = Envelope.wrap(
+        issued, stream_id=f"bulletins:{year}", stream_version=1, occurred_at=at, actor="office:li", correlation_id="c"
+    )
+    await publish(make_settings(ProjectionsSettings), [envelope])
+    async with workbench("services.projections", ProjectionsSettings) as desk:
+        page = await desk.signed_in("dev-inspection-office", "/#/office/documents")
+        button = page.locator(f'[data-test="bulletin-docx-{year}-1"]')
+        # the page lists the bulletins when their tab opens: again until projections has read the event
+        for _ in range(30):
+            await page.get_by_role("tab", name="督查通报", exact=True).click()
+            await page.get_by_role("tab", name=f"{year}年已印发通报").click()
+            if await button.count():
+                break
+            await asyncio.sleep(1)
+        await expect(page.locator(".issued")).to_contain_text(f"{year}年第1期　关于一月份整改情况的通报")
+        async with page.expect_download() as downloading:
+            await button.click()
+        download = await downloading.value
+        assert download.suggested_filename == f"督查通报-{year}年第1期.docx"
+        await download.save_as(saved := tmp_path / "bulletin.docx")
+        document = opened(saved.read_bytes())
+        assert document.paragraphs[1] == f"{year}年第1期" and issued.text in document.paragraphs
+        assert document.tables[0][1][1:6] == ["城关镇人民政府", "4", "1", "25.0", "1"]

@@ -169,6 +169,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
                 # 交办函: a unit reads those addressed to it only (test_documents.py)
                 "/v1/documents/assignment-letters",
                 "/v1/documents/assignment-letters/{letter_no}",
+                "/v1/documents/assignment-letters/{letter_no}.docx",
             )
         },
         **{
@@ -184,6 +185,7 @@ MATRIX: dict[str, dict[tuple[str, str], frozenset[Role] | str]] = {
                 "/v1/documents/rounds",
                 "/v1/documents/bulletin-draft",
                 "/v1/documents/bulletins/{year}/{number}",
+                "/v1/documents/bulletins/{year}/{number}.docx",
                 "/v1/documents/{kind}",
             )
         },
@@ -619,6 +621,8 @@ async def test_a_unit_reads_only_its_own_cases_on_every_read_route(county: Count
     county.ids["other_letter"] = letters["items"][0]["content"]["letter_no"]
     assert (await get("projections", "/v1/documents/assignment-letters/{other_letter}", b)).status_code == 200
     _hidden(await get("projections", "/v1/documents/assignment-letters/{other_letter}", a))
+    assert (await get("projections", "/v1/documents/assignment-letters/{other_letter}.docx", b)).status_code == 200
+    _hidden(await get("projections", "/v1/documents/assignment-letters/{other_letter}.docx", a))
     own_letters = (await get("projections", "/v1/documents/assignment-letters", a)).json()["items"]
     assert [item["content"]["unit"] for item in own_letters] == [OWN]
     county.ids |= {"kind": "meetings", "year": "2026", "number": "1", "round_id": "r", "meeting_id": "m"}
@@ -628,6 +632,7 @@ async def test_a_unit_reads_only_its_own_cases_on_every_read_route(county: Count
         ("projections", "/v1/documents/rounds", None),
         ("projections", "/v1/documents/bulletin-draft", {"from": "2026-01-01", "to": "2026-03-31"}),
         ("projections", "/v1/documents/bulletins/{year}/{number}", None),
+        ("projections", "/v1/documents/bulletins/{year}/{number}.docx", None),
         ("projections", "/v1/documents/{kind}", None),
         ("accountability", "/v1/rounds/{round_id}", None),
         ("accountability", "/v1/bulletins/{year}/{number}", None),

@@ -12,6 +12,7 @@ from docx.shared import Cm
 
 from services.projections.documents import writing
 from services.projections.documents.assignment_letter import ISSUER, day_text, deadline_text
+from shared.contracts.accountability import BulletinIssued
 
 TITLE = "督查通报"
 OVERDUE_HEADER = ("序号", "问题编号", "问题", "责任单位", "整改时限", "超期天数")
@@ -28,7 +29,7 @@ class OverdueCase:
     issue_id: str
     title: str
     unit: str
-    deadline: datetime
+    deadline: datetime | None  # None: as the bulletin recorded it, a case without one (printed as —)
     days_overdue: int
 
 
@@ -55,6 +56,7 @@ class Bulletin:
     issued_at: datetime
     overdue: Sequence[OverdueCase]
     units: Sequence[PoorUnit]
+    text: str | None = None  # the body as the office issued it (edited from the draft); None: written from the figures
 
 
 def period_text(start: date, end: date) -> str:
@@ -63,7 +65,7 @@ def period_text(start: date, end: date) -> str:
 
 def overdue_rows(bulletin: Bulletin) -> list[list[str]]:
     return [
-        [str(i), c.issue_id, c.title, c.unit, deadline_text(c.deadline), str(c.days_overdue)]
+        [str(i), c.issue_id, c.title, c.unit, deadline_text(c.deadline) if c.deadline else "—", str(c.days_overdue)]
         for i, c in enumerate(bulletin.overdue, start=1)
     ]
 
@@ -75,6 +77,16 @@ def unit_rows(bulletin: Bulletin) -> list[list[str]]:
     ]
 
 
+def body(bulletin: Bulletin) -> str:
+    """The bulletin's opening paragraph written from its figures (when the office gave no text of its own)."""
+    units = "、".join(u.unit for u in bulletin.units)
+    return (
+        f"{period_text(bulletin.period_start, bulletin.period_end)}，县生态环境问题整改工作领导小组办公室对全县问题整改"
+        f"情况进行了督查。截至{day_text(bulletin.issued_at)}，尚有{len(bulletin.overdue)}个问题超过整改时限未完成整改"
+        + (f"；{units}等{len(bulletin.units)}个单位整改工作推进不力，现予通报。" if bulletin.units else "，现予通报。")
+    )
+
+
 def render_bulletin(bulletin: Bulletin) -> bytes:
     """The .docx of one 督查通报."""
     document = writing.new_document(f"{TITLE}（{bulletin.year}年第{bulletin.number}期）")
@@ -82,13 +94,7 @@ def render_bulletin(bulletin: Bulletin) -> bytes:
     writing.centred(document, f"{bulletin.year}年第{bulletin.number}期")
     writing.centred(document, ISSUER)
     writing.centred(document, day_text(bulletin.issued_at))
-    units = "、".join(u.unit for u in bulletin.units)
-    writing.text(
-        document,
-        f"{period_text(bulletin.period_start, bulletin.period_end)}，县生态环境问题整改工作领导小组办公室对全县问题整改"
-        f"情况进行了督查。截至{day_text(bulletin.issued_at)}，尚有{len(bulletin.overdue)}个问题超过整改时限未完成整改"
-        + (f"；{units}等{len(bulletin.units)}个单位整改工作推进不力，现予通报。" if bulletin.units else "，现予通报。"),
-    )
+    writing.text(document, bulletin.text or body(bulletin))
     writing.heading(document, "一、超期未完成整改的问题")
     if bulletin.overdue:
         writing.table(
@@ -111,3 +117,24 @@ def render_bulletin(bulletin: Bulletin) -> bytes:
     writing.right(document, ISSUER)
     writing.right(document, day_text(bulletin.issued_at))
     return writing.saved(document)
+
+
+def of_issued(issued: BulletinIssued, issued_at: datetime) -> Bulletin:
+    """The document of a bulletin as BulletinIssued recorded it (its figures then, its text as the office issued it).
+
+    The event names no reason per unit: a unit is named for its overdue cases (projections' rule for 整改不力, see
+    services/projections/bulletin.py), so the reason states them.
+    """
+    return Bulletin(
+        number=issued.number,
+        year=issued.year,
+        period_start=issued.period_from,
+        period_end=issued.period_to,
+        issued_at=issued_at,
+        overdue=[OverdueCase(o.issue_id, o.title, o.unit or "—", o.deadline, o.days_overdue) for o in issued.overdue],
+        units=[
+            PoorUnit(u.unit, u.total, u.closed, u.rate_percent, u.overdue, f"{u.overdue}个问题超期未完成整改")
+            for u in issued.units
+        ],
+        text=issued.text or None,
+    )

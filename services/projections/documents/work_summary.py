@@ -1,13 +1,15 @@
 """工作汇报 as a Word document: the report's text with every figure filled, the tables behind it, and the charts.
 
 The text is `report.paragraphs` as given (whatever paragraphs the report states, in its order); the tables give the
-exact figures (amounts in 元 to the fen) the text rounds (万元 to two decimals); the charts draw the closure by source
-and the closures month by month.
+exact figures (amounts in 元 to the fen) the text rounds (万元 to two decimals); the charts draw the closure by source,
+by task force (专项整治组) and month by month.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from docx.shared import Cm
 
 from services.projections import present
 from services.projections.documents import charts, writing
@@ -23,6 +25,31 @@ CLOSURE_HEADER = ("问题来源", "问题数", "已销号", "完成率(%)", "正
 TREND_HEADER = ("月份", "累计问题数", "已销号", "完成率(%)", "正在整改", "其中超期")
 ENFORCEMENT_HEADER = ("项目", "数量")
 ACCOUNTABILITY_HEADER = ("项目", "数量")
+TASK_FORCE_HEADER = (
+    "专项整治组",
+    "牵头县领导",
+    "牵头单位",
+    "问题数",
+    "已销号",
+    "完成率(%)",
+    "正在整改",
+    "其中超期",
+    "督办问责",
+)
+# The names wide, the figures narrow: adding up to the text's width (15.6 cm).
+TASK_FORCE_WIDTHS = tuple(Cm(w) for w in (2.6, 2.4, 2.4, 1.2, 1.2, 1.4, 1.4, 1.4, 1.6))
+TASK_FORCE_CHART = "各专项整治组整改情况"
+
+
+@dataclass(frozen=True)
+class TaskForceFigures:
+    """专项整治组 as `GET /v1/stats/task-forces` states it: its closure figures (label: its name), its leader and lead
+    department (None: 其他, the cases of no task force), and its escalations (督办问责) of every kind."""
+
+    counts: Counts
+    leader: str | None
+    lead_department: str | None
+    escalations: int
 
 
 @dataclass(frozen=True)
@@ -33,6 +60,7 @@ class WorkReport:
     summary: WorkSummary
     paragraphs: Sequence[str]
     trend: Sequence[Counts]
+    task_forces: Sequence[TaskForceFigures] = ()  # none: neither the task forces' table nor their chart
 
 
 def render_work_summary(report: WorkReport, *, font: Path | None) -> bytes:
@@ -57,6 +85,9 @@ def render_work_summary(report: WorkReport, *, font: Path | None) -> bytes:
     writing.table(document, f"表4 {summary.year}年责任追究情况", ACCOUNTABILITY_HEADER, accountability_rows(summary))
     headers, *ranking = assessment_table(summary.assessment)
     writing.table(document, f"表5 {summary.year}年责任单位绩效考核排名", headers, [list(row) for row in ranking])
+    if report.task_forces:
+        rows = [task_force_row(f) for f in report.task_forces]
+        writing.table(document, f"表6 {TASK_FORCE_CHART}", TASK_FORCE_HEADER, rows, widths=TASK_FORCE_WIDTHS)
 
     writing.heading(document, "三、附图")
     if font is None:
@@ -64,6 +95,8 @@ def render_work_summary(report: WorkReport, *, font: Path | None) -> bytes:
     else:
         writing.picture(document, "图1 各来源问题整改情况", source_chart(by_source, font))
         writing.picture(document, "图2 逐月整改进展", trend_chart(report.trend, font))
+        if report.task_forces:
+            writing.picture(document, f"图3 {TASK_FORCE_CHART}", task_force_chart(report.task_forces, font))
     return writing.saved(document)
 
 
@@ -75,6 +108,12 @@ def closure_row(counts: Counts) -> list[str]:
 def trend_row(counts: Counts) -> list[str]:
     figures = (counts.total, counts.closed, counts.rate_percent, counts.open, counts.overdue)
     return [counts.label, *map(str, figures)]
+
+
+def task_force_row(force: TaskForceFigures) -> list[str]:
+    c = force.counts
+    figures = (c.total, c.closed, c.rate_percent, c.open, c.overdue, force.escalations)
+    return [c.label, force.leader or "—", force.lead_department or "—", *map(str, figures)]
 
 
 def enforcement_rows(summary: WorkSummary) -> list[list[str]]:
@@ -114,6 +153,19 @@ def source_chart(by_source: Sequence[Counts], font: Path) -> bytes:
         "各来源问题整改情况",
         [c.label for c in by_source],
         [Series("问题数", [c.total for c in by_source]), Series("已销号", [c.closed for c in by_source])],
+        font,
+    )
+
+
+def task_force_chart(forces: Sequence[TaskForceFigures], font: Path) -> bytes:
+    return charts.bar_chart(
+        TASK_FORCE_CHART,
+        [f.counts.label for f in forces],
+        [
+            Series("问题数", [f.counts.total for f in forces]),
+            Series("已销号", [f.counts.closed for f in forces]),
+            Series("其中超期", [f.counts.overdue for f in forces]),
+        ],
         font,
     )
 

@@ -13,6 +13,7 @@ from shared.envelope import Envelope
 from tests.conftest import SettingsFactory
 from tests.integration.projections.support import caught_up
 from tests.integration.projections.test_upcasting import history
+from tests.support.documents import opened
 from tests.support.issuer import issue_token
 from tests.support.service import running
 
@@ -89,3 +90,22 @@ async def test_letters_are_counted_and_read_by_number_and_by_case_and_fold_into_
         assert (await client.get("/v1/stats/documents", headers=unit("城关镇人民政府"))).status_code == 403
         timeline = (await client.get("/v1/cases/issue-a/timeline")).json()["events"]
         assert any(e["summary"].startswith(f"印发交办函〔{year}〕1号") for e in timeline)
+
+        # the .docx of a case's letter carries its latest letter's number; one by number states it as issued
+        of_b = opened((await client.get("/v1/cases/issue-b/assignment-letter.docx")).content)
+        assert of_b.paragraphs[1] == f"交办函〔{year}〕2号"
+        docx_path = f"/v1/documents/assignment-letters/{quote(f'交办函〔{year}〕2号')}.docx"
+        numbered = await client.get(docx_path)
+        assert numbered.status_code == 200, numbered.text
+        assert f"filename*=UTF-8''{quote(f'交办函〔{year}〕2号.docx')}" in numbered.headers["content-disposition"]
+        content = by_number.json()["document"]["content"]
+        document = opened(numbered.content)
+        assert document.paragraphs[1] == content["letter_no"]
+        assert f"{content['unit']}：" in document.paragraphs
+        assert [row[1] for row in document.tables[0][1:4]] == [content["problem"], content["task"], content["unit"]]
+        assert document.tables[0][4][1] == f"{content['leader']['name']}（{content['leader']['post']}）"
+        assert "（问题编号issue-b，" in next(p for p in document.paragraphs if p.startswith("现将"))
+        assert (await client.get(docx_path, headers=unit("城关镇人民政府"))).status_code == 200
+        assert (await client.get(docx_path, headers=unit("河口镇人民政府"))).status_code == 404
+        absent = f"/v1/documents/assignment-letters/{quote(f'交办函〔{year}〕9号')}.docx"
+        assert (await client.get(absent)).status_code == 404

@@ -5,7 +5,7 @@ A county's events are read from the real broker into the real database, as for t
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +20,8 @@ from services.projections.main import create_app
 from services.projections.settings import ProjectionsSettings
 from shared.auth import Role
 from shared.clock import SHANGHAI, now
+from shared.contracts.accountability import BulletinIssued, OverdueItem, UnitStanding
+from shared.envelope import Envelope
 from tests.conftest import SettingsFactory
 from tests.integration.projections.support import caught_up
 from tests.support.documents import PNG_SIGNATURE, opened
@@ -116,8 +118,21 @@ async def test_the_work_report_document_states_the_json_figures_with_tables_and_
         [str(r["rank"]), r["unit"], r["score"], r["deducted"], r["bonus"]] for r in summary["assessment"]
     ]
 
+    forces = (await live.client.get("/v1/stats/task-forces", params={"as_of": f"{year}-12-31"})).json()["rows"]
+    assert sum(f["total"] for f in forces) == summary["closure"]["all"]["total"]
+    assert document.table_after("表6 各专项整治组整改情况")[1:] == [
+        [
+            f["name"],
+            f"{f['leader']['name']}（{f['leader']['post']}）" if f["leader"] else "—",
+            f["lead_department"] or "—",
+            *(str(f[k]) for k in ("total", "closed", "rate_percent", "open", "overdue")),
+            str(sum(f["escalations"].values())),
+        ]
+        for f in forces
+    ]
+
     assert charts.find_font() is not None, "no CJK font: make install installs fonts-wqy-microhei"
-    assert len(document.pictures) == 2
+    assert len(document.pictures) == 3 and "图3 各专项整治组整改情况" in document.paragraphs
     assert all(p.startswith(PNG_SIGNATURE) and len(p) > 10_000 for p in document.pictures)
 
 
@@ -165,3 +180,71 @@ async def test_an_assignment_letter_states_the_cases_five_definitions_to_whom_ma
     refused = await live.client.get(f"/v1/cases/{unassigned['issue_id']}/assignment-letter.docx")
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_assigned"
     assert refused.json()["error"]["message"] == f"问题 {unassigned['issue_id']} 尚未交办，没有交办函"
+
+
+async def test_an_issued_bulletin_is_the_document_of_its_json_to_county_readers_only(
+    make_settings: SettingsFactory, topics: list[str]
+) -> None:
+    settings = make_settings(ProjectionsSettings)
+    at = now()
+    year = at.astimezone(SHANGHAI).year
+    issued = BulletinIssued(
+        year=year,
+        number=1,
+        bulletin_no=f"{year}年第1期",
+        title="督查通报",
+        period_from=date(year, 1, 1),
+        period_to=date(year, 1, 31),
+        overdue=[
+            OverdueItem(
+                issue_id="ISS-1",
+                title="河道采砂",
+                unit="城关镇人民政府",
+                deadline=at - timedelta(days=9),
+                days_overdue=9,
+            )
+        ],
+        units=[UnitStanding(unit="城关镇人民政府", total=4, closed=1, overdue=1, rate_percent="25.0")],
+        text="一月份督查发现，城关镇整改滞后。",
+    )
+    envelope = Envelope.wrap(
+        issued, stream_id=f"bulletins:{year}", stream_version=1, occurred_at=at, actor="office:li", correlation_id="c"
+    )
+    await publish(settings, [envelope])
+    async with running(create_app(settings)) as client:
+        await caught_up(client, 1)
+        answer = await client.get(f"/v1/documents/bulletins/{year}/1.docx")
+        assert answer.status_code == 200, answer.text
+        name = quote(f"督查通报-{year}年第1期.docx")
+        assert answer.headers["content-disposition"] == (
+            f"attachment; filename=\"bulletin-{year}-1.docx\"; filename*=UTF-8''{name}"
+        )
+        content = (await client.get(f"/v1/documents/bulletins/{year}/1")).json()["document"]["content"]
+        document = opened(answer.content)
+        assert document.paragraphs[1] == content["bulletin_no"] and content["text"] in document.paragraphs
+        overdue = content["overdue"][0]
+        deadline = datetime.fromisoformat(overdue["deadline"]).astimezone(SHANGHAI)
+        assert document.tables[0][1:] == [
+            [
+                "1",
+                overdue["issue_id"],
+                overdue["title"],
+                overdue["unit"],
+                f"{_shanghai_day(overdue['deadline'])}{deadline:%H:%M}前",
+                str(overdue["days_overdue"]),
+            ]
+        ]
+        unit = content["units"][0]
+        assert document.tables[1][1][1:6] == [
+            unit["unit"],
+            str(unit["total"]),
+            str(unit["closed"]),
+            unit["rate_percent"],
+            str(unit["overdue"]),
+        ]
+        assert (await client.get(f"/v1/documents/bulletins/{year}/2.docx")).status_code == 404
+        token = issue_token(settings, subject="联络员", role=Role.UNIT, unit="城关镇人民政府")
+        hidden = await client.get(
+            f"/v1/documents/bulletins/{year}/1.docx", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert hidden.status_code == 403

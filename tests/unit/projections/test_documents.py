@@ -11,13 +11,14 @@ from docx.oxml.ns import qn
 
 from services.projections.documents import charts
 from services.projections.documents.assignment_letter import AssignmentLetter, render_assignment_letter
-from services.projections.documents.bulletin import Bulletin, OverdueCase, PoorUnit, render_bulletin
-from services.projections.documents.work_summary import NO_FONT, WorkReport, render_work_summary
+from services.projections.documents.bulletin import Bulletin, OverdueCase, PoorUnit, of_issued, render_bulletin
+from services.projections.documents.work_summary import NO_FONT, TaskForceFigures, WorkReport, render_work_summary
 from services.projections.read_tables import documents
 from services.projections.read_tables.accountability import Tally
 from services.projections.read_tables.closure import Counts
 from services.projections.read_tables.enforcement import Figures
 from services.projections.report import EnforcementYears, WorkSummary, paragraphs
+from shared.contracts.accountability import BulletinIssued, OverdueItem, UnitStanding
 from tests.support.documents import PNG_SIGNATURE, opened
 from tests.support.stack import ROOT
 
@@ -186,3 +187,56 @@ def test_the_documents_name_the_fonts_of_a_county_document_and_no_theme_font() -
         assert fonts.get(qn("w:eastAsia")) == font and fonts.get(qn("w:ascii")) == font, style
         assert not [name for name in fonts.attrib if name.endswith("Theme") or name.endswith("theme")], style
     assert document.styles["Title"].element.pPr.find(qn("w:pBdr")) is None
+
+
+def test_the_work_report_states_each_task_force_in_a_table_and_a_chart() -> None:
+    forces = [
+        TaskForceFigures(Counts("quarry", "采石制砂", 30, 20, 6, 4, 1), "王五（副县长）", "县自然资源局", 3),
+        TaskForceFigures(Counts("other", "其他", 5, 5, 0, 0, 0), None, None, 0),
+    ]
+    report = WorkReport(SUMMARY, paragraphs(SUMMARY), TREND, task_forces=forces)
+    document = opened(render_work_summary(report, font=FONT))
+
+    assert document.table_after("表6 各专项整治组整改情况")[1:] == [
+        ["采石制砂", "王五（副县长）", "县自然资源局", "30", "20", "66.7", "10", "4", "3"],
+        ["其他", "—", "—", "5", "5", "100.0", "0", "0", "0"],
+    ]
+    if FONT is not None:
+        assert len(document.pictures) == 3 and "图3 各专项整治组整改情况" in document.paragraphs
+
+
+def test_an_issued_bulletin_becomes_the_document_with_the_text_the_office_issued() -> None:
+    issued = BulletinIssued(
+        year=2026,
+        number=2,
+        bulletin_no="2026年第2期",
+        title="督查通报",
+        period_from=date(2026, 5, 1),
+        period_to=date(2026, 5, 31),
+        overdue=[
+            OverdueItem(issue_id="ISS-1", title="河道采砂", unit=None, deadline=None, days_overdue=0),
+            OverdueItem(
+                issue_id="ISS-2",
+                title="养殖废水直排",
+                unit="县农业农村局",
+                deadline=datetime(2026, 5, 20, 10, 0, tzinfo=UTC),
+                days_overdue=12,
+            ),
+        ],
+        units=[UnitStanding(unit="县农业农村局", total=8, closed=2, overdue=1, rate_percent="25.0")],
+        text="五月份督查发现，部分单位整改滞后。",
+    )
+    document = opened(render_bulletin(of_issued(issued, datetime(2026, 6, 2, 1, 0, tzinfo=UTC))))
+
+    assert document.paragraphs[:4] == [
+        "督查通报",
+        "2026年第2期",
+        "县生态环境问题整改工作领导小组办公室",
+        "2026年6月2日",
+    ]
+    assert "五月份督查发现，部分单位整改滞后。" in document.paragraphs
+    assert document.tables[0][1:] == [
+        ["1", "ISS-1", "河道采砂", "—", "—", "0"],
+        ["2", "ISS-2", "养殖废水直排", "县农业农村局", "2026年5月20日18:00前", "12"],
+    ]
+    assert document.tables[1][1:] == [["1", "县农业农村局", "8", "2", "25.0", "1", "1个问题超期未完成整改"]]

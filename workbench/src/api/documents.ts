@@ -104,3 +104,30 @@ export async function bulletinDraft(api: Api, from: string, to: string): Promise
 export function issueBulletin(api: Api, body: BulletinBody): Promise<DocumentOut> {
   return api.create<DocumentOut>('accountability', '/v1/bulletins', body)
 }
+
+/** An issued bulletin as projections lists it (DocumentItem): BulletinIssued's content. */
+export interface IssuedBulletin {
+  event_id: string
+  occurred_at: string
+  content: { year: number; number: number; bulletin_no: string; title: string; period_from: string; period_to: string }
+}
+
+export interface IssuedBulletins {
+  total: number
+  items: IssuedBulletin[]
+}
+
+/** The year's issued bulletins (督查通报), 第1期 first. */
+export async function issuedBulletins(api: Api, year: number): Promise<IssuedBulletins> {
+  return (await api.get<IssuedBulletins>('projections', '/v1/documents/bulletins', { year: String(year) })).data
+}
+
+/** 督查通报 第N期 as the Word document projections writes from what was issued, read with the session's token. */
+export function bulletinDocument(api: Api, year: number, number: number): Promise<Blob> {
+  return api.file('projections', `/v1/documents/bulletins/${year}/${number}.docx`)
+}
+
+/** The file name the browser saves a bulletin under (the service's own, filename*, is the same). */
+export function bulletinDocumentName(year: number, number: number): string {
+  return `督查通报-${year}年第${number}期.docx`
+}

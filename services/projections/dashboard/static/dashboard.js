@@ -779,8 +779,9 @@
     );
   }
 
-  // 工作文书: the year's documents of the work (交办函, 联合督查, 督查通报, 约谈会, 会议), each counted from its events.
-  function documentFigures(c) {
+  // 工作文书: the year's documents of the work (交办函, 联合督查, 督查通报, 约谈会, 会议), each counted from its events,
+  // and the year's issued bulletins, each downloadable as the Word document it was issued as.
+  function documentFigures([c, bulletins]) {
     const figure = (label, value, unit) =>
       el("div", { class: "figure" }, el("div", { class: "label" }, label), el("div", { class: "value" }, String(value), el("small", {}, unit)));
     fill(
@@ -796,6 +797,18 @@
         figure("约谈单位", c.units_summoned, "个"),
         ...c.meetings.map((m) => figure(m.label, m.count, "次")),
       ),
+      bulletins.items.length
+        ? el(
+            "p",
+            { class: "downloads" },
+            "下载督查通报（Word）：",
+            bulletins.items.map((b) => {
+              const { year, number, bulletin_no: name } = b.content;
+              const path = `/v1/documents/bulletins/${year}/${number}.docx`;
+              return el("button", { type: "button", "data-bulletin": `${year}-${number}`, onclick: () => download(path, `督查通报-${name}.docx`, "下载") }, name);
+            }),
+          )
+        : null,
     );
   }
 
@@ -882,7 +895,11 @@
         section("enforcement-figures", api("/v1/stats/enforcement"), enforcementFigures),
         section("task-force-table", api("/v1/stats/task-forces"), taskForceTable),
         section("assessment-table", api("/v1/stats/assessment"), assessmentTable),
-        section("documents-figures", api(`/v1/stats/documents?year=${shanghaiYear()}`), documentFigures),
+        section(
+          "documents-figures",
+          Promise.all([api(`/v1/stats/documents?year=${shanghaiYear()}`), api(`/v1/documents/bulletins?year=${shanghaiYear()}&limit=20`)]),
+          documentFigures,
+        ),
         section("enforcement-years-table", api("/v1/stats/enforcement/year-on-year"), enforcementYears),
         section("work-summary-text", api("/v1/reports/work-summary"), workSummary),
       ]);
