@@ -228,8 +228,6 @@ def main() -> None:
         print(f"{name:<28} {value:,.2f}")
     for name, value in asyncio.run(at_size(args.database_url, args.leaves)).items():
         print(f"{name:<28} {value:,.2f}")
-    for name, value in asyncio.run(at_size(args.database_url, args.leaves)).items():
-        print(f"{name:<28} {value:,.2f}")
 
 
 if __name__ == "__main__":
