@@ -206,6 +206,9 @@ browser:
 # A simulated county year through the services' HTTP APIs, then the dashboard's addresses (sign in as dev-viewer).
 # DEMO_ARGS="--problems 100 --month-seconds 2" changes its size and pace (python -m demo --help).
 # Development only: it adds a development user per unit of its county to make up's Keycloak (shared/identity.py).
+# The stack it starts takes demo/closure_policy.toml: a 公示期 of seconds, as the demo's months are (CLOSURE_POLICY
+# overrides it; a stack already up keeps its policy, and the demo leaves its cases 公示中).
+demo: export CLOSURE_POLICY ?= $(CURDIR)/demo/closure_policy.toml
 demo: up assets
 	@ENVIRONMENT=development $(PY) -m demo $(DEMO_ARGS)
 

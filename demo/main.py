@@ -15,14 +15,17 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from demo.client import County, DemoError, People, Urls
 from demo.plan import plan_year
 from demo.play import Pace, Player
+from demo.province import province
 from shared import identity, stack_keys
 from shared.auth import Role
+from shared.clock import SHANGHAI, now
 from shared.signin import SignInSettings, signed_in
 from shared.stack_keys import use_stack_keys
 
@@ -50,6 +53,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--deadline-seconds", type=float, default=4.0, help="要超期的时限设在几秒后（默认 4）")
     parser.add_argument("--concurrency", type=int, default=12, help="同时进行的请求数（默认 12）")
     parser.add_argument("--no-up", action="store_true", help="服务未就绪时不运行 make up")
+    parser.add_argument(
+        "--topic-prefix",
+        default=os.environ.get("TOPIC_PREFIX", ""),
+        help="各服务的 Kafka 主题前缀（或 TOPIC_PREFIX）：演示以省级平台身份在 province.inbound 上答复复核",
+    )
     return parser.parse_args(argv)
 
 
@@ -137,22 +145,26 @@ async def run(args: argparse.Namespace) -> None:
             flush=True,
         )
         started = time.monotonic()
-        player = Player(
-            County(urls, people(sign_in), client, args.concurrency),
-            year,
-            Pace(args.month_seconds, args.deadline_seconds),
-        )
-        await player.play()
+        async with province(args.topic_prefix) as level_above:
+            player = Player(
+                County(urls, people(sign_in), client, args.concurrency),
+                year,
+                Pace(args.month_seconds, args.deadline_seconds),
+                level_above,
+            )
+            await player.play()
         played = time.monotonic() - started
         totals = await caught_up(client, urls, viewer, before["total"] + player.tally.reported)
         summary = (await client.get(f"{urls.projections}/v1/reports/work-summary", auth=viewer)).json()
         forces = (await client.get(f"{urls.projections}/v1/stats/task-forces", auth=viewer)).json()
-        document = await save_work_report(client, urls, viewer)
+        saved = await save_documents(client, urls, viewer)
     t = player.tally
+    waiting = "本栈公示期长于演示等待，期满后在工作台“销号程序”中确认"
+    in_notice = f"公示中{t.in_notice}个（{waiting}），" if t.in_notice else ""
     print(
         f"完成：{played:.0f}秒内发出{player.county.requests}个请求；受理{t.reported}个问题，交办{t.assigned}个，"
         f"销号{t.closed}次（验收不通过{t.rejected}次），超期{t.missed}次，回头看{t.reopened}个；"
-        f"销号程序：公示中{t.in_notice}个（公示期按实际天数计，期满后在工作台“销号程序”中确认），"
+        f"销号程序：{in_notice}公示异议{t.objections}件，上级复核{t.reviewed}次（不通过{t.review_rejected}次），"
         f"待上级复核{t.in_review}个，报备{t.filed}个；"
         f"执法立案{t.enforcement_cases}起；问责措施{t.measures}项（撤销{t.revoked}项）；督查文书{t.documents}份。"
     )
@@ -161,7 +173,7 @@ async def run(args: argparse.Namespace) -> None:
     )
     print("\n".join(summary.get("paragraphs", [])))
     print(task_forces_line(forces))
-    print(document)
+    print("\n" + "\n".join(saved))
     who = "以 dev-viewer（查看人员）或 dev-leader（县领导）登录"
     print(f"\n统计大屏：在浏览器中打开，{who}")
     for address in dashboard_addresses(urls):
@@ -178,18 +190,35 @@ def task_forces_line(forces: dict[str, Any]) -> str:
     return "专项整治组：" + "；".join(rows) + "。"
 
 
-async def save_work_report(client: httpx.AsyncClient, urls: Urls, viewer: httpx.Auth) -> str:
-    """The work report as a Word document, saved under .run/, and how long projections took to write it."""
-    started = time.monotonic()
-    answer = await client.get(f"{urls.projections}/v1/reports/work-summary.docx", auth=viewer)
-    took = time.monotonic() - started
-    if answer.status_code != 200:
-        return f"工作汇报（Word）未能生成：HTTP {answer.status_code}"
-    path = Path(__file__).resolve().parents[1] / ".run" / "工作汇报.docx"
-    path.parent.mkdir(exist_ok=True)
-    path.write_bytes(answer.content)
-    size = f"{len(answer.content) / 1024:.0f} KB"
-    return f"\n工作汇报（Word，含附表和图表）：{path}（{size}，生成用时{took:.2f}秒）"
+async def save_documents(client: httpx.AsyncClient, urls: Urls, viewer: httpx.Auth) -> list[str]:
+    """The work report, the year's first 交办函 and its latest 督查通报 as Word documents under .run/: a line each."""
+    year = now().astimezone(SHANGHAI).year
+    wanted = [("工作汇报（含附表和图表）", "/v1/reports/work-summary.docx", "工作汇报.docx")]
+    letters = await client.get(
+        f"{urls.projections}/v1/documents/assignment-letters", params={"year": year, "limit": 1}, auth=viewer
+    )
+    if letters.status_code == 200 and letters.json()["items"]:
+        letter_no = letters.json()["items"][0]["content"]["letter_no"]
+        wanted.append((letter_no, f"/v1/documents/assignment-letters/{quote(letter_no)}.docx", f"{letter_no}.docx"))
+    bulletins = await client.get(f"{urls.projections}/v1/documents/bulletins", params={"year": year}, auth=viewer)
+    if bulletins.status_code == 200 and bulletins.json()["items"]:
+        number = bulletins.json()["items"][-1]["content"]["number"]
+        path = f"/v1/documents/bulletins/{year}/{number}.docx"
+        wanted.append((f"督查通报{year}年第{number}期", path, f"督查通报-{year}年第{number}期.docx"))
+    out = ROOT / ".run" / "documents"
+    out.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for title, path, file_name in wanted:
+        started = time.monotonic()
+        answer = await client.get(f"{urls.projections}{path}", auth=viewer)
+        took = time.monotonic() - started
+        if answer.status_code != 200:
+            lines.append(f"{title}（Word）未能生成：HTTP {answer.status_code}")
+            continue
+        saved = out / file_name
+        saved.write_bytes(answer.content)
+        lines.append(f"{title}（Word）：{saved}（{len(answer.content) / 1024:.0f} KB，生成用时{took:.2f}秒）")
+    return lines
 
 
 def print_workbench(sign_in: SignInSettings) -> None:

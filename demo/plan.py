@@ -82,6 +82,17 @@ class Problem:
     def misses(self) -> int:
         return MISSES.get(self.fate, 0)
 
+    @property
+    def objected(self) -> bool:
+        """公示异议: about one problem in twenty-five draws an objection on the public page during its first 公示
+        (the 督察办 verifies again and starts a new 公示). Few: the public form is limited per address."""
+        return self.number % 25 == 7
+
+    @property
+    def review_rejected(self) -> bool:
+        """复核不通过: one problem in eight the province sends back once (rectified again, then passed)."""
+        return self.number % 8 == 3
+
 
 @dataclass(frozen=True)
 class Measure:

@@ -4,15 +4,17 @@ A month of the year lasts `Pace.month_seconds`. Deadlines meant to be missed are
 and are left to pass: cases' own poller records the miss (DeadlineMissed), accountability escalates.
 
 After a passed 验收, each case goes through the closure procedure (销号工作规程) its source takes under
-the stack's policy, as far as time allows: 公示 is started, and lasts its real days (7 by default) —
-the demo's year is minutes long, so those cases stay 公示中, to be completed in the workbench once the
-公示期 is over; 审签 by the leader; 复核 requested (the province answers on province.inbound); 销号 and
-报备 when every step is done. Under a policy with no steps 验收 closes at once, as before.
+the stack's policy: 公示 (`make demo` starts the stack with demo/closure_policy.toml, whose 公示期 lasts seconds
+as the year's months do; one case in twenty-five draws an objection on the public page and is verified again),
+审签 by the leader, 复核 by the province (the demo answers on province.inbound as the province's platform would,
+one in eight rejected once), then 销号 and 报备. On a stack whose 公示期 is days, cases stay 公示中, to be
+completed in the workbench once it is over. Under a policy with no steps 验收 closes at once, as before.
 """
 
 import asyncio
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from PIL import Image
 from demo import county as names
 from demo.client import County, DemoError
 from demo.plan import MONTHS, EnforcementCase, Fate, Measure, Problem, Year
+from demo.province import Province
 from shared.auth import Role
 from shared.clock import SHANGHAI, now
 from shared.contracts.codes import Source
@@ -45,6 +48,7 @@ class Pace:
     deadline_seconds: float = 4.0  # a deadline meant to be missed is this far ahead
     poll_seconds: float = 0.3
     wait_seconds: float = 120.0  # the longest wait for a case to open or a deadline to be missed
+    notice_wait_seconds: float = 120.0  # a 公示 ending later than this is left 公示中 (the stack's 公示期 is days)
 
 
 @dataclass
@@ -57,8 +61,11 @@ class Tally:
     rejected: int = 0
     missed: int = 0
     reopened: int = 0
-    in_notice: int = 0  # 公示中 at the end of the run (the 公示期 is real days)
-    in_review: int = 0  # 待复核: requested from the province
+    in_notice: int = 0  # 公示中 at the end of the run (a 公示期 longer than the demo waits: the stack's policy)
+    objections: int = 0  # 公示异议 filed on the public page
+    reviewed: int = 0  # 复核 answered by the province (passed or rejected)
+    review_rejected: int = 0
+    in_review: int = 0  # 待复核 at the end of the run
     filed: int = 0  # 销号报备
     enforcement_cases: int = 0
     measures: int = 0
@@ -75,8 +82,11 @@ def site_photo(problem: Problem) -> bytes:
 
 
 class Player:
-    def __init__(self, county: County, year: Year, pace: Pace) -> None:
+    def __init__(self, county: County, year: Year, pace: Pace, province: Province | None = None) -> None:
         self.county = county
+        self.province = province
+        self._objected: set[str] = set()  # once each: the second 公示 runs its course
+        self._rejected: set[str] = set()
         self.year = year
         self.pace = pace
         self.ids: dict[int, str] = {}
@@ -241,34 +251,90 @@ class Player:
         return str(answer["status"])
 
     async def closure_procedure(self, p: Problem, issue: str, status: str) -> str:
-        """销号工作规程 from `status` on, each step by its role, until a step that waits for real time or the
-        province (公示期, 复核), or 销号 and 报备."""
+        """销号工作规程 from `status` on, each step by its role, until 销号 and 报备, or a step that waits longer than
+        the demo does (a 公示期 of days, a province that does not answer)."""
         while True:
             match status:
                 case "awaiting_notice":
                     body = {"summary": f"{p.title}：{p.task}，已整改到位，现予公示"}
                     answer = await self._case(issue, "start-notice", Role.INSPECTION_OFFICE, OFFICE, body)
+                case "in_notice":
+                    status = await self.notice_period(p, issue)
+                    if status == "in_notice":
+                        self.tally.in_notice += 1
+                        return status
+                    if status == "awaiting_verification":  # an objection: the 督察办 checks the site again
+                        return await self.verify(p, issue, passed=True)
+                    continue
                 case "awaiting_signoff":
                     body = {"opinion": "同意销号"}
                     answer = await self._case(issue, "sign-off", Role.LEADER, LEADER, body)
                 case "awaiting_review":
-                    body = {"note": "请上级复核"}
-                    await self._case(issue, "request-review", Role.INSPECTION_OFFICE, OFFICE, body)
-                    self.tally.in_review += 1
-                    return status
+                    status = await self.review(p, issue)
+                    if status == "awaiting_review":
+                        self.tally.in_review += 1
+                        return status
+                    if status != "awaiting_closure":  # 复核不通过: rectified again, to the policy's deadline
+                        await self.rectify(p, issue, 0.5)
+                        return await self.verify(p, issue, passed=True)
+                    continue
                 case "awaiting_closure":
                     answer = await self._case(issue, "close", Role.INSPECTION_OFFICE, OFFICE, {"note": "同意销号"})
                     self.tally.closed += 1
                     await self._case(issue, "file-closure", Role.INSPECTION_OFFICE, OFFICE, {})
                     self.tally.filed += 1
                     return "closed"
-                case "in_notice":
-                    self.tally.in_notice += 1
-                    return status
                 case _:  # closed at 验收 (a source with no steps), or as the service answered
                     self.tally.closed += status == "closed"
                     return status
             status = str(answer["status"])
+
+    async def notice_period(self, p: Problem, issue: str) -> str:
+        """公示: the public may object on the public page (intake); when the 公示期 is over, 督察办 confirms it.
+        The case's status after: `in_notice` when the 公示期 ends later than the demo waits."""
+        url = f"{self.county.urls.cases}/v1/cases/{issue}"
+        case = await self._send("GET", url, Role.LEADER, "demo")
+        ends = datetime.fromisoformat(case["procedure"]["notice_ends"])
+        if (ends - now()).total_seconds() > self.pace.notice_wait_seconds:
+            return "in_notice"
+        if p.objected and issue not in self._objected:
+            await self.object(p, issue)
+            return await self.until_status(issue, lambda status: status != "in_notice")
+        await asyncio.sleep(max((ends - now()).total_seconds(), 0) + 0.2)
+        answer = await self._case(issue, "complete-notice", Role.INSPECTION_OFFICE, OFFICE, {})
+        return str(answer["status"])
+
+    async def object(self, p: Problem, issue: str) -> None:
+        """A resident objects on the public page (no sign-in; intake limits it per address)."""
+        body = {"case_id": issue, "text": f"{p.township}{p.title}现场仍有问题，整改不到位，请再次核查"}
+        await self._send("POST", f"{self.county.urls.intake}/v1/public/objections", None, body=body)
+        self._objected.add(issue)
+        self.tally.objections += 1
+
+    async def review(self, p: Problem, issue: str) -> str:
+        """复核: the county asks; the province (the demo, on province.inbound) answers; the case's status after."""
+        body = {"note": "整改已完成，公示无异议，县领导已审签，请上级复核"}
+        await self._case(issue, "request-review", Role.INSPECTION_OFFICE, OFFICE, body)
+        if self.province is None:
+            return "awaiting_review"
+        reject = p.review_rejected and issue not in self._rejected
+        if reject:
+            self._rejected.add(issue)
+        opinion = "现场复核发现整改不彻底，退回县级继续整改" if reject else "经复核，整改到位，同意销号"
+        await self.province.review(issue, passed=not reject, opinion=opinion)
+        self.tally.reviewed += 1
+        self.tally.review_rejected += reject
+        return await self.until_status(issue, lambda status: status != "awaiting_review")
+
+    async def until_status(self, issue: str, done: Callable[[str], bool]) -> str:
+        """Waits until the case's status (which a consumer moves: an objection, a review) satisfies `done`."""
+        url = f"{self.county.urls.cases}/v1/cases/{issue}"
+        deadline = asyncio.get_running_loop().time() + self.pace.wait_seconds
+        while not done(status := str((await self._send("GET", url, Role.LEADER, "demo"))["status"])):
+            if asyncio.get_running_loop().time() > deadline:
+                raise DemoError(f"整改案件 {issue} 在 {self.pace.wait_seconds:.0f} 秒内仍为 {status}：请检查各服务")
+            await asyncio.sleep(self.pace.poll_seconds)
+        return status
 
     async def supervise(self, issue: str, count: int) -> None:
         year = now().astimezone(SHANGHAI).year

@@ -22,6 +22,7 @@ from shared.settings import ServiceSettings, dsn_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("intake", "cases", "enforcement", "accountability", "projections")
+DEMO_CLOSURE_POLICY = ROOT / "demo" / "closure_policy.toml"
 
 
 def free_port() -> int:
@@ -44,6 +45,8 @@ async def private_stack(prefix: str, log_dir: Path) -> AsyncIterator[Urls]:
                 "TOPIC_PREFIX": f"{prefix}.",
                 "DATABASE_NAME": f"{prefix}_{name}",
                 "LOG_JSON": "false",
+                # the demo's 公示期 (seconds, as its months are), unless the environment names a policy
+                "CLOSURE_POLICY": os.environ.get("CLOSURE_POLICY", str(DEMO_CLOSURE_POLICY)),
             }
             with open(log_dir / f"{name}.log", "ab") as log:
                 processes.append(

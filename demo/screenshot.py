@@ -49,7 +49,8 @@ async def run(args: argparse.Namespace) -> None:
     prefix = f"demo{secrets.token_hex(4)}"
     async with private_stack(prefix, ROOT / ".run" / "demo-screenshot" / prefix) as urls:
         flags = [f"--{name}={url}" for name, url in urls.all().items()]
-        await demo.run(demo.arguments([*flags, "--no-up", f"--problems={args.problems}"]))
+        argv = [*flags, "--no-up", f"--problems={args.problems}", f"--topic-prefix={prefix}."]
+        await demo.run(demo.arguments(argv))
         token = await signed_in(Role.VIEWER).atoken()  # make up's dev-viewer; 5 minutes are enough for one picture
         await photograph(urls.projections, token, args.out)
     print(f"截图已保存：{args.out}")

@@ -13,13 +13,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from shared.contracts.codes import ClosureStep, Source
 from shared.workdays import working_days_deadline
 
 DEFAULT_POLICY = Path(__file__).parent / "closure_policy.toml"
 
 _SECTIONS: dict[str, set[str]] = {
-    "notice": {"days", "day_kind"},
+    "notice": {"days", "day_kind", "length"},
     "steps": {source.value for source in Source},
     "review": {"rejected_deadline_working_days"},
     "filing": {"filed_to"},
@@ -29,6 +31,7 @@ _SECTIONS: dict[str, set[str]] = {
 class DayKind(StrEnum):
     CALENDAR = "calendar"  # 自然日
     WORKING = "working"  # 工作日
+    LENGTH = "length"  # an exact length (`[notice] length`): a demo's or a drill's policy, whose year is minutes long
 
 
 class PolicyError(ValueError):
@@ -37,17 +40,21 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class ClosurePolicy:
-    notice_days: int
+    notice_days: int | None  # None when the 公示期 is an exact length
     day_kind: DayKind
     steps: Mapping[Source, tuple[ClosureStep, ...]]
     rejected_deadline_working_days: int
     filed_to: str
+    notice_length: timedelta | None = None
 
     def steps_for(self, source: Source) -> tuple[ClosureStep, ...]:
         return self.steps.get(source, ())
 
     def notice_ends(self, starts: datetime) -> datetime:
         """When a 公示 started at `starts` is over."""
+        if self.notice_length is not None:
+            return starts + self.notice_length
+        assert self.notice_days is not None
         if self.day_kind is DayKind.CALENDAR:
             return starts + timedelta(days=self.notice_days)
         return working_days_deadline(starts, self.notice_days)
@@ -108,17 +115,39 @@ def _steps(value: Any, source_code: str, source: object) -> tuple[ClosureStep, .
     return tuple(ClosureStep(step) for step in value)
 
 
+_DURATION = TypeAdapter(timedelta)
+# An exact 公示期 is for playing a year in minutes; a county's is days, and no 公示 outlasts a year.
+_LONGEST_LENGTH = timedelta(days=366)
+
+
+def _length(value: Any, source: object) -> timedelta:
+    """`[notice] length`: an ISO 8601 duration ("PT30S", "P10D"), at least a second and at most a year."""
+    try:
+        length = _DURATION.validate_python(value) if isinstance(value, str) else None
+    except ValidationError:
+        length = None
+    if length is None or not timedelta(seconds=1) <= length <= _LONGEST_LENGTH:
+        raise PolicyError(f"{source}: [notice] length must be an ISO 8601 duration from PT1S to P366D, got {value!r}")
+    return length
+
+
 def _build(raw: dict[str, Any], source: object) -> ClosurePolicy:
     notice = raw.get("notice", {})
-    day_kind = notice.get("day_kind")
-    if day_kind not in DayKind._value2member_map_:
-        raise PolicyError(f"{source}: [notice] day_kind must be one of {[k.value for k in DayKind]}")
+    if "length" in notice:
+        # An exact length replaces the days: the file that sets it means it, whatever the shipped days say.
+        length = _length(notice["length"], source)
+        notice_days, day_kind = None, DayKind.LENGTH.value
+    else:
+        length, day_kind = None, notice.get("day_kind")
+        if day_kind not in {DayKind.CALENDAR.value, DayKind.WORKING.value}:
+            raise PolicyError(f"{source}: [notice] day_kind must be one of ['calendar', 'working']")
+        notice_days = _whole(notice.get("days"), 1, "[notice] days", source)
     filed_to = raw.get("filing", {}).get("filed_to")
     if not isinstance(filed_to, str) or not filed_to.strip() or len(filed_to) > 100:
         raise PolicyError(f"{source}: [filing] filed_to must be a name of at most 100 characters")
     steps = raw.get("steps", {})
     return ClosurePolicy(
-        notice_days=_whole(notice.get("days"), 1, "[notice] days", source),
+        notice_days=notice_days,
         day_kind=DayKind(day_kind),
         # A source the file does not name takes no steps: closed at 验收, as before the procedure.
         steps={Source(code): _steps(value, code, source) for code, value in steps.items()},
@@ -129,4 +158,5 @@ def _build(raw: dict[str, Any], source: object) -> ClosurePolicy:
             source,
         ),
         filed_to=filed_to.strip(),
+        notice_length=length,
     )

@@ -120,7 +120,7 @@ class StartNotice:
 
     summary: str
     ends: datetime
-    days: int
+    days: int | None  # None: the policy gives an exact length
     day_kind: str
     now: datetime
 

@@ -22,6 +22,7 @@ from services.cases.commands import (
     Supervise,
     Verify,
 )
+from services.cases.schemas import StartNoticeIn
 from shared.contracts.cases import (
     Closed,
     ClosureFiled,
@@ -259,9 +260,27 @@ def test_a_county_policy_file_changes_only_the_keys_it_names(tmp_path: Path) -> 
     assert policy.notice_ends(NOW) >= NOW + timedelta(days=6)
 
 
+def test_a_demo_policy_gives_the_notice_an_exact_length_in_place_of_days(tmp_path: Path) -> None:
+    custom = tmp_path / "closure.toml"
+    custom.write_text('[notice]\nlength = "PT20S"\n', encoding="utf-8")
+    policy = load_policy(custom)
+    assert (policy.notice_days, policy.day_kind.value) == (None, "length")
+    assert policy.notice_ends(NOW) == NOW + timedelta(seconds=20)
+    command = StartNoticeIn(summary="已整改").command("督察办", NOW, policy)
+    case, events = run(open_case(), assign(), request_closure(), passed(), command)
+    assert case is not None and case.status is CaseStatus.IN_NOTICE
+    assert isinstance(events[-1], NoticeStarted) and (events[-1].days, events[-1].day_kind) == (None, "length")
+    assert events[-1].ends == NOW + timedelta(seconds=20)
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        '[notice]\nlength = "PT0S"\n',
+        '[notice]\nlength = "P400D"\n',
+        '[notice]\nlength = "seven days"\n',
+        "[notice]\nlength = 20\n",
+        '[notice]\ndays = 7\nday_kind = "length"\n',
         '[steps]\nmailbox = ["notice", "approve"]\n',
         '[steps]\nmailbox = ["notice", "notice"]\n',
         "[steps]\nunknown_source = []\n",
