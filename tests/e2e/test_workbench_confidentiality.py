@@ -47,6 +47,11 @@ def disclosure_card(page: Page) -> Locator:
     return page.locator(".el-card", has=page.locator(".el-card__header", has_text="信息公开"))
 
 
+def recorded(page: Page, reason: str) -> Locator:
+    """The entry of the case's 办理记录 that gives `reason`."""
+    return page.locator(".history .el-timeline-item", has_text=reason)
+
+
 async def public_ids(public: httpx.AsyncClient) -> set[str]:
     answer: dict[str, Any] = (await public.get(PUBLIC_PROBLEMS)).json()
     return {item["case_id"] for item in answer["items"]}
@@ -110,7 +115,7 @@ async def test_the_unit_withholds_its_case_from_the_public_page_and_the_office_p
             await expect(facts.locator(".confidential")).to_have_text("不予公开")
             await expect(facts).to_contain_text(f"第 {version + 1} 版")
             await expect(facts.locator("tr", has_text="不予公开理由")).to_contain_text(WITHHELD_BECAUSE)
-            await expect(page.locator(".history")).to_contain_text(WITHHELD_BECAUSE)
+            await expect(recorded(page, WITHHELD_BECAUSE).locator("strong")).to_have_text("不予公开")
 
             # Off the public page and its JSON; the other case stays.
             await eventually(lambda: public_ids(public), lambda ids: case_id not in ids, "the case withheld")
@@ -141,6 +146,7 @@ async def test_the_unit_withholds_its_case_from_the_public_page_and_the_office_p
             await expect(desk.locator(".facts")).to_contain_text(f"第 {version + 2} 版")
             await expect(desk.locator(".facts .confidential")).to_have_count(0)
             await expect(disclosure_card(desk).get_by_role("button", name="不予公开", exact=True)).to_be_visible()
+            await expect(recorded(desk, PUBLISHED_BECAUSE).locator("strong")).to_have_text("恢复公开")
 
             await eventually(lambda: public_ids(public), lambda ids: case_id in ids, "the case published again")
             await shows_publicly(browser, origin, case_id)
