@@ -435,7 +435,7 @@ def history_entry(envelope: Envelope) -> HistoryEntry:
     return HistoryEntry(
         version=envelope.stream_version,
         type=envelope.type,
-        label=payload.label,
+        label=payload.shown_as(),
         actor=envelope.actor,
         occurred_at=shown(envelope.occurred_at),
         event_id=str(envelope.event_id),

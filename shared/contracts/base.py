@@ -42,6 +42,11 @@ class Event(Contract):
     def event_type(cls) -> str:
         return cls.__name__
 
+    def shown_as(self) -> str:
+        """What a person reads for this one event in a case's 办理记录: the label, unless the event's own fields say
+        more than its type does (MarkedConfidential: 不予公开 or 恢复公开, one type for both)."""
+        return self.label
+
 
 # Reads a payload of one schema version as the next version's: pure, the payload given is left as it was.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

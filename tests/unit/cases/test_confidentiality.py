@@ -4,8 +4,10 @@ import pytest
 
 from services.cases import domain
 from services.cases.commands import MarkConfidential
+from services.cases.schemas import history_entry
 from shared.contracts.cases import MarkedConfidential, status_after
 from shared.contracts.codes import CaseStatus
+from shared.envelope import Envelope
 from shared.errors import Forbidden, RuleViolation
 from tests.unit.cases.builders import NOW, assign, open_case, request_closure, run, verify
 
@@ -73,3 +75,16 @@ def test_a_case_may_be_withheld_in_any_status_after_assignment(before: tuple[obj
 def test_a_withheld_case_goes_on_through_the_loop_and_stays_withheld() -> None:
     state, _ = run(open_case(), assign(), withhold(), request_closure(), verify())
     assert state is not None and state.status is CaseStatus.CLOSED and domain.is_confidential(state)
+
+
+def test_the_case_history_says_which_way_each_mark_went_with_its_reason() -> None:
+    """One event type for both: 办理记录 labelled by the type alone read 信息公开设置 twice, withheld or published."""
+    _, events = run(open_case(), assign(), withhold(), publish())
+    marks = [e for e in events if isinstance(e, MarkedConfidential)]
+    wrapped = [
+        Envelope.wrap(mark, stream_id="c-1", stream_version=n, actor="office:li", correlation_id="x", occurred_at=NOW)
+        for n, mark in enumerate(marks, start=3)
+    ]
+    shown = [(entry.label, entry.data["reason"]) for entry in map(history_entry, wrapped)]
+    assert shown == [("不予公开", "涉及未结案的刑事侦查"), ("恢复公开", "侦查终结，可以公开")]
+    assert history_entry(wrapped[0]).type == "MarkedConfidential"
