@@ -263,7 +263,7 @@ class Player:
                     if status == "in_notice":
                         self.tally.in_notice += 1
                         return status
-                    if status == "awaiting_verification":  # an objection: the 督察办 checks the site again
+                    if status == "closure_requested":  # an objection: the 督察办 checks the site again
                         return await self.verify(p, issue, passed=True)
                     continue
                 case "awaiting_signoff":
