@@ -89,6 +89,11 @@ class Problem:
         return self.number % 25 == 7
 
     @property
+    def objection_upheld(self) -> bool:
+        """异议成立: every other objection; the 督察办 finds the site not rectified and sends it back to the unit."""
+        return self.objected and self.number % 50 == 7
+
+    @property
     def review_rejected(self) -> bool:
         """复核不通过: one problem in eight the province sends back once (rectified again, then passed)."""
         return self.number % 8 == 3

@@ -5,10 +5,11 @@ and are left to pass: cases' own poller records the miss (DeadlineMissed), accou
 
 After a passed 验收, each case goes through the closure procedure (销号工作规程) its source takes under
 the stack's policy: 公示 (`make demo` starts the stack with demo/closure_policy.toml, whose 公示期 lasts seconds
-as the year's months do; one case in twenty-five draws an objection on the public page and is verified again),
-审签 by the leader, 复核 by the province (the demo answers on province.inbound as the province's platform would,
-one in eight rejected once), then 销号 and 报备. On a stack whose 公示期 is days, cases stay 公示中, to be
-completed in the workbench once it is over. Under a policy with no steps 验收 closes at once, as before.
+as the year's months do; one case in twenty-five draws an objection on the public page and is verified again,
+every other objection upheld and the case sent back to the unit), 审签 by the leader, 复核 by the province (the
+demo answers on province.inbound as the province's platform would, one in eight rejected once), then 销号 and 报备.
+On a stack whose 公示期 is days, cases stay 公示中, to be completed in the workbench once it is over. Under a
+policy with no steps 验收 closes at once, as before.
 """
 
 import asyncio
@@ -264,6 +265,9 @@ class Player:
                         self.tally.in_notice += 1
                         return status
                     if status == "closure_requested":  # an objection: the 督察办 checks the site again
+                        if p.objection_upheld:  # 异议成立: back to the unit, rectified, verified again
+                            await self.verify(p, issue, passed=False)
+                            await self.rectify(p, issue, 0.5)
                         return await self.verify(p, issue, passed=True)
                     continue
                 case "awaiting_signoff":

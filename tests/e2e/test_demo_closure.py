@@ -85,7 +85,9 @@ async def test_the_demo_plays_every_step_of_the_closure_procedure_to_closure(
             for types in histories.values():
                 assert types.count("Closed") == 1 and types[-1] == "ClosureFiled", types
                 assert "NoticeStarted" in types and "NoticeCompleted" in types and "SignedOff" in types
+            # problem 7's objection is upheld (异议成立): verification fails, the unit rectifies, a new 公示
             assert "ObjectionReceived" in histories[7] and histories[7].count("NoticeStarted") == 2
+            assert "ClosureRejected" in histories[7] and t.rejected == 1
             assert "ReviewRejected" in histories[3] and "ReviewPassed" in histories[3]
             assert "ReviewRequested" not in histories[12]  # a mailbox problem takes 公示 and 审签 only
     finally:
