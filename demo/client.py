@@ -18,6 +18,8 @@ ATTEMPTS = 6
 # through Keycloak (shared.signin.signed_in); the tests': their own issuer.
 People = Callable[[Role, str | None], httpx.Auth]
 RETRIED_STATUS = frozenset({409, 429, 502, 503, 504})
+# A request's JSON, or a function making it when the request leaves (a deadline relative to that moment).
+Body = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -62,19 +64,21 @@ class County:
         role: Role | None,
         subject: str = "demo",
         unit: str | None = None,
-        body: dict[str, Any] | None = None,
+        body: Body | None = None,
         files: dict[str, tuple[str, bytes]] | None = None,
         params: dict[str, str] | None = None,
         missing_ok: bool = False,
     ) -> dict[str, Any] | None:
         """The JSON answer; None for a 404 when `missing_ok` (a case not opened yet). `subject` is who acts in the
-        script; the services name the development user of the role who signs the request."""
+        script; the services name the development user of the role who signs the request. A `body` given as a
+        function is made when the request leaves: a deadline a few seconds ahead is not spent waiting for a slot."""
         auth = self.auth(role, unit) if role else None
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 async with self._slots:
                     self.requests += 1
-                    response = await self._client.request(method, url, json=body, files=files, params=params, auth=auth)
+                    sent = body() if callable(body) else body
+                    response = await self._client.request(method, url, json=sent, files=files, params=params, auth=auth)
             except httpx.TransportError as exc:
                 if attempt == ATTEMPTS:
                     raise DemoError(f"{method} {url}: {exc!r}") from exc

@@ -23,7 +23,7 @@ from typing import Any
 from PIL import Image
 
 from demo import county as names
-from demo.client import County, DemoError
+from demo.client import Body, County, DemoError
 from demo.plan import MONTHS, EnforcementCase, Fate, Measure, Problem, Year
 from demo.province import Province
 from shared.auth import Role
@@ -126,7 +126,7 @@ class Player:
         remaining = max(MONTHS - p.month - 1, 0) + 0.5  # the year's months left: rectify before it ends
         work = min(p.months_to_close, remaining)
         if p.misses:
-            await self.assign(p, issue, deadline=now() + timedelta(seconds=self.pace.deadline_seconds))
+            await self.assign(p, issue, deadline_seconds=self.pace.deadline_seconds)
         else:
             await self.assign(p, issue, working_days=p.working_days)
         match p.fate:
@@ -202,7 +202,7 @@ class Player:
             await asyncio.sleep(self.pace.poll_seconds)
 
     async def assign(
-        self, p: Problem, issue: str, *, deadline: datetime | None = None, working_days: int | None = None
+        self, p: Problem, issue: str, *, deadline_seconds: float | None = None, working_days: int | None = None
     ) -> None:
         body: dict[str, Any] = {
             "problem": p.description,
@@ -211,11 +211,13 @@ class Player:
             "leader": {"name": p.leader.name, "post": p.leader.post},
             "measures": "按期完成的予以通报表扬；逾期未完成的，按督办问责办法约谈、通报",
         }
-        if deadline is not None:
-            body["deadline"] = deadline.isoformat()
+        if deadline_seconds is not None:
+            # set when the request leaves, not when it queues for a slot: it is meant to pass, but after the 交办
+            seconds = deadline_seconds
+            sent: Body = lambda: {**body, "deadline": (now() + timedelta(seconds=seconds)).isoformat()}  # noqa: E731
         else:
-            body["deadline_working_days"] = working_days
-        await self._case(issue, "assign", Role.INSPECTION_OFFICE, OFFICE, body)
+            sent = {**body, "deadline_working_days": working_days}
+        await self._case(issue, "assign", Role.INSPECTION_OFFICE, OFFICE, sent)
         self.tally.assigned += 1
 
     async def rectify(self, p: Problem, issue: str, months: float) -> None:
@@ -359,7 +361,7 @@ class Player:
         self.tally.reopened += 1
 
     async def _case(
-        self, issue: str, command: str, role: Role, subject: str, body: dict[str, Any], unit: str | None = None
+        self, issue: str, command: str, role: Role, subject: str, body: Body, unit: str | None = None
     ) -> Any:
         """The command's answer (the case's new status and version)."""
         url = f"{self.county.urls.cases}/v1/cases/{issue}/{command}"
@@ -477,7 +479,7 @@ class Player:
         role: Role | None,
         subject: str = "demo",
         *,
-        body: dict[str, Any] | None = None,
+        body: Body | None = None,
         unit: str | None = None,
         missing_ok: bool = False,
     ) -> Any:
