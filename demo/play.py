@@ -126,7 +126,7 @@ class Player:
         remaining = max(MONTHS - p.month - 1, 0) + 0.5  # the year's months left: rectify before it ends
         work = min(p.months_to_close, remaining)
         if p.misses:
-            await self.assign(p, issue, deadline_seconds=self.pace.deadline_seconds)
+            await self.assign(p, issue, miss=True)
         else:
             await self.assign(p, issue, working_days=p.working_days)
         match p.fate:
@@ -201,9 +201,7 @@ class Player:
                 raise DemoError(f"整改案件 {issue} 的时限已过，但 {self.pace.wait_seconds:.0f} 秒内未记录超期")
             await asyncio.sleep(self.pace.poll_seconds)
 
-    async def assign(
-        self, p: Problem, issue: str, *, deadline_seconds: float | None = None, working_days: int | None = None
-    ) -> None:
+    async def assign(self, p: Problem, issue: str, *, miss: bool = False, working_days: int | None = None) -> None:
         body: dict[str, Any] = {
             "problem": p.description,
             "task": p.task,
@@ -211,12 +209,7 @@ class Player:
             "leader": {"name": p.leader.name, "post": p.leader.post},
             "measures": "按期完成的予以通报表扬；逾期未完成的，按督办问责办法约谈、通报",
         }
-        if deadline_seconds is not None:
-            # set when the request leaves, not when it queues for a slot: it is meant to pass, but after the 交办
-            seconds = deadline_seconds
-            sent: Body = lambda: {**body, "deadline": (now() + timedelta(seconds=seconds)).isoformat()}  # noqa: E731
-        else:
-            sent = {**body, "deadline_working_days": working_days}
+        sent = self.ahead(body, "deadline") if miss else {**body, "deadline_working_days": working_days}
         await self._case(issue, "assign", Role.INSPECTION_OFFICE, OFFICE, sent)
         self.tally.assigned += 1
 
@@ -348,12 +341,13 @@ class Player:
         await self._case(issue, "supervise", Role.INSPECTION_OFFICE, OFFICE, body)
 
     async def extend(self, issue: str) -> None:
-        body = {
-            "new_deadline": (now() + timedelta(seconds=self.pace.deadline_seconds)).isoformat(),
-            "reason": "整改工程量大，申请延期",
-            "approved_by": "副县长 陈明",
-        }
-        await self._case(issue, "extend", Role.INSPECTION_OFFICE, OFFICE, body)
+        body = {"reason": "整改工程量大，申请延期", "approved_by": "副县长 陈明"}
+        await self._case(issue, "extend", Role.INSPECTION_OFFICE, OFFICE, self.ahead(body, "new_deadline"))
+
+    def ahead(self, body: dict[str, Any], field: str) -> Body:
+        """`body` with `field` a deadline meant to be missed, set when the request leaves rather than when it queues
+        for a slot: on a loaded machine the wait can outlast the few seconds, and the service refuses a past one."""
+        return lambda: {**body, field: (now() + timedelta(seconds=self.pace.deadline_seconds)).isoformat()}
 
     async def reopen(self, issue: str) -> None:
         body = {"reason": "“回头看”发现问题反弹", "new_deadline_working_days": 20}
