@@ -18,11 +18,19 @@ from services.projections.read_tables.closure import Counts, Moment
 from services.projections.read_tables.enforcement import Figures
 from services.projections.scoring import Score
 from shared.clock import SHANGHAI
-from shared.contracts.codes import SOURCE_LABELS, MeetingKind, Source
+from shared.contracts.codes import CASE_STATUS_LABELS, SOURCE_LABELS, CaseStatus, MeetingKind, Source
 from shared.db import Connection
 
 # The inspections a county reports on one by one (历次…环保督察共反馈我县问题N个).
 REPORTED_SOURCES = (Source.CENTRAL_INSPECTION, Source.PROVINCIAL_INSPECTION)
+# 销号程序's statuses, in the order a case passes them: counted on their own, never as closed.
+PROCEDURE_STATUSES = (
+    CaseStatus.AWAITING_NOTICE,
+    CaseStatus.IN_NOTICE,
+    CaseStatus.AWAITING_SIGNOFF,
+    CaseStatus.AWAITING_REVIEW,
+    CaseStatus.AWAITING_CLOSURE,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class WorkSummary:
     at: datetime
     overall: Counts
     by_source: dict[str, Counts]
+    in_procedure: dict[CaseStatus, int]  # 销号程序: the cases at each step after a passed 验收, before 销号
     enforcement: Figures
     accountability: Tally
     assessment: list[tuple[int, Score]]  # (rank, score) of each unit assessed in the year, the highest first
@@ -44,6 +53,7 @@ async def gather(
     moment = Moment(as_of, now)
     filters = CaseFilters(as_of=as_of)
     by_source = await closure.rates(conn, filters, moment, GroupBy.source)
+    by_status = {row.key: row.total for row in await closure.rates(conn, filters, moment, GroupBy.status)}
     per_year = await enforcement.per_year(conn, year=year, as_of=as_of)
     tally = await accountability.tally(conn, None, year=year, as_of=as_of)
     ranked = await assessment.ranking(conn, policy, year=year, at=moment.at)
@@ -54,6 +64,7 @@ async def gather(
         at=moment.at,
         overall=closure.total(by_source),
         by_source={row.key: row for row in by_source},
+        in_procedure={status: by_status.get(status.value, 0) for status in PROCEDURE_STATUSES},
         enforcement=enforcement.add(list(per_year.values())),
         accountability=tally[0][1],
         assessment=ranked,
@@ -78,6 +89,9 @@ def paragraphs(summary: WorkSummary) -> list[str]:
         f"已销号{overall.closed}个，完成率{overall.rate_percent}%；"
         f"正在整改{overall.open}个，其中超期{overall.overdue}个。"
     )
+    if steps := sum(summary.in_procedure.values()):
+        each = "、".join(f"{CASE_STATUS_LABELS[s]}{n}个" for s, n in summary.in_procedure.items() if n)
+        closure_text += f"正在整改的问题中，已验收通过、正在履行销号程序的{steps}个（{each}）。"
     for source in REPORTED_SOURCES:
         counts = source_counts(summary, source)
         closure_text += (

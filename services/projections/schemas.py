@@ -242,9 +242,18 @@ class EnforcementCases(Answer):
     items: list[EnforcementCaseItem]
 
 
+class ProcedureCount(BaseModel):
+    status: str
+    label: str = Field(description="待公示, 公示中, 待审签, 待复核, 待销号")
+    count: int
+
+
 class WorkSummaryClosure(BaseModel):
     all: RateRow = Field(description="every source")
     by_source: list[RateRow]
+    in_procedure: list[ProcedureCount] = Field(
+        description="销号程序: the open cases at each step after a passed 验收 (counted open, never closed)"
+    )
 
 
 class WorkSummaryEnforcement(EnforcementFigures):

@@ -321,7 +321,7 @@ class NoticeStarted(Event):
     starts: AwareDatetime
     ends: AwareDatetime
     days: int | None = Field(ge=1, description="公示期 in `day_kind` days; null when the policy gives an exact length")
-    day_kind: str = Field(description="calendar (自然日), working (工作日), or length (an exact length: `ends` says it)")
+    day_kind: str = Field(description="calendar (自然日), working (工作日), or length (exact: `ends` says it)")
     summary: Annotated[str, Field(min_length=1, max_length=2000), Readable] = Field(
         description="公示内容: what the public page shows"
     )

@@ -25,6 +25,7 @@ from services.projections.read_tables import closure
 from services.projections.read_tables.closure import Moment
 from services.projections.readside import View, read
 from services.projections.schemas import (
+    ProcedureCount,
     WorkSummaryClosure,
     WorkSummaryDocuments,
     WorkSummaryEnforcement,
@@ -34,6 +35,7 @@ from shared.audit.reads import Reader, reader, record
 from shared.auth import current_principal, require
 from shared.clock import SHANGHAI, now, shown
 from shared.contracts.audit import LedgerExported
+from shared.contracts.codes import CASE_STATUS_LABELS
 from shared.scope import COUNTY_READERS
 
 # The county's documents (全县工作汇报, 全县整改台账): every staff role but the responsible units (shared.scope).
@@ -67,6 +69,10 @@ async def work_summary(deps: DepsDep, filters: Annotated[YearFilter, Query()]) -
             closure=WorkSummaryClosure(
                 all=present.rate_row(summary.overall, base),
                 by_source=[present.rate_row(c, {**base, "source": c.key}) for c in summary.by_source.values()],
+                in_procedure=[
+                    ProcedureCount(status=status.value, label=CASE_STATUS_LABELS[status], count=count)
+                    for status, count in summary.in_procedure.items()
+                ],
             ),
             enforcement=WorkSummaryEnforcement(
                 **present.enforcement_figures(summary.enforcement).model_dump(),

@@ -189,3 +189,24 @@ def _procedure_stream(case_id: str) -> list[Envelope]:
                 )
             )
     return envelopes
+
+
+async def test_the_work_report_counts_a_case_in_its_procedure_as_open_at_its_step(
+    pool: asyncpg.Pool, settings: ProjectionsSettings
+) -> None:
+    """公示中 is not 销号: the report's figures count the case open and name the step it is at."""
+    from services.projections import report
+    from services.projections.assessment import load_assessment_policy
+    from shared.contracts.codes import CaseStatus
+
+    envelopes = _procedure_stream("closure-2")
+    generation = await new_generation(pool, settings)
+    await feed(pool, generation, envelopes[:5], batch=5)  # 立案, 交办, 申请销号, 验收通过, 公示
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
+        moment = now()
+        summary = await report.gather(conn, load_assessment_policy(), year=moment.year, as_of=None, now=moment)
+    assert (summary.overall.total, summary.overall.closed, summary.overall.open) == (1, 0, 1)
+    assert summary.in_procedure[CaseStatus.IN_NOTICE] == 1
+    assert sum(summary.in_procedure.values()) == 1
+    assert "正在履行销号程序的1个（公示中1个）" in report.paragraphs(summary)[0]

@@ -33,6 +33,7 @@ SUMMARY = WorkSummary(
         "central_inspection": Counts("central_inspection", "中央环保督察", 40, 38, 1, 1, 0),
         "hotline_12369": Counts("hotline_12369", "12369热线", 80, 62, 11, 7, 3),
     },
+    in_procedure={},
     enforcement=Figures(cases_filed=23, penalties=25, fines_issued_fen=1_551_801_638, fines_paid_fen=1_000_000_05),
     accountability=Tally(summons=5, criticism_notice_units=3, admonishment_talk=1),
     assessment=[],

@@ -8,6 +8,7 @@ from services.projections.read_tables.accountability import Tally
 from services.projections.read_tables.closure import Counts
 from services.projections.read_tables.enforcement import Figures
 from services.projections.report import EnforcementYears, WorkSummary, paragraphs
+from shared.contracts.codes import CaseStatus
 from shared.contracts.money import fen_to_yuan
 
 
@@ -41,6 +42,7 @@ def test_the_work_report_states_each_figure_in_the_countys_words() -> None:
         at=datetime(2025, 6, 30, 15, 59, tzinfo=UTC),
         overall=Counts("", "合计", total=120, closed=100, on_schedule=12, overdue=8, reopened=3),
         by_source={"central_inspection": Counts("central_inspection", "中央环保督察", 40, 38, 1, 1, 0)},
+        in_procedure={CaseStatus.AWAITING_NOTICE: 0, CaseStatus.IN_NOTICE: 3, CaseStatus.AWAITING_SIGNOFF: 1},
         enforcement=Figures(
             cases_filed=23,
             fines_issued_fen=345_670_000,
@@ -70,6 +72,7 @@ def test_the_work_report_states_each_figure_in_the_countys_words() -> None:
     )
     assert paragraphs(summary) == [
         "截至2025年6月30日，全县共受理各类生态环境问题120个，已销号100个，完成率83.3%；正在整改20个，其中超期8个。"
+        "正在整改的问题中，已验收通过、正在履行销号程序的4个（公示中3个、待审签1个）。"
         "历次中央环保督察共反馈我县问题40个，已销号38个，完成率95.0%。"
         "历次省级环保督察共反馈我县问题0个，已销号0个，完成率0.0%。",
         "2025年，立案查处环境违法行为23起，处罚345.67万元，行政拘留4人，采取刑事强制措施1人，移送起诉2人。",
