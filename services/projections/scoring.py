@@ -2,10 +2,11 @@
 
 The facts are counted in SQL (read_tables/assessment.py): each is one event of the year that a deduction or the
 bonus is for. Here each becomes its points under the policy (assessment.py), every point listed with its event and
-case, and the units are ranked by score.
+case, and the units are ranked by score. The ranking needs no items: a unit's facts counted per kind (`Tally`) give
+the same score (`score_of`), so only a unit's drill-down lists its facts one by one.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -46,7 +47,20 @@ class Score:
     deducted: Decimal  # the deductions added up (a positive number)
     bonus: Decimal  # the bonus counted (capped)
     score: Decimal
-    items: tuple[Item, ...]
+    items: tuple[Item, ...]  # empty when scored from a tally (the ranking)
+    deductions: Mapping[Kind, int]  # the deduction items per kind (扣分项), listed or not
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A unit's facts of the year counted per kind (counted in SQL), which is all its score needs.
+    `overdue_days`: the days late of its missed deadlines, each capped at the policy's cap, added up;
+    `overdue_late`: how many of them were late by a counted day."""
+
+    unit: str
+    counts: Mapping[Kind, int]
+    overdue_days: int = 0
+    overdue_late: int = 0
 
 
 def items_of(fact: Fact, policy: AssessmentPolicy) -> list[Item]:
@@ -75,7 +89,29 @@ def score(unit: str, facts: Iterable[Fact], policy: AssessmentPolicy) -> Score:
     deducted = -sum((i.points for i in items if i.points < 0), Decimal(0))
     bonus = min(sum((i.points for i in items if i.points > 0), Decimal(0)), policy.bonus_cap)
     total = max(policy.base - deducted + bonus, policy.floor)
-    return Score(unit=unit, base=policy.base, deducted=deducted, bonus=bonus, score=total, items=tuple(items))
+    deductions: dict[Kind, int] = {}
+    for i in items:
+        if i.points < 0:
+            deductions[i.kind] = deductions.get(i.kind, 0) + 1
+    return Score(unit, policy.base, deducted, bonus, total, tuple(items), deductions)
+
+
+def score_of(tally: Tally, policy: AssessmentPolicy) -> Score:
+    """The score `score` gives the unit's facts, from their counts: each kind's points times its count, added up as
+    the items are (a kind without items adds no term, so the sums keep the items' decimal places: "8.5", "10.0")."""
+    points = {kind: -policy.per_event[kind] for kind in policy.per_event} | {
+        Kind.ON_TIME_CLOSURE: policy.on_time_closure
+    }
+    counts = {kind: n for kind, n in tally.counts.items() if n and points[kind] != 0}
+    terms = [points[kind] * n for kind, n in counts.items()]
+    if tally.overdue_days and policy.overdue_day != 0:
+        counts[Kind.OVERDUE_DAYS] = tally.overdue_late
+        terms.append(-policy.overdue_day * tally.overdue_days)
+    deducted = -sum((t for t in terms if t < 0), Decimal(0))
+    bonus = min(sum((t for t in terms if t > 0), Decimal(0)), policy.bonus_cap)
+    total = max(policy.base - deducted + bonus, policy.floor)
+    deductions: dict[Kind, int] = {kind: n for kind, n in counts.items() if kind is not Kind.ON_TIME_CLOSURE}
+    return Score(tally.unit, policy.base, deducted, bonus, total, (), deductions)
 
 
 def scores(units: Iterable[str], facts: Iterable[Fact], policy: AssessmentPolicy) -> list[Score]:
@@ -83,7 +119,17 @@ def scores(units: Iterable[str], facts: Iterable[Fact], policy: AssessmentPolicy
     per_unit: dict[str, list[Fact]] = {unit: [] for unit in units}
     for fact in facts:
         per_unit.setdefault(fact.unit, []).append(fact)
-    ranked = [score(unit, unit_facts, policy) for unit, unit_facts in per_unit.items()]
+    return ranked_highest_first(score(unit, unit_facts, policy) for unit, unit_facts in per_unit.items())
+
+
+def scores_of(units: Iterable[str], tallies: Iterable[Tally], policy: AssessmentPolicy) -> list[Score]:
+    """`scores` from the units' tallies: the same scores and order, without the items."""
+    per_unit = {unit: Tally(unit, {}) for unit in units} | {t.unit: t for t in tallies}
+    return ranked_highest_first(score_of(tally, policy) for tally in per_unit.values())
+
+
+def ranked_highest_first(ranked: Iterable[Score]) -> list[Score]:
+    """The highest score first, then by name."""
     return sorted(ranked, key=lambda s: (-s.score, s.unit))
 
 

@@ -1,4 +1,4 @@
-"""The facts of the unit assessment (绩效考核), counted in SQL over the facts and the escalations; scored in scoring.py.
+"""The facts of the unit assessment (绩效考核), counted in SQL; scored in scoring.py.
 
 A fact belongs to the year (Asia/Shanghai) of its event and counts as of `as_of` if it happened by then, so a
 score for a past date stays the same whatever follows. What each fact is:
@@ -12,7 +12,10 @@ score for a past date stays the same whatever follows. What each fact is:
 - 按期销号: every Closed, the unit named in it, whose case's last closure request before it was made by the deadline in
   force then (or without a deadline).
 
-One pass over the facts of these types up to the moment (no index by type: the facts are read once per request).
+The case's part is kept on write (`record`, table assessment_facts: one row per fact, with what a moment needs to
+finish it: the time a missed deadline's lateness ended, the case's previous failed verification), so a read counts
+the year's rows per unit and kind (`ranking`) and lists one unit's (`unit_facts`) instead of folding every case's
+events again. Objections are matched at the read: which event types are objections is the policy's.
 """
 
 from datetime import date, datetime
@@ -21,8 +24,8 @@ from services.projections import scoring
 from services.projections.assessment import AssessmentPolicy, Kind
 from services.projections.filters import day_start
 from services.projections.read_tables.accountability import ESCALATION_KINDS
-from services.projections.read_tables.sql import Params, where
-from services.projections.scoring import Fact, Score
+from services.projections.read_tables.sql import Params
+from services.projections.scoring import Fact, Score, Tally
 from shared.db import Connection
 
 # The case events after a missed deadline that end its days late (a request, closure or a new deadline).
@@ -38,15 +41,101 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
     return day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
 
 
-async def facts(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime) -> list[Fact]:
-    """Every scored fact of the year up to `at`, of every unit (the ranking needs them all)."""
+# ---- on write: each touched case's facts, from all its events (in stream order, as its service appended them) ----
+
+
+async def record(conn: Connection, case_ids: list[str]) -> None:
+    """The cases' assessment facts replaced by those of their facts now; after the batch's case_history is written
+    (an on-time closure reads the deadline in force at its request). Whatever the order the events came in, a case's
+    rows end up those of its whole stream."""
+    ending = ", ".join(f"'{t}'" for t in _ENDING)
+    await conn.execute("delete from assessment_facts where case_id = any($1::text[])", case_ids)
+    await conn.execute(
+        f"""with ev as (
+                select event_id, type, stream_id, stream_version, occurred_at, payload ->> 'unit' as unit,
+                       (payload ->> 'deadline')::timestamptz as deadline
+                  from facts
+                 where topic = 'cases' and stream_id = any($1::text[]) and type = any($2::text[])
+            ), cases as (
+                -- the case events in stream order, each with what came after (missed deadlines) or before (closures)
+                select event_id, type, stream_id, occurred_at, unit, deadline,
+                       min(case when type in ({ending}) then occurred_at end) over (
+                           partition by stream_id order by stream_version
+                           rows between 1 following and unbounded following) as ended_at,
+                       max(case when type = 'ClosureRequested' then stream_version end) over (
+                           partition by stream_id order by stream_version) as request_version,
+                       max(case when type = 'ClosureRequested' then occurred_at end) over (
+                           partition by stream_id order by stream_version) as requested_at
+                  from ev
+            ), rejections as (
+                -- each failed verification with the case's one before it (in time, then event id)
+                select event_id, stream_id, occurred_at, unit,
+                       max(occurred_at) over (
+                           partition by stream_id order by occurred_at, event_id
+                           rows between unbounded preceding and 1 preceding) as previous_rejection_at
+                  from ev where type = 'ClosureRejected'
+            )
+            insert into assessment_facts (event_id, case_id, unit, kind, occurred_at, deadline, ended_at,
+                                          previous_rejection_at)
+            select * from (
+                select event_id, stream_id, unit, '{Kind.OVERDUE_CASE.value}', occurred_at, deadline, ended_at,
+                       null::timestamptz
+                  from cases where type = 'DeadlineMissed'
+                union all
+                select event_id, stream_id, unit, '{Kind.CLOSURE_REJECTED.value}', occurred_at, null, null,
+                       previous_rejection_at
+                  from rejections
+                union all
+                select c.event_id, c.stream_id, c.unit, '{Kind.ON_TIME_CLOSURE.value}', c.occurred_at, null, null, null
+                  from cases c
+                  left join case_history h on h.issue_id = c.stream_id and h.stream_version = c.request_version
+                 where c.type = 'Closed' and c.request_version is not null
+                   and (h.deadline is null or c.requested_at <= h.deadline)
+            ) f (event_id, case_id, unit, kind, occurred_at, deadline, ended_at, previous_rejection_at)
+             where coalesce(unit, '') <> ''""",
+        case_ids,
+        list(_CASE_TYPES),
+    )
+
+
+# ---- on read ----
+
+
+def scored_sql(p: Params, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str | None = None) -> str:
+    """Every scored fact of the year up to `at` (event_id, unit, kind, case_ids, occurred_at, days_late), of every
+    unit or of `unit`, its values in `p`."""
+    start, end = year_bounds(year)
+    at_ = p(at)
+    when = f"occurred_at >= {p(start)} and occurred_at < {p(end)} and occurred_at <= {at_}"
+    of_unit = f" and unit = {p(unit)}" if unit is not None else ""
+    return f"""with objections as (
+                select coalesce(payload ->> 'case_id', stream_id) as case_id, occurred_at
+                  from facts where type = any({p(list(policy.objection_types))}::text[]) and occurred_at <= {at_}
+            )
+            select event_id, unit,
+                   case when kind = '{Kind.CLOSURE_REJECTED.value}' and exists (
+                            select 1 from objections o
+                             where o.case_id = f.case_id and o.occurred_at <= f.occurred_at
+                               and (f.previous_rejection_at is null or o.occurred_at >= f.previous_rejection_at))
+                        then '{Kind.OBJECTION_UPHELD.value}' else kind end as kind,
+                   array[case_id] as case_ids, occurred_at,
+                   greatest(0, floor(extract(epoch from least(coalesce(ended_at, {at_}), {at_}) - deadline)
+                                     / 86400))::int as days_late
+              from assessment_facts f where {when}{of_unit}
+            union all
+            select event_id, unit, kind, case_ids, occurred_at, 0
+              from escalations where {when}{of_unit} and unit <> ''"""
+
+
+async def unit_facts(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str) -> list[Fact]:
+    """The unit's scored facts of the year up to `at`, one by one (its drill-down)."""
     p = Params()
-    rows = await conn.fetch(facts_sql(p, policy, year=year, at=at), *p.values)
+    rows = await conn.fetch(scored_sql(p, policy, year=year, at=at, unit=unit), *p.values)
     return [
         Fact(
             unit=r["unit"],
             kind=Kind(r["kind"]),
-            event_id=r["event_id"],
+            event_id=str(r["event_id"]),
             case_ids=tuple(r["case_ids"]),
             occurred_at=r["occurred_at"],
             days_late=r["days_late"],
@@ -55,85 +144,65 @@ async def facts(conn: Connection, policy: AssessmentPolicy, *, year: int, at: da
     ]
 
 
-def facts_sql(p: Params, policy: AssessmentPolicy, *, year: int, at: datetime) -> str:
-    """The statement of `facts` (event_id, unit, kind, case_ids, occurred_at, days_late), its values in `p`."""
-    start, end = year_bounds(year)
-    at_, start_, end_ = p(at), p(start), p(end)
-    in_year = f"occurred_at >= {start_} and occurred_at < {end_}"
-    types = p([*_CASE_TYPES, *policy.objection_types])
-    ending = ", ".join(f"'{t}'" for t in _ENDING)
-    # the payloads' fields read once, narrow rows for the sorts of the windows below
-    return f"""with ev as materialized (
-                select event_id, topic, type, stream_id, stream_version, occurred_at, payload ->> 'unit' as unit,
-                       (payload ->> 'deadline')::timestamptz as deadline,
-                       coalesce(payload ->> 'case_id', stream_id) as case_id
-                  from facts
-                 where type = any({types}::text[]) and occurred_at <= {at_}
-            ), cases as (
-                -- the case events in stream order, each with what came after (missed deadlines) or before (closures)
-                select event_id, type, stream_id, stream_version, occurred_at, unit, deadline,
-                       min(case when type in ({ending}) then occurred_at end) over (
-                           partition by stream_id order by stream_version
-                           rows between 1 following and unbounded following) as ended_at,
-                       max(case when type = 'ClosureRequested' then stream_version end) over (
-                           partition by stream_id order by stream_version) as request_version,
-                       max(case when type = 'ClosureRequested' then occurred_at end) over (
-                           partition by stream_id order by stream_version) as requested_at
-                  from ev where topic = 'cases'
-            ), verdicts as (
-                -- objections and failed verifications of each case in time order (an objection first at a tie)
-                select event_id, case_id, occurred_at, rejected, unit,
-                       max(case when not rejected then occurred_at end) over (
-                           partition by case_id order by occurred_at, rejected, event_id) as objected_at,
-                       max(case when rejected then occurred_at end) over (
-                           partition by case_id order by occurred_at, rejected, event_id
-                           rows between unbounded preceding and 1 preceding) as previous_rejection_at
-                  from (select event_id, stream_id as case_id, occurred_at, true as rejected, unit from ev
-                         where topic = 'cases' and type = 'ClosureRejected'
-                        union all
-                        select event_id, case_id, occurred_at, false, unit
-                          from ev where type <> all({p(list(_CASE_TYPES))}::text[])) o
-            ), scored as (
-                select event_id, unit, '{Kind.OVERDUE_CASE.value}' as kind, array[stream_id] as case_ids, occurred_at,
-                       greatest(0, floor(extract(epoch from coalesce(ended_at, {at_}) - deadline) / 86400))::int
-                           as days_late
-                  from cases where type = 'DeadlineMissed'
-                union all
-                select event_id, unit,
-                       case when objected_at is not null
-                             and (previous_rejection_at is null or objected_at >= previous_rejection_at)
-                            then '{Kind.OBJECTION_UPHELD.value}' else '{Kind.CLOSURE_REJECTED.value}' end,
-                       array[case_id], occurred_at, 0
-                  from verdicts where rejected
-                union all
-                select c.event_id, c.unit, '{Kind.ON_TIME_CLOSURE.value}', array[c.stream_id],
-                       c.occurred_at, 0
-                  from cases c
-                  left join case_history h on h.issue_id = c.stream_id and h.stream_version = c.request_version
-                 where c.type = 'Closed' and c.request_version is not null
-                   and (h.deadline is null or c.requested_at <= h.deadline)
-                union all
-                select event_id, unit, kind, case_ids, occurred_at, 0 from escalations where occurred_at <= {at_}
-            )
-            select event_id::text as event_id, unit, kind, case_ids, occurred_at, days_late from scored
-             where {in_year} and coalesce(unit, '') <> ''
-             order by occurred_at, event_id"""
+async def tallies(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime) -> list[Tally]:
+    """Every unit's scored facts of the year up to `at` counted per kind (the missed deadlines' capped days too)."""
+    p = Params()
+    scored = scored_sql(p, policy, year=year, at=at)
+    capped = f"least(days_late, {p(policy.overdue_days_cap)})"
+    rows = await conn.fetch(
+        f"""select unit, kind, count(*) as n, sum({capped})::int as days, count(*) filter (where {capped} > 0) as late
+              from ({scored}) s group by unit, kind order by unit, kind""",
+        *p.values,
+    )
+    per_unit: dict[str, Tally] = {}
+    for r in rows:
+        kept = per_unit.get(r["unit"], Tally(r["unit"], {}))
+        counts = {**kept.counts, Kind(r["kind"]): r["n"]}
+        if r["kind"] == Kind.OVERDUE_CASE.value:
+            kept = Tally(kept.unit, counts, r["days"], r["late"])
+        else:
+            kept = Tally(kept.unit, counts, kept.overdue_days, kept.overdue_late)
+        per_unit[r["unit"]] = kept
+    return list(per_unit.values())
 
 
 async def units(conn: Connection, *, year: int, at: datetime) -> list[str]:
-    """The responsible units assessed for the year: every unit that held a case during it (up to `at`)."""
+    """The responsible units assessed for the year: every unit that held a case during it (up to `at`). The few
+    units are found by skipping through case_history_unit_idx, then each is asked for one state in the year."""
     start, end = year_bounds(year)
     p = Params()
-    conditions = [
-        "unit is not null and unit <> ''",
-        f"valid_from < least({p(end)}::timestamptz, {p(at)}::timestamptz)",
-        f"(valid_to is null or valid_to > {p(start)})",
+    until, since = f"least({p(end)}::timestamptz, {p(at)}::timestamptz)", p(start)
+    return [
+        r["unit"]
+        for r in await conn.fetch(
+            f"""with recursive named (unit) as (
+                    (select unit from case_history where unit > '' order by unit limit 1)
+                    union all
+                    select (select h.unit from case_history h where h.unit > n.unit order by h.unit limit 1)
+                      from named n where n.unit is not null
+                )
+                select unit from named n
+                 where exists (select 1 from case_history h where h.unit = n.unit and h.valid_to > {since}
+                                  and h.valid_from < {until})
+                    or exists (select 1 from case_history h where h.unit = n.unit and h.valid_to is null
+                                  and h.valid_from < {until})""",
+            *p.values,
+        )
     ]
-    rows = await conn.fetch(f"select distinct unit from case_history where {where(conditions)}", *p.values)
-    return [r["unit"] for r in rows]
 
 
 async def ranking(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime) -> list[tuple[int, Score]]:
-    """排名: every assessed unit's score for the year as of `at`, the highest first, with its rank."""
-    ranked = scoring.scores(await units(conn, year=year, at=at), await facts(conn, policy, year=year, at=at), policy)
+    """排名: every assessed unit's score for the year as of `at`, the highest first, with its rank (no items)."""
+    counted = await tallies(conn, policy, year=year, at=at)
+    ranked = scoring.scores_of(await units(conn, year=year, at=at), counted, policy)
     return list(zip(scoring.ranks(ranked), ranked, strict=True))
+
+
+async def unit_score(
+    conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str
+) -> tuple[int, Score] | None:
+    """The unit's rank in the ranking and its score with every item behind it; None if it is not assessed."""
+    rank = next((rank for rank, s in await ranking(conn, policy, year=year, at=at) if s.unit == unit), None)
+    if rank is None:
+        return None
+    return rank, scoring.score(unit, await unit_facts(conn, policy, year=year, at=at, unit=unit), policy)
