@@ -116,7 +116,7 @@ def queries(first_issue: str, at: Any, busiest_unit: str = "") -> dict[str, Quer
 
     async def assessment_items(conn: asyncpg.Connection) -> Any:
         # as the route does: the ranking (for the unit's rank), then every item of the unit with the most cases
-        return await assessment.unit_score(conn, policy, year=year, at=at, unit=busiest_unit)
+        return await assessment.unit_score(conn, policy, year=year, as_of=None, now=at, unit=busiest_unit)
 
     async def enforcement_cases(conn: asyncpg.Connection) -> Any:
         _, keys = await enforcement.case_years(conn, year=None, as_of=None, case_ids=None, limit=PAGE, offset=0)
@@ -135,7 +135,7 @@ def queries(first_issue: str, at: Any, busiest_unit: str = "") -> dict[str, Quer
         ),
         "accountability": lambda c: accountability.tally(c, TallyGroupBy.unit, year=None, as_of=None),
         "enforcement": enforcement_stats,
-        "assessment": lambda c: assessment.ranking(c, policy, year=year, at=at),
+        "assessment": lambda c: assessment.ranking(c, policy, year=year, as_of=None, now=at),
         "work_summary": lambda c: report.gather(c, policy, year=year, as_of=None, now=at),
         "as_of": lambda c: closure.rates(c, CaseFilters(as_of=month_ago), Moment(month_ago, at), GroupBy.source),
         "drill_closed": lambda c: closure.cases(c, everything, Moment(None, at), Figure.CLOSED, limit=PAGE, offset=0),
@@ -147,7 +147,7 @@ def queries(first_issue: str, at: Any, busiest_unit: str = "") -> dict[str, Quer
         ),
         "drill_enforcement": enforcement_cases,
         "assessment_as_of": lambda c: assessment.ranking(
-            c, policy, year=month_ago.astimezone(SHANGHAI).year, at=month_ago
+            c, policy, year=month_ago.astimezone(SHANGHAI).year, as_of=month_ago, now=at
         ),
         "drill_assessment": assessment_items,
         "timeline": lambda c: timeline.events(c, first_issue),

@@ -179,6 +179,19 @@ create table assessment_facts (
     previous_rejection_at timestamptz   -- closure_rejected: the case's failed verification before this one
 );
 create index assessment_facts_case_id_idx on assessment_facts (case_id);
+-- 绩效考核 now: assessment_facts and the escalations counted per (year, Asia/Shanghai; unit; kind; days late) on
+-- write, by the statements that write them (a count that comes back to zero has no row). days_late: of a missed
+-- deadline whose lateness ended, its whole days; -1 while it runs (the read counts those days to now from
+-- assessment_facts); 0 for the other kinds. A failed verification is counted as closure_rejected (the read moves the
+-- upheld ones). As of a past moment the read counts the facts.
+create table assessment_counts (
+    year       integer not null,
+    unit       text    not null,
+    kind       text    not null,
+    days_late  integer not null,
+    facts      integer not null,
+    primary key (year, unit, kind, days_late)
+);
 
 -- 环境执法: cases filed (立案), penalties (处罚) and payments in integer fen, and the actions
 -- against persons (行政拘留, 刑事强制措施, 移送起诉) and closures (结案).

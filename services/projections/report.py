@@ -46,7 +46,7 @@ async def gather(
     by_source = await closure.rates(conn, filters, moment, GroupBy.source)
     per_year = await enforcement.per_year(conn, year=year, as_of=as_of)
     tally = await accountability.tally(conn, None, year=year, as_of=as_of)
-    ranked = await assessment.ranking(conn, policy, year=year, at=moment.at)
+    ranked = await assessment.ranking(conn, policy, year=year, as_of=as_of, now=now)
     counts = await gather_documents(conn, year=year, as_of=as_of)
     years = await gather_enforcement_years(conn, at=moment.at, as_of=as_of)
     return WorkSummary(

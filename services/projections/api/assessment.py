@@ -51,7 +51,7 @@ async def assessment_stats(deps: DepsDep, scope: ScopeDep, filters: Annotated[Ye
     year = _year(filters, moment_now)
 
     async def query(view: View) -> AssessmentStats:
-        ranked = await assessment.ranking(view.conn, deps.assessment, year=year, at=filters.as_of or moment_now)
+        ranked = await assessment.ranking(view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now)
         return await view.answer(
             AssessmentStats,
             year=year,
@@ -81,8 +81,9 @@ async def assessment_items(
     year = _year(filters, moment_now)
 
     async def query(view: View) -> AssessmentItems:
-        at = filters.as_of or moment_now
-        found = await assessment.unit_score(view.conn, deps.assessment, year=year, at=at, unit=unit)
+        found = await assessment.unit_score(
+            view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now, unit=unit
+        )
         if found is None:
             raise NotFound("assessment", unit)
         rank, score = found

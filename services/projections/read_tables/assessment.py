@@ -44,14 +44,36 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 # ---- on write: each touched case's facts, from all its events (in stream order, as its service appended them) ----
 
 
+# A fact's count in assessment_counts: its year, unit, kind, and its days late once they stop running (-1 before).
+_COUNTED = f"""extract(year from occurred_at at time zone 'Asia/Shanghai')::int, unit, kind,
+    case when kind <> '{Kind.OVERDUE_CASE.value}' then 0
+         when ended_at is null then -1
+         else greatest(0, floor(extract(epoch from ended_at - deadline) / 86400))::int end"""
+
+
 async def record(conn: Connection, case_ids: list[str]) -> None:
-    """The cases' assessment facts replaced by those of their facts now; after the batch's case_history is written
-    (an on-time closure reads the deadline in force at its request). Whatever the order the events came in, a case's
-    rows end up those of its whole stream."""
-    ending = ", ".join(f"'{t}'" for t in _ENDING)
-    await conn.execute("delete from assessment_facts where case_id = any($1::text[])", case_ids)
+    """The cases' assessment facts replaced by those of their facts now, and assessment_counts by the difference;
+    after the batch's case_history is written (an on-time closure reads the deadline in force at its request).
+    Whatever the order the events came in, a case's rows end up those of its whole stream."""
+    await _counted(conn, "", "delete from assessment_facts where case_id = any($1::text[])", -1, case_ids)
+    await _counted(conn, _EVENTS_OF_CASES, _FACTS_OF_CASES, 1, case_ids, list(_CASE_TYPES))
+    await conn.execute("delete from assessment_counts where facts = 0")
+
+
+async def _counted(conn: Connection, ctes: str, change: str, sign: int, *values: object) -> None:
+    """`change` (rows of assessment_facts deleted or inserted) and its count, `sign` each, in one statement."""
     await conn.execute(
-        f"""with ev as (
+        f"""with {ctes} changed as ({change} returning *)
+            insert into assessment_counts as c (year, unit, kind, days_late, facts)
+            select {_COUNTED}, {sign} * count(*) from changed group by 1, 2, 3, 4
+            on conflict (year, unit, kind, days_late) do update set facts = c.facts + excluded.facts""",
+        *values,
+    )
+
+
+_ENDING_LIST = ", ".join(f"'{t}'" for t in _ENDING)
+# The facts of the cases ($1) of these types ($2), each with what its fact needs.
+_EVENTS_OF_CASES = f"""ev as (
                 select event_id, type, stream_id, stream_version, occurred_at, payload ->> 'unit' as unit,
                        (payload ->> 'deadline')::timestamptz as deadline
                   from facts
@@ -59,7 +81,7 @@ async def record(conn: Connection, case_ids: list[str]) -> None:
             ), cases as (
                 -- the case events in stream order, each with what came after (missed deadlines) or before (closures)
                 select event_id, type, stream_id, occurred_at, unit, deadline,
-                       min(case when type in ({ending}) then occurred_at end) over (
+                       min(case when type in ({_ENDING_LIST}) then occurred_at end) over (
                            partition by stream_id order by stream_version
                            rows between 1 following and unbounded following) as ended_at,
                        max(case when type = 'ClosureRequested' then stream_version end) over (
@@ -74,8 +96,9 @@ async def record(conn: Connection, case_ids: list[str]) -> None:
                            partition by stream_id order by occurred_at, event_id
                            rows between unbounded preceding and 1 preceding) as previous_rejection_at
                   from ev where type = 'ClosureRejected'
-            )
-            insert into assessment_facts (event_id, case_id, unit, kind, occurred_at, deadline, ended_at,
+            ),"""
+# Every assessment fact of the cases, from _EVENTS_OF_CASES.
+_FACTS_OF_CASES = f"""insert into assessment_facts (event_id, case_id, unit, kind, occurred_at, deadline, ended_at,
                                           previous_rejection_at)
             select * from (
                 select event_id, stream_id, unit, '{Kind.OVERDUE_CASE.value}', occurred_at, deadline, ended_at,
@@ -92,10 +115,7 @@ async def record(conn: Connection, case_ids: list[str]) -> None:
                  where c.type = 'Closed' and c.request_version is not null
                    and (h.deadline is null or c.requested_at <= h.deadline)
             ) f (event_id, case_id, unit, kind, occurred_at, deadline, ended_at, previous_rejection_at)
-             where coalesce(unit, '') <> ''""",
-        case_ids,
-        list(_CASE_TYPES),
-    )
+             where coalesce(unit, '') <> ''"""
 
 
 # ---- on read ----
@@ -148,10 +168,49 @@ async def tallies(conn: Connection, policy: AssessmentPolicy, *, year: int, at: 
     """Every unit's scored facts of the year up to `at` counted per kind (the missed deadlines' capped days too)."""
     p = Params()
     scored = scored_sql(p, policy, year=year, at=at)
+    return await _tallies(conn, p, f"select unit, kind, days_late, 1 as facts from ({scored}) s", policy)
+
+
+async def tallies_now(conn: Connection, policy: AssessmentPolicy, *, year: int, now: datetime) -> list[Tally]:
+    """`tallies` as of now, from the counts kept on write: the year's counts per unit, kind and days late, the missed
+    deadlines still running (their days to now), the failed verifications an objection upheld moved to their kind;
+    the escalations are counted there too (accountability.escalations)."""
+    start, end = year_bounds(year)
+    p = Params()
+    year_, now_, start_, end_ = p(year), p(now), p(start), p(end)
+    rejected, upheld = Kind.CLOSURE_REJECTED.value, Kind.OBJECTION_UPHELD.value
+    counted = f"""with objections as (
+                select coalesce(payload ->> 'case_id', stream_id) as case_id, occurred_at
+                  from facts where type = any({p(list(policy.objection_types))}::text[]) and occurred_at <= {now_}
+            ), upheld as (
+                select f.unit, count(distinct f.event_id) as facts
+                  from objections o join assessment_facts f on f.case_id = o.case_id
+                 where f.kind = '{rejected}' and f.occurred_at >= {start_} and f.occurred_at < {end_}
+                   and o.occurred_at <= f.occurred_at
+                   and (f.previous_rejection_at is null or o.occurred_at >= f.previous_rejection_at)
+                 group by f.unit
+            )
+            select unit, kind, days_late, facts from assessment_counts where year = {year_} and days_late >= 0
+            union all
+            select unit, kind, greatest(0, floor(extract(epoch from {now_} - deadline) / 86400))::int, 1
+              from assessment_facts
+             where ended_at is null and kind = '{Kind.OVERDUE_CASE.value}'
+               and occurred_at >= {start_} and occurred_at < {end_} and occurred_at <= {now_}
+            union all
+            select unit, '{upheld}', 0, facts from upheld
+            union all
+            select unit, '{rejected}', 0, -facts from upheld
+"""
+    return await _tallies(conn, p, counted, policy)
+
+
+async def _tallies(conn: Connection, p: Params, counted: str, policy: AssessmentPolicy) -> list[Tally]:
+    """The tallies of `counted` (unit, kind, days_late, facts: how many facts of that kind were that late)."""
     capped = f"least(days_late, {p(policy.overdue_days_cap)})"
     rows = await conn.fetch(
-        f"""select unit, kind, count(*) as n, sum({capped})::int as days, count(*) filter (where {capped} > 0) as late
-              from ({scored}) s group by unit, kind order by unit, kind""",
+        f"""select unit, kind, sum(facts)::int as n, coalesce(sum({capped} * facts), 0)::int as days,
+                   coalesce(sum(facts) filter (where {capped} > 0), 0)::int as late
+              from ({counted}) c group by unit, kind having sum(facts) <> 0""",
         *p.values,
     )
     per_unit: dict[str, Tally] = {}
@@ -191,18 +250,25 @@ async def units(conn: Connection, *, year: int, at: datetime) -> list[str]:
     ]
 
 
-async def ranking(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime) -> list[tuple[int, Score]]:
-    """排名: every assessed unit's score for the year as of `at`, the highest first, with its rank (no items)."""
-    counted = await tallies(conn, policy, year=year, at=at)
-    ranked = scoring.scores_of(await units(conn, year=year, at=at), counted, policy)
+async def ranking(
+    conn: Connection, policy: AssessmentPolicy, *, year: int, as_of: datetime | None, now: datetime
+) -> list[tuple[int, Score]]:
+    """排名: every assessed unit's score for the year as of `as_of` (from the facts) or now (from the counts kept on
+    write), the highest first, with its rank (no items)."""
+    if as_of is None:
+        counted = await tallies_now(conn, policy, year=year, now=now)
+    else:
+        counted = await tallies(conn, policy, year=year, at=as_of)
+    ranked = scoring.scores_of(await units(conn, year=year, at=as_of or now), counted, policy)
     return list(zip(scoring.ranks(ranked), ranked, strict=True))
 
 
 async def unit_score(
-    conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str
+    conn: Connection, policy: AssessmentPolicy, *, year: int, as_of: datetime | None, now: datetime, unit: str
 ) -> tuple[int, Score] | None:
     """The unit's rank in the ranking and its score with every item behind it; None if it is not assessed."""
-    rank = next((rank for rank, s in await ranking(conn, policy, year=year, at=at) if s.unit == unit), None)
+    ranked = await ranking(conn, policy, year=year, as_of=as_of, now=now)
+    rank = next((rank for rank, s in ranked if s.unit == unit), None)
     if rank is None:
         return None
-    return rank, scoring.score(unit, await unit_facts(conn, policy, year=year, at=at, unit=unit), policy)
+    return rank, scoring.score(unit, await unit_facts(conn, policy, year=year, at=as_of or now, unit=unit), policy)

@@ -79,10 +79,10 @@ async def answers(
                     dict(r) for r in await enforcement_figures.repeat_offenders(conn, year=year, as_of=as_of)
                 ]
             for year in years:
-                ranked = await assessment.ranking(conn, POLICY, year=year, at=as_of or at)
+                ranked = await assessment.ranking(conn, POLICY, year=year, as_of=as_of, now=at)
                 out["assessment", as_of, year] = ranked
                 for _, score in ranked:
-                    found = await assessment.unit_score(conn, POLICY, year=year, at=as_of or at, unit=score.unit)
+                    found = await assessment.unit_score(conn, POLICY, year=year, as_of=as_of, now=at, unit=score.unit)
                     out["assessment items", as_of, year, score.unit] = found
         for issue_id in issue_ids:
             events = await timeline_table.events(conn, issue_id)
@@ -104,6 +104,7 @@ async def answers(
             "enforcement_years",
             "public_cases",
             "assessment_facts",
+            "assessment_counts",
         ):
             out["table", table] = [dict(r) for r in await conn.fetch(f"select * from {table} t order by t")]
     return out

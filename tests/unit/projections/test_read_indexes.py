@@ -11,6 +11,7 @@ from services.projections.main import MIGRATIONS
 SINCE_VERSION_3 = {"escalations_occurred_at_idx", "measures_occurred_at_idx", "enforcement_cases_credit_code_idx"}
 SINCE_VERSION_6 = {
     "assessment_facts_occurred_at_idx",
+    "assessment_facts_running_idx",
     "assessment_facts_unit_idx",
     "escalations_unit_idx",
     "case_history_unit_valid_to_idx",
