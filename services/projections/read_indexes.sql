@@ -21,7 +21,8 @@ create index if not exists facts_type_occurred_at_idx on facts (type, occurred_a
 -- 绩效考核 (read_tables/assessment.py), added with read models version 6: the year's facts by time (the ranking as of
 -- a moment), the missed deadlines still running (the ranking now), one unit's facts and escalations (its drill-down),
 -- and the units that held a case in the year, found by skipping from unit to unit and asking each for one state.
-create index if not exists assessment_facts_occurred_at_idx on assessment_facts (occurred_at);
+create index if not exists assessment_facts_occurred_at_idx on assessment_facts (occurred_at)
+    include (unit, kind, deadline, ended_at);
 create index if not exists assessment_facts_running_idx on assessment_facts (occurred_at) include (unit, deadline)
     where ended_at is null and kind = 'overdue_case';
 create index if not exists assessment_facts_unit_idx on assessment_facts (unit, occurred_at);

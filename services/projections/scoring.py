@@ -65,20 +65,16 @@ class Tally:
 
 def items_of(fact: Fact, policy: AssessmentPolicy) -> list[Item]:
     """The points of one fact: a missed deadline costs per case and per day late (capped); the rest per event."""
-    label = KIND_LABELS[fact.kind]
-
-    def item(kind: Kind, points: Decimal, detail: str) -> Item:
-        return Item(kind, fact.event_id, fact.case_ids, fact.occurred_at, points, detail)
-
-    if fact.kind is Kind.ON_TIME_CLOSURE:
-        return [item(fact.kind, policy.on_time_closure, label)]
     if fact.kind is Kind.OVERDUE_DAYS:
         raise ValueError("overdue days are counted from an overdue_case fact (days_late)")
-    items = [item(fact.kind, -policy.per_event[fact.kind], label)]
+    points = policy.on_time_closure if fact.kind is Kind.ON_TIME_CLOSURE else -policy.per_event[fact.kind]
+    items = [Item(fact.kind, fact.event_id, fact.case_ids, fact.occurred_at, points, KIND_LABELS[fact.kind])]
     if fact.kind is Kind.OVERDUE_CASE and fact.days_late > 0:
         days = min(fact.days_late, policy.overdue_days_cap)
         capped = f"（超期{fact.days_late}天，按{days}天计）" if days < fact.days_late else f"（{days}天）"
-        items.append(item(Kind.OVERDUE_DAYS, -policy.overdue_day * days, KIND_LABELS[Kind.OVERDUE_DAYS] + capped))
+        detail = KIND_LABELS[Kind.OVERDUE_DAYS] + capped
+        late = -policy.overdue_day * days
+        items.append(Item(Kind.OVERDUE_DAYS, fact.event_id, fact.case_ids, fact.occurred_at, late, detail))
     return [i for i in items if i.points != 0]
 
 
@@ -86,13 +82,16 @@ def score(unit: str, facts: Iterable[Fact], policy: AssessmentPolicy) -> Score:
     """base − deductions + min(bonus, cap), at least the floor."""
     items = [i for fact in facts for i in items_of(fact, policy)]
     items.sort(key=lambda i: (i.points > 0, i.occurred_at, i.event_id, i.kind.value))
-    deducted = -sum((i.points for i in items if i.points < 0), Decimal(0))
-    bonus = min(sum((i.points for i in items if i.points > 0), Decimal(0)), policy.bonus_cap)
-    total = max(policy.base - deducted + bonus, policy.floor)
     deductions: dict[Kind, int] = {}
+    deducted, bonus = Decimal(0), Decimal(0)
     for i in items:
         if i.points < 0:
             deductions[i.kind] = deductions.get(i.kind, 0) + 1
+            deducted += i.points
+        else:
+            bonus += i.points
+    deducted, bonus = -deducted, min(bonus, policy.bonus_cap)
+    total = max(policy.base - deducted + bonus, policy.floor)
     return Score(unit, policy.base, deducted, bonus, total, tuple(items), deductions)
 
 

@@ -164,11 +164,46 @@ async def unit_facts(conn: Connection, policy: AssessmentPolicy, *, year: int, a
     ]
 
 
+def _upheld_sql(p: Params, policy: AssessmentPolicy, *, start: str, end: str, at: str) -> str:
+    """The CTEs `objections` and `upheld` (unit, facts): per unit, the year's failed verifications up to `at` that an
+    objection upheld (one after the case's previous failed verification and by this one)."""
+    return f"""objections as (
+                select coalesce(payload ->> 'case_id', stream_id) as case_id, occurred_at
+                  from facts where type = any({p(list(policy.objection_types))}::text[]) and occurred_at <= {at}
+            ), upheld as (
+                select f.unit, count(distinct f.event_id) as facts
+                  from objections o join assessment_facts f on f.case_id = o.case_id
+                 where f.kind = '{Kind.CLOSURE_REJECTED.value}' and f.occurred_at >= {start} and f.occurred_at < {end}
+                   and f.occurred_at <= {at} and o.occurred_at <= f.occurred_at
+                   and (f.previous_rejection_at is null or o.occurred_at >= f.previous_rejection_at)
+                 group by f.unit
+            )"""
+
+
+# The upheld failed verifications moved from their kind to 公示异议成立 (rows of a tally's `counted`).
+_MOVED = f"""select unit, '{Kind.OBJECTION_UPHELD.value}', 0, facts from upheld
+            union all
+            select unit, '{Kind.CLOSURE_REJECTED.value}', 0, -facts from upheld"""
+
+
 async def tallies(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime) -> list[Tally]:
-    """Every unit's scored facts of the year up to `at` counted per kind (the missed deadlines' capped days too)."""
+    """Every unit's scored facts of the year up to `at` counted per kind (the missed deadlines' capped days too): the
+    year's assessment_facts and escalations up to then, grouped by unit, kind and days late."""
+    start, end = year_bounds(year)
     p = Params()
-    scored = scored_sql(p, policy, year=year, at=at)
-    return await _tallies(conn, p, f"select unit, kind, days_late, 1 as facts from ({scored}) s", policy)
+    at_, start_, end_ = p(at), p(start), p(end)
+    when = f"occurred_at >= {start_} and occurred_at < {end_} and occurred_at <= {at_}"
+    late = f"greatest(0, floor(extract(epoch from least(coalesce(ended_at, {at_}), {at_}) - deadline) / 86400))::int"
+    counted = f"""with {_upheld_sql(p, policy, start=start_, end=end_, at=at_)}
+            select unit, kind, days_late, count(*) as facts
+              from (select unit, kind, case when kind = '{Kind.OVERDUE_CASE.value}' then {late} else 0 end as days_late
+                      from assessment_facts where {when}) f
+             group by 1, 2, 3
+            union all
+            {_MOVED}
+            union all
+            select unit, kind, 0, count(*) from escalations where {when} and unit <> '' group by 1, 2"""
+    return await _tallies(conn, p, counted, policy)
 
 
 async def tallies_now(conn: Connection, policy: AssessmentPolicy, *, year: int, now: datetime) -> list[Tally]:
@@ -178,18 +213,7 @@ async def tallies_now(conn: Connection, policy: AssessmentPolicy, *, year: int, 
     start, end = year_bounds(year)
     p = Params()
     year_, now_, start_, end_ = p(year), p(now), p(start), p(end)
-    rejected, upheld = Kind.CLOSURE_REJECTED.value, Kind.OBJECTION_UPHELD.value
-    counted = f"""with objections as (
-                select coalesce(payload ->> 'case_id', stream_id) as case_id, occurred_at
-                  from facts where type = any({p(list(policy.objection_types))}::text[]) and occurred_at <= {now_}
-            ), upheld as (
-                select f.unit, count(distinct f.event_id) as facts
-                  from objections o join assessment_facts f on f.case_id = o.case_id
-                 where f.kind = '{rejected}' and f.occurred_at >= {start_} and f.occurred_at < {end_}
-                   and o.occurred_at <= f.occurred_at
-                   and (f.previous_rejection_at is null or o.occurred_at >= f.previous_rejection_at)
-                 group by f.unit
-            )
+    counted = f"""with {_upheld_sql(p, policy, start=start_, end=end_, at=now_)}
             select unit, kind, days_late, facts from assessment_counts where year = {year_} and days_late >= 0
             union all
             select unit, kind, greatest(0, floor(extract(epoch from {now_} - deadline) / 86400))::int, 1
@@ -197,10 +221,7 @@ async def tallies_now(conn: Connection, policy: AssessmentPolicy, *, year: int, 
              where ended_at is null and kind = '{Kind.OVERDUE_CASE.value}'
                and occurred_at >= {start_} and occurred_at < {end_} and occurred_at <= {now_}
             union all
-            select unit, '{upheld}', 0, facts from upheld
-            union all
-            select unit, '{rejected}', 0, -facts from upheld
-"""
+            {_MOVED}"""
     return await _tallies(conn, p, counted, policy)
 
 
