@@ -10,12 +10,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from services.projections.assessment import KIND_LABELS, AssessmentPolicy, Kind
 
 
-@dataclass(frozen=True)
-class Fact:
+# Fact and Item are named tuples, not frozen dataclasses: a unit's drill-down makes thousands of each, and a frozen
+# dataclass costs several times as much to make (object.__setattr__ per field).
+class Fact(NamedTuple):
     """计分事实: an event a unit is scored for. `days_late`: the whole days a missed deadline was overdue."""
 
     unit: str
@@ -26,8 +28,7 @@ class Fact:
     days_late: int = 0
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """扣分/加分项: the points one event costs (negative) or earns (positive), and why."""
 
     kind: Kind
@@ -65,22 +66,32 @@ class Tally:
 
 def items_of(fact: Fact, policy: AssessmentPolicy) -> list[Item]:
     """The points of one fact: a missed deadline costs per case and per day late (capped); the rest per event."""
+    return _items(fact, policy, _points(policy))
+
+
+def _points(policy: AssessmentPolicy) -> dict[Kind, Decimal]:
+    """The points of one fact of each kind (negative: a deduction), looked up once per score, not per fact."""
+    return {kind: -points for kind, points in policy.per_event.items()} | {Kind.ON_TIME_CLOSURE: policy.on_time_closure}
+
+
+def _items(fact: Fact, policy: AssessmentPolicy, points: dict[Kind, Decimal]) -> list[Item]:
     if fact.kind is Kind.OVERDUE_DAYS:
         raise ValueError("overdue days are counted from an overdue_case fact (days_late)")
-    points = policy.on_time_closure if fact.kind is Kind.ON_TIME_CLOSURE else -policy.per_event[fact.kind]
-    items = [Item(fact.kind, fact.event_id, fact.case_ids, fact.occurred_at, points, KIND_LABELS[fact.kind])]
-    if fact.kind is Kind.OVERDUE_CASE and fact.days_late > 0:
+    kind = fact.kind
+    items = [Item(kind, fact.event_id, fact.case_ids, fact.occurred_at, points[kind], KIND_LABELS[kind])]
+    if kind is Kind.OVERDUE_CASE and fact.days_late > 0:
         days = min(fact.days_late, policy.overdue_days_cap)
         capped = f"（超期{fact.days_late}天，按{days}天计）" if days < fact.days_late else f"（{days}天）"
         detail = KIND_LABELS[Kind.OVERDUE_DAYS] + capped
         late = -policy.overdue_day * days
         items.append(Item(Kind.OVERDUE_DAYS, fact.event_id, fact.case_ids, fact.occurred_at, late, detail))
-    return [i for i in items if i.points != 0]
+    return [i for i in items if i.points]  # a kind at 0 points gives no item
 
 
 def score(unit: str, facts: Iterable[Fact], policy: AssessmentPolicy) -> Score:
     """base − deductions + min(bonus, cap), at least the floor."""
-    items = [i for fact in facts for i in items_of(fact, policy)]
+    points = _points(policy)
+    items = [i for fact in facts for i in _items(fact, policy, points)]
     items.sort(key=lambda i: (i.points > 0, i.occurred_at, i.event_id, i.kind.value))
     deductions: dict[Kind, int] = {}
     deducted, bonus = Decimal(0), Decimal(0)
