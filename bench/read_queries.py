@@ -30,7 +30,7 @@ from services.projections import consumers, generations, readside, report
 from services.projections.assessment import load_assessment_policy
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, TallyGroupBy
 from services.projections.main import MIGRATIONS
-from services.projections.read_tables import accountability, closure, enforcement, timeline
+from services.projections.read_tables import accountability, assessment, closure, enforcement, timeline
 from services.projections.read_tables.closure import Moment
 from services.projections.settings import ProjectionsSettings
 from shared.clock import SHANGHAI, now
@@ -98,7 +98,7 @@ async def load(base_url: str, cases: int, prefix: str = "reads") -> str:
 Query = Callable[[asyncpg.Connection], Awaitable[Any]]
 
 
-def queries(first_issue: str, at: Any) -> dict[str, Query]:
+def queries(first_issue: str, at: Any, busiest_unit: str = "") -> dict[str, Query]:
     """Each read of bench/reads.py, by the name it has there, as the routes call the read tables."""
     month_ago = at - timedelta(days=30)
     everything = CaseFilters()
@@ -113,6 +113,10 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
     async def enforcement_stats(conn: asyncpg.Connection) -> Any:
         await enforcement.per_year(conn, year=None, as_of=None)
         return await enforcement.repeat_offenders(conn, year=None, as_of=None)
+
+    async def assessment_items(conn: asyncpg.Connection) -> Any:
+        # as the route does: the ranking (for the unit's rank), then every item of the unit with the most cases
+        return await assessment.unit_score(conn, policy, year=year, as_of=None, now=at, unit=busiest_unit)
 
     async def enforcement_cases(conn: asyncpg.Connection) -> Any:
         _, keys = await enforcement.case_years(conn, year=None, as_of=None, case_ids=None, limit=PAGE, offset=0)
@@ -131,6 +135,7 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
         ),
         "accountability": lambda c: accountability.tally(c, TallyGroupBy.unit, year=None, as_of=None),
         "enforcement": enforcement_stats,
+        "assessment": lambda c: assessment.ranking(c, policy, year=year, as_of=None, now=at),
         "work_summary": lambda c: report.gather(c, policy, year=year, as_of=None, now=at),
         "as_of": lambda c: closure.rates(c, CaseFilters(as_of=month_ago), Moment(month_ago, at), GroupBy.source),
         "drill_closed": lambda c: closure.cases(c, everything, Moment(None, at), Figure.CLOSED, limit=PAGE, offset=0),
@@ -141,6 +146,10 @@ def queries(first_issue: str, at: Any) -> dict[str, Query]:
             c, year=None, as_of=None, unit=None, kind=None, include_revoked=False, limit=PAGE, offset=0
         ),
         "drill_enforcement": enforcement_cases,
+        "assessment_as_of": lambda c: assessment.ranking(
+            c, policy, year=month_ago.astimezone(SHANGHAI).year, as_of=month_ago, now=at
+        ),
+        "drill_assessment": assessment_items,
         "timeline": lambda c: timeline.events(c, first_issue),
     }
 
@@ -166,6 +175,9 @@ async def measure(url: str, requests: int, *, explain: bool, only: list[str] | N
         out["cases"] = await conn.fetchval("select count(*) from issues")
         out["facts"] = await conn.fetchval("select count(*) from facts")
         first = await conn.fetchval("select issue_id from issues order by reported_at, issue_id limit 1")
+        busiest = await conn.fetchval(
+            "select unit from issues where unit <> '' group by unit order by count(*) desc limit 1"
+        )
         if explain:
             await conn.execute("load 'auto_explain'")
             await conn.execute("set auto_explain.log_min_duration = 0")
@@ -175,7 +187,7 @@ async def measure(url: str, requests: int, *, explain: bool, only: list[str] | N
             await conn.execute("set auto_explain.log_level = log")
             conn.add_log_listener(lambda _c, message: _print_plan(message.message))
         at = now()
-        for name, query in queries(first, at).items():
+        for name, query in queries(first, at, busiest or "").items():
             if only and name not in only:
                 continue
             if explain:

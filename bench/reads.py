@@ -31,6 +31,7 @@ DASHBOARD = {
     "accountability": ("问责统计（按单位）", "/v1/stats/accountability?group_by=unit"),
     "enforcement": ("执法统计", "/v1/stats/enforcement"),
     "work_summary": ("工作汇报", "/v1/reports/work-summary"),
+    "assessment": ("绩效考核（排名）", "/v1/stats/assessment"),
 }
 # drill-downs and as-of figures: name → label (their paths are found in the answers above, or built from a date)
 DRILLS = {
@@ -40,6 +41,8 @@ DRILLS = {
     "drill_accountability": "下钻：问责记录",
     "drill_enforcement": "下钻：执法案件",
     "timeline": "下钻：一件问题的时间线",
+    "assessment_as_of": "截至一月前的绩效考核",
+    "drill_assessment": "下钻：一个单位的考核明细",
 }
 NAMES = {**{k: v[0] for k, v in DASHBOARD.items()}, **DRILLS}
 # The drill-downs that are lists: the dashboard opens each a page at a time (dashboard.js, PAGE_SIZE), where the API's
@@ -66,9 +69,10 @@ def specs(label: str = "") -> list[Spec]:
 
 def _drills(answers: dict[str, Any]) -> dict[str, str]:
     """The drill-down paths the dashboard would open from these answers."""
+    month_ago = httpx.QueryParams({"as_of": (datetime.now(UTC) - timedelta(days=30)).isoformat()})
     paths = {
-        "as_of": "/v1/stats/closure-rates?"
-        + str(httpx.QueryParams({"as_of": (datetime.now(UTC) - timedelta(days=30)).isoformat()})),
+        "as_of": f"/v1/stats/closure-rates?{month_ago}",
+        "assessment_as_of": f"/v1/stats/assessment?{month_ago}",
         "drill_overdue_all": "/v1/cases/overdue",
         "drill_accountability": "/v1/stats/accountability/items",
         "drill_enforcement": "/v1/stats/enforcement/cases",
@@ -79,6 +83,9 @@ def _drills(answers: dict[str, Any]) -> dict[str, str]:
     rows = answers.get("accountability", {}).get("rows") or []
     if rows and rows[0].get("items"):
         paths["drill_accountability"] = rows[0]["items"]
+    units = answers.get("assessment", {}).get("rows") or []
+    if units:
+        paths["drill_assessment"] = units[0]["items"]
     items = answers.get("first_case", {}).get("items") or []
     if items:
         paths["timeline"] = f"/v1/cases/{items[0]['issue_id']}/timeline"

@@ -18,7 +18,16 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_mode
 
 from services.projections.deps import Deps
 from services.projections.generations import Generation
-from services.projections.read_tables import accountability, case_history, changes, closure, enforcement, facts, public
+from services.projections.read_tables import (
+    accountability,
+    assessment,
+    case_history,
+    changes,
+    closure,
+    enforcement,
+    facts,
+    public,
+)
 from services.projections.read_tables import audit as audit_table
 from shared.audit import reads as audit_reads
 from shared.consumer import Begin, ConsumerRunner, Dispatch, On, PoisonMessage, RawBatchHandler
@@ -136,7 +145,8 @@ def _has_events(line: Derive, present: set[str]) -> bool:
 
 
 async def _summaries(conn: Connection, present: set[str]) -> None:
-    """The summaries kept beside the rows: each problem's state now, once its report and history are written."""
+    """The summaries kept beside the rows: each problem's state now and its case's assessment facts, once its report
+    and history are written."""
     if present & _STATE_TYPES:
         touched: list[str] = await conn.fetchval(
             f"""select coalesce(array_agg(distinct case when type = '{IssueReported.event_type()}'
@@ -147,6 +157,7 @@ async def _summaries(conn: Connection, present: set[str]) -> None:
         )
         await closure.current_states(conn, touched)
         await changes.record(conn, touched)
+        await assessment.record(conn, touched)
 
 
 async def apply(conn: Connection, envelope: Envelope) -> None:
@@ -328,12 +339,16 @@ def _folded(case_ids: list[str]) -> list[Step]:
 
 
 async def _all_summaries(conn: Connection) -> None:
-    """`_summaries` of every problem (each one a report or a case made)."""
+    """`_summaries` of every problem (each one a report or a case made) and every case."""
     issue_ids: list[str] = await conn.fetchval(
         "select coalesce(array_agg(issue_id order by issue_id), '{}') from issues"
     )
     await closure.current_states(conn, issue_ids)
     await changes.record(conn, issue_ids)
+    case_ids: list[str] = await conn.fetchval(
+        f"select coalesce(array_agg(distinct stream_id), '{{}}') from facts where {facts.CASE_FACTS}"
+    )
+    await assessment.record(conn, case_ids)
 
 
 # Until its problems were last counted (analysed) at this many rows, a generation's batches plan every statement anew.

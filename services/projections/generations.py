@@ -26,7 +26,7 @@ INDEXES = Path(__file__).parent / "read_indexes.sql"
 # The version of read_models.sql, raised with every change of its tables (tests/unit/projections/
 # test_generations.py holds the two together). A service rebuilds an active generation of a lower version by itself
 # (`live.py`); one of a higher version was made by a newer instance beside it (a rolling upgrade) and is left alone.
-VERSION = 5
+VERSION = 6
 
 # Serialises creating, switching and dropping generations between instances and the rebuild command.
 _GENERATIONS_LOCK = 7_305_001

@@ -18,3 +18,13 @@ create index if not exists enforcement_cases_credit_code_idx on enforcement_case
 -- The documents of the work (交办函, 联合督查, 督查通报, 约谈会, 工作会议) are read from the facts by type and time
 -- (read_tables/documents.py); added by migration 018 to the generations made before it.
 create index if not exists facts_type_occurred_at_idx on facts (type, occurred_at);
+-- 绩效考核 (read_tables/assessment.py), added with read models version 6: the year's facts by time (the ranking as of
+-- a moment), the missed deadlines still running (the ranking now), one unit's facts and escalations (its drill-down),
+-- and the units that held a case in the year, found by skipping from unit to unit and asking each for one state.
+create index if not exists assessment_facts_occurred_at_idx on assessment_facts (occurred_at)
+    include (unit, kind, deadline, ended_at);
+create index if not exists assessment_facts_running_idx on assessment_facts (occurred_at) include (unit, deadline)
+    where ended_at is null and kind = 'overdue_case';
+create index if not exists assessment_facts_unit_idx on assessment_facts (unit, occurred_at);
+create index if not exists escalations_unit_idx on escalations (unit, occurred_at);
+create index if not exists case_history_unit_valid_to_idx on case_history (unit, valid_to) include (valid_from);

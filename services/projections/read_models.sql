@@ -163,6 +163,36 @@ create table accountability_counts (
     primary key (year, unit, kind)
 );
 
+-- 绩效考核's facts of the cases (read_tables/assessment.py): each missed deadline (超期), failed verification (验收不通过)
+-- and on-time closure (按期销号) of a case, with the unit named in it, recomputed whole from the case's facts for every
+-- case a batch touches. What the moment asked changes is read beside them: a missed deadline's days late run to
+-- `ended_at` or the moment; a failed verification is 公示异议成立 when an objection (the policy's types, in facts)
+-- came after `previous_rejection_at` and by it.
+create table assessment_facts (
+    event_id              uuid        primary key,
+    case_id               text        not null,
+    unit                  text        not null,
+    kind                  text        not null,  -- overdue_case | closure_rejected | on_time_closure
+    occurred_at           timestamptz not null,
+    deadline              timestamptz,  -- overdue_case: the deadline missed
+    ended_at              timestamptz,  -- overdue_case: the case's next request, closure or new deadline (null: none)
+    previous_rejection_at timestamptz   -- closure_rejected: the case's failed verification before this one
+);
+create index assessment_facts_case_id_idx on assessment_facts (case_id);
+-- 绩效考核 now: assessment_facts and the escalations counted per (year, Asia/Shanghai; unit; kind; days late) on
+-- write, by the statements that write them (a count that comes back to zero has no row). days_late: of a missed
+-- deadline whose lateness ended, its whole days; -1 while it runs (the read counts those days to now from
+-- assessment_facts); 0 for the other kinds. A failed verification is counted as closure_rejected (the read moves the
+-- upheld ones). As of a past moment the read counts the facts.
+create table assessment_counts (
+    year       integer not null,
+    unit       text    not null,
+    kind       text    not null,
+    days_late  integer not null,
+    facts      integer not null,
+    primary key (year, unit, kind, days_late)
+);
+
 -- 环境执法: cases filed (立案), penalties (处罚) and payments in integer fen, and the actions
 -- against persons (行政拘留, 刑事强制措施, 移送起诉) and closures (结案).
 create table enforcement_cases (

@@ -56,7 +56,7 @@ async def gather(
     by_status = {row.key: row.total for row in await closure.rates(conn, filters, moment, GroupBy.status)}
     per_year = await enforcement.per_year(conn, year=year, as_of=as_of)
     tally = await accountability.tally(conn, None, year=year, as_of=as_of)
-    ranked = await assessment.ranking(conn, policy, year=year, at=moment.at)
+    ranked = await assessment.ranking(conn, policy, year=year, as_of=as_of, now=now)
     counts = await gather_documents(conn, year=year, as_of=as_of)
     years = await gather_enforcement_years(conn, at=moment.at, as_of=as_of)
     return WorkSummary(
@@ -131,14 +131,13 @@ def assessment_paragraph(year: int, ranked: list[tuple[int, Score]]) -> str:
         return f"{year}年，尚无参加绩效考核的责任单位。"
     scores = [score.score for _, score in ranked]
     average = (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    items = [item for _, score in ranked for item in score.items if item.points < 0]
-    counted = {kind: sum(1 for i in items if i.kind is kind) for kind in Kind}
+    counted = {kind: sum(score.deductions.get(kind, 0) for _, score in ranked) for kind in Kind}
     escalations = sum(counted[k] for k in (Kind.WARNING, Kind.SUMMONS, Kind.CRITICISM_NOTICE, Kind.DISCIPLINE_REFERRAL))
     top, bottom = ranked[0][1], ranked[-1][1]
     return (
         f"{year}年，对{len(ranked)}个责任单位进行绩效考核，平均得分{average}分，"
         f"得分最高的为{top.unit}（{top.score}分），最低的为{bottom.unit}（{bottom.score}分）；"
-        f"共扣分{len(items)}项，其中超期{counted[Kind.OVERDUE_CASE]}次、验收不通过{counted[Kind.CLOSURE_REJECTED]}次、"
+        f"共扣分{sum(counted.values())}项，其中超期{counted[Kind.OVERDUE_CASE]}次、验收不通过{counted[Kind.CLOSURE_REJECTED]}次、"
         f"公示异议成立{counted[Kind.OBJECTION_UPHELD]}次、督办问责{escalations}次。"
     )
 
@@ -153,7 +152,7 @@ def assessment_table(ranked: list[tuple[int, Score]]) -> list[tuple[str, ...]]:
             str(score.score),
             str(score.deducted),
             str(score.bonus),
-            str(sum(1 for i in score.items if i.points < 0)),
+            str(sum(score.deductions.values())),
         )
         for rank, score in ranked
     ]

@@ -38,7 +38,7 @@ def assessment_row(rank: int, score: Score, *, year: int, as_of: datetime | None
         base=str(score.base),
         deducted=str(score.deducted),
         bonus=str(score.bonus),
-        deductions=sum(1 for i in score.items if i.points < 0),
+        deductions=sum(score.deductions.values()),
         items=f"{ITEMS_PATH}?{urlencode(query)}",
     )
 
@@ -51,7 +51,7 @@ async def assessment_stats(deps: DepsDep, scope: ScopeDep, filters: Annotated[Ye
     year = _year(filters, moment_now)
 
     async def query(view: View) -> AssessmentStats:
-        ranked = await assessment.ranking(view.conn, deps.assessment, year=year, at=filters.as_of or moment_now)
+        ranked = await assessment.ranking(view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now)
         return await view.answer(
             AssessmentStats,
             year=year,
@@ -81,8 +81,9 @@ async def assessment_items(
     year = _year(filters, moment_now)
 
     async def query(view: View) -> AssessmentItems:
-        ranked = await assessment.ranking(view.conn, deps.assessment, year=year, at=filters.as_of or moment_now)
-        found = next(((rank, score) for rank, score in ranked if score.unit == unit), None)
+        found = await assessment.unit_score(
+            view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now, unit=unit
+        )
         if found is None:
             raise NotFound("assessment", unit)
         rank, score = found

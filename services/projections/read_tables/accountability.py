@@ -41,7 +41,9 @@ _CASE_IDS = "issue_ids"
 
 
 async def escalations(conn: Connection) -> None:
-    """预警, 约谈, 通报批评, 移交纪委监委 of the batch's facts."""
+    """预警, 约谈, 通报批评, 移交纪委监委 of the batch's facts; counted in accountability_counts, and in
+    assessment_counts for the assessment's ranking now (read_tables/assessment.py: there a kind is only an
+    escalation's, where a measure can be a 通报批评 too)."""
     kinds = " ".join(f"when '{cls.event_type()}' then '{kind}'" for cls, kind in ESCALATION_KINDS.items())
     await _insert_counted(
         conn,
@@ -49,6 +51,11 @@ async def escalations(conn: Connection) -> None:
         f"""select event_id, case type {kinds} end, payload ->> 'unit', {_CASE_IDS},
                    (payload ->> 'summons_date')::date, occurred_at
               from {BATCH} where type in ({", ".join(f"'{cls.event_type()}'" for cls in ESCALATION_KINDS)})""",
+        also=f""", assessed as (
+                insert into assessment_counts as c (year, unit, kind, days_late, facts)
+                select {_YEAR_OF}, unit, kind, 0, count(*) from i where unit <> '' group by 1, 2, 3
+                on conflict (year, unit, kind, days_late) do update set facts = c.facts + excluded.facts
+            )""",
     )
 
 
@@ -86,9 +93,10 @@ async def measures_revoked(conn: Connection) -> None:
 _YEAR_OF = "extract(year from occurred_at at time zone 'Asia/Shanghai')::int"
 
 
-async def _insert_counted(conn: Connection, table: str, rows: str) -> None:
+async def _insert_counted(conn: Connection, table: str, rows: str, also: str = "") -> None:
     """The batch's escalations or measures (each once, by its event; `rows` selects them from its facts), counted in
-    accountability_counts in the same statement; a measure whose revocation came first is counted revoked."""
+    accountability_counts in the same statement (and by `also`, a statement of the inserted `i`); a measure whose
+    revocation came first is counted revoked."""
     revoked = (
         "count(*) filter (where exists (select 1 from measure_revocations r where r.measure_id = i.measure_id))"
         if table == "measures"
@@ -98,7 +106,7 @@ async def _insert_counted(conn: Connection, table: str, rows: str) -> None:
         f"""with i as (
                 insert into {table} {rows}
                 on conflict do nothing returning *
-            )
+            ){also}
             insert into accountability_counts as c (year, unit, kind, items, revoked)
             select {_YEAR_OF}, unit, kind, count(*), {revoked} from i group by 1, 2, 3
             on conflict (year, unit, kind) do update

@@ -1,4 +1,4 @@
-"""The facts of the unit assessment (绩效考核), counted in SQL over the facts and the escalations; scored in scoring.py.
+"""The facts of the unit assessment (绩效考核), counted in SQL; scored in scoring.py.
 
 A fact belongs to the year (Asia/Shanghai) of its event and counts as of `as_of` if it happened by then, so a
 score for a past date stays the same whatever follows. What each fact is:
@@ -12,7 +12,10 @@ score for a past date stays the same whatever follows. What each fact is:
 - 按期销号: every Closed, the unit named in it, whose case's last closure request before it was made by the deadline in
   force then (or without a deadline).
 
-One pass over the facts of these types up to the moment (no index by type: the facts are read once per request).
+The case's part is kept on write (`record`, table assessment_facts: one row per fact, with what a moment needs to
+finish it: the time a missed deadline's lateness ended, the case's previous failed verification), so a read counts
+the year's rows per unit and kind (`ranking`) and lists one unit's (`unit_facts`) instead of folding every case's
+events again. Objections are matched at the read: which event types are objections is the policy's.
 """
 
 from datetime import date, datetime
@@ -21,8 +24,8 @@ from services.projections import scoring
 from services.projections.assessment import AssessmentPolicy, Kind
 from services.projections.filters import day_start
 from services.projections.read_tables.accountability import ESCALATION_KINDS
-from services.projections.read_tables.sql import Params, where
-from services.projections.scoring import Fact, Score
+from services.projections.read_tables.sql import Params
+from services.projections.scoring import Fact, Score, Tally
 from shared.db import Connection
 
 # The case events after a missed deadline that end its days late (a request, closure or a new deadline).
@@ -38,102 +41,247 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
     return day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
 
 
-async def facts(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime) -> list[Fact]:
-    """Every scored fact of the year up to `at`, of every unit (the ranking needs them all)."""
-    p = Params()
-    rows = await conn.fetch(facts_sql(p, policy, year=year, at=at), *p.values)
-    return [
-        Fact(
-            unit=r["unit"],
-            kind=Kind(r["kind"]),
-            event_id=r["event_id"],
-            case_ids=tuple(r["case_ids"]),
-            occurred_at=r["occurred_at"],
-            days_late=r["days_late"],
-        )
-        for r in rows
-    ]
+# ---- on write: each touched case's facts, from all its events (in stream order, as its service appended them) ----
 
 
-def facts_sql(p: Params, policy: AssessmentPolicy, *, year: int, at: datetime) -> str:
-    """The statement of `facts` (event_id, unit, kind, case_ids, occurred_at, days_late), its values in `p`."""
-    start, end = year_bounds(year)
-    at_, start_, end_ = p(at), p(start), p(end)
-    in_year = f"occurred_at >= {start_} and occurred_at < {end_}"
-    types = p([*_CASE_TYPES, *policy.objection_types])
-    ending = ", ".join(f"'{t}'" for t in _ENDING)
-    # the payloads' fields read once, narrow rows for the sorts of the windows below
-    return f"""with ev as materialized (
-                select event_id, topic, type, stream_id, stream_version, occurred_at, payload ->> 'unit' as unit,
-                       (payload ->> 'deadline')::timestamptz as deadline,
-                       coalesce(payload ->> 'case_id', stream_id) as case_id
+# A fact's count in assessment_counts: its year, unit, kind, and its days late once they stop running (-1 before).
+_COUNTED = f"""extract(year from occurred_at at time zone 'Asia/Shanghai')::int, unit, kind,
+    case when kind <> '{Kind.OVERDUE_CASE.value}' then 0
+         when ended_at is null then -1
+         else greatest(0, floor(extract(epoch from ended_at - deadline) / 86400))::int end"""
+
+
+async def record(conn: Connection, case_ids: list[str]) -> None:
+    """The cases' assessment facts replaced by those of their facts now, and assessment_counts by the difference;
+    after the batch's case_history is written (an on-time closure reads the deadline in force at its request).
+    Whatever the order the events came in, a case's rows end up those of its whole stream."""
+    await _counted(conn, "", "delete from assessment_facts where case_id = any($1::text[])", -1, case_ids)
+    await _counted(conn, _EVENTS_OF_CASES, _FACTS_OF_CASES, 1, case_ids, list(_CASE_TYPES))
+    await conn.execute("delete from assessment_counts where facts = 0")
+
+
+async def _counted(conn: Connection, ctes: str, change: str, sign: int, *values: object) -> None:
+    """`change` (rows of assessment_facts deleted or inserted) and its count, `sign` each, in one statement."""
+    await conn.execute(
+        f"""with {ctes} changed as ({change} returning *)
+            insert into assessment_counts as c (year, unit, kind, days_late, facts)
+            select {_COUNTED}, {sign} * count(*) from changed group by 1, 2, 3, 4
+            on conflict (year, unit, kind, days_late) do update set facts = c.facts + excluded.facts""",
+        *values,
+    )
+
+
+_ENDING_LIST = ", ".join(f"'{t}'" for t in _ENDING)
+# The facts of the cases ($1) of these types ($2), each with what its fact needs.
+_EVENTS_OF_CASES = f"""ev as (
+                select event_id, type, stream_id, stream_version, occurred_at, payload ->> 'unit' as unit,
+                       (payload ->> 'deadline')::timestamptz as deadline
                   from facts
-                 where type = any({types}::text[]) and occurred_at <= {at_}
+                 where topic = 'cases' and stream_id = any($1::text[]) and type = any($2::text[])
             ), cases as (
                 -- the case events in stream order, each with what came after (missed deadlines) or before (closures)
-                select event_id, type, stream_id, stream_version, occurred_at, unit, deadline,
-                       min(case when type in ({ending}) then occurred_at end) over (
+                select event_id, type, stream_id, occurred_at, unit, deadline,
+                       min(case when type in ({_ENDING_LIST}) then occurred_at end) over (
                            partition by stream_id order by stream_version
                            rows between 1 following and unbounded following) as ended_at,
                        max(case when type = 'ClosureRequested' then stream_version end) over (
                            partition by stream_id order by stream_version) as request_version,
                        max(case when type = 'ClosureRequested' then occurred_at end) over (
                            partition by stream_id order by stream_version) as requested_at
-                  from ev where topic = 'cases'
-            ), verdicts as (
-                -- objections and failed verifications of each case in time order (an objection first at a tie)
-                select event_id, case_id, occurred_at, rejected, unit,
-                       max(case when not rejected then occurred_at end) over (
-                           partition by case_id order by occurred_at, rejected, event_id) as objected_at,
-                       max(case when rejected then occurred_at end) over (
-                           partition by case_id order by occurred_at, rejected, event_id
+                  from ev
+            ), rejections as (
+                -- each failed verification with the case's one before it (in time, then event id)
+                select event_id, stream_id, occurred_at, unit,
+                       max(occurred_at) over (
+                           partition by stream_id order by occurred_at, event_id
                            rows between unbounded preceding and 1 preceding) as previous_rejection_at
-                  from (select event_id, stream_id as case_id, occurred_at, true as rejected, unit from ev
-                         where topic = 'cases' and type = 'ClosureRejected'
-                        union all
-                        select event_id, case_id, occurred_at, false, unit
-                          from ev where type <> all({p(list(_CASE_TYPES))}::text[])) o
-            ), scored as (
-                select event_id, unit, '{Kind.OVERDUE_CASE.value}' as kind, array[stream_id] as case_ids, occurred_at,
-                       greatest(0, floor(extract(epoch from coalesce(ended_at, {at_}) - deadline) / 86400))::int
-                           as days_late
+                  from ev where type = 'ClosureRejected'
+            ),"""
+# Every assessment fact of the cases, from _EVENTS_OF_CASES.
+_FACTS_OF_CASES = f"""insert into assessment_facts (event_id, case_id, unit, kind, occurred_at, deadline, ended_at,
+                                          previous_rejection_at)
+            select * from (
+                select event_id, stream_id, unit, '{Kind.OVERDUE_CASE.value}', occurred_at, deadline, ended_at,
+                       null::timestamptz
                   from cases where type = 'DeadlineMissed'
                 union all
-                select event_id, unit,
-                       case when objected_at is not null
-                             and (previous_rejection_at is null or objected_at >= previous_rejection_at)
-                            then '{Kind.OBJECTION_UPHELD.value}' else '{Kind.CLOSURE_REJECTED.value}' end,
-                       array[case_id], occurred_at, 0
-                  from verdicts where rejected
+                select event_id, stream_id, unit, '{Kind.CLOSURE_REJECTED.value}', occurred_at, null, null,
+                       previous_rejection_at
+                  from rejections
                 union all
-                select c.event_id, c.unit, '{Kind.ON_TIME_CLOSURE.value}', array[c.stream_id],
-                       c.occurred_at, 0
+                select c.event_id, c.stream_id, c.unit, '{Kind.ON_TIME_CLOSURE.value}', c.occurred_at, null, null, null
                   from cases c
                   left join case_history h on h.issue_id = c.stream_id and h.stream_version = c.request_version
                  where c.type = 'Closed' and c.request_version is not null
                    and (h.deadline is null or c.requested_at <= h.deadline)
-                union all
-                select event_id, unit, kind, case_ids, occurred_at, 0 from escalations where occurred_at <= {at_}
+            ) f (event_id, case_id, unit, kind, occurred_at, deadline, ended_at, previous_rejection_at)
+             where coalesce(unit, '') <> ''"""
+
+
+# ---- on read ----
+
+
+def scored_sql(p: Params, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str | None = None) -> str:
+    """Every scored fact of the year up to `at` (event_id, unit, kind, case_ids, occurred_at, days_late), of every
+    unit or of `unit`, its values in `p`."""
+    start, end = year_bounds(year)
+    at_ = p(at)
+    when = f"occurred_at >= {p(start)} and occurred_at < {p(end)} and occurred_at <= {at_}"
+    of_unit = f" and unit = {p(unit)}" if unit is not None else ""
+    return f"""with objections as (
+                select coalesce(payload ->> 'case_id', stream_id) as case_id, occurred_at
+                  from facts where type = any({p(list(policy.objection_types))}::text[]) and occurred_at <= {at_}
             )
-            select event_id::text as event_id, unit, kind, case_ids, occurred_at, days_late from scored
-             where {in_year} and coalesce(unit, '') <> ''
-             order by occurred_at, event_id"""
+            select event_id::text, unit,
+                   case when kind = '{Kind.CLOSURE_REJECTED.value}' and exists (
+                            select 1 from objections o
+                             where o.case_id = f.case_id and o.occurred_at <= f.occurred_at
+                               and (f.previous_rejection_at is null or o.occurred_at >= f.previous_rejection_at))
+                        then '{Kind.OBJECTION_UPHELD.value}' else kind end as kind,
+                   array[case_id] as case_ids, occurred_at,
+                   greatest(0, floor(extract(epoch from least(coalesce(ended_at, {at_}), {at_}) - deadline)
+                                     / 86400))::int as days_late
+              from assessment_facts f where {when}{of_unit}
+            union all
+            select event_id::text, unit, kind, case_ids, occurred_at, 0
+              from escalations where {when}{of_unit} and unit <> ''"""
+
+
+async def unit_facts(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str) -> list[Fact]:
+    """The unit's scored facts of the year up to `at`, one by one (its drill-down; thousands at a busy unit, so the
+    rows are read by position)."""
+    p = Params()
+    rows = await conn.fetch(scored_sql(p, policy, year=year, at=at, unit=unit), *p.values)
+    kinds = {kind.value: kind for kind in Kind}
+    return [Fact(r[1], kinds[r[2]], r[0], tuple(r[3]), r[4], r[5]) for r in rows]
+
+
+def _upheld_sql(p: Params, policy: AssessmentPolicy, *, start: str, end: str, at: str) -> str:
+    """The CTEs `objections` and `upheld` (unit, facts): per unit, the year's failed verifications up to `at` that an
+    objection upheld (one after the case's previous failed verification and by this one)."""
+    return f"""objections as (
+                select coalesce(payload ->> 'case_id', stream_id) as case_id, occurred_at
+                  from facts where type = any({p(list(policy.objection_types))}::text[]) and occurred_at <= {at}
+            ), upheld as (
+                select f.unit, count(distinct f.event_id) as facts
+                  from objections o join assessment_facts f on f.case_id = o.case_id
+                 where f.kind = '{Kind.CLOSURE_REJECTED.value}' and f.occurred_at >= {start} and f.occurred_at < {end}
+                   and f.occurred_at <= {at} and o.occurred_at <= f.occurred_at
+                   and (f.previous_rejection_at is null or o.occurred_at >= f.previous_rejection_at)
+                 group by f.unit
+            )"""
+
+
+# The upheld failed verifications moved from their kind to 公示异议成立 (rows of a tally's `counted`).
+_MOVED = f"""select unit, '{Kind.OBJECTION_UPHELD.value}', 0, facts from upheld
+            union all
+            select unit, '{Kind.CLOSURE_REJECTED.value}', 0, -facts from upheld"""
+
+
+async def tallies(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime) -> list[Tally]:
+    """Every unit's scored facts of the year up to `at` counted per kind (the missed deadlines' capped days too): the
+    year's assessment_facts and escalations up to then, grouped by unit, kind and days late."""
+    start, end = year_bounds(year)
+    p = Params()
+    at_, start_, end_ = p(at), p(start), p(end)
+    when = f"occurred_at >= {start_} and occurred_at < {end_} and occurred_at <= {at_}"
+    late = f"greatest(0, floor(extract(epoch from least(coalesce(ended_at, {at_}), {at_}) - deadline) / 86400))::int"
+    counted = f"""with {_upheld_sql(p, policy, start=start_, end=end_, at=at_)}
+            select unit, kind, days_late, count(*) as facts
+              from (select unit, kind, case when kind = '{Kind.OVERDUE_CASE.value}' then {late} else 0 end as days_late
+                      from assessment_facts where {when}) f
+             group by 1, 2, 3
+            union all
+            {_MOVED}
+            union all
+            select unit, kind, 0, count(*) from escalations where {when} and unit <> '' group by 1, 2"""
+    return await _tallies(conn, p, counted, policy)
+
+
+async def tallies_now(conn: Connection, policy: AssessmentPolicy, *, year: int, now: datetime) -> list[Tally]:
+    """`tallies` as of now, from the counts kept on write: the year's counts per unit, kind and days late, the missed
+    deadlines still running (their days to now), the failed verifications an objection upheld moved to their kind;
+    the escalations are counted there too (accountability.escalations)."""
+    start, end = year_bounds(year)
+    p = Params()
+    year_, now_, start_, end_ = p(year), p(now), p(start), p(end)
+    counted = f"""with {_upheld_sql(p, policy, start=start_, end=end_, at=now_)}
+            select unit, kind, days_late, facts from assessment_counts where year = {year_} and days_late >= 0
+            union all
+            select unit, kind, greatest(0, floor(extract(epoch from {now_} - deadline) / 86400))::int, 1
+              from assessment_facts
+             where ended_at is null and kind = '{Kind.OVERDUE_CASE.value}'
+               and occurred_at >= {start_} and occurred_at < {end_} and occurred_at <= {now_}
+            union all
+            {_MOVED}"""
+    return await _tallies(conn, p, counted, policy)
+
+
+async def _tallies(conn: Connection, p: Params, counted: str, policy: AssessmentPolicy) -> list[Tally]:
+    """The tallies of `counted` (unit, kind, days_late, facts: how many facts of that kind were that late)."""
+    capped = f"least(days_late, {p(policy.overdue_days_cap)})"
+    rows = await conn.fetch(
+        f"""select unit, kind, sum(facts)::int as n, coalesce(sum({capped} * facts), 0)::int as days,
+                   coalesce(sum(facts) filter (where {capped} > 0), 0)::int as late
+              from ({counted}) c group by unit, kind having sum(facts) <> 0""",
+        *p.values,
+    )
+    per_unit: dict[str, Tally] = {}
+    for r in rows:
+        kept = per_unit.get(r["unit"], Tally(r["unit"], {}))
+        counts = {**kept.counts, Kind(r["kind"]): r["n"]}
+        if r["kind"] == Kind.OVERDUE_CASE.value:
+            kept = Tally(kept.unit, counts, r["days"], r["late"])
+        else:
+            kept = Tally(kept.unit, counts, kept.overdue_days, kept.overdue_late)
+        per_unit[r["unit"]] = kept
+    return list(per_unit.values())
 
 
 async def units(conn: Connection, *, year: int, at: datetime) -> list[str]:
-    """The responsible units assessed for the year: every unit that held a case during it (up to `at`)."""
+    """The responsible units assessed for the year: every unit that held a case during it (up to `at`). The few
+    units are found by skipping through case_history_unit_idx, then each is asked for one state in the year."""
     start, end = year_bounds(year)
     p = Params()
-    conditions = [
-        "unit is not null and unit <> ''",
-        f"valid_from < least({p(end)}::timestamptz, {p(at)}::timestamptz)",
-        f"(valid_to is null or valid_to > {p(start)})",
+    until, since = f"least({p(end)}::timestamptz, {p(at)}::timestamptz)", p(start)
+    return [
+        r["unit"]
+        for r in await conn.fetch(
+            f"""with recursive named (unit) as (
+                    (select unit from case_history where unit > '' order by unit limit 1)
+                    union all
+                    select (select h.unit from case_history h where h.unit > n.unit order by h.unit limit 1)
+                      from named n where n.unit is not null
+                )
+                select unit from named n
+                 where exists (select 1 from case_history h where h.unit = n.unit and h.valid_to > {since}
+                                  and h.valid_from < {until})
+                    or exists (select 1 from case_history h where h.unit = n.unit and h.valid_to is null
+                                  and h.valid_from < {until})""",
+            *p.values,
+        )
     ]
-    rows = await conn.fetch(f"select distinct unit from case_history where {where(conditions)}", *p.values)
-    return [r["unit"] for r in rows]
 
 
-async def ranking(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime) -> list[tuple[int, Score]]:
-    """排名: every assessed unit's score for the year as of `at`, the highest first, with its rank."""
-    ranked = scoring.scores(await units(conn, year=year, at=at), await facts(conn, policy, year=year, at=at), policy)
+async def ranking(
+    conn: Connection, policy: AssessmentPolicy, *, year: int, as_of: datetime | None, now: datetime
+) -> list[tuple[int, Score]]:
+    """排名: every assessed unit's score for the year as of `as_of` (from the facts) or now (from the counts kept on
+    write), the highest first, with its rank (no items)."""
+    if as_of is None:
+        counted = await tallies_now(conn, policy, year=year, now=now)
+    else:
+        counted = await tallies(conn, policy, year=year, at=as_of)
+    ranked = scoring.scores_of(await units(conn, year=year, at=as_of or now), counted, policy)
     return list(zip(scoring.ranks(ranked), ranked, strict=True))
+
+
+async def unit_score(
+    conn: Connection, policy: AssessmentPolicy, *, year: int, as_of: datetime | None, now: datetime, unit: str
+) -> tuple[int, Score] | None:
+    """The unit's rank in the ranking and its score with every item behind it; None if it is not assessed."""
+    ranked = await ranking(conn, policy, year=year, as_of=as_of, now=now)
+    rank = next((rank for rank, s in ranked if s.unit == unit), None)
+    if rank is None:
+        return None
+    return rank, scoring.score(unit, await unit_facts(conn, policy, year=year, at=as_of or now, unit=unit), policy)

@@ -9,10 +9,11 @@ import asyncpg
 
 from bench.county import County, simulate
 from services.projections import timeline
+from services.projections.assessment import load_assessment_policy
 from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUnit, TallyGroupBy
 from services.projections.generations import Generation
 from services.projections.read_tables import accountability as accountability_tally
-from services.projections.read_tables import closure
+from services.projections.read_tables import assessment, closure
 from services.projections.read_tables import enforcement as enforcement_figures
 from services.projections.read_tables import timeline as timeline_table
 from services.projections.read_tables.closure import Moment
@@ -23,6 +24,8 @@ from shared.contracts import accountability as acc
 from shared.contracts import enforcement
 from shared.envelope import Envelope
 from tests.integration.projections.conftest import feed, new_generation
+
+POLICY = load_assessment_policy()
 
 
 def issue_ids_of(envelope: Envelope) -> list[str]:
@@ -75,6 +78,12 @@ async def answers(
                 out["offenders", as_of, year] = [
                     dict(r) for r in await enforcement_figures.repeat_offenders(conn, year=year, as_of=as_of)
                 ]
+            for year in years:
+                ranked = await assessment.ranking(conn, POLICY, year=year, as_of=as_of, now=at)
+                out["assessment", as_of, year] = ranked
+                for _, score in ranked:
+                    found = await assessment.unit_score(conn, POLICY, year=year, as_of=as_of, now=at, unit=score.unit)
+                    out["assessment items", as_of, year, score.unit] = found
         for issue_id in issue_ids:
             events = await timeline_table.events(conn, issue_id)
             out["timeline", issue_id] = [dict(r) for r in events]
@@ -94,6 +103,8 @@ async def answers(
             "accountability_counts",
             "enforcement_years",
             "public_cases",
+            "assessment_facts",
+            "assessment_counts",
         ):
             out["table", table] = [dict(r) for r in await conn.fetch(f"select * from {table} t order by t")]
     return out

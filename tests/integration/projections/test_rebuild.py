@@ -33,6 +33,8 @@ PAGES: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/stats/accountability", {"group_by": "kind"}),
     ("/v1/stats/enforcement", {}),
     ("/v1/cases/overdue", {}),
+    ("/v1/stats/assessment", {}),
+    ("/v1/stats/assessment", {"as_of": "2025-12-31"}),
 )
 FIGURES = ("rows", "totals", "items", "repeat_offenders")
 
