@@ -32,6 +32,7 @@ from services.projections.filters import CaseFilters, Figure, GroupBy, PeriodUni
 from services.projections.main import MIGRATIONS
 from services.projections.read_tables import accountability, assessment, closure, enforcement, timeline
 from services.projections.read_tables.closure import Moment
+from services.projections.scoring import items_of
 from services.projections.settings import ProjectionsSettings
 from shared.clock import SHANGHAI, now
 from shared.db import init_connection, migrate
@@ -115,8 +116,12 @@ def queries(first_issue: str, at: Any, busiest_unit: str = "") -> dict[str, Quer
         return await enforcement.repeat_offenders(conn, year=None, as_of=None)
 
     async def assessment_items(conn: asyncpg.Connection) -> Any:
-        # as the route does: the ranking (for the unit's rank), then every item of the unit with the most cases
-        return await assessment.unit_score(conn, policy, year=year, as_of=None, now=at, unit=busiest_unit)
+        # as the route does: the ranking (for the unit's rank), then the first page of the busiest unit's facts
+        await assessment.ranking(conn, policy, year=year, as_of=None, now=at)
+        _, facts = await assessment.unit_facts_page(
+            conn, policy, year=year, at=at, unit=busiest_unit, limit=PAGE, offset=0
+        )
+        return [item for fact in facts for item in items_of(fact, policy)]
 
     async def enforcement_cases(conn: asyncpg.Connection) -> Any:
         _, keys = await enforcement.case_years(conn, year=None, as_of=None, case_ids=None, limit=PAGE, offset=0)

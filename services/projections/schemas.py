@@ -408,6 +408,8 @@ class AssessmentItems(Answer):
     year: int
     as_of: str | None
     row: AssessmentRow
+    total: int = Field(description="the unit's scored facts (计分事实) in all; a page lists `limit` of them as items")
+    next_offset: int | None = Field(description="the next page's offset; null on the last page")
     items: list[AssessmentItem]
 
 

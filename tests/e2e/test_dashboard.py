@@ -203,6 +203,7 @@ async def test_the_dashboard_shows_the_apis_figures_and_drills_down_to_cases_and
                 scored = await figures(client, f"{p.url}{lowest['items']}")
                 await page.locator(f'#assessment-list tr[data-unit="{lowest["unit"]}"] a.num').click()
                 await expect(page.locator("#assessment-items tbody tr")).to_have_count(len(scored["items"]))
+                await expect(page.locator("#list-total")).to_contain_text(f"计分事项共{scored['total']}项")
                 await page.locator("#drawer-close").click()
 
                 # text typed by the public stays text

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query
 from services.projections import present
 from services.projections.assessment import KIND_LABELS
 from services.projections.deps import DepsDep
-from services.projections.filters import TEXT, YearFilter
+from services.projections.filters import TEXT, Limit, Offset, YearFilter
 from services.projections.read_tables import assessment
 from services.projections.readside import View, read
 from services.projections.schemas import AssessmentItem, AssessmentItems, AssessmentRow, AssessmentStats
-from services.projections.scoring import Score
+from services.projections.scoring import Score, items_of
 from shared.auth import STAFF, require
 from shared.clock import SHANGHAI, now, shown
 from shared.errors import Forbidden, NotFound
@@ -73,25 +73,34 @@ async def assessment_items(
     scope: ScopeDep,
     unit: Annotated[str, Query(min_length=1, max_length=100, pattern=TEXT, description="责任单位")],
     filters: Annotated[YearFilter, Query()],
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> AssessmentItems:
-    """Each deduction and bonus item of the unit's score: its event, case, kind and points."""
+    """The deduction and bonus items of the unit's score (its event, case, kind and points), a page of its scored
+    facts at a time (`limit`, `offset`; a missed deadline is two items: the case and its days late), deductions by
+    time first, then the bonus; `total` facts in all, `next_offset` the next page's."""
     if scope.unit is not None and unit != scope.unit:
         raise Forbidden("只能查看本单位的考核得分明细")
     moment_now = now()
     year = _year(filters, moment_now)
 
     async def query(view: View) -> AssessmentItems:
-        found = await assessment.unit_score(
-            view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now, unit=unit
-        )
+        ranked = await assessment.ranking(view.conn, deps.assessment, year=year, as_of=filters.as_of, now=moment_now)
+        found = next(((rank, score) for rank, score in ranked if score.unit == unit), None)
         if found is None:
             raise NotFound("assessment", unit)
         rank, score = found
+        at = filters.as_of or moment_now
+        total, facts = await assessment.unit_facts_page(
+            view.conn, deps.assessment, year=year, at=at, unit=unit, limit=limit, offset=offset
+        )
         return await view.answer(
             AssessmentItems,
             year=year,
             as_of=present.when(filters.as_of),
             row=assessment_row(rank, score, year=year, as_of=filters.as_of),
+            total=total,
+            next_offset=offset + len(facts) if offset + len(facts) < total else None,
             items=[
                 AssessmentItem(
                     event_id=item.event_id,
@@ -103,7 +112,7 @@ async def assessment_items(
                     occurred_at=shown(item.occurred_at),
                     timeline=f"/v1/cases/{item.case_ids[0]}/timeline" if item.case_ids else None,
                 )
-                for item in score.items
+                for item in (i for fact in facts for i in items_of(fact, deps.assessment))
             ],
         )
 

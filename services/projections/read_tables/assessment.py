@@ -147,6 +147,30 @@ def scored_sql(p: Params, policy: AssessmentPolicy, *, year: int, at: datetime, 
               from escalations where {when}{of_unit} and unit <> ''"""
 
 
+async def unit_facts_page(
+    conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str, limit: int, offset: int
+) -> tuple[int, list[Fact]]:
+    """A page of the unit's scored facts, in the order `scoring.score` lists their items (the deductions by time,
+    then the bonus), and how many there are: a busy unit's drill-down is thousands of items, read a page at a time."""
+    p = Params()
+    scored = scored_sql(p, policy, year=year, at=at, unit=unit)
+    scored_values = list(p.values)
+    rows = await conn.fetch(
+        f"""select s.*, count(*) over () as total from ({scored}) s
+             order by s.kind = '{Kind.ON_TIME_CLOSURE.value}', s.occurred_at, s.event_id, s.kind
+             limit {p(limit)} offset {p(offset)}""",
+        *p.values,
+    )
+    total = rows[0]["total"] if rows else await _count(conn, scored, scored_values)
+    kinds = {kind.value: kind for kind in Kind}
+    return total, [Fact(r[1], kinds[r[2]], r[0], tuple(r[3]), r[4], r[5]) for r in rows]
+
+
+async def _count(conn: Connection, scored: str, values: list[object]) -> int:
+    """How many facts there are when a page is past the end (an offset beyond the last: no row carries the total)."""
+    return int(await conn.fetchval(f"select count(*) from ({scored}) s", *values))
+
+
 async def unit_facts(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str) -> list[Fact]:
     """The unit's scored facts of the year up to `at`, one by one (its drill-down; thousands at a busy unit, so the
     rows are read by position)."""

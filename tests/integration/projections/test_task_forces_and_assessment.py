@@ -262,6 +262,16 @@ async def each_units_score_its_rank_and_the_events_behind_every_deduction(live: 
         (ids["summons"], "summons", "-4"),
         (ids["b_closed"], "on_time_closure", "0.5"),
     ]
+    assert (resources["total"], resources["next_offset"]) == (4, None)
+    # a page of facts at a time: the missed deadline's two items come together
+    first = await get(live, "/v1/stats/assessment/items", unit=RESOURCES, year=2026, limit=2)
+    assert [i["event_id"] for i in first["items"]] == [ids["b_rejected"], ids["c_missed"], ids["c_missed"]]
+    assert (first["total"], first["next_offset"], first["row"]["score"]) == (4, 2, "90.5")
+    second = await get(live, "/v1/stats/assessment/items", unit=RESOURCES, year=2026, limit=2, offset=2)
+    assert [i["event_id"] for i in second["items"]] == [ids["summons"], ids["b_closed"]]
+    assert second["next_offset"] is None
+    beyond = await get(live, "/v1/stats/assessment/items", unit=RESOURCES, year=2026, offset=10)
+    assert (beyond["items"], beyond["total"], beyond["next_offset"]) == ([], 4, None)
 
 
 async def the_scores_as_of_a_past_date_count_only_what_had_happened(live: Live) -> None:

@@ -713,7 +713,7 @@
       ),
     );
     return [
-      el("p", { class: "meta", id: "list-total" }, `第${answer.row.rank}名，得分${answer.row.score}（基础分${answer.row.base}，扣${answer.row.deducted}，加${answer.row.bonus}）`),
+      el("p", { class: "meta", id: "list-total" }, `第${answer.row.rank}名，得分${answer.row.score}（基础分${answer.row.base}，扣${answer.row.deducted}，加${answer.row.bonus}）；计分事项共${answer.total}项`),
       el(
         "table",
         { id: "assessment-items" },
@@ -950,15 +950,17 @@
     }
   }
 
-  // Every list is a page (at most PAGE_SIZE items) of `total`: the links to the pages before and after.
+  // Every list is a page (at most PAGE_SIZE items) of `total`: the links to the pages before and after. A list whose
+  // items are not what it pages (an assessment's facts, a missed deadline two items) says its next page's offset.
   function pager(list, path, title, offset) {
     const page = (to, text) =>
       el("a", { href: `#/list?${new URLSearchParams({ api: path, title, offset: String(to) })}` }, text);
+    const next = "next_offset" in list ? list.next_offset : offset + list.items.length < list.total ? offset + PAGE_SIZE : null;
     return el(
       "div",
       { class: "pager" },
       offset > 0 ? page(Math.max(offset - PAGE_SIZE, 0), "← 上一页") : null,
-      offset + list.items.length < list.total ? page(offset + PAGE_SIZE, "下一页 →") : null,
+      next !== null ? page(next, "下一页 →") : null,
     );
   }
 
