@@ -53,7 +53,6 @@ async def gather(
     moment = Moment(as_of, now)
     filters = CaseFilters(as_of=as_of)
     by_source = await closure.rates(conn, filters, moment, GroupBy.source)
-    by_status = {row.key: row.total for row in await closure.rates(conn, filters, moment, GroupBy.status)}
     per_year = await enforcement.per_year(conn, year=year, as_of=as_of)
     tally = await accountability.tally(conn, None, year=year, as_of=as_of)
     ranked = await assessment.ranking(conn, policy, year=year, as_of=as_of, now=now)
@@ -64,7 +63,7 @@ async def gather(
         at=moment.at,
         overall=closure.total(by_source),
         by_source={row.key: row for row in by_source},
-        in_procedure={status: by_status.get(status.value, 0) for status in PROCEDURE_STATUSES},
+        in_procedure=await closure.in_statuses(conn, moment, PROCEDURE_STATUSES),
         enforcement=enforcement.add(list(per_year.values())),
         accountability=tally[0][1],
         assessment=ranked,

@@ -5,6 +5,7 @@ passed verification (Closed); a reopened case is open again. As-of figures come 
 history (case_history.py), so a figure for a past date stays the same however many events follow.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -291,6 +292,20 @@ async def rates(
         )
         for r in rows
     ]
+
+
+async def in_statuses(conn: Connection, moment: Moment, statuses: Sequence[CaseStatus]) -> dict[CaseStatus, int]:
+    """How many cases are in each of `statuses` at the moment, every source (the work report's 销号程序 counts): the
+    states now, or in force then, counted without the figures a rate needs."""
+    p = Params()
+    state = state_sql(CaseFilters(as_of=moment.as_of), moment, p)
+    wanted = p([status.value for status in statuses])
+    rows = await conn.fetch(
+        f"select status, count(*) as n from ({state}) s where status = any({wanted}::text[]) group by status",
+        *p.values,
+    )
+    found = {r["status"]: int(r["n"]) for r in rows}
+    return {status: found.get(status.value, 0) for status in statuses}
 
 
 def _counts(key: str, label: str, sums: changes.Sums) -> Counts:
