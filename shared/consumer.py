@@ -719,6 +719,9 @@ class ConsumerRunner:
             if tp in stored:
                 consumer.seek(tp, stored[tp])
                 self._applied[tp] = max(self._applied.get(tp, 0), stored[tp])
+                # the group's offset follows with the next commit: a crash between the database's commit and Kafka's
+                # left it behind, and with no new record on the partition nothing else would move it (lag for ever)
+                self._uncommitted[tp] = stored[tp]
             else:
                 await consumer.seek_to_beginning(tp)
 

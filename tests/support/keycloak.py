@@ -37,7 +37,11 @@ class Keycloak:
 def _environment() -> dict[str, str]:
     # The first start on a fresh machine makes Keycloak's schema and imports the realm while the other test worker
     # runs: minutes on 2 busy cores. Waiting longer costs nothing once it is up.
-    return {"KEYCLOAK_START_TIMEOUT": "600"} | os.environ | {"KEYCLOAK_PORT": str(PORT)}
+    # Two workers sign in as the same development user at once; Keycloak 26 refuses a user's concurrent sign-ins
+    # while brute-force detection is on (user_temporarily_disabled, no failure behind it): the tests' server allows
+    # them. Make up's and production's keep Keycloak's default.
+    concurrent = {"KC_SPI_BRUTE_FORCE_PROTECTOR__DEFAULT_BRUTE_FORCE_DETECTOR__ALLOW_CONCURRENT_REQUESTS": "true"}
+    return {"KEYCLOAK_START_TIMEOUT": "600"} | os.environ | {"KEYCLOAK_PORT": str(PORT)} | concurrent
 
 
 def launch_early() -> None:
