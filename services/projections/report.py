@@ -18,19 +18,20 @@ from services.projections.read_tables.closure import Counts, Moment
 from services.projections.read_tables.enforcement import Figures
 from services.projections.scoring import Score
 from shared.clock import SHANGHAI
-from shared.contracts.codes import CASE_STATUS_LABELS, SOURCE_LABELS, CaseStatus, MeetingKind, Source
+from shared.contracts.codes import (
+    CASE_STATUS_LABELS,
+    CLOSURE_PROCEDURE_STATUSES,
+    SOURCE_LABELS,
+    CaseStatus,
+    MeetingKind,
+    Source,
+)
 from shared.db import Connection
 
 # The inspections a county reports on one by one (历次…环保督察共反馈我县问题N个).
 REPORTED_SOURCES = (Source.CENTRAL_INSPECTION, Source.PROVINCIAL_INSPECTION)
-# 销号程序's statuses, in the order a case passes them: counted on their own, never as closed.
-PROCEDURE_STATUSES = (
-    CaseStatus.AWAITING_NOTICE,
-    CaseStatus.IN_NOTICE,
-    CaseStatus.AWAITING_SIGNOFF,
-    CaseStatus.AWAITING_REVIEW,
-    CaseStatus.AWAITING_CLOSURE,
-)
+# 销号程序's statuses, in the order a case passes them (CaseStatus lists them so): counted on their own, never closed.
+PROCEDURE_STATUSES = tuple(status for status in CaseStatus if status in CLOSURE_PROCEDURE_STATUSES)
 
 
 @dataclass(frozen=True)

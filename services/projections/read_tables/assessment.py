@@ -20,6 +20,8 @@ events again. Objections are matched at the read: which event types are objectio
 
 from datetime import date, datetime
 
+import asyncpg
+
 from services.projections import scoring
 from services.projections.assessment import AssessmentPolicy, Kind
 from services.projections.filters import day_start
@@ -162,8 +164,15 @@ async def unit_facts_page(
         *p.values,
     )
     total = rows[0]["total"] if rows else await _count(conn, scored, scored_values)
-    kinds = {kind.value: kind for kind in Kind}
-    return total, [Fact(r[1], kinds[r[2]], r[0], tuple(r[3]), r[4], r[5]) for r in rows]
+    return total, _facts(rows)
+
+
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+def _facts(rows: list[asyncpg.Record]) -> list[Fact]:
+    """`scored_sql`'s rows as facts, read by position (thousands at a busy unit)."""
+    return [Fact(r[1], _KINDS[r[2]], r[0], tuple(r[3]), r[4], r[5]) for r in rows]
 
 
 async def _count(conn: Connection, scored: str, values: list[object]) -> int:
@@ -172,12 +181,9 @@ async def _count(conn: Connection, scored: str, values: list[object]) -> int:
 
 
 async def unit_facts(conn: Connection, policy: AssessmentPolicy, *, year: int, at: datetime, unit: str) -> list[Fact]:
-    """The unit's scored facts of the year up to `at`, one by one (its drill-down; thousands at a busy unit, so the
-    rows are read by position)."""
+    """The unit's scored facts of the year up to `at`, all of them (`unit_score`: a score with every item)."""
     p = Params()
-    rows = await conn.fetch(scored_sql(p, policy, year=year, at=at, unit=unit), *p.values)
-    kinds = {kind.value: kind for kind in Kind}
-    return [Fact(r[1], kinds[r[2]], r[0], tuple(r[3]), r[4], r[5]) for r in rows]
+    return _facts(await conn.fetch(scored_sql(p, policy, year=year, at=at, unit=unit), *p.values))
 
 
 def _upheld_sql(p: Params, policy: AssessmentPolicy, *, start: str, end: str, at: str) -> str:
