@@ -319,10 +319,11 @@ class ConsumerRunner:
         self._stopping = asyncio.Event()
         self._processing = asyncio.Lock()
         self._consumer: AIOKafkaConsumer | None = None
-        # Offsets applied (and saved in consumer_positions) but not yet committed to Kafka, and when they last were.
-        self._uncommitted: dict[TopicPartition, int] = {}
         # The offset after the last batch this process applied and committed, per partition (see _process).
         self._applied: dict[TopicPartition, int] = {}
+        # What this consumer last committed to Kafka with success, per partition, and when: a partition whose applied
+        # offset differs is committed with the next flush, so a failed or lost commit is made again (see _flush).
+        self._committed: dict[TopicPartition, int] = {}
         self._committed_at = 0.0
         self._held: dict[TopicPartition, Held] = {}
         self._conn: PoolConnectionProxy[asyncpg.Record] | None = None  # see _connection
@@ -378,7 +379,7 @@ class ConsumerRunner:
             client_id=f"{self._settings.service_name}-{self.name}",
         )
         producer = make_producer(self._settings.broker)
-        self._uncommitted.clear()
+        self._committed.clear()  # a new member: what the group holds is not known
         consumer.subscribe(
             self.topics,
             listener=_Rebalance(
@@ -467,7 +468,6 @@ class ConsumerRunner:
             for topic, partition, offset in self._dead_letters_sent
             if (topic, partition) != (tp.topic, tp.partition) or offset >= next_offset
         }
-        self._uncommitted[tp] = next_offset
         if self._commit_due():
             await self._flush(consumer)
 
@@ -475,9 +475,13 @@ class ConsumerRunner:
         return asyncio.get_running_loop().time() - self._committed_at >= self._commit_interval
 
     async def _flush(self, consumer: AIOKafkaConsumer) -> None:
-        """Commits to Kafka, in one request, the offsets of every partition applied since the last commit."""
-        offsets = {tp: offset for tp, offset in self._uncommitted.items() if tp in consumer.assignment()}
-        self._uncommitted.clear()
+        """Commits to Kafka, in one request, the applied offset of every assigned partition whose last successful
+        commit differs: what a failed commit, a crash between the database's commit and Kafka's, or an assignment
+        left behind is committed again, so the group's offset does not stay behind when no new record comes."""
+        assignment = consumer.assignment()
+        offsets = {
+            tp: offset for tp, offset in self._applied.items() if tp in assignment and self._committed.get(tp) != offset
+        }
         if not offsets:
             return
         self._committed_at = asyncio.get_running_loop().time()
@@ -485,8 +489,10 @@ class ConsumerRunner:
             await consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
             # The partition moved in a rebalance (before the commit, or during it); its new owner redelivers from the
-            # last committed offset and the inbox drops repeats.
+            # last committed offset and the inbox drops repeats. A partition this member keeps is committed again.
             log.warning("commit_failed", consumer=self.name, offsets=str(offsets), error=repr(exc))
+            return
+        self._committed.update(offsets)
 
     def _hold(
         self,
@@ -719,11 +725,18 @@ class ConsumerRunner:
             if tp in stored:
                 consumer.seek(tp, stored[tp])
                 self._applied[tp] = max(self._applied.get(tp, 0), stored[tp])
-                # the group's offset follows with the next commit: a crash between the database's commit and Kafka's
-                # left it behind, and with no new record on the partition nothing else would move it (lag for ever)
-                self._uncommitted[tp] = stored[tp]
             else:
+                self._applied.pop(tp, None)
                 await consumer.seek_to_beginning(tp)
+            # the group's offset follows with the next flush: a crash between the database's commit and Kafka's left
+            # it behind, and with no new record on the partition nothing else would move it (lag for ever)
+            self._committed.pop(tp, None)
+        log.info(
+            "partitions_assigned",
+            consumer=self.name,
+            partitions=len(assigned),
+            from_stored=sum(1 for tp in assigned if tp in stored),
+        )
 
     async def _save_position(self, conn: Connection, tp: TopicPartition, next_offset: int) -> None:
         await conn.execute(

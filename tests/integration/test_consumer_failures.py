@@ -72,6 +72,10 @@ async def eventually(condition: Callable[[], Awaitable[bool]], what: str, timeou
         await asyncio.sleep(0.2)
 
 
+async def applied_count(pool: asyncpg.Pool, count: int) -> bool:
+    return bool(await pool.fetchval("select count(*) from applied") == count)
+
+
 async def at_log_end(settings: ServiceSettings, pool: asyncpg.Pool, runner: ConsumerRunner) -> bool:
     """Whether the consumer's position on the one-partition stream of these tests is past the topic's last record."""
     last = max(r.offset for r in await read_topic(settings.broker, settings.topic("intake.events"))) + 1
@@ -283,6 +287,38 @@ async def test_a_batch_whose_partition_moved_while_it_was_applied_neither_stops_
         assert moved not in consumer.paused()
     finally:
         await consumer.stop()
+
+
+async def test_a_group_offset_left_behind_by_a_lost_commit_reaches_the_stored_position_with_no_new_record(
+    settings: ServiceSettings, pool: asyncpg.Pool
+) -> None:
+    # A kill -9 between the batch's database commit and Kafka's leaves the group's offset behind the position stored
+    # with the effects; with no new record on the partition nothing else moves it, and the lag shows for ever.
+    await produce(settings, [record_of(reported(f"s-{n}", f"t{n}")) for n in range(3)])
+    runner = ConsumerRunner(settings, pool, name="behind", topics=[settings.topic("intake.events")], handler=Handler())
+    await run_consumer_until(runner, lambda: applied_count(pool, 3))
+    records = await read_topic(settings.broker, settings.topic("intake.events"))
+    offsets: dict[TopicPartition, list[int]] = {}
+    for r in records:
+        offsets.setdefault(TopicPartition(r.topic, r.partition), []).append(r.offset)
+    ends = {tp: max(read) + 1 for tp, read in offsets.items()}
+    starts = {tp: min(read) for tp, read in offsets.items()}
+    lost = AIOKafkaConsumer(**settings.broker.client_options(), group_id=runner.group_id, enable_auto_commit=False)
+    await lost.start()
+    try:
+        lost.assign(list(starts))
+        await lost.commit(starts)  # the group as the crash left it: behind on every partition it read
+    finally:
+        await lost.stop()
+    assert await committed(settings.broker, runner.group_id) == starts
+
+    again = ConsumerRunner(settings, pool, name="behind", topics=[settings.topic("intake.events")], handler=Handler())
+
+    async def caught_up() -> bool:
+        return await committed(settings.broker, runner.group_id) == ends
+
+    await run_consumer_until(again, caught_up)
+    assert await titles(pool) == ["t0", "t1", "t2"]  # applied once: the restart redelivered nothing
 
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
