@@ -20,7 +20,8 @@ DATABASES = ("intake", "cases", "enforcement", "accountability", "projections")
 
 _TABLES = """select relname, n_tup_ins, n_tup_upd, n_tup_del from pg_stat_user_tables"""
 _COMMITS = """select xact_commit from pg_stat_database where datname = current_database()"""
-_WAL = """select wal_bytes::bigint, wal_records from pg_stat_wal"""
+_WAL = """select wal_bytes::bigint, wal_records, wal_fpi from pg_stat_wal"""
+_CHECKPOINTS = """select checkpoints_timed, checkpoints_req from pg_stat_bgwriter"""
 _STATEMENTS = """select coalesce(sum(calls), 0)::bigint from pg_stat_statements where dbid =
                  (select oid from pg_database where datname = current_database())"""
 
@@ -32,6 +33,9 @@ class Snapshot:
     rows: dict[str, dict[str, int]] = field(default_factory=dict)  # database.table → inserted, updated, deleted
     wal_bytes: int = 0
     wal_records: int = 0
+    wal_fpi: int = 0  # full-page images: a page's first change after a checkpoint writes the whole page to the WAL
+    # checkpoints begun (by time, and requested: by the WAL's volume or a command); commits wait behind their fsyncs
+    checkpoints: tuple[int, int] = (0, 0)
 
 
 async def snapshot(config: BenchConfig, *, statements: bool) -> Snapshot:
@@ -51,7 +55,11 @@ async def snapshot(config: BenchConfig, *, statements: bool) -> Snapshot:
                 }
             wal = await conn.fetchrow(_WAL)
             assert wal is not None
-            shot.wal_bytes, shot.wal_records = int(wal["wal_bytes"]), int(wal["wal_records"])
+            shot.wal_bytes, shot.wal_records, shot.wal_fpi = (
+                int(wal[k]) for k in ("wal_bytes", "wal_records", "wal_fpi")
+            )
+            timed, requested = await conn.fetchrow(_CHECKPOINTS) or (0, 0)
+            shot.checkpoints = (int(timed), int(requested))
         finally:
             await conn.close()
     return shot
@@ -96,6 +104,11 @@ def per_report(before: Snapshot, after: Snapshot, reports: int) -> dict[str, Any
         "rows_written_total": round(sum(sum(r.values()) for r in rows.values()), 2),
         "wal_bytes": round((after.wal_bytes - before.wal_bytes) / reports),
         "wal_records": round((after.wal_records - before.wal_records) / reports, 1),
+        "wal_fpi": round((after.wal_fpi - before.wal_fpi) / reports, 2),
+        "checkpoints": {
+            "timed": after.checkpoints[0] - before.checkpoints[0],
+            "requested": after.checkpoints[1] - before.checkpoints[1],
+        },
     }
 
 

@@ -139,6 +139,11 @@ fsync = on
 synchronous_commit = on
 full_page_writes = on
 wal_level = replica
+# Checkpoints by time, not by WAL volume: at load a report writes ~14 kB of WAL, so 1 GB (the default) forced a
+# checkpoint every few minutes (checkpoints_req 226 to 2 timed on a day's stack), each a burst of writes and fsyncs the
+# commits then wait behind, and full-page images again. PostgreSQL's advice when requested checkpoints dominate.
+max_wal_size = 4GB
+checkpoint_timeout = 15min
 timezone = 'UTC'
 log_timezone = 'UTC'
 logging_collector = off
