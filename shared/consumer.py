@@ -243,6 +243,13 @@ class Held:
     stalled: bool = False
 
 
+def _usable(conn: "PoolConnectionProxy[asyncpg.Record]") -> bool:
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:  # released back to the pool when its connection was lost
+        return False
+
+
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka has no types: its base is Any
     """Waits for the batch in hand to commit, then commits the offsets not yet committed, before partitions move;
     forgets holds on partitions that moved."""
@@ -755,7 +762,10 @@ class ConsumerRunner:
         """The connection this consumer applies its batches on: borrowed from the pool once and kept while batches
         apply, so that a batch does not pay the pool's reset (four statements: RESET ALL, UNLISTEN *, ...) on every
         return. Whatever a batch raises gives it back to the pool (which closes a broken one); the next batch borrows
-        another. `_run_consumer` gives it back when the consumer stops."""
+        another. `_run_consumer` gives it back when the consumer stops. One the database closed while it was kept (a
+        restart) is let go first: asyncpg has handed it back to the pool already."""
+        if self._conn is not None and not _usable(self._conn):
+            await self._give_back_connection()
         if self._conn is None:
             self._conn = await self._pool.acquire()
         try:

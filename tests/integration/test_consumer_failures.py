@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 import orjson
 import pytest
+import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.audit.chain import GENESIS, chain_headers, envelope_fields, event_hash
@@ -319,6 +320,32 @@ async def test_a_group_offset_left_behind_by_a_lost_commit_reaches_the_stored_po
 
     await run_consumer_until(again, caught_up)
     assert await titles(pool) == ["t0", "t1", "t2"]  # applied once: the restart redelivered nothing
+
+
+async def test_a_connection_the_database_closed_while_the_consumer_kept_it_is_replaced_before_the_next_batch(
+    settings: ServiceSettings, pool: asyncpg.Pool
+) -> None:
+    # A consumer keeps the connection it applies batches on (ConsumerRunner._connection). A database restart closes it;
+    # the next batch takes a new one instead of failing once on the old one and being retried.
+    await produce(settings, [record_of(reported("kept-1", "before"))])
+    runner = ConsumerRunner(settings, pool, name="kept", topics=[settings.topic("intake.events")], handler=Handler())
+    task = asyncio.create_task(runner.run())
+    try:
+        await eventually(lambda: applied_count(pool, 1), "the first event applied")
+        async with pool.acquire() as admin:
+            closed = await admin.fetchval(
+                """select count(pg_terminate_backend(pid)) from pg_stat_activity
+                    where datname = current_database() and pid <> pg_backend_pid()"""
+            )
+        assert closed >= 1
+        with structlog.testing.capture_logs() as logs:
+            await produce(settings, [record_of(reported("kept-2", "after"))])
+            await eventually(lambda: applied_count(pool, 2), "the second event applied")
+        assert [entry for entry in logs if entry["event"] == "event_retrying"] == []
+        assert runner.health == "ok"
+    finally:
+        runner.stop()
+        await task
 
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
