@@ -62,17 +62,23 @@ def kill_and_restart(service: str, down: float) -> Fault:
 
 
 async def _group_offsets(stack: Stack, service: str) -> dict[str, dict[str, tuple[int, int]]] | None:
-    """The service's consumer groups' offsets, or None when the brokers do not answer within 15 s (a loaded machine):
-    the partitions' figure is then left out, the fault goes on."""
+    """The service's consumer groups' offsets, asked again when the brokers do not answer within 15 s or answer with an
+    error (a loaded machine; a group rebalancing after the kill), or None after the third time: the partitions'
+    figure is then left out, the fault goes on. Asked once, `make test`'s short drill lost the figure once in four runs
+    beside the other tests (2026-12-03), and its test asserts it."""
     config = stack.config
-    try:
-        asking = observe.group_offsets(config.broker, f"{config.topic_prefix}{service}.", stack.done_groups)
-        return await asyncio.wait_for(asking, OFFSETS_WITHIN)
-    except (TimeoutError, KafkaError, OSError):
-        return None
+    for attempt in range(OFFSETS_ATTEMPTS):
+        try:
+            asking = observe.group_offsets(config.broker, f"{config.topic_prefix}{service}.", stack.done_groups)
+            return await asyncio.wait_for(asking, OFFSETS_WITHIN)
+        except (TimeoutError, KafkaError, OSError):
+            if attempt + 1 < OFFSETS_ATTEMPTS:
+                await asyncio.sleep(1)
+    return None
 
 
 OFFSETS_WITHIN = 15.0
+OFFSETS_ATTEMPTS = 3
 
 
 def away_and_back(

@@ -99,20 +99,21 @@ def dev_sign_in(keycloak: Keycloak) -> SignInSettings:
     return SignInSettings(oidc_issuer=keycloak.issuer, dev_users_file=passwords)
 
 
+def new_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
 @pytest.fixture
 def prefix() -> str:
-    return f"t{uuid.uuid4().hex[:10]}"
+    return new_prefix()
 
 
 SettingsFactory = Callable[..., Any]
 
 
-@pytest.fixture
-async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIterator[SettingsFactory]:
-    """Settings of a service for this test: its own topics (`<prefix>.x.events`) and database, this session's keys.
-
-    Afterwards the test's databases and topics are dropped, so runs do not pile up.
-    """
+def settings_factory(infrastructure: Infrastructure, prefix: str) -> SettingsFactory:
+    """Builds a service's settings on the topics `<prefix>.x.events` and databases `<prefix>_<service>`, with this
+    session's keys."""
 
     # mypy cannot give a parameter typed by a TypeVar a default of one type: the call sites are checked instead.
     def build(cls: type[S] = ServiceSettings, **overrides: Any) -> S:  # type: ignore[assignment]
@@ -145,9 +146,35 @@ async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIte
         values.update(overrides)
         return cls(**values)
 
-    yield build
+    return build
+
+
+async def drop_everything(infrastructure: Infrastructure, prefix: str) -> None:
+    """The databases and topics of `prefix`, so runs do not pile up."""
     await asyncio.wait_for(drop_databases(infrastructure.database_url, prefix), 30)
     await asyncio.wait_for(delete_topics(infrastructure.broker, f"{prefix}."), 30)
+
+
+@pytest.fixture
+async def make_settings(infrastructure: Infrastructure, prefix: str) -> AsyncIterator[SettingsFactory]:
+    """Settings of a service for this test: its own topics (`<prefix>.x.events`) and database, this session's keys.
+
+    Afterwards the test's databases and topics are dropped, so runs do not pile up.
+    """
+    yield settings_factory(infrastructure, prefix)
+    await drop_everything(infrastructure, prefix)
+
+
+@pytest.fixture(scope="module")
+async def module_settings(infrastructure: Infrastructure) -> AsyncIterator[SettingsFactory]:
+    """make_settings for a service the tests of one module share, with every topic made: for tests that each work on
+    aggregates of their own and read no topic, so that one service starts and stops for the module instead of one
+    per test (its consumers' stop alone took about a second a test). Dropped after the module."""
+    prefix = new_prefix()
+    build = settings_factory(infrastructure, prefix)
+    await ensure_topics(build())
+    yield build
+    await drop_everything(infrastructure, prefix)
 
 
 CLOSURE_AT_VERIFICATION = Path(__file__).parent / "support" / "closure_at_verification.toml"
@@ -201,7 +228,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         launch_keycloak_early()
     if 3 in waits.values():
         chart_tools_module.launch_early()
-    items.sort(key=lambda item: waits[id(item)])
+
+    # Within its group a test marked `minutes` (the short drill) starts first: with a file's tests on one worker, a
+    # file of minutes started last leaves the other worker idle at the end meanwhile. One marked `saturates` (the smoke
+    # bench's load) comes last, so that it does not start beside the drill on the other worker, as it did when next in
+    # line (the run in which the drill's brokers once did not answer it within 15 s).
+    def place(item: pytest.Item) -> int:
+        return 0 if item.get_closest_marker("minutes") else 2 if item.get_closest_marker("saturates") else 1
+
+    items.sort(key=lambda item: (waits[id(item)], place(item)))
     # Integration and e2e tests are marked by folder, so a test cannot forget its marker.
     for item in items:
         path = str(item.path)

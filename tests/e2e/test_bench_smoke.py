@@ -10,6 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench import generators, open_loop, saturation
 from bench.main import SPECS
 from services.accountability.settings import AccountabilitySettings
@@ -31,6 +33,7 @@ SERVICES = {
 }
 
 
+@pytest.mark.saturates  # last among the Keycloak tests, not started beside the drill (tests/conftest.py)
 async def test_the_bench_smoke_gives_every_figure_beside_its_baseline(
     make_settings: SettingsFactory, topics: list[str], prefix: str, tmp_path: Path, dev_sign_in: SignInSettings
 ) -> None:

@@ -16,3 +16,11 @@ async def enforcement(make_settings: SettingsFactory, topics: list[str]) -> Asyn
     settings = make_settings(EnforcementSettings)
     async with running(create_app(settings)) as client:
         yield Enforcement(settings, client)
+
+
+@pytest.fixture(scope="module")
+async def shared_enforcement(module_settings: SettingsFactory) -> AsyncIterator[Enforcement]:
+    """One enforcement service for a module's tests that each open cases of their own and read no topic."""
+    settings = module_settings(EnforcementSettings)
+    async with running(create_app(settings)) as client:
+        yield Enforcement(settings, client)

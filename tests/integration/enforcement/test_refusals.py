@@ -1,4 +1,7 @@
-"""What the API refuses, and how: 422 naming the field, 409 with a stable code, never a half-done command."""
+"""What the API refuses, and how: 422 naming the field, 409 with a stable code, never a half-done command.
+
+The tests share one service (each opens cases of its own), but the one that reads the topic.
+"""
 
 import asyncio
 import uuid
@@ -30,11 +33,13 @@ async def post_penalty(enforcement: Enforcement, case_id: str, amount: str) -> h
     "code",
     ["91110108551385082R", "9111010855138508", "91110108551385O82Q", "01110108551385082Q", ""],
 )
-async def test_an_invalid_credit_code_is_refused_with_422_naming_the_field(enforcement: Enforcement, code: str) -> None:
-    response = await enforcement.client.post("/v1/enforcement-cases", json=case_body(code))
+async def test_an_invalid_credit_code_is_refused_with_422_naming_the_field(
+    shared_enforcement: Enforcement, code: str
+) -> None:
+    response = await shared_enforcement.client.post("/v1/enforcement-cases", json=case_body(code))
     assert response.status_code == 422, response.text
     assert fields(response) == ["enterprise.credit_code"]
-    by_enterprise = await enforcement.client.get(f"/v1/enforcement-cases/by-enterprise/{code or 'x'}")
+    by_enterprise = await shared_enforcement.client.get(f"/v1/enforcement-cases/by-enterprise/{code or 'x'}")
     assert by_enterprise.status_code == 422
     assert fields(by_enterprise) == ["credit_code"]
 
@@ -55,16 +60,16 @@ async def test_an_invalid_credit_code_is_refused_with_422_naming_the_field(enfor
     ],
 )
 async def test_amounts_that_are_not_exact_positive_yuan_are_refused_with_422(
-    enforcement: Enforcement, amount: str
+    shared_enforcement: Enforcement, amount: str
 ) -> None:
-    case_id = await enforcement.open_case()
-    response = await post_penalty(enforcement, case_id, amount)
+    case_id = await shared_enforcement.open_case()
+    response = await post_penalty(shared_enforcement, case_id, amount)
     assert response.status_code == 422, response.text
     assert fields(response) == ["amount"]
-    case = (await enforcement.client.get(f"/v1/enforcement-cases/{case_id}")).json()
+    case = (await shared_enforcement.client.get(f"/v1/enforcement-cases/{case_id}")).json()
     assert case["penalties"] == [] and case["version"] == 1
-    await enforcement.command(case_id, "close", {"outcome": "结案"}, status=200)
-    on_closed = await post_penalty(enforcement, case_id, amount)
+    await shared_enforcement.command(case_id, "close", {"outcome": "结案"}, status=200)
+    on_closed = await post_penalty(shared_enforcement, case_id, amount)
     assert (on_closed.status_code, fields(on_closed)) == (422, ["amount"])  # what is wrong in itself is said first
 
 
@@ -72,10 +77,10 @@ async def test_amounts_that_are_not_exact_positive_yuan_are_refused_with_422(
     ("amount", "fen"), [("53210.55", 5_321_055), ("0.1", 10), ("50000", 5_000_000), ('"1E+3"', 100_000)]
 )
 async def test_a_json_number_that_is_an_exact_amount_is_taken_as_written(
-    enforcement: Enforcement, amount: str, fen: int
+    shared_enforcement: Enforcement, amount: str, fen: int
 ) -> None:
-    case_id = await enforcement.open_case()
-    response = await post_penalty(enforcement, case_id, amount)
+    case_id = await shared_enforcement.open_case()
+    response = await post_penalty(shared_enforcement, case_id, amount)
     assert response.status_code == 201, response.text
     assert response.json()["events"][0]["payload"]["amount_fen"] == fen
 
@@ -92,22 +97,22 @@ async def test_a_json_number_that_is_an_exact_amount_is_taken_as_written(
     ],
 )
 async def test_detention_needs_named_persons_and_positive_whole_days(
-    enforcement: Enforcement, person: dict[str, Any], field: str
+    shared_enforcement: Enforcement, person: dict[str, Any], field: str
 ) -> None:
-    case_id = await enforcement.open_case()
-    response = await enforcement.client.post(
+    case_id = await shared_enforcement.open_case()
+    response = await shared_enforcement.client.post(
         f"/v1/enforcement-cases/{case_id}/detentions", json={"persons": [person], "police_unit": "县公安局"}
     )
     assert response.status_code == 422, response.text
     assert fields(response) == [field]
-    nobody = await enforcement.client.post(
+    nobody = await shared_enforcement.client.post(
         f"/v1/enforcement-cases/{case_id}/detentions", json={"persons": [], "police_unit": "县公安局"}
     )
     assert (nobody.status_code, fields(nobody)) == (422, ["persons"])
 
 
-async def test_rules_of_the_case_answer_409_with_a_code_and_a_chinese_message(enforcement: Enforcement) -> None:
-    e = enforcement
+async def test_rules_of_the_case_answer_409_with_a_code_and_a_chinese_message(shared_enforcement: Enforcement) -> None:
+    e = shared_enforcement
     case_id = await e.open_case()
     no_order = await e.client.post(
         f"/v1/enforcement-cases/{case_id}/reinspections",
@@ -142,8 +147,8 @@ async def test_rules_of_the_case_answer_409_with_a_code_and_a_chinese_message(en
     assert case["version"] == 3  # opened, ordered, fined: nothing of the refused commands
 
 
-async def test_two_payments_at_once_cannot_together_exceed_the_fine(enforcement: Enforcement) -> None:
-    e = enforcement
+async def test_two_payments_at_once_cannot_together_exceed_the_fine(shared_enforcement: Enforcement) -> None:
+    e = shared_enforcement
     case_id = await e.open_case()
     fine = await e.command(case_id, "penalties", {"amount": "1000", "decision_no": "罚1号", "due_date": "2024-04-01"})
     penalty_id = fine["events"][0]["payload"]["penalty_id"]
@@ -155,34 +160,36 @@ async def test_two_payments_at_once_cannot_together_exceed_the_fine(enforcement:
     assert case["totals"]["paid_total_fen"] == 60_000
 
 
-async def test_a_stale_if_match_is_a_conflict(enforcement: Enforcement) -> None:
-    case_id = await enforcement.open_case()
+async def test_a_stale_if_match_is_a_conflict(shared_enforcement: Enforcement) -> None:
+    case_id = await shared_enforcement.open_case()
     body = {"ordered_on": "2024-03-20"}
-    stale = await enforcement.client.post(
+    stale = await shared_enforcement.client.post(
         f"/v1/enforcement-cases/{case_id}/production-stops", json=body, headers={"If-Match": "0"}
     )
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "version_conflict"
-    fresh = await enforcement.client.post(
+    fresh = await shared_enforcement.client.post(
         f"/v1/enforcement-cases/{case_id}/production-stops", json=body, headers={"If-Match": '"1"'}
     )
     assert fresh.status_code == 201
 
 
-async def test_a_command_answers_with_the_case_version_as_the_etag_to_send_back(enforcement: Enforcement) -> None:
+async def test_a_command_answers_with_the_case_version_as_the_etag_to_send_back(
+    shared_enforcement: Enforcement,
+) -> None:
     correlation_id = str(uuid.uuid4())
-    opened = await enforcement.client.post(
+    opened = await shared_enforcement.client.post(
         "/v1/enforcement-cases", json=case_body(), headers={"X-Correlation-ID": correlation_id}
     )
     assert opened.headers["ETag"] == '"1"'
-    stopped = await enforcement.client.post(
+    stopped = await shared_enforcement.client.post(
         f"{opened.headers['Location']}/production-stops",
         json={"ordered_on": "2024-03-20"},
         headers={"If-Match": opened.headers["ETag"]},
     )
     assert stopped.status_code == 201, stopped.text
     assert stopped.headers["ETag"] == f'"{stopped.json()["version"]}"' == '"2"'
-    history = (await enforcement.client.get(f"{opened.headers['Location']}/history")).json()
+    history = (await shared_enforcement.client.get(f"{opened.headers['Location']}/history")).json()
     assert history["events"][0]["correlation_id"] == correlation_id
 
 

@@ -62,10 +62,14 @@ def jpeg_with_gps(size: tuple[int, int] = (64, 48), orientation: int = 1) -> byt
     return out.getvalue()
 
 
-@pytest.fixture
-async def settings(make_settings: SettingsFactory, topics: list[str]) -> IntakeSettings:
+def intake_settings(make_settings: SettingsFactory) -> IntakeSettings:
     made: IntakeSettings = make_settings(IntakeSettings, max_photos=3, max_photo_bytes=4096, max_json_bytes=64 * 1024)
     return made
+
+
+@pytest.fixture
+async def settings(make_settings: SettingsFactory, topics: list[str]) -> IntakeSettings:
+    return intake_settings(make_settings)
 
 
 @pytest.fixture

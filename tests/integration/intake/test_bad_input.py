@@ -4,12 +4,28 @@ import json
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest
 
+from services.intake.main import create_app
 from services.intake.settings import IntakeSettings
-from tests.integration.intake.conftest import PNG, problem
+from tests.conftest import SettingsFactory
+from tests.integration.intake.conftest import PNG, intake_settings, problem
+from tests.support.service import running
 
 FORM = {"title": "偷排", "description": "夜间偷排", "township": "城关镇", "domain": "water", "address": "河西村"}
 ATTACK = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+
+
+# Every test here sends requests and reads their answers, nothing else: one intake service for the module.
+@pytest.fixture(scope="module")
+def settings(module_settings: SettingsFactory) -> IntakeSettings:
+    return intake_settings(module_settings)
+
+
+@pytest.fixture(scope="module")
+async def client(settings: IntakeSettings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(create_app(settings)) as client:
+        yield client
 
 
 async def test_a_json_body_above_its_limit_is_refused_with_413_in_chinese(

@@ -1,5 +1,6 @@
 """Projections' API over a county's events read from the real broker into the real database."""
 
+import contextlib
 import io
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -37,15 +38,28 @@ class Live:
     at: datetime
 
 
-@pytest.fixture
-async def live(make_settings: SettingsFactory, topics: list[str]) -> AsyncIterator[Live]:
-    settings = make_settings(ProjectionsSettings)
+@contextlib.asynccontextmanager
+async def county_read(settings: ProjectionsSettings) -> AsyncIterator[Live]:
+    """A county's events on the topics, and a projections service that has read them all."""
     at = now()
     county = simulate(seed=5, issues=60, now=at)
     await publish(settings, county.envelopes)
     async with running(create_app(settings)) as client:
         await caught_up(client, len(county.envelopes))
         yield Live(client, county, settings, at)
+
+
+# The tests that only read share one county and one service; the one that publishes more has its own.
+@pytest.fixture(scope="module")
+async def live(module_settings: SettingsFactory) -> AsyncIterator[Live]:
+    async with county_read(module_settings(ProjectionsSettings)) as live:
+        yield live
+
+
+@pytest.fixture
+async def own_live(make_settings: SettingsFactory, topics: list[str]) -> AsyncIterator[Live]:
+    async with county_read(make_settings(ProjectionsSettings)) as live:
+        yield live
 
 
 TOPICS = ("intake.events", "cases.events", "enforcement.events", "accountability.events")
@@ -86,13 +100,13 @@ async def test_closure_rates_of_every_grouping_add_up_and_link_to_exactly_their_
     assert central["rate"] == round(central["closed"] / central["total"], 4)
 
 
-async def test_figures_as_of_a_date_stay_exactly_the_same_after_later_events(live: Live) -> None:
-    as_of = (live.at - timedelta(days=120)).astimezone(SHANGHAI).date().isoformat()
+async def test_figures_as_of_a_date_stay_exactly_the_same_after_later_events(own_live: Live) -> None:
+    as_of = (own_live.at - timedelta(days=120)).astimezone(SHANGHAI).date().isoformat()
     params = {"group_by": "township", "as_of": as_of}
-    before = (await live.client.get("/v1/stats/closure-rates", params=params)).json()
-    cases_before = (await live.client.get("/v1/stats/closure-rates/cases", params={"as_of": as_of})).json()
+    before = (await own_live.client.get("/v1/stats/closure-rates", params=params)).json()
+    cases_before = (await own_live.client.get("/v1/stats/closure-rates/cases", params={"as_of": as_of})).json()
 
-    open_case = next(i for i in live.county.issues if i.standing_at(live.at) != "closed" and len(i.steps) > 2)
+    open_case = next(i for i in own_live.county.issues if i.standing_at(own_live.at) != "closed" and len(i.steps) > 2)
     report = IssueReported(
         issue_id="late-1",
         source=Source.MEDIA,
@@ -102,7 +116,7 @@ async def test_figures_as_of_a_date_stay_exactly_the_same_after_later_events(liv
         domain=Domain.AIR,
     )
     case_events = [
-        e for e in live.county.envelopes if e.stream_id == open_case.issue_id and TOPIC_OF[e.type] == "cases"
+        e for e in own_live.county.envelopes if e.stream_id == open_case.issue_id and TOPIC_OF[e.type] == "cases"
     ]
     later = [
         Envelope.wrap(report, stream_id="late-1", stream_version=1, actor="public", correlation_id="late-1"),
@@ -114,17 +128,17 @@ async def test_figures_as_of_a_date_stay_exactly_the_same_after_later_events(liv
             correlation_id="close-late",
         ),
     ]
-    await publish(live.settings, later)
-    await caught_up(live.client, len(live.county.envelopes) + len(later))
+    await publish(own_live.settings, later)
+    await caught_up(own_live.client, len(own_live.county.envelopes) + len(later))
 
-    after = (await live.client.get("/v1/stats/closure-rates", params=params)).json()
+    after = (await own_live.client.get("/v1/stats/closure-rates", params=params)).json()
     assert after["rows"] == before["rows"] and after["as_of"] == before["as_of"]
-    assert (await live.client.get("/v1/stats/closure-rates/cases", params={"as_of": as_of})).json()["items"] == (
+    assert (await own_live.client.get("/v1/stats/closure-rates/cases", params={"as_of": as_of})).json()["items"] == (
         cases_before["items"]
     )
-    current = (await live.client.get("/v1/stats/closure-rates", params={"group_by": "township"})).json()
-    assert current["totals"]["total"] == len(live.county.issues) + 1
-    timeline = (await live.client.get(f"/v1/cases/{open_case.issue_id}/timeline")).json()
+    current = (await own_live.client.get("/v1/stats/closure-rates", params={"group_by": "township"})).json()
+    assert current["totals"]["total"] == len(own_live.county.issues) + 1
+    timeline = (await own_live.client.get(f"/v1/cases/{open_case.issue_id}/timeline")).json()
     assert timeline["events"][-1]["type"] == "Closed"
 
 

@@ -112,9 +112,10 @@ def hostile_problem(words: dict[str, str], at: datetime) -> tuple[str, list[Enve
     return issue_id, envelopes
 
 
-@pytest.fixture
-async def live(make_settings: SettingsFactory, topics: list[str]) -> AsyncIterator[Live]:
-    settings = make_settings(ProjectionsSettings)
+# Every test here only reads: they share one county and one projections service that read it.
+@pytest.fixture(scope="module")
+async def live(module_settings: SettingsFactory) -> AsyncIterator[Live]:
+    settings = module_settings(ProjectionsSettings)
     at = now()
     county = simulate(seed=12, issues=40, now=at)
     hostile: dict[str, dict[str, str]] = {}
