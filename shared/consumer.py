@@ -50,7 +50,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import ValidationError
 
-from shared.audit.continuity import chained, check_batch
+from shared.audit.continuity import chained, check_batch, check_batches
 from shared.contracts import TOPIC_EVENTS, Event
 from shared.db import Connection
 from shared.envelope import Envelope, Headers, InvalidEvent, UnknownEventType, ce_type, from_record
@@ -75,10 +75,11 @@ Handler = Callable[[Connection, Envelope], Awaitable[None]]
 # refused event (DLQ) or the faulty one (held) exactly.
 BatchHandler = Callable[[Connection, list[Envelope]], Awaitable[None]]
 # The fast path of a consumer whose effects are idempotent by themselves (projections: its facts are keyed by event):
-# a partition's records as fetched, applied in the batch's transaction without reading them into envelopes and
-# without inbox rows; it answers the types of the events it applied (repeats left out: they count in no metric). None
-# (or any error but a transient one): not for this path, and the batch, rolled back, goes the envelope way (inbox,
-# batch handler, one at a time to find a refused event for the DLQ).
+# the records of one topic (of one partition, or of several fetched together) as fetched, applied in the batch's
+# transaction without reading them into envelopes and without inbox rows; called once per transaction; it answers the
+# types of the events it applied (repeats left out: they count in no metric). None (or any error but a transient one):
+# not for this path, and the batch, rolled back, goes the envelope way (inbox, batch handler, one at a time to find a
+# refused event for the DLQ).
 RawBatchHandler = Callable[[Connection, str, list[ConsumerRecord]], Awaitable[list[str] | None]]
 # Runs first in each batch's transaction; False: the batch's events are recorded as seen (inbox, position) and not
 # handed to the handler. What is the same for every event of a batch (a lock, a search path) is done here once.
@@ -194,6 +195,18 @@ def dead_letter_reason(exc: Exception) -> str:
 
 class _Isolate(Exception):
     """A handler refused an event of a batch applied as a whole: the batch is applied again one event at a time."""
+
+
+def _by_topic(batches: dict[TopicPartition, list[ConsumerRecord]]) -> list[dict[TopicPartition, list[ConsumerRecord]]]:
+    """A fetch's batches, one dict per topic."""
+    topics: dict[str, dict[TopicPartition, list[ConsumerRecord]]] = {}
+    for tp, records in batches.items():
+        topics.setdefault(tp.topic, {})[tp] = records
+    return list(topics.values())
+
+
+class _Separate(Exception):
+    """The partitions fetched together do not all apply as they are: each goes its own way (see _process_together)."""
 
 
 class _NotRaw(Exception):
@@ -403,10 +416,13 @@ class ConsumerRunner:
             while not self._stopping.is_set():
                 self._resume_due(consumer)
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
-                for tp, records in batches.items():
-                    async with self._processing:
-                        if tp in consumer.assignment():  # not revoked while another partition's batch ran
-                            await self._process(consumer, tp, records, producer)
+                for topic_batches in _by_topic(batches):
+                    if await self._process_together(consumer, topic_batches):
+                        continue
+                    for tp, records in topic_batches.items():
+                        async with self._processing:
+                            if tp in consumer.assignment():  # not revoked while another partition's batch ran
+                                await self._process(consumer, tp, records, producer)
                 if not batches or self._commit_due():
                     async with self._processing:
                         await self._flush(consumer)
@@ -426,17 +442,103 @@ class ConsumerRunner:
             with contextlib.suppress(Exception):
                 await consumer.stop()
 
+    async def _process_together(
+        self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> bool:
+        """The batches of several partitions of one topic fetched at once, applied in one transaction when all of
+        them apply as they are (the usual case: no refusal, no chain break, no fault); True when they were, and then
+        committed. False leaves them to `_process`, one partition at a time, which isolates a refused event for the
+        DLQ or holds a partition at a failing one. Under load a fetch brings records of most partitions: one
+        transaction for them instead of one per partition (its inbox rows, chain heads and positions each one
+        statement for all). One topic per transaction: a batch handler is given one topic's records, as before."""
+        if len(batches) < 2:
+            return False
+        async with self._processing:
+            assignment = consumer.assignment()
+            pending = {
+                tp: unapplied
+                for tp, records in batches.items()
+                if tp in assignment and (unapplied := self._unapplied(tp, records))
+            }
+            if len(pending) < 2:
+                return False
+            try:
+                async with self._connection() as conn, conn.transaction():
+                    applied = await self._apply_together(conn, pending)
+            except _Separate:
+                return False
+            except TRANSIENT_ERRORS:
+                return False  # the partitions one at a time meet it again and hold where it bites
+            except Exception as exc:
+                log.info("together_failed", consumer=self.name, partitions=len(pending), error=repr(exc))
+                return False
+            raw = self._raw_batch_handler is not None
+            self._count(applied, events=sum(map(len, pending.values())) if raw else None)
+            for tp, records in pending.items():
+                self._applied_up_to(consumer, tp, records[-1].offset + 1)
+            if self._commit_due():
+                await self._flush(consumer)
+        return True
+
+    async def _apply_together(self, conn: Connection, pending: dict[TopicPartition, list[ConsumerRecord]]) -> list[str]:
+        """The records of one topic's partitions applied in `conn`'s transaction, as `_apply_raw` or `_apply_batch`
+        would apply each partition's; raises _Separate for anything those would answer other than by applying every
+        record."""
+        [topic] = {tp.topic for tp in pending}
+        parts = {tp.partition: records for tp, records in pending.items()}
+        entered = self._begin is None or await self._begin(conn)
+        applied: list[str] = []
+        if self._raw_batch_handler is not None:
+            checked = {(p, i) for p, got in parts.items() for i, record in enumerate(got) if self._applies(record)}
+            if await check_batches(conn, self.name, topic, parts, checked):
+                raise _Separate
+            if entered:
+                types = await self._raw_batch_handler(conn, topic, [record for got in parts.values() for record in got])
+                if types is None:
+                    raise _Separate
+                applied = types
+        else:
+            read = {p: [self._read(record) for record in records] for p, records in parts.items()}
+            if any(isinstance(item, str) for items in read.values() for item in items):
+                raise _Separate  # a dead letter: sent from the partition's own batch
+            checked = {(p, i) for p, items in read.items() for i, item in enumerate(items) if item is not None}
+            if await check_batches(conn, self.name, topic, parts, checked):
+                raise _Separate
+            envelopes = [
+                item for items in read.values() for item in items if not (item is None or isinstance(item, str))
+            ]
+            handler = self._handler if entered else _ignore
+            batch: list[Envelope] | None = [] if self._batch_handler is not None and entered else None
+            fresh = await self._claim(conn, [envelope.event_id for envelope in envelopes])
+            for index, envelope in enumerate(envelopes):
+                if envelope.event_id in fresh:
+                    fresh.discard(envelope.event_id)  # the same event twice: applied once
+                    if batch is None:
+                        await self._handle(conn, handler, index, envelope)
+                    else:
+                        batch.append(envelope)
+                    applied.append(envelope.type)
+            if batch:
+                await self._handle_batch(conn, batch)
+        await self._save_positions(conn, {tp: records[-1].offset + 1 for tp, records in pending.items()})
+        return applied
+
+    def _unapplied(self, tp: TopicPartition, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+        """The records at or above what this process applied on the partition. Those below were fetched again after a
+        seek (a rebalance gave the partition back while a batch fetched before ran): their effects are there, and
+        their dead letters were sent."""
+        applied = self._applied.get(tp)
+        if applied is not None and records and records[0].offset < applied:
+            return [record for record in records if record.offset >= applied]
+        return records
+
     async def _process(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord], producer: Any
     ) -> None:
         """Applies and commits the batch, or holds the partition at the event that failed."""
-        # Records below what this process applied on the partition: fetched again after a seek (a rebalance gave it
-        # back while a batch fetched before ran): their effects are there, and their dead letters were sent.
-        applied = self._applied.get(tp)
-        if applied is not None and records[0].offset < applied:
-            records = [record for record in records if record.offset >= applied]
-            if not records:
-                return
+        records = self._unapplied(tp, records)
+        if not records:
+            return
         failure = await self._try(tp, records, producer)
         if failure is None:
             await self._commit(consumer, tp, records[-1].offset + 1)
@@ -467,6 +569,13 @@ class ConsumerRunner:
         return None
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+        self._applied_up_to(consumer, tp, next_offset)
+        if self._commit_due():
+            await self._flush(consumer)
+
+    def _applied_up_to(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+        """The partition's batch is applied and its transaction committed: Kafka's commit follows with the next
+        flush."""
         self._applied[tp] = next_offset
         self._measure_lag(consumer, tp, next_offset)
         self._release(tp, next_offset)
@@ -475,8 +584,6 @@ class ConsumerRunner:
             for topic, partition, offset in self._dead_letters_sent
             if (topic, partition) != (tp.topic, tp.partition) or offset >= next_offset
         }
-        if self._commit_due():
-            await self._flush(consumer)
 
     def _commit_due(self) -> bool:
         return asyncio.get_running_loop().time() - self._committed_at >= self._commit_interval
@@ -585,7 +692,12 @@ class ConsumerRunner:
             applied = await self._apply_batch(tp, records, read, producer, one_at_a_time=False)
         except _Isolate:
             applied = await self._apply_batch(tp, records, read, producer, one_at_a_time=True)
-        self.applied += len(applied)
+        self._count(applied)
+
+    def _count(self, applied: list[str], *, events: int | None = None) -> None:
+        """`applied`: the types of the events applied, for the metric; `events`: how many count as applied, when not
+        those (the raw path counts every record it applied, repeats included)."""
+        self.applied += len(applied) if events is None else events
         for event_type, count in Counter(applied).items():
             EVENTS_CONSUMED.labels(self.name, event_type).inc(count)
 
@@ -609,9 +721,7 @@ class ConsumerRunner:
         except Exception as exc:  # e.g. a header SQL could not read: the envelope way says which record and why
             log.warning("raw_batch_failed", consumer=self.name, records=len(records), error=repr(exc))
             return False
-        self.applied += len(records)
-        for event_type, count in Counter(applied).items():
-            EVENTS_CONSUMED.labels(self.name, event_type).inc(count)
+        self._count(applied, events=len(records))
         return True
 
     def _applies(self, record: ConsumerRecord) -> bool:
@@ -743,6 +853,19 @@ class ConsumerRunner:
             consumer=self.name,
             partitions=len(assigned),
             from_stored=sum(1 for tp in assigned if tp in stored),
+        )
+
+    async def _save_positions(self, conn: Connection, positions: dict[TopicPartition, int]) -> None:
+        await conn.execute(
+            """insert into consumer_positions (consumer, topic, partition, "offset")
+               select $1, p.topic, p.partition, p.offset
+                 from unnest($2::text[], $3::integer[], $4::bigint[]) as p (topic, partition, "offset")
+               on conflict (consumer, topic, partition)
+               do update set "offset" = excluded."offset", updated_at = now()""",
+            self.name,
+            [tp.topic for tp in positions],
+            [tp.partition for tp in positions],
+            list(positions.values()),
         )
 
     async def _save_position(self, conn: Connection, tp: TopicPartition, next_offset: int) -> None:

@@ -22,7 +22,7 @@ four events were removed, or the record was inserted). A rebuild or replay under
 empty database) checks every stream from its version 1.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -152,34 +152,56 @@ async def check_batch(
     checked against its hash (the events the consumer applies; the others' links only)."""
     if not records:
         return {}
-    partition = await _partition_chain(conn, consumer, topic, records[0])
-    before = partition.chained_from
-    links: list[tuple[int, dict[str, bytes], Link]] = []
-    breaks: dict[int, str] = {}
-    for index, record in enumerate(records):
-        headers = dict(record.headers or ())
-        found = record_link(headers)
-        if isinstance(found, str):
-            breaks[index] = found
-        elif found is not None:
-            partition.saw(record.offset)
-            links.append((index, headers, found))
-        elif partition.requires_headers(record.offset):
-            breaks[index] = (
-                "chain break: inserted: a record without the chain headers (ce_prevhash, ce_hash) on a partition"
-                f" chained since offset {partition.chained_from}"
+    partition = records[0].partition
+    checked = {(partition, index) for index in range(len(records)) if read_content(index)}
+    breaks = await check_batches(conn, consumer, topic, {partition: records}, checked)
+    return {index: reason for (_, index), reason in breaks.items()}
+
+
+async def check_batches(
+    conn: Connection,
+    consumer: str,
+    topic: str,
+    batches: Mapping[int, Sequence[ConsumerRecord]],
+    read_content: Container[tuple[int, int]],
+) -> dict[tuple[int, int], str]:
+    """`check_batch` for the batches of several partitions of one topic at once (partition → its records, in offset
+    order), in three statements whatever their number: the records that break their stream's chain by (partition,
+    index). `read_content`: the (partition, index) of the records whose content is checked. A stream lives on one
+    partition (its id is the key), so the heads of all are one lookup."""
+    batches = {partition: records for partition, records in batches.items() if records}
+    if not batches:
+        return {}
+    chains = await _partition_chains(conn, consumer, topic, batches)
+    links: list[tuple[int, int, dict[str, bytes], Link]] = []
+    breaks: dict[tuple[int, int], str] = {}
+    for partition, records in batches.items():
+        chain = chains[partition]
+        before = chain.chained_from
+        for index, record in enumerate(records):
+            headers = dict(record.headers or ())
+            found = record_link(headers)
+            if isinstance(found, str):
+                breaks[partition, index] = found
+            elif found is not None:
+                chain.saw(record.offset)
+                links.append((partition, index, headers, found))
+            elif chain.requires_headers(record.offset):
+                breaks[partition, index] = (
+                    "chain break: inserted: a record without the chain headers (ce_prevhash, ce_hash) on a partition"
+                    f" chained since offset {chain.chained_from}"
+                )
+        if chain.chained_from != before:  # once per partition and consumer: a row of its own
+            await conn.execute(
+                """insert into chain_partitions (consumer, topic, partition, first_offset, chained_from)
+                   values ($1, $2, $3, $4, $5)
+                   on conflict (consumer, topic, partition) do update set chained_from = excluded.chained_from""",
+                consumer,
+                topic,
+                partition,
+                chain.first_offset,
+                chain.chained_from,
             )
-    if partition.chained_from != before:
-        await conn.execute(
-            """insert into chain_partitions (consumer, topic, partition, first_offset, chained_from)
-               values ($1, $2, $3, $4, $5)
-               on conflict (consumer, topic, partition) do update set chained_from = excluded.chained_from""",
-            consumer,
-            topic,
-            records[0].partition,
-            partition.first_offset,
-            partition.chained_from,
-        )
     if not links:
         return breaks
     rows = await conn.fetch(
@@ -187,16 +209,17 @@ async def check_batch(
             where consumer = $1 and topic = $2 and stream_id = any($3::text[])""",
         consumer,
         topic,
-        list({found.stream_id for _, _, found in links}),
+        list({found.stream_id for _, _, _, found in links}),
     )
     heads: dict[str, Head] = {row["stream_id"]: (row["stream_version"], bytes(row["hash"])) for row in rows}
     moved: dict[str, Head] = {}
-    for index, headers, found in links:
-        content = record_hash(headers, records[index].value, found.prev_hash) if read_content(index) else None
+    for partition, index, headers, found in links:
+        record = batches[partition][index]
+        content = record_hash(headers, record.value, found.prev_hash) if (partition, index) in read_content else None
         head = heads.get(found.stream_id)
-        reason = judge(head, found, content, whole=partition.whole)
+        reason = judge(head, found, content, whole=chains[partition].whole)
         if reason is not None:
-            breaks[index] = reason
+            breaks[partition, index] = reason
         elif head is None or found.version > head[0]:
             heads[found.stream_id] = moved[found.stream_id] = (found.version, found.hash)
     if moved:
@@ -215,16 +238,20 @@ async def check_batch(
     return breaks
 
 
-async def _partition_chain(conn: Connection, consumer: str, topic: str, first: ConsumerRecord) -> PartitionChain:
-    """The partition's row; a partition seen for the first time starts at the batch's first offset, with no chain yet
+async def _partition_chains(
+    conn: Connection, consumer: str, topic: str, batches: Mapping[int, Sequence[ConsumerRecord]]
+) -> dict[int, PartitionChain]:
+    """Each partition's row; a partition seen for the first time starts at its batch's first offset, with no chain yet
     (the row is written once a chained record is seen)."""
-    row = await conn.fetchrow(
-        """select first_offset, chained_from from chain_partitions
-            where consumer = $1 and topic = $2 and partition = $3""",
+    rows = await conn.fetch(
+        """select partition, first_offset, chained_from from chain_partitions
+            where consumer = $1 and topic = $2 and partition = any($3::integer[])""",
         consumer,
         topic,
-        first.partition,
+        list(batches),
     )
-    if row is None:
-        return PartitionChain(first_offset=first.offset, chained_from=None)
-    return PartitionChain(first_offset=row["first_offset"], chained_from=row["chained_from"])
+    known = {row["partition"]: PartitionChain(row["first_offset"], row["chained_from"]) for row in rows}
+    return {
+        partition: known.get(partition) or PartitionChain(first_offset=records[0].offset, chained_from=None)
+        for partition, records in batches.items()
+    }

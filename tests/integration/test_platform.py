@@ -503,6 +503,73 @@ async def test_a_consumer_that_gathers_takes_the_first_record_at_once_and_those_
     assert len(batches) <= 3, batches
 
 
+async def test_the_records_of_several_partitions_fetched_together_are_applied_in_one_transaction_each_once(
+    settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
+) -> None:
+    handler = Counter()
+    calls: list[set[str]] = []  # the streams each batch handler call was given
+    transactions = 0
+
+    async def begin(conn: Connection) -> bool:
+        nonlocal transactions
+        transactions += 1
+        return True
+
+    async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
+        calls.append({envelope.stream_id for envelope in envelopes})
+        for envelope in envelopes:
+            await handler(conn, envelope)
+
+    runner = ConsumerRunner(
+        settings,
+        pool,
+        name="together",
+        topics=[settings.topic("intake.events")],
+        handler=handler,
+        batch_handler=apply_batch,
+        begin=begin,
+        gather_ms=1500,  # the records produced during the pause come in one fetch
+    )
+
+    async def applied(count: int) -> bool:
+        return bool(await pool.fetchval("select count(*) from applied") == count)
+
+    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
+    await producer.start()
+    task = asyncio.create_task(runner.run())
+    streams = [f"t-{n}" for n in range(12)]
+    try:
+        key, value, headers = record_of(reported("t-first", "first"))
+        await producer.send_and_wait(settings.topic("intake.events"), value=value, key=key, headers=headers)
+        await eventually_true(lambda: applied(1))
+        before = transactions
+        sent = []
+        for version in (1, 2):  # two events of each stream, its second after its first
+            for stream in streams:
+                key, value, headers = record_of(reported(stream, f"{stream} v{version}"), version)
+                sent.append(await producer.send(settings.topic("intake.events"), value=value, key=key, headers=headers))
+        await asyncio.gather(*sent)
+        await eventually_true(lambda: applied(25))
+    finally:
+        runner.stop()
+        await task
+        await producer.stop()
+    assert sorted(handler.seen) == sorted(["first", *(f"{s} v{v}" for s in streams for v in (1, 2))])
+    records = [r for r in await read_topic(settings.broker, settings.topic("intake.events")) if r.key != b"t-first"]
+    partitions = {r.partition for r in records}
+    assert len(partitions) == settings.topic_partitions  # twelve streams over every partition
+    # One transaction for the partitions fetched together, not one each; a stream's events in its order.
+    assert transactions - before < len(partitions), (transactions - before, calls)
+    assert any(len({r.partition for r in records if r.key.decode() in call}) > 1 for call in calls), calls
+    for stream in streams:
+        assert [t for t in handler.seen if t.startswith(f"{stream} ")] == [f"{stream} v1", f"{stream} v2"]
+    # Each partition's position stored with the effects.
+    positions = await pool.fetch('select partition, "offset" from consumer_positions where consumer = $1', "together")
+    ends = {p: max(r.offset for r in records if r.partition == p) + 1 for p in partitions}
+    assert {r["partition"]: r["offset"] for r in positions} == ends
+    assert await pool.fetchval("select count(*) from inbox where consumer = 'together'") == 25
+
+
 async def test_a_consumer_commits_its_offsets_once_per_interval_and_the_rest_when_it_stops(
     settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
