@@ -163,6 +163,7 @@ async def vegeta(url: str, *, token: str, batch: str, rate: float, seconds: floa
                 f"-rate={rate:g}/1s",
                 f"-duration={seconds:g}s",
                 "-timeout=30s",
+                "-max-body=0",  # the figures need each answer's code and time, not its body
                 f"-output={results}",
             ],
             timeout=seconds + 90,

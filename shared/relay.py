@@ -123,7 +123,9 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
 
     async def _run_once(self) -> None:
-        conn = await asyncpg.connect(self._settings.database_dsn)
+        # Its deletes need not wait for the disk: one a crash loses sends its rows again, which every consumer's inbox
+        # (and projections' facts, keyed by event) drops; at least once, as after any failure before the delete.
+        conn = await asyncpg.connect(self._settings.database_dsn, server_settings={"synchronous_commit": "off"})
         await init_connection(conn)
         producer = make_producer(self._settings.broker, max_batch_size=RECORD_BATCH_BYTES)
         self._owned.clear()
