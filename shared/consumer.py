@@ -2,7 +2,10 @@
 
 For each partition batch: one database transaction holds the handler's effects, an
 inbox row per event (a redelivery finds it and does nothing) and the partition's
-position; only after it commits is the Kafka offset committed, at most once per
+position. The batches of one topic's partitions that one fetch brought are tried together
+first, in one transaction for all (`_process_together`: the usual case under load); any
+refusal, chain break or fault rolls that back and each partition goes alone, as below.
+Only after the transaction commits is the Kafka offset committed, at most once per
 `consumer_commit_interval_ms` for all partitions in one request, and at once when a fetch
 finds nothing, before partitions move and on stop (a crash delivers the uncommitted rest
 again, and the inbox drops it). The batch's inbox rows

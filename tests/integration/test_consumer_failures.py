@@ -10,7 +10,7 @@ import asyncpg
 import orjson
 import pytest
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.audit.chain import GENESIS, chain_headers, envelope_fields, event_hash
 from shared.consumer import ConsumerRunner, PoisonMessage, dlq_topic
@@ -151,6 +151,66 @@ async def test_an_event_refused_in_the_middle_of_a_batch_goes_to_the_dlq_and_the
     # The refused event has no inbox row, so its dead letter replayed after a fix is applied; the others have one.
     inbox = await pool.fetchval("select count(*) from inbox where consumer = $1", "batched")
     assert inbox == 4
+
+
+@pytest.mark.parametrize("fault", ["refused", "failing"])
+async def test_a_refusal_or_a_fault_on_one_partition_of_a_fetch_leaves_the_others_applied_once_and_that_one_held(
+    settings: ServiceSettings, pool: asyncpg.Pool, fault: str
+) -> None:
+    # Twelve streams over the three partitions, produced while the consumer gathers: one fetch brings them all, and
+    # their transaction together fails on t-0's second event. Each partition then goes alone: the refused event to the
+    # DLQ and the rest of its partition applied, or the failing one held with what follows it on its partition; every
+    # other event applied once.
+    topic = settings.topic("intake.events")
+    handler = Handler()
+    getattr(handler, fault).add("t-0 v2")
+    runner = ConsumerRunner(settings, pool, name="together", topics=[topic], handler=handler, gather_ms=1500)
+    streams = [f"t-{n}" for n in range(12)]
+    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
+    await producer.start()
+    task = asyncio.create_task(runner.run())
+    try:
+        key, value, headers = record_of(reported("t-first", "first"))
+        await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+        await eventually(lambda: applied_count(pool, 1), "the first record applied")
+        sent = [
+            await producer.send(topic, value=value, key=key, headers=headers)
+            for version in (1, 2)
+            for key, value, headers in [
+                record_of(reported(stream, f"{stream} v{version}"), version) for stream in streams
+            ]
+        ]
+        await asyncio.gather(*sent)
+        records = [r for r in await read_topic(settings.broker, topic) if r.key != b"t-first"]
+        [bad] = [r for r in records if r.key == b"t-0" and dict(r.headers)["ce_streamversion"] == b"2"]
+        held = {bad.offset} if fault == "refused" else {r.offset for r in records if r.partition == bad.partition}
+        expected = ["first"] + [
+            f"{r.key.decode()} v{dict(r.headers)['ce_streamversion'].decode()}"
+            for r in records
+            if r.partition != bad.partition or r.offset not in held or r.offset < bad.offset
+        ]
+        await eventually(lambda: applied_count(pool, len(expected)), "every event but those held applied")
+        if fault == "refused":
+            await eventually(lambda: dead_letters(settings, 1), "the refused event dead-lettered")
+    finally:
+        runner.stop()
+        await task
+        await producer.stop()
+    assert await titles(pool) == sorted(expected)  # each once
+    assert "t-0 v2" not in expected and len(expected) > 1 + len(streams)
+    position = 'select "offset" from consumer_positions where consumer = $1 and partition = $2'
+    letters = await read_topic(settings.broker, dlq_topic(topic))
+    if fault == "refused":
+        assert [dict(letter.headers)["dlq_offset"] for letter in letters] == [str(bad.offset).encode()]
+        end = max(r.offset for r in records if r.partition == bad.partition) + 1
+        assert await pool.fetchval(position, "together", bad.partition) == end
+    else:
+        assert letters == []
+        assert await pool.fetchval(position, "together", bad.partition) == bad.offset  # held at it, nothing skipped
+
+
+async def dead_letters(settings: ServiceSettings, count: int) -> bool:
+    return len(await read_topic(settings.broker, dlq_topic(settings.topic("intake.events")))) == count
 
 
 class BatchHandler:
