@@ -98,7 +98,7 @@ drill: install
 # Two workers (pytest-xdist), a file's tests on one of them (README: Tests). The chart's tools (chart-tools, below) are
 # built by the tests themselves, in the background while the others run, and their tests run last
 # (tests/support/chart_tools.py). --durations: the slowest tests, listed at the end, say where the time goes.
-test: go-tools-early lint assets browser
+test: go-tools-early infra-early lint assets browser
 	@$(PY) -m pytest -q -n 2 --dist loadfile --durations=25
 
 # The Helm chart's validation offline (deploy/helm, tests/unit/test_helm_chart.py): helm and kubeconform built from the Go
@@ -138,6 +138,18 @@ go-tools-early:
 	  mkdir -p .cache; \
 	  setsid nice -n 19 flock .cache/chart-tools.lock make --no-print-directory $(HELM) $(KUBECONFORM) \
 	    >>.cache/chart-tools.log 2>&1 </dev/null & \
+	fi
+
+# make test starts the tests' PostgreSQL and Kafka before the install too, in the background (the same scripts and
+# locks as the tests' own launch at collection, tests/support/stack.py): on a fresh clone Kafka's jars come from
+# Maven Central first, and the first test that needed the broker waited 40 s for it at the end of the unit tests.
+# Not when the tests take their servers from the environment or from Docker (testcontainers).
+.PHONY: infra-early
+infra-early:
+	@if [[ -z "$$KAFKA_BOOTSTRAP_SERVERS" || -z "$$DATABASE_URL" ]] && ! { command -v docker >/dev/null && timeout 10 docker info >/dev/null 2>&1; }; then \
+	  mkdir -p .run/logs; \
+	  setsid bash -c 'bash infra/postgres.sh start && bash infra/kafka.sh start' \
+	    >>".run/logs/infrastructure-$${KAFKA_PORT:-9092}-launch.log" 2>&1 </dev/null & \
 	fi
 
 # Format, lint rules and types (pyproject.toml): make test runs this first, so CI fails on a violation.
