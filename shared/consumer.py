@@ -418,7 +418,7 @@ class ConsumerRunner:
             await producer.start()
             while not self._stopping.is_set():
                 self._resume_due(consumer)
-                batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
+                batches = await self._fetch(consumer)
                 for topic_batches in _by_topic(batches):
                     if await self._process_together(consumer, topic_batches):
                         continue
@@ -444,6 +444,22 @@ class ConsumerRunner:
             # Leaving the group lets the partitions move at once instead of after the session timeout.
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+    async def _fetch(self, consumer: AIOKafkaConsumer) -> dict[TopicPartition, list[ConsumerRecord]]:
+        """The next records, waiting up to 500 ms when there are none (the broker holds an empty fetch as long); a stop
+        ends the wait at once instead of after it (a quarter of a second of every service's stop on average). Records
+        a stopped fetch leaves are not applied nor committed: the next member is given them."""
+        fetch = asyncio.ensure_future(consumer.getmany(timeout_ms=500, max_records=self._max_records))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((fetch, stopping), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not fetch.done():
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fetch
+        return {} if fetch.cancelled() else fetch.result()
 
     async def _process_together(
         self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[ConsumerRecord]]
