@@ -484,7 +484,7 @@ class ConsumerRunner:
             try:
                 async with self._connection() as conn, conn.transaction():
                     applied = await self._apply_together(conn, pending)
-            except _Separate:
+            except (_Separate, _NotRaw):
                 return False
             except TRANSIENT_ERRORS:
                 return False  # the partitions one at a time meet it again and hold where it bites
@@ -501,44 +501,34 @@ class ConsumerRunner:
 
     async def _apply_together(self, conn: Connection, pending: dict[TopicPartition, list[ConsumerRecord]]) -> list[str]:
         """The records of one topic's partitions applied in `conn`'s transaction, as `_apply_raw` or `_apply_batch`
-        would apply each partition's; raises _Separate for anything those would answer other than by applying every
-        record."""
+        would apply each partition's; raises _Separate (or _NotRaw) for anything those would answer other than by
+        applying every record."""
+        if self._raw_batch_handler is not None:
+            return await self._raw_in(conn, pending)
         [topic] = {tp.topic for tp in pending}
         parts = {tp.partition: records for tp, records in pending.items()}
         entered = self._begin is None or await self._begin(conn)
+        read = {p: [self._read(record) for record in records] for p, records in parts.items()}
+        if any(isinstance(item, str) for items in read.values() for item in items):
+            raise _Separate  # a dead letter: sent from the partition's own batch
+        checked = {(p, i) for p, items in read.items() for i, item in enumerate(items) if item is not None}
+        if await check_batches(conn, self.name, topic, parts, checked):
+            raise _Separate
+        envelopes = [item for items in read.values() for item in items if not (item is None or isinstance(item, str))]
+        handler = self._handler if entered else _ignore
+        batch: list[Envelope] | None = [] if self._batch_handler is not None and entered else None
         applied: list[str] = []
-        if self._raw_batch_handler is not None:
-            checked = {(p, i) for p, got in parts.items() for i, record in enumerate(got) if self._applies(record)}
-            if await check_batches(conn, self.name, topic, parts, checked):
-                raise _Separate
-            if entered:
-                types = await self._raw_batch_handler(conn, topic, [record for got in parts.values() for record in got])
-                if types is None:
-                    raise _Separate
-                applied = types
-        else:
-            read = {p: [self._read(record) for record in records] for p, records in parts.items()}
-            if any(isinstance(item, str) for items in read.values() for item in items):
-                raise _Separate  # a dead letter: sent from the partition's own batch
-            checked = {(p, i) for p, items in read.items() for i, item in enumerate(items) if item is not None}
-            if await check_batches(conn, self.name, topic, parts, checked):
-                raise _Separate
-            envelopes = [
-                item for items in read.values() for item in items if not (item is None or isinstance(item, str))
-            ]
-            handler = self._handler if entered else _ignore
-            batch: list[Envelope] | None = [] if self._batch_handler is not None and entered else None
-            fresh = await self._claim(conn, [envelope.event_id for envelope in envelopes])
-            for index, envelope in enumerate(envelopes):
-                if envelope.event_id in fresh:
-                    fresh.discard(envelope.event_id)  # the same event twice: applied once
-                    if batch is None:
-                        await self._handle(conn, handler, index, envelope)
-                    else:
-                        batch.append(envelope)
-                    applied.append(envelope.type)
-            if batch:
-                await self._handle_batch(conn, batch)
+        fresh = await self._claim(conn, [envelope.event_id for envelope in envelopes])
+        for index, envelope in enumerate(envelopes):
+            if envelope.event_id in fresh:
+                fresh.discard(envelope.event_id)  # the same event twice: applied once
+                if batch is None:
+                    await self._handle(conn, handler, index, envelope)
+                else:
+                    batch.append(envelope)
+                applied.append(envelope.type)
+        if batch:
+            await self._handle_batch(conn, batch)
         await self._save_positions(conn, {tp: records[-1].offset + 1 for tp, records in pending.items()})
         return applied
 
@@ -723,16 +713,9 @@ class ConsumerRunner:
     async def _apply_raw(self, tp: TopicPartition, records: list[ConsumerRecord]) -> bool:
         """The batch through the raw handler, with the partition's position, in one transaction; False when it is not
         for that path (nothing of it committed)."""
-        assert self._raw_batch_handler is not None
         try:
             async with self._connection() as conn, conn.transaction():
-                entered = self._begin is None or await self._begin(conn)
-                if await check_batch(conn, self.name, tp.topic, records, lambda i: self._applies(records[i])):
-                    raise _NotRaw  # the envelope way sends the records that break a chain to the DLQ
-                applied = await self._raw_batch_handler(conn, tp.topic, records) if entered else []
-                if applied is None:
-                    raise _NotRaw
-                await self._save_position(conn, tp, records[-1].offset + 1)
+                applied = await self._raw_in(conn, {tp: records})
         except _NotRaw:
             return False
         except TRANSIENT_ERRORS:
@@ -742,6 +725,23 @@ class ConsumerRunner:
             return False
         self._count(applied, events=len(records))
         return True
+
+    async def _raw_in(self, conn: Connection, pending: dict[TopicPartition, list[ConsumerRecord]]) -> list[str]:
+        """The records of one topic's partitions through the raw handler, with their positions, in `conn`'s
+        transaction: the types applied; raises _NotRaw when they are not for that path."""
+        assert self._raw_batch_handler is not None
+        [topic] = {tp.topic for tp in pending}
+        parts = {tp.partition: records for tp, records in pending.items()}
+        entered = self._begin is None or await self._begin(conn)
+        checked = {(p, i) for p, got in parts.items() for i, record in enumerate(got) if self._applies(record)}
+        if await check_batches(conn, self.name, topic, parts, checked):
+            raise _NotRaw  # the envelope way sends the records that break a chain to the DLQ
+        records = [record for got in parts.values() for record in got]
+        applied = await self._raw_batch_handler(conn, topic, records) if entered else []
+        if applied is None:
+            raise _NotRaw
+        await self._save_positions(conn, {tp: got[-1].offset + 1 for tp, got in pending.items()})
+        return applied
 
     def _applies(self, record: ConsumerRecord) -> bool:
         """Whether this consumer applies records of the record's type (by its header)."""
@@ -790,7 +790,7 @@ class ConsumerRunner:
         ):
             # Nothing of this consumer's in the batch: its position alone, one statement, no transaction around it.
             async with self._connection() as conn:
-                await self._save_position(conn, tp, records[-1].offset + 1)
+                await self._save_positions(conn, {tp: records[-1].offset + 1})
             return applied
         async with self._connection() as conn, conn.transaction():
             entered = self._begin is None or await self._begin(conn)
@@ -820,7 +820,7 @@ class ConsumerRunner:
                     applied.append(item.type)
             if batch and not one_at_a_time:
                 await self._handle_batch(conn, batch)
-            await self._save_position(conn, tp, records[-1].offset + 1)
+            await self._save_positions(conn, {tp: records[-1].offset + 1})
         return applied
 
     async def _check_chain(
@@ -888,18 +888,6 @@ class ConsumerRunner:
             [tp.topic for tp in positions],
             [tp.partition for tp in positions],
             list(positions.values()),
-        )
-
-    async def _save_position(self, conn: Connection, tp: TopicPartition, next_offset: int) -> None:
-        await conn.execute(
-            """insert into consumer_positions (consumer, topic, partition, "offset")
-               values ($1, $2, $3, $4)
-               on conflict (consumer, topic, partition)
-               do update set "offset" = excluded."offset", updated_at = now()""",
-            self.name,
-            tp.topic,
-            tp.partition,
-            next_offset,
         )
 
     @contextlib.asynccontextmanager

@@ -10,7 +10,7 @@ import asyncpg
 import orjson
 import pytest
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.audit.chain import GENESIS, chain_headers, envelope_fields, event_hash
 from shared.consumer import ConsumerRunner, PoisonMessage, dlq_topic
@@ -20,7 +20,7 @@ from shared.envelope import Envelope, to_record
 from shared.service import Platform, build_app
 from shared.settings import ServiceSettings
 from tests.conftest import SettingsFactory
-from tests.integration.test_platform import produce, record_of, run_consumer_until
+from tests.integration.test_platform import consuming, produce, record_of, run_consumer_until, send, send_streams
 from tests.support.events import payload, reported
 from tests.support.kafka import committed, read_topic
 from tests.support.service import serving, settings_env
@@ -166,21 +166,10 @@ async def test_a_refusal_or_a_fault_on_one_partition_of_a_fetch_leaves_the_other
     getattr(handler, fault).add("t-0 v2")
     runner = ConsumerRunner(settings, pool, name="together", topics=[topic], handler=handler, gather_ms=1500)
     streams = [f"t-{n}" for n in range(12)]
-    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
-    await producer.start()
-    task = asyncio.create_task(runner.run())
-    try:
-        key, value, headers = record_of(reported("t-first", "first"))
-        await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+    async with consuming(settings, runner) as producer:
+        await send(producer, settings, reported("t-first", "first"))
         await eventually(lambda: applied_count(pool, 1), "the first record applied")
-        sent = [
-            await producer.send(topic, value=value, key=key, headers=headers)
-            for version in (1, 2)
-            for key, value, headers in [
-                record_of(reported(stream, f"{stream} v{version}"), version) for stream in streams
-            ]
-        ]
-        await asyncio.gather(*sent)
+        await send_streams(producer, settings, streams)
         records = [r for r in await read_topic(settings.broker, topic) if r.key != b"t-first"]
         [bad] = [r for r in records if r.key == b"t-0" and dict(r.headers)["ce_streamversion"] == b"2"]
         held = {bad.offset} if fault == "refused" else {r.offset for r in records if r.partition == bad.partition}
@@ -192,10 +181,6 @@ async def test_a_refusal_or_a_fault_on_one_partition_of_a_fetch_leaves_the_other
         await eventually(lambda: applied_count(pool, len(expected)), "every event but those held applied")
         if fault == "refused":
             await eventually(lambda: dead_letters(settings, 1), "the refused event dead-lettered")
-    finally:
-        runner.stop()
-        await task
-        await producer.stop()
     assert await titles(pool) == sorted(expected)  # each once
     assert "t-0 v2" not in expected and len(expected) > 1 + len(streams)
     position = 'select "offset" from consumer_positions where consumer = $1 and partition = $2'

@@ -407,6 +407,35 @@ async def applied_table(pool: asyncpg.Pool) -> None:
     await pool.execute("create table applied (event_id uuid, title text)")
 
 
+@contextlib.asynccontextmanager
+async def consuming(settings: ServiceSettings, runner: ConsumerRunner) -> AsyncIterator[AIOKafkaProducer]:
+    """A producer to intake.events while `runner` runs; the runner, then the producer, stopped after."""
+    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
+    await producer.start()
+    task = asyncio.create_task(runner.run())
+    try:
+        yield producer
+    finally:
+        runner.stop()
+        await task
+        await producer.stop()
+
+
+async def send(producer: AIOKafkaProducer, settings: ServiceSettings, event: IssueReported, version: int = 1) -> None:
+    key, value, headers = record_of(event, version)
+    await producer.send_and_wait(settings.topic("intake.events"), value=value, key=key, headers=headers)
+
+
+async def send_streams(producer: AIOKafkaProducer, settings: ServiceSettings, streams: list[str]) -> None:
+    """Two events of each stream (titled "<stream> v1", "<stream> v2"), its second after its first, sent at once."""
+    sent = []
+    for version in (1, 2):
+        for stream in streams:
+            key, value, headers = record_of(reported(stream, f"{stream} v{version}"), version)
+            sent.append(await producer.send(settings.topic("intake.events"), value=value, key=key, headers=headers))
+    await asyncio.gather(*sent)
+
+
 async def run_consumer_until(
     runner: ConsumerRunner, condition: Callable[[], Awaitable[bool]], timeout: float = 20.0
 ) -> None:
@@ -480,23 +509,14 @@ async def test_a_consumer_that_gathers_takes_the_first_record_at_once_and_those_
     async def applied(count: int) -> bool:
         return bool(await pool.fetchval("select count(*) from applied") == count)
 
-    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
-    await producer.start()
-    task = asyncio.create_task(runner.run())
-    try:
-        key, value, headers = record_of(reported("g-0", "first"))
-        await producer.send_and_wait(settings.topic("intake.events"), value=value, key=key, headers=headers)
+    async with consuming(settings, runner) as producer:
+        await send(producer, settings, reported("g-0", "first"))
         await eventually_true(lambda: applied(1))
         assert batches == [1]  # after a quiet spell the first record is taken at once
         # One stream, one partition: six records, one after the other, while the consumer pauses.
         for n in range(1, 7):
-            key, value, headers = record_of(reported("g-1", f"next {n}"), n)
-            await producer.send_and_wait(settings.topic("intake.events"), value=value, key=key, headers=headers)
+            await send(producer, settings, reported("g-1", f"next {n}"), n)
         await eventually_true(lambda: applied(7))
-    finally:
-        runner.stop()
-        await task
-        await producer.stop()
     assert sorted(handler.seen) == ["first", *(f"next {n}" for n in range(1, 7))]
     # The record the consumer's next fetch (sent as it took the last batch) brought back first, and the rest of the
     # pause together: not one batch per record.
@@ -534,26 +554,13 @@ async def test_the_records_of_several_partitions_fetched_together_are_applied_in
     async def applied(count: int) -> bool:
         return bool(await pool.fetchval("select count(*) from applied") == count)
 
-    producer = AIOKafkaProducer(**settings.broker.client_options(), enable_idempotence=True)
-    await producer.start()
-    task = asyncio.create_task(runner.run())
     streams = [f"t-{n}" for n in range(12)]
-    try:
-        key, value, headers = record_of(reported("t-first", "first"))
-        await producer.send_and_wait(settings.topic("intake.events"), value=value, key=key, headers=headers)
+    async with consuming(settings, runner) as producer:
+        await send(producer, settings, reported("t-first", "first"))
         await eventually_true(lambda: applied(1))
         before = transactions
-        sent = []
-        for version in (1, 2):  # two events of each stream, its second after its first
-            for stream in streams:
-                key, value, headers = record_of(reported(stream, f"{stream} v{version}"), version)
-                sent.append(await producer.send(settings.topic("intake.events"), value=value, key=key, headers=headers))
-        await asyncio.gather(*sent)
+        await send_streams(producer, settings, streams)
         await eventually_true(lambda: applied(25))
-    finally:
-        runner.stop()
-        await task
-        await producer.stop()
     assert sorted(handler.seen) == sorted(["first", *(f"{s} v{v}" for s in streams for v in (1, 2))])
     records = [r for r in await read_topic(settings.broker, settings.topic("intake.events")) if r.key != b"t-first"]
     partitions = {r.partition for r in records}
