@@ -13,10 +13,14 @@ One transaction per round: the tree's row is taken FOR UPDATE SKIP LOCKED (one a
 number of instances; another finds it taken and waits for the next round), the leaves inserted and the row updated
 together, so a crash places nothing. A long transaction in the same database holds the horizon back: events wait,
 none is skipped; one in another database (another service on the same server) does not.
+
+An on-demand checkpoint (`place_all`) must cover what committed before it was asked for, so it waits instead: for the
+tree's row, which a background round may hold, and for the transactions running here at the call to end.
 """
 
 import asyncio
 import contextlib
+import time
 
 import asyncpg
 import structlog
@@ -29,6 +33,10 @@ log = structlog.get_logger()
 # Events placed per round: bounded memory, and a backlog does not hold the tree's row for long.
 BATCH = 5000
 
+# How long `place_all` waits for the transactions running at its call to end. They are a request's or a consumer
+# batch's (milliseconds); one held longer leaves its events, and those committed after it, to the next checkpoint.
+SETTLE = 5.0
+
 # An event placed already is not placed again, should its row come back with a later xid (a row deleted and restored,
 # as the drill's tamper fault does, or a restore from a backup): the log then names it once, where it was first.
 _NEXT = """select e.event_id, e.hash, e.xid from events e
@@ -37,11 +45,11 @@ _NEXT = """select e.event_id, e.hash, e.xid from events e
             order by e.xid, e.event_id limit $4"""
 
 
-async def place(conn: Connection, batch: int = BATCH) -> int:
+async def place(conn: Connection, batch: int = BATCH, *, wait: bool = False) -> int:
     """One round in its own transaction: the events committed below the horizon become leaves; how many (0 when
-    another appender holds the tree)."""
+    another appender holds the tree, unless `wait`: then after it)."""
     async with conn.transaction():
-        tree = await conn.fetchrow("select * from audit_tree for update skip locked")
+        tree = await conn.fetchrow(f"select * from audit_tree for update{'' if wait else ' skip locked'}")
         if tree is None:
             return 0
         horizon = await this_databases_horizon(conn)
@@ -106,11 +114,19 @@ async def _write_tiles(conn: Connection, old_size: int, new_size: int) -> None:
     )
 
 
-async def place_all(conn: Connection) -> int:
-    """Rounds until none places anything: every event committed before the call is a leaf after it (unless another
-    appender held the tree)."""
+async def place_all(conn: Connection, settle: float = SETTLE) -> int:
+    """Every event committed before the call is a leaf after it: waits up to `settle` seconds for this database's
+    transactions running at the call to end (an event above one still running cannot be placed without skipping that
+    one's), then rounds, each after any round another appender holds, until none places anything."""
+    called = int((await conn.fetchval("select pg_current_snapshot()::text")).split(":")[1])
+    deadline = time.monotonic() + settle
+    while (horizon := await this_databases_horizon(conn)) < called:
+        if time.monotonic() >= deadline:
+            log.warning("audit_place_held_back", horizon=horizon, called=called, waited_s=settle)
+            break
+        await asyncio.sleep(0.01)
     placed = 0
-    while count := await place(conn):
+    while count := await place(conn, wait=True):
         placed += count
     return placed
 

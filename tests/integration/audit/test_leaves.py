@@ -171,3 +171,48 @@ async def test_a_transaction_held_open_in_another_database_does_not_hold_placing
     finally:
         await other.close()
     assert placed == [committed, held_here, later]
+
+
+async def test_placing_on_demand_waits_for_a_round_holding_the_tree_and_for_transactions_running_at_the_call(
+    pool: asyncpg.Pool,
+) -> None:
+    """What an on-demand checkpoint signs covers every event committed before it was asked for."""
+    async with pool.acquire() as round_, pool.acquire() as writer:
+        # a writer's transaction is running (it took its transaction id first) when a later one commits an event
+        writer_tx = writer.transaction()
+        await writer_tx.start()
+        running = uuid.uuid4()
+        await writer.execute(INSERT, running, "d-1", 1, datetime.now(UTC), bytes(32))
+        committed = uuid.uuid4()
+        await pool.execute(INSERT, committed, "d-2", 1, datetime.now(UTC), bytes(32))
+        # and a background round holds the tree's row
+        round_tx = round_.transaction()
+        await round_tx.start()
+        await round_.execute("select * from audit_tree for update")
+        async with pool.acquire() as conn:
+            on_demand = asyncio.create_task(audit_leaves.place_all(conn))
+            await asyncio.sleep(0.3)
+            assert not on_demand.done(), "answered while a transaction older than the committed event ran"
+            await writer_tx.commit()
+            await asyncio.sleep(0.3)
+            assert not on_demand.done(), "answered while the tree was held"
+            await round_tx.commit()
+            assert await asyncio.wait_for(on_demand, 5) == 2
+        placed = [r["event_id"] for r in await pool.fetch("select event_id from audit_leaves order by position")]
+    assert placed == [running, committed]
+
+
+async def test_placing_on_demand_stops_waiting_for_a_transaction_held_open_and_places_what_is_below_it(
+    pool: asyncpg.Pool,
+) -> None:
+    before = uuid.uuid4()
+    await pool.execute(INSERT, before, "h-1", 1, datetime.now(UTC), bytes(32))
+    async with pool.acquire() as held:
+        held_tx = held.transaction()
+        await held_tx.start()
+        await held.execute(INSERT, uuid.uuid4(), "h-2", 1, datetime.now(UTC), bytes(32))
+        await pool.execute(INSERT, uuid.uuid4(), "h-3", 1, datetime.now(UTC), bytes(32))
+        async with pool.acquire() as conn:
+            assert await asyncio.wait_for(audit_leaves.place_all(conn, settle=0.2), 5) == 1
+        await held_tx.rollback()
+    assert [r["event_id"] for r in await pool.fetch("select event_id from audit_leaves")] == [before]
