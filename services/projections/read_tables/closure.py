@@ -298,13 +298,16 @@ async def in_statuses(conn: Connection, moment: Moment, statuses: Sequence[CaseS
     """How many cases are in each of `statuses` at the moment, every source (the work report's 销号程序 counts): the
     states now, or in force then, counted without the figures a rate needs."""
     p = Params()
-    state = state_sql(CaseFilters(as_of=moment.as_of), moment, p)
     wanted = p([status.value for status in statuses])
-    rows = await conn.fetch(
-        f"select status, count(*) as n from ({state}) s where status = any({wanted}::text[]) group by status",
-        *p.values,
-    )
-    found = {r["status"]: int(r["n"]) for r in rows}
+    if moment.as_of is None:
+        # now: the problems' own status, by issues_status_idx (the few at the procedure's steps, not every problem)
+        reported = " or i.status is null" if CaseStatus.REPORTED in statuses else ""
+        query = f"""select coalesce(i.status, 'reported') as status, count(*) as n from issues i
+                     where i.status = any({wanted}::text[]){reported} group by 1"""
+    else:
+        state = state_sql(CaseFilters(as_of=moment.as_of), moment, p)
+        query = f"select status, count(*) as n from ({state}) s where status = any({wanted}::text[]) group by status"
+    found = {r["status"]: int(r["n"]) for r in await conn.fetch(query, *p.values)}
     return {status: found.get(status.value, 0) for status in statuses}
 
 

@@ -8,7 +8,8 @@ import asyncpg
 
 from bench.county import simulate
 from services.projections.domain import Fact, Interval, history
-from services.projections.read_tables import case_history
+from services.projections.read_tables import case_history, closure
+from services.projections.read_tables.closure import Moment
 from services.projections.settings import ProjectionsSettings
 from shared.clock import now
 from shared.contracts import cases
@@ -206,6 +207,11 @@ async def test_the_work_report_counts_a_case_in_its_procedure_as_open_at_its_ste
         await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
         moment = now()
         summary = await report.gather(conn, load_assessment_policy(), year=moment.year, as_of=None, now=moment)
+        # the states now (the problems' own status) and in force at this moment (the history) say the same
+        statuses = list(CaseStatus)
+        counted_now = await closure.in_statuses(conn, Moment(None, moment), statuses)
+        counted_then = await closure.in_statuses(conn, Moment(moment, moment), statuses)
+    assert counted_now == counted_then and counted_now[CaseStatus.IN_NOTICE] == 1 and sum(counted_now.values()) == 1
     assert (summary.overall.total, summary.overall.closed, summary.overall.open) == (1, 0, 1)
     assert summary.in_procedure[CaseStatus.IN_NOTICE] == 1
     assert sum(summary.in_procedure.values()) == 1
