@@ -1,16 +1,22 @@
 """Rebuild the read models (重建读模型): `python -m services.projections.rebuild` or `make rebuild-projections`.
 
 Replays every topic from offset 0 into a new generation (its own schema, its own consumer group)
-while the service keeps answering from the active one; once the new generation has applied
+while the service keeps answering from the active one: loader processes (`--loaders`, one per core by default)
+record the facts, then this one derives the read tables from them; once the new generation has applied
 everything up to the log ends, it becomes the active one in one transaction. The service's
 consumer then follows it from where the rebuild left its group, and the old generation is dropped.
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
+import signal
+import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import asyncpg
 import structlog
@@ -21,12 +27,18 @@ from services.projections.offsets import LogEnds
 from services.projections.read_tables import facts
 from services.projections.read_tables.facts import topics
 from services.projections.settings import ProjectionsSettings
+from shared.db import create_pool
 from shared.logging import configure_logging
 from shared.service import start_platform
 
 log = structlog.get_logger()
 
 REBUILD_LOCK = 7_305_002
+
+# Loader processes: the records' checks and copies are Python's work, one core's per process, so the facts are recorded
+# by a process per core (each with `members` consumers of the generation's group) while this one watches.
+LOADERS = len(os.sched_getaffinity(0))
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class RebuildRefused(RuntimeError):
@@ -60,48 +72,107 @@ async def _replay(
     give_up_after: float,
     max_records: int,
     members: int,
+    loaders: int,
 ) -> tuple[int, float, float, float]:
-    """Runs the generation's consumer until it has recorded every partition's facts up to its log end, then derives
+    """Runs the generation's loaders until they have recorded every partition's facts up to its log end, then derives
     the read tables from them (consumers.derive_all).
 
-    `members` consumers of the generation's group share the partitions: while one waits for its batch's statements,
-    another checks and copies its own (facts are keyed by event, so which member records a partition changes
-    nothing)."""
+    Each loader process runs `members` consumers of the generation's group: while one waits for its batch's
+    statements, another checks and copies its own (facts are keyed by event, so which member records a partition
+    changes nothing)."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
         indexes = await facts.drop_indexes(conn)
-    runners = [
-        consumers.runner(settings, pool, generation, max_records=max_records, derive_now=False) for _ in range(members)
-    ]
     log_ends = LogEnds(settings.broker, topics(settings))
     started = time.monotonic()
     first_event_at: float | None = None
-    tasks = [asyncio.create_task(r.run(), name=f"rebuild-{r.name}-{n}") for n, r in enumerate(runners)]
+    processes: list[asyncio.subprocess.Process] = []
     try:
+        for _ in range(loaders):
+            processes.append(await _start_loader(settings, generation, max_records=max_records, members=members))
         while True:
-            for task in tasks:
-                if task.done():
-                    raise RebuildRefused(f"the rebuild's consumer stopped: {task.exception()!r}")
-            if first_event_at is None and any(r.applied for r in runners):
-                first_event_at = time.monotonic()
+            for process in processes:
+                if process.returncode is not None:
+                    raise RebuildRefused(f"a loader of the rebuild exited with {process.returncode}")
             if time.monotonic() - started > give_up_after:
                 raise RebuildRefused(f"not caught up after {give_up_after:.0f}s; the old read models stay active")
+            applied = await _applied(pool, generation)
+            if first_event_at is None and any(applied.values()):
+                first_event_at = time.monotonic()
             ends = await log_ends.ends()
-            if ends is not None:
-                applied = await _applied(pool, generation)
-                if all(applied.get(tp, 0) >= end for tp, end in ends.items()):
-                    break
+            if ends is not None and all(applied.get(tp, 0) >= end for tp, end in ends.items()):
+                break
             await asyncio.sleep(0.1)
     finally:
-        for r in runners:
-            r.stop()
-        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
+        await asyncio.gather(*(_stop_loader(process) for process in processes))
         await log_ends.close()
     # the read tables from all the facts at once, as the live consumer would have derived them batch by batch
     loaded = time.monotonic()
     events = await consumers.derive_all(pool, generation, indexes=indexes)
     finished = time.monotonic()
     return events, finished - started, (first_event_at or finished) - started, finished - loaded
+
+
+async def _start_loader(
+    settings: ProjectionsSettings, generation: Generation, *, max_records: int, members: int
+) -> asyncio.subprocess.Process:
+    """A loader process (`--load`), given this process's settings on its standard input (they hold secrets: never
+    on its command line)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.projections.rebuild",
+        "--load",
+        str(generation.number),
+        "--max-records",
+        str(max_records),
+        "--members",
+        str(members),
+        stdin=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert process.stdin is not None
+    process.stdin.write(settings.model_dump_json().encode())
+    await process.stdin.drain()
+    process.stdin.close()
+    return process
+
+
+async def _stop_loader(process: asyncio.subprocess.Process, wait: float = 30.0) -> None:
+    """SIGTERM: its consumers finish their batch and stop; killed if it has not within `wait` seconds."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), wait)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def load(settings: ProjectionsSettings, number: int, *, max_records: int, members: int) -> None:
+    """A loader: `members` consumers of generation `number`'s group record facts until SIGTERM (derive_now=False:
+    the rebuild derives the read tables once every fact is in)."""
+    pool = await create_pool(settings)
+    try:
+        async with pool.acquire() as conn:
+            generation = await generations.get(conn, number)
+        if generation is None or generation.status != "building":
+            raise RebuildRefused(f"generation {number} is not being built")
+        runners = [
+            consumers.runner(settings, pool, generation, max_records=max_records, derive_now=False)
+            for _ in range(members)
+        ]
+
+        def stop() -> None:
+            for r in runners:
+                r.stop()
+
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(stop_signal, stop)
+        await asyncio.gather(*(r.run() for r in runners))
+    finally:
+        await pool.close()
 
 
 async def rebuild(
@@ -111,6 +182,7 @@ async def rebuild(
     grace_seconds: float = 3.0,
     max_records: int = 1000,
     members: int = 2,
+    loaders: int = LOADERS,
 ) -> Replay:
     """Builds a new generation from offset 0, switches to it once caught up, then drops the old one.
 
@@ -127,6 +199,7 @@ async def rebuild(
             grace_seconds=grace_seconds,
             max_records=max_records,
             members=members,
+            loaders=loaders,
         )
 
 
@@ -138,6 +211,7 @@ async def replace_generation(
     grace_seconds: float = 3.0,
     max_records: int = 1000,
     members: int = 2,
+    loaders: int = LOADERS,
 ) -> Replay:
     """The rebuild on a pool already migrated: the command's, or the service's own when its tables are outdated."""
     async with pool.acquire() as lock:
@@ -152,7 +226,13 @@ async def replace_generation(
             log.info("rebuild_started", generation=generation.number, group_id=generation.group_id)
             try:
                 events, seconds, first_after, derive_seconds = await _replay(
-                    settings, pool, generation, give_up_after=give_up_after, max_records=max_records, members=members
+                    settings,
+                    pool,
+                    generation,
+                    give_up_after=give_up_after,
+                    max_records=max_records,
+                    members=members,
+                    loaders=loaders,
                 )
                 await generations.analyze(pool, generation)
                 await generations.activate(pool, generation, replayed_events=events, seconds=seconds)
@@ -181,8 +261,15 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600.0, help="give up (and keep the old models) after this")
     parser.add_argument("--grace-seconds", type=float, default=3.0, help="wait this long before dropping the old")
     parser.add_argument("--max-records", type=int, default=1000, help="events per batch and transaction")
-    parser.add_argument("--members", type=int, default=2, help="consumers of the group sharing the partitions")
+    parser.add_argument("--members", type=int, default=2, help="consumers of the group in each loader process")
+    parser.add_argument("--loaders", type=int, default=LOADERS, help="loader processes (default: one per core)")
+    parser.add_argument("--load", type=int, metavar="GENERATION", help=argparse.SUPPRESS)  # a loader, settings on stdin
     args = parser.parse_args()
+    if args.load is not None:
+        settings = ProjectionsSettings.model_validate_json(sys.stdin.buffer.read())
+        configure_logging(settings.log_level, settings.log_json)
+        asyncio.run(load(settings, args.load, max_records=args.max_records, members=args.members))
+        return
     settings = ProjectionsSettings()
     configure_logging(settings.log_level, settings.log_json)
     replay = asyncio.run(
@@ -192,6 +279,7 @@ def main() -> None:
             grace_seconds=args.grace_seconds,
             max_records=args.max_records,
             members=args.members,
+            loaders=args.loaders,
         )
     )
     print(json.dumps(asdict(replay), ensure_ascii=False))

@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 
 from bench.county import publish, simulate
 from services.projections import generations
+from services.projections import rebuild as rebuild_module
 from services.projections.api import read_models
 from services.projections.main import compose, create_app
 from services.projections.rebuild import REBUILD_LOCK, RebuildRefused, rebuild
@@ -143,7 +144,8 @@ async def test_a_rebuild_keeps_each_event_once_however_often_the_topics_hold_it(
     async with running(app) as client:
         await caught_up(client, len(county.envelopes) + len(again) + len(at_a_recorded_version))
         before = await figures(client)
-        replay = await rebuild(settings, grace_seconds=0)
+        # two loader processes of two consumers each: which one records a repeat changes nothing
+        replay = await rebuild(settings, grace_seconds=0, loaders=2)
         assert replay.events == len(county.envelopes)
         assert await figures(client) == before
     pool = await create_pool(settings)
@@ -198,6 +200,33 @@ async def test_a_rebuild_that_cannot_finish_leaves_the_old_models_active_and_dro
         await pool.close()
     assert statuses == {1: "active", 2: "dropped"}
     assert "read_models_g1" in schemas and "read_models_g2" not in schemas
+
+
+async def test_a_rebuild_whose_loader_process_dies_is_refused_and_stops_the_other_loaders(
+    make_settings: SettingsFactory, topics: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(ProjectionsSettings)
+    await publish(settings, simulate(seed=3, issues=10).envelopes)
+    started: list[asyncio.subprocess.Process] = []
+    start_loader = rebuild_module._start_loader
+
+    async def a_loader_that_dies(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        process = await start_loader(*args, **kwargs)
+        if not started:
+            process.kill()
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(rebuild_module, "_start_loader", a_loader_that_dies)
+    with pytest.raises(RebuildRefused, match="a loader of the rebuild exited with -9"):
+        await rebuild(settings, loaders=2)
+    assert len(started) == 2 and all(process.returncode is not None for process in started)
+    pool = await create_pool(settings)
+    try:
+        statuses = {r["generation"]: r["status"] for r in await pool.fetch("select * from read_model_generations")}
+    finally:
+        await pool.close()
+    assert statuses == {1: "active", 2: "dropped"}
 
 
 async def test_after_an_upgrade_the_service_rebuilds_read_models_of_an_older_version_by_itself(
