@@ -7,11 +7,9 @@ import asyncio
 import hashlib
 import random
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
-import pytest
 
 from shared.audit import leaves as audit_leaves
 from shared.audit.merkle import TILE, inclusion_proof, subtree_root, tile_roots
@@ -22,15 +20,6 @@ from tests.conftest import SettingsFactory
 INSERT = """insert into events (event_id, stream_id, stream_version, type, schema_version, occurred_at,
                                 correlation_id, actor, payload, prev_hash, hash)
             values ($1, $2, $3, 'Test', 1, $4, 'c', 'test', '{}', $5, $5)"""
-
-
-@pytest.fixture
-async def pool(make_settings: SettingsFactory) -> AsyncIterator[asyncpg.Pool]:
-    settings: ServiceSettings = make_settings(service_name="audit")
-    pool = await create_pool(settings)
-    await migrate(pool)
-    yield pool
-    await pool.close()
 
 
 async def write(pool: asyncpg.Pool, writer: int, rounds: int, committed: set[uuid.UUID]) -> None:

@@ -2,29 +2,15 @@
 `stream_heads` is young (shared/audit/continuity.py)."""
 
 import hashlib
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 from aiokafka.structs import ConsumerRecord
 
 from shared.audit import continuity
 from shared.audit.chain import GENESIS, HASH_HEADER, PREV_HASH_HEADER
-from shared.db import create_pool, migrate
-from shared.settings import ServiceSettings
-from tests.conftest import SettingsFactory
 
 LOOKUP = "select stream_id, stream_version, hash from stream_heads%"
 SET_MODE = continuity._PLAN_CACHE_MODE  # forcing custom plans, and setting back what was
-
-
-@pytest.fixture
-async def pool(make_settings: SettingsFactory) -> AsyncIterator[asyncpg.Pool]:
-    settings: ServiceSettings = make_settings(service_name="heads")
-    pool = await create_pool(settings)
-    await migrate(pool)
-    yield pool
-    await pool.close()
 
 
 def first_event_of(stream: str, offset: int) -> ConsumerRecord[bytes, bytes]:
