@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import signal
 import sys
@@ -35,10 +36,23 @@ log = structlog.get_logger()
 
 REBUILD_LOCK = 7_305_002
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def available_cores(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """The cores this process may use: its CPU affinity, capped by its cgroup's quota (a container's CPU limit, which
+    the affinity does not show: a pod limited to one core on a 16-core node sees 16)."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        quota, period = cpu_max.read_text().split()
+        return cores if quota == "max" else max(1, min(cores, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        return cores
+
+
 # Loader processes: the records' checks and copies are Python's work, one core's per process, so the facts are recorded
 # by a process per core (each with `members` consumers of the generation's group) while this one watches.
-LOADERS = len(os.sched_getaffinity(0))
-ROOT = Path(__file__).resolve().parents[2]
+LOADERS = available_cores()
 
 
 class RebuildRefused(RuntimeError):
