@@ -167,13 +167,13 @@ async def check_batches(
     read_content: Container[tuple[int, int]],
 ) -> dict[tuple[int, int], str]:
     """`check_batch` for the batches of several partitions of one topic at once (partition → its records, in offset
-    order), in three statements whatever their number: the records that break their stream's chain by (partition,
-    index). `read_content`: the (partition, index) of the records whose content is checked. A stream lives on one
-    partition (its id is the key), so the heads of all are one lookup."""
+    order), in three statements whatever their number (two more while `stream_heads` is young): the records that break
+    their stream's chain by (partition, index). `read_content`: the (partition, index) of the records whose content is
+    checked. A stream lives on one partition (its id is the key), so the heads of all are one lookup."""
     batches = {partition: records for partition, records in batches.items() if records}
     if not batches:
         return {}
-    chains = await _partition_chains(conn, consumer, topic, batches)
+    chains, young = await _partition_chains(conn, consumer, topic, batches)
     links: list[tuple[int, int, dict[str, bytes], Link]] = []
     breaks: dict[tuple[int, int], str] = {}
     for partition, records in batches.items():
@@ -205,7 +205,7 @@ async def check_batches(
             )
     if not links:
         return breaks
-    rows = await _heads(conn, consumer, topic, list({found.stream_id for _, _, _, found in links}))
+    rows = await _heads(conn, consumer, topic, list({found.stream_id for _, _, _, found in links}), young)
     heads: dict[str, Head] = {row["stream_id"]: (row["stream_version"], bytes(row["hash"])) for row in rows}
     moved: dict[str, Head] = {}
     for partition, index, headers, found in links:
@@ -243,14 +243,9 @@ PLANNED_EACH_BATCH_BELOW = 10_000
 _PLAN_CACHE_MODE = "select set_config('plan_cache_mode', $1, true)"
 
 
-async def _heads(conn: Connection, consumer: str, topic: str, streams: list[str]) -> list[Any]:
-    """The heads of `streams`: one statement, and two more around it while the table is young."""
-    prior = await conn.fetchval(
-        """select case when reltuples < $1 then current_setting('plan_cache_mode') end
-             from pg_class where oid = 'stream_heads'::regclass""",
-        PLANNED_EACH_BATCH_BELOW,
-    )
-    if prior is not None:
+async def _heads(conn: Connection, consumer: str, topic: str, streams: list[str], young: str | None) -> list[Any]:
+    """The heads of `streams`; `young`: the plan cache mode to set back after a custom plan (`_partition_chains`)."""
+    if young is not None:
         await conn.execute(_PLAN_CACHE_MODE, "force_custom_plan")
     rows = await conn.fetch(
         """select stream_id, stream_version, hash from stream_heads
@@ -259,25 +254,34 @@ async def _heads(conn: Connection, consumer: str, topic: str, streams: list[str]
         topic,
         streams,
     )
-    if prior is not None:
-        await conn.execute(_PLAN_CACHE_MODE, prior)
+    if young is not None:
+        await conn.execute(_PLAN_CACHE_MODE, young)
     return rows
 
 
 async def _partition_chains(
     conn: Connection, consumer: str, topic: str, batches: Mapping[int, Sequence[ConsumerRecord]]
-) -> dict[int, PartitionChain]:
+) -> tuple[dict[int, PartitionChain], str | None]:
     """Each partition's row; a partition seen for the first time starts at its batch's first offset, with no chain yet
-    (the row is written once a chained record is seen)."""
+    (the row is written once a chained record is seen). And, in the same statement, whether `stream_heads` is young:
+    the plan cache mode in force if it is (to set back after the lookup), else None."""
     rows = await conn.fetch(
-        """select partition, first_offset, chained_from from chain_partitions
-            where consumer = $1 and topic = $2 and partition = any($3::integer[])""",
+        """select h.young, c.partition, c.first_offset, c.chained_from
+             from (select case when reltuples < $4 then current_setting('plan_cache_mode') end as young
+                     from pg_class where oid = 'stream_heads'::regclass) h
+             left join chain_partitions c on c.consumer = $1 and c.topic = $2 and c.partition = any($3::integer[])""",
         consumer,
         topic,
         list(batches),
+        PLANNED_EACH_BATCH_BELOW,
     )
-    known = {row["partition"]: PartitionChain(row["first_offset"], row["chained_from"]) for row in rows}
-    return {
+    known = {
+        row["partition"]: PartitionChain(row["first_offset"], row["chained_from"])
+        for row in rows
+        if row["partition"] is not None
+    }
+    chains = {
         partition: known.get(partition) or PartitionChain(first_offset=records[0].offset, chained_from=None)
         for partition, records in batches.items()
     }
+    return chains, rows[0]["young"]
