@@ -92,12 +92,12 @@ $(VEGETA):
 # Fault drill on a Kafka and PostgreSQL of its own (19092/19093, 55433): python -m drill --help
 # KAFKA_NODES=3 make drill: on a three-node cluster (19092-19094), with its broker faults (drill/README.md)
 # make drill SCALE="intake=2 cases=2": instances per service as make up takes them; a kill -9 kills one of them
-# Its load signs in at make up's Keycloak (on make up's PostgreSQL) as the development users: started here if down.
+# Its load signs in at make up's Keycloak (on make up's PostgreSQL), started here if down, as the development users
+# that only make up creates: run make up once on the machine first.
 drill: install
 	@$(PY) -m shared.stack_keys ensure
 	@bash infra/postgres.sh start
 	@bash infra/keycloak.sh start
-	@ENVIRONMENT=development $(PY) -m shared.identity dev-users --url "$$(bash infra/keycloak.sh url)"
 	@$(PY) -m drill $(ARGS)
 
 # Two workers (pytest-xdist), a file's tests on one of them (README: Tests). The chart's tools (chart-tools, below) are
