@@ -327,8 +327,8 @@ def _lines(lines: list[Derive]) -> list[Step]:
     async def batch(conn: Connection) -> None:
         await facts.begin(conn, durable=False)
         await conn.execute(f"insert into {facts.BATCH} select * from facts where type = any($1::text[])", types)
-        # A temporary table is never analysed by autovacuum: without its statistics, a line joining it to the facts
-        # (public_cases' fold) was planned as a nested loop over both in some rebuilds, 14 to 70 s of one core.
+        # A temporary table is never analysed by autovacuum: planned without its statistics, the line joining it to
+        # the facts (public_cases' fold) took one core for 14 to 70 s in some rebuilds, a second or two once analysed.
         await conn.execute(f"analyze {facts.BATCH}")
 
     return [batch, *(line.write for line in lines)] if lines else []
