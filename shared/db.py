@@ -24,6 +24,13 @@ PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every instance of a service.
 _MIGRATION_LOCK = 7_301_001
 
+# A table last analysed below this many rows (or never: reltuples -1) is young: asyncpg prepares each statement, and
+# after five runs PostgreSQL keeps a generic plan made on the nearly empty table until autovacuum's first analyze (a
+# minute or more). Statements on young tables are planned for their own arguments instead (`plan_cache_mode =
+# force_custom_plan`): projections' young generations (services/projections/consumers.py `enter`) and the chain heads'
+# lookup (shared/audit/continuity.py).
+PLANNED_EACH_BATCH_BELOW = 10_000
+
 
 async def ensure_database(settings: ServiceSettings) -> None:
     """Create the service's database on the server if it is not there yet."""

@@ -51,7 +51,7 @@ from shared.contracts.enforcement import (
     ReferredForProsecution,
 )
 from shared.contracts.intake import IssueReported
-from shared.db import Connection
+from shared.db import PLANNED_EACH_BATCH_BELOW, Connection
 from shared.envelope import Envelope
 from shared.settings import ServiceSettings
 
@@ -352,10 +352,6 @@ async def _all_summaries(conn: Connection) -> None:
         f"select coalesce(array_agg(distinct stream_id), '{{}}') from facts where {facts.CASE_FACTS}"
     )
     await assessment.record(conn, case_ids)
-
-
-# Until its problems were last counted (analysed) at this many rows, a generation's batches plan every statement anew.
-PLANNED_EACH_BATCH_BELOW = 10_000
 
 
 def enter(generation: Generation, *, plan_young: bool = True) -> Begin:

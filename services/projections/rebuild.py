@@ -50,11 +50,6 @@ def available_cores(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
         return cores
 
 
-# Loader processes: the records' checks and copies are Python's work, one core's per process, so the facts are recorded
-# by a process per core (each with `members` consumers of the generation's group) while this one watches.
-LOADERS = available_cores()
-
-
 class RebuildRefused(RuntimeError):
     """Another rebuild holds the lock, or the replay could not finish: the old read models stay active."""
 
@@ -86,14 +81,15 @@ async def _replay(
     give_up_after: float,
     max_records: int,
     members: int,
-    loaders: int,
+    loaders: int | None,
 ) -> tuple[int, float, float, float]:
     """Runs the generation's loaders until they have recorded every partition's facts up to its log end, then derives
     the read tables from them (consumers.derive_all).
 
-    Each loader process runs `members` consumers of the generation's group: while one waits for its batch's
-    statements, another checks and copies its own (facts are keyed by event, so which member records a partition
-    changes nothing)."""
+    The records' checks and copies are Python's work, one core's per process: `loaders` processes (None: one per
+    core, `available_cores`) record the facts while this one watches. Each runs `members` consumers of the
+    generation's group: while one waits for its batch's statements, another checks and copies its own (facts are
+    keyed by event, so which member records a partition changes nothing)."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("select set_config('search_path', $1, true)", generation.search_path)
         indexes = await facts.drop_indexes(conn)
@@ -102,7 +98,7 @@ async def _replay(
     first_event_at: float | None = None
     processes: list[asyncio.subprocess.Process] = []
     try:
-        for _ in range(loaders):
+        for _ in range(loaders or available_cores()):
             processes.append(await _start_loader(settings, generation, max_records=max_records, members=members))
         while True:
             for process in processes:
@@ -196,7 +192,7 @@ async def rebuild(
     grace_seconds: float = 3.0,
     max_records: int = 1000,
     members: int = 2,
-    loaders: int = LOADERS,
+    loaders: int | None = None,
 ) -> Replay:
     """Builds a new generation from offset 0, switches to it once caught up, then drops the old one.
 
@@ -225,7 +221,7 @@ async def replace_generation(
     grace_seconds: float = 3.0,
     max_records: int = 1000,
     members: int = 2,
-    loaders: int = LOADERS,
+    loaders: int | None = None,
 ) -> Replay:
     """The rebuild on a pool already migrated: the command's, or the service's own when its tables are outdated."""
     async with pool.acquire() as lock:
@@ -276,7 +272,7 @@ def main() -> None:
     parser.add_argument("--grace-seconds", type=float, default=3.0, help="wait this long before dropping the old")
     parser.add_argument("--max-records", type=int, default=1000, help="events per batch and transaction")
     parser.add_argument("--members", type=int, default=2, help="consumers of the group in each loader process")
-    parser.add_argument("--loaders", type=int, default=LOADERS, help="loader processes (default: one per core)")
+    parser.add_argument("--loaders", type=int, default=None, help="loader processes (default: one per core)")
     parser.add_argument("--load", type=int, metavar="GENERATION", help=argparse.SUPPRESS)  # a loader, settings on stdin
     args = parser.parse_args()
     if args.load is not None:

@@ -31,7 +31,7 @@ import orjson
 from aiokafka import ConsumerRecord
 
 from shared.audit.chain import GENESIS, HASH_HEADER, PREV_HASH_HEADER, content_digest, link
-from shared.db import Connection
+from shared.db import PLANNED_EACH_BATCH_BELOW, Connection
 
 Head = tuple[int, bytes]  # the last version seen of a stream, and its hash
 
@@ -233,13 +233,10 @@ async def check_batches(
     return breaks
 
 
-# While `stream_heads` was last analysed below this many rows (or never: -1), the heads are looked up with a plan made
-# for the lookup's own arguments. asyncpg prepares each statement, and after five runs PostgreSQL keeps a generic plan;
-# made while the table is nearly empty, it reads every head of the topic and filters the batch's streams out of them
-# instead of looking each up, and keeps doing so until autovacuum first analyses the table (a minute or more). Measured
-# in a rebuild into an empty database: its loaders idle for up to 55 s behind 1.3-1.7 cores of PostgreSQL running that
-# lookup, against 0.5 once analysed. The same as projections' young generations (services/projections/consumers.py).
-PLANNED_EACH_BATCH_BELOW = 10_000
+# The chain heads' lookup on a young `stream_heads` (shared/db.py PLANNED_EACH_BATCH_BELOW): its generic plan reads
+# every head of the topic and filters the batch's streams out of them instead of looking each up. Measured in a rebuild
+# into an empty database: its loaders idle for up to 55 s behind 1.3-1.7 cores of PostgreSQL running that lookup,
+# against 0.5 once analysed.
 _PLAN_CACHE_MODE = "select set_config('plan_cache_mode', $1, true)"
 
 

@@ -8,6 +8,7 @@ from aiokafka.structs import ConsumerRecord
 
 from shared.audit import continuity
 from shared.audit.chain import GENESIS, HASH_HEADER, PREV_HASH_HEADER
+from shared.db import PLANNED_EACH_BATCH_BELOW
 
 LOOKUP = "select stream_id, stream_version, hash from stream_heads%"
 SET_MODE = continuity._PLAN_CACHE_MODE  # forcing custom plans, and setting back what was
@@ -32,7 +33,7 @@ async def test_the_heads_are_looked_up_with_a_plan_for_each_batch_until_the_tabl
     await pool.execute("alter table stream_heads set (autovacuum_enabled = false)")  # young for as long as the test
     await pool.execute(
         """insert into stream_heads select 'c', 't', 'old-' || n, 1, '\\x00' from generate_series(1, $1) n""",
-        continuity.PLANNED_EACH_BATCH_BELOW * 2,
+        PLANNED_EACH_BATCH_BELOW * 2,
     )
 
     async def batches(first: int, count: int) -> tuple[int, int, int]:
