@@ -68,10 +68,12 @@ logs:
 .PHONY: bench bench-scaling drill
 # Benchmarks of the running stack (after make up) beside their baselines: python -m bench --help
 # The open-loop generator, vegeta (Go), is built once into .cache/go/bin; without Go the bench says it skipped it.
+# The closed-loop one, wrk, is Debian's, installed the first time (as root; infra/apt.sh).
 VEGETA_VERSION := v12.13.0
 VEGETA := .cache/go/bin/vegeta
 GO_ENV := GOPATH=$(CURDIR)/.cache/go GOMODCACHE=$(CURDIR)/.cache/go/mod GOCACHE=$(CURDIR)/.cache/go/build GOFLAGS=-modcacherw
 bench: install $(VEGETA)
+	@bash -c 'source infra/apt.sh && apt_ensure wrk' || echo "without wrk the bench says it skipped the figures wrk measures" >&2
 	@$(PY) -m bench $(ARGS)
 
 # intake at 1, 2 and 3 instances through the balancer (docs/scaling.md); INTAKE_INSTANCES=1,2,4 for other counts

@@ -28,7 +28,8 @@ _MIGRATION_LOCK = 7_301_001
 # after five runs PostgreSQL keeps a generic plan made on the nearly empty table until autovacuum's first analyze (a
 # minute or more). Statements on young tables are planned for their own arguments instead (`plan_cache_mode =
 # force_custom_plan`): projections' young generations (services/projections/consumers.py `enter`) and the chain heads'
-# lookup (shared/audit/continuity.py).
+# lookup (shared/audit/continuity.py). Every service also analyses its young tables as they grow
+# (shared/young_tables.py), which makes PostgreSQL plan their statements again.
 PLANNED_EACH_BATCH_BELOW = 10_000
 
 

@@ -35,6 +35,7 @@ from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.topics import ensure_topics
 from shared.web import Readiness, consumer_check, install, metrics_router
+from shared.young_tables import run_analyser
 
 log = structlog.get_logger()
 
@@ -135,6 +136,11 @@ async def run_service(
             ]
             if run_relay:
                 tasks.append(asyncio.create_task(platform.relay.run(), name="relay"))
+            tasks.append(
+                asyncio.create_task(
+                    run_analyser(platform.pool, stopping, settings.young_tables_seconds), name="job:young_tables"
+                )
+            )
             if audit:
                 tasks += [
                     asyncio.create_task(

@@ -141,6 +141,8 @@ class ServiceSettings(BrokerSettings):
     # uncommitted is delivered again and dropped by the inbox (each batch's position is in its own transaction).
     # 0: after every batch.
     consumer_commit_interval_ms: int = Field(default=1000, ge=0, le=60_000)
+    # How often the service looks for its young tables that doubled since their last analysis (shared/young_tables.py).
+    young_tables_seconds: float = Field(default=5.0, gt=0)
 
     # /metrics: when set, it answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, only in development.
     metrics_token: str | None = Field(default=None, repr=False, min_length=32)

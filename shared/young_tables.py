@@ -1,0 +1,66 @@
+"""A service's young tables analysed as they grow, so that its statements are planned on what the tables hold.
+
+A new install's tables start empty. asyncpg prepares every statement, and after five runs PostgreSQL keeps a generic
+plan made on the nearly empty table: a sequential scan or a hash join over the events, cheap at a hundred rows and
+linear in the table afterwards. Nothing replans it until the table's statistics change, and autovacuum's first
+analyze comes a minute or more after the load starts (`autovacuum_naptime`): on a fresh stack at 500 reports/s the
+relays' outbox join, cases' "is this stream new" check and intake's case-progress read ran 20–180 ms a call where
+they run under 1 ms on analysed tables (bench/README.md, "A fresh stack's plans").
+
+So each service analyses its own tables while they are young, each time one has doubled since its last analysis:
+an analysis invalidates the plans made on the table, and the next ones see the rows. Past PLANNED_EACH_BATCH_BELOW
+rows autovacuum's own threshold (a tenth of the table) keeps them current."""
+
+import asyncio
+import contextlib
+
+import asyncpg
+import structlog
+
+from shared.db import PLANNED_EACH_BATCH_BELOW, Connection
+
+log = structlog.get_logger()
+
+# A never-analysed table (reltuples -1) is analysed once it holds this many rows: enough for its statistics to say
+# something, few enough that the first minute's plans are made on them. Rows, not changes: a small table that churns
+# (the outbox, the consumers' positions) does not grow, and its plans do not go stale.
+FIRST_ANALYSIS_AFTER = 200
+
+
+async def grown(conn: Connection) -> list[str]:
+    """The young tables of this database that hold twice the rows of their last analysis (or, never analysed, their
+    first FIRST_ANALYSIS_AFTER rows), as quoted names."""
+    rows = await conn.fetch(
+        """select format('%I.%I', s.schemaname, s.relname) as name
+             from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+            where c.reltuples < $1
+              and s.n_live_tup >= greatest($2, 2 * c.reltuples)
+              and s.schemaname not like 'pg\\_temp\\_%'
+            order by 1""",
+        float(PLANNED_EACH_BATCH_BELOW),
+        FIRST_ANALYSIS_AFTER,
+    )
+    return [row["name"] for row in rows]
+
+
+async def analyse_grown(conn: Connection) -> list[str]:
+    """Analyses the tables `grown` names; one another instance of the service is analysing already is skipped (it
+    is being done), as is one this role may not analyse (PostgreSQL warns and goes on)."""
+    names = await grown(conn)
+    for name in names:
+        await conn.execute(f"analyze (skip_locked) {name}")
+    return names
+
+
+async def run_analyser(pool: asyncpg.Pool, stopping: asyncio.Event, every: float) -> None:
+    """The background job: a look every `every` seconds until the service stops (one catalog query once the tables
+    are grown)."""
+    while not stopping.is_set():
+        try:
+            async with pool.acquire() as conn:
+                if analysed := await analyse_grown(conn):
+                    log.info("young_tables_analysed", tables=analysed)
+        except Exception as exc:  # the job must outlive a lost connection; the next look tries again
+            log.warning("young_tables_analysis_failed", error=repr(exc), retry_in=every)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), every)
