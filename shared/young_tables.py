@@ -1,15 +1,16 @@
 """A service's young tables analysed as they grow, so that its statements are planned on what the tables hold.
 
-A new install's tables start empty. asyncpg prepares every statement, and after five runs PostgreSQL keeps a generic
-plan made on the nearly empty table: a sequential scan or a hash join over the events, cheap at a hundred rows and
-linear in the table afterwards. Nothing replans it until the table's statistics change, and autovacuum's first
-analyze comes a minute or more after the load starts (`autovacuum_naptime`): on a fresh stack at 500 reports/s the
-relays' outbox join, cases' "is this stream new" check and intake's case-progress read ran 20–180 ms a call where
-they run under 1 ms on analysed tables (bench/README.md, "A fresh stack's plans").
+A new install's tables start empty and are not analysed until autovacuum's first look, a minute or more after the
+load starts (`autovacuum_naptime`). Until then PostgreSQL plans without statistics of their columns: a batch's
+`= any($1)` of a hundred keys looks like a third of the table, so it reads the whole table, every batch, in time
+linear in the table (and a generic plan made on the nearly empty table stays until the statistics change). On a
+fresh stack at 500 reports/s the relays' outbox join, cases' "is this stream new" check and intake's case-progress
+read ran 13–180 ms a call where they run under 1 ms on analysed tables (bench/README.md, "A fresh stack's plans").
 
-So each service analyses its own tables while they are young, each time one has doubled since its last analysis:
-an analysis invalidates the plans made on the table, and the next ones see the rows. Past PLANNED_EACH_BATCH_BELOW
-rows autovacuum's own threshold (a tenth of the table) keeps them current."""
+So each service analyses its own tables while they are young, at their first rows and each time one has doubled
+since its last analysis: the next plans see the keys' counts (an analysis also makes PostgreSQL plan the table's
+prepared statements again). Past PLANNED_EACH_BATCH_BELOW rows autovacuum's own threshold (a tenth of the table)
+keeps them current."""
 
 import asyncio
 import contextlib
