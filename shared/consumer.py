@@ -400,6 +400,8 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             client_id=f"{self._settings.service_name}-{self.name}",
+            max_partition_fetch_bytes=self._settings.consumer_partition_fetch_bytes,
+            fetch_max_bytes=self._settings.consumer_fetch_max_bytes,
         )
         producer = make_producer(self._settings.broker)
         self._committed.clear()  # a new member: what the group holds is not known

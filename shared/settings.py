@@ -141,6 +141,12 @@ class ServiceSettings(BrokerSettings):
     # uncommitted is delivered again and dropped by the inbox (each batch's position is in its own transaction).
     # 0: after every batch.
     consumer_commit_interval_ms: int = Field(default=1000, ge=0, le=60_000)
+    # What a consumer fetches ahead from the broker at most, per partition and in all (aiokafka's
+    # max_partition_fetch_bytes and fetch_max_bytes, whose defaults are 1 MiB and 50 MiB): with those, projections'
+    # consumer of 48 partitions catching up on a backlog held ~25 MiB more and passed 150 MiB (bench/README.md, "A
+    # fresh stack's plans"). A rebuild's loaders keep aiokafka's defaults (services/projections/rebuild.py).
+    consumer_partition_fetch_bytes: int = Field(default=512 * 1024, ge=64 * 1024)
+    consumer_fetch_max_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
     # How often the service looks for its young tables that doubled since their last analysis (shared/young_tables.py).
     young_tables_seconds: float = Field(default=5.0, gt=0)
 

@@ -160,9 +160,21 @@ async def _stop_loader(process: asyncio.subprocess.Process, wait: float = 30.0) 
         await process.wait()
 
 
+LOADER_PARTITION_FETCH_BYTES = 1024 * 1024
+LOADER_FETCH_MAX_BYTES = 50 * 1024 * 1024
+
+
 async def load(settings: ProjectionsSettings, number: int, *, max_records: int, members: int) -> None:
     """A loader: `members` consumers of generation `number`'s group record facts until SIGTERM (derive_now=False:
     the rebuild derives the read tables once every fact is in)."""
+    # A loader is a process of its own that reads the history as fast as the broker gives it, not a service kept
+    # small: aiokafka's own fetch sizes.
+    settings = settings.model_copy(
+        update={
+            "consumer_partition_fetch_bytes": LOADER_PARTITION_FETCH_BYTES,
+            "consumer_fetch_max_bytes": LOADER_FETCH_MAX_BYTES,
+        }
+    )
     pool = await create_pool(settings)
     try:
         async with pool.acquire() as conn:
