@@ -7,7 +7,9 @@ county leader (县领导), who may read everything. Each is an httpx.Auth that k
 (tokens live 5 minutes, runs last longer): pass it as a request's `auth`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+import httpx
 
 from bench.samples import UNIT
 from shared.auth import Role
@@ -33,3 +35,25 @@ def tokens(settings: SignInSettings | None = None) -> Tokens:
         unit=signed_in(Role.UNIT, UNIT, settings),
         reader=signed_in(Role.LEADER, settings=settings),
     )
+
+
+class SignInFailed(Exception):
+    """The development users cannot sign in: said in words for the person who ran the command."""
+
+
+def signed_in_now(settings: SignInSettings | None = None) -> Tokens:
+    """`tokens`, each signed in once now: a load that cannot sign in is stopped before it starts, not after every
+    stage has waited for reports that were all refused."""
+    try:
+        signed = tokens(settings)
+        for role in fields(signed):
+            getattr(signed, role.name).token()
+    except ValueError as exc:  # no password for a development user: make up has not run on this machine
+        raise SignInFailed(str(exc)) from exc
+    except httpx.HTTPError as exc:
+        issuer = (settings or SignInSettings()).oidc_issuer
+        raise SignInFailed(
+            f"无法以开发用户登录统一身份认证（{issuer}）：{exc}。请确认 Keycloak 已启动，且开发用户已由 make up 创建。"
+            f" Cannot sign in as the development users at {issuer}: is Keycloak up, and has make up created them?"
+        ) from exc
+    return signed

@@ -16,7 +16,7 @@ import httpx
 from aiokafka.errors import KafkaError
 
 from bench.replay import ReplayFailed
-from bench.tokens import tokens
+from bench.tokens import SignInFailed, signed_in_now, tokens
 from drill import checks, observe
 from drill.faults import CLUSTER_FAULTS, Fault, Recovery, all_faults
 from drill.instances import carried, parse_scale, plan_ports
@@ -437,6 +437,10 @@ def main(argv: list[str] | None = None) -> None:
     # (default make up's, 8180; the drill starts none of its own and never stops it), where its tools sign in.
     use_stack_keys(create=True)
     configure_logging("WARNING", json=False)  # the table is the output; the platform's info logs are noise here
+    try:
+        signed_in_now()
+    except SignInFailed as exc:
+        sys.exit(f"drill: {exc}")
     started = time.monotonic()
     stages = asyncio.run(run(config, plan, args))
     verdict = summary(stages)
