@@ -30,13 +30,15 @@ FIRST_ANALYSIS_AFTER = 200
 
 async def grown(conn: Connection) -> list[str]:
     """The young tables of this database that hold twice the rows of their last analysis (or, never analysed, their
-    first FIRST_ANALYSIS_AFTER rows), as quoted names."""
+    first FIRST_ANALYSIS_AFTER rows), as quoted names; only tables this role owns (or a role it belongs to): another's
+    would be skipped by ANALYZE with a warning, every look."""
     rows = await conn.fetch(
         """select format('%I.%I', s.schemaname, s.relname) as name
              from pg_stat_user_tables s join pg_class c on c.oid = s.relid
             where c.reltuples < $1
               and s.n_live_tup >= greatest($2, 2 * c.reltuples)
               and s.schemaname not like 'pg\\_temp\\_%'
+              and pg_has_role(c.relowner, 'USAGE')
             order by 1""",
         float(PLANNED_EACH_BATCH_BELOW),
         FIRST_ANALYSIS_AFTER,
@@ -46,7 +48,7 @@ async def grown(conn: Connection) -> list[str]:
 
 async def analyse_grown(conn: Connection) -> list[str]:
     """Analyses the tables `grown` names; one another instance of the service is analysing already is skipped (it
-    is being done), as is one this role may not analyse (PostgreSQL warns and goes on)."""
+    is being done)."""
     names = await grown(conn)
     for name in names:
         await conn.execute(f"analyze (skip_locked) {name}")
