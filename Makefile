@@ -68,7 +68,7 @@ logs:
 .PHONY: bench bench-scaling drill
 # Benchmarks of the running stack (after make up) beside their baselines: python -m bench --help
 # The open-loop generator, vegeta (Go), is built once into .cache/go/bin; without Go the bench says it skipped it.
-# The closed-loop one, wrk, is Debian's, installed the first time (as root; infra/apt.sh).
+# wrk (the saturation loads: CPU per report, intake alone) is Debian's, installed the first time (as root; infra/apt.sh).
 VEGETA_VERSION := v12.13.0
 VEGETA := .cache/go/bin/vegeta
 GO_ENV := GOPATH=$(CURDIR)/.cache/go GOMODCACHE=$(CURDIR)/.cache/go/mod GOCACHE=$(CURDIR)/.cache/go/build GOFLAGS=-modcacherw

@@ -16,7 +16,7 @@ import httpx
 from aiokafka.errors import KafkaError
 
 from bench.replay import ReplayFailed
-from bench.tokens import SignInFailed, signed_in_now, tokens
+from bench.tokens import SignInFailed, Tokens, signed_in_now
 from drill import checks, observe
 from drill.faults import CLUSTER_FAULTS, Fault, Recovery, all_faults
 from drill.instances import carried, parse_scale, plan_ports
@@ -97,12 +97,12 @@ class Stage:
 
 
 class Drill:
-    def __init__(self, stack: Stack, plan: Plan) -> None:
+    def __init__(self, stack: Stack, plan: Plan, tokens: Tokens) -> None:
         self.stack = stack
         self.plan = plan
         self.batch = f"演练-{stack.config.run}"
         # the development users of the Keycloak at OIDC_ISSUER (default make up's), which the drill's services trust
-        self.tokens = tokens()
+        self.tokens = tokens
         self.load = SteadyLoad({s: stack.config.urls(s) for s in SERVICES}, self.batch, plan.rate, self.tokens)
         self.stages: list[Stage] = []
         self.rebuild_groups = stack.done_groups
@@ -404,7 +404,7 @@ def parse(argv: list[str] | None) -> tuple[StackConfig, Plan, argparse.Namespace
     return config, plan, args
 
 
-async def run(config: StackConfig, plan: Plan, args: argparse.Namespace) -> list[Stage]:
+async def run(config: StackConfig, plan: Plan, args: argparse.Namespace, tokens: Tokens) -> list[Stage]:
     by_name = {f.name: f for f in all_faults(plan.kafka_outage, plan.instance_down)}
     stack = Stack(config)
     started = time.monotonic()
@@ -414,7 +414,7 @@ async def run(config: StackConfig, plan: Plan, args: argparse.Namespace) -> list
         file=sys.stderr,
         flush=True,
     )
-    drill = Drill(stack, plan)
+    drill = Drill(stack, plan, tokens)
     try:
         await stack.start()
         print(
@@ -438,11 +438,11 @@ def main(argv: list[str] | None = None) -> None:
     use_stack_keys(create=True)
     configure_logging("WARNING", json=False)  # the table is the output; the platform's info logs are noise here
     try:
-        signed_in_now()
+        signed = signed_in_now()
     except SignInFailed as exc:
         sys.exit(f"drill: {exc}")
     started = time.monotonic()
-    stages = asyncio.run(run(config, plan, args))
+    stages = asyncio.run(run(config, plan, args, signed))
     verdict = summary(stages)
     print(verdict)
     args.out.parent.mkdir(parents=True, exist_ok=True)
