@@ -22,7 +22,7 @@ from tests.integration.cases.support import (
 )
 from tests.support.service import running
 
-CASES = 12
+CASES = 300
 
 
 async def letters(settings: CasesSettings, year: int) -> list[dict[str, Any]]:
