@@ -40,16 +40,19 @@ with given as (
         leader_post = excluded.leader_post, deadline = excluded.deadline,
         deadline_missed = excluded.deadline_missed, times_missed = excluded.times_missed,
         version = excluded.version, updated_at = now()
+     -- Never back in time: a save that decided nothing folds the stream it read, which a command committed since
+     -- may have passed (a redelivered report's opening beside the case's 交办); the newer rows stay, deadline too.
+     where cases.version <= excluded.version
     returning case_id
 ), dropped as (
     delete from case_deadlines d using given g
-     where d.case_id = g.case_id and not g.keeps_deadline
+     where d.case_id = g.case_id and not g.keeps_deadline and g.case_id in (select case_id from listed)
     returning d.case_id
 ), kept as (
     -- The moments stay as first marked while the deadline is the same one; a new deadline clears them.
     insert into case_deadlines (case_id, deadline, held, warned_at, missed_at)
     select case_id, deadline, held, case when warned then now() end, case when deadline_missed then now() end
-      from given where keeps_deadline
+      from given where keeps_deadline and case_id in (select case_id from listed)
     on conflict (case_id) do update set
         deadline = excluded.deadline,
         held = excluded.held,
