@@ -51,6 +51,17 @@ def longest_gap(moments: list[float], start: float, end: float) -> float:
     return max(b - a for a, b in zip(times, times[1:], strict=False))
 
 
+def took(path: str, case: dict[str, Any]) -> bool:
+    """Whether the case, as read, shows the effect of the load's command `path` (an attempt whose answer was lost)."""
+    if path == "assign":
+        return (case.get("assignment") or {}).get("unit") == samples.UNIT
+    if path == "request-closure":
+        return case.get("closure_request") is not None
+    if path == "verify":
+        return case.get("verification") is not None
+    raise ValueError(f"the load sends no command {path!r}")
+
+
 class GaveUp(Exception):
     pass
 
@@ -183,16 +194,24 @@ class SteadyLoad:
         )
         if response.status_code in (200, 201):
             return True
-        self.ledger.refused.append(f"evidence {case_id}: {response.status_code} {response.text[:200]}")
+        case = await self._case(case_id)
+        self.ledger.refused.append(
+            f"evidence {case_id}: {response.status_code} {response.text[:200]}; the case then: "
+            f"{case.status_code} {case.text[:300]}"
+        )
         return False
+
+    async def _case(self, case_id: str) -> httpx.Response:
+        """The case as the county-wide reader sees it."""
+        return await self._retrying(
+            f"case {case_id}",
+            lambda: self._client.get(f"{self.url('cases')}/v1/cases/{case_id}", auth=self.tokens.reader),
+        )
 
     async def _case_opened(self, case_id: str) -> None:
         give_up_at = time.monotonic() + RETRY_FOR
         while True:
-            response = await self._retrying(
-                f"case {case_id}",
-                lambda: self._client.get(f"{self.url('cases')}/v1/cases/{case_id}", auth=self.tokens.reader),
-            )
+            response = await self._case(case_id)
             if response.status_code == 200:
                 return
             if time.monotonic() > give_up_at:
@@ -229,6 +248,15 @@ class SteadyLoad:
             and error.get("code") == "version_conflict"
             and error.get("current_version", 0) > version
         ):
-            return True  # an earlier attempt whose answer was lost went through
+            # An earlier attempt whose answer was lost may have gone through, or something else moved the case:
+            # only the case itself tells which.
+            case = await self._case(case_id)
+            if case.status_code == 200 and took(path, case.json()):
+                return True
+            self.ledger.refused.append(
+                f"{path} {case_id}: 409 at version {version}, and the case does not show it: "
+                f"{case.status_code} {case.text[:300]}"
+            )
+            return False
         self.ledger.refused.append(f"{path} {case_id}: {response.status_code} {response.text[:200]}")
         return False
