@@ -17,7 +17,9 @@ from bench.pg_counts import PgCounts
 from bench.procs import CpuWindow, stack_processes
 from bench.reads import read_models_caught_up
 from bench.report import Report
-from bench.stats import ms, percentile
+from bench.stats import ms, percentile, percentile_by_window
+
+WINDOW_SECONDS = 10.0  # the 202's p99 of each such span of the load, in the JSON: where in the run its tail is
 
 NO_VEGETA = f"vegeta 未构建：{generators.VEGETA_INSTALL}"
 KEYS = ["open.accepted_per_s", "open.p50_ms", "open.p99_ms", "open.e2e_p50_ms", "open.e2e_p99_ms"]
@@ -93,5 +95,9 @@ async def sustained(config: BenchConfig, report: Report, batch: str) -> None:
         "bench_cores": round(bench_spent.cores("bench"), 3),
         "not_accepted_by_status": dict(refused),
         "cpu_ms_per_report": {k: round(v * per_report, 3) for k, v in spent.seconds.items()},
+        f"p99_ms_by_{WINDOW_SECONDS:g}s_sent": [
+            ms(p99)
+            for p99 in percentile_by_window([(h.sent_at, h.latency) for h in hits if h.code == 202], 99, WINDOW_SECONDS)
+        ],
         "postgresql": postgresql,
     }
