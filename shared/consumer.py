@@ -309,6 +309,8 @@ class ConsumerRunner:
         batch_handler: BatchHandler | None = None,
         raw_batch_handler: RawBatchHandler | None = None,
         gather_ms: int = 0,
+        fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 500,
     ) -> None:
         """`name` is the consumer's identity (its inbox and, by default, its group); `handles` limits it to some types
         (by default, the types a Dispatch table names).
@@ -322,6 +324,8 @@ class ConsumerRunner:
         taken: under load one fetch, batch, transaction and commit per pause instead of one per record, each event
         applied up to that much later; after a quiet spell the first record is taken at once, and an idle consumer
         fetches no more often than without it (the broker holds an empty fetch up to aiokafka's 500 ms). 0: none.
+        `fetch_min_bytes`, `fetch_max_wait_ms` (aiokafka's, default 1 byte and 500 ms): the broker holds a fetch until
+        that many bytes have gathered or that long has passed; under load the bytes come at once and nothing waits.
         """
         self._settings = settings
         self._pool = pool
@@ -338,6 +342,8 @@ class ConsumerRunner:
         self._batch_handler = batch_handler
         self._raw_batch_handler = raw_batch_handler
         self._gather_seconds = gather_ms / 1000
+        self._fetch_min_bytes = fetch_min_bytes
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self._commit_interval = settings.consumer_commit_interval_ms / 1000
         self._stopping = asyncio.Event()
         self._processing = asyncio.Lock()
@@ -402,6 +408,8 @@ class ConsumerRunner:
             client_id=f"{self._settings.service_name}-{self.name}",
             max_partition_fetch_bytes=self._settings.consumer_partition_fetch_bytes,
             fetch_max_bytes=self._settings.consumer_fetch_max_bytes,
+            fetch_min_bytes=self._fetch_min_bytes,
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
         )
         producer = make_producer(self._settings.broker)
         self._committed.clear()  # a new member: what the group holds is not known

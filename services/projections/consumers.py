@@ -410,10 +410,13 @@ def runner(
     max_records: int = 500,
     derive_now: bool = True,
     gather_ms: int = 0,
+    fetch_min_bytes: int = 1,
+    fetch_wait_ms: int = 500,
 ) -> ConsumerRunner:
     """The consumer that fills a generation: all four topics, from offset 0 for a new generation's group.
     `derive_now=False`: the rebuild's, which records facts only until `derive_all` (see apply_records).
-    `gather_ms`: the live one's pause after each batch (ProjectionsSettings.live_gather_ms)."""
+    `gather_ms`: the live one's pause after each batch (ProjectionsSettings.live_gather_ms); `fetch_min_bytes`,
+    `fetch_wait_ms`: what the broker gathers for its fetches (ProjectionsSettings.live_fetch_min_bytes)."""
     return ConsumerRunner(
         settings,
         pool,
@@ -427,6 +430,8 @@ def runner(
         max_records=max_records,
         group_id=generation.group_id,
         gather_ms=gather_ms,
+        fetch_min_bytes=fetch_min_bytes,
+        fetch_max_wait_ms=fetch_wait_ms,
     )
 
 

@@ -45,7 +45,12 @@ async def follow_active_generation(deps: Deps, stopping: asyncio.Event) -> None:
                 if generation.number != serving or crashed:
                     await _stop(current)
                     runner = consumers.runner(
-                        deps.settings, deps.pool, generation, gather_ms=deps.settings.live_gather_ms
+                        deps.settings,
+                        deps.pool,
+                        generation,
+                        gather_ms=deps.settings.live_gather_ms,
+                        fetch_min_bytes=deps.settings.live_fetch_min_bytes,
+                        fetch_wait_ms=deps.settings.live_fetch_wait_ms,
                     )
                     current = (runner, asyncio.create_task(runner.run(), name=f"consumer-{runner.name}"))
                     serving = generation.number

@@ -19,6 +19,11 @@ class ProjectionsSettings(ServiceSettings):
     # How long the live consumer lets records gather after each batch (ConsumerRunner's gather_ms): the figures
     # count an event up to that much later, in fewer transactions per event under load. 0: none.
     live_gather_ms: int = Field(default=0, ge=0, le=1000)
+    # The broker holds the live consumer's fetch until this many bytes of events have gathered or this long has
+    # passed (aiokafka's fetch_min_bytes, fetch_max_wait_ms): at a few events per second the figures count an event up
+    # to that much later in one transaction for many; under load the bytes are there at once and nothing waits.
+    live_fetch_min_bytes: int = Field(default=32 * 1024, ge=1, le=16 * 1024 * 1024)
+    live_fetch_wait_ms: int = Field(default=100, ge=0, le=1000)
     # 专项整治组 (task_forces.toml replaced whole by this file) and 绩效考核 (assessment.toml, this file's keys laid
     # over it): read and checked when the service starts.
     task_forces_file: Path | None = None

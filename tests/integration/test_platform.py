@@ -523,6 +523,45 @@ async def test_a_consumer_that_gathers_takes_the_first_record_at_once_and_those_
     assert len(batches) <= 3, batches
 
 
+async def test_a_consumer_whose_broker_gathers_bytes_takes_records_sent_together_at_once_and_a_lone_one_after_its_wait(
+    settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
+) -> None:
+    handler = Counter()
+    batches: list[int] = []
+
+    async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
+        batches.append(len(envelopes))
+        for envelope in envelopes:
+            await handler(conn, envelope)
+
+    runner = ConsumerRunner(
+        settings,
+        pool,
+        name="broker-gathers",
+        topics=[settings.topic("intake.events")],
+        handler=handler,
+        batch_handler=apply_batch,
+        fetch_min_bytes=1024 * 1024,  # never reached here: every fetch is answered by the wait
+        fetch_max_wait_ms=1500,
+    )
+
+    async def applied(count: int) -> bool:
+        return bool(await pool.fetchval("select count(*) from applied") == count)
+
+    async with consuming(settings, runner) as producer:
+        for n in range(1, 7):
+            await send(producer, settings, reported("b-1", f"next {n}"), n)
+        await eventually_true(lambda: applied(6))
+        together = list(batches)
+        await send(producer, settings, reported("b-2", "alone"))
+        await eventually_true(lambda: applied(7))
+    assert sorted(handler.seen) == ["alone", *(f"next {n}" for n in range(1, 7))]
+    # One stream, one partition: what came within the broker's wait is one batch (or two, when the wait of a fetch
+    # sent before them ended between two sends), not one per record; the lone record was not held for the bytes.
+    assert len(together) <= 2, together
+    assert batches[len(together) :] == [1]
+
+
 async def test_the_records_of_several_partitions_fetched_together_are_applied_in_one_transaction_each_once(
     settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
 ) -> None:
