@@ -392,6 +392,7 @@ class Counter:
 
     def __init__(self) -> None:
         self.seen: list[str] = []
+        self.batches: list[int] = []  # the size of each batch given to `apply_batch`
 
     async def __call__(self, conn: Connection, envelope: Envelope) -> None:
         await conn.execute(
@@ -400,6 +401,11 @@ class Counter:
             payload(envelope, IssueReported).title,
         )
         self.seen.append(payload(envelope, IssueReported).title)
+
+    async def apply_batch(self, conn: Connection, envelopes: list[Envelope]) -> None:
+        self.batches.append(len(envelopes))
+        for envelope in envelopes:
+            await self(conn, envelope)
 
 
 @pytest.fixture
@@ -489,20 +495,14 @@ async def test_a_consumer_that_gathers_takes_the_first_record_at_once_and_those_
     settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
 ) -> None:
     handler = Counter()
-    batches: list[int] = []
-
-    async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
-        batches.append(len(envelopes))
-        for envelope in envelopes:
-            await handler(conn, envelope)
-
+    batches = handler.batches
     runner = ConsumerRunner(
         settings,
         pool,
         name="gatherer",
         topics=[settings.topic("intake.events")],
         handler=handler,
-        batch_handler=apply_batch,
+        batch_handler=handler.apply_batch,
         gather_ms=3000,
     )
 
@@ -527,20 +527,14 @@ async def test_a_consumer_whose_broker_gathers_bytes_takes_records_sent_together
     settings: ServiceSettings, pool: asyncpg.Pool, applied_table: None
 ) -> None:
     handler = Counter()
-    batches: list[int] = []
-
-    async def apply_batch(conn: Connection, envelopes: list[Envelope]) -> None:
-        batches.append(len(envelopes))
-        for envelope in envelopes:
-            await handler(conn, envelope)
-
+    batches = handler.batches
     runner = ConsumerRunner(
         settings,
         pool,
         name="broker-gathers",
         topics=[settings.topic("intake.events")],
         handler=handler,
-        batch_handler=apply_batch,
+        batch_handler=handler.apply_batch,
         fetch_min_bytes=1024 * 1024,  # never reached here: every fetch is answered by the wait
         fetch_max_wait_ms=1500,
     )
