@@ -71,8 +71,10 @@ logs:
 # wrk (the saturation loads: CPU per report, intake alone) is Debian's, installed the first time (as root; infra/apt.sh).
 VEGETA_VERSION := v12.13.0
 VEGETA := .cache/go/bin/vegeta
+# The closed loop's clients (bench/loopclient/main.go, the standard library only): built here and by make test.
+LOOP_CLIENT := .cache/go/bin/loopclient
 GO_ENV := GOPATH=$(CURDIR)/.cache/go GOMODCACHE=$(CURDIR)/.cache/go/mod GOCACHE=$(CURDIR)/.cache/go/build GOFLAGS=-modcacherw
-bench: install $(VEGETA)
+bench: install $(VEGETA) $(LOOP_CLIENT)
 	@bash -c 'source infra/apt.sh && apt_ensure wrk' || echo "without wrk the bench says it skipped the figures wrk measures" >&2
 	@$(PY) -m bench $(ARGS)
 
@@ -91,6 +93,13 @@ $(VEGETA):
 	    || { tail -n 30 .cache/go-install.log; exit 1; }; \
 	fi
 
+$(LOOP_CLIENT): bench/loopclient/main.go
+	@if ! command -v go >/dev/null; then \
+	  echo "go is not installed: the bench skips the closed loop (loopclient); apt-get install golang-go to run it" >&2; \
+	else \
+	  mkdir -p $(dir $(LOOP_CLIENT)) && $(GO_ENV) go build -o $@ bench/loopclient/main.go; \
+	fi
+
 # Fault drill on a Kafka and PostgreSQL of its own (19092/19093, 55433): python -m drill --help
 # KAFKA_NODES=3 make drill: on a three-node cluster (19092-19094), with its broker faults (drill/README.md)
 # make drill SCALE="intake=2 cases=2": instances per service as make up takes them; a kill -9 kills one of them
@@ -105,7 +114,7 @@ drill: install
 # Two workers (pytest-xdist), a file's tests on one of them (README: Tests). The chart's tools (chart-tools, below) are
 # built by the tests themselves, in the background while the others run, and their tests run last
 # (tests/support/chart_tools.py). --durations: the slowest tests, listed at the end, say where the time goes.
-test: go-tools-early infra-early lint assets browser
+test: go-tools-early infra-early lint assets browser $(LOOP_CLIENT)
 	@$(PY) -m pytest -q -n 2 --dist loadfile --durations=25
 
 # The Helm chart's validation offline (deploy/helm, tests/unit/test_helm_chart.py): helm and kubeconform built from the Go
@@ -166,6 +175,8 @@ lint: install
 	@$(PY) -m ruff format --check .
 	@$(PY) -m ruff check .
 	@$(PY) -m mypy
+	@if command -v gofmt >/dev/null && [ -n "$$(gofmt -l bench/loopclient)" ]; then \
+	  echo "gofmt: bench/loopclient is not formatted (gofmt -w bench/loopclient)" >&2; exit 1; fi
 
 format: install
 	@$(PY) -m ruff format .

@@ -1,8 +1,10 @@
-"""The external load generators (not Python, so they do not share the bench's interpreter): wrk and vegeta.
+"""The external load generators (not Python, so they do not share the bench's interpreter): wrk, vegeta, loopclient.
 
 - wrk (Debian's `wrk`) posts reports at saturation with `bench/wrk/report.lua`;
 - vegeta (Go; `make bench` builds it once into .cache/go/bin) offers a fixed rate of reports, open loop,
   from a targets file of distinct bodies, and records each request's send time, latency and status;
+- loopclient (Go, `bench/loopclient/main.go`; `make bench` and `make test` build it into .cache/go/bin) runs the
+  closed loop's clients, each taking a report through 交办, 佐证材料, 申请销号 and 销号, with the bodies given here;
 - `bare_server` runs `bench/bare.py` (FastAPI validating the same body, nothing stored): wrk's baseline.
 """
 
@@ -20,6 +22,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bench import samples
 from bench.config import ROOT
@@ -27,6 +30,8 @@ from bench.config import ROOT
 WRK_SCRIPT = ROOT / "bench" / "wrk" / "report.lua"
 VEGETA = ROOT / ".cache" / "go" / "bin" / "vegeta"
 VEGETA_INSTALL = "make bench (go install github.com/tsenart/vegeta/v12@latest into .cache/go)"
+LOOP_CLIENT = ROOT / ".cache" / "go" / "bin" / "loopclient"
+LOOP_CLIENT_INSTALL = "make bench (go build bench/loopclient into .cache/go/bin)"
 
 
 class GeneratorFailed(RuntimeError):
@@ -41,12 +46,22 @@ def vegeta_binary() -> str | None:
     return str(VEGETA) if VEGETA.is_file() else shutil.which("vegeta")
 
 
-async def _run(args: list[str], *, env: dict[str, str] | None = None, timeout: float) -> str:
+def loop_client_binary() -> str | None:
+    return str(LOOP_CLIENT) if LOOP_CLIENT.is_file() else None
+
+
+async def _run(
+    args: list[str], *, env: dict[str, str] | None = None, timeout: float, stdin: bytes | None = None
+) -> str:
     proc = await asyncio.create_subprocess_exec(
-        *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *args,
+        env=env,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else None,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
     except TimeoutError:
         proc.kill()
         await proc.wait()
@@ -92,6 +107,40 @@ async def wrk(url: str, *, token: str, batch: str, seconds: float, connections: 
         p99_ms=_figure(r"^p99 ([\d.]+) ms", out),
         summary=" ".join(line for line in out.splitlines() if line.startswith(("p50", "p99", "rps", "accepted"))),
     )
+
+
+@dataclass(frozen=True)
+class LoopRun:
+    """What loopclient printed: each finished loop (`case_id`, `started` seconds into the run, `steps_ms` in the order
+    of http_figures.LOOP_STEPS, `accepted_wall` and `visible_wall`: the wall clock of the report's 202 and of the
+    case's first 200), the failures, the run's seconds and the client's own CPU seconds."""
+
+    loops: list[dict[str, Any]]
+    failures: int
+    first_failures: list[str]
+    seconds: float
+    cpu_seconds: float
+    exhausted: bool
+
+
+async def loop_client(run: dict[str, Any]) -> LoopRun:
+    """loopclient with `run` (its fields: bench/loopclient/main.go `run`) on its standard input."""
+    binary = loop_client_binary()
+    if binary is None:
+        raise GeneratorFailed(f"loopclient is not built ({LOOP_CLIENT_INSTALL})")
+    out = await _run([binary], stdin=json.dumps(run).encode(), timeout=run["seconds"] + 90)
+    try:
+        printed = json.loads(out)
+        return LoopRun(
+            loops=printed["loops"],
+            failures=printed["failures"],
+            first_failures=printed["first_failures"],
+            seconds=printed["seconds"],
+            cpu_seconds=printed["cpu_seconds"],
+            exhausted=printed["exhausted"],
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise GeneratorFailed(f"loopclient printed what the bench cannot read ({exc!r}): {out[-400:]}") from None
 
 
 def _free_port() -> int:

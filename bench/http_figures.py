@@ -6,7 +6,7 @@
 """
 
 import asyncio
-import itertools
+import base64
 import os
 import time
 from collections.abc import Callable
@@ -16,10 +16,10 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import samples
+from bench import generators, samples
 from bench.config import BenchConfig
 from bench.load import Outcome, closed_loop, open_loop
-from bench.procs import CpuWindow, stack_processes
+from bench.procs import WATCHED, CpuWindow, stack_processes
 from bench.report import Report
 from bench.stats import ms, percentile, rate
 from bench.tokens import Tokens
@@ -210,82 +210,98 @@ async def _until_case(client: httpx.AsyncClient, url: str, case_id: str, tokens:
         await asyncio.sleep(0.02)
 
 
-async def _command(
-    client: httpx.AsyncClient, url: str, case_id: str, path: str, body: dict[str, Any], version: int, tokens: Tokens
-) -> None:
-    response = await client.post(
-        f"{url}/v1/cases/{case_id}/{path}", json=body, headers={"If-Match": str(version)}, auth=tokens.for_command(path)
-    )
-    if response.status_code != 200:
-        raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
+# What the closed loop may send at most: more reports than loops its clients can finish in the time.
+LOOPS_PER_SECOND_CEILING = 500
+NO_LOOP_CLIENT = f"loopclient 未构建：{generators.LOOP_CLIENT_INSTALL}"
+LOOP_KEYS = [
+    "loop.per_s",
+    "loop.p50_ms",
+    "loop.p99_ms",
+    "loop.cpu.total_ms_per_loop",
+    "loop.cpu.bench_ms_per_loop",
+    *(f"loop.cpu.{name}.ms_per_loop" for name in WATCHED),
+]
 
 
-async def _upload_evidence(client: httpx.AsyncClient, url: str, case_id: str, tokens: Tokens) -> None:
-    """The unit's 佐证材料, before its closure request names it (not a command: the version stays)."""
-    response = await client.post(
-        f"{url}/v1/cases/{case_id}/evidence", files=samples.EVIDENCE_FILE, auth=tokens.for_command("evidence")
-    )
-    if response.status_code not in (200, 201):
-        raise RuntimeError(f"evidence: {response.status_code} {response.text[:200]}")
+def loop_run(
+    intake: str, cases: str, tokens: dict[str, str], batch: str, *, clients: int, seconds: float
+) -> dict[str, Any]:
+    """The closed loop as loopclient takes it (bench/loopclient/main.go `run`), its bodies made here as the rest of
+    the bench makes them (bench/samples.py); `tokens`: the operator's, the office's, the unit's and the reader's."""
+    offset = 20_000_000
+    (file_name, content, content_type) = samples.EVIDENCE_FILE["file"]
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "intake_url": intake,
+        "cases_url": cases,
+        "tokens": tokens,
+        "reports": [
+            samples.report(batch, offset + n) for n in range(max(1, round(seconds * LOOPS_PER_SECOND_CEILING)))
+        ],
+        "assignment": samples.assignment(timedelta(days=30)),
+        "closure_request": samples.CLOSURE_REQUEST,
+        "verification": samples.VERIFICATION,
+        "evidence": {
+            "file_name": file_name,
+            "content_type": content_type,
+            "content": base64.b64encode(content).decode(),
+        },
+        "case_wait_seconds": CASE_WAIT_SECONDS,
+        "case_timeout_seconds": 30,
+    }
+
+
+async def _tokens(tokens: Tokens) -> dict[str, str]:
+    """Each user's access token, fresh for longer than a run (they live 5 minutes)."""
+    return {
+        "operator": await tokens.operator.atoken(),
+        "office": await tokens.office.atoken(),
+        "unit": await tokens.unit.atoken(),
+        "reader": await tokens.reader.atoken(),
+    }
 
 
 async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> None:
+    if generators.loop_client_binary() is None:
+        report.skip(LOOP_KEYS, NO_LOOP_CLIENT)
+        return
     sizes = config.sizes
-    intake, cases = config.url("intake"), config.url("cases")
-    offset = 20_000_000
-    steps: dict[str, list[float]] = {step: [] for step in LOOP_STEPS}
-    walls: dict[str, tuple[float, float]] = {}  # case id → its report's 202 and its read's 200, wall clock
-
-    async with _client(sizes.loop_clients * 2) as client:
-
-        async def one_loop(n: int) -> tuple[bool, Any]:
-            tokens = config.tokens
-            marks = [time.monotonic()]
-            ok, value = await post_report(client, intake, samples.report(batch, offset + n), tokens.operator)
-            if not ok:
-                return False, value
-            case_id = value[0]
-            marks.append(time.monotonic())
-            accepted_wall = time.time()
-            await _until_case(client, cases, case_id, tokens)
-            marks.append(time.monotonic())
-            walls[case_id] = (accepted_wall, time.time())
-            await _command(client, cases, case_id, "assign", samples.assignment(timedelta(days=30)), 1, tokens)
-            marks.append(time.monotonic())
-            await _upload_evidence(client, cases, case_id, tokens)
-            marks.append(time.monotonic())
-            await _command(client, cases, case_id, "request-closure", samples.CLOSURE_REQUEST, 2, tokens)
-            marks.append(time.monotonic())
-            await _command(client, cases, case_id, "verify", samples.VERIFICATION, 3, tokens)
-            marks.append(time.monotonic())
-            for step, (start, end) in zip(LOOP_STEPS, itertools.pairwise(marks), strict=True):
-                steps[step].append(end - start)
-            return True, case_id
-
-        window = CpuWindow(stack_processes(config)).start()
-        itself = CpuWindow({"bench": os.getpid()}).start()  # the load generator, on the same cores
-        outcomes, elapsed = await closed_loop(sizes.loop_clients, sizes.loop_seconds, one_loop)
-        spent, bench_spent = window.stop(), itself.stop()
-    done = _accepted(outcomes)
-    lat = _latencies(outcomes)
-    note = f"{sizes.loop_clients} clients; report, wait for the case, assign, upload evidence, request closure, verify"
-    failures = [o.value for o in outcomes if not o.ok]
-    if failures:
-        note += f"; {len(failures)} failed, first: {failures[0]}"
-    report.measure("loop.per_s", rate(len(done), elapsed), note)
+    tokens = await _tokens(config.tokens)
+    run = loop_run(
+        config.url("intake"), config.url("cases"), tokens, batch, clients=sizes.loop_clients, seconds=sizes.loop_seconds
+    )
+    window = CpuWindow(stack_processes(config)).start()
+    itself = CpuWindow({"bench": os.getpid()}).start()  # with its children: loopclient, once reaped
+    done = await generators.loop_client(run)
+    spent, bench_spent = window.stop(), itself.stop()
+    lat = [sum(loop["steps_ms"]) / 1000 for loop in done.loops]
+    note = (
+        f"{sizes.loop_clients} clients (loopclient, Go); report, wait for the case, assign, upload evidence, "
+        "request closure, verify"
+    )
+    if done.failures:
+        note += f"; {done.failures} failed, first: {done.first_failures[0]}"
+    if done.exhausted:
+        report.errors.append(f"loop: the clients sent all {len(run['reports'])} reports before the time was up")
+    report.measure("loop.per_s", rate(len(done.loops), done.seconds), note)
     report.measure("loop.p50_ms", ms(percentile(lat, 50)))
     report.measure("loop.p99_ms", ms(percentile(lat, 99)))
-    loops = max(len(done), 1)
+    loops = max(len(done.loops), 1)
     report.measure("loop.cpu.total_ms_per_loop", 1000 * spent.total / loops, spent.saturation())
     for name, seconds in spent.seconds.items():
         report.measure(f"loop.cpu.{name}.ms_per_loop", 1000 * seconds / loops)
     report.measure(
         "loop.cpu.bench_ms_per_loop",
         1000 * bench_spent.seconds["bench"] / loops,
-        f"the bench's own process (the {sizes.loop_clients} clients' HTTP), not counted in the total",
+        f"the load generator (loopclient, {1000 * done.cpu_seconds / loops:.2f} ms) and the bench's own process, on "
+        "the same cores, not counted in the total",
     )
     report.raw["loop_cpu"] = spent.as_json()
-    report.raw["loop_steps"] = {step: _p50_p99(times) for step, times in steps.items()}
+    report.raw["loop_steps"] = {
+        step: _p50_p99([loop["steps_ms"][i] / 1000 for loop in done.loops]) for i, step in enumerate(LOOP_STEPS)
+    }
+    walls = {loop["case_id"]: (loop["accepted_wall"], loop["visible_wall"]) for loop in done.loops}
     split = await _case_split(config, walls)
     report.raw["loop_case_split"] = {part: _p50_p99(times) for part, times in split.items()}
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bench import http_figures, open_loop, reads, saturation, steps
+from bench import http_figures, open_loop, procs, reads, saturation, steps
 from bench.config import FULL, ROOT, SERVICES, SMOKE, BenchConfig
 from bench.report import Report, Spec
 from shared.logging import configure_logging
@@ -56,7 +56,7 @@ SPECS: list[Spec] = [
     ),
     # HAProxy's figure (cpu.balancer…) only when the load goes through it (--intake-url at the balancer's port): shown
     # under its key, not a figure every run gives
-    *(Spec(f"cpu.{name}.ms_per_report", f"每件 CPU：{name}", "ms", may_be_zero=True) for name in saturation.WATCHED),
+    *(Spec(f"cpu.{name}.ms_per_report", f"每件 CPU：{name}", "ms", may_be_zero=True) for name in procs.WATCHED),
     Spec(
         "intake.alone.accepted_per_s", "受理单独（下游暂停）：wrk 饱和每秒受理", "件/s", "bare.accepted_per_s", "≥ 40 %"
     ),
@@ -79,7 +79,7 @@ SPECS: list[Spec] = [
     Spec("loop.cpu.bench_ms_per_loop", "闭环：每个闭环 CPU：基准测试客户端自身（不计入合计）", "ms"),
     *(
         Spec(f"loop.cpu.{name}.ms_per_loop", f"闭环：每个闭环 CPU：{name}", "ms", may_be_zero=True)
-        for name in saturation.WATCHED
+        for name in procs.WATCHED
     ),
     Spec("store.single.events_per_s", "事件库：单事件追加 每秒", "事件/s", "pgbench.store.tps"),
     Spec("store.single.events_per_s", "事件库：单事件追加（对 eventsourcing）", "事件/s", "eventsourcing.single"),

@@ -24,6 +24,9 @@ from bench.config import SERVICES, BenchConfig
 TICK = 1 / os.sysconf("SC_CLK_TCK")
 # Watched with every child they start: PostgreSQL's backends; the bench's own load generator (vegeta, wrk).
 TREES = ("postgresql", "bench")
+# The processes whose CPU the figures share out: the services downstream of intake, and all of the stack.
+DOWNSTREAM = ("cases", "enforcement", "accountability", "projections")
+WATCHED = ("intake", *DOWNSTREAM, "kafka", "postgresql")
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,9 @@ from bench import generators
 from bench.config import BenchConfig
 from bench.http_figures import Counted
 from bench.pg_counts import PgCounts
-from bench.procs import CpuWindow, Pids, stack_processes
+from bench.procs import DOWNSTREAM, WATCHED, CpuWindow, Pids, stack_processes
 from bench.report import Report
 
-DOWNSTREAM = ("cases", "enforcement", "accountability", "projections")
-WATCHED = ("intake", *DOWNSTREAM, "kafka", "postgresql")
 CPU_KEYS = ["cpu.total_ms_per_report", *(f"cpu.{name}.ms_per_report" for name in WATCHED)]
 ALONE_KEYS = [
     "intake.alone.accepted_per_s",

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import generators, open_loop, saturation
+from bench import generators, http_figures, open_loop, saturation
 from bench.main import SPECS
+from bench.procs import WATCHED
 from services.accountability.settings import AccountabilitySettings
 from services.cases.settings import CasesSettings
 from services.enforcement.settings import EnforcementSettings
@@ -98,12 +99,16 @@ async def test_the_bench_smoke_gives_every_figure_beside_its_baseline(
             assert figure["ratio"] is not None, figure
         assert spec.label in printed
     # only a generator missing from the machine may leave figures out
-    assert set(skipped.values()) <= {saturation.NO_WRK, open_loop.NO_VEGETA}, skipped
+    assert set(skipped.values()) <= {saturation.NO_WRK, open_loop.NO_VEGETA, http_figures.NO_LOOP_CLIENT}, skipped
     if shutil.which("wrk"):
         assert not any(key in skipped for key in saturation.CPU_KEYS + saturation.ALONE_KEYS)
     if generators.vegeta_binary():
         assert not any(key in skipped for key in open_loop.KEYS)
+    if shutil.which("go"):  # make test builds loopclient
+        assert generators.loop_client_binary(), "make test builds loopclient where go is installed"
+        assert not any(key in skipped for key in http_figures.LOOP_KEYS)
+        assert set(result["raw"]["loop_steps"]) == set(http_figures.LOOP_STEPS)
     assert result["errors"] == []
     assert result["raw"]["rebuild"]["events"] > 0
     # every report wrk's saturation run got a 202 for was counted by the projections, CPU of each process sampled
-    assert set(result["raw"].get("cpu", {}).get("cpu_seconds", saturation.WATCHED)) == set(saturation.WATCHED)
+    assert set(result["raw"].get("cpu", {}).get("cpu_seconds", WATCHED)) == set(WATCHED)
