@@ -18,7 +18,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from shared.aggregate import Decider, execute
 from shared.consumer import ConsumerRunner, dlq_topic
 from shared.contracts.intake import IssueReported
-from shared.db import Connection, create_pool, migrate
+from shared.db import MIGRATION_LOCK, Connection, create_pool, migrate
 from shared.envelope import Envelope, from_record, to_record
 from shared.eventstore import ConcurrencyConflict, EventStore, Metadata, outbox_slot
 from shared.relay import OutboxRelay
@@ -61,6 +61,27 @@ async def run_until(relays: list[OutboxRelay], condition: Callable[[], Awaitable
         for r in relays:
             r.stop()
         await asyncio.gather(*tasks)
+
+
+async def test_a_connection_given_back_to_the_pool_has_its_open_transaction_rolled_back_and_no_migration_lock(
+    pool: asyncpg.Pool,
+) -> None:
+    await pool.execute("create table given_back (n int)")
+    async with pool.acquire() as conn:
+        await conn.execute("begin")  # not conn.transaction(): left open on purpose
+        await conn.execute("insert into given_back values (1)")
+    async with pool.acquire() as conn:
+        assert not conn.is_in_transaction()
+    assert await pool.fetchval("select count(*) from given_back") == 0
+    # The pool's reset no longer unlocks every advisory lock: migrate releases its session lock itself.
+    await migrate(pool)
+    held = await pool.fetchval(
+        """select count(*) from pg_locks
+            where locktype = 'advisory' and classid = 0 and objid = $1
+              and database = (select oid from pg_database where datname = current_database())""",
+        MIGRATION_LOCK,
+    )
+    assert held == 0
 
 
 async def test_append_with_a_stale_expected_version_is_a_conflict(pool: asyncpg.Pool, store: EventStore) -> None:
