@@ -34,3 +34,17 @@ service_number() {
 service_port() { local n; n="$(service_number "$1")" && echo $((SERVICES_PORT_BASE + n)); }
 
 instance_port() { local n; n="$(service_number "$1")" && echo $((SERVICES_PORT_BASE + 10 * n + $2)); }
+
+# The URL of the stack's own PostgreSQL (infra/postgres.sh, PGPORT) over its Unix socket in the state folder $1 (.run),
+# printed when the socket is there and reachable by this user; else nothing, and a status of 1 (TCP on 127.0.0.1 then).
+# A round trip over the socket costs both sides fewer system calls than over TCP, and a closed loop makes about a
+# hundred (bench/README.md, fifteenth session). A path that would need escaping in a URL keeps TCP.
+local_database_url() {
+  local port="${PGPORT:-55432}" name=pg dir
+  [[ "$port" == 55432 ]] || name="pg-$port"
+  dir="$1/$name/sock"
+  [[ -S "$dir/.s.PGSQL.$port" && -x "$dir" ]] || return 1
+  dir="$(cd "$dir" && pwd -P)" || return 1
+  [[ "$dir" =~ ^[A-Za-z0-9/._-]+$ ]] || return 1
+  echo "postgresql://postgres@/postgres?host=$dir&port=$port"
+}

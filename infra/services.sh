@@ -93,6 +93,11 @@ launch() {  # name, instance: starts it; its pid file says .starting until `prom
   # instance `make scale` starts without KAFKA_NODES in its environment
   local env=(PORT="$port" KAFKA_NODES="${KAFKA_NODES:-$(bash "$ROOT/infra/kafka.sh" nodes)}")
   if [[ "$name" == intake || "$name" == projections ]]; then env+=(TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"); fi
+  # The stack's own PostgreSQL over its Unix socket when it has one here (infra/ports.sh local_database_url)
+  local database_url
+  if [[ -z "${DATABASE_URL:-}" ]] && database_url="$(local_database_url "$ROOT/.run")"; then
+    env+=(DATABASE_URL="$database_url")
+  fi
   # exec keeps the pid (stack_keys exec too, with CONTACT_KEYS and METRICS_TOKEN from .run/secrets.env unless the
   # environment sets them, signed in to the broker as the service's own user); setsid detaches it from this
   # shell's session and terminal
