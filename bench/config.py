@@ -22,6 +22,7 @@ class Sizes:
     e2e_seconds: float
     loop_clients: int
     loop_seconds: float
+    loop_warmup_seconds: float  # the closed loop run first, not measured: a fresh stack's first seconds
     store_events: int  # events each event-store figure appends (ours and the baselines alike)
     store_clients: int
     audit_events: int  # events `make verify` is timed over (issue 16)
@@ -41,6 +42,7 @@ FULL = Sizes(
     e2e_seconds=20,
     loop_clients=8,
     loop_seconds=20,
+    loop_warmup_seconds=5,
     store_events=4000,
     store_clients=4,
     audit_events=100_000,
@@ -59,6 +61,7 @@ SMOKE = Sizes(
     e2e_seconds=1.5,
     loop_clients=2,
     loop_seconds=2,
+    loop_warmup_seconds=0,
     store_events=60,
     store_clients=2,
     audit_events=2_000,

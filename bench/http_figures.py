@@ -224,11 +224,18 @@ LOOP_KEYS = [
 
 
 def loop_run(
-    intake: str, cases: str, tokens: dict[str, str], batch: str, *, clients: int, seconds: float
+    intake: str,
+    cases: str,
+    tokens: dict[str, str],
+    batch: str,
+    *,
+    clients: int,
+    seconds: float,
+    offset: int = 20_000_000,
 ) -> dict[str, Any]:
     """The closed loop as loopclient takes it (bench/loopclient/main.go `run`), its bodies made here as the rest of
-    the bench makes them (bench/samples.py); `tokens`: the operator's, the office's, the unit's and the reader's."""
-    offset = 20_000_000
+    the bench makes them (bench/samples.py, the reports numbered from `offset`); `tokens`: the operator's, the
+    office's, the unit's and the reader's."""
     (file_name, content, content_type) = samples.EVIDENCE_FILE["file"]
     return {
         "clients": clients,
@@ -268,6 +275,18 @@ async def closed_case_loop(config: BenchConfig, report: Report, batch: str) -> N
         return
     sizes = config.sizes
     tokens = await _tokens(config.tokens)
+    if sizes.loop_warmup_seconds:
+        # Not measured: on a fresh stack the first seconds run slower (Kafka's JIT, the young tables' first plans).
+        warmup = loop_run(
+            config.url("intake"),
+            config.url("cases"),
+            tokens,
+            batch,
+            clients=sizes.loop_clients,
+            seconds=sizes.loop_warmup_seconds,
+            offset=30_000_000,
+        )
+        await generators.loop_client(warmup)
     run = loop_run(
         config.url("intake"), config.url("cases"), tokens, batch, clients=sizes.loop_clients, seconds=sizes.loop_seconds
     )

@@ -189,6 +189,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument("--open-seconds", type=float, help="how long it offers them (60)")
     parser.add_argument("--loop-clients", type=int, help="clients of the closed loop, each back to back (8; smoke 2)")
     parser.add_argument("--loop-seconds", type=float, help="how long the closed loop runs (20)")
+    parser.add_argument("--loop-warmup-seconds", type=float, help="how long it runs first, not measured (5; smoke 0)")
     parser.add_argument("--read-requests", type=int, help="requests of each dashboard query for its p99 (100; smoke 5)")
     parser.add_argument(
         "--history-sizes",
@@ -213,6 +214,7 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         "open_seconds": args.open_seconds,
         "loop_clients": args.loop_clients,
         "loop_seconds": args.loop_seconds,
+        "loop_warmup_seconds": args.loop_warmup_seconds,
         "read_requests": args.read_requests,
     }
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v is not None})
