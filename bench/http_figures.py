@@ -210,8 +210,10 @@ async def _until_case(client: httpx.AsyncClient, url: str, case_id: str, tokens:
         await asyncio.sleep(0.02)
 
 
-# What the closed loop may send at most: more reports than loops its clients can finish in the time.
+# What the closed loop may send at most: more reports than loops its clients can finish in the time, up to a bound
+# that keeps the run loopclient reads well under its limit (256 MiB; a report is about 300 bytes).
 LOOPS_PER_SECOND_CEILING = 500
+MAX_LOOP_REPORTS = 200_000
 NO_LOOP_CLIENT = f"loopclient 未构建：{generators.LOOP_CLIENT_INSTALL}"
 LOOP_KEYS = [
     "loop.per_s",
@@ -244,7 +246,8 @@ def loop_run(
         "cases_url": cases,
         "tokens": tokens,
         "reports": [
-            samples.report(batch, offset + n) for n in range(max(1, round(seconds * LOOPS_PER_SECOND_CEILING)))
+            samples.report(batch, offset + n)
+            for n in range(min(MAX_LOOP_REPORTS, max(1, round(seconds * LOOPS_PER_SECOND_CEILING))))
         ],
         "assignment": samples.assignment(timedelta(days=30)),
         "closure_request": samples.CLOSURE_REQUEST,

@@ -3,7 +3,7 @@
 // starting the next as soon as the last answered, for `seconds`. A Go program, not a Python loop, because it runs on
 // the cores it measures: the Python client cost 9-16 ms of CPU per loop, a quarter of what it measured.
 //
-// The run is given on standard input as JSON (bench/loop_client.py writes it: the bodies, the tokens and the
+// The run is given on standard input as JSON (bench/http_figures.py loop_run writes it: the bodies, the tokens and the
 // addresses, so that bench/samples.py stays the one place the requests are made); it prints one JSON document: every
 // finished loop with its steps' times, the failures, the seconds and its own CPU.
 //
@@ -207,7 +207,7 @@ func cpuSeconds() float64 {
 
 func main() {
 	var r run
-	if err := json.NewDecoder(io.LimitReader(os.Stdin, 64<<20)).Decode(&r); err != nil {
+	if err := json.NewDecoder(io.LimitReader(os.Stdin, 256<<20)).Decode(&r); err != nil {
 		fmt.Fprintln(os.Stderr, "loopclient: the run on standard input:", err)
 		os.Exit(2)
 	}
