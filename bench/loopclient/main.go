@@ -7,7 +7,7 @@
 // addresses, so that bench/samples.py stays the one place the requests are made); it prints one JSON document: every
 // finished loop with its steps' times, the failures, the seconds and its own CPU.
 //
-//	go build -o .cache/go/bin/loopclient ./bench/loopclient   (make bench, make test)
+//	go build -o .cache/go/bin/loopclient bench/loopclient/main.go   (make bench and make test do)
 package main
 
 import (
