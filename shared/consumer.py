@@ -903,9 +903,10 @@ class ConsumerRunner:
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator["PoolConnectionProxy[asyncpg.Record]"]:
         """The connection this consumer applies its batches on: borrowed from the pool once and kept while batches
-        apply, so that a batch does not borrow and return one each time. Whatever a batch raises gives it back to the pool (which closes a broken one); the next batch borrows
-        another. `_run_consumer` gives it back when the consumer stops. One the database closed while it was kept (a
-        restart) is let go first: asyncpg has handed it back to the pool already."""
+        apply, so that a batch does not borrow and return one each time. Whatever a batch raises gives it back to the
+        pool (which closes a broken one); the next batch borrows another. `_run_consumer` gives it back when the
+        consumer stops. One the database closed while it was kept (a restart) is let go first: asyncpg has handed it
+        back to the pool already."""
         if self._conn is not None and not _usable(self._conn):
             await self._give_back_connection()
         if self._conn is None:
