@@ -135,7 +135,7 @@ class ServiceSettings(BrokerSettings):
     consumer_max_backoff_seconds: float = Field(default=30.0, gt=0)
     # A consumer no person waits on (a status copy, an escalation count, the province's progress) lets records gather
     # this long after each batch (ConsumerRunner's gather_ms): under load fewer fetches, transactions and commits.
-    background_gather_ms: int = Field(default=100, ge=0, le=1000)
+    background_gather_ms: int = Field(default=250, ge=0, le=1000)
     # A consumer commits its offsets to Kafka at most this often, in one request for all its partitions, and whenever
     # it finds nothing to fetch, its partitions move or it stops (ConsumerRunner._flush): what a crash leaves
     # uncommitted is delivered again and dropped by the inbox (each batch's position is in its own transaction).

@@ -23,7 +23,7 @@ class ProjectionsSettings(ServiceSettings):
     # passed (aiokafka's fetch_min_bytes, fetch_max_wait_ms): at a few events per second the figures count an event up
     # to that much later in one transaction for many; under load the bytes are there at once and nothing waits.
     live_fetch_min_bytes: int = Field(default=32 * 1024, ge=1, le=16 * 1024 * 1024)
-    live_fetch_wait_ms: int = Field(default=100, ge=0, le=1000)
+    live_fetch_wait_ms: int = Field(default=250, ge=0, le=1000)
     # 专项整治组 (task_forces.toml replaced whole by this file) and 绩效考核 (assessment.toml, this file's keys laid
     # over it): read and checked when the service starts.
     task_forces_file: Path | None = None
