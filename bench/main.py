@@ -148,6 +148,10 @@ async def run(config: BenchConfig) -> Report:
     return report
 
 
+# loopclient is given the users' access tokens once, and they live 5 minutes (make up's realm).
+MAX_LOOP_SECONDS = 240
+
+
 def parse(argv: list[str] | None = None) -> BenchConfig:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="基准测试：运行中的系统及其基线（Kafka、pgbench、eventsourcing）"
@@ -188,7 +192,11 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument("--open-rate", type=float, help="reports/s vegeta offers in the sustained open loop (500)")
     parser.add_argument("--open-seconds", type=float, help="how long it offers them (60)")
     parser.add_argument("--loop-clients", type=int, help="clients of the closed loop, each back to back (8; smoke 2)")
-    parser.add_argument("--loop-seconds", type=float, help="how long the closed loop runs (20)")
+    parser.add_argument(
+        "--loop-seconds",
+        type=float,
+        help=f"how long the closed loop runs (20; at most {MAX_LOOP_SECONDS:g}: its clients' tokens live 5 minutes)",
+    )
     parser.add_argument("--loop-warmup-seconds", type=float, help="how long it runs first, not measured (5; smoke 0)")
     parser.add_argument("--read-requests", type=int, help="requests of each dashboard query for its p99 (100; smoke 5)")
     parser.add_argument(
@@ -218,6 +226,8 @@ def parse(argv: list[str] | None = None) -> BenchConfig:
         "read_requests": args.read_requests,
     }
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v is not None})
+    if sizes.loop_seconds + sizes.loop_warmup_seconds > MAX_LOOP_SECONDS:
+        parser.error(f"--loop-seconds with the warm-up: at most {MAX_LOOP_SECONDS:g} (the tokens live 5 minutes)")
     return BenchConfig(
         urls={s: getattr(args, f"{s}_url") for s in SERVICES},
         database_url=args.database_url,

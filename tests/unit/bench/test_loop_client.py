@@ -163,3 +163,11 @@ async def test_the_clients_stop_when_every_report_given_was_sent(stack: tuple[St
     done = await generators.loop_client(_run(url, clients=2, seconds=30, reports=3))
 
     assert done.exhausted and len(done.loops) == 3 and done.seconds < 30
+
+
+def test_a_closed_loop_longer_than_its_clients_tokens_live_is_refused_before_it_starts() -> None:
+    from bench.main import MAX_LOOP_SECONDS, parse
+
+    assert parse(["--loop-seconds", str(MAX_LOOP_SECONDS - 5)]).sizes.loop_seconds == MAX_LOOP_SECONDS - 5
+    with pytest.raises(SystemExit):
+        parse(["--loop-seconds", str(MAX_LOOP_SECONDS - 1)])  # with the 5 s warm-up, past the bound
