@@ -527,17 +527,14 @@ async def test_a_consumer_that_gathers_takes_the_first_record_at_once_and_those_
         gather_ms=3000,
     )
 
-    async def applied(count: int) -> bool:
-        return bool(await pool.fetchval("select count(*) from applied") == count)
-
     async with consuming(settings, runner) as producer:
         await send(producer, settings, reported("g-0", "first"))
-        await eventually_true(lambda: applied(1))
+        await eventually_true(lambda: applied_count(pool, 1))
         assert batches == [1]  # after a quiet spell the first record is taken at once
         # One stream, one partition: six records, one after the other, while the consumer pauses.
         for n in range(1, 7):
             await send(producer, settings, reported("g-1", f"next {n}"), n)
-        await eventually_true(lambda: applied(7))
+        await eventually_true(lambda: applied_count(pool, 7))
     assert sorted(handler.seen) == ["first", *(f"next {n}" for n in range(1, 7))]
     # The record the consumer's next fetch (sent as it took the last batch) brought back first, and the rest of the
     # pause together: not one batch per record.
@@ -560,16 +557,13 @@ async def test_a_consumer_whose_broker_gathers_bytes_takes_records_sent_together
         fetch_max_wait_ms=1500,
     )
 
-    async def applied(count: int) -> bool:
-        return bool(await pool.fetchval("select count(*) from applied") == count)
-
     async with consuming(settings, runner) as producer:
         for n in range(1, 7):
             await send(producer, settings, reported("b-1", f"next {n}"), n)
-        await eventually_true(lambda: applied(6))
+        await eventually_true(lambda: applied_count(pool, 6))
         together = list(batches)
         await send(producer, settings, reported("b-2", "alone"))
-        await eventually_true(lambda: applied(7))
+        await eventually_true(lambda: applied_count(pool, 7))
     assert sorted(handler.seen) == ["alone", *(f"next {n}" for n in range(1, 7))]
     # One stream, one partition: what came within the broker's wait is one batch (or two, when the wait of a fetch
     # sent before them ended between two sends), not one per record; the lone record was not held for the bytes.
@@ -605,16 +599,13 @@ async def test_the_records_of_several_partitions_fetched_together_are_applied_in
         gather_ms=1500,  # the records produced during the pause come in one fetch
     )
 
-    async def applied(count: int) -> bool:
-        return bool(await pool.fetchval("select count(*) from applied") == count)
-
     streams = [f"t-{n}" for n in range(12)]
     async with consuming(settings, runner) as producer:
         await send(producer, settings, reported("t-first", "first"))
-        await eventually_true(lambda: applied(1))
+        await eventually_true(lambda: applied_count(pool, 1))
         before = transactions
         await send_streams(producer, settings, streams)
-        await eventually_true(lambda: applied(25))
+        await eventually_true(lambda: applied_count(pool, 25))
     assert sorted(handler.seen) == sorted(["first", *(f"{s} v{v}" for s in streams for v in (1, 2))])
     records = [r for r in await read_topic(settings.broker, settings.topic("intake.events")) if r.key != b"t-first"]
     partitions = {r.partition for r in records}
