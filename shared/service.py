@@ -270,7 +270,8 @@ def freeze_startup_heap() -> None:
     A full collection walks every tracked object, and after startup that is mostly the libraries' own: under the open
     loop intake paused its event loop 90 ms for each, four times a minute, and every request in flight waited (the
     202's p99; bench/README.md, fourteenth session). Frozen objects are never collected, so only a process that runs
-    one service freezes (`serve`), not a test that starts apps one after another in its own process.
+    one service freezes (`serve`; a rebuild's loaders too), not a test that starts apps one after another in its own
+    process.
     """
     gc.collect()
     gc.freeze()

@@ -28,6 +28,7 @@ digest, against 140 µs with json.dumps and sort_keys) after `_canonical_value` 
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +44,19 @@ class NotCanonical(ValueError):
     """A value the canonical encoding has no form for (NaN, an infinity, a type JSON does not know)."""
 
 
-def canonical_time(moment: datetime) -> str:
+# A time written in UTC with six fraction digits, as our producers write them: its canonical text is its first 26
+# characters and a Z (the parse and the isoformat of `canonical_time` cost a consumer 1.5 µs a record).
+_UTC_MICROSECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(?:Z|\+00:00)").fullmatch
+
+
+def canonical_time(moment: datetime | str) -> str:
+    """The moment in the encoding's form; a text (a record's ce_time) is read as ISO 8601, and refused (ValueError) as
+    `datetime.fromisoformat` refuses it."""
+    if isinstance(moment, str):
+        parsed = datetime.fromisoformat(moment)
+        if _UTC_MICROSECONDS(moment) is not None:
+            return moment[:26] + "Z"
+        moment = parsed
     if moment.tzinfo is None:
         raise NotCanonical("occurred_at has no time zone")
     if moment.utcoffset():
@@ -85,7 +98,7 @@ def canonical_encoding(
     schema_version: int,
     stream_id: str,
     stream_version: int,
-    occurred_at: datetime,
+    occurred_at: datetime | str,
     actor: str,
     correlation_id: str,
     causation_id: str | None,

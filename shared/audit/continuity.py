@@ -24,7 +24,6 @@ empty database) checks every stream from its version 1.
 
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -73,18 +72,21 @@ def record_link(headers: dict[str, bytes]) -> Link | str | None:
 def record_hash(headers: dict[str, bytes], value: bytes | None, prev_hash: bytes) -> bytes | None:
     """The hash the record's content gives (its envelope from the headers, its payload from the value), linked to
     `prev_hash`; None when the record cannot be read (the decoder refuses it: DLQ with its own reason)."""
-    text = {name: raw.decode("utf-8", errors="replace") for name, raw in headers.items()}
+
+    def text(name: str) -> str:
+        return headers[name].decode("utf-8", errors="replace")
+
     try:
         digest = content_digest(
-            event_id=text["ce_id"],
-            type=text["ce_type"],
-            schema_version=int(text.get("ce_schemaversion", "1")),
-            stream_id=text["ce_subject"],
-            stream_version=int(text["ce_streamversion"]),
-            occurred_at=datetime.fromisoformat(text["ce_time"]),
-            actor=text["ce_actor"],
-            correlation_id=text.get("ce_correlationid", text["ce_id"]),
-            causation_id=text.get("ce_causationid"),
+            event_id=text("ce_id"),
+            type=text("ce_type"),
+            schema_version=int(text("ce_schemaversion")) if "ce_schemaversion" in headers else 1,
+            stream_id=text("ce_subject"),
+            stream_version=int(text("ce_streamversion")),
+            occurred_at=text("ce_time"),
+            actor=text("ce_actor"),
+            correlation_id=text("ce_correlationid") if "ce_correlationid" in headers else text("ce_id"),
+            causation_id=text("ce_causationid") if "ce_causationid" in headers else None,
             payload=orjson.loads(value or b""),
         )
     except (KeyError, ValueError, TypeError):

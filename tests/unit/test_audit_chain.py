@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.audit.chain import GENESIS, NotCanonical, canonical_encoding, content_digest, event_hash, link
+from shared.audit.chain import (
+    GENESIS,
+    NotCanonical,
+    canonical_encoding,
+    canonical_time,
+    content_digest,
+    event_hash,
+    link,
+)
 from shared.audit.continuity import Link, PartitionChain, judge
 from shared.audit.verify import StoredEvent, first_break
 
@@ -61,6 +69,28 @@ def test_numbers_of_the_same_value_encode_alike_and_the_moment_in_any_zone_alike
     assert canonical_encoding(**fields(payload={"x": 100})) == canonical_encoding(**fields(payload={"x": 1e2}))
     assert canonical_encoding(**fields(occurred_at=shanghai)) == canonical_encoding(**fields())
     assert canonical_encoding(**fields(causation_id="")) == canonical_encoding(**fields(causation_id=None))
+
+
+@given(
+    st.datetimes(
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-3, minutes=-30))])
+    ),
+    st.sampled_from(["auto", "seconds", "milliseconds", "microseconds"]),
+)
+def test_a_time_read_from_its_text_is_encoded_as_the_moment_it_names(moment: datetime, timespec: str) -> None:
+    """A record's ce_time is encoded from its text: the same as the moment it names, however it was written."""
+    written = moment.isoformat(timespec=timespec)
+    named = datetime.fromisoformat(written)
+    assert canonical_time(written) == canonical_time(named)
+    assert canonical_time(written.replace("+00:00", "Z")) == canonical_time(named)
+
+
+def test_a_time_text_that_names_no_moment_is_refused() -> None:
+    for text in ("2026-13-02T07:30:15.123456+00:00", "2026-02-30T07:30:15.123456Z", "yesterday"):
+        with pytest.raises(ValueError):
+            canonical_time(text)
+    with pytest.raises(NotCanonical):
+        canonical_time("2026-12-02T07:30:15.123456")
 
 
 def test_a_value_json_has_no_form_for_is_refused() -> None:
