@@ -271,10 +271,11 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
     DERIVED reading as its batch every fact of its types (a session's own `facts.BATCH`). The number of facts: the
     events replayed, each once (a record fetched twice, e.g. again after a rebalance, counts once).
 
-    First the facts lose their repeats (facts.deduplicate). Then, each on its own connection at once (PostgreSQL works
-    on both cores): the facts' indexes, the lines writing one table in a row (the tables at once), each half of the
-    cases' histories; the summaries once the problems and their histories are written; last the read tables'
-    indexes (`indexes`: what facts.drop_indexes dropped)."""
+    First the facts lose their repeats (facts.deduplicate) while their statistics are taken. Then, each on its own
+    connection at once (PostgreSQL works on both cores): the facts' indexes, the lines writing one table in a row (the
+    tables at once), each half of the cases' histories; the summaries once the problems and their histories are
+    written, and beside the last of them the indexes of the tables written by then; last the summaries' indexes and
+    the facts' keys (`indexes`: what facts.drop_indexes dropped)."""
 
     async def session(steps: list[Step]) -> None:
         async with pool.acquire() as conn, conn.transaction():
@@ -286,18 +287,24 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
     def statement(sql: str) -> Step:
         return lambda conn: conn.execute(sql)
 
-    # The facts' statistics of now before any line is planned on them: autovacuum may have analysed them early in
-    # the load (a few thousand facts of one topic) or not at all, and public_cases' fold, planned on such statistics,
-    # took 35 s of a rebuild of 228,100 events (1 in 7) instead of a fraction of one.
-    await session([facts.deduplicate, statement(f"analyze facts ({_PLANNED_ON})")])
-    async with pool.acquire() as conn:
-        present = set(
-            await conn.fetchval(f"select coalesce(array_agg(distinct type), '{{}}') from \"{generation.schema}\".facts")
-        )
-        case_ids: list[str] = await conn.fetchval(
-            f"""select coalesce(array_agg(distinct stream_id order by stream_id), '{{}}')
-                  from "{generation.schema}".facts where {facts.CASE_FACTS}"""
-        )
+    async def listed() -> tuple[set[str], list[str]]:
+        async with pool.acquire() as conn:
+            present = await conn.fetchval(
+                f"select coalesce(array_agg(distinct type), '{{}}') from \"{generation.schema}\".facts"
+            )
+            case_ids = await conn.fetchval(
+                f"""select coalesce(array_agg(distinct stream_id order by stream_id), '{{}}')
+                      from "{generation.schema}".facts where {facts.CASE_FACTS}"""
+            )
+        return set(present), case_ids
+
+    # At once: the repeats removed, the facts' types and cases listed (a repeat is never the last fact of its type or
+    # case) and the facts' statistics of now taken before any line is planned on them. Autovacuum may have analysed
+    # them early in the load (a few thousand facts of one topic) or not at all, and public_cases' fold, planned on
+    # such statistics, took 35 s of a rebuild of 228,100 events (1 in 7) instead of a fraction of one.
+    *_, (present, case_ids) = await asyncio.gather(
+        session([facts.deduplicate]), session([statement(f"analyze facts ({_PLANNED_ON})")]), listed()
+    )
     by_table: dict[str, list[Derive]] = {}
     for line in DERIVED:
         if _has_events(line, present) and line.writes != "case_history":
@@ -307,6 +314,8 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
     # Taken out before the other tables' lines are listed below: they ran twice, at once (a lock wait on every
     # problem's row, 8.5 s of a 15.8 s derivation of 454,274 events).
     problems = _lines(by_table.pop("issues", []))
+    # the other tables' lines, each table's on its own connection, from now
+    other_tables = asyncio.gather(*(session(_lines(lines)) for lines in by_table.values()))
 
     async def problems_then_summaries() -> None:
         await asyncio.gather(*(session(steps) for steps in [problems, *histories]))
@@ -319,19 +328,36 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
         # three left a core idle for 4.2 s of a 10.5 s derivation (454,274 events).
         middle = len(issue_ids) // 2
         await asyncio.gather(*(session([_states(part)]) for part in (issue_ids[:middle], issue_ids[middle:])))
-        await asyncio.gather(session([_changes(issue_ids)]), session([_case_summaries]))
+        # The indexes of the tables every line has written, beside the last summaries (a second of the tail).
+        await other_tables
+        await asyncio.gather(
+            session([_changes(issue_ids)]),
+            session([_case_summaries]),
+            session(
+                [
+                    statement(sql)
+                    for table, sqls in indexes.read_tables.items()
+                    if table not in _SUMMARY_TABLES
+                    for sql in sqls
+                ]
+            ),
+        )
 
     unique = [[statement(sql)] for sql in indexes.facts if " UNIQUE " in sql]
     others = [statement(sql) for sql in indexes.facts if " UNIQUE " not in sql]
     await asyncio.gather(
         problems_then_summaries(),
-        *(session(_lines(lines)) for lines in by_table.values()),
+        other_tables,
         *map(session, unique),
         session(others),
     )
     await asyncio.gather(
         session([statement(sql) for sql in indexes.keys]),
-        *(session([statement(sql) for sql in part]) for part in (indexes.read_tables[::2], indexes.read_tables[1::2])),
+        *(
+            session([statement(sql) for sql in indexes.read_tables[t]])
+            for t in _SUMMARY_TABLES
+            if t in indexes.read_tables
+        ),
     )
     async with pool.acquire() as conn:
         recorded: int = await conn.fetchval(f'select count(*) from "{generation.schema}".facts')
@@ -359,6 +385,11 @@ def _folded(case_ids: list[str]) -> list[Step]:
         await case_history.fold_again(conn, case_ids)
 
     return [fold]
+
+
+# What the last summaries write (`_changes`, `_case_summaries`): the tables whose indexes wait for them. An index built
+# beside a statement writing its table would wait for it, or make it wait, within transactions that hold other tables.
+_SUMMARY_TABLES = (*changes.TABLES, *assessment.TABLES)
 
 
 def _states(issue_ids: list[str]) -> Step:

@@ -53,6 +53,10 @@ _COUNTED = f"""extract(year from occurred_at at time zone 'Asia/Shanghai')::int,
          else greatest(0, floor(extract(epoch from ended_at - deadline) / 86400))::int end"""
 
 
+# What `record` writes.
+TABLES = ("assessment_facts", "assessment_counts")
+
+
 async def record(conn: Connection, case_ids: list[str]) -> None:
     """The cases' assessment facts replaced by those of their facts now, and assessment_counts by the difference;
     after the batch's case_history is written (an on-time closure reads the deadline in force at its request).

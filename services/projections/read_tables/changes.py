@@ -65,6 +65,8 @@ class Grouping:
 SOURCE = Grouping("source", "daily_changes")
 TOWNSHIP = Grouping("township", "township_daily_changes")
 GROUPINGS = (SOURCE, TOWNSHIP)
+# What `record` writes.
+TABLES = ("state_changes", *(g.daily for g in GROUPINGS))
 
 
 def _difference(grouping: Grouping) -> str:

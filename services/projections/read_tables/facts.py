@@ -166,7 +166,7 @@ class Indexes:
     others and beside the reads of its table), then the statements that make the keys of their indexes again."""
 
     facts: list[str]
-    read_tables: list[str]
+    read_tables: dict[str, list[str]]  # by table
     keys: list[str]
 
 
@@ -193,12 +193,19 @@ async def drop_indexes(conn: Connection) -> Indexes:
     kinds = {"p": "primary key", "u": "unique"}
     return Indexes(
         facts=[i["indexdef"] for i in indexes if i["tablename"] == "facts"],
-        read_tables=[i["indexdef"] for i in indexes if i["tablename"] != "facts"],
+        read_tables=_by_table([(i["tablename"], i["indexdef"]) for i in indexes if i["tablename"] != "facts"]),
         keys=[
             f'alter table facts add constraint "{k["conname"]}" {kinds[k["contype"]]} using index "{k["conname"]}"'
             for k in keys
         ],
     )
+
+
+def _by_table(statements: list[tuple[str, str]]) -> dict[str, list[str]]:
+    tables: dict[str, list[str]] = {}
+    for table, statement in statements:
+        tables.setdefault(table, []).append(statement)
+    return tables
 
 
 async def deduplicate(conn: Connection) -> None:
