@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from bench.county import publish, simulate
-from services.projections import generations
+from services.projections import consumers, generations
 from services.projections import rebuild as rebuild_module
 from services.projections.api import read_models
 from services.projections.main import compose, create_app
@@ -177,6 +177,29 @@ async def test_the_replay_rate_is_measured_in_events_per_second(
     )
     assert replay.events == len(county.envelopes)
     assert replay.generation == 2 and replay.dropped_generations == [1]
+
+
+async def test_a_rebuild_derives_each_line_once(
+    make_settings: SettingsFactory, topics: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each line of DERIVED runs in one session of the derivation: the problems' lines once ran in two at once, each
+    waiting on the other's locks (the read models the same, the derivation seconds longer)."""
+    settings = make_settings(ProjectionsSettings)
+    county = simulate(seed=17, issues=40, span_days=400)
+    await publish(settings, county.envelopes)
+    derived: list[consumers.Derive] = []
+    lines_of = consumers._lines
+
+    def listed(lines: list[consumers.Derive]) -> list[consumers.Step]:
+        derived.extend(lines)
+        return lines_of(lines)
+
+    monkeypatch.setattr(consumers, "_lines", listed)
+    replay = await rebuild(settings, grace_seconds=0)
+    assert replay.events == len(county.envelopes)
+    names = [line.write.__qualname__ for line in derived]
+    assert "issues_reported" in names and "cases_opened" in names
+    assert len(derived) == len({id(line) for line in derived}), names
 
 
 async def test_a_rebuild_that_cannot_finish_leaves_the_old_models_active_and_drops_its_own(
