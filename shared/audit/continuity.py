@@ -89,7 +89,7 @@ def record_hash(headers: dict[str, bytes], value: bytes | None, prev_hash: bytes
             causation_id=text("ce_causationid") if "ce_causationid" in headers else None,
             payload=orjson.loads(value or b""),
         )
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, OverflowError):  # OverflowError: a time that leaves the years in UTC
         return None
     return link(prev_hash, digest)
 

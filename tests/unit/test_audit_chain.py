@@ -18,7 +18,7 @@ from shared.audit.chain import (
     event_hash,
     link,
 )
-from shared.audit.continuity import Link, PartitionChain, judge
+from shared.audit.continuity import Link, PartitionChain, judge, record_hash
 from shared.audit.verify import StoredEvent, first_break
 
 MOMENT = datetime(2026, 12, 2, 7, 30, 15, 123456, tzinfo=UTC)
@@ -73,7 +73,9 @@ def test_numbers_of_the_same_value_encode_alike_and_the_moment_in_any_zone_alike
 
 @given(
     st.datetimes(
-        timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-3, minutes=-30))])
+        min_value=datetime(1949, 1, 1),
+        max_value=datetime(2999, 12, 31),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-3, minutes=-30))]),
     ),
     st.sampled_from(["auto", "seconds", "milliseconds", "microseconds"]),
 )
@@ -91,6 +93,20 @@ def test_a_time_text_that_names_no_moment_is_refused() -> None:
             canonical_time(text)
     with pytest.raises(NotCanonical):
         canonical_time("2026-12-02T07:30:15.123456")
+
+
+def test_a_record_whose_time_cannot_be_read_in_utc_has_no_hash_and_is_left_to_the_decoder() -> None:
+    headers = {
+        "ce_id": str(UUID(int=1)).encode(),
+        "ce_type": b"IssueReported",
+        "ce_subject": b"issue-1",
+        "ce_streamversion": b"1",
+        "ce_actor": b"operator",
+        "ce_time": b"2026-12-02T07:30:15.123456+00:00",
+    }
+    assert record_hash(headers, b'{"title": "x"}', GENESIS) is not None
+    for moment in (b"0001-01-01T00:00:00+08:00", b"9999-12-31T23:59:59-03:30", b"2026-13-02T07:30:15+00:00"):
+        assert record_hash(headers | {"ce_time": moment}, b'{"title": "x"}', GENESIS) is None
 
 
 def test_a_value_json_has_no_form_for_is_refused() -> None:
