@@ -332,7 +332,7 @@ async def derive_all(pool: asyncpg.Pool, generation: Generation, *, indexes: fac
         await other_tables
         await asyncio.gather(
             session([_changes(issue_ids)]),
-            session([_case_summaries]),
+            session([_case_facts(case_ids)]),
             session(
                 [
                     statement(sql)
@@ -387,7 +387,7 @@ def _folded(case_ids: list[str]) -> list[Step]:
     return [fold]
 
 
-# What the last summaries write (`_changes`, `_case_summaries`): the tables whose indexes wait for them. An index built
+# What the last summaries write (`_changes`, `_case_facts`): the tables whose indexes wait for them. An index built
 # beside a statement writing its table would wait for it, or make it wait, within transactions that hold other tables.
 _SUMMARY_TABLES = (*changes.TABLES, *assessment.TABLES)
 
@@ -402,12 +402,9 @@ def _changes(issue_ids: list[str]) -> Step:
     return lambda conn: changes.record(conn, issue_ids)
 
 
-async def _case_summaries(conn: Connection) -> None:
-    """`_summaries`' assessment facts of every case."""
-    case_ids: list[str] = await conn.fetchval(
-        f"select coalesce(array_agg(distinct stream_id), '{{}}') from facts where {facts.CASE_FACTS}"
-    )
-    await assessment.record(conn, case_ids)
+def _case_facts(case_ids: list[str]) -> Step:
+    """`_summaries`' assessment facts of these cases."""
+    return lambda conn: assessment.record(conn, case_ids)
 
 
 def enter(generation: Generation, *, plan_young: bool = True) -> Begin:

@@ -162,8 +162,8 @@ async def _stop_loader(process: asyncio.subprocess.Process, wait: float = 30.0) 
 
 
 LOADER_PARTITION_FETCH_BYTES = 1024 * 1024
-LOADER_GC_YOUNG = 100_000
 LOADER_FETCH_MAX_BYTES = 50 * 1024 * 1024
+LOADER_GC_YOUNG = 100_000
 
 
 async def load(settings: ProjectionsSettings, number: int, *, max_records: int, members: int) -> None:
