@@ -172,18 +172,22 @@ class Indexes:
 
 async def drop_indexes(conn: Connection) -> Indexes:
     """Drops the indexes of the generation's tables (on the search path) that a rebuild does without while it writes
-    them (building each once at the end costs a fraction of keeping it row by row): every index of facts, keys
-    included (the load inserts without a conflict clause), and every index of the read tables but their keys (their
-    statements' conflict clauses need them). How to make them again, as the catalog has them (`Indexes`)."""
+    them (building each once at the end costs a fraction of keeping it row by row): every index of facts, its primary
+    key included (a repeat of an event id is removed after the load: facts.deduplicate), and every index of the read
+    tables but their keys (their statements' conflict clauses need them). Facts keep their key of a stream's version:
+    the load's conflict clause then keeps the first committed of two events at one version, which is the partition's
+    order as for the live consumer (the heap's order is not: several backends insert at once). How to make them again,
+    as the catalog has them (`Indexes`)."""
     keys = await conn.fetch(
         """select conname, contype::text as contype from pg_constraint
-            where conrelid = 'facts'::regclass and contype in ('p', 'u') order by conname"""
+            where conrelid = 'facts'::regclass and contype = 'p' order by conname"""
     )
     indexes = await conn.fetch(
-        """select tablename, indexname, indexdef from pg_indexes
+        """select tablename, indexname, indexdef from pg_indexes i
             where schemaname = current_schema()
-              and (tablename = 'facts' or indexname not in (select conname from pg_constraint
-                                                              where connamespace = current_schema()::regnamespace))
+              and indexname not in (select conname from pg_constraint
+                                     where connamespace = current_schema()::regnamespace
+                                       and (i.tablename <> 'facts' or contype = 'u'))
             order by tablename, indexname"""
     )
     for key in keys:
@@ -209,16 +213,15 @@ def _by_table(statements: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 async def deduplicate(conn: Connection) -> None:
-    """The facts loaded without keys, as `record` would have kept them: of the same event id, or another id at a
-    stream's version already recorded, the first to arrive (the heap's order: facts are only ever appended). Found by
-    one hash aggregate per key, which finds nothing in a replay that fetched each record once."""
-    for key in ("event_id", "topic, stream_id, stream_version"):
-        columns = [c.strip() for c in key.split(",")]
-        await conn.execute(
-            f"""delete from facts f
-                 using (select {key}, min(ctid) as first from facts group by {key} having count(*) > 1) d
-                 where {" and ".join(f"f.{c} = d.{c}" for c in columns)} and f.ctid <> d.first"""
-        )
+    """The facts loaded without their primary key, as `record` would have kept them: one of each event id (a record
+    fetched twice, e.g. again after a rebalance). Another id at a stream's version already recorded never got in: the
+    load kept that key (drop_indexes). Found by one hash aggregate, which finds nothing in a replay that fetched each
+    record once."""
+    await conn.execute(
+        """delete from facts f
+             using (select event_id, min(ctid) as first from facts group by event_id having count(*) > 1) d
+             where f.event_id = d.event_id and f.ctid <> d.first"""
+    )
 
 
 def _text(column: str) -> str:

@@ -133,8 +133,8 @@ async def test_a_rebuild_keeps_each_event_once_however_often_the_topics_hold_it(
     make_settings: SettingsFactory, topics: list[str]
 ) -> None:
     """Records on the topics twice (the same event id) or another event at a stream's version already recorded: the
-    rebuild loads them all without keys, then keeps the first of each (facts.deduplicate), as the live consumer does
-    (its inbox and the facts' keys), and derives the same figures."""
+    rebuild keeps the first of each (the stream version's key kept through the load, facts.deduplicate for a repeated
+    id), as the live consumer does (its inbox and the facts' keys), and derives the same figures."""
     settings = make_settings(ProjectionsSettings)
     county = simulate(seed=21, issues=30)
     again = county.envelopes[:25]
