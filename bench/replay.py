@@ -158,7 +158,7 @@ async def applied_events(dsn: str) -> int:
 async def same_read_models(live_dsn: str, rebuilt_dsn: str, *, timeout: float = 120) -> dict[str, Any]:
     """Whether the rebuilt read models equal the live ones, once the live consumer has applied as much as the
     rebuild did (it is given `timeout` seconds to catch up); the tables that differ. None: no live database, or the
-    live consumer applied more than the rebuild read (the topics grew meanwhile: nothing to compare at one point)."""
+    live consumer applied another number of events than the rebuild read (nothing to compare at one point)."""
     try:
         await (await asyncpg.connect(live_dsn)).close()
     except asyncpg.InvalidCatalogNameError:
@@ -169,7 +169,8 @@ async def same_read_models(live_dsn: str, rebuilt_dsn: str, *, timeout: float = 
         await asyncio.sleep(1)
     live_events = await applied_events(live_dsn)
     if live_events != rebuilt_events:
-        # the live consumer applied more than the rebuild read: its models are of a later history
+        # more: the topics grew after the rebuild read them (the live models are of a later history); fewer: the
+        # live consumer did not catch up within `timeout`
         return {
             "equal": None,
             "differ": [],
