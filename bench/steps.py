@@ -236,6 +236,10 @@ async def _delete_topic(broker: Broker, topic: str) -> None:
         await admin.close()
 
 
+# same_read_models' verdict, as the replay's note says it
+_VERDICT = {True: "equal", False: "NOT equal", None: "not compared"}
+
+
 async def projections_replay(config: BenchConfig, report: Report) -> None:
     topics = [f"{config.topic_prefix}{name}" for name in EVENT_TOPICS if not name.startswith("province")]
     if config.sizes.history_events:
@@ -256,15 +260,14 @@ async def projections_replay(config: BenchConfig, report: Report) -> None:
     report.raw["rebuilt_equals_live"] = same
     if same["equal"] is False:
         report.errors.append(f"replay: the rebuilt read models differ from the live ones in {same['differ']}")
-    elif same["equal"] is None and "live_events" in same:
+    elif same["equal"] is None and "live_events" in same:  # a live database, but at another point of the topics
         report.errors.append(f"replay: not compared with the live read models: {same['why']}")
     report.measure(
         "replay.events_per_s",
         result["replay_events_per_second"] or result["events_per_second"],
         f"{result['events']} events of the whole history replayed into a scratch database in {result['seconds']}s "
         f"({result['events_per_second']}/s counting the {result['first_event_after_seconds']}s group join); "
-        f"rebuilt read models {'equal' if same['equal'] else 'NOT equal' if same['equal'] is False else 'not compared'}"
-        " to the live ones",
+        f"rebuilt read models {_VERDICT[same['equal']]} to the live ones",
     )
     if sum(sizes.values()):
         rate, lines = await asyncio.to_thread(replay.consumer_performance_of, config.broker, sizes)
